@@ -1,0 +1,234 @@
+#include "cli/commands.h"
+
+#include "analysis/model_summary.h"
+#include "cli/cli_args.h"
+#include "exec/executor.h"
+#include "exec/shape_inference.h"
+#include "io/npy.h"
+#include "onnx/onnx_importer.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+#include <sys/resource.h>
+
+namespace qs::cli {
+
+int fail(const std::string& command, const std::string& message, int exitCode)
+{
+    std::fprintf(stderr, "quantscope-cli %s: error: %s\n", command.c_str(), message.c_str());
+    return exitCode;
+}
+
+namespace {
+
+const OptionSpec kHelp{"help", false, false, "show this help"};
+const OptionSpec kThreads{"threads", true, false, "N  worker threads (default 1; 0 = all cores)"};
+const OptionSpec kInput{"input", true, true, "NAME=FILE  an input tensor (.npy or ONNX TensorProto .pb); repeatable"};
+const OptionSpec kExecutor{"executor", true, false, "fp32|sim|int8  the executor (default fp32)"};
+
+// Parses args against specs; prints help or a usage error. Returns nullopt-like via exit code.
+struct Parsed {
+    ParsedArgs args;
+    int exitCode = -1; // >= 0: stop and return it
+};
+
+Parsed parseCommand(const std::string& command, const std::vector<std::string>& raw, const std::vector<OptionSpec>& specs,
+                    const char* synopsis)
+{
+    Parsed p;
+    auto parsed = parseArgs(raw, specs);
+    if (!parsed) {
+        p.exitCode = fail(command, parsed.message(), 2);
+        return p;
+    }
+    p.args = std::move(parsed).value();
+    if (p.args.has("help")) {
+        std::printf("usage: quantscope-cli %s\n\noptions:\n%s", synopsis, formatOptionsHelp(specs).c_str());
+        p.exitCode = 0;
+        return p;
+    }
+    if (p.args.positional.size() != 1) {
+        p.exitCode = fail(command, p.args.positional.empty() ? "no MODEL given (see --help)"
+                                                             : "expected one MODEL, got '" + p.args.positional[1] + "'",
+                          2);
+    }
+    return p;
+}
+
+Result<int> threadsOption(const ParsedArgs& args)
+{
+    if (!args.has("threads")) return 1;
+    return parseIntOption("threads", args.value("threads"), 0, 256);
+}
+
+Status checkExecutor(const ParsedArgs& args)
+{
+    const std::string e = args.value("executor", "fp32");
+    if (e == "fp32") return {};
+    if (e == "sim" || e == "int8")
+        return makeError(ErrorCode::Unsupported, "option '--executor ", e, "': this build has only the fp32 executor");
+    return makeError(ErrorCode::InvalidArgument, "option '--executor': '", e, "' is not one of fp32, sim, int8");
+}
+
+// Reads every --input NAME=FILE (or a bare FILE for a single-input model).
+Result<std::map<std::string, Tensor>> readInputs(const Graph& graph, const ParsedArgs& args)
+{
+    std::map<std::string, Tensor> inputs;
+    for (const std::string& spec : args.values("input")) {
+        std::string name, file;
+        if (auto eq = spec.find('='); eq != std::string::npos) {
+            name = spec.substr(0, eq);
+            file = spec.substr(eq + 1);
+        } else if (graph.inputs().size() == 1) {
+            name = graph.value(graph.inputs()[0]).name;
+            file = spec;
+        } else {
+            return makeError(ErrorCode::InvalidArgument, "option '--input ", spec,
+                             "': the model has several inputs, write NAME=FILE");
+        }
+        auto id = graph.findValue(name);
+        if (!id || !graph.value(*id).isGraphInput) {
+            std::string names;
+            for (ValueId in : graph.inputs()) names += (names.empty() ? "" : ", ") + graph.value(in).name;
+            return makeError(ErrorCode::NotFound, "option '--input ", spec, "': the model has no input '", name,
+                             "' (inputs: ", names, ")");
+        }
+        QS_ASSIGN(Tensor t, readTensorFile(file));
+        Status st = checkInputAgainstDeclaration(graph.value(*id), t);
+        if (!st) return std::move(st.addContext("file " + file)).takeError();
+        inputs[name] = std::move(t);
+    }
+    return inputs;
+}
+
+std::string sanitizeFileName(const std::string& name)
+{
+    std::string s = name;
+    for (char& c : s)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-')) c = '_';
+    if (s.empty() || s == "." || s == "..") s = "_" + s;
+    return s;
+}
+
+double peakRssMb()
+{
+    struct rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    return double(ru.ru_maxrss) / 1024.0; // ru_maxrss is in KiB on Linux
+}
+
+} // namespace
+
+int runInfo(const std::vector<std::string>& raw)
+{
+    const std::vector<OptionSpec> specs{{"json", false, false, "print JSON instead of text"}, kHelp};
+    Parsed p = parseCommand("info", raw, specs, "info MODEL [--json]");
+    if (p.exitCode >= 0) return p.exitCode;
+    auto graph = importOnnxFile(p.args.positional[0]);
+    if (!graph) return fail("info", graph.message());
+    const ModelSummary summary = summarizeModel(*graph);
+    if (p.args.has("json")) std::printf("%s\n", modelSummaryToJson(summary).c_str());
+    else std::fputs(modelSummaryToText(summary).c_str(), stdout);
+    return 0;
+}
+
+int runRun(const std::vector<std::string>& raw)
+{
+    const std::vector<OptionSpec> specs{kInput, {"out", true, false, "DIR  folder for the outputs (created if missing)"},
+                                        kExecutor, kThreads, kHelp};
+    Parsed p = parseCommand("run", raw, specs, "run MODEL --input NAME=FILE ... --out DIR [--executor fp32] [--threads N]");
+    if (p.exitCode >= 0) return p.exitCode;
+    if (!p.args.has("out")) return fail("run", "option '--out DIR' is required", 2);
+    if (Status st = checkExecutor(p.args); !st) return fail("run", st.message(), 2);
+    auto threads = threadsOption(p.args);
+    if (!threads) return fail("run", threads.message(), 2);
+
+    const std::string modelPath = p.args.positional[0];
+    auto graph = importOnnxFile(modelPath);
+    if (!graph) return fail("run", graph.message());
+    auto inputs = readInputs(*graph, p.args);
+    if (!inputs) return fail("run", inputs.message());
+    auto executor = Executor::create(std::move(graph).value(), ExecOptions{*threads});
+    if (!executor) return fail("run", "file " + modelPath + ": " + executor.message());
+    auto result = (*executor)->run(*inputs);
+    if (!result) return fail("run", "file " + modelPath + ": " + result.message());
+
+    const std::filesystem::path outDir = p.args.value("out");
+    std::error_code ec;
+    std::filesystem::create_directories(outDir, ec);
+    if (ec) return fail("run", "folder " + outDir.string() + ": " + ec.message());
+    for (const auto& [name, tensor] : result->outputs) {
+        const std::string path = (outDir / (sanitizeFileName(name) + ".npy")).string();
+        if (Status st = writeNpy(path, tensor); !st) return fail("run", st.message());
+        std::printf("%s %s%s -> %s\n", name.c_str(), dataTypeName(tensor.dtype()), shapeToString(tensor.shape()).c_str(),
+                    path.c_str());
+    }
+    return 0;
+}
+
+int runBench(const std::vector<std::string>& raw)
+{
+    const std::vector<OptionSpec> specs{kInput, {"runs", true, false, "N  timed runs (default 20)"},
+                                        {"warmup", true, false, "N  untimed runs first (default 2)"},
+                                        kExecutor, kThreads, kHelp};
+    Parsed p = parseCommand("bench", raw, specs,
+                            "bench MODEL [--input NAME=FILE] [--runs N] [--warmup N] [--executor fp32] [--threads N]");
+    if (p.exitCode >= 0) return p.exitCode;
+    if (Status st = checkExecutor(p.args); !st) return fail("bench", st.message(), 2);
+    auto threads = threadsOption(p.args);
+    if (!threads) return fail("bench", threads.message(), 2);
+    auto runs = p.args.has("runs") ? parseIntOption("runs", p.args.value("runs"), 1, 100000) : Result<int>(20);
+    if (!runs) return fail("bench", runs.message(), 2);
+    auto warmup = p.args.has("warmup") ? parseIntOption("warmup", p.args.value("warmup"), 0, 1000) : Result<int>(2);
+    if (!warmup) return fail("bench", warmup.message(), 2);
+
+    const std::string modelPath = p.args.positional[0];
+    auto graph = importOnnxFile(modelPath);
+    if (!graph) return fail("bench", graph.message());
+    auto inputs = readInputs(*graph, p.args);
+    if (!inputs) return fail("bench", inputs.message());
+    // Inputs not given get deterministic pseudo-random data of their declared shape.
+    std::mt19937 rng(42);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    for (ValueId in : graph->inputs()) {
+        const Value& v = graph->value(in);
+        if (inputs->count(v.name)) continue;
+        if (!v.info.isFullyKnown() || v.info.dtype != DataType::F32)
+            return fail("bench", "input '" + v.name + "' has dynamic dims or a non-f32 type " +
+                                     shapeToString(v.info.shape) + "; give it with --input " + v.name + "=FILE",
+                         2);
+        Tensor t(DataType::F32, v.info.shape);
+        for (float& x : t.span<float>()) x = normal(rng);
+        (*inputs)[v.name] = std::move(t);
+    }
+    auto executor = Executor::create(std::move(graph).value(), ExecOptions{*threads});
+    if (!executor) return fail("bench", "file " + modelPath + ": " + executor.message());
+
+    std::vector<double> times;
+    for (int i = 0; i < *warmup + *runs; ++i) {
+        const auto t0 = std::chrono::steady_clock::now();
+        auto result = (*executor)->run(*inputs);
+        const auto t1 = std::chrono::steady_clock::now();
+        if (!result) return fail("bench", "file " + modelPath + ": " + result.message());
+        if (i >= *warmup) times.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+    }
+    std::sort(times.begin(), times.end());
+    const size_t n = times.size();
+    const double median = n % 2 ? times[n / 2] : 0.5 * (times[n / 2 - 1] + times[n / 2]);
+    nlohmann::json j{{"executor", p.args.value("executor", "fp32")},
+                     {"threads", (*executor)->threads()},
+                     {"runs", *runs},
+                     {"median_ms", median},
+                     {"min_ms", times.front()},
+                     {"max_ms", times.back()},
+                     {"peak_rss_mb", peakRssMb()}};
+    std::printf("%s\n", j.dump().c_str());
+    return 0;
+}
+
+} // namespace qs::cli

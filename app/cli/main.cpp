@@ -1,0 +1,43 @@
+// quantscope-cli: the QuantScope engine without windows. Subcommands per DESIGN.md.
+#include "cli/commands.h"
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+const char* const kUsage = R"(quantscope-cli — quantization analyzer for ONNX models
+
+usage: quantscope-cli <command> [options]
+
+commands:
+  info MODEL [--json]                         inputs, outputs, op counts, parameters, unsupported ops
+  run MODEL --input NAME=FILE ... --out DIR   run the model, write each output to DIR/NAME.npy
+  bench MODEL [--input NAME=FILE] [--runs N]  time the executor (median/min/max ms, peak RSS)
+
+`quantscope-cli <command> --help` describes a command's options.
+)";
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+        std::fputs(kUsage, args.empty() ? stderr : stdout);
+        return args.empty() ? 2 : 0;
+    }
+    if (args[0] == "--version") {
+        std::puts("quantscope-cli 0.1.0");
+        return 0;
+    }
+    const std::string command = args[0];
+    args.erase(args.begin());
+    if (command == "info") return qs::cli::runInfo(args);
+    if (command == "run") return qs::cli::runRun(args);
+    if (command == "bench") return qs::cli::runBench(args);
+    std::fprintf(stderr, "quantscope-cli: error: unknown command '%s' (commands: info, run, bench)\n", command.c_str());
+    return 2;
+}

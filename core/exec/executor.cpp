@@ -1,0 +1,261 @@
+#include "exec/executor.h"
+
+#include "exec/node_runner.h"
+#include "ops/op_registry.h"
+
+#include <algorithm>
+
+namespace qs {
+
+Result<std::vector<TensorInfo>> inferNodeOutputs(const OpDef& op, const Node& node, int64_t opset,
+                                                 const std::vector<const Tensor*>& inputs)
+{
+    std::vector<TensorInfo> infos(inputs.size());
+    std::vector<const TensorInfo*> infoPtrs(inputs.size(), nullptr);
+    for (size_t i = 0; i < inputs.size(); ++i) {
+        if (!inputs[i]) continue;
+        infos[i] = TensorInfo{inputs[i]->dtype(), inputs[i]->shape(), true};
+        infoPtrs[i] = &infos[i];
+    }
+    InferContext ictx(node, opset, std::move(infoPtrs), inputs);
+    QS_TRY(op.infer(ictx));
+    for (size_t i = 0; i < node.outputs.size(); ++i) {
+        if (node.outputs[i] == kNoValue) continue;
+        const TensorInfo& info = ictx.outputInfo(int(i));
+        if (!info.shapeKnown || info.dtype == DataType::Undefined)
+            return makeError(ErrorCode::Internal, "shape inference left output ", i, " undefined");
+    }
+    return std::move(ictx.outputs());
+}
+
+Status checkKernelOutputs(const Node& node, const std::vector<TensorInfo>& inferred, const std::vector<Tensor>& outputs)
+{
+    for (size_t i = 0; i < node.outputs.size(); ++i) {
+        if (node.outputs[i] == kNoValue) continue;
+        const Tensor& t = outputs[i];
+        if (t.isNull()) return makeError(ErrorCode::Internal, "kernel did not produce output ", i);
+        if (t.dtype() != inferred[i].dtype || t.shape() != inferred[i].shape)
+            return makeError(ErrorCode::Internal, "kernel produced output ", i, " as ", dataTypeName(t.dtype()),
+                             shapeToString(t.shape()), ", inferred ", dataTypeName(inferred[i].dtype),
+                             shapeToString(inferred[i].shape));
+    }
+    return {};
+}
+
+namespace {
+
+Result<std::vector<Tensor>> runWith(const OpDef& op, OpKernel* kernel, const Node& node, int64_t opset,
+                                    const std::vector<const Tensor*>& inputs, ThreadPool& pool)
+{
+    QS_ASSIGN(std::vector<TensorInfo> infos, inferNodeOutputs(op, node, opset, inputs));
+    KernelContext kctx(node, opset, inputs, infos, pool);
+    if (kernel) QS_TRY(kernel->run(kctx));
+    else QS_TRY(op.compute(kctx));
+    QS_TRY(checkKernelOutputs(node, infos, kctx.outputs()));
+    return std::move(kctx.outputs());
+}
+
+Result<std::unique_ptr<OpKernel>> createKernel(const OpDef& op, const Node& node, int64_t opset,
+                                               const std::vector<const Tensor*>& constInputs,
+                                               const std::vector<const TensorInfo*>& inputInfos)
+{
+    if (!op.create) return std::unique_ptr<OpKernel>();
+    KernelInit init{node, opset, constInputs, inputInfos};
+    return op.create(init);
+}
+
+std::string nodeFrame(const Node& node) { return "node " + node.label(); }
+
+} // namespace
+
+Result<std::vector<Tensor>> runNodeOnce(const OpDef& op, const Node& node, int64_t opset,
+                                        const std::vector<const Tensor*>& inputs, ThreadPool& pool)
+{
+    std::vector<const TensorInfo*> noInfos(inputs.size(), nullptr);
+    std::vector<TensorInfo> infos(inputs.size());
+    for (size_t i = 0; i < inputs.size(); ++i)
+        if (inputs[i]) {
+            infos[i] = TensorInfo{inputs[i]->dtype(), inputs[i]->shape(), true};
+            noInfos[i] = &infos[i];
+        }
+    QS_ASSIGN(std::unique_ptr<OpKernel> kernel, createKernel(op, node, opset, inputs, noInfos));
+    return runWith(op, kernel.get(), node, opset, inputs, pool);
+}
+
+Status checkInputAgainstDeclaration(const Value& declared, const Tensor& given)
+{
+    const TensorInfo& d = declared.info;
+    if (d.dtype != DataType::Undefined && d.dtype != given.dtype())
+        return makeError(ErrorCode::TypeMismatch, "input '", declared.name, "' expects ", dataTypeName(d.dtype),
+                         ", got ", dataTypeName(given.dtype()));
+    if (!d.shapeKnown) return {};
+    bool ok = d.shape.size() == given.shape().size();
+    for (size_t i = 0; ok && i < d.shape.size(); ++i)
+        if (d.shape[i] >= 0 && d.shape[i] != given.shape()[i]) ok = false;
+    if (!ok)
+        return makeError(ErrorCode::ShapeMismatch, "input '", declared.name, "' expects shape ", shapeToString(d.shape),
+                         ", got ", shapeToString(given.shape()));
+    return {};
+}
+
+struct Executor::Impl {
+    explicit Impl(int threads) : pool(threads) {}
+    ThreadPool pool;
+    std::vector<const OpDef*> ops;                   // per node
+    std::vector<std::unique_ptr<OpKernel>> kernels;  // per node; null for stateless ops
+    std::vector<std::optional<Tensor>> constants;    // per value: initializers and folded constants
+    std::vector<bool> nodeFolded;                    // per node: outputs precomputed at prepare
+    std::vector<int32_t> useCount;                   // per value: consuming input slots of non-folded nodes
+};
+
+Executor::~Executor() = default;
+
+int Executor::threads() const { return m_impl->pool.threadCount(); }
+
+Result<std::unique_ptr<Executor>> Executor::create(Graph graph, const ExecOptions& options)
+{
+    std::unique_ptr<Executor> ex(new Executor());
+    ex->m_graph = std::move(graph);
+    ex->m_impl = std::make_unique<Impl>(options.threads);
+    const Graph& g = ex->m_graph;
+    Impl& impl = *ex->m_impl;
+    impl.ops.assign(size_t(g.nodeCount()), nullptr);
+    impl.kernels.resize(size_t(g.nodeCount()));
+    impl.nodeFolded.assign(size_t(g.nodeCount()), false);
+    impl.constants.resize(size_t(g.valueCount()));
+    for (ValueId v = 0; v < g.valueCount(); ++v)
+        if (g.value(v).initializer) impl.constants[size_t(v)] = *g.value(v).initializer;
+
+    for (NodeId n : g.topoOrder()) {
+        const Node& node = g.node(n);
+        const OpDef* op = findOp(node.domain, node.opType);
+        if (!op)
+            return makeError(ErrorCode::Unsupported, "node ", node.label(), ": op '",
+                             node.domain.empty() ? node.opType : node.domain + "." + node.opType, "' is not supported");
+        impl.ops[size_t(n)] = op;
+        const int64_t opset = g.opsetVersion(node.domain);
+        std::vector<const Tensor*> constInputs;
+        std::vector<const TensorInfo*> infos;
+        bool allConst = true;
+        for (ValueId in : node.inputs) {
+            const Tensor* c = in != kNoValue && impl.constants[size_t(in)] ? &*impl.constants[size_t(in)] : nullptr;
+            constInputs.push_back(c);
+            infos.push_back(in != kNoValue ? &g.value(in).info : nullptr);
+            if (in != kNoValue && !c) allConst = false;
+        }
+        // Fold cheap constant subgraphs (Constant nodes, shape arithmetic on constants) once.
+        if (allConst && (op->foldable || node.opType == "Constant")) {
+            auto outs = runNodeOnce(*op, node, opset, constInputs, impl.pool);
+            if (!outs) return std::move(outs.addContext(nodeFrame(node))).takeError();
+            for (size_t i = 0; i < node.outputs.size(); ++i)
+                if (node.outputs[i] != kNoValue) impl.constants[size_t(node.outputs[i])] = std::move((*outs)[i]);
+            impl.nodeFolded[size_t(n)] = true;
+            continue;
+        }
+        auto kernel = createKernel(*op, node, opset, constInputs, infos);
+        if (!kernel) return std::move(kernel.addContext(nodeFrame(node))).takeError();
+        impl.kernels[size_t(n)] = std::move(kernel).value();
+    }
+    impl.useCount.assign(size_t(g.valueCount()), 0);
+    for (NodeId n = 0; n < g.nodeCount(); ++n) {
+        if (impl.nodeFolded[size_t(n)]) continue;
+        for (ValueId in : g.node(n).inputs)
+            if (in != kNoValue) ++impl.useCount[size_t(in)];
+    }
+    return ex;
+}
+
+Result<RunResult> Executor::run(const std::map<std::string, Tensor>& inputs, ExecHooks* hooks, Progress* progress)
+{
+    const Graph& g = m_graph;
+    Impl& impl = *m_impl;
+    std::vector<Tensor> slots(size_t(g.valueCount()));
+    std::vector<int32_t> remaining = impl.useCount;
+    RunResult result;
+
+    for (const auto& [name, tensor] : inputs) {
+        auto id = g.findValue(name);
+        if (!id || !g.value(*id).isGraphInput) {
+            std::string names;
+            for (ValueId in : g.inputs()) names += (names.empty() ? "" : ", ") + g.value(in).name;
+            return makeError(ErrorCode::NotFound, "the model has no input named '", name, "' (inputs: ", names, ")");
+        }
+    }
+    auto keepValue = [&](ValueId v) { return g.value(v).isGraphOutput || (hooks && hooks->keep(v)); };
+    auto deliver = [&](NodeId producer, ValueId v, Tensor t) -> Status {
+        if (hooks) {
+            const DataType dtype = t.dtype();
+            const Shape shape = t.shape();
+            QS_TRY(hooks->onTensor(producer, v, t));
+            if (t.dtype() != dtype || t.shape() != shape)
+                return makeError(ErrorCode::Internal, "a hook changed the type or shape of '", g.value(v).name, "'");
+        }
+        if (remaining[size_t(v)] == 0 && !keepValue(v)) return {}; // nobody reads it
+        slots[size_t(v)] = std::move(t);
+        return {};
+    };
+
+    for (ValueId in : g.inputs()) {
+        const Value& v = g.value(in);
+        auto it = inputs.find(v.name);
+        if (it == inputs.end()) return makeError(ErrorCode::NotFound, "input '", v.name, "' was not given");
+        QS_TRY(checkInputAgainstDeclaration(v, it->second));
+        QS_TRY(deliver(kNoNode, in, it->second));
+    }
+
+    const auto& order = g.topoOrder();
+    std::vector<const Tensor*> inPtrs;
+    for (size_t step = 0; step < order.size(); ++step) {
+        const NodeId n = order[step];
+        if (impl.nodeFolded[size_t(n)]) continue;
+        const Node& node = g.node(n);
+        if (progress) {
+            if (progress->isCancelled()) return Error(ErrorCode::Cancelled, "cancelled");
+            progress->report(double(step) / double(order.size()), node.name);
+        }
+        inPtrs.clear();
+        for (ValueId in : node.inputs) {
+            if (in == kNoValue) {
+                inPtrs.push_back(nullptr);
+            } else if (impl.constants[size_t(in)]) {
+                inPtrs.push_back(&*impl.constants[size_t(in)]);
+            } else {
+                const Tensor& t = slots[size_t(in)];
+                if (t.isNull())
+                    return makeError(ErrorCode::Internal, "node ", node.label(), ": input '", g.value(in).name,
+                                     "' is not available");
+                inPtrs.push_back(&t);
+            }
+        }
+        auto outs = runWith(*impl.ops[size_t(n)], impl.kernels[size_t(n)].get(), node, g.opsetVersion(node.domain),
+                            inPtrs, impl.pool);
+        if (!outs) return std::move(outs.addContext(nodeFrame(node))).takeError();
+        // Release inputs after their last consumer.
+        for (ValueId in : node.inputs) {
+            if (in == kNoValue || impl.constants[size_t(in)]) continue;
+            if (--remaining[size_t(in)] == 0 && !keepValue(in)) slots[size_t(in)] = Tensor();
+        }
+        for (size_t i = 0; i < node.outputs.size(); ++i) {
+            const ValueId out = node.outputs[i];
+            if (out == kNoValue) continue;
+            Status st = deliver(n, out, std::move((*outs)[i]));
+            if (!st) return std::move(st.addContext(nodeFrame(node))).takeError();
+        }
+    }
+
+    for (ValueId out : g.outputs()) {
+        const Value& v = g.value(out);
+        if (impl.constants[size_t(out)]) result.outputs[v.name] = *impl.constants[size_t(out)];
+        else result.outputs[v.name] = slots[size_t(out)];
+    }
+    if (hooks)
+        for (ValueId v = 0; v < g.valueCount(); ++v)
+            if (hooks->keep(v)) {
+                if (!slots[size_t(v)].isNull()) result.kept[v] = slots[size_t(v)];
+                else if (impl.constants[size_t(v)]) result.kept[v] = *impl.constants[size_t(v)];
+            }
+    if (progress) progress->report(1.0, "done");
+    return result;
+}
+
+} // namespace qs

@@ -1,0 +1,20 @@
+// Running one node outside a full executor run: used to fold constants at prepare time and
+// during static shape inference. Shares the infer → kernel → check sequence with Executor.
+#pragma once
+
+#include "ops/op.h"
+
+namespace qs {
+
+// Infers output infos for `node` from its input tensors (nullptr = omitted input).
+Result<std::vector<TensorInfo>> inferNodeOutputs(const OpDef& op, const Node& node, int64_t opset,
+                                                 const std::vector<const Tensor*>& inputs);
+
+// Infers, runs (a stateless compute or a freshly created kernel) and checks the outputs.
+Result<std::vector<Tensor>> runNodeOnce(const OpDef& op, const Node& node, int64_t opset,
+                                        const std::vector<const Tensor*>& inputs, ThreadPool& pool);
+
+// Checks that a kernel produced every present output with the inferred dtype and shape.
+Status checkKernelOutputs(const Node& node, const std::vector<TensorInfo>& inferred, const std::vector<Tensor>& outputs);
+
+} // namespace qs

@@ -1,0 +1,23 @@
+// NumPy .npy (format 1.0/2.0/3.0, little-endian, C order) and ONNX TensorProto .pb files.
+#pragma once
+
+#include "ir/tensor.h"
+
+#include <string>
+
+namespace qs {
+
+Result<Tensor> readNpy(const std::string& path);
+Result<Tensor> readNpyBytes(const void* data, size_t size);
+// Written atomically (temporary file + rename).
+Status writeNpy(const std::string& path, const Tensor& tensor);
+
+// A serialised onnx.TensorProto (the ONNX backend test data's input_0.pb, output_0.pb).
+Result<Tensor> readTensorProtoFile(const std::string& path);
+// .npy or .pb by extension.
+Result<Tensor> readTensorFile(const std::string& path);
+
+// Writes bytes to path atomically: a temporary file in the same folder, then rename.
+Status writeFileAtomically(const std::string& path, const std::string& bytes);
+
+} // namespace qs

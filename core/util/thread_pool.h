@@ -1,0 +1,49 @@
+// A small fixed-size pool for data-parallel kernels. parallelFor splits [0, n) into contiguous
+// chunks whose boundaries depend only on n, the grain and the thread count; kernels must
+// make every output element's arithmetic independent of the chunking so results do not
+// depend on the thread count.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace qs {
+
+class ThreadPool {
+public:
+    // threads <= 0: one per hardware thread.
+    explicit ThreadPool(int threads = 1);
+    ~ThreadPool();
+    ThreadPool(const ThreadPool&) = delete;
+    ThreadPool& operator=(const ThreadPool&) = delete;
+
+    int threadCount() const { return m_threadCount; }
+
+    // Calls fn(begin, end) on disjoint ranges covering [0, n), each at least `grain` long
+    // (except possibly the last), using up to threadCount() threads including the caller.
+    // Blocks until all ranges are done. Not re-entrant from inside fn (nested calls run inline).
+    void parallelFor(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
+
+private:
+    void workerLoop(int index);
+
+    int m_threadCount = 1;
+    std::vector<std::thread> m_workers;
+    std::mutex m_mutex;
+    std::condition_variable m_wake;
+    std::condition_variable m_done;
+    const std::function<void(int64_t, int64_t)>* m_job = nullptr;
+    int64_t m_jobN = 0;
+    int64_t m_chunk = 0;
+    int64_t m_chunks = 0;
+    int64_t m_nextChunk = 0;
+    int m_busy = 0;
+    uint64_t m_generation = 0;
+    bool m_stop = false;
+};
+
+} // namespace qs

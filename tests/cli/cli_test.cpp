@@ -1,0 +1,167 @@
+// quantscope-cli as a user runs it: exit codes, one-line errors naming the fault, outputs
+// checked against ONNX Runtime's reference and the model card's facts.
+#include "io/npy.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <cmath>
+
+using namespace qs;
+
+namespace {
+
+const QString kShared = QStringLiteral(QS_SHARED_DIR);
+
+struct CliResult {
+    int exitCode = -1;
+    QString out;
+    QString err;
+};
+
+CliResult runCli(const QStringList& args)
+{
+    QProcess p;
+    p.start(QStringLiteral(QS_CLI_PATH), args);
+    if (!p.waitForFinished(300000)) return {};
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2, QString::fromUtf8(p.readAllStandardOutput()),
+            QString::fromUtf8(p.readAllStandardError())};
+}
+
+} // namespace
+
+class CliTest : public QObject {
+    Q_OBJECT
+private slots:
+    void helpAndUsage();
+    void infoJsonMatchesModelCard();
+    void runWritesOutputsMatchingOnnxRuntime();
+    void badInputs_data();
+    void badInputs();
+    void benchPrintsJson();
+};
+
+void CliTest::helpAndUsage()
+{
+    QCOMPARE(runCli({QStringLiteral("--help")}).exitCode, 0);
+    for (const char* cmd : {"info", "run", "bench"}) {
+        const CliResult r = runCli({QString::fromLatin1(cmd), QStringLiteral("--help")});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY(r.out.contains(QStringLiteral("usage: quantscope-cli ") + QString::fromLatin1(cmd)));
+    }
+    const CliResult none = runCli({});
+    QCOMPARE(none.exitCode, 2);
+    const CliResult unknown = runCli({QStringLiteral("frobnicate")});
+    QCOMPARE(unknown.exitCode, 2);
+    QVERIFY(unknown.err.contains(QStringLiteral("frobnicate")));
+}
+
+void CliTest::infoJsonMatchesModelCard()
+{
+    // ../shared/models/README.md: ppocr_cls has 471 nodes incl. 250 Constant and 35 BatchNormalization,
+    // input x N×3×48×192 (dynamic batch, height and width in the file), output softmax_0.tmp_0.
+    const CliResult r = runCli({QStringLiteral("info"), kShared + QStringLiteral("/models/ppocr_cls.onnx"), QStringLiteral("--json")});
+    QCOMPARE(r.exitCode, 0);
+    QJsonParseError perr;
+    const QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8(), &perr).object();
+    QCOMPARE(perr.error, QJsonParseError::NoError);
+    QCOMPARE(j[QStringLiteral("node_count")].toInt(), 471);
+    QCOMPARE(j[QStringLiteral("op_counts")].toObject()[QStringLiteral("Constant")].toInt(), 250);
+    QCOMPARE(j[QStringLiteral("op_counts")].toObject()[QStringLiteral("BatchNormalization")].toInt(), 35);
+    QCOMPARE(j[QStringLiteral("opset")].toInt(), 9);
+    const QJsonObject in = j[QStringLiteral("inputs")].toArray()[0].toObject();
+    QCOMPARE(in[QStringLiteral("name")].toString(), QStringLiteral("x"));
+    QCOMPARE(in[QStringLiteral("shape")].toArray()[1].toInt(), 3);
+    QVERIFY(in[QStringLiteral("shape")].toArray()[0].isString()); // dynamic batch keeps its symbol
+    QCOMPARE(j[QStringLiteral("outputs")].toArray()[0].toObject()[QStringLiteral("name")].toString(),
+             QStringLiteral("softmax_0.tmp_0"));
+    QVERIFY(j[QStringLiteral("unsupported_ops")].toObject().isEmpty());
+
+    const CliResult text = runCli({QStringLiteral("info"), kShared + QStringLiteral("/models/digits_mbv2_bn.onnx")});
+    QCOMPARE(text.exitCode, 0);
+    QVERIFY(text.out.contains(QStringLiteral("input  f32 [N,1,16,16]")));
+}
+
+void CliTest::runWritesOutputsMatchingOnnxRuntime()
+{
+    QTemporaryDir dir;
+    const CliResult r = runCli({QStringLiteral("run"), kShared + QStringLiteral("/models/digits_mbv2_bn.onnx"),
+                                QStringLiteral("--input"), QStringLiteral("input=") + kShared + QStringLiteral("/data/digits_test_x.npy"),
+                                QStringLiteral("--out"), dir.path(), QStringLiteral("--threads"), QStringLiteral("2")});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    auto y = readNpy(dir.filePath(QStringLiteral("logits.npy")).toStdString());
+    QVERIFY2(y.isOk(), y.message().c_str());
+    auto ref = readNpy((kShared + QStringLiteral("/models/digits_mbv2_bn.ort_test_logits.npy")).toStdString());
+    QVERIFY(ref.isOk());
+    QCOMPARE(y->shape(), ref->shape());
+    const auto a = y->toFloatVector(), b = ref->toFloatVector();
+    double maxRef = 0, maxDiff = 0;
+    for (size_t i = 0; i < a.size(); ++i) {
+        maxRef = std::max(maxRef, double(std::fabs(b[i])));
+        maxDiff = std::max(maxDiff, double(std::fabs(a[i] - b[i])));
+    }
+    QVERIFY(maxDiff <= 1e-4 * maxRef);
+}
+
+void CliTest::badInputs_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<int>("exitCode");
+    QTest::addColumn<QString>("mentions");
+    const QString model = kShared + QStringLiteral("/models/digits_mbv2_bn.onnx");
+    const QString wrongShape = kShared + QStringLiteral("/data/mobilenet_v2_input.npy");
+    const QString wrongType = kShared + QStringLiteral("/data/digits_test_y.npy");
+    QTest::newRow("missing model") << QStringList{QStringLiteral("info"), QStringLiteral("/nonexistent/m.onnx")} << 1
+                                   << QStringLiteral("/nonexistent/m.onnx");
+    QTest::newRow("not a model") << QStringList{QStringLiteral("info"), wrongShape} << 1 << wrongShape;
+    QTest::newRow("unknown option") << QStringList{QStringLiteral("info"), model, QStringLiteral("--frob")} << 2
+                                    << QStringLiteral("--frob");
+    QTest::newRow("input wrong shape")
+        << QStringList{QStringLiteral("run"), model, QStringLiteral("--input"), QStringLiteral("input=") + wrongShape,
+                       QStringLiteral("--out"), QStringLiteral("/tmp/qs-cli-test-out")}
+        << 1 << QStringLiteral("expects shape [?,1,16,16]");
+    QTest::newRow("input wrong dtype")
+        << QStringList{QStringLiteral("run"), model, QStringLiteral("--input"), QStringLiteral("input=") + wrongType,
+                       QStringLiteral("--out"), QStringLiteral("/tmp/qs-cli-test-out")}
+        << 1 << QStringLiteral("expects f32, got i64");
+    QTest::newRow("unknown input name")
+        << QStringList{QStringLiteral("run"), model, QStringLiteral("--input"), QStringLiteral("image=") + wrongType,
+                       QStringLiteral("--out"), QStringLiteral("/tmp/qs-cli-test-out")}
+        << 1 << QStringLiteral("no input 'image'");
+    QTest::newRow("missing out") << QStringList{QStringLiteral("run"), model} << 2 << QStringLiteral("--out");
+    QTest::newRow("bad threads") << QStringList{QStringLiteral("bench"), model, QStringLiteral("--threads"), QStringLiteral("x")}
+                                 << 2 << QStringLiteral("--threads");
+}
+
+void CliTest::badInputs()
+{
+    QFETCH(QStringList, args);
+    QFETCH(int, exitCode);
+    QFETCH(QString, mentions);
+    const CliResult r = runCli(args);
+    QCOMPARE(r.exitCode, exitCode);
+    QVERIFY2(r.err.contains(mentions), qPrintable(r.err));
+    QCOMPARE(r.err.trimmed().count(QLatin1Char('\n')), 0); // one line
+}
+
+void CliTest::benchPrintsJson()
+{
+    const CliResult r = runCli({QStringLiteral("bench"), kShared + QStringLiteral("/models/digits_mbv2_bn.onnx"),
+                                QStringLiteral("--runs"), QStringLiteral("3"), QStringLiteral("--input"),
+                                kShared + QStringLiteral("/data/digits_calib_x.npy")});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    const QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8()).object();
+    for (const char* key : {"executor", "threads", "runs", "median_ms", "min_ms", "max_ms", "peak_rss_mb"})
+        QVERIFY2(j.contains(QString::fromLatin1(key)), key);
+    QCOMPARE(j[QStringLiteral("runs")].toInt(), 3);
+    QVERIFY(j[QStringLiteral("min_ms")].toDouble() <= j[QStringLiteral("median_ms")].toDouble());
+    QVERIFY(j[QStringLiteral("median_ms")].toDouble() <= j[QStringLiteral("max_ms")].toDouble());
+    QVERIFY(j[QStringLiteral("peak_rss_mb")].toDouble() > 0);
+}
+
+QTEST_GUILESS_MAIN(CliTest)
+#include "cli_test.moc"

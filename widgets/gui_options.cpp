@@ -1,0 +1,69 @@
+#include "gui_options.h"
+
+#include <QCommandLineParser>
+#include <QFileInfo>
+
+namespace qs {
+
+GuiCommandLine GuiCommandLineParser::parse(const QStringList& arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        tr("QuantScope: see why a neural network loses accuracy when it is quantized."));
+    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+    const QCommandLineOption helpOption = parser.addHelpOption();
+    const QCommandLineOption versionOption = parser.addVersionOption();
+    const QCommandLineOption selectOption(QStringLiteral("select"),
+                                          tr("Select node <name> once the model is loaded."),
+                                          tr("name"));
+    const QCommandLineOption screenshotOption(
+        QStringLiteral("screenshot"),
+        tr("Save a PNG picture of the whole window to <file> once the model is loaded."), tr("file"));
+    const QCommandLineOption quitOption(QStringLiteral("quit-after-screenshot"),
+                                       tr("Quit after saving the screenshot."));
+    parser.addOptions({selectOption, screenshotOption, quitOption});
+    parser.addPositionalArgument(
+        tr("model"), tr("The ONNX model to open (default: the bundled example model)."),
+        tr("[model.onnx]"));
+
+    const QString program =
+        arguments.isEmpty() ? QStringLiteral("quantscope") : QFileInfo(arguments.first()).fileName();
+    GuiCommandLine result;
+    auto usageError = [&](const QString& message) {
+        result.action = GuiCommandLine::Action::UsageError;
+        result.exitCode = kUsageErrorExitCode;
+        result.text = tr("%1: %2 (see %1 --help)").arg(program, message);
+        return result;
+    };
+
+    if (!parser.parse(arguments)) return usageError(parser.errorText());
+    if (parser.isSet(helpOption)) {
+        result.action = GuiCommandLine::Action::ShowHelp;
+        result.text = parser.helpText();
+        return result;
+    }
+    if (parser.isSet(versionOption)) {
+        result.action = GuiCommandLine::Action::ShowVersion;
+        result.text = QStringLiteral("%1 %2").arg(program, QCoreApplication::applicationVersion());
+        return result;
+    }
+    const QStringList positional = parser.positionalArguments();
+    if (positional.size() > 1)
+        return usageError(tr("expected at most one model file, got %1").arg(positional.size()));
+
+    GuiOptions& options = result.options;
+    options.modelPath = positional.value(0);
+    // As in quantscope-cli, a later option overrides an earlier one: value() is the last.
+    options.selectNode = parser.value(selectOption);
+    options.screenshotPath = parser.value(screenshotOption);
+    options.quitAfterScreenshot = parser.isSet(quitOption);
+    if (parser.isSet(screenshotOption) && options.screenshotPath.isEmpty())
+        return usageError(tr("option '--screenshot' needs a file name"));
+    if (parser.isSet(selectOption) && options.selectNode.isEmpty())
+        return usageError(tr("option '--select' needs a node name"));
+    if (options.quitAfterScreenshot && options.screenshotPath.isEmpty())
+        return usageError(tr("option '--quit-after-screenshot' needs '--screenshot FILE.png'"));
+    return result;
+}
+
+} // namespace qs

@@ -1,0 +1,358 @@
+#include "main_window.h"
+
+#include "language_manager.h"
+#include "model_summary_widget.h"
+#include "node_table_page.h"
+#include "resources.h"
+
+#include <QAction>
+#include <QActionGroup>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QProgressBar>
+#include <QSettings>
+#include <QStatusBar>
+
+namespace qs {
+
+namespace {
+
+const QString kGeometryKey = QStringLiteral("mainWindow/geometry");
+const QString kStateKey = QStringLiteral("mainWindow/state");
+const QString kLastDirKey = QStringLiteral("mainWindow/lastOpenDir");
+
+bool isResource(const QString& path) { return path.startsWith(QLatin1String(":/")); }
+
+// The first local .onnx file among dropped URLs, or an empty string.
+QString droppedModel(const QMimeData* mime)
+{
+    if (!mime || !mime->hasUrls()) return {};
+    for (const QUrl& url : mime->urls()) {
+        const QString path = url.toLocalFile();
+        if (!path.isEmpty() && path.endsWith(QLatin1String(".onnx"), Qt::CaseInsensitive))
+            return path;
+    }
+    return {};
+}
+
+} // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
+{
+    initResources();
+    setObjectName(QStringLiteral("mainWindow"));
+    setWindowIcon(applicationIcon());
+    setAcceptDrops(true);
+    setDockOptions(AnimatedDocks | AllowTabbedDocks);
+
+    m_nodePage = new NodeTablePage(this);
+    setCentralWidget(m_nodePage);
+
+    createActions();
+    createMenus();
+    createDocks();
+    createStatusBar();
+    connect(LanguageManager::instance(), &LanguageManager::languageChanged, this,
+            &MainWindow::updateLanguageActions);
+
+    setStatus([] {
+        return tr("Open an ONNX model with File \u25b8 Open, or drop one on this window.");
+    });
+    retranslateUi();
+    restoreWindowState();
+}
+
+MainWindow::~MainWindow() = default;
+
+QString MainWindow::statusText() const { return m_statusLabel->text(); }
+
+void MainWindow::createActions()
+{
+    m_openAction = new QAction(this);
+    m_openAction->setShortcut(QKeySequence::Open);
+    connect(m_openAction, &QAction::triggered, this, &MainWindow::showOpenDialog);
+
+    m_openExampleAction = new QAction(this);
+    connect(m_openExampleAction, &QAction::triggered, this, [this] { openModel(exampleModelPath()); });
+
+    m_clearRecentAction = new QAction(this);
+    connect(m_clearRecentAction, &QAction::triggered, this, [this] {
+        m_recentFiles.clear();
+        updateRecentFilesMenu();
+    });
+
+    m_quitAction = new QAction(this);
+    m_quitAction->setShortcut(QKeySequence::Quit);
+    m_quitAction->setMenuRole(QAction::QuitRole);
+    connect(m_quitAction, &QAction::triggered, this, &QWidget::close);
+
+    m_findAction = new QAction(this);
+    m_findAction->setShortcut(QKeySequence::Find);
+    connect(m_findAction, &QAction::triggered, m_nodePage, &NodeTablePage::focusFilter);
+
+    m_aboutAction = new QAction(this);
+    m_aboutAction->setMenuRole(QAction::AboutRole);
+    connect(m_aboutAction, &QAction::triggered, this, &MainWindow::showAbout);
+    m_aboutQtAction = new QAction(this);
+    m_aboutQtAction->setMenuRole(QAction::AboutQtRole);
+    connect(m_aboutQtAction, &QAction::triggered, qApp, &QApplication::aboutQt);
+
+    m_languageGroup = new QActionGroup(this);
+    m_languageGroup->setExclusive(true);
+    for (const LanguageManager::Language& language : LanguageManager::languages()) {
+        auto* action = new QAction(language.nativeName, m_languageGroup);
+        action->setCheckable(true);
+        action->setData(language.code);
+        connect(action, &QAction::triggered, this, [this, code = language.code] {
+            if (!LanguageManager::instance()->setLanguage(code)) {
+                setStatus([code] { return tr("No translation is available for %1.").arg(code); });
+                updateLanguageActions();
+            }
+        });
+    }
+    updateLanguageActions();
+}
+
+void MainWindow::createMenus()
+{
+    m_fileMenu = menuBar()->addMenu(QString());
+    m_fileMenu->addAction(m_openAction);
+    m_fileMenu->addAction(m_openExampleAction);
+    m_recentMenu = m_fileMenu->addMenu(QString());
+    m_fileMenu->addSeparator();
+    m_fileMenu->addAction(m_quitAction);
+    updateRecentFilesMenu();
+
+    m_viewMenu = menuBar()->addMenu(QString());
+    m_viewMenu->addAction(m_findAction);
+    m_viewMenu->addSeparator(); // the docks' toggle actions follow (createDocks)
+
+    m_languageMenu = menuBar()->addMenu(QString());
+    m_languageMenu->addActions(m_languageGroup->actions());
+
+    m_helpMenu = menuBar()->addMenu(QString());
+    m_helpMenu->addAction(m_aboutAction);
+    m_helpMenu->addAction(m_aboutQtAction);
+}
+
+void MainWindow::createDocks()
+{
+    m_summary = new ModelSummaryWidget(this);
+    m_summaryDock = new QDockWidget(this);
+    m_summaryDock->setObjectName(QStringLiteral("summaryDock")); // the key for saveState()
+    m_summaryDock->setWidget(m_summary);
+    addDockWidget(Qt::RightDockWidgetArea, m_summaryDock);
+    m_viewMenu->addAction(m_summaryDock->toggleViewAction());
+}
+
+void MainWindow::createStatusBar()
+{
+    m_statusLabel = new QLabel(this);
+    m_statusLabel->setObjectName(QStringLiteral("statusLabel"));
+    m_statusLabel->setTextFormat(Qt::PlainText);
+    m_progress = new QProgressBar(this);
+    m_progress->setRange(0, 0); // loading reports no fraction: a busy indicator
+    m_progress->setMaximumWidth(160);
+    m_progress->setVisible(false);
+    statusBar()->addWidget(m_statusLabel, 1);
+    statusBar()->addPermanentWidget(m_progress);
+}
+
+void MainWindow::retranslateUi()
+{
+    m_fileMenu->setTitle(tr("&File"));
+    m_openAction->setText(tr("&Open Model\u2026"));
+    m_openAction->setStatusTip(tr("Open an ONNX model"));
+    m_openExampleAction->setText(tr("Open &Example Model"));
+    m_openExampleAction->setStatusTip(tr("Open the bundled MobileNetV2-style digits model"));
+    m_recentMenu->setTitle(tr("Open &Recent"));
+    m_clearRecentAction->setText(tr("&Clear Menu"));
+    m_quitAction->setText(tr("&Quit"));
+    m_viewMenu->setTitle(tr("&View"));
+    m_findAction->setText(tr("&Find Node\u2026"));
+    m_summaryDock->setWindowTitle(tr("Model Summary"));
+    m_languageMenu->setTitle(tr("&Language"));
+    m_helpMenu->setTitle(tr("&Help"));
+    m_aboutAction->setText(tr("&About QuantScope"));
+    m_aboutQtAction->setText(tr("About &Qt"));
+    m_progress->setFormat(tr("Loading\u2026"));
+    updateRecentFilesMenu();
+    updateWindowTitle();
+    if (m_statusText) m_statusLabel->setText(m_statusText());
+}
+
+void MainWindow::changeEvent(QEvent* event)
+{
+    if (event->type() == QEvent::LanguageChange) retranslateUi();
+    QMainWindow::changeEvent(event);
+}
+
+void MainWindow::restoreWindowState()
+{
+    const QSettings settings;
+    if (!restoreGeometry(settings.value(kGeometryKey).toByteArray())) resize(1280, 800);
+    restoreState(settings.value(kStateKey).toByteArray());
+}
+
+void MainWindow::saveWindowState()
+{
+    QSettings settings;
+    settings.setValue(kGeometryKey, saveGeometry());
+    settings.setValue(kStateKey, saveState());
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    saveWindowState();
+    m_loadJob.cancel(); // a load still running must not deliver into a closing window
+    QMainWindow::closeEvent(event);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event)
+{
+    if (!droppedModel(event->mimeData()).isEmpty()) event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event)
+{
+    const QString path = droppedModel(event->mimeData());
+    if (path.isEmpty()) return;
+    event->acceptProposedAction();
+    openModel(path);
+}
+
+void MainWindow::showOpenDialog()
+{
+    QSettings settings;
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Open Model"), settings.value(kLastDirKey).toString(),
+        tr("ONNX models (*.onnx);;All files (*)"));
+    if (path.isEmpty()) return;
+    settings.setValue(kLastDirKey, QFileInfo(path).absolutePath());
+    openModel(path);
+}
+
+void MainWindow::showAbout()
+{
+    QMessageBox::about(
+        this, tr("About QuantScope"),
+        tr("<h3>QuantScope %1</h3>"
+           "<p>A quantization analyzer for neural networks: open an ONNX model, quantize it, "
+           "and see which layers lose accuracy and why.</p>"
+           "<p>Built with Qt %2 and QCustomPlot.</p>")
+            .arg(QCoreApplication::applicationVersion(), QString::fromLatin1(qVersion())));
+}
+
+void MainWindow::updateRecentFilesMenu()
+{
+    m_recentMenu->clear();
+    const QStringList files = m_recentFiles.files();
+    for (int i = 0; i < files.size(); ++i) {
+        const QString path = files[i];
+        // "&1 name.onnx": a mnemonic per entry; the full path is in the status tip.
+        auto* action = m_recentMenu->addAction(
+            tr("&%1 %2").arg(i + 1).arg(QFileInfo(path).fileName()));
+        action->setStatusTip(path);
+        action->setToolTip(path);
+        connect(action, &QAction::triggered, this, [this, path] { openModel(path); });
+    }
+    if (!files.isEmpty()) m_recentMenu->addSeparator();
+    m_recentMenu->addAction(m_clearRecentAction);
+    m_clearRecentAction->setEnabled(!files.isEmpty());
+}
+
+void MainWindow::updateLanguageActions()
+{
+    const QString current = LanguageManager::instance()->currentLanguage();
+    for (QAction* action : m_languageGroup->actions())
+        action->setChecked(action->data().toString() == current);
+}
+
+void MainWindow::updateWindowTitle()
+{
+    if (m_model.path.isEmpty()) {
+        setWindowTitle(tr("QuantScope"));
+        return;
+    }
+    const QString name = QFileInfo(m_model.path).fileName();
+    setWindowTitle(isResource(m_model.path) ? tr("%1 (example) \u2014 QuantScope").arg(name)
+                                            : tr("%1 \u2014 QuantScope").arg(name));
+}
+
+void MainWindow::setStatus(std::function<QString()> text)
+{
+    m_statusText = std::move(text);
+    m_statusLabel->setText(m_statusText());
+}
+
+void MainWindow::openModel(const QString& path)
+{
+    const QString name = QFileInfo(path).fileName();
+    setStatus([name] { return tr("Loading %1\u2026").arg(name); });
+    m_progress->setVisible(true);
+    m_loadJob.start([path] { return ModelLoader::load(path); },
+                    [this](LoadedModel loaded) { onModelLoaded(std::move(loaded)); });
+}
+
+void MainWindow::onModelLoaded(LoadedModel loaded)
+{
+    m_progress->setVisible(false);
+    if (!loaded.isOk()) {
+        showLoadError(loaded.path, loaded.error);
+        return;
+    }
+    m_model = std::move(loaded);
+    m_nodePage->setSnapshot(m_model.snapshot);
+    m_summary->setSnapshot(m_model.snapshot);
+    if (!isResource(m_model.path)) m_recentFiles.add(m_model.path);
+    updateRecentFilesMenu();
+    updateWindowTitle();
+
+    const QString name = QFileInfo(m_model.path).fileName();
+    const int nodes = int(m_model.snapshot->nodes.size());
+    if (m_model.snapshot->shapeInferenceFailed) {
+        const QString why = m_model.snapshot->shapeInferenceError;
+        setStatus([name, nodes, why] {
+            return tr("Loaded %1: %n node(s); shape inference stopped: %2", nullptr, nodes)
+                .arg(name, why);
+        });
+    } else {
+        setStatus([name, nodes] { return tr("Loaded %1: %n node(s)", nullptr, nodes).arg(name); });
+    }
+    emit modelLoaded(m_model.path);
+}
+
+void MainWindow::showLoadError(const QString& path, const QString& message)
+{
+    const QString name = QFileInfo(path).fileName();
+    setStatus([name, message] { return tr("Could not open %1: %2").arg(name, message); });
+    if (!isResource(path)) {
+        m_recentFiles.remove(path);
+        updateRecentFilesMenu();
+    }
+    if (m_interactive) {
+        // Window-modal and non-blocking: the event loop (and any other load) keeps running.
+        if (m_errorBox) m_errorBox->close();
+        m_errorBox = new QMessageBox(QMessageBox::Warning, tr("Could Not Open Model"),
+                                     tr("QuantScope could not open %1.").arg(name), QMessageBox::Ok,
+                                     this);
+        m_errorBox->setObjectName(QStringLiteral("loadErrorBox"));
+        m_errorBox->setInformativeText(message);
+        m_errorBox->setAttribute(Qt::WA_DeleteOnClose);
+        m_errorBox->open();
+    }
+    emit modelLoadFailed(path, message);
+}
+
+bool MainWindow::selectNode(const QString& name) { return m_nodePage->selectNode(name); }
+
+} // namespace qs

@@ -1,0 +1,110 @@
+// The main window: assembles the pages and docks, the menus and the status line, and loads
+// models in the background. It holds no analysis logic of its own.
+#pragma once
+
+#include "job_tracker.h"
+#include "model_loader.h"
+#include "recent_files.h"
+
+#include <QMainWindow>
+#include <QPointer>
+
+#include <functional>
+
+class QAction;
+class QActionGroup;
+class QDockWidget;
+class QLabel;
+class QMenu;
+class QMessageBox;
+class QProgressBar;
+
+namespace qs {
+
+class ModelSummaryWidget;
+class NodeTablePage;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // Starts loading `path` (a file or a ":/" resource) off the GUI thread. modelLoaded or
+    // modelLoadFailed follows, unless a later openModel() supersedes this one.
+    void openModel(const QString& path);
+    bool isLoading() const { return m_loadJob.isRunning(); }
+    // The displayed model (a failed load keeps the previous one); empty before the first load.
+    const LoadedModel& model() const { return m_model; }
+
+    // Selects the node in every view; false when the model has no such node.
+    bool selectNode(const QString& name);
+
+    // Interactive (the default): a load error also opens a message box. Scripted runs turn it
+    // off and get the error from modelLoadFailed and the status line.
+    void setInteractive(bool interactive) { m_interactive = interactive; }
+    bool isInteractive() const { return m_interactive; }
+
+    NodeTablePage* nodePage() const { return m_nodePage; }
+    ModelSummaryWidget* summaryWidget() const { return m_summary; }
+    QString statusText() const;
+
+signals:
+    void modelLoaded(const QString& path);
+    void modelLoadFailed(const QString& path, const QString& message);
+
+protected:
+    void changeEvent(QEvent* event) override;
+    void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+
+private:
+    void createActions();
+    void createMenus();
+    void createDocks();
+    void createStatusBar();
+    void retranslateUi();
+    void restoreWindowState();
+    void saveWindowState();
+
+    void showOpenDialog();
+    void showAbout();
+    void updateRecentFilesMenu();
+    void updateWindowTitle();
+    void updateLanguageActions();
+    void onModelLoaded(LoadedModel loaded);
+    void showLoadError(const QString& path, const QString& message);
+    // The status text is a function so that it is rebuilt in the new language on a switch.
+    void setStatus(std::function<QString()> text);
+
+    JobTracker m_loadJob{this};
+    LoadedModel m_model;
+    RecentFiles m_recentFiles;
+    bool m_interactive = true;
+
+    NodeTablePage* m_nodePage = nullptr;
+    ModelSummaryWidget* m_summary = nullptr;
+    QDockWidget* m_summaryDock = nullptr;
+    QLabel* m_statusLabel = nullptr;
+    QProgressBar* m_progress = nullptr;
+    QPointer<QMessageBox> m_errorBox;
+    std::function<QString()> m_statusText;
+
+    QMenu* m_fileMenu = nullptr;
+    QMenu* m_recentMenu = nullptr;
+    QMenu* m_viewMenu = nullptr;
+    QMenu* m_languageMenu = nullptr;
+    QMenu* m_helpMenu = nullptr;
+    QAction* m_openAction = nullptr;
+    QAction* m_openExampleAction = nullptr;
+    QAction* m_clearRecentAction = nullptr;
+    QAction* m_quitAction = nullptr;
+    QAction* m_findAction = nullptr;
+    QAction* m_aboutAction = nullptr;
+    QAction* m_aboutQtAction = nullptr;
+    QActionGroup* m_languageGroup = nullptr;
+};
+
+} // namespace qs

@@ -1,0 +1,57 @@
+// One row per node of the loaded model, over an immutable ModelSnapshot. The model only
+// presents the snapshot's prepared values; sorting and filtering are done by a proxy.
+#pragma once
+
+#include "model_snapshot.h"
+
+#include <QAbstractTableModel>
+
+#include <memory>
+
+namespace qs {
+
+class NodeTableModel : public QAbstractTableModel {
+    Q_OBJECT
+
+public:
+    enum Column {
+        IndexColumn,
+        NameColumn,
+        OpColumn,
+        InputsColumn,  // shapes of the activation inputs
+        WeightsColumn, // shapes of the constant inputs (weights, biases, BN statistics)
+        OutputsColumn,
+        AttributesColumn,
+        ColumnCount
+    };
+    enum Role {
+        SortRole = Qt::UserRole + 1, // numbers as numbers (the # column), texts as texts
+        FilterRole,                  // name, op type and every tensor name, for the filter box
+        NodeNameRole,
+    };
+
+    explicit NodeTableModel(QObject* parent = nullptr);
+
+    void setSnapshot(std::shared_ptr<const ModelSnapshot> snapshot);
+    const ModelSnapshot* snapshot() const { return m_snapshot.get(); }
+
+    // Row of the node with this name, -1 if there is none.
+    int rowOfNode(const QString& name) const;
+
+    // The header texts are translated: call after the application language changed.
+    void retranslate();
+
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation,
+                        int role = Qt::DisplayRole) const override;
+
+private:
+    QVariant displayData(const NodeSummary& node, int column) const;
+    QString toolTip(const NodeSummary& node, int column) const;
+
+    std::shared_ptr<const ModelSnapshot> m_snapshot;
+};
+
+} // namespace qs
