@@ -172,6 +172,7 @@ Result<RunResult> Executor::run(const std::map<std::string, Tensor>& inputs, Exe
     std::vector<Tensor> slots(size_t(g.valueCount()));
     std::vector<int32_t> remaining = impl.useCount;
     RunResult result;
+    int64_t liveBytes = 0;
 
     for (const auto& [name, tensor] : inputs) {
         auto id = g.findValue(name);
@@ -191,6 +192,8 @@ Result<RunResult> Executor::run(const std::map<std::string, Tensor>& inputs, Exe
                 return makeError(ErrorCode::Internal, "a hook changed the type or shape of '", g.value(v).name, "'");
         }
         if (remaining[size_t(v)] == 0 && !keepValue(v)) return {}; // nobody reads it
+        liveBytes += int64_t(t.byteSize());
+        result.peakLiveBytes = std::max(result.peakLiveBytes, liveBytes);
         slots[size_t(v)] = std::move(t);
         return {};
     };
@@ -233,7 +236,10 @@ Result<RunResult> Executor::run(const std::map<std::string, Tensor>& inputs, Exe
         // Release inputs after their last consumer.
         for (ValueId in : node.inputs) {
             if (in == kNoValue || impl.constants[size_t(in)]) continue;
-            if (--remaining[size_t(in)] == 0 && !keepValue(in)) slots[size_t(in)] = Tensor();
+            if (--remaining[size_t(in)] == 0 && !keepValue(in)) {
+                liveBytes -= int64_t(slots[size_t(in)].byteSize());
+                slots[size_t(in)] = Tensor();
+            }
         }
         for (size_t i = 0; i < node.outputs.size(); ++i) {
             const ValueId out = node.outputs[i];

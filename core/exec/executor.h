@@ -41,6 +41,8 @@ public:
 struct RunResult {
     std::map<std::string, Tensor> outputs; // by graph output name
     std::map<ValueId, Tensor> kept;        // values the hooks asked to keep
+    // Largest sum of live intermediate tensor bytes during the run (aliases counted twice).
+    int64_t peakLiveBytes = 0;
 };
 
 class Executor {

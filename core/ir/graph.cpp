@@ -42,6 +42,44 @@ NodeId Graph::addNode(Node node)
     return NodeId(m_nodes.size() - 1);
 }
 
+Status Graph::removeNodes(const std::vector<bool>& removed)
+{
+    std::vector<Node> nodes;
+    for (size_t i = 0; i < m_nodes.size(); ++i)
+        if (i >= removed.size() || !removed[i]) nodes.push_back(std::move(m_nodes[i]));
+    std::vector<bool> used(m_values.size(), false);
+    for (const Node& n : nodes) {
+        for (ValueId v : n.inputs)
+            if (v != kNoValue) used[size_t(v)] = true;
+        for (ValueId v : n.outputs)
+            if (v != kNoValue) used[size_t(v)] = true;
+    }
+    for (ValueId v : m_inputs) used[size_t(v)] = true;
+    for (ValueId v : m_outputs) used[size_t(v)] = true;
+    std::vector<ValueId> remap(m_values.size(), kNoValue);
+    std::vector<Value> values;
+    m_valueByName.clear();
+    for (size_t i = 0; i < m_values.size(); ++i) {
+        if (!used[i]) continue;
+        remap[i] = ValueId(values.size());
+        m_valueByName[m_values[i].name] = remap[i];
+        values.push_back(std::move(m_values[i]));
+    }
+    auto mapIds = [&](std::vector<ValueId>& ids) {
+        for (ValueId& v : ids)
+            if (v != kNoValue) v = remap[size_t(v)];
+    };
+    for (Node& n : nodes) {
+        mapIds(n.inputs);
+        mapIds(n.outputs);
+    }
+    mapIds(m_inputs);
+    mapIds(m_outputs);
+    m_nodes = std::move(nodes);
+    m_values = std::move(values);
+    return finalize();
+}
+
 int64_t Graph::opsetVersion(const std::string& domain) const
 {
     const std::string key = domain == "ai.onnx" ? std::string() : domain;

@@ -85,6 +85,10 @@ public:
     void setInputs(std::vector<ValueId> inputs) { m_inputs = std::move(inputs); }
     void setOutputs(std::vector<ValueId> outputs) { m_outputs = std::move(outputs); }
 
+    // Removes the marked nodes and every value no longer referenced by a node, a graph input
+    // or output (initializers included), renumbers ids, then finalize()s.
+    Status removeNodes(const std::vector<bool>& removed);
+
     // Recomputes producer/consumer links, checks that every input has a producer, an
     // initializer or is a graph input, that every value has one producer, and computes
     // the topological order (error on a cycle, naming a node on it).

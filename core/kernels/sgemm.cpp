@@ -1,6 +1,5 @@
 #include "kernels/sgemm.h"
 
-#include "kernels/cpu_features.h"
 #include "util/thread_pool.h"
 
 #include <algorithm>
@@ -262,14 +261,14 @@ QS_TARGET_AVX512 void microAvx512(int64_t kc, const float* a, const float* b, fl
 
 // Block sizes: the A micro-panel (mr×kc) stays in L1 while the kernel sweeps the B block
 // (kc×nc), which stays in L2.
-const KernelInfo& kernelFor(SgemmPath path)
+const KernelInfo& kernelFor(SimdPath path)
 {
     static const KernelInfo kGeneric{kGenericMr, kGenericNr, 256, microGeneric};
 #ifdef QS_SGEMM_X86
     static const KernelInfo kAvx2{kAvx2Mr, kAvx2Nr, 256, microAvx2};
     static const KernelInfo kAvx512{kAvx512Mr, kAvx512Nr, 384, microAvx512};
-    if (path == SgemmPath::Avx512) return kAvx512;
-    if (path == SgemmPath::Avx2) return kAvx2;
+    if (path == SimdPath::Avx512) return kAvx512;
+    if (path == SimdPath::Avx2) return kAvx2;
 #else
     (void)path;
 #endif
@@ -478,36 +477,7 @@ void runJob(GemmJob& job, ThreadPool* pool)
 // ---------------------------------------------------------------------------------------------
 // Public API
 
-SgemmPath sgemmBestPath()
-{
-    const CpuFeatures& f = cpuFeatures();
-    if (f.avx512f) return SgemmPath::Avx512;
-    if (f.avx2 && f.fma) return SgemmPath::Avx2;
-    return SgemmPath::Generic;
-}
-
-bool sgemmPathSupported(SgemmPath path)
-{
-    const CpuFeatures& f = cpuFeatures();
-    switch (path) {
-    case SgemmPath::Avx512: return f.avx512f;
-    case SgemmPath::Avx2: return f.avx2 && f.fma;
-    case SgemmPath::Generic: return true;
-    }
-    return false;
-}
-
-const char* sgemmPathName(SgemmPath path)
-{
-    switch (path) {
-    case SgemmPath::Avx512: return "avx512";
-    case SgemmPath::Avx2: return "avx2";
-    case SgemmPath::Generic: return "generic";
-    }
-    return "?";
-}
-
-SgemmPackedA SgemmPackedA::pack(SgemmPath path, const float* a, int64_t lda, bool transposed,
+SgemmPackedA SgemmPackedA::pack(SimdPath path, const float* a, int64_t lda, bool transposed,
                                 int64_t m, int64_t k, float alpha)
 {
     SgemmPackedA p;
@@ -526,7 +496,7 @@ SgemmPackedA SgemmPackedA::pack(SgemmPath path, const float* a, int64_t lda, boo
     return p;
 }
 
-SgemmPackedB SgemmPackedB::pack(SgemmPath path, const float* b, int64_t ldb, bool transposed,
+SgemmPackedB SgemmPackedB::pack(SimdPath path, const float* b, int64_t ldb, bool transposed,
                                 int64_t k, int64_t n)
 {
     SgemmPackedB p;
@@ -545,7 +515,7 @@ SgemmPackedB SgemmPackedB::pack(SgemmPath path, const float* b, int64_t ldb, boo
     return p;
 }
 
-void sgemm(SgemmPath path, int64_t m, int64_t n, int64_t k, SgemmMatrix a, SgemmMatrix b, float* c,
+void sgemm(SimdPath path, int64_t m, int64_t n, int64_t k, SgemmMatrix a, SgemmMatrix b, float* c,
            int64_t ldc, const SgemmEpilogue& epilogue, ThreadPool* pool, float alpha)
 {
     GemmJob job;

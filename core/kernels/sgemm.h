@@ -12,6 +12,8 @@
 // then adds the bias once and clamps: C = clamp((beta ? C_old : 0) + Σ + bias, lo, hi).
 #pragma once
 
+#include "kernels/simd_path.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -20,14 +22,6 @@
 namespace qs {
 
 class ThreadPool;
-
-enum class SgemmPath : uint8_t { Generic, Avx2, Avx512 };
-
-// The best path this CPU (and QUANTSCOPE_CPU) allows.
-SgemmPath sgemmBestPath();
-// Whether the CPU can run the path (Generic always can).
-bool sgemmPathSupported(SgemmPath path);
-const char* sgemmPathName(SgemmPath path);
 
 enum class BiasKind : uint8_t { None, PerRow, PerColumn };
 
@@ -63,16 +57,16 @@ class SgemmPackedA {
 public:
     SgemmPackedA() = default;
     // a: element (i, k) at a[i*lda + k], or at a[k*lda + i] when transposed.
-    static SgemmPackedA pack(SgemmPath path, const float* a, int64_t lda, bool transposed, int64_t m,
+    static SgemmPackedA pack(SimdPath path, const float* a, int64_t lda, bool transposed, int64_t m,
                              int64_t k, float alpha = 1.0f);
     bool isNull() const { return m_data.size() == 0 && m_m == 0; }
-    SgemmPath path() const { return m_path; }
+    SimdPath path() const { return m_path; }
     int64_t rows() const { return m_m; }
     int64_t depth() const { return m_k; }
     const float* data() const { return m_data.data(); }
 
 private:
-    SgemmPath m_path = SgemmPath::Generic;
+    SimdPath m_path = SimdPath::Generic;
     int64_t m_m = 0, m_k = 0;
     AlignedFloats m_data;
 };
@@ -82,16 +76,16 @@ class SgemmPackedB {
 public:
     SgemmPackedB() = default;
     // b: element (k, j) at b[k*ldb + j], or at b[j*ldb + k] when transposed.
-    static SgemmPackedB pack(SgemmPath path, const float* b, int64_t ldb, bool transposed, int64_t k,
+    static SgemmPackedB pack(SimdPath path, const float* b, int64_t ldb, bool transposed, int64_t k,
                              int64_t n);
     bool isNull() const { return m_data.size() == 0 && m_n == 0; }
-    SgemmPath path() const { return m_path; }
+    SimdPath path() const { return m_path; }
     int64_t depth() const { return m_k; }
     int64_t cols() const { return m_n; }
     const float* data() const { return m_data.data(); }
 
 private:
-    SgemmPath m_path = SgemmPath::Generic;
+    SimdPath m_path = SimdPath::Generic;
     int64_t m_k = 0, m_n = 0;
     AlignedFloats m_data;
 };
@@ -104,7 +98,7 @@ struct SgemmMatrix {
 };
 
 // C (M×N, ldc) = alpha·A·B with the epilogue. pool may be null (runs on the calling thread).
-void sgemm(SgemmPath path, int64_t m, int64_t n, int64_t k, SgemmMatrix a, SgemmMatrix b, float* c,
+void sgemm(SimdPath path, int64_t m, int64_t n, int64_t k, SgemmMatrix a, SgemmMatrix b, float* c,
            int64_t ldc, const SgemmEpilogue& epilogue, ThreadPool* pool, float alpha = 1.0f);
 // With a pre-packed A (its path is used; alpha was applied at packing).
 void sgemm(const SgemmPackedA& a, int64_t n, SgemmMatrix b, float* c, int64_t ldc,

@@ -14,21 +14,33 @@
 namespace qs {
 namespace {
 
-enum class BinaryKind { Add, Sub, Mul, Div, Mod, Pow, Equal, Less, Greater, LessOrEqual, GreaterOrEqual, And, Or, Xor };
+enum class BinaryKind {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+    Pow,
+    Equal,
+    Less,
+    Greater,
+    LessOrEqual,
+    GreaterOrEqual,
+    And,
+    Or,
+    Xor
+};
 
-constexpr bool isComparison(BinaryKind k)
-{
+constexpr bool isComparison(BinaryKind k) {
     return k == BinaryKind::Equal || k == BinaryKind::Less || k == BinaryKind::Greater ||
            k == BinaryKind::LessOrEqual || k == BinaryKind::GreaterOrEqual;
 }
-constexpr bool isLogical(BinaryKind k)
-{
+constexpr bool isLogical(BinaryKind k) {
     return k == BinaryKind::And || k == BinaryKind::Or || k == BinaryKind::Xor;
 }
 
 // Types of input 0 (and of input 1 except for Pow, whose exponent has its own set).
-constexpr TypeSet inputTypes(BinaryKind k)
-{
+constexpr TypeSet inputTypes(BinaryKind k) {
     if (isLogical(k)) return kTypeBool;
     if (k == BinaryKind::Equal) return kNumericTypes | kTypeBool;
     if (k == BinaryKind::Pow) return kFloatTypes | kTypeI32 | kTypeI64;
@@ -36,28 +48,26 @@ constexpr TypeSet inputTypes(BinaryKind k)
 }
 constexpr TypeSet kPowExponentTypes = kNumericTypes;
 
-template <class T>
-T wrapAdd(T a, T b)
-{
-    if constexpr (std::is_integral_v<T>) return T(std::make_unsigned_t<T>(a) + std::make_unsigned_t<T>(b));
-    else return a + b;
+template <class T> T wrapAdd(T a, T b) {
+    if constexpr (std::is_integral_v<T>)
+        return T(std::make_unsigned_t<T>(a) + std::make_unsigned_t<T>(b));
+    else
+        return a + b;
 }
-template <class T>
-T wrapSub(T a, T b)
-{
-    if constexpr (std::is_integral_v<T>) return T(std::make_unsigned_t<T>(a) - std::make_unsigned_t<T>(b));
-    else return a - b;
+template <class T> T wrapSub(T a, T b) {
+    if constexpr (std::is_integral_v<T>)
+        return T(std::make_unsigned_t<T>(a) - std::make_unsigned_t<T>(b));
+    else
+        return a - b;
 }
-template <class T>
-T wrapMul(T a, T b)
-{
-    if constexpr (std::is_integral_v<T>) return T(std::make_unsigned_t<T>(a) * std::make_unsigned_t<T>(b));
-    else return a * b;
+template <class T> T wrapMul(T a, T b) {
+    if constexpr (std::is_integral_v<T>)
+        return T(std::make_unsigned_t<T>(a) * std::make_unsigned_t<T>(b));
+    else
+        return a * b;
 }
 // Integer division truncating toward zero; b != 0 is checked beforehand. MIN / -1 wraps.
-template <class T>
-T divide(T a, T b)
-{
+template <class T> T divide(T a, T b) {
     if constexpr (std::is_integral_v<T> && std::is_signed_v<T>) {
         if (b == T(-1)) return wrapSub(T(0), a);
     }
@@ -65,13 +75,14 @@ T divide(T a, T b)
 }
 // fmod = 1: the remainder has the sign of the dividend (C fmod / %); fmod = 0: of the divisor
 // (Python / numpy mod).
-template <class T>
-T modulo(T a, T b, bool cStyle)
-{
+template <class T> T modulo(T a, T b, bool cStyle) {
     T r;
-    if constexpr (std::is_floating_point_v<T>) r = std::fmod(a, b);
-    else if constexpr (std::is_signed_v<T>) r = b == T(-1) ? T(0) : T(a % b);
-    else r = T(a % b);
+    if constexpr (std::is_floating_point_v<T>)
+        r = std::fmod(a, b);
+    else if constexpr (std::is_signed_v<T>)
+        r = b == T(-1) ? T(0) : T(a % b);
+    else
+        r = T(a % b);
     if constexpr (std::is_signed_v<T> || std::is_floating_point_v<T>) {
         if (!cStyle && r != T(0) && ((r < T(0)) != (b < T(0)))) r = T(r + b);
     }
@@ -79,9 +90,7 @@ T modulo(T a, T b, bool cStyle)
 }
 
 // double -> integer, saturating, NaN -> 0 (C++ leaves out-of-range conversions undefined).
-template <class T>
-T saturateToInt(double v)
-{
+template <class T> T saturateToInt(double v) {
     if (std::isnan(v)) return T(0);
     if (v <= double(std::numeric_limits<T>::lowest())) return std::numeric_limits<T>::lowest();
     if (v >= double(std::numeric_limits<T>::max())) return std::numeric_limits<T>::max();
@@ -90,9 +99,7 @@ T saturateToInt(double v)
 
 // Integer power by squaring, wrapping on overflow. Negative exponents give the truncated
 // exact value: 1 for base 1, +-1 for base -1, else 0.
-template <class T, class E>
-T intPow(T base, E exponent)
-{
+template <class T, class E> T intPow(T base, E exponent) {
     if (exponent < E(0)) {
         if (base == T(1)) return T(1);
         if constexpr (std::is_signed_v<T>)
@@ -109,34 +116,39 @@ T intPow(T base, E exponent)
     return result;
 }
 
-template <class TA, class TB>
-TA power(TA a, TB b)
-{
-    if constexpr (std::is_same_v<TA, float> && std::is_same_v<TB, float>) return std::pow(a, b);
-    else if constexpr (std::is_same_v<TA, float>) return float(std::pow(double(a), double(b)));
-    else if constexpr (std::is_floating_point_v<TB>) return saturateToInt<TA>(std::pow(double(a), double(b)));
-    else return intPow(a, b);
+template <class TA, class TB> TA power(TA a, TB b) {
+    if constexpr (std::is_same_v<TA, float> && std::is_same_v<TB, float>)
+        return std::pow(a, b);
+    else if constexpr (std::is_same_v<TA, float>)
+        return float(std::pow(double(a), double(b)));
+    else if constexpr (std::is_floating_point_v<TB>)
+        return saturateToInt<TA>(std::pow(double(a), double(b)));
+    else
+        return intPow(a, b);
 }
 
 // Calls fn(std::type_identity<T>{}) for the element type of dtype, or returns an error.
-template <class Fn>
-Status dispatchType(DataType dtype, int input, TypeSet allowed, Fn&& fn)
-{
+template <class Fn> Status dispatchType(DataType dtype, int input, TypeSet allowed, Fn&& fn) {
     if (!typeIn(dtype, allowed)) return unsupportedTypeError(input, dtype, allowed);
     switch (dtype) {
-    case DataType::F32: return fn(std::type_identity<float>{});
-    case DataType::I8: return fn(std::type_identity<int8_t>{});
-    case DataType::U8: return fn(std::type_identity<uint8_t>{});
-    case DataType::I32: return fn(std::type_identity<int32_t>{});
-    case DataType::I64: return fn(std::type_identity<int64_t>{});
-    case DataType::Bool: return fn(std::type_identity<bool>{});
-    default: return unsupportedTypeError(input, dtype, allowed);
+    case DataType::F32:
+        return fn(std::type_identity<float>{});
+    case DataType::I8:
+        return fn(std::type_identity<int8_t>{});
+    case DataType::U8:
+        return fn(std::type_identity<uint8_t>{});
+    case DataType::I32:
+        return fn(std::type_identity<int32_t>{});
+    case DataType::I64:
+        return fn(std::type_identity<int64_t>{});
+    case DataType::Bool:
+        return fn(std::type_identity<bool>{});
+    default:
+        return unsupportedTypeError(input, dtype, allowed);
     }
 }
 
-template <class T>
-bool containsZero(const Tensor& t)
-{
+template <class T> bool containsZero(const Tensor& t) {
     const T* p = t.data<T>();
     for (int64_t i = 0; i < t.numel(); ++i)
         if (p[i] == T(0)) return true;
@@ -144,10 +156,11 @@ bool containsZero(const Tensor& t)
 }
 
 template <BinaryKind K, class T>
-Status runTyped(const Tensor& a, const Tensor& b, Tensor& y, const NodeAttributes& attrs, ThreadPool& pool)
-{
+Status runTyped(const Tensor& a, const Tensor& b, Tensor& y, const NodeAttributes& attrs,
+                ThreadPool& pool) {
     using B = BinaryKind;
-    constexpr bool kValid = std::is_same_v<T, bool> ? (isLogical(K) || K == B::Equal) : !isLogical(K);
+    constexpr bool kValid =
+        std::is_same_v<T, bool> ? (isLogical(K) || K == B::Equal) : !isLogical(K);
     if constexpr (!kValid) {
         return unsupportedTypeError(0, dataTypeOf<T>(), inputTypes(K));
     } else if constexpr (K == B::Add) {
@@ -158,12 +171,14 @@ Status runTyped(const Tensor& a, const Tensor& b, Tensor& y, const NodeAttribute
         broadcastBinary<T, T, T>(a, b, y, pool, [](T u, T v) { return wrapMul(u, v); });
     } else if constexpr (K == B::Div || K == B::Mod) {
         if constexpr (std::is_integral_v<T>)
-            if (containsZero<T>(b)) return makeError(ErrorCode::NumericError, "integer division by zero");
+            if (containsZero<T>(b))
+                return makeError(ErrorCode::NumericError, "integer division by zero");
         if constexpr (K == B::Div) {
             broadcastBinary<T, T, T>(a, b, y, pool, [](T u, T v) { return divide(u, v); });
         } else {
             const bool cStyle = attrs.getInt("fmod", 0) != 0;
-            broadcastBinary<T, T, T>(a, b, y, pool, [cStyle](T u, T v) { return modulo(u, v, cStyle); });
+            broadcastBinary<T, T, T>(a, b, y, pool,
+                                     [cStyle](T u, T v) { return modulo(u, v, cStyle); });
         }
     } else if constexpr (K == B::Equal) {
         broadcastBinary<T, T, bool>(a, b, y, pool, [](T u, T v) { return u == v; });
@@ -186,14 +201,15 @@ Status runTyped(const Tensor& a, const Tensor& b, Tensor& y, const NodeAttribute
 }
 
 // Pow: the exponent has its own type; the result has the base's type.
-template <class TA>
-Status runPow(const Tensor& a, const Tensor& b, Tensor& y, ThreadPool& pool)
-{
-    if constexpr (std::is_same_v<TA, float> || std::is_same_v<TA, int32_t> || std::is_same_v<TA, int64_t>) {
+template <class TA> Status runPow(const Tensor& a, const Tensor& b, Tensor& y, ThreadPool& pool) {
+    if constexpr (std::is_same_v<TA, float> || std::is_same_v<TA, int32_t> ||
+                  std::is_same_v<TA, int64_t>) {
         return dispatchType(b.dtype(), 1, kPowExponentTypes, [&](auto tag) -> Status {
             using TB = typename decltype(tag)::type;
-            if constexpr (std::is_same_v<TB, bool>) return unsupportedTypeError(1, DataType::Bool, kPowExponentTypes);
-            else broadcastBinary<TA, TB, TA>(a, b, y, pool, [](TA u, TB v) { return power(u, v); });
+            if constexpr (std::is_same_v<TB, bool>)
+                return unsupportedTypeError(1, DataType::Bool, kPowExponentTypes);
+            else
+                broadcastBinary<TA, TB, TA>(a, b, y, pool, [](TA u, TB v) { return power(u, v); });
             return {};
         });
     } else {
@@ -202,26 +218,26 @@ Status runPow(const Tensor& a, const Tensor& b, Tensor& y, ThreadPool& pool)
 }
 
 template <BinaryKind K>
-Status runBinary(const Tensor& a, const Tensor& b, Tensor& y, const NodeAttributes& attrs, ThreadPool& pool)
-{
+Status runBinary(const Tensor& a, const Tensor& b, Tensor& y, const NodeAttributes& attrs,
+                 ThreadPool& pool) {
     return dispatchType(a.dtype(), 0, inputTypes(K), [&](auto tag) -> Status {
         using T = typename decltype(tag)::type;
-        if constexpr (K == BinaryKind::Pow) return runPow<T>(a, b, y, pool);
-        else return runTyped<K, T>(a, b, y, attrs, pool);
+        if constexpr (K == BinaryKind::Pow)
+            return runPow<T>(a, b, y, pool);
+        else
+            return runTyped<K, T>(a, b, y, attrs, pool);
     });
 }
 
-template <BinaryKind K>
-Status inferBinary(InferContext& ctx)
-{
+template <BinaryKind K> Status inferBinary(InferContext& ctx) {
     QS_TRY(ctx.requireInputs(2, 2));
     const DataType ta = ctx.inputType(0), tb = ctx.inputType(1);
     if (!typeIn(ta, inputTypes(K))) return unsupportedTypeError(0, ta, inputTypes(K));
     if constexpr (K == BinaryKind::Pow) {
         if (!typeIn(tb, kPowExponentTypes)) return unsupportedTypeError(1, tb, kPowExponentTypes);
     } else if (ta != tb) {
-        return makeError(ErrorCode::TypeMismatch, "inputs have types ", dataTypeName(ta), " and ", dataTypeName(tb),
-                         ", expected the same");
+        return makeError(ErrorCode::TypeMismatch, "inputs have types ", dataTypeName(ta), " and ",
+                         dataTypeName(tb), ", expected the same");
     }
     const DataType out = isComparison(K) || isLogical(K) ? DataType::Bool : ta;
     if (!ctx.inputInfo(0).shapeKnown || !ctx.inputInfo(1).shapeKnown) {
@@ -233,9 +249,7 @@ Status inferBinary(InferContext& ctx)
     return {};
 }
 
-template <BinaryKind K>
-Status computeBinary(KernelContext& ctx)
-{
+template <BinaryKind K> Status computeBinary(KernelContext& ctx) {
     const Tensor& a = ctx.input(0);
     const Tensor& b = ctx.input(1);
     if (a.dtype() == DataType::F16 || b.dtype() == DataType::F16) {
@@ -253,10 +267,10 @@ Status computeBinary(KernelContext& ctx)
 } // namespace
 
 // Binary ops are cheap and common in shape subgraphs (Equal, Mul on i64 dims): foldable.
-#define QS_BINARY_OP(Name)                                                                                             \
-    extern const OpDef kOp##Name{.type = #Name,                                                                        \
-                                 .infer = inferBinary<BinaryKind::Name>,                                               \
-                                 .compute = computeBinary<BinaryKind::Name>,                                           \
+#define QS_BINARY_OP(Name)                                                                         \
+    extern const OpDef kOp##Name{.type = #Name,                                                    \
+                                 .infer = inferBinary<BinaryKind::Name>,                           \
+                                 .compute = computeBinary<BinaryKind::Name>,                       \
                                  .foldable = true};
 QS_BINARY_OP(Add)
 QS_BINARY_OP(Sub)

@@ -23,8 +23,7 @@ public:
 
     // Each input shape must broadcast to `out` (checked by the op's infer()).
     BroadcastPlan(const Shape& out, std::initializer_list<const Shape*> inputs)
-        : m_inputCount(int(inputs.size()))
-    {
+        : m_inputCount(int(inputs.size())) {
         assert(m_inputCount <= kMaxInputs);
         const size_t rank = out.size();
         // Per output dim (size-1 dims dropped): its size and each input's element stride.
@@ -67,7 +66,8 @@ public:
             strides.push_back({0, 0, 0});
         }
         m_inner = dims.back();
-        for (int k = 0; k < m_inputCount; ++k) m_innerStride[size_t(k)] = strides.back()[size_t(k)] ? 1 : 0;
+        for (int k = 0; k < m_inputCount; ++k)
+            m_innerStride[size_t(k)] = strides.back()[size_t(k)] ? 1 : 0;
         m_outerDims.assign(dims.begin(), dims.end() - 1);
         m_outerStrides.assign(strides.begin(), strides.end() - 1);
     }
@@ -78,9 +78,7 @@ public:
 
     // Calls fn(outOffset, inOffsets, len) for the contiguous runs covering output elements
     // [begin, end): within a run, input k is at inOffsets[k] + i * innerStride(k).
-    template <class Fn>
-    void forRange(int64_t begin, int64_t end, Fn&& fn) const
-    {
+    template <class Fn> void forRange(int64_t begin, int64_t end, Fn&& fn) const {
         if (begin >= end || m_inner == 0) return;
         const size_t outer = m_outerDims.size();
         std::array<int64_t, 8> smallIndex{};
@@ -96,7 +94,8 @@ public:
         for (size_t d = outer; d-- > 0;) {
             index[d] = row % m_outerDims[d];
             row /= m_outerDims[d];
-            for (int k = 0; k < m_inputCount; ++k) rowOffsets[size_t(k)] += index[d] * m_outerStrides[d][size_t(k)];
+            for (int k = 0; k < m_inputCount; ++k)
+                rowOffsets[size_t(k)] += index[d] * m_outerStrides[d][size_t(k)];
         }
         int64_t pos = begin;
         while (true) {
@@ -109,7 +108,8 @@ public:
             if (pos >= end) break;
             col = 0;
             for (size_t d = outer; d-- > 0;) {
-                for (int k = 0; k < m_inputCount; ++k) rowOffsets[size_t(k)] += m_outerStrides[d][size_t(k)];
+                for (int k = 0; k < m_inputCount; ++k)
+                    rowOffsets[size_t(k)] += m_outerStrides[d][size_t(k)];
                 if (++index[d] < m_outerDims[d]) break;
                 for (int k = 0; k < m_inputCount; ++k)
                     rowOffsets[size_t(k)] -= m_outerStrides[d][size_t(k)] * m_outerDims[d];
@@ -128,8 +128,8 @@ private:
 
 // One contiguous run of a binary op; the branches let the compiler vectorise each case.
 template <class TA, class TB, class R, class Op>
-inline void binaryRun(const TA* a, int64_t sa, const TB* b, int64_t sb, R* y, int64_t n, const Op& op)
-{
+inline void binaryRun(const TA* a, int64_t sa, const TB* b, int64_t sb, R* y, int64_t n,
+                      const Op& op) {
     if (sa && sb) {
         for (int64_t i = 0; i < n; ++i) y[i] = op(a[i], b[i]);
     } else if (sa) {
@@ -147,8 +147,7 @@ inline void binaryRun(const TA* a, int64_t sa, const TB* b, int64_t sb, R* y, in
 // y = op(a, b) with broadcasting; y is allocated with the broadcast shape. y may be a itself
 // (same shape), as every element is read before it is written.
 template <class TA, class TB, class R, class Op>
-void broadcastBinary(const Tensor& a, const Tensor& b, Tensor& y, ThreadPool& pool, const Op& op)
-{
+void broadcastBinary(const Tensor& a, const Tensor& b, Tensor& y, ThreadPool& pool, const Op& op) {
     const BroadcastPlan plan(y.shape(), {&a.shape(), &b.shape()});
     const TA* pa = a.data<TA>();
     const TB* pb = b.data<TB>();

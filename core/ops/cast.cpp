@@ -8,23 +8,30 @@
 namespace qs {
 namespace {
 
-std::string onnxTypeName(int64_t code)
-{
+std::string onnxTypeName(int64_t code) {
     switch (code) {
-    case 4: return "uint16";
-    case 5: return "int16";
-    case 8: return "string";
-    case 12: return "uint32";
-    case 13: return "uint64";
-    case 14: return "complex64";
-    case 15: return "complex128";
-    case 16: return "bfloat16";
-    default: return code >= 17 ? "float8" : "unknown";
+    case 4:
+        return "uint16";
+    case 5:
+        return "int16";
+    case 8:
+        return "string";
+    case 12:
+        return "uint32";
+    case 13:
+        return "uint64";
+    case 14:
+        return "complex64";
+    case 15:
+        return "complex128";
+    case 16:
+        return "bfloat16";
+    default:
+        return code >= 17 ? "float8" : "unknown";
     }
 }
 
-Result<DataType> targetType(const InferContext& ctx)
-{
+Result<DataType> targetType(const InferContext& ctx) {
     if (ctx.node().opType == "CastLike") return ctx.inputType(1);
     if (!ctx.has("to")) return makeError(ErrorCode::InvalidModel, "attribute 'to' is missing");
     const int64_t to = ctx.getInt("to", 0);
@@ -35,8 +42,7 @@ Result<DataType> targetType(const InferContext& ctx)
     return dtype;
 }
 
-Status inferCast(InferContext& ctx)
-{
+Status inferCast(InferContext& ctx) {
     const bool castLike = ctx.node().opType == "CastLike";
     QS_TRY(ctx.requireInputs(castLike ? 2 : 1, castLike ? 2 : 1));
     for (int i = 0; i < ctx.numInputs(); ++i)
@@ -48,8 +54,7 @@ Status inferCast(InferContext& ctx)
     return {};
 }
 
-Status computeCast(KernelContext& ctx)
-{
+Status computeCast(KernelContext& ctx) {
     ctx.setOutput(0, ctx.input(0).castTo(ctx.outputInfo(0).dtype));
     return {};
 }
@@ -57,7 +62,9 @@ Status computeCast(KernelContext& ctx)
 } // namespace
 
 // Cast is everywhere in shape subgraphs (Shape -> Cast -> Mul -> Cast): foldable.
-extern const OpDef kOpCast{.type = "Cast", .infer = inferCast, .compute = computeCast, .foldable = true};
-extern const OpDef kOpCastLike{.type = "CastLike", .infer = inferCast, .compute = computeCast, .foldable = true};
+extern const OpDef kOpCast{
+    .type = "Cast", .infer = inferCast, .compute = computeCast, .foldable = true};
+extern const OpDef kOpCastLike{
+    .type = "CastLike", .infer = inferCast, .compute = computeCast, .foldable = true};
 
 } // namespace qs

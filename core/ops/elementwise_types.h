@@ -12,8 +12,7 @@
 namespace qs {
 
 using TypeSet = uint32_t;
-constexpr TypeSet typeBit(DataType t)
-{
+constexpr TypeSet typeBit(DataType t) {
     return TypeSet(1) << unsigned(t);
 }
 constexpr TypeSet kTypeF32 = typeBit(DataType::F32);
@@ -28,19 +27,18 @@ constexpr TypeSet kSignedIntTypes = kTypeI8 | kTypeI32 | kTypeI64;
 constexpr TypeSet kIntTypes = kSignedIntTypes | kTypeU8;
 constexpr TypeSet kNumericTypes = kFloatTypes | kIntTypes;
 
-inline bool typeIn(DataType t, TypeSet set)
-{
+inline bool typeIn(DataType t, TypeSet set) {
     return (typeBit(t) & set) != 0;
 }
 
 // "input 0 has type f64, supported: f32/f16/i32".
-inline Error unsupportedTypeError(int input, DataType t, TypeSet set)
-{
+inline Error unsupportedTypeError(int input, DataType t, TypeSet set) {
     std::string list;
-    for (DataType d : {DataType::F32, DataType::F16, DataType::I8, DataType::U8, DataType::I32, DataType::I64,
-                       DataType::Bool, DataType::F64})
+    for (DataType d : {DataType::F32, DataType::F16, DataType::I8, DataType::U8, DataType::I32,
+                       DataType::I64, DataType::Bool, DataType::F64})
         if (typeIn(d, set)) list += std::string(list.empty() ? "" : "/") + dataTypeName(d);
-    return makeError(ErrorCode::Unsupported, "input ", input, " has type ", dataTypeName(t), ", supported: ", list);
+    return makeError(ErrorCode::Unsupported, "input ", input, " has type ", dataTypeName(t),
+                     ", supported: ", list);
 }
 
 } // namespace qs

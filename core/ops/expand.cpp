@@ -6,17 +6,19 @@
 namespace qs {
 namespace {
 
-Status inferExpand(InferContext& ctx)
-{
+Status inferExpand(InferContext& ctx) {
     QS_TRY(ctx.requireInputs(2, 2));
     QS_TRY(ctx.requireType(1, {DataType::I64, DataType::I32}));
     const Tensor* target = ctx.inputValue(1);
     if (!target) return InferContext::valueNotKnown(1);
     if (target->rank() != 1)
-        return ctx.fail(ErrorCode::InvalidModel, "input 1 must be 1-D, has shape " + shapeToString(target->shape()));
+        return ctx.fail(ErrorCode::InvalidModel,
+                        "input 1 must be 1-D, has shape " + shapeToString(target->shape()));
     const Shape shape = target->toInt64Vector();
     for (int64_t d : shape)
-        if (d < 0) return ctx.fail(ErrorCode::InvalidArgument, "shape " + shapeToString(shape) + " has a negative dim");
+        if (d < 0)
+            return ctx.fail(ErrorCode::InvalidArgument,
+                            "shape " + shapeToString(shape) + " has a negative dim");
     if (!ctx.inputInfo(0).shapeKnown) {
         ctx.outputs()[0] = TensorInfo{ctx.inputType(0), {}, false};
         return {};
@@ -26,8 +28,7 @@ Status inferExpand(InferContext& ctx)
     return {};
 }
 
-Status computeExpand(KernelContext& ctx)
-{
+Status computeExpand(KernelContext& ctx) {
     const Tensor& in = ctx.input(0);
     Tensor& out = ctx.allocateOutput(0);
     const std::vector<int64_t> inStrides = stridesOf(in.shape());
@@ -35,12 +36,14 @@ Status computeExpand(KernelContext& ctx)
     std::vector<int64_t> strides(size_t(out.rank()), 0);
     for (int d = 0; d < in.rank(); ++d)
         strides[size_t(lead + d)] = in.dim(d) == 1 ? 0 : inStrides[size_t(d)];
-    copyStrided(out.rawData(), in.rawData(), dataTypeSize(in.dtype()), out.shape(), strides, ctx.pool());
+    copyStrided(out.rawData(), in.rawData(), dataTypeSize(in.dtype()), out.shape(), strides,
+                ctx.pool());
     return {};
 }
 
 } // namespace
 
-extern const OpDef kOpExpand{.type = "Expand", .infer = inferExpand, .compute = computeExpand, .foldable = true};
+extern const OpDef kOpExpand{
+    .type = "Expand", .infer = inferExpand, .compute = computeExpand, .foldable = true};
 
 } // namespace qs

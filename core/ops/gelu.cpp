@@ -12,25 +12,24 @@ namespace {
 
 constexpr TypeSet kGeluTypes = kFloatTypes;
 
-Result<bool> useTanhApproximation(const NodeAttributes& attrs)
-{
+Result<bool> useTanhApproximation(const NodeAttributes& attrs) {
     const std::string mode = attrs.getString("approximate", "none");
     if (mode == "none") return false;
     if (mode == "tanh") return true;
-    return makeError(ErrorCode::InvalidModel, "attribute approximate is '", mode, "', expected 'none' or 'tanh'");
+    return makeError(ErrorCode::InvalidModel, "attribute approximate is '", mode,
+                     "', expected 'none' or 'tanh'");
 }
 
-Status inferGelu(InferContext& ctx)
-{
+Status inferGelu(InferContext& ctx) {
     QS_TRY(ctx.requireInputs(1, 1));
-    if (!typeIn(ctx.inputType(0), kGeluTypes)) return unsupportedTypeError(0, ctx.inputType(0), kGeluTypes);
+    if (!typeIn(ctx.inputType(0), kGeluTypes))
+        return unsupportedTypeError(0, ctx.inputType(0), kGeluTypes);
     QS_TRY(useTanhApproximation(ctx).status());
     ctx.outputs()[0] = ctx.inputInfo(0);
     return {};
 }
 
-void runGelu(const Tensor& x, Tensor& y, bool tanhApprox, ThreadPool& pool)
-{
+void runGelu(const Tensor& x, Tensor& y, bool tanhApprox, ThreadPool& pool) {
     const float* px = x.data<float>();
     float* py = y.data<float>();
     pool.parallelFor(x.numel(), kElementwiseGrain, [&](int64_t begin, int64_t end) {
@@ -42,13 +41,13 @@ void runGelu(const Tensor& x, Tensor& y, bool tanhApprox, ThreadPool& pool)
             }
         } else {
             const float invSqrt2 = 1.0f / std::numbers::sqrt2_v<float>;
-            for (int64_t i = begin; i < end; ++i) py[i] = 0.5f * px[i] * (1.0f + std::erf(px[i] * invSqrt2));
+            for (int64_t i = begin; i < end; ++i)
+                py[i] = 0.5f * px[i] * (1.0f + std::erf(px[i] * invSqrt2));
         }
     });
 }
 
-Status computeGelu(KernelContext& ctx)
-{
+Status computeGelu(KernelContext& ctx) {
     QS_ASSIGN(const bool tanhApprox, useTanhApproximation(ctx));
     const Tensor& x = ctx.input(0);
     if (x.dtype() == DataType::F16) {
@@ -64,6 +63,7 @@ Status computeGelu(KernelContext& ctx)
 
 } // namespace
 
-extern const OpDef kOpGelu{.type = "Gelu", .infer = inferGelu, .compute = computeGelu, .foldable = true};
+extern const OpDef kOpGelu{
+    .type = "Gelu", .infer = inferGelu, .compute = computeGelu, .foldable = true};
 
 } // namespace qs

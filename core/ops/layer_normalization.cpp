@@ -13,20 +13,19 @@ namespace qs {
 namespace {
 
 // Checks that `param` broadcasts unidirectionally to `target` (known dims only).
-Status checkBroadcastsTo(int input, const Shape& param, const Shape& target)
-{
+Status checkBroadcastsTo(int input, const Shape& param, const Shape& target) {
     QS_ASSIGN(const Shape merged, broadcastShapes(target, param));
     bool ok = merged.size() == target.size();
     for (size_t i = 0; ok && i < target.size(); ++i) ok = target[i] < 0 || merged[i] == target[i];
     if (!ok)
-        return makeError(ErrorCode::ShapeMismatch, "input ", input, " has shape ", shapeToString(param),
-                         ", which does not broadcast to the normalised shape ", shapeToString(target));
+        return makeError(
+            ErrorCode::ShapeMismatch, "input ", input, " has shape ", shapeToString(param),
+            ", which does not broadcast to the normalised shape ", shapeToString(target));
     return {};
 }
 
 // `t` broadcast to `target`, flattened to f32.
-std::vector<float> expandTo(const Tensor& t, const Shape& target)
-{
+std::vector<float> expandTo(const Tensor& t, const Shape& target) {
     const Tensor f = t.castTo(DataType::F32);
     std::vector<float> out(size_t(numelOf(target)));
     const BroadcastPlan plan(target, {&f.shape()});
@@ -38,8 +37,7 @@ std::vector<float> expandTo(const Tensor& t, const Shape& target)
     return out;
 }
 
-Status inferLayerNorm(InferContext& ctx)
-{
+Status inferLayerNorm(InferContext& ctx) {
     QS_TRY(ctx.requireInputs(2, 3));
     for (int i = 0; i < ctx.numInputs(); ++i)
         if (ctx.hasInput(i) && !typeIn(ctx.inputType(i), kFloatTypes))
@@ -47,7 +45,8 @@ Status inferLayerNorm(InferContext& ctx)
     const TensorInfo& x = ctx.inputInfo(0);
     ctx.outputs()[0] = x;
     if (!x.shapeKnown) {
-        for (int i = 1; i < ctx.numOutputs(); ++i) ctx.outputs()[size_t(i)] = TensorInfo{DataType::F32, {}, false};
+        for (int i = 1; i < ctx.numOutputs(); ++i)
+            ctx.outputs()[size_t(i)] = TensorInfo{DataType::F32, {}, false};
         return {};
     }
     const int rank = int(x.shape.size());
@@ -63,17 +62,18 @@ Status inferLayerNorm(InferContext& ctx)
     return {};
 }
 
-Status computeLayerNorm(KernelContext& ctx)
-{
+Status computeLayerNorm(KernelContext& ctx) {
     const Tensor x = ctx.input(0).castTo(DataType::F32);
     QS_ASSIGN(const int axis, normalizeAxis(ctx.getInt("axis", -1), x.rank()));
     const Shape normalized(x.shape().begin() + axis, x.shape().end());
     const int64_t d = numelOf(normalized);
-    const int64_t rows = d ? x.numel() / d : numelOf(Shape(x.shape().begin(), x.shape().begin() + axis));
+    const int64_t rows =
+        d ? x.numel() / d : numelOf(Shape(x.shape().begin(), x.shape().begin() + axis));
     for (int i = 1; i < ctx.numInputs(); ++i)
         if (ctx.hasInput(i)) QS_TRY(checkBroadcastsTo(i, ctx.input(i).shape(), normalized));
     const std::vector<float> scale = expandTo(ctx.input(1), normalized);
-    const std::vector<float> bias = ctx.hasInput(2) ? expandTo(ctx.input(2), normalized) : std::vector<float>(size_t(d));
+    const std::vector<float> bias =
+        ctx.hasInput(2) ? expandTo(ctx.input(2), normalized) : std::vector<float>(size_t(d));
     const double eps = double(ctx.getFloat("epsilon", 1e-5f));
 
     Tensor y(DataType::F32, x.shape());
@@ -91,11 +91,13 @@ Status computeLayerNorm(KernelContext& ctx)
                                    double mean = 0.0, var = 0.0;
                                    for (int64_t i = 0; i < d; ++i) mean += src[i];
                                    mean /= double(d);
-                                   for (int64_t i = 0; i < d; ++i) var += (src[i] - mean) * (src[i] - mean);
+                                   for (int64_t i = 0; i < d; ++i)
+                                       var += (src[i] - mean) * (src[i] - mean);
                                    var /= double(d);
                                    const double invStd = 1.0 / std::sqrt(var + eps);
                                    for (int64_t i = 0; i < d; ++i)
-                                       dst[i] = float((src[i] - mean) * invStd) * scale[size_t(i)] + bias[size_t(i)];
+                                       dst[i] = float((src[i] - mean) * invStd) * scale[size_t(i)] +
+                                                bias[size_t(i)];
                                    if (wantMean) meanOut.data<float>()[r] = float(mean);
                                    if (wantInvStd) invStdOut.data<float>()[r] = float(invStd);
                                }

@@ -8,8 +8,7 @@ namespace {
 
 // The [start, end) range of dims Shape reports (attributes since opset 15), clamped to
 // [0, rank] as the spec says; negative values count from the back.
-std::pair<int64_t, int64_t> shapeRange(const NodeAttributes& attrs, int64_t opset, int64_t rank)
-{
+std::pair<int64_t, int64_t> shapeRange(const NodeAttributes& attrs, int64_t opset, int64_t rank) {
     int64_t start = opset >= 15 ? attrs.getInt("start", 0) : 0;
     int64_t end = opset >= 15 ? attrs.getInt("end", rank) : rank;
     if (start < 0) start += rank;
@@ -19,8 +18,7 @@ std::pair<int64_t, int64_t> shapeRange(const NodeAttributes& attrs, int64_t opse
     return {start, std::max(start, end)};
 }
 
-Status inferShape(InferContext& ctx)
-{
+Status inferShape(InferContext& ctx) {
     QS_TRY(ctx.requireInputs(1, 1));
     if (!ctx.inputInfo(0).shapeKnown) {
         ctx.setOutput(0, DataType::I64, {-1});
@@ -31,8 +29,7 @@ Status inferShape(InferContext& ctx)
     return {};
 }
 
-Status computeShape(KernelContext& ctx)
-{
+Status computeShape(KernelContext& ctx) {
     const Shape& in = ctx.input(0).shape();
     const auto [start, end] = shapeRange(ctx, ctx.opset(), int64_t(in.size()));
     Tensor& out = ctx.allocateOutput(0);
@@ -40,22 +37,22 @@ Status computeShape(KernelContext& ctx)
     return {};
 }
 
-Status inferSize(InferContext& ctx)
-{
+Status inferSize(InferContext& ctx) {
     QS_TRY(ctx.requireInputs(1, 1));
     ctx.setOutput(0, DataType::I64, {});
     return {};
 }
 
-Status computeSize(KernelContext& ctx)
-{
+Status computeSize(KernelContext& ctx) {
     ctx.allocateOutput(0).data<int64_t>()[0] = ctx.input(0).numel();
     return {};
 }
 
 } // namespace
 
-extern const OpDef kOpShape{.type = "Shape", .infer = inferShape, .compute = computeShape, .foldable = true};
-extern const OpDef kOpSize{.type = "Size", .infer = inferSize, .compute = computeSize, .foldable = true};
+extern const OpDef kOpShape{
+    .type = "Shape", .infer = inferShape, .compute = computeShape, .foldable = true};
+extern const OpDef kOpSize{
+    .type = "Size", .infer = inferSize, .compute = computeSize, .foldable = true};
 
 } // namespace qs

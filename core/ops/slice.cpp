@@ -10,9 +10,9 @@ namespace qs {
 namespace {
 
 struct SliceDims {
-    Shape shape;                 // output shape
-    std::vector<int64_t> start;  // first input index per dim
-    std::vector<int64_t> step;   // input step per dim
+    Shape shape;                // output shape
+    std::vector<int64_t> start; // first input index per dim
+    std::vector<int64_t> step;  // input step per dim
 };
 
 // The index lists, from attributes (opset < 10) or from inputs 1-4. A missing value is
@@ -21,8 +21,8 @@ struct SliceArgs {
     std::vector<int64_t> starts, ends, axes, steps;
 };
 
-Result<SliceArgs> sliceArgs(const NodeAttributes& attrs, int64_t opset, const std::vector<const Tensor*>& values)
-{
+Result<SliceArgs> sliceArgs(const NodeAttributes& attrs, int64_t opset,
+                            const std::vector<const Tensor*>& values) {
     SliceArgs args;
     if (opset < 10) {
         if (!attrs.has("starts") || !attrs.has("ends"))
@@ -47,19 +47,21 @@ Result<SliceArgs> sliceArgs(const NodeAttributes& attrs, int64_t opset, const st
         for (size_t i = 0; i < n; ++i) args.axes.push_back(int64_t(i));
     if (args.steps.empty()) args.steps.assign(n, 1);
     if (args.ends.size() != n || args.axes.size() != n || args.steps.size() != n)
-        return makeError(ErrorCode::InvalidModel, "starts, ends, axes and steps have different lengths");
+        return makeError(ErrorCode::InvalidModel,
+                         "starts, ends, axes and steps have different lengths");
     return args;
 }
 
 // Per-dim start, step and length. Unknown input dims (-1) stay unknown in the output.
-Result<SliceDims> planSlice(const SliceArgs& args, const Shape& in)
-{
+Result<SliceDims> planSlice(const SliceArgs& args, const Shape& in) {
     const int rank = int(in.size());
-    SliceDims plan{in, std::vector<int64_t>(size_t(rank), 0), std::vector<int64_t>(size_t(rank), 1)};
+    SliceDims plan{in, std::vector<int64_t>(size_t(rank), 0),
+                   std::vector<int64_t>(size_t(rank), 1)};
     std::vector<bool> seen(size_t(rank), false);
     for (size_t i = 0; i < args.starts.size(); ++i) {
         QS_ASSIGN(int axis, normalizeAxis(args.axes[i], rank));
-        if (seen[size_t(axis)]) return makeError(ErrorCode::InvalidModel, "axis ", axis, " is sliced twice");
+        if (seen[size_t(axis)])
+            return makeError(ErrorCode::InvalidModel, "axis ", axis, " is sliced twice");
         seen[size_t(axis)] = true;
         const int64_t step = args.steps[i];
         if (step == 0) return makeError(ErrorCode::InvalidModel, "step ", i, " is 0");
@@ -92,8 +94,7 @@ Result<SliceDims> planSlice(const SliceArgs& args, const Shape& in)
     return plan;
 }
 
-Status inferSlice(InferContext& ctx)
-{
+Status inferSlice(InferContext& ctx) {
     QS_TRY(ctx.opset() < 10 ? ctx.requireInputs(1, 1) : ctx.requireInputs(3, 5));
     std::vector<const Tensor*> values(5, nullptr);
     for (int i = 1; i < std::min(ctx.numInputs(), 5); ++i) {
@@ -112,8 +113,7 @@ Status inferSlice(InferContext& ctx)
     return {};
 }
 
-Status computeSlice(KernelContext& ctx)
-{
+Status computeSlice(KernelContext& ctx) {
     std::vector<const Tensor*> values(5, nullptr);
     for (int i = 1; i < std::min(ctx.numInputs(), 5); ++i) values[size_t(i)] = ctx.inputOrNull(i);
     const Tensor& in = ctx.input(0);
@@ -128,13 +128,15 @@ Status computeSlice(KernelContext& ctx)
         strides[d] = plan.step[d] * inStrides[d];
     }
     const size_t elemSize = dataTypeSize(in.dtype());
-    copyStrided(out.rawData(), static_cast<const std::byte*>(in.rawData()) + size_t(offset) * elemSize, elemSize,
+    copyStrided(out.rawData(),
+                static_cast<const std::byte*>(in.rawData()) + size_t(offset) * elemSize, elemSize,
                 out.shape(), strides, ctx.pool());
     return {};
 }
 
 } // namespace
 
-extern const OpDef kOpSlice{.type = "Slice", .infer = inferSlice, .compute = computeSlice, .foldable = true};
+extern const OpDef kOpSlice{
+    .type = "Slice", .infer = inferSlice, .compute = computeSlice, .foldable = true};
 
 } // namespace qs

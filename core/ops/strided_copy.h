@@ -11,8 +11,8 @@
 
 namespace qs {
 
-// dst[i0, ..., ik] (dense, row-major over `shape`) = src[i0 * srcStrides[0] + ... + ik * srcStrides[k]],
-// strides counted in elements. `src` points at the element of index (0, ..., 0).
+// dst[i0, ..., ik] (dense, row-major over `shape`) = src[i0 * srcStrides[0] + ... + ik *
+// srcStrides[k]], strides counted in elements. `src` points at the element of index (0, ..., 0).
 // elemSize must be 1, 2, 4 or 8.
 void copyStrided(void* dst, const void* src, size_t elemSize, const Shape& shape,
                  const std::vector<int64_t>& srcStrides, ThreadPool& pool);

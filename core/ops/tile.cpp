@@ -6,9 +6,10 @@
 namespace qs {
 namespace {
 
-Status inferTile(InferContext& ctx)
-{
-    if (ctx.opset() < 6) return ctx.fail(ErrorCode::Unsupported, "Tile before opset 6 (tiles/axis inputs) is not supported");
+Status inferTile(InferContext& ctx) {
+    if (ctx.opset() < 6)
+        return ctx.fail(ErrorCode::Unsupported,
+                        "Tile before opset 6 (tiles/axis inputs) is not supported");
     QS_TRY(ctx.requireInputs(2, 2));
     QS_TRY(ctx.requireType(1, {DataType::I64, DataType::I32}));
     const Tensor* repeats = ctx.inputValue(1);
@@ -20,11 +21,14 @@ Status inferTile(InferContext& ctx)
     }
     const std::vector<int64_t> r = repeats->toInt64Vector();
     if (repeats->rank() != 1 || r.size() != in.shape.size())
-        return ctx.fail(ErrorCode::InvalidModel, "repeats has shape " + shapeToString(repeats->shape()) +
-                                                     ", expected [" + std::to_string(in.shape.size()) + "]");
+        return ctx.fail(ErrorCode::InvalidModel,
+                        "repeats has shape " + shapeToString(repeats->shape()) + ", expected [" +
+                            std::to_string(in.shape.size()) + "]");
     Shape out = in.shape;
     for (size_t d = 0; d < r.size(); ++d) {
-        if (r[d] < 0) return ctx.fail(ErrorCode::InvalidArgument, "repeats[" + std::to_string(d) + "] is negative");
+        if (r[d] < 0)
+            return ctx.fail(ErrorCode::InvalidArgument,
+                            "repeats[" + std::to_string(d) + "] is negative");
         if (out[d] >= 0) out[d] *= r[d];
     }
     QS_TRY(checkedNumel(out).status());
@@ -32,8 +36,7 @@ Status inferTile(InferContext& ctx)
     return {};
 }
 
-Status computeTile(KernelContext& ctx)
-{
+Status computeTile(KernelContext& ctx) {
     const Tensor& in = ctx.input(0);
     const std::vector<int64_t> repeats = ctx.input(1).toInt64Vector();
     const std::vector<int64_t> inStrides = stridesOf(in.shape());

@@ -9,8 +9,7 @@
 namespace qs {
 namespace {
 
-Result<std::vector<int64_t>> permutation(const NodeAttributes& attrs, int rank)
-{
+Result<std::vector<int64_t>> permutation(const NodeAttributes& attrs, int rank) {
     std::vector<int64_t> perm = attrs.getInts("perm");
     if (perm.empty()) {
         perm.resize(size_t(rank));
@@ -18,7 +17,8 @@ Result<std::vector<int64_t>> permutation(const NodeAttributes& attrs, int rank)
         return perm;
     }
     if (int(perm.size()) != rank)
-        return makeError(ErrorCode::InvalidModel, "perm has ", perm.size(), " entries, the input has ", rank, " dims");
+        return makeError(ErrorCode::InvalidModel, "perm has ", perm.size(),
+                         " entries, the input has ", rank, " dims");
     std::vector<bool> seen(size_t(rank), false);
     for (int64_t& p : perm) {
         if (p < 0) p += rank; // not in the spec, but ONNX Runtime accepts it too
@@ -29,8 +29,7 @@ Result<std::vector<int64_t>> permutation(const NodeAttributes& attrs, int rank)
     return perm;
 }
 
-Status inferTranspose(InferContext& ctx)
-{
+Status inferTranspose(InferContext& ctx) {
     QS_TRY(ctx.requireInputs(1, 1));
     const TensorInfo& in = ctx.inputInfo(0);
     if (!in.shapeKnown) {
@@ -44,20 +43,21 @@ Status inferTranspose(InferContext& ctx)
     return {};
 }
 
-Status computeTranspose(KernelContext& ctx)
-{
+Status computeTranspose(KernelContext& ctx) {
     const Tensor& in = ctx.input(0);
     QS_ASSIGN(std::vector<int64_t> perm, permutation(ctx, in.rank()));
     const std::vector<int64_t> inStrides = stridesOf(in.shape());
     std::vector<int64_t> strides;
     for (int64_t p : perm) strides.push_back(inStrides[size_t(p)]);
     Tensor& out = ctx.allocateOutput(0);
-    copyStrided(out.rawData(), in.rawData(), dataTypeSize(in.dtype()), out.shape(), strides, ctx.pool());
+    copyStrided(out.rawData(), in.rawData(), dataTypeSize(in.dtype()), out.shape(), strides,
+                ctx.pool());
     return {};
 }
 
 } // namespace
 
-extern const OpDef kOpTranspose{.type = "Transpose", .infer = inferTranspose, .compute = computeTranspose};
+extern const OpDef kOpTranspose{
+    .type = "Transpose", .infer = inferTranspose, .compute = computeTranspose};
 
 } // namespace qs

@@ -14,11 +14,11 @@ namespace qs {
 namespace {
 
 // Wrapping negation for integers (INT_MIN stays INT_MIN instead of being undefined).
-template <class T>
-T negate(T x)
-{
-    if constexpr (std::is_integral_v<T>) return T(std::make_unsigned_t<T>(0) - std::make_unsigned_t<T>(x));
-    else return -x;
+template <class T> T negate(T x) {
+    if constexpr (std::is_integral_v<T>)
+        return T(std::make_unsigned_t<T>(0) - std::make_unsigned_t<T>(x));
+    else
+        return -x;
 }
 
 struct NoAttributes {
@@ -29,13 +29,13 @@ struct NoAttributes {
 struct Relu : NoAttributes {
     using NoAttributes::NoAttributes;
     static constexpr TypeSet kTypes = kFloatTypes | kSignedIntTypes; // ints since opset 14
-    template <class T>
-    T operator()(T x) const { return x > T(0) ? x : T(0); }
+    template <class T> T operator()(T x) const { return x > T(0) ? x : T(0); }
 };
 struct LeakyRelu {
     static constexpr TypeSet kTypes = kFloatTypes;
     float alpha;
-    explicit LeakyRelu(const NodeAttributes& a) : alpha(a.getFloat("alpha", 0.01f)) {}
+    explicit LeakyRelu(const NodeAttributes& a)
+        : alpha(a.getFloat("alpha", 0.01f)) {}
     float operator()(float x) const { return x < 0.0f ? alpha * x : x; }
 };
 struct Sigmoid : NoAttributes {
@@ -47,7 +47,9 @@ struct Sigmoid : NoAttributes {
 struct HardSigmoid {
     static constexpr TypeSet kTypes = kFloatTypes;
     float alpha, beta;
-    explicit HardSigmoid(const NodeAttributes& a) : alpha(a.getFloat("alpha", 0.2f)), beta(a.getFloat("beta", 0.5f)) {}
+    explicit HardSigmoid(const NodeAttributes& a)
+        : alpha(a.getFloat("alpha", 0.2f))
+        , beta(a.getFloat("beta", 0.5f)) {}
     float operator()(float x) const { return std::clamp(alpha * x + beta, 0.0f, 1.0f); }
 };
 struct HardSwish : NoAttributes {
@@ -59,35 +61,39 @@ struct HardSwish : NoAttributes {
 struct Elu {
     static constexpr TypeSet kTypes = kFloatTypes;
     float alpha;
-    explicit Elu(const NodeAttributes& a) : alpha(a.getFloat("alpha", 1.0f)) {}
+    explicit Elu(const NodeAttributes& a)
+        : alpha(a.getFloat("alpha", 1.0f)) {}
     float operator()(float x) const { return x < 0.0f ? alpha * std::expm1(x) : x; }
 };
 struct Selu {
     static constexpr TypeSet kTypes = kFloatTypes;
     float alpha, gamma;
     explicit Selu(const NodeAttributes& a)
-        : alpha(a.getFloat("alpha", 1.67326319217681884765625f)), gamma(a.getFloat("gamma", 1.05070102214813232421875f))
-    {
-    }
+        : alpha(a.getFloat("alpha", 1.67326319217681884765625f))
+        , gamma(a.getFloat("gamma", 1.05070102214813232421875f)) {}
     float operator()(float x) const { return x > 0.0f ? gamma * x : gamma * alpha * std::expm1(x); }
 };
 struct Celu {
     static constexpr TypeSet kTypes = kFloatTypes;
     float alpha;
-    explicit Celu(const NodeAttributes& a) : alpha(a.getFloat("alpha", 1.0f)) {}
+    explicit Celu(const NodeAttributes& a)
+        : alpha(a.getFloat("alpha", 1.0f)) {}
     float operator()(float x) const { return x > 0.0f ? x : alpha * std::expm1(x / alpha); }
 };
 struct ThresholdedRelu {
     static constexpr TypeSet kTypes = kFloatTypes;
     float alpha;
-    explicit ThresholdedRelu(const NodeAttributes& a) : alpha(a.getFloat("alpha", 1.0f)) {}
+    explicit ThresholdedRelu(const NodeAttributes& a)
+        : alpha(a.getFloat("alpha", 1.0f)) {}
     float operator()(float x) const { return x > alpha ? x : 0.0f; }
 };
 struct Softplus : NoAttributes {
     using NoAttributes::NoAttributes;
     static constexpr TypeSet kTypes = kFloatTypes;
     // log(1 + exp(x)) written so that exp never overflows.
-    float operator()(float x) const { return x > 0.0f ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); }
+    float operator()(float x) const {
+        return x > 0.0f ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
+    }
 };
 struct Softsign : NoAttributes {
     using NoAttributes::NoAttributes;
@@ -97,16 +103,20 @@ struct Softsign : NoAttributes {
 struct Shrink {
     static constexpr TypeSet kTypes = kFloatTypes;
     float bias, lambd;
-    explicit Shrink(const NodeAttributes& a) : bias(a.getFloat("bias", 0.0f)), lambd(a.getFloat("lambd", 0.5f)) {}
-    float operator()(float x) const { return x < -lambd ? x + bias : (x > lambd ? x - bias : 0.0f); }
+    explicit Shrink(const NodeAttributes& a)
+        : bias(a.getFloat("bias", 0.0f))
+        , lambd(a.getFloat("lambd", 0.5f)) {}
+    float operator()(float x) const {
+        return x < -lambd ? x + bias : (x > lambd ? x - bias : 0.0f);
+    }
 };
 
 // --- plain math ---
-#define QS_FLOAT_MATH_FUNCTOR(Name, expr)                                                                              \
-    struct Name : NoAttributes {                                                                                       \
-        using NoAttributes::NoAttributes;                                                                              \
-        static constexpr TypeSet kTypes = kFloatTypes;                                                                 \
-        float operator()(float x) const { return expr; }                                                               \
+#define QS_FLOAT_MATH_FUNCTOR(Name, expr)                                                          \
+    struct Name : NoAttributes {                                                                   \
+        using NoAttributes::NoAttributes;                                                          \
+        static constexpr TypeSet kTypes = kFloatTypes;                                             \
+        float operator()(float x) const { return expr; }                                           \
     };
 QS_FLOAT_MATH_FUNCTOR(Tanh, std::tanh(x))
 QS_FLOAT_MATH_FUNCTOR(Erf, std::erf(x))
@@ -134,24 +144,24 @@ QS_FLOAT_MATH_FUNCTOR(Atanh, std::atanh(x))
 struct Neg : NoAttributes {
     using NoAttributes::NoAttributes;
     static constexpr TypeSet kTypes = kFloatTypes | kSignedIntTypes;
-    template <class T>
-    T operator()(T x) const { return negate(x); }
+    template <class T> T operator()(T x) const { return negate(x); }
 };
 struct Abs : NoAttributes {
     using NoAttributes::NoAttributes;
     static constexpr TypeSet kTypes = kNumericTypes;
-    template <class T>
-    T operator()(T x) const
-    {
-        if constexpr (std::is_unsigned_v<T>) return x;
-        else return x < T(0) ? negate(x) : x;
+    template <class T> T operator()(T x) const {
+        if constexpr (std::is_unsigned_v<T>)
+            return x;
+        else
+            return x < T(0) ? negate(x) : x;
     }
 };
 struct Sign : NoAttributes {
     using NoAttributes::NoAttributes;
     static constexpr TypeSet kTypes = kNumericTypes;
-    template <class T>
-    T operator()(T x) const { return x > T(0) ? T(1) : (x < T(0) ? T(-1) : T(0)); }
+    template <class T> T operator()(T x) const {
+        return x > T(0) ? T(1) : (x < T(0) ? T(-1) : T(0));
+    }
 };
 struct Not : NoAttributes {
     using NoAttributes::NoAttributes;
@@ -159,35 +169,52 @@ struct Not : NoAttributes {
     bool operator()(bool x) const { return !x; }
 };
 
-template <class F>
-Status inferUnary(InferContext& ctx)
-{
+// Predicates (IsNaN, IsInf) produce bool; every other op keeps the input type.
+struct IsNaN : NoAttributes {
+    using NoAttributes::NoAttributes;
+    static constexpr TypeSet kTypes = kFloatTypes;
+    static constexpr bool kBoolOutput = true;
+    bool operator()(float x) const { return std::isnan(x); }
+};
+struct IsInf {
+    static constexpr TypeSet kTypes = kFloatTypes;
+    static constexpr bool kBoolOutput = true;
+    bool negative, positive;
+    explicit IsInf(const NodeAttributes& a)
+        : negative(a.getInt("detect_negative", 1) != 0)
+        , positive(a.getInt("detect_positive", 1) != 0) {}
+    bool operator()(float x) const { return std::isinf(x) && (x < 0.0f ? negative : positive); }
+};
+
+template <class F> constexpr bool kHasBoolOutput = requires {
+    F::kBoolOutput;
+};
+
+template <class F> Status inferUnary(InferContext& ctx) {
     QS_TRY(ctx.requireInputs(1, 1));
-    if (!typeIn(ctx.inputType(0), F::kTypes)) return unsupportedTypeError(0, ctx.inputType(0), F::kTypes);
+    if (!typeIn(ctx.inputType(0), F::kTypes))
+        return unsupportedTypeError(0, ctx.inputType(0), F::kTypes);
     ctx.outputs()[0] = ctx.inputInfo(0);
+    if constexpr (kHasBoolOutput<F>) ctx.outputs()[0].dtype = DataType::Bool;
     return {};
 }
 
 template <class T, class F>
-void runUnary(const Tensor& x, Tensor& y, const F& f, ThreadPool& pool)
-{
+void runUnary(const Tensor& x, Tensor& y, const F& f, ThreadPool& pool) {
+    using R = std::conditional_t<kHasBoolOutput<F>, bool, T>;
     const T* px = x.data<T>();
-    T* py = y.data<T>();
+    R* py = y.data<R>();
     pool.parallelFor(x.numel(), kElementwiseGrain, [&](int64_t begin, int64_t end) {
         for (int64_t i = begin; i < end; ++i) py[i] = f(px[i]);
     });
 }
 
-template <class T, class F>
-Status runTyped(KernelContext& ctx, const F& f)
-{
+template <class T, class F> Status runTyped(KernelContext& ctx, const F& f) {
     runUnary<T>(ctx.input(0), ctx.allocateOutput(0), f, ctx.pool());
     return {};
 }
 
-template <class F>
-Status computeUnary(KernelContext& ctx)
-{
+template <class F> Status computeUnary(KernelContext& ctx) {
     const F f(ctx);
     const Tensor& x = ctx.input(0);
     switch (x.dtype()) {
@@ -197,9 +224,13 @@ Status computeUnary(KernelContext& ctx)
     case DataType::F16:
         if constexpr ((F::kTypes & kTypeF16) != 0) {
             const Tensor x32 = x.castTo(DataType::F32);
-            Tensor y32(DataType::F32, x.shape());
-            runUnary<float>(x32, y32, f, ctx.pool());
-            ctx.setOutput(0, y32.castTo(DataType::F16));
+            if constexpr (kHasBoolOutput<F>) {
+                runUnary<float>(x32, ctx.allocateOutput(0), f, ctx.pool());
+            } else {
+                Tensor y32(DataType::F32, x.shape());
+                runUnary<float>(x32, y32, f, ctx.pool());
+                ctx.setOutput(0, y32.castTo(DataType::F16));
+            }
             return {};
         }
         break;
@@ -207,21 +238,19 @@ Status computeUnary(KernelContext& ctx)
         if constexpr ((F::kTypes & kTypeI8) != 0) return runTyped<int8_t>(ctx, f);
         break;
     case DataType::U8:
-        if constexpr ((F::kTypes & kTypeU8) != 0)
-            return runTyped<uint8_t>(ctx, f);
+        if constexpr ((F::kTypes & kTypeU8) != 0) return runTyped<uint8_t>(ctx, f);
         break;
     case DataType::I32:
-        if constexpr ((F::kTypes & kTypeI32) != 0)
-            return runTyped<int32_t>(ctx, f);
+        if constexpr ((F::kTypes & kTypeI32) != 0) return runTyped<int32_t>(ctx, f);
         break;
     case DataType::I64:
-        if constexpr ((F::kTypes & kTypeI64) != 0)
-            return runTyped<int64_t>(ctx, f);
+        if constexpr ((F::kTypes & kTypeI64) != 0) return runTyped<int64_t>(ctx, f);
         break;
     case DataType::Bool:
         if constexpr ((F::kTypes & kTypeBool) != 0) return runTyped<bool>(ctx, f);
         break;
-    default: break;
+    default:
+        break;
     }
     return unsupportedTypeError(0, x.dtype(), F::kTypes);
 }
@@ -229,9 +258,11 @@ Status computeUnary(KernelContext& ctx)
 } // namespace
 
 // Elementwise ops are cheap, so static shape inference may run them on constants.
-#define QS_UNARY_OP(Name)                                                                                              \
-    extern const OpDef kOp##Name{                                                                                      \
-        .type = #Name, .infer = inferUnary<Name>, .compute = computeUnary<Name>, .foldable = true};
+#define QS_UNARY_OP(Name)                                                                          \
+    extern const OpDef kOp##Name{.type = #Name,                                                    \
+                                 .infer = inferUnary<Name>,                                        \
+                                 .compute = computeUnary<Name>,                                    \
+                                 .foldable = true};
 QS_UNARY_OP(Relu)
 QS_UNARY_OP(LeakyRelu)
 QS_UNARY_OP(Sigmoid)
@@ -268,6 +299,8 @@ QS_UNARY_OP(Neg)
 QS_UNARY_OP(Abs)
 QS_UNARY_OP(Sign)
 QS_UNARY_OP(Not)
+QS_UNARY_OP(IsNaN)
+QS_UNARY_OP(IsInf)
 #undef QS_UNARY_OP
 
 } // namespace qs

@@ -13,28 +13,26 @@ namespace {
 
 enum class VariadicKind { Max, Min, Sum, Mean };
 
-constexpr TypeSet variadicTypes(VariadicKind k)
-{
+constexpr TypeSet variadicTypes(VariadicKind k) {
     return k == VariadicKind::Max || k == VariadicKind::Min ? kNumericTypes : kFloatTypes;
 }
 
-template <class T>
-T maxOf(T u, T v)
-{
-    if constexpr (std::is_floating_point_v<T>) return (u > v || u != u) ? u : v;
-    else return u > v ? u : v;
+template <class T> T maxOf(T u, T v) {
+    if constexpr (std::is_floating_point_v<T>)
+        return (u > v || u != u) ? u : v;
+    else
+        return u > v ? u : v;
 }
-template <class T>
-T minOf(T u, T v)
-{
-    if constexpr (std::is_floating_point_v<T>) return (u < v || u != u) ? u : v;
-    else return u < v ? u : v;
+template <class T> T minOf(T u, T v) {
+    if constexpr (std::is_floating_point_v<T>)
+        return (u < v || u != u) ? u : v;
+    else
+        return u < v ? u : v;
 }
 
-template <VariadicKind K>
-Status inferVariadic(InferContext& ctx)
-{
-    if (ctx.numInputs() < 1) return makeError(ErrorCode::InvalidModel, "expects at least 1 input, has 0");
+template <VariadicKind K> Status inferVariadic(InferContext& ctx) {
+    if (ctx.numInputs() < 1)
+        return makeError(ErrorCode::InvalidModel, "expects at least 1 input, has 0");
     const DataType dtype = ctx.inputType(0);
     if (!typeIn(dtype, variadicTypes(K))) return unsupportedTypeError(0, dtype, variadicTypes(K));
     bool shapeKnown = true;
@@ -42,33 +40,39 @@ Status inferVariadic(InferContext& ctx)
     for (int i = 0; i < ctx.numInputs(); ++i) {
         if (!ctx.hasInput(i)) return makeError(ErrorCode::InvalidModel, "input ", i, " is missing");
         if (ctx.inputType(i) != dtype)
-            return makeError(ErrorCode::TypeMismatch, "input ", i, " has type ", dataTypeName(ctx.inputType(i)),
-                             ", expected ", dataTypeName(dtype), " like input 0");
+            return makeError(ErrorCode::TypeMismatch, "input ", i, " has type ",
+                             dataTypeName(ctx.inputType(i)), ", expected ", dataTypeName(dtype),
+                             " like input 0");
         if (!ctx.inputInfo(i).shapeKnown) {
             shapeKnown = false;
             continue;
         }
-        if (i == 0) shape = ctx.inputShape(0);
-        else QS_ASSIGN(shape, broadcastShapes(shape, ctx.inputShape(i)));
+        if (i == 0) {
+            shape = ctx.inputShape(0);
+        } else {
+            QS_ASSIGN(shape, broadcastShapes(shape, ctx.inputShape(i)));
+        }
     }
-    if (shapeKnown) ctx.setOutput(0, dtype, std::move(shape));
-    else ctx.outputs()[0] = TensorInfo{dtype, {}, false};
+    if (shapeKnown)
+        ctx.setOutput(0, dtype, std::move(shape));
+    else
+        ctx.outputs()[0] = TensorInfo{dtype, {}, false};
     return {};
 }
 
 // y = a op b with broadcasting into y's shape.
 template <VariadicKind K, class T>
-void combine(const Tensor& a, const Tensor& b, Tensor& y, ThreadPool& pool)
-{
-    if constexpr (K == VariadicKind::Max) broadcastBinary<T, T, T>(a, b, y, pool, [](T u, T v) { return maxOf(u, v); });
+void combine(const Tensor& a, const Tensor& b, Tensor& y, ThreadPool& pool) {
+    if constexpr (K == VariadicKind::Max)
+        broadcastBinary<T, T, T>(a, b, y, pool, [](T u, T v) { return maxOf(u, v); });
     else if constexpr (K == VariadicKind::Min)
         broadcastBinary<T, T, T>(a, b, y, pool, [](T u, T v) { return minOf(u, v); });
-    else broadcastBinary<T, T, T>(a, b, y, pool, [](T u, T v) { return u + v; });
+    else
+        broadcastBinary<T, T, T>(a, b, y, pool, [](T u, T v) { return u + v; });
 }
 
 template <VariadicKind K, class T>
-void runVariadic(const std::vector<Tensor>& inputs, Tensor& y, ThreadPool& pool)
-{
+void runVariadic(const std::vector<Tensor>& inputs, Tensor& y, ThreadPool& pool) {
     combine<K, T>(inputs[0], inputs[1], y, pool);
     for (size_t i = 2; i < inputs.size(); ++i) combine<K, T>(y, inputs[i], y, pool);
     if constexpr (K == VariadicKind::Mean) {
@@ -80,9 +84,7 @@ void runVariadic(const std::vector<Tensor>& inputs, Tensor& y, ThreadPool& pool)
     }
 }
 
-template <VariadicKind K>
-Status computeVariadic(KernelContext& ctx)
-{
+template <VariadicKind K> Status computeVariadic(KernelContext& ctx) {
     if (ctx.numInputs() == 1) {
         ctx.setOutput(0, ctx.input(0));
         return {};
@@ -95,7 +97,9 @@ Status computeVariadic(KernelContext& ctx)
         inputs.push_back(viaF32 ? ctx.input(i).castTo(DataType::F32) : ctx.input(i));
     Tensor y(viaF32 ? DataType::F32 : dtype, ctx.outputInfo(0).shape);
     switch (y.dtype()) {
-    case DataType::F32: runVariadic<K, float>(inputs, y, ctx.pool()); break;
+    case DataType::F32:
+        runVariadic<K, float>(inputs, y, ctx.pool());
+        break;
     case DataType::I8:
         if constexpr (variadicTypes(K) & kTypeI8) runVariadic<K, int8_t>(inputs, y, ctx.pool());
         break;
@@ -108,7 +112,8 @@ Status computeVariadic(KernelContext& ctx)
     case DataType::I64:
         if constexpr (variadicTypes(K) & kTypeI64) runVariadic<K, int64_t>(inputs, y, ctx.pool());
         break;
-    default: break;
+    default:
+        break;
     }
     ctx.setOutput(0, viaF32 ? y.castTo(DataType::F16) : y);
     return {};

@@ -6,14 +6,13 @@
 namespace qs {
 namespace {
 
-Status inferWhere(InferContext& ctx)
-{
+Status inferWhere(InferContext& ctx) {
     QS_TRY(ctx.requireInputs(3, 3));
     QS_TRY(ctx.requireType(0, {DataType::Bool}));
     const DataType dtype = ctx.inputType(1);
     if (ctx.inputType(2) != dtype)
-        return makeError(ErrorCode::TypeMismatch, "inputs 1 and 2 have types ", dataTypeName(dtype), " and ",
-                         dataTypeName(ctx.inputType(2)), ", expected the same");
+        return makeError(ErrorCode::TypeMismatch, "inputs 1 and 2 have types ", dataTypeName(dtype),
+                         " and ", dataTypeName(ctx.inputType(2)), ", expected the same");
     for (int i = 0; i < 3; ++i) {
         if (!ctx.inputInfo(i).shapeKnown) {
             ctx.outputs()[0] = TensorInfo{dtype, {}, false};
@@ -28,8 +27,7 @@ Status inferWhere(InferContext& ctx)
 
 // T is an unsigned integer of the element's size: the values are only copied.
 template <class T>
-void runWhere(const Tensor& cond, const Tensor& x, const Tensor& y, Tensor& out, ThreadPool& pool)
-{
+void runWhere(const Tensor& cond, const Tensor& x, const Tensor& y, Tensor& out, ThreadPool& pool) {
     const BroadcastPlan plan(out.shape(), {&cond.shape(), &x.shape(), &y.shape()});
     const bool* pc = cond.data<bool>();
     const T* px = static_cast<const T*>(x.rawData());
@@ -47,23 +45,32 @@ void runWhere(const Tensor& cond, const Tensor& x, const Tensor& y, Tensor& out,
     });
 }
 
-Status computeWhere(KernelContext& ctx)
-{
+Status computeWhere(KernelContext& ctx) {
     const Tensor& cond = ctx.input(0);
     const Tensor& x = ctx.input(1);
     const Tensor& y = ctx.input(2);
     Tensor& out = ctx.allocateOutput(0);
     switch (dataTypeSize(x.dtype())) {
-    case 1: runWhere<uint8_t>(cond, x, y, out, ctx.pool()); return {};
-    case 2: runWhere<uint16_t>(cond, x, y, out, ctx.pool()); return {};
-    case 4: runWhere<uint32_t>(cond, x, y, out, ctx.pool()); return {};
-    case 8: runWhere<uint64_t>(cond, x, y, out, ctx.pool()); return {};
-    default: return makeError(ErrorCode::Unsupported, "input 1 has type ", dataTypeName(x.dtype()));
+    case 1:
+        runWhere<uint8_t>(cond, x, y, out, ctx.pool());
+        return {};
+    case 2:
+        runWhere<uint16_t>(cond, x, y, out, ctx.pool());
+        return {};
+    case 4:
+        runWhere<uint32_t>(cond, x, y, out, ctx.pool());
+        return {};
+    case 8:
+        runWhere<uint64_t>(cond, x, y, out, ctx.pool());
+        return {};
+    default:
+        return makeError(ErrorCode::Unsupported, "input 1 has type ", dataTypeName(x.dtype()));
     }
 }
 
 } // namespace
 
-extern const OpDef kOpWhere{.type = "Where", .infer = inferWhere, .compute = computeWhere, .foldable = true};
+extern const OpDef kOpWhere{
+    .type = "Where", .infer = inferWhere, .compute = computeWhere, .foldable = true};
 
 } // namespace qs

@@ -63,13 +63,13 @@ __attribute__((target("avx2,fma"))) double peakAvx2()
 }
 #endif
 
-double peakGflops(qs::SgemmPath path)
+double peakGflops(qs::SimdPath path)
 {
 #if defined(__x86_64__)
     double best = 0;
     for (int i = 0; i < 3; ++i) {
-        if (path == qs::SgemmPath::Avx512) best = std::max(best, peakAvx512());
-        if (path == qs::SgemmPath::Avx2) best = std::max(best, peakAvx2());
+        if (path == qs::SimdPath::Avx512) best = std::max(best, peakAvx512());
+        if (path == qs::SimdPath::Avx2) best = std::max(best, peakAvx2());
     }
     return best;
 #else
@@ -78,7 +78,7 @@ double peakGflops(qs::SgemmPath path)
 #endif
 }
 
-double measure(qs::SgemmPath path, const BenchShape& s, qs::ThreadPool& pool, double budget)
+double measure(qs::SimdPath path, const BenchShape& s, qs::ThreadPool& pool, double budget)
 {
     std::mt19937 rng(1);
     std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
@@ -111,19 +111,19 @@ double measure(qs::SgemmPath path, const BenchShape& s, qs::ThreadPool& pool, do
 int main(int argc, char** argv)
 {
     const double budget = argc > 1 ? std::atof(argv[1]) : 0.2;
-    std::vector<qs::SgemmPath> paths;
-    for (qs::SgemmPath p : {qs::SgemmPath::Generic, qs::SgemmPath::Avx2, qs::SgemmPath::Avx512})
-        if (qs::sgemmPathSupported(p)) paths.push_back(p);
+    std::vector<qs::SimdPath> paths;
+    for (qs::SimdPath p : {qs::SimdPath::Generic, qs::SimdPath::Avx2, qs::SimdPath::Avx512})
+        if (qs::simdPathSupported(p)) paths.push_back(p);
     qs::ThreadPool pool1(1), pool2(2);
-    for (qs::SgemmPath p : paths)
-        if (p != qs::SgemmPath::Generic)
-            std::printf("peak FMA throughput, 1 thread, %s: %.1f GFLOP/s\n", qs::sgemmPathName(p), peakGflops(p));
+    for (qs::SimdPath p : paths)
+        if (p != qs::SimdPath::Generic)
+            std::printf("peak FMA throughput, 1 thread, %s: %.1f GFLOP/s\n", qs::simdPathName(p), peakGflops(p));
     std::printf("%6s %6s %6s", "M", "K", "N");
-    for (qs::SgemmPath p : paths) std::printf(" %9s-1t %9s-2t", qs::sgemmPathName(p), qs::sgemmPathName(p));
+    for (qs::SimdPath p : paths) std::printf(" %9s-1t %9s-2t", qs::simdPathName(p), qs::simdPathName(p));
     std::printf("   (GFLOP/s, best run)\n");
     for (const BenchShape& s : kShapes) {
         std::printf("%6lld %6lld %6lld", (long long)s.m, (long long)s.k, (long long)s.n);
-        for (qs::SgemmPath p : paths) {
+        for (qs::SimdPath p : paths) {
             const double g1 = measure(p, s, pool1, budget);
             const double g2 = measure(p, s, pool2, budget);
             std::printf(" %12.1f %12.1f", g1, g2);

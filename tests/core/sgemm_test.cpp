@@ -66,7 +66,7 @@ std::vector<float> randomVector(size_t n, std::mt19937& rng)
 
 enum class Packing { None, PackA, PackB };
 
-void checkCase(SgemmPath path, const Case& c, Packing packing, BiasKind biasKind, bool clamp,
+void checkCase(SimdPath path, const Case& c, Packing packing, BiasKind biasKind, bool clamp,
                bool accumulate, float alpha, ThreadPool* pool, uint32_t seed)
 {
     std::mt19937 rng(seed);
@@ -98,7 +98,7 @@ void checkCase(SgemmPath path, const Case& c, Packing packing, BiasKind biasKind
         if (!(err <= ref.bound[size_t(i)])) {
             QFAIL(qPrintable(QStringLiteral("path %1 M=%2 N=%3 K=%4 tA=%5 tB=%6 packing=%7 element %8: "
                                             "got %9, expected %10 (bound %11)")
-                                 .arg(QString::fromLatin1(sgemmPathName(path)))
+                                 .arg(QString::fromLatin1(simdPathName(path)))
                                  .arg(c.m)
                                  .arg(c.n)
                                  .arg(c.k)
@@ -122,8 +122,8 @@ private:
     void addPathRows()
     {
         QTest::addColumn<int>("path");
-        for (SgemmPath p : {SgemmPath::Generic, SgemmPath::Avx2, SgemmPath::Avx512})
-            if (sgemmPathSupported(p)) QTest::newRow(sgemmPathName(p)) << int(p);
+        for (SimdPath p : {SimdPath::Generic, SimdPath::Avx2, SimdPath::Avx512})
+            if (simdPathSupported(p)) QTest::newRow(simdPathName(p)) << int(p);
     }
 
 private slots:
@@ -137,7 +137,7 @@ private slots:
         for (int64_t m : dims)
             for (int64_t n : dims)
                 for (int64_t k : {int64_t(1), int64_t(3), int64_t(16), int64_t(37)})
-                    checkCase(SgemmPath(path), {m, n, k}, Packing::None, BiasKind::None, false, false,
+                    checkCase(SimdPath(path), {m, n, k}, Packing::None, BiasKind::None, false, false,
                               1.0f, nullptr, seed++);
     }
 
@@ -150,7 +150,7 @@ private slots:
             for (bool tb : {false, true})
                 for (Packing p : {Packing::None, Packing::PackA, Packing::PackB})
                     for (const Case& c : {Case{13, 45, 29}, Case{1, 70, 9}, Case{26, 1, 300}, Case{40, 33, 1}})
-                        checkCase(SgemmPath(path), {c.m, c.n, c.k, ta, tb}, p, BiasKind::None, false, false,
+                        checkCase(SimdPath(path), {c.m, c.n, c.k, ta, tb}, p, BiasKind::None, false, false,
                                   0.75f, nullptr, seed++);
     }
 
@@ -163,9 +163,9 @@ private slots:
             for (bool clamp : {false, true})
                 for (bool acc : {false, true})
                     for (Packing p : {Packing::None, Packing::PackA, Packing::PackB})
-                        checkCase(SgemmPath(path), {29, 41, 23}, p, bias, clamp, acc, 1.0f, nullptr, seed++);
+                        checkCase(SimdPath(path), {29, 41, 23}, p, bias, clamp, acc, 1.0f, nullptr, seed++);
         // K = 0: only the epilogue.
-        checkCase(SgemmPath(path), {5, 7, 0}, Packing::None, BiasKind::PerRow, true, true, 1.0f, nullptr, 1);
+        checkCase(SimdPath(path), {5, 7, 0}, Packing::None, BiasKind::PerRow, true, true, 1.0f, nullptr, 1);
     }
 
     // K larger than one K block (256/384): several blocks accumulate through C.
@@ -176,7 +176,7 @@ private slots:
         uint32_t seed = 300;
         for (int64_t k : {255, 257, 385, 800, 1153})
             for (Packing p : {Packing::None, Packing::PackA, Packing::PackB})
-                checkCase(SgemmPath(path), {14, 35, k}, p, BiasKind::PerRow, true, true, 1.0f, nullptr, seed++);
+                checkCase(SimdPath(path), {14, 35, k}, p, BiasKind::PerRow, true, true, 1.0f, nullptr, seed++);
     }
 
     // Threaded runs: same bounds, and bit-identical to the single-thread result.
@@ -188,17 +188,17 @@ private slots:
         uint32_t seed = 400;
         const Case cases[] = {{97, 1500, 70}, {1280, 49, 320}, {13, 33, 600}, {3, 5000, 16}};
         for (const Case& c : cases) {
-            checkCase(SgemmPath(path), c, Packing::PackA, BiasKind::PerRow, true, false, 1.0f, &pool2, seed);
-            checkCase(SgemmPath(path), c, Packing::None, BiasKind::PerColumn, false, true, 1.0f, &pool3, seed);
-            checkCase(SgemmPath(path), c, Packing::PackB, BiasKind::None, false, false, 1.0f, &pool3, seed);
+            checkCase(SimdPath(path), c, Packing::PackA, BiasKind::PerRow, true, false, 1.0f, &pool2, seed);
+            checkCase(SimdPath(path), c, Packing::None, BiasKind::PerColumn, false, true, 1.0f, &pool3, seed);
+            checkCase(SimdPath(path), c, Packing::PackB, BiasKind::None, false, false, 1.0f, &pool3, seed);
             std::mt19937 rng(seed++);
             const std::vector<float> a = randomVector(size_t(c.m * c.k), rng);
             const std::vector<float> b = randomVector(size_t(c.k * c.n), rng);
             std::vector<float> y1(size_t(c.m * c.n)), y2(y1.size()), y3(y1.size());
             const SgemmMatrix am{a.data(), c.k, false}, bm{b.data(), c.n, false};
-            sgemm(SgemmPath(path), c.m, c.n, c.k, am, bm, y1.data(), c.n, {}, nullptr);
-            sgemm(SgemmPath(path), c.m, c.n, c.k, am, bm, y2.data(), c.n, {}, &pool2);
-            sgemm(SgemmPath(path), c.m, c.n, c.k, am, bm, y3.data(), c.n, {}, &pool3);
+            sgemm(SimdPath(path), c.m, c.n, c.k, am, bm, y1.data(), c.n, {}, nullptr);
+            sgemm(SimdPath(path), c.m, c.n, c.k, am, bm, y2.data(), c.n, {}, &pool2);
+            sgemm(SimdPath(path), c.m, c.n, c.k, am, bm, y3.data(), c.n, {}, &pool3);
             QVERIFY(y1 == y2);
             QVERIFY(y1 == y3);
         }
@@ -214,7 +214,7 @@ private slots:
         const std::vector<float> a = randomVector(size_t(m * lda), rng);
         const std::vector<float> b = randomVector(size_t(k * ldb), rng);
         std::vector<float> c(size_t(m * ldc), 99.0f);
-        sgemm(SgemmPath(path), m, n, k, {a.data(), lda, false}, {b.data(), ldb, false}, c.data(), ldc, {},
+        sgemm(SimdPath(path), m, n, k, {a.data(), lda, false}, {b.data(), ldb, false}, c.data(), ldc, {},
               nullptr);
         for (int64_t i = 0; i < m; ++i) {
             for (int64_t j = 0; j < ldc; ++j) {
@@ -242,7 +242,7 @@ private slots:
         std::vector<float> c(4);
         SgemmEpilogue e;
         e.clampMin = 0, e.clampMax = 6;
-        sgemm(SgemmPath(path), 2, 2, 2, {a.data(), 2, false}, {b.data(), 2, false}, c.data(), 2, e, nullptr);
+        sgemm(SimdPath(path), 2, 2, 2, {a.data(), 2, false}, {b.data(), 2, false}, c.data(), 2, e, nullptr);
         QVERIFY(std::isnan(c[0]) && std::isnan(c[1]));
         QCOMPARE(c[2], 3.0f);
         QCOMPARE(c[3], 4.0f);

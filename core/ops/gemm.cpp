@@ -1,0 +1,150 @@
+// Gemm (fp32): Y = alpha·op(A)·op(B) + beta·C, op = optional transpose, C broadcast to M×N
+// (optional from opset 11), plus the fused clamp (qs_clip_min/qs_clip_max).
+//
+// A constant B (the usual fully connected weights) is packed once at create, a constant A
+// likewise. alpha is applied to A while packing (so alpha·a is rounded before the products).
+// C with beta = 1 as a vector of N or a column of M is the GEMM's bias epilogue; any other C is
+// first written into Y as beta·C and the product accumulated onto it.
+#include "kernels/sgemm.h"
+#include "ops/conv_geometry.h"
+#include "ops/op.h"
+
+namespace qs {
+namespace {
+
+struct GemmDims {
+    int64_t m = -1, n = -1, k = -1;
+};
+
+Result<GemmDims> gemmDims(const NodeAttributes& node, const Shape& a, const Shape& b)
+{
+    if (a.size() != 2) return makeError(ErrorCode::ShapeMismatch, "input A has ", a.size(), " dims, expected 2");
+    if (b.size() != 2) return makeError(ErrorCode::ShapeMismatch, "input B has ", b.size(), " dims, expected 2");
+    const bool ta = node.getInt("transA", 0) != 0, tb = node.getInt("transB", 0) != 0;
+    GemmDims d;
+    d.m = ta ? a[1] : a[0];
+    d.k = ta ? a[0] : a[1];
+    const int64_t kb = tb ? b[1] : b[0];
+    d.n = tb ? b[0] : b[1];
+    if (d.k >= 0 && kb >= 0 && d.k != kb)
+        return makeError(ErrorCode::ShapeMismatch, "A", ta ? "^T" : "", " is ", d.m, "x", d.k, " but B", tb ? "^T" : "",
+                         " is ", kb, "x", d.n);
+    return d;
+}
+
+Status checkC(const Shape& c, const GemmDims& d)
+{
+    if (c.size() > 2) return makeError(ErrorCode::ShapeMismatch, "input C has ", c.size(), " dims, expected at most 2");
+    const int64_t cm = c.size() == 2 ? c[0] : 1;
+    const int64_t cn = c.empty() ? 1 : c.back();
+    if ((cm != 1 && cm >= 0 && d.m >= 0 && cm != d.m) || (cn != 1 && cn >= 0 && d.n >= 0 && cn != d.n))
+        return makeError(ErrorCode::ShapeMismatch, "input C of shape ", shapeToString(c), " cannot be broadcast to [", d.m,
+                         ",", d.n, "]");
+    return {};
+}
+
+Status inferGemm(InferContext& ctx)
+{
+    QS_TRY(ctx.requireInputs(2, 3));
+    for (int i = 0; i < ctx.numInputs(); ++i)
+        if (ctx.hasInput(i)) QS_TRY(ctx.requireType(i, {DataType::F32}));
+    if (!ctx.inputInfo(0).shapeKnown || !ctx.inputInfo(1).shapeKnown) {
+        ctx.setOutput(0, DataType::F32, {-1, -1});
+        return {};
+    }
+    QS_ASSIGN(GemmDims d, gemmDims(ctx, ctx.inputShape(0), ctx.inputShape(1)));
+    if (ctx.hasInput(2) && ctx.inputInfo(2).shapeKnown) QS_TRY(checkC(ctx.inputShape(2), d));
+    ctx.setOutput(0, DataType::F32, {d.m, d.n});
+    return {};
+}
+
+class GemmKernel : public OpKernel {
+public:
+    static Result<std::unique_ptr<OpKernel>> create(const KernelInit& init)
+    {
+        auto k = std::make_unique<GemmKernel>();
+        const NodeAttributes attrs(init.node);
+        k->m_transA = attrs.getInt("transA", 0) != 0;
+        k->m_transB = attrs.getInt("transB", 0) != 0;
+        k->m_alpha = attrs.getFloat("alpha", 1.0f);
+        k->m_beta = attrs.getFloat("beta", 1.0f);
+        k->m_clamp = fusedClamp(attrs);
+        k->m_path = bestSimdPath();
+        auto constF32Matrix = [&](int i) -> const Tensor* {
+            const Tensor* t = int(init.constInputs.size()) > i ? init.constInputs[size_t(i)] : nullptr;
+            return t && t->dtype() == DataType::F32 && t->rank() == 2 ? t : nullptr;
+        };
+        if (const Tensor* b = constF32Matrix(1)) {
+            const int64_t kk = k->m_transB ? b->dim(1) : b->dim(0), n = k->m_transB ? b->dim(0) : b->dim(1);
+            k->m_packedB = SgemmPackedB::pack(k->m_path, b->data<float>(), b->dim(1), k->m_transB, kk, n);
+            k->m_packedSource = *b;
+        } else if (const Tensor* a = constF32Matrix(0)) {
+            const int64_t m = k->m_transA ? a->dim(1) : a->dim(0), kk = k->m_transA ? a->dim(0) : a->dim(1);
+            k->m_packedA = SgemmPackedA::pack(k->m_path, a->data<float>(), a->dim(1), k->m_transA, m, kk, k->m_alpha);
+            k->m_packedSource = *a;
+            k->m_packedIsA = true;
+        }
+        return std::unique_ptr<OpKernel>(std::move(k));
+    }
+
+    Status run(KernelContext& ctx) override
+    {
+        const Tensor& a = ctx.input(0);
+        const Tensor& b = ctx.input(1);
+        const Tensor* c = m_beta != 0.0f ? ctx.inputOrNull(2) : nullptr;
+        QS_ASSIGN(GemmDims d, gemmDims(ctx, a.shape(), b.shape()));
+        Tensor& y = ctx.allocateOutput(0);
+        if (y.numel() == 0) return {};
+        float* yd = y.data<float>();
+        SgemmEpilogue epi;
+        epi.clampMin = m_clamp.lo;
+        epi.clampMax = m_clamp.hi;
+        if (c) {
+            const Shape& cs = c->shape();
+            const int64_t cm = cs.size() == 2 ? cs[0] : 1, cn = cs.empty() ? 1 : cs.back();
+            if (m_beta == 1.0f && cm == 1 && cn == d.n && d.n > 1) {
+                epi.bias = c->data<float>();
+                epi.biasKind = BiasKind::PerColumn;
+            } else if (m_beta == 1.0f && cn == 1 && cm == d.m && d.m > 1) {
+                epi.bias = c->data<float>();
+                epi.biasKind = BiasKind::PerRow;
+            } else {
+                // Y = beta·C broadcast, then Y += product.
+                const float* cd = c->data<float>();
+                for (int64_t i = 0; i < d.m; ++i)
+                    for (int64_t j = 0; j < d.n; ++j)
+                        yd[i * d.n + j] = m_beta * cd[(cm == 1 ? 0 : i) * cn + (cn == 1 ? 0 : j)];
+                epi.accumulate = true;
+            }
+        }
+        const SgemmMatrix am{a.data<float>(), a.dim(1), m_transA};
+        const SgemmMatrix bm{b.data<float>(), b.dim(1), m_transB};
+        const bool packedOk = m_packedSource.sharesBufferWith(m_packedIsA ? a : b) &&
+                              m_packedSource.shape() == (m_packedIsA ? a : b).shape();
+        if (packedOk && !m_packedIsA) sgemm(d.m, am, m_packedB, yd, d.n, epi, &ctx.pool(), m_alpha);
+        else if (packedOk) sgemm(m_packedA, d.n, bm, yd, d.n, epi, &ctx.pool());
+        else sgemm(m_path, d.m, d.n, d.k, am, bm, yd, d.n, epi, &ctx.pool(), m_alpha);
+        return {};
+    }
+
+private:
+    bool m_transA = false, m_transB = false;
+    float m_alpha = 1.0f, m_beta = 1.0f;
+    FusedClamp m_clamp{};
+    SimdPath m_path = SimdPath::Generic;
+    SgemmPackedA m_packedA;
+    SgemmPackedB m_packedB;
+    Tensor m_packedSource;
+    bool m_packedIsA = false;
+};
+
+Result<std::unique_ptr<OpKernel>> createGemm(const KernelInit& init)
+{
+    return GemmKernel::create(init);
+}
+
+} // namespace
+
+extern const OpDef kOpGemm{.type = "Gemm", .infer = inferGemm, .create = createGemm};
+
+} // namespace qs

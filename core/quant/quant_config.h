@@ -1,0 +1,57 @@
+// The user's quantization settings: what DESIGN.md's QUANT OPTIONS say, shared by the CLI and
+// the GUI (one parser, later options override earlier ones).
+#pragma once
+
+#include "quant/calibrators.h"
+#include "quant/dispatcher.h"
+#include "quant/quant_params.h"
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace qs {
+
+enum class ActivationMode : uint8_t {
+    Static,     // calibrated activation ranges (or data-free from BN statistics without data)
+    WeightOnly, // activations stay float
+    Dynamic,    // activation ranges computed per input at run time (PyTorch's dynamic mode)
+};
+const char* activationModeName(ActivationMode m);
+
+enum class RequantMode : uint8_t { Float, FixedPoint };
+
+struct QuantConfig {
+    // Weights: symmetric int8, per-channel (Krishnamoorthi's recommendation). The axis is set per op.
+    QuantSpec weight{8, QuantScheme::Symmetric, true, Granularity::PerChannel, 0, 1, RoundingMode::HalfToEven, false};
+    // Activations: asymmetric uint8, per-tensor (ONNX Runtime's default; u8 x s8 suits VNNI).
+    QuantSpec activation{8, QuantScheme::Asymmetric, false, Granularity::PerTensor, 1, 1, RoundingMode::HalfToEven, false};
+    CalibrationConfig calibration;
+    ActivationMode activationMode = ActivationMode::Static;
+    DispatchMode dispatch = DispatchMode::Conservative;
+    RequantMode requant = RequantMode::Float;
+    bool foldBatchNorm = true;
+    bool fuseActivations = true;   // Conv/Gemm/Add + Relu/Clip: the clamp is part of requantization
+    bool alignConcatScales = false; // Concat inputs share the output's scale (else requantized)
+    float dataFreeSigmas = 3.0f;    // data-free ranges: β ± k·|γ|
+    bool cle = false;
+    bool biasCorrection = false;
+    bool adaround = false;
+    int adaroundIterations = 1000;
+    std::set<std::string> floatNodes;         // --float NODE
+    std::map<std::string, int> layerBits;     // --layer-bits NODE=N (weight bits)
+    int threads = 1;
+
+    // Settings as JSON-able key/value text pairs (quant_table.json "settings", reports).
+    std::vector<std::pair<std::string, std::string>> describe() const;
+};
+
+// Applies one option (name without dashes, value; "" for switches) to the config. Returns
+// Unsupported-free InvalidArgument errors naming the option and the accepted forms; NotFound
+// when `name` is not a quantization option (so callers can try their own options).
+Status applyQuantOption(QuantConfig& config, const std::string& name, const std::string& value);
+// The names applyQuantOption accepts, with whether they take a value.
+const std::vector<std::pair<std::string, bool>>& quantOptionNames();
+
+} // namespace qs

@@ -1,0 +1,137 @@
+#include "quant/quantizer.h"
+
+#include "exec/executor.h"
+#include "quant/data_free_ranges.h"
+
+#include <cstring>
+
+namespace qs {
+
+Result<std::vector<Tensor>> splitIntoBatches(const Tensor& samples, const Value& input, int preferred)
+{
+    if (samples.rank() < 1 || samples.dim(0) < 1)
+        return makeError(ErrorCode::InvalidArgument, "calibration data for input '", input.name, "' is empty");
+    if (samples.dtype() != DataType::F32)
+        return makeError(ErrorCode::TypeMismatch, "calibration data for input '", input.name, "' is ",
+                         dataTypeName(samples.dtype()), ", expected f32");
+    const TensorInfo& d = input.info;
+    if (d.shapeKnown) {
+        bool ok = d.shape.size() == samples.shape().size();
+        for (size_t i = 1; ok && i < d.shape.size(); ++i)
+            if (d.shape[i] >= 0 && d.shape[i] != samples.shape()[i]) ok = false;
+        if (!ok)
+            return makeError(ErrorCode::ShapeMismatch, "calibration data of shape ", shapeToString(samples.shape()),
+                             " does not fit input '", input.name, "' of shape ", shapeToString(d.shape));
+    }
+    const int64_t n = samples.dim(0);
+    int64_t batch = std::max(1, preferred);
+    if (d.shapeKnown && !d.shape.empty() && d.shape[0] > 0) {
+        batch = d.shape[0];
+        if (n % batch != 0)
+            return makeError(ErrorCode::ShapeMismatch, "input '", input.name, "' has a fixed batch of ", batch, ", but ",
+                             n, " calibration samples are not a multiple of it");
+    }
+    const int64_t per = samples.numel() / n;
+    std::vector<Tensor> batches;
+    for (int64_t b = 0; b < n; b += batch) {
+        Shape s = samples.shape();
+        s[0] = std::min(batch, n - b);
+        Tensor t(DataType::F32, s);
+        std::memcpy(t.rawData(), samples.data<float>() + b * per, size_t(s[0] * per) * sizeof(float));
+        batches.push_back(std::move(t));
+    }
+    return batches;
+}
+
+namespace {
+
+class StatisticsHooks : public ExecHooks {
+public:
+    StatisticsHooks(const Graph& graph, std::map<std::string, std::shared_ptr<RangeCollector>>& out, int batchIndex)
+        : m_graph(graph), m_out(out), m_batch(batchIndex)
+    {
+    }
+    Status onTensor(NodeId, ValueId value, Tensor& tensor) override
+    {
+        if (tensor.dtype() != DataType::F32) return {};
+        const std::string& name = m_graph.value(value).name;
+        auto& c = m_out[name];
+        if (!c) c = std::make_shared<RangeCollector>();
+        Status st = c->observe(tensor, m_batch);
+        if (!st) return std::move(st.addContext("tensor '" + name + "'")).takeError();
+        return {};
+    }
+
+private:
+    const Graph& m_graph;
+    std::map<std::string, std::shared_ptr<RangeCollector>>& m_out;
+    int m_batch;
+};
+
+} // namespace
+
+Result<std::map<std::string, std::shared_ptr<RangeCollector>>> collectActivationStatistics(
+    const Graph& graph, const std::string& inputName, const std::vector<Tensor>& batches, int threads, Progress* progress)
+{
+    QS_ASSIGN(auto executor, Executor::create(graph, ExecOptions{threads}));
+    std::map<std::string, std::shared_ptr<RangeCollector>> collectors;
+    for (size_t b = 0; b < batches.size(); ++b) {
+        if (progress) {
+            if (progress->isCancelled()) return Error(ErrorCode::Cancelled, "cancelled");
+            progress->report(double(b) / double(batches.size()),
+                             "calibration batch " + std::to_string(b + 1) + "/" + std::to_string(batches.size()));
+        }
+        StatisticsHooks hooks(executor->graph(), collectors, int(b));
+        auto r = executor->run({{inputName, batches[b]}}, &hooks);
+        if (!r) return std::move(r.addContext("calibration batch " + std::to_string(b + 1))).takeError();
+    }
+    return collectors;
+}
+
+Result<QuantizedModel> quantizeModel(const Graph& original, const QuantConfig& config, const CalibrationData* calibration,
+                                     Progress* progress)
+{
+    QuantizedModel m;
+    m.original = original;
+    m.config = config;
+    if (config.foldBatchNorm) {
+        QS_ASSIGN(BatchNormFoldResult folded, foldBatchNorms(original));
+        m.graph = std::move(folded.graph);
+        m.folds = std::move(folded.folds);
+    } else {
+        m.graph = original;
+    }
+    if (m.graph.inputs().empty()) return makeError(ErrorCode::InvalidModel, "the model has no inputs");
+
+    if (config.activationMode == ActivationMode::Static) {
+        if (calibration && calibration->samples.numel() > 0) {
+            const std::string inputName =
+                calibration->inputName.empty() ? m.graph.value(m.graph.inputs()[0]).name : calibration->inputName;
+            auto inputId = m.graph.findValue(inputName);
+            if (!inputId || !m.graph.value(*inputId).isGraphInput)
+                return makeError(ErrorCode::NotFound, "the model has no input named '", inputName, "'");
+            QS_ASSIGN(std::vector<Tensor> batches,
+                      splitIntoBatches(calibration->samples, m.graph.value(*inputId), calibration->batchSize));
+            QS_ASSIGN(m.collectors, collectActivationStatistics(m.graph, inputName, batches, config.threads, progress));
+            m.calibrationSamples = int(calibration->samples.dim(0));
+            QS_ASSIGN(std::unique_ptr<Calibrator> calibrator, makeCalibrator(config.calibration));
+            for (const auto& [name, collector] : m.collectors) {
+                auto range = calibrator->chooseRange(*collector, config.activation);
+                if (!range) return std::move(range.addContext("tensor '" + name + "'")).takeError();
+                m.activationRanges[name] = *range;
+            }
+        } else {
+            DataFreeRanges df = estimateDataFreeRanges(m.graph, m.folds, config.dataFreeSigmas);
+            m.activationRanges = std::move(df.ranges);
+            m.dataFree = true;
+            QS_ASSIGN(m.plan, buildQuantPlan(m.graph, config, m.activationRanges));
+            m.plan.notes.insert(m.plan.notes.begin(), df.notes.begin(), df.notes.end());
+            return m;
+        }
+    }
+    QS_ASSIGN(m.plan, buildQuantPlan(m.graph, config, m.activationRanges));
+    if (progress) progress->report(1.0, "quantized");
+    return m;
+}
+
+} // namespace qs

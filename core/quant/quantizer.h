@@ -1,0 +1,50 @@
+// The quantization pipeline, one call for the CLI and the GUI: fold BatchNorm, calibrate
+// activations (with data, or data-free from BN statistics), build the QuantPlan.
+#pragma once
+
+#include "quant/calibrators.h"
+#include "quant/passes/fold_batch_norm.h"
+#include "quant/plan_builder.h"
+#include "quant/range_collector.h"
+#include "util/progress.h"
+
+#include <map>
+#include <memory>
+#include <string>
+
+namespace qs {
+
+struct CalibrationData {
+    Tensor samples;        // N first, the model input's layout
+    std::string inputName; // "" = the model's first input
+    int batchSize = 16;    // ignored when the model fixes its batch dimension
+};
+
+struct QuantizedModel {
+    Graph original;                         // as imported
+    Graph graph;                            // what the plan describes (BatchNorm folded unless disabled)
+    std::vector<FoldedBatchNorm> folds;
+    QuantConfig config;
+    QuantPlan plan;
+    std::map<std::string, ClipRange> activationRanges;
+    // Streaming statistics of every float activation seen in calibration (histograms, per-channel
+    // ranges, extremes): what the analysis views read. Empty without calibration data.
+    std::map<std::string, std::shared_ptr<RangeCollector>> collectors;
+    int calibrationSamples = 0;
+    bool dataFree = false;
+};
+
+// progress/cancel: reported per calibration batch.
+Result<QuantizedModel> quantizeModel(const Graph& original, const QuantConfig& config, const CalibrationData* calibration,
+                                     Progress* progress = nullptr);
+
+// Splits samples (N first) into batches for `input`: its fixed batch size if the model fixes
+// one, else `preferred`. Fails naming the input when the shapes do not fit.
+Result<std::vector<Tensor>> splitIntoBatches(const Tensor& samples, const Value& input, int preferred);
+
+// Streams batches through the fp32 executor and collects every float activation's statistics.
+Result<std::map<std::string, std::shared_ptr<RangeCollector>>> collectActivationStatistics(
+    const Graph& graph, const std::string& inputName, const std::vector<Tensor>& batches, int threads,
+    Progress* progress = nullptr);
+
+} // namespace qs
