@@ -1,5 +1,8 @@
 #include "cli/commands.h"
 
+#include "cli/cli_common.h"
+#include "cli/model_runner.h"
+
 #include "analysis/model_summary.h"
 #include "cli/cli_args.h"
 #include "exec/executor.h"
@@ -24,18 +27,15 @@ int fail(const std::string& command, const std::string& message, int exitCode)
     return exitCode;
 }
 
-namespace {
 
+extern const OptionSpec kHelp;
 const OptionSpec kHelp{"help", false, false, "show this help"};
+extern const OptionSpec kThreads;
 const OptionSpec kThreads{"threads", true, false, "N  worker threads (default 1; 0 = all cores)"};
+extern const OptionSpec kInput;
 const OptionSpec kInput{"input", true, true, "NAME=FILE  an input tensor (.npy or ONNX TensorProto .pb); repeatable"};
+extern const OptionSpec kExecutor;
 const OptionSpec kExecutor{"executor", true, false, "fp32|sim|int8  the executor (default fp32)"};
-
-// Parses args against specs; prints help or a usage error. Returns nullopt-like via exit code.
-struct Parsed {
-    ParsedArgs args;
-    int exitCode = -1; // >= 0: stop and return it
-};
 
 Parsed parseCommand(const std::string& command, const std::vector<std::string>& raw, const std::vector<OptionSpec>& specs,
                     const char* synopsis)
@@ -69,9 +69,7 @@ Result<int> threadsOption(const ParsedArgs& args)
 Status checkExecutor(const ParsedArgs& args)
 {
     const std::string e = args.value("executor", "fp32");
-    if (e == "fp32") return {};
-    if (e == "sim" || e == "int8")
-        return makeError(ErrorCode::Unsupported, "option '--executor ", e, "': this build has only the fp32 executor");
+    if (e == "fp32" || e == "sim" || e == "int8") return {};
     return makeError(ErrorCode::InvalidArgument, "option '--executor': '", e, "' is not one of fp32, sim, int8");
 }
 
@@ -122,7 +120,6 @@ double peakRssMb()
     return double(ru.ru_maxrss) / 1024.0; // ru_maxrss is in KiB on Linux
 }
 
-} // namespace
 
 int runInfo(const std::vector<std::string>& raw)
 {
@@ -139,9 +136,10 @@ int runInfo(const std::vector<std::string>& raw)
 
 int runRun(const std::vector<std::string>& raw)
 {
-    const std::vector<OptionSpec> specs{kInput, {"out", true, false, "DIR  folder for the outputs (created if missing)"},
-                                        kExecutor, kThreads, kHelp};
-    Parsed p = parseCommand("run", raw, specs, "run MODEL --input NAME=FILE ... --out DIR [--executor fp32] [--threads N]");
+    std::vector<OptionSpec> specs{kInput, {"out", true, false, "DIR  folder for the outputs (created if missing)"},
+                                  kExecutor, kThreads, kHelp};
+    for (const auto& q : quantOptionSpecs()) specs.push_back(q);
+    Parsed p = parseCommand("run", raw, specs, "run MODEL --input NAME=FILE ... --out DIR [--calib C.npy] [QUANT OPTIONS] [--executor fp32|sim|int8] [--threads N]");
     if (p.exitCode >= 0) return p.exitCode;
     if (!p.args.has("out")) return fail("run", "option '--out DIR' is required", 2);
     if (Status st = checkExecutor(p.args); !st) return fail("run", st.message(), 2);
@@ -153,9 +151,10 @@ int runRun(const std::vector<std::string>& raw)
     if (!graph) return fail("run", graph.message());
     auto inputs = readInputs(*graph, p.args);
     if (!inputs) return fail("run", inputs.message());
-    auto executor = Executor::create(std::move(graph).value(), ExecOptions{*threads});
-    if (!executor) return fail("run", "file " + modelPath + ": " + executor.message());
-    auto result = (*executor)->run(*inputs);
+    if (auto cfg = quantConfigFromArgs(p.args); !cfg) return fail("run", cfg.message(), 2);
+    auto prepared = prepareRunner(*graph, p.args, p.args.value("executor", "fp32"));
+    if (!prepared) return fail("run", "file " + modelPath + ": " + prepared.message());
+    auto result = prepared->runner->run(*inputs);
     if (!result) return fail("run", "file " + modelPath + ": " + result.message());
 
     const std::filesystem::path outDir = p.args.value("out");
@@ -173,11 +172,12 @@ int runRun(const std::vector<std::string>& raw)
 
 int runBench(const std::vector<std::string>& raw)
 {
-    const std::vector<OptionSpec> specs{kInput, {"runs", true, false, "N  timed runs (default 20)"},
-                                        {"warmup", true, false, "N  untimed runs first (default 2)"},
-                                        kExecutor, kThreads, kHelp};
+    std::vector<OptionSpec> specs{kInput, {"runs", true, false, "N  timed runs (default 20)"},
+                                  {"warmup", true, false, "N  untimed runs first (default 2)"},
+                                  kExecutor, kThreads, kHelp};
+    for (const auto& q : quantOptionSpecs()) specs.push_back(q);
     Parsed p = parseCommand("bench", raw, specs,
-                            "bench MODEL [--input NAME=FILE] [--runs N] [--warmup N] [--executor fp32] [--threads N]");
+                            "bench MODEL [--input NAME=FILE] [--calib C.npy] [QUANT OPTIONS] [--runs N] [--warmup N] [--executor fp32|sim|int8] [--threads N]");
     if (p.exitCode >= 0) return p.exitCode;
     if (Status st = checkExecutor(p.args); !st) return fail("bench", st.message(), 2);
     auto threads = threadsOption(p.args);
@@ -206,13 +206,14 @@ int runBench(const std::vector<std::string>& raw)
         for (float& x : t.span<float>()) x = normal(rng);
         (*inputs)[v.name] = std::move(t);
     }
-    auto executor = Executor::create(std::move(graph).value(), ExecOptions{*threads});
-    if (!executor) return fail("bench", "file " + modelPath + ": " + executor.message());
+    if (auto cfg = quantConfigFromArgs(p.args); !cfg) return fail("bench", cfg.message(), 2);
+    auto prepared = prepareRunner(*graph, p.args, p.args.value("executor", "fp32"));
+    if (!prepared) return fail("bench", "file " + modelPath + ": " + prepared.message());
 
     std::vector<double> times;
     for (int i = 0; i < *warmup + *runs; ++i) {
         const auto t0 = std::chrono::steady_clock::now();
-        auto result = (*executor)->run(*inputs);
+        auto result = prepared->runner->run(*inputs);
         const auto t1 = std::chrono::steady_clock::now();
         if (!result) return fail("bench", "file " + modelPath + ": " + result.message());
         if (i >= *warmup) times.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
@@ -221,7 +222,7 @@ int runBench(const std::vector<std::string>& raw)
     const size_t n = times.size();
     const double median = n % 2 ? times[n / 2] : 0.5 * (times[n / 2 - 1] + times[n / 2]);
     nlohmann::json j{{"executor", p.args.value("executor", "fp32")},
-                     {"threads", (*executor)->threads()},
+                     {"threads", prepared->runner->threads()},
                      {"runs", *runs},
                      {"median_ms", median},
                      {"min_ms", times.front()},

@@ -16,6 +16,8 @@ commands:
   info MODEL [--json]                         inputs, outputs, op counts, parameters, unsupported ops
   run MODEL --input NAME=FILE ... --out DIR   run the model, write each output to DIR/NAME.npy
   bench MODEL [--input NAME=FILE] [--runs N]  time the executor (median/min/max ms, peak RSS)
+  quantize MODEL --calib C.npy --out-dir DIR  quantize; write quantized.onnx (QDQ) and quant_table.json
+  eval MODEL --data X.npy [--labels Y.npy]    top-1, fp32 top-1, agreement and SQNR of the quantized model
 
 `quantscope-cli <command> --help` describes a command's options.
 )";
@@ -38,6 +40,8 @@ int main(int argc, char** argv)
     if (command == "info") return qs::cli::runInfo(args);
     if (command == "run") return qs::cli::runRun(args);
     if (command == "bench") return qs::cli::runBench(args);
-    std::fprintf(stderr, "quantscope-cli: error: unknown command '%s' (commands: info, run, bench)\n", command.c_str());
+    if (command == "eval") return qs::cli::runEval(args);
+    if (command == "quantize") return qs::cli::runQuantize(args);
+    std::fprintf(stderr, "quantscope-cli: error: unknown command '%s' (commands: info, run, bench, quantize, eval)\n", command.c_str());
     return 2;
 }

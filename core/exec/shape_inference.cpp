@@ -29,6 +29,9 @@ Result<ShapeInferenceReport> inferShapes(Graph& graph, const std::map<std::strin
             known[size_t(v)] = *value.initializer;
         }
     }
+    // Graph inputs keep their declarations (dynamic dims stay dynamic): inference binds a copy.
+    std::vector<std::pair<ValueId, TensorInfo>> declared;
+    for (ValueId in : graph.inputs()) declared.emplace_back(in, graph.value(in).info);
     for (ValueId in : graph.inputs()) {
         Value& value = graph.value(in);
         auto it = inputShapes.find(value.name);
@@ -99,6 +102,7 @@ Result<ShapeInferenceReport> inferShapes(Graph& graph, const std::map<std::strin
             }
         }
     }
+    for (auto& [in, info] : declared) graph.value(in).info = info;
     for (const Value& v : graph.values()) {
         if (v.info.isFullyKnown()) ++report.inferred;
         else ++report.unknown;

@@ -32,7 +32,7 @@ struct CalibrationConfig {
 // "minmax" | "ema" | "percentile:P" | "kl" | "mse": the CLI syntax. Errors name the text and
 // the valid forms.
 Result<CalibrationConfig> parseCalibrationMethod(const std::string& text);
-const char* calibrationMethodName(CalibrationMethod method); // "minmax", "ema", ...
+const char* calibrationMethodName(CalibrationMethod method);        // "minmax", "ema", ...
 std::string calibrationMethodName(const CalibrationConfig& config); // "percentile:99.99", "kl", ...
 // Collector options that match a config (its EMA decay).
 RangeCollectorOptions collectorOptionsFor(const CalibrationConfig& config);
@@ -42,7 +42,8 @@ public:
     virtual ~Calibrator();
     virtual const char* name() const = 0;
     // Errors: nothing observed (NumericError), a spec the method cannot use (InvalidArgument).
-    virtual Result<ClipRange> chooseRange(const RangeCollector& collector, const QuantSpec& spec) const = 0;
+    virtual Result<ClipRange> chooseRange(const RangeCollector& collector,
+                                          const QuantSpec& spec) const = 0;
 };
 
 // Validates the config (percentile range, decay, level count) and builds its calibrator.
@@ -52,15 +53,18 @@ Result<std::unique_ptr<Calibrator>> makeCalibrator(const CalibrationConfig& conf
 class MinMaxCalibrator final : public Calibrator {
 public:
     const char* name() const override { return "minmax"; }
-    Result<ClipRange> chooseRange(const RangeCollector& collector, const QuantSpec& spec) const override;
+    Result<ClipRange> chooseRange(const RangeCollector& collector,
+                                  const QuantSpec& spec) const override;
 };
 
 // The EMA [min, max] (the collector's decay must be this calibrator's).
 class EmaCalibrator final : public Calibrator {
 public:
-    explicit EmaCalibrator(double decay) : m_decay(decay) {}
+    explicit EmaCalibrator(double decay)
+        : m_decay(decay) {}
     const char* name() const override { return "ema"; }
-    Result<ClipRange> chooseRange(const RangeCollector& collector, const QuantSpec& spec) const override;
+    Result<ClipRange> chooseRange(const RangeCollector& collector,
+                                  const QuantSpec& spec) const override;
 
 private:
     double m_decay;
@@ -71,9 +75,11 @@ private:
 // a bin, the extreme bins cut at the exact min/max, so P = 100 is exactly min-max).
 class PercentileCalibrator final : public Calibrator {
 public:
-    explicit PercentileCalibrator(double percentile) : m_percentile(percentile) {}
+    explicit PercentileCalibrator(double percentile)
+        : m_percentile(percentile) {}
     const char* name() const override { return "percentile"; }
-    Result<ClipRange> chooseRange(const RangeCollector& collector, const QuantSpec& spec) const override;
+    Result<ClipRange> chooseRange(const RangeCollector& collector,
+                                  const QuantSpec& spec) const override;
 
 private:
     double m_percentile;
@@ -88,9 +94,11 @@ private:
 // The range is [-t, t] cut to the data, t the right edge of the chosen bin.
 class KlCalibrator final : public Calibrator {
 public:
-    explicit KlCalibrator(int targetLevels = 0) : m_targetLevels(targetLevels) {}
+    explicit KlCalibrator(int targetLevels = 0)
+        : m_targetLevels(targetLevels) {}
     const char* name() const override { return "kl"; }
-    Result<ClipRange> chooseRange(const RangeCollector& collector, const QuantSpec& spec) const override;
+    Result<ClipRange> chooseRange(const RangeCollector& collector,
+                                  const QuantSpec& spec) const override;
 
     // Quantized levels used for a spec and data sign (see CalibrationConfig::klTargetBins).
     int levelsFor(const QuantSpec& spec, bool oneSigned) const;
@@ -112,7 +120,8 @@ std::vector<double> klDivergenceCurve(const std::vector<int64_t>& absCounts, int
 class MseCalibrator final : public Calibrator {
 public:
     const char* name() const override { return "mse"; }
-    Result<ClipRange> chooseRange(const RangeCollector& collector, const QuantSpec& spec) const override;
+    Result<ClipRange> chooseRange(const RangeCollector& collector,
+                                  const QuantSpec& spec) const override;
 };
 
 } // namespace qs

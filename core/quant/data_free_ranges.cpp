@@ -88,6 +88,8 @@ DataFreeRanges estimateDataFreeRanges(const Graph& g, const std::vector<FoldedBa
             const bool transB = n.attribute("transB") && n.attribute("transB")->i;
             if (w && (op == "Conv" || transB)) r = weightedBound(*w, n.inputs.size() > 2 ? constantTensor(g, n.inputs[2]) : std::nullopt, *in(n, 0), 0);
             else if (w && op == "Gemm") r = weightedBound(*w, n.inputs.size() > 2 ? constantTensor(g, n.inputs[2]) : std::nullopt, *in(n, 0), 1);
+        } else if (op == "MatMul" && in(n, 0) && n.inputs.size() > 1) {
+            if (auto w = constantTensor(g, n.inputs[1]); w && w->rank() == 2) r = weightedBound(*w, std::nullopt, *in(n, 0), 1);
         } else if (op == "Relu" && in(n, 0)) {
             r = Interval{std::max(0.0f, in(n, 0)->lo), std::max(0.0f, in(n, 0)->hi)};
         } else if (op == "Clip" && in(n, 0)) {
@@ -133,7 +135,7 @@ DataFreeRanges estimateDataFreeRanges(const Graph& g, const std::vector<FoldedBa
     int missing = 0;
     for (ValueId v = 0; v < g.valueCount(); ++v) {
         const Value& value = g.value(v);
-        if (value.initializer || value.info.dtype != DataType::F32) continue;
+        if (value.initializer || (value.info.dtype != DataType::F32 && value.info.dtype != DataType::Undefined)) continue;
         if (iv[size_t(v)]) result.ranges[value.name] = *iv[size_t(v)];
         else ++missing;
     }

@@ -1,5 +1,7 @@
 #include "quant/plan_builder.h"
 
+#include <set>
+
 namespace qs {
 
 int weightChannelAxis(const Node& node, int weightRank)
@@ -35,7 +37,7 @@ Result<QuantPlan> buildQuantPlan(const Graph& graph, const QuantConfig& config,
 
     const std::vector<NodeRegion> regions = dispatchRegions(graph);
     const int32_t nodeCount = graph.nodeCount();
-    std::vector<OpQuantRule> rules(size_t(nodeCount));
+    std::vector<OpQuantRule> rules(static_cast<size_t>(nodeCount));
     std::vector<bool> quantized(size_t(nodeCount), false);
     const bool activationsQuantized = config.activationMode != ActivationMode::WeightOnly;
     for (NodeId n = 0; n < nodeCount; ++n) {
@@ -69,6 +71,7 @@ Result<QuantPlan> buildQuantPlan(const Graph& graph, const QuantConfig& config,
         e.params.state = TensorQuantState::Float;
         plan.tensors[name] = e;
     };
+    std::set<std::string> noted;
     auto quantizeActivation = [&](ValueId v) -> Status {
         const Value& value = graph.value(v);
         TensorQuantEntry e;
@@ -81,7 +84,8 @@ Result<QuantPlan> buildQuantPlan(const Graph& graph, const QuantConfig& config,
         }
         auto it = activationRanges.find(value.name);
         if (it == activationRanges.end()) {
-            plan.notes.push_back("tensor '" + value.name + "' has no calibrated range; it stays float");
+            if (noted.insert(value.name).second)
+                plan.notes.push_back("tensor '" + value.name + "' has no calibrated range; it stays float");
             setFloat(value.name);
             return {};
         }

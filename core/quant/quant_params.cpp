@@ -74,7 +74,9 @@ Result<QuantParams> computeQuantParams(const QuantSpec& spec, const std::vector<
         scale = std::max(scale, FLT_MIN);
         if (spec.powerOfTwoScale) scale = std::exp2(std::ceil(std::log2(scale)));
         int32_t zp = 0;
-        if (spec.scheme == QuantScheme::Asymmetric || !spec.isSigned) {
+        if (spec.scheme == QuantScheme::Symmetric && !spec.isSigned) {
+            zp = int32_t(int64_t(1) << (spec.bits - 1)); // the middle code: 128 for uint8, as ONNX Runtime
+        } else if (spec.scheme == QuantScheme::Asymmetric) {
             // z = round(qmin - lo / s), clamped: ONNX Runtime's formula (round half to even).
             const float z = std::nearbyint(qmin - lo / scale);
             zp = int32_t(std::clamp(z, qmin, qmax));

@@ -1,6 +1,7 @@
 #include "quant/quantizer.h"
 
 #include "exec/executor.h"
+#include "exec/shape_inference.h"
 #include "quant/data_free_ranges.h"
 
 #include <cstring>
@@ -47,8 +48,9 @@ namespace {
 
 class StatisticsHooks : public ExecHooks {
 public:
-    StatisticsHooks(const Graph& graph, std::map<std::string, std::shared_ptr<RangeCollector>>& out, int batchIndex)
-        : m_graph(graph), m_out(out), m_batch(batchIndex)
+    StatisticsHooks(const Graph& graph, std::map<std::string, std::shared_ptr<RangeCollector>>& out,
+                    const RangeCollectorOptions& options)
+        : m_graph(graph), m_out(out), m_options(options)
     {
     }
     Status onTensor(NodeId, ValueId value, Tensor& tensor) override
@@ -56,8 +58,8 @@ public:
         if (tensor.dtype() != DataType::F32) return {};
         const std::string& name = m_graph.value(value).name;
         auto& c = m_out[name];
-        if (!c) c = std::make_shared<RangeCollector>();
-        Status st = c->observe(tensor, m_batch);
+        if (!c) c = std::make_shared<RangeCollector>(m_options);
+        Status st = c->observe(tensor);
         if (!st) return std::move(st.addContext("tensor '" + name + "'")).takeError();
         return {};
     }
@@ -65,13 +67,14 @@ public:
 private:
     const Graph& m_graph;
     std::map<std::string, std::shared_ptr<RangeCollector>>& m_out;
-    int m_batch;
+    RangeCollectorOptions m_options;
 };
 
 } // namespace
 
 Result<std::map<std::string, std::shared_ptr<RangeCollector>>> collectActivationStatistics(
-    const Graph& graph, const std::string& inputName, const std::vector<Tensor>& batches, int threads, Progress* progress)
+    const Graph& graph, const std::string& inputName, const std::vector<Tensor>& batches, int threads,
+    const RangeCollectorOptions& options, Progress* progress)
 {
     QS_ASSIGN(auto executor, Executor::create(graph, ExecOptions{threads}));
     std::map<std::string, std::shared_ptr<RangeCollector>> collectors;
@@ -81,7 +84,7 @@ Result<std::map<std::string, std::shared_ptr<RangeCollector>>> collectActivation
             progress->report(double(b) / double(batches.size()),
                              "calibration batch " + std::to_string(b + 1) + "/" + std::to_string(batches.size()));
         }
-        StatisticsHooks hooks(executor->graph(), collectors, int(b));
+        StatisticsHooks hooks(executor->graph(), collectors, options);
         auto r = executor->run({{inputName, batches[b]}}, &hooks);
         if (!r) return std::move(r.addContext("calibration batch " + std::to_string(b + 1))).takeError();
     }
@@ -102,6 +105,22 @@ Result<QuantizedModel> quantizeModel(const Graph& original, const QuantConfig& c
         m.graph = original;
     }
     if (m.graph.inputs().empty()) return makeError(ErrorCode::InvalidModel, "the model has no inputs");
+    // Types of intermediate values decide what can be quantized (int64 shape arithmetic is not):
+    // infer them, binding a dynamic batch to the calibration data's where there is one.
+    {
+        std::map<std::string, Shape> shapes;
+        if (calibration && calibration->samples.rank() > 0) {
+            const std::string name =
+                calibration->inputName.empty() ? m.graph.value(m.graph.inputs()[0]).name : calibration->inputName;
+            Shape s = calibration->samples.shape();
+            s[0] = 1;
+            if (auto id = m.graph.findValue(name); id && m.graph.value(*id).isGraphInput &&
+                                                   m.graph.value(*id).info.shape.size() == s.size())
+                shapes[name] = s;
+        }
+        auto report = inferShapes(m.graph, shapes); // unknown shapes are not fatal: data decides at run time
+        (void)report;
+    }
 
     if (config.activationMode == ActivationMode::Static) {
         if (calibration && calibration->samples.numel() > 0) {
@@ -112,7 +131,10 @@ Result<QuantizedModel> quantizeModel(const Graph& original, const QuantConfig& c
                 return makeError(ErrorCode::NotFound, "the model has no input named '", inputName, "'");
             QS_ASSIGN(std::vector<Tensor> batches,
                       splitIntoBatches(calibration->samples, m.graph.value(*inputId), calibration->batchSize));
-            QS_ASSIGN(m.collectors, collectActivationStatistics(m.graph, inputName, batches, config.threads, progress));
+            RangeCollectorOptions options;
+            options.emaDecay = config.calibration.emaDecay;
+            QS_ASSIGN(m.collectors,
+                      collectActivationStatistics(m.graph, inputName, batches, config.threads, options, progress));
             m.calibrationSamples = int(calibration->samples.dim(0));
             QS_ASSIGN(std::unique_ptr<Calibrator> calibrator, makeCalibrator(config.calibration));
             for (const auto& [name, collector] : m.collectors) {

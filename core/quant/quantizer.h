@@ -45,6 +45,6 @@ Result<std::vector<Tensor>> splitIntoBatches(const Tensor& samples, const Value&
 // Streams batches through the fp32 executor and collects every float activation's statistics.
 Result<std::map<std::string, std::shared_ptr<RangeCollector>>> collectActivationStatistics(
     const Graph& graph, const std::string& inputName, const std::vector<Tensor>& batches, int threads,
-    Progress* progress = nullptr);
+    const RangeCollectorOptions& options, Progress* progress = nullptr);
 
 } // namespace qs

@@ -1,0 +1,145 @@
+#include "cli/model_runner.h"
+
+#include "io/npy.h"
+#include "quant/simulator.h"
+
+#include <cstdio>
+#include <cstring>
+
+namespace qs::cli {
+
+std::vector<OptionSpec> quantOptionSpecs()
+{
+    std::vector<OptionSpec> specs{
+        {"calib", true, false, "C.npy  calibration data (float32, N first); without it sim/int8 calibrate data-free"},
+        {"input-name", true, false, "NAME  the model input that takes --calib/--data (default: the first)"}};
+    for (const auto& [name, takesValue] : quantOptionNames()) {
+        OptionSpec s{name, takesValue, name == "float" || name == "layer-bits", ""};
+        if (name == "bits") s.help = "N  weight bits (2-16, default 8)";
+        else if (name == "act-bits") s.help = "N  activation bits (2-16, default 8)";
+        else if (name == "scheme") s.help = "symmetric|asymmetric  (default: symmetric weights, asymmetric activations)";
+        else if (name == "granularity") s.help = "tensor|channel|group:G  weight granularity (default channel)";
+        else if (name == "calib-method") s.help = "minmax|ema|percentile:P|kl|mse  (default minmax)";
+        else if (name == "dispatch") s.help = "conservative|aggressive  contested nodes float or quantized";
+        else if (name == "float") s.help = "NODE  keep this node in float (repeatable)";
+        else if (name == "layer-bits") s.help = "NODE=N  weight bits of one node (repeatable)";
+        else if (name == "requant") s.help = "float|fixed  requantization in the int8 executor";
+        else if (name == "act-mode") s.help = "static|weight-only|dynamic  activation quantization";
+        else if (name == "data-free-sigmas") s.help = "K  data-free ranges beta +- K*|gamma| (default 3)";
+        else if (name == "rounding") s.help = "half-to-even|half-away-from-zero";
+        else if (name == "adaround-iters") s.help = "N  AdaRound iterations per layer";
+        else s.help = name == "cle" ? "cross-layer equalization"
+                      : name == "bias-correction" ? "bias correction"
+                      : name == "adaround" ? "AdaRound weight rounding"
+                      : name == "no-bn-fold" ? "keep BatchNormalization nodes (no folding)"
+                      : name == "power-of-two" ? "power-of-two scales"
+                                               : "";
+        specs.push_back(s);
+    }
+    return specs;
+}
+
+Result<QuantConfig> quantConfigFromArgs(const ParsedArgs& args)
+{
+    QuantConfig config;
+    for (const auto& [name, takesValue] : quantOptionNames()) {
+        (void)takesValue;
+        for (const std::string& value : args.values(name)) QS_TRY(applyQuantOption(config, name, value));
+    }
+    for (const char* unimplemented : {"cle", "bias-correction", "adaround"})
+        if (args.has(unimplemented))
+            return makeError(ErrorCode::Unsupported, "option '--", unimplemented, "' is not implemented in this build yet");
+    if (args.has("threads")) {
+        QS_ASSIGN(config.threads, threadsOption(args));
+    }
+    return config;
+}
+
+namespace {
+
+class Fp32Runner : public ModelRunner {
+public:
+    explicit Fp32Runner(std::unique_ptr<Executor> ex) : m_ex(std::move(ex)) {}
+    Result<RunResult> run(const std::map<std::string, Tensor>& inputs) override { return m_ex->run(inputs); }
+    int threads() const override { return m_ex->threads(); }
+
+private:
+    std::unique_ptr<Executor> m_ex;
+};
+
+class SimRunner : public ModelRunner {
+public:
+    SimRunner(std::unique_ptr<Simulator> sim, int threads) : m_sim(std::move(sim)), m_threads(threads) {}
+    Result<RunResult> run(const std::map<std::string, Tensor>& inputs) override { return m_sim->run(inputs); }
+    int threads() const override { return m_threads; }
+
+private:
+    std::unique_ptr<Simulator> m_sim;
+    int m_threads;
+};
+
+} // namespace
+
+Result<PreparedRunner> prepareRunner(const Graph& graph, const ParsedArgs& args, const std::string& executor)
+{
+    QS_ASSIGN(int threads, threadsOption(args));
+    PreparedRunner prepared;
+    if (executor == "fp32") {
+        QS_ASSIGN(auto ex, Executor::create(graph, ExecOptions{threads}));
+        prepared.runner = std::make_unique<Fp32Runner>(std::move(ex));
+        return prepared;
+    }
+    if (executor == "int8")
+        return makeError(ErrorCode::Unsupported, "option '--executor int8': the integer executor is not in this build yet");
+    if (executor != "sim")
+        return makeError(ErrorCode::InvalidArgument, "option '--executor': '", executor, "' is not one of fp32, sim, int8");
+    QS_ASSIGN(QuantConfig config, quantConfigFromArgs(args));
+    config.threads = threads;
+    CalibrationData calib;
+    if (args.has("calib")) {
+        QS_ASSIGN(calib.samples, readNpy(args.value("calib")));
+        calib.inputName = args.value("input-name");
+    }
+    auto q = quantizeModel(graph, config, args.has("calib") ? &calib : nullptr);
+    if (!q) {
+        if (args.has("calib")) return std::move(q.addContext("calibration file " + args.value("calib"))).takeError();
+        return q.takeError();
+    }
+    prepared.quantized = std::make_shared<QuantizedModel>(std::move(q).value());
+    if (prepared.quantized->dataFree)
+        std::fprintf(stderr, "quantscope-cli: note: no --calib given: activation ranges are data-free (from BatchNorm statistics)\n");
+    for (const std::string& note : prepared.quantized->plan.notes) std::fprintf(stderr, "quantscope-cli: note: %s\n", note.c_str());
+    QS_ASSIGN(auto sim, Simulator::create(prepared.quantized->graph, prepared.quantized->plan, ExecOptions{threads}));
+    prepared.runner = std::make_unique<SimRunner>(std::move(sim), threads);
+    return prepared;
+}
+
+Result<Tensor> runBatched(ModelRunner& runner, const Graph& graph, const std::string& inputName, const Tensor& data,
+                          int batchSize)
+{
+    auto id = graph.findValue(inputName);
+    if (!id || !graph.value(*id).isGraphInput)
+        return makeError(ErrorCode::NotFound, "the model has no input named '", inputName, "'");
+    QS_ASSIGN(std::vector<Tensor> batches, splitIntoBatches(data, graph.value(*id), batchSize));
+    std::vector<Tensor> outs;
+    int64_t rows = 0;
+    for (const Tensor& b : batches) {
+        QS_ASSIGN(RunResult r, runner.run({{inputName, b}}));
+        const std::string& outName = graph.value(graph.outputs()[0]).name;
+        Tensor y = r.outputs.at(outName);
+        if (y.dtype() != DataType::F32) y = y.castTo(DataType::F32);
+        rows += y.dim(0);
+        outs.push_back(std::move(y));
+    }
+    Shape shape = outs[0].shape();
+    shape[0] = rows;
+    Tensor all(DataType::F32, shape);
+    size_t offset = 0;
+    for (const Tensor& y : outs) {
+        std::memcpy(all.data<float>() + offset, y.data<float>(), y.byteSize());
+        offset += size_t(y.numel());
+    }
+    return all;
+}
+
+} // namespace qs::cli

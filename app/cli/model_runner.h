@@ -1,0 +1,36 @@
+// The executor a CLI command runs: fp32, the fake-quant simulator or (later) the int8 executor,
+// prepared from the model, the quantization options and the calibration data.
+#pragma once
+
+#include "cli/cli_common.h"
+#include "exec/executor.h"
+#include "quant/quantizer.h"
+
+#include <memory>
+
+namespace qs::cli {
+
+std::vector<OptionSpec> quantOptionSpecs(); // QUANT OPTIONS of DESIGN.md, plus --calib and --input-name
+Result<QuantConfig> quantConfigFromArgs(const ParsedArgs& args);
+
+class ModelRunner {
+public:
+    virtual ~ModelRunner() = default;
+    virtual Result<RunResult> run(const std::map<std::string, Tensor>& inputs) = 0;
+    virtual int threads() const = 0;
+};
+
+struct PreparedRunner {
+    std::unique_ptr<ModelRunner> runner;
+    std::shared_ptr<QuantizedModel> quantized; // null for fp32
+};
+
+// Reads --calib (if any), quantizes for sim/int8, and builds the runner. Notes (data-free
+// calibration, assumptions) go to stderr.
+Result<PreparedRunner> prepareRunner(const Graph& graph, const ParsedArgs& args, const std::string& executor);
+
+// Runs `data` (N first) through the runner in batches and concatenates the first output.
+Result<Tensor> runBatched(ModelRunner& runner, const Graph& graph, const std::string& inputName, const Tensor& data,
+                          int batchSize = 32);
+
+} // namespace qs::cli

@@ -1,0 +1,108 @@
+// quantscope-cli quantize and eval.
+#include "analysis/accuracy.h"
+#include "cli/commands.h"
+#include "cli/model_runner.h"
+#include "io/npy.h"
+#include "onnx/onnx_importer.h"
+#include "quant/quantizer.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+namespace qs::cli {
+
+namespace {
+
+std::vector<OptionSpec> withQuantOptions(std::vector<OptionSpec> specs)
+{
+    const auto q = quantOptionSpecs();
+    specs.insert(specs.end(), q.begin(), q.end());
+    specs.push_back(kThreads);
+    specs.push_back(kHelp);
+    return specs;
+}
+
+nlohmann::json finiteOrNull(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+
+} // namespace
+
+int runEval(const std::vector<std::string>& raw)
+{
+    const auto specs = withQuantOptions({{"data", true, false, "X.npy  evaluation inputs (float32, N first)"},
+                                         {"labels", true, false, "Y.npy  integer labels, one per sample"},
+                                         kExecutor});
+    Parsed p = parseCommand("eval", raw, specs,
+                            "eval MODEL --data X.npy --labels Y.npy [--calib C.npy] [QUANT OPTIONS] [--executor fp32|sim|int8]");
+    if (p.exitCode >= 0) return p.exitCode;
+    if (!p.args.has("data")) return fail("eval", "option '--data X.npy' is required", 2);
+    if (auto cfg = quantConfigFromArgs(p.args); !cfg) return fail("eval", cfg.message(), 2);
+    const std::string executor = p.args.value("executor", "sim");
+
+    const std::string modelPath = p.args.positional[0];
+    auto graph = importOnnxFile(modelPath);
+    if (!graph) return fail("eval", graph.message());
+    auto data = readNpy(p.args.value("data"));
+    if (!data) return fail("eval", data.message());
+    std::optional<Tensor> labels;
+    if (p.args.has("labels")) {
+        auto l = readNpy(p.args.value("labels"));
+        if (!l) return fail("eval", l.message());
+        if (l->dtype() != DataType::I64 && l->dtype() != DataType::I32)
+            return fail("eval", "file " + p.args.value("labels") + ": labels must be int64 or int32, got " +
+                                    dataTypeName(l->dtype()));
+        labels = std::move(l).value();
+    }
+    const std::string inputName = p.args.value("input-name", graph->value(graph->inputs()[0]).name);
+
+    auto fp32 = prepareRunner(*graph, p.args, "fp32");
+    if (!fp32) return fail("eval", fp32.message());
+    auto reference = runBatched(*fp32->runner, *graph, inputName, *data);
+    if (!reference) return fail("eval", "file " + p.args.value("data") + ": " + reference.message());
+    Tensor test = *reference;
+    if (executor != "fp32") {
+        auto runner = prepareRunner(*graph, p.args, executor);
+        if (!runner) return fail("eval", runner.message(), runner.error().code() == ErrorCode::InvalidArgument ? 2 : 1);
+        auto out = runBatched(*runner->runner, *graph, inputName, *data);
+        if (!out) return fail("eval", out.message());
+        test = std::move(out).value();
+    }
+    auto acc = compareClassifiers(*reference, test, labels ? &*labels : nullptr);
+    if (!acc) return fail("eval", acc.message());
+    nlohmann::json j{{"executor", executor},
+                     {"top1", acc->top1 ? nlohmann::json(*acc->top1) : nlohmann::json(nullptr)},
+                     {"fp32_top1", acc->fp32Top1 ? nlohmann::json(*acc->fp32Top1) : nlohmann::json(nullptr)},
+                     {"agreement", acc->agreement},
+                     {"sqnr_db", finiteOrNull(acc->sqnrDb)},
+                     {"samples", acc->samples}};
+    std::printf("%s\n", j.dump().c_str());
+    return 0;
+}
+
+int runQuantize(const std::vector<std::string>& raw)
+{
+    const auto specs = withQuantOptions({{"out-dir", true, false, "DIR  where quantized.onnx and quant_table.json go"}});
+    Parsed p = parseCommand("quantize", raw, specs, "quantize MODEL --calib FILE.npy [QUANT OPTIONS] --out-dir DIR");
+    if (p.exitCode >= 0) return p.exitCode;
+    if (!p.args.has("out-dir")) return fail("quantize", "option '--out-dir DIR' is required", 2);
+    if (auto cfg = quantConfigFromArgs(p.args); !cfg) return fail("quantize", cfg.message(), 2);
+    const std::string modelPath = p.args.positional[0];
+    auto graph = importOnnxFile(modelPath);
+    if (!graph) return fail("quantize", graph.message());
+    auto prepared = prepareRunner(*graph, p.args, "sim");
+    if (!prepared) return fail("quantize", prepared.message());
+    const std::filesystem::path outDir = p.args.value("out-dir");
+    std::error_code ec;
+    std::filesystem::create_directories(outDir, ec);
+    if (ec) return fail("quantize", "folder " + outDir.string() + ": " + ec.message());
+    QuantPlan plan = prepared->quantized->plan;
+    plan.model = std::filesystem::path(modelPath).filename().string();
+    const std::string tablePath = (outDir / "quant_table.json").string();
+    if (Status st = writeFileAtomically(tablePath, quantPlanToJson(plan)); !st) return fail("quantize", st.message());
+    std::printf("%s\n", tablePath.c_str());
+    return 0;
+}
+
+} // namespace qs::cli
