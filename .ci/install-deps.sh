@@ -18,3 +18,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update
   apt-get install -y --no-install-recommends "${missing[@]}"
 fi
+
+# ONNX Runtime for the interop tests (tests/tools/ort_run.js): node and npm from Debian, then
+# onnxruntime-node from npm. --ignore-scripts skips its install script, which downloads GPU
+# extras from a host CI cannot reach; the CPU libonnxruntime for linux-x64 ships in the package.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  apt-get update
+  apt-get install -y --no-install-recommends nodejs npm
+fi
+tools_dir="$(cd "$(dirname "$0")/../tests/tools" && pwd)"
+if [ ! -d "$tools_dir/node_modules" ]; then
+  (cd "$tools_dir" && npm install --ignore-scripts --no-audit --no-fund)
+fi

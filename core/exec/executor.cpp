@@ -233,6 +233,12 @@ Result<RunResult> Executor::run(const std::map<std::string, Tensor>& inputs, Exe
         auto outs = runWith(*impl.ops[size_t(n)], impl.kernels[size_t(n)].get(), node, g.opsetVersion(node.domain),
                             inPtrs, impl.pool);
         if (!outs) return std::move(outs.addContext(nodeFrame(node))).takeError();
+        for (size_t i = 0; i < node.outputs.size(); ++i) {
+            const ValueId out = node.outputs[i];
+            if (out == kNoValue) continue;
+            Status st = deliver(n, out, std::move((*outs)[i]));
+            if (!st) return std::move(st.addContext(nodeFrame(node))).takeError();
+        }
         // Release inputs after their last consumer.
         for (ValueId in : node.inputs) {
             if (in == kNoValue || impl.constants[size_t(in)]) continue;
@@ -240,12 +246,6 @@ Result<RunResult> Executor::run(const std::map<std::string, Tensor>& inputs, Exe
                 liveBytes -= int64_t(slots[size_t(in)].byteSize());
                 slots[size_t(in)] = Tensor();
             }
-        }
-        for (size_t i = 0; i < node.outputs.size(); ++i) {
-            const ValueId out = node.outputs[i];
-            if (out == kNoValue) continue;
-            Status st = deliver(n, out, std::move((*outs)[i]));
-            if (!st) return std::move(st.addContext(nodeFrame(node))).takeError();
         }
     }
 

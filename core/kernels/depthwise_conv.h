@@ -1,12 +1,16 @@
 // Direct depthwise 2-D convolution (one filter per channel, NCHW), the MobileNet workhorse:
 // 3×3 or 5×5 kernels, stride 1 or 2 per axis, any padding, dilation 1, with the conv's bias and
-// a clamp (fused Relu/Clip) applied on the way out. AVX2+FMA and AVX-512 paths vectorise
-// along the output row; a generic path does the same in plain C++.
+// a clamp (fused Relu/Clip) applied on the way out.
 //
-// Numerics: y = clamp(bias + Σ_ky Σ_kx w[ky][kx]·x[...], lo, hi) summed in increasing ky, then
-// kx; the SIMD paths use fused multiply-add inside the row interior and separate multiply and
-// add on the border columns where the window leaves the image. Threads split the channel
-// planes, so the result does not depend on the thread count.
+// The AVX2+FMA and AVX-512 paths copy each plane into a zero-padded scratch plane and run the
+// window as a 1-D convolution over the flattened output index (full vectors only, so small
+// 7×7 planes cost about as much per output as large ones); the generic path loops over the
+// window with bounds checks.
+//
+// Numerics: y = clamp(bias + Σ_taps w·x, lo, hi). The SIMD paths sum the even and the odd taps
+// (row-major tap order) in two fused multiply-add chains, add the two, then the bias; padding
+// contributes 0·w. The generic path adds the in-image taps in row-major order onto the bias.
+// Threads split the channel planes, so the result does not depend on the thread count.
 #pragma once
 
 #include "kernels/simd_path.h"

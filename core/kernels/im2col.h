@@ -20,14 +20,17 @@ struct Geometry3d {
     int64_t kernelSize() const { return kernel[0] * kernel[1] * kernel[2]; }
 };
 
-// Writes columns [col0, col1) of the im2col matrix of x (channels × g.inSize()) into dst, a
-// (channels·kernelSize) × (col1 − col0) row-major matrix. Exact copies (no arithmetic).
-void im2col(const float* x, int64_t channels, const Geometry3d& g, int64_t col0, int64_t col1,
-            float* dst, ThreadPool* pool);
+// Writes rows [k0, k0 + kc) × columns [n0, n1) of the im2col matrix of x (channels ×
+// g.inSize()) straight into SGEMM B panels (kernels/sgemm.h, SgemmBSource): row k of panel q
+// at dst + q·nr·kc + (k − k0)·nr, the last panel zero-padded; nr is a power of two. Exact
+// copies, no arithmetic; no full lowered matrix is ever materialised.
+void im2colPanels(const float* x, const Geometry3d& g, int64_t k0, int64_t kc, int64_t n0,
+                  int64_t n1, int nr, float* dst);
 
 // The adjoint: adds every entry of cols ((channels·kernelSize) × g.outSize()) into y
 // (channels × g.inSize()) at the input position it would have been read from. Each y element
 // receives its terms in a fixed order (kernel offset, then column), whatever the thread count.
-void col2imAdd(const float* cols, int64_t channels, const Geometry3d& g, float* y, ThreadPool* pool);
+void col2imAdd(const float* cols, int64_t channels, const Geometry3d& g, float* y,
+               ThreadPool* pool);
 
 } // namespace qs

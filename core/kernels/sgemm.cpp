@@ -19,18 +19,15 @@ namespace qs {
 // ---------------------------------------------------------------------------------------------
 // Storage
 
-AlignedFloats::AlignedFloats(size_t count)
-{
+AlignedFloats::AlignedFloats(size_t count) {
     ensure(count);
 }
 
-void AlignedFloats::Free::operator()(float* p) const
-{
+void AlignedFloats::Free::operator()(float* p) const {
     std::free(p);
 }
 
-void AlignedFloats::ensure(size_t count)
-{
+void AlignedFloats::ensure(size_t count) {
     if (count <= m_size) return;
     // Round up to whole cache lines; aligned_alloc requires a multiple of the alignment.
     const size_t bytes = (count * sizeof(float) + 63) / 64 * 64;
@@ -68,8 +65,7 @@ struct KernelInfo {
 constexpr int kGenericMr = 4, kGenericNr = 8;
 
 void microGeneric(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int rows,
-                  int cols, const TileArgs& t)
-{
+                  int cols, const TileArgs& t) {
     float acc[kGenericMr][kGenericNr] = {};
     for (int64_t k = 0; k < kc; ++k) {
         for (int r = 0; r < kGenericMr; ++r) {
@@ -101,17 +97,17 @@ void microGeneric(int64_t kc, const float* a, const float* b, float* c, int64_t 
 // AVX2 + FMA micro-kernel (6×16): 12 accumulators, 2 B vectors, 1 broadcast.
 
 constexpr int kAvx2Mr = 6, kAvx2Nr = 16;
+constexpr int kPrefetchSteps = 8; // k steps of B fetched ahead into L1
 
-QS_TARGET_AVX2 inline __m256i avx2TailMask(int lanes)
-{
-    alignas(32) static const int32_t kMask[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+QS_TARGET_AVX2 inline __m256i avx2TailMask(int lanes) {
+    alignas(32) static const int32_t kMask[16] = {-1, -1, -1, -1, -1, -1, -1, -1,
+                                                  0,  0,  0,  0,  0,  0,  0,  0};
     return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kMask + 8 - lanes));
 }
 
 template <int R, int V>
 QS_TARGET_AVX2 void tileAvx2(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
-                             int cols, const TileArgs& t)
-{
+                             int cols, const TileArgs& t) {
     __m256 acc[R][V];
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r)
@@ -122,6 +118,8 @@ QS_TARGET_AVX2 void tileAvx2(int64_t kc, const float* a, const float* b, float* 
         __m256 bv[V];
 #pragma GCC unroll 2
         for (int v = 0; v < V; ++v) bv[v] = _mm256_load_ps(b + 8 * v);
+        _mm_prefetch(reinterpret_cast<const char*>(b + kPrefetchSteps * kAvx2Nr), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(a + kPrefetchSteps * kAvx2Mr), _MM_HINT_T0);
 #pragma GCC unroll 8
         for (int r = 0; r < R; ++r) {
             const __m256 av = _mm256_broadcast_ss(a + r);
@@ -153,30 +151,38 @@ QS_TARGET_AVX2 void tileAvx2(int64_t kc, const float* a, const float* b, float* 
                 // Operand order keeps NaN: max/min return the second operand when one is NaN.
                 if (t.clamp) x = _mm256_min_ps(hi, _mm256_max_ps(lo, x));
             }
-            if (partial) _mm256_maskstore_ps(cr + 8 * v, lastMask, x);
-            else _mm256_storeu_ps(cr + 8 * v, x);
+            if (partial)
+                _mm256_maskstore_ps(cr + 8 * v, lastMask, x);
+            else
+                _mm256_storeu_ps(cr + 8 * v, x);
         }
     }
 }
 
 template <int R>
 QS_TARGET_AVX2 void rowsAvx2(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
-                             int cols, const TileArgs& t)
-{
-    if (cols > 8) tileAvx2<R, 2>(kc, a, b, c, ldc, cols, t);
-    else tileAvx2<R, 1>(kc, a, b, c, ldc, cols, t);
+                             int cols, const TileArgs& t) {
+    if (cols > 8)
+        tileAvx2<R, 2>(kc, a, b, c, ldc, cols, t);
+    else
+        tileAvx2<R, 1>(kc, a, b, c, ldc, cols, t);
 }
 
 QS_TARGET_AVX2 void microAvx2(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
-                              int rows, int cols, const TileArgs& t)
-{
+                              int rows, int cols, const TileArgs& t) {
     switch (rows) {
-    case 6: return rowsAvx2<6>(kc, a, b, c, ldc, cols, t);
-    case 5: return rowsAvx2<5>(kc, a, b, c, ldc, cols, t);
-    case 4: return rowsAvx2<4>(kc, a, b, c, ldc, cols, t);
-    case 3: return rowsAvx2<3>(kc, a, b, c, ldc, cols, t);
-    case 2: return rowsAvx2<2>(kc, a, b, c, ldc, cols, t);
-    default: return rowsAvx2<1>(kc, a, b, c, ldc, cols, t);
+    case 6:
+        return rowsAvx2<6>(kc, a, b, c, ldc, cols, t);
+    case 5:
+        return rowsAvx2<5>(kc, a, b, c, ldc, cols, t);
+    case 4:
+        return rowsAvx2<4>(kc, a, b, c, ldc, cols, t);
+    case 3:
+        return rowsAvx2<3>(kc, a, b, c, ldc, cols, t);
+    case 2:
+        return rowsAvx2<2>(kc, a, b, c, ldc, cols, t);
+    default:
+        return rowsAvx2<1>(kc, a, b, c, ldc, cols, t);
     }
 }
 
@@ -187,8 +193,7 @@ constexpr int kAvx512Mr = 12, kAvx512Nr = 32;
 
 template <int R, int V>
 QS_TARGET_AVX512 void tileAvx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
-                                 int cols, const TileArgs& t)
-{
+                                 int cols, const TileArgs& t) {
     __m512 acc[R][V];
 #pragma GCC unroll 12
     for (int r = 0; r < R; ++r)
@@ -199,6 +204,13 @@ QS_TARGET_AVX512 void tileAvx512(int64_t kc, const float* a, const float* b, flo
         __m512 bv[V];
 #pragma GCC unroll 2
         for (int v = 0; v < V; ++v) bv[v] = _mm512_load_ps(b + 16 * v);
+        // The B panel streams from L2: fetch it a few steps ahead (prefetches past the panel
+        // end are harmless hints).
+        _mm_prefetch(reinterpret_cast<const char*>(b + kPrefetchSteps * kAvx512Nr), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(b + kPrefetchSteps * kAvx512Nr + 16),
+                     _MM_HINT_T0);
+        // The A panel comes from L3 on the first tile of a row of tiles.
+        _mm_prefetch(reinterpret_cast<const char*>(a + kPrefetchSteps * kAvx512Mr), _MM_HINT_T0);
 #pragma GCC unroll 12
         for (int r = 0; r < R; ++r) {
             const __m512 av = _mm512_set1_ps(a[r]);
@@ -221,9 +233,11 @@ QS_TARGET_AVX512 void tileAvx512(int64_t kc, const float* a, const float* b, flo
             if (t.load) x = _mm512_add_ps(_mm512_maskz_loadu_ps(mask, cr + 16 * v), x);
             if (t.finish) {
                 if (t.rowBias) x = _mm512_add_ps(x, _mm512_set1_ps(t.rowBias[r]));
-                if (t.colBias) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mask, t.colBias + 16 * v));
+                if (t.colBias)
+                    x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mask, t.colBias + 16 * v));
                 // Operand order keeps NaN: max/min return the second operand when one is NaN.
-                if (t.clamp) x = _mm512_maskz_min_ps(0xffff, hi, _mm512_maskz_max_ps(0xffff, lo, x));
+                if (t.clamp)
+                    x = _mm512_maskz_min_ps(0xffff, hi, _mm512_maskz_max_ps(0xffff, lo, x));
             }
             _mm512_mask_storeu_ps(cr + 16 * v, mask, x);
         }
@@ -232,28 +246,40 @@ QS_TARGET_AVX512 void tileAvx512(int64_t kc, const float* a, const float* b, flo
 
 template <int R>
 QS_TARGET_AVX512 void rowsAvx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
-                                 int cols, const TileArgs& t)
-{
-    if (cols > 16) tileAvx512<R, 2>(kc, a, b, c, ldc, cols, t);
-    else tileAvx512<R, 1>(kc, a, b, c, ldc, cols, t);
+                                 int cols, const TileArgs& t) {
+    if (cols > 16)
+        tileAvx512<R, 2>(kc, a, b, c, ldc, cols, t);
+    else
+        tileAvx512<R, 1>(kc, a, b, c, ldc, cols, t);
 }
 
-QS_TARGET_AVX512 void microAvx512(int64_t kc, const float* a, const float* b, float* c,
-                                  int64_t ldc, int rows, int cols, const TileArgs& t)
-{
+QS_TARGET_AVX512 void microAvx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                                  int rows, int cols, const TileArgs& t) {
     switch (rows) {
-    case 12: return rowsAvx512<12>(kc, a, b, c, ldc, cols, t);
-    case 11: return rowsAvx512<11>(kc, a, b, c, ldc, cols, t);
-    case 10: return rowsAvx512<10>(kc, a, b, c, ldc, cols, t);
-    case 9: return rowsAvx512<9>(kc, a, b, c, ldc, cols, t);
-    case 8: return rowsAvx512<8>(kc, a, b, c, ldc, cols, t);
-    case 7: return rowsAvx512<7>(kc, a, b, c, ldc, cols, t);
-    case 6: return rowsAvx512<6>(kc, a, b, c, ldc, cols, t);
-    case 5: return rowsAvx512<5>(kc, a, b, c, ldc, cols, t);
-    case 4: return rowsAvx512<4>(kc, a, b, c, ldc, cols, t);
-    case 3: return rowsAvx512<3>(kc, a, b, c, ldc, cols, t);
-    case 2: return rowsAvx512<2>(kc, a, b, c, ldc, cols, t);
-    default: return rowsAvx512<1>(kc, a, b, c, ldc, cols, t);
+    case 12:
+        return rowsAvx512<12>(kc, a, b, c, ldc, cols, t);
+    case 11:
+        return rowsAvx512<11>(kc, a, b, c, ldc, cols, t);
+    case 10:
+        return rowsAvx512<10>(kc, a, b, c, ldc, cols, t);
+    case 9:
+        return rowsAvx512<9>(kc, a, b, c, ldc, cols, t);
+    case 8:
+        return rowsAvx512<8>(kc, a, b, c, ldc, cols, t);
+    case 7:
+        return rowsAvx512<7>(kc, a, b, c, ldc, cols, t);
+    case 6:
+        return rowsAvx512<6>(kc, a, b, c, ldc, cols, t);
+    case 5:
+        return rowsAvx512<5>(kc, a, b, c, ldc, cols, t);
+    case 4:
+        return rowsAvx512<4>(kc, a, b, c, ldc, cols, t);
+    case 3:
+        return rowsAvx512<3>(kc, a, b, c, ldc, cols, t);
+    case 2:
+        return rowsAvx512<2>(kc, a, b, c, ldc, cols, t);
+    default:
+        return rowsAvx512<1>(kc, a, b, c, ldc, cols, t);
     }
 }
 
@@ -261,8 +287,7 @@ QS_TARGET_AVX512 void microAvx512(int64_t kc, const float* a, const float* b, fl
 
 // Block sizes: the A micro-panel (mr×kc) stays in L1 while the kernel sweeps the B block
 // (kc×nc), which stays in L2.
-const KernelInfo& kernelFor(SimdPath path)
-{
+const KernelInfo& kernelFor(SimdPath path) {
     static const KernelInfo kGeneric{kGenericMr, kGenericNr, 256, microGeneric};
 #ifdef QS_SGEMM_X86
     static const KernelInfo kAvx2{kAvx2Mr, kAvx2Nr, 256, microAvx2};
@@ -277,8 +302,7 @@ const KernelInfo& kernelFor(SimdPath path)
 
 constexpr int64_t kL2BlockBytes = 768 * 1024; // B block budget; this machine's L2 is 2 MiB
 
-int64_t ceilDiv(int64_t a, int64_t b)
-{
+int64_t ceilDiv(int64_t a, int64_t b) {
     return (a + b - 1) / b;
 }
 
@@ -288,8 +312,7 @@ struct KBlocking {
     int64_t size = 0;
 };
 
-KBlocking kBlocking(const KernelInfo& kern, int64_t k)
-{
+KBlocking kBlocking(const KernelInfo& kern, int64_t k) {
     KBlocking kb;
     if (k <= 0) return kb;
     kb.count = ceilDiv(k, kern.kcMax);
@@ -300,8 +323,7 @@ KBlocking kBlocking(const KernelInfo& kern, int64_t k)
 // Packs rows [m0, m0 + rows) × depth [k0, k0 + kc) of A into ceil(rows/mr) panels of kc×mr,
 // zero-padding the missing rows of the last panel.
 void packA(const KernelInfo& kern, SgemmMatrix a, int64_t m0, int64_t rows, int64_t k0, int64_t kc,
-           float alpha, float* dst)
-{
+           float alpha, float* dst) {
     const int mr = kern.mr;
     for (int64_t i = 0; i < rows; i += mr) {
         const int64_t valid = std::min<int64_t>(mr, rows - i);
@@ -324,10 +346,7 @@ void packA(const KernelInfo& kern, SgemmMatrix a, int64_t m0, int64_t rows, int6
 }
 
 // Packs columns [n0, n0 + cols) × depth [k0, k0 + kc) of B into ceil(cols/nr) panels of kc×nr.
-void packB(const KernelInfo& kern, SgemmMatrix b, int64_t n0, int64_t cols, int64_t k0, int64_t kc,
-           float* dst)
-{
-    const int nr = kern.nr;
+void packB(SgemmMatrix b, int nr, int64_t n0, int64_t cols, int64_t k0, int64_t kc, float* dst) {
     for (int64_t j = 0; j < cols; j += nr) {
         const int64_t valid = std::min<int64_t>(nr, cols - j);
         float* panel = dst + j * kc;
@@ -337,9 +356,10 @@ void packB(const KernelInfo& kern, SgemmMatrix b, int64_t n0, int64_t cols, int6
                 for (int64_t k = 0; k < kc; ++k)
                     std::memcpy(panel + k * nr, src + k * b.ld, sizeof(float) * size_t(nr));
             } else {
+                // Plain loops: a library call per row would cost more than a narrow row.
                 for (int64_t k = 0; k < kc; ++k) {
-                    std::memcpy(panel + k * nr, src + k * b.ld, sizeof(float) * size_t(valid));
-                    std::memset(panel + k * nr + valid, 0, sizeof(float) * size_t(nr - valid));
+                    for (int64_t c = 0; c < valid; ++c) panel[k * nr + c] = src[k * b.ld + c];
+                    for (int64_t c = valid; c < nr; ++c) panel[k * nr + c] = 0.0f;
                 }
             }
         } else {
@@ -353,15 +373,26 @@ void packB(const KernelInfo& kern, SgemmMatrix b, int64_t n0, int64_t cols, int6
     }
 }
 
+// A plain matrix as a B source.
+class MatrixBSource : public SgemmBSource {
+public:
+    explicit MatrixBSource(SgemmMatrix b)
+        : m_b(b) {}
+    void pack(int64_t k0, int64_t kc, int64_t n0, int64_t n1, int nr, float* dst) const override {
+        packB(m_b, nr, n0, n1 - n0, k0, kc, dst);
+    }
+
+private:
+    SgemmMatrix m_b;
+};
+
 // Per-thread scratch for the operands packed during a call.
-AlignedFloats& scratchA()
-{
+AlignedFloats& scratchA() {
     thread_local AlignedFloats buffer;
     return buffer;
 }
 
-AlignedFloats& scratchB()
-{
+AlignedFloats& scratchB() {
     thread_local AlignedFloats buffer;
     return buffer;
 }
@@ -370,7 +401,8 @@ struct GemmJob {
     const KernelInfo* kern = nullptr;
     int64_t m = 0, n = 0, k = 0;
     KBlocking kb;
-    SgemmMatrix a, b;
+    SgemmMatrix a;
+    const SgemmBSource* b = nullptr;
     const SgemmPackedA* packedA = nullptr;
     const SgemmPackedB* packedB = nullptr;
     float alpha = 1.0f;
@@ -379,9 +411,49 @@ struct GemmJob {
     SgemmEpilogue epi;
 };
 
+// Two loop orders for one K block. Row order (below in runBlock): the B block (kc × nc) is
+// packed once into an L2-sized buffer and each A micro-panel, kept in L1, sweeps it. Panel
+// order: each B micro-panel (kc × nr) is packed into a small buffer that stays in L1 and all
+// of the (small) A block sweeps it, so B is read from memory exactly once and no L2-sized
+// buffer round trip happens; it wins for the short, wide products of pointwise convolutions
+// (M·K small, N = H·W large). The arithmetic per element is the same in both orders.
+constexpr int64_t kPanelOrderMaxKc = 192;            // B micro-panel <= 24 KiB of L1
+constexpr int64_t kPanelOrderMaxABytes = 384 * 1024; // A block comfortably in L2
+
+bool usePanelOrder(int64_t rows, int64_t kc) {
+    return kc <= kPanelOrderMaxKc && rows * kc * int64_t(sizeof(float)) <= kPanelOrderMaxABytes;
+}
+
+void runPanelOrder(const GemmJob& job, int64_t m0, int64_t m1, int64_t n0, int64_t n1, int64_t k0,
+                   int64_t kc, TileArgs t) {
+    const KernelInfo& kern = *job.kern;
+    const int mr = kern.mr, nr = kern.nr;
+    const int64_t mPad = ceilDiv(job.m, mr) * mr;
+    const float* aBlock;
+    if (job.packedA) {
+        aBlock = job.packedA->data() + mPad * k0 + m0 * kc;
+    } else {
+        AlignedFloats& buf = scratchA();
+        buf.ensure(size_t(ceilDiv(m1 - m0, mr) * mr * kc));
+        packA(kern, job.a, m0, m1 - m0, k0, kc, job.alpha, buf.data());
+        aBlock = buf.data();
+    }
+    AlignedFloats& bBuf = scratchB();
+    bBuf.ensure(size_t(nr * kc));
+    for (int64_t j = n0; j < n1; j += nr) {
+        const int64_t j1 = std::min(n1, j + nr);
+        job.b->pack(k0, kc, j, j1, nr, bBuf.data());
+        t.colBias = job.epi.biasKind == BiasKind::PerColumn ? job.epi.bias + j : nullptr;
+        for (int64_t i = m0; i < m1; i += mr) {
+            t.rowBias = job.epi.biasKind == BiasKind::PerRow ? job.epi.bias + i : nullptr;
+            kern.fn(kc, aBlock + (i - m0) * kc, bBuf.data(), job.c + i * job.ldc + j, job.ldc,
+                    int(std::min<int64_t>(mr, m1 - i)), int(j1 - j), t);
+        }
+    }
+}
+
 // C rows [m0, m1) × columns [n0, n1); m0 is a multiple of mr, n0 of nr.
-void runBlock(const GemmJob& job, int64_t m0, int64_t m1, int64_t n0, int64_t n1)
-{
+void runBlock(const GemmJob& job, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
     const KernelInfo& kern = *job.kern;
     const int mr = kern.mr, nr = kern.nr;
     const int64_t mPad = ceilDiv(job.m, mr) * mr, nPad = ceilDiv(job.n, nr) * nr;
@@ -393,18 +465,22 @@ void runBlock(const GemmJob& job, int64_t m0, int64_t m1, int64_t n0, int64_t n1
     for (int64_t p = 0; p < job.kb.count; ++p) {
         const int64_t k0 = p * job.kb.size;
         const int64_t kc = std::min(job.kb.size, job.k - k0);
+        TileArgs t = base;
+        t.load = job.epi.accumulate || p > 0;
+        t.finish = p == job.kb.count - 1;
+        if (!job.packedB && usePanelOrder(m1 - m0, kc)) {
+            runPanelOrder(job, m0, m1, n0, n1, k0, kc, t);
+            continue;
+        }
         const float* bBlock;
         if (job.packedB) {
             bBlock = job.packedB->data() + nPad * k0 + n0 * kc;
         } else {
             AlignedFloats& buf = scratchB();
             buf.ensure(size_t(ceilDiv(n1 - n0, nr) * nr * kc));
-            packB(kern, job.b, n0, n1 - n0, k0, kc, buf.data());
+            job.b->pack(k0, kc, n0, n1, nr, buf.data());
             bBlock = buf.data();
         }
-        TileArgs t = base;
-        t.load = job.epi.accumulate || p > 0;
-        t.finish = p == job.kb.count - 1;
         for (int64_t i = m0; i < m1; i += mr) {
             const int rows = int(std::min<int64_t>(mr, m1 - i));
             const float* aPanel;
@@ -428,8 +504,7 @@ void runBlock(const GemmJob& job, int64_t m0, int64_t m1, int64_t n0, int64_t n1
 }
 
 // K == 0: the product is zero; only the epilogue remains.
-void runEmptyK(const GemmJob& job)
-{
+void runEmptyK(const GemmJob& job) {
     const SgemmEpilogue& e = job.epi;
     for (int64_t i = 0; i < job.m; ++i) {
         float* cr = job.c + i * job.ldc;
@@ -443,8 +518,7 @@ void runEmptyK(const GemmJob& job)
     }
 }
 
-void runJob(GemmJob& job, ThreadPool* pool)
-{
+void runJob(GemmJob& job, ThreadPool* pool) {
     if (job.m <= 0 || job.n <= 0) return;
     job.kb = kBlocking(*job.kern, job.k);
     if (job.kb.count == 0) return runEmptyK(job);
@@ -452,7 +526,8 @@ void runJob(GemmJob& job, ThreadPool* pool)
     const int threads = pool ? pool->threadCount() : 1;
     // N blocks sized for L2, and small enough to give every thread work; then, when N alone
     // does not give enough blocks, M is split too (each M part repacks its B block).
-    int64_t nc = std::max<int64_t>(nr, kL2BlockBytes / int64_t(sizeof(float)) / job.kb.size / nr * nr);
+    int64_t nc =
+        std::max<int64_t>(nr, kL2BlockBytes / int64_t(sizeof(float)) / job.kb.size / nr * nr);
     if (threads > 1) nc = std::min(nc, ceilDiv(ceilDiv(job.n, 2 * threads), nr) * nr);
     const int64_t nBlocks = ceilDiv(job.n, nc);
     int64_t mBlocks = 1;
@@ -468,8 +543,10 @@ void runJob(GemmJob& job, ThreadPool* pool)
         }
     };
     const int64_t tasks = nBlocks * mBlocks;
-    if (pool && threads > 1 && tasks > 1) pool->parallelFor(tasks, 1, work);
-    else work(0, tasks);
+    if (pool && threads > 1 && tasks > 1)
+        pool->parallelFor(tasks, 1, work);
+    else
+        work(0, tasks);
 }
 
 } // namespace
@@ -478,8 +555,7 @@ void runJob(GemmJob& job, ThreadPool* pool)
 // Public API
 
 SgemmPackedA SgemmPackedA::pack(SimdPath path, const float* a, int64_t lda, bool transposed,
-                                int64_t m, int64_t k, float alpha)
-{
+                                int64_t m, int64_t k, float alpha) {
     SgemmPackedA p;
     p.m_path = path;
     p.m_m = m;
@@ -497,8 +573,7 @@ SgemmPackedA SgemmPackedA::pack(SimdPath path, const float* a, int64_t lda, bool
 }
 
 SgemmPackedB SgemmPackedB::pack(SimdPath path, const float* b, int64_t ldb, bool transposed,
-                                int64_t k, int64_t n)
-{
+                                int64_t k, int64_t n) {
     SgemmPackedB p;
     p.m_path = path;
     p.m_k = k;
@@ -510,21 +585,26 @@ SgemmPackedB SgemmPackedB::pack(SimdPath path, const float* b, int64_t ldb, bool
     const SgemmMatrix src{b, ldb, transposed};
     for (int64_t blk = 0; blk < kb.count; ++blk) {
         const int64_t k0 = blk * kb.size, kc = std::min(kb.size, k - k0);
-        packB(kern, src, 0, n, k0, kc, p.m_data.data() + nPad * k0);
+        packB(src, kern.nr, 0, n, k0, kc, p.m_data.data() + nPad * k0);
     }
     return p;
 }
 
 void sgemm(SimdPath path, int64_t m, int64_t n, int64_t k, SgemmMatrix a, SgemmMatrix b, float* c,
-           int64_t ldc, const SgemmEpilogue& epilogue, ThreadPool* pool, float alpha)
-{
+           int64_t ldc, const SgemmEpilogue& epilogue, ThreadPool* pool, float alpha) {
+    const MatrixBSource source(b);
+    sgemm(path, m, n, k, a, source, c, ldc, epilogue, pool, alpha);
+}
+
+void sgemm(SimdPath path, int64_t m, int64_t n, int64_t k, SgemmMatrix a, const SgemmBSource& b,
+           float* c, int64_t ldc, const SgemmEpilogue& epilogue, ThreadPool* pool, float alpha) {
     GemmJob job;
     job.kern = &kernelFor(path);
     job.m = m;
     job.n = n;
     job.k = k;
     job.a = a;
-    job.b = b;
+    job.b = &b;
     job.alpha = alpha;
     job.c = c;
     job.ldc = ldc;
@@ -533,15 +613,20 @@ void sgemm(SimdPath path, int64_t m, int64_t n, int64_t k, SgemmMatrix a, SgemmM
 }
 
 void sgemm(const SgemmPackedA& a, int64_t n, SgemmMatrix b, float* c, int64_t ldc,
-           const SgemmEpilogue& epilogue, ThreadPool* pool)
-{
+           const SgemmEpilogue& epilogue, ThreadPool* pool) {
+    const MatrixBSource source(b);
+    sgemm(a, n, source, c, ldc, epilogue, pool);
+}
+
+void sgemm(const SgemmPackedA& a, int64_t n, const SgemmBSource& b, float* c, int64_t ldc,
+           const SgemmEpilogue& epilogue, ThreadPool* pool) {
     GemmJob job;
     job.kern = &kernelFor(a.path());
     job.m = a.rows();
     job.n = n;
     job.k = a.depth();
     job.packedA = &a;
-    job.b = b;
+    job.b = &b;
     job.c = c;
     job.ldc = ldc;
     job.epi = epilogue;
@@ -549,8 +634,7 @@ void sgemm(const SgemmPackedA& a, int64_t n, SgemmMatrix b, float* c, int64_t ld
 }
 
 void sgemm(int64_t m, SgemmMatrix a, const SgemmPackedB& b, float* c, int64_t ldc,
-           const SgemmEpilogue& epilogue, ThreadPool* pool, float alpha)
-{
+           const SgemmEpilogue& epilogue, ThreadPool* pool, float alpha) {
     GemmJob job;
     job.kern = &kernelFor(b.path());
     job.m = m;

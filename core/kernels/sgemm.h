@@ -97,11 +97,26 @@ struct SgemmMatrix {
     bool transposed = false;
 };
 
+// B produced in packed form on demand (im2col straight into panels, without a full lowered
+// matrix): columns [n0, n1) × depth [k0, k0 + kc) as ceil((n1 − n0)/nr) panels, row k of
+// panel q at dst + q·nr·kc + (k − k0)·nr, the last panel zero-padded to nr columns. Called
+// from several threads at once for disjoint column ranges.
+class SgemmBSource {
+public:
+    virtual ~SgemmBSource() = default;
+    virtual void pack(int64_t k0, int64_t kc, int64_t n0, int64_t n1, int nr, float* dst) const = 0;
+};
+
 // C (M×N, ldc) = alpha·A·B with the epilogue. pool may be null (runs on the calling thread).
 void sgemm(SimdPath path, int64_t m, int64_t n, int64_t k, SgemmMatrix a, SgemmMatrix b, float* c,
            int64_t ldc, const SgemmEpilogue& epilogue, ThreadPool* pool, float alpha = 1.0f);
+void sgemm(SimdPath path, int64_t m, int64_t n, int64_t k, SgemmMatrix a, const SgemmBSource& b,
+           float* c, int64_t ldc, const SgemmEpilogue& epilogue, ThreadPool* pool,
+           float alpha = 1.0f);
 // With a pre-packed A (its path is used; alpha was applied at packing).
 void sgemm(const SgemmPackedA& a, int64_t n, SgemmMatrix b, float* c, int64_t ldc,
+           const SgemmEpilogue& epilogue, ThreadPool* pool);
+void sgemm(const SgemmPackedA& a, int64_t n, const SgemmBSource& b, float* c, int64_t ldc,
            const SgemmEpilogue& epilogue, ThreadPool* pool);
 // With a pre-packed B.
 void sgemm(int64_t m, SgemmMatrix a, const SgemmPackedB& b, float* c, int64_t ldc,

@@ -12,31 +12,34 @@ enum class SimdPath : uint8_t { Generic, Avx2, Avx512 };
 
 // Whether this CPU can run the path (Generic always can). AVX2 includes FMA; the AVX-512
 // kernels use AVX512F only.
-inline bool simdPathSupported(SimdPath path)
-{
+inline bool simdPathSupported(SimdPath path) {
     const CpuFeatures& f = cpuFeatures();
     switch (path) {
-    case SimdPath::Avx512: return f.avx512f;
-    case SimdPath::Avx2: return f.avx2 && f.fma;
-    case SimdPath::Generic: return true;
+    case SimdPath::Avx512:
+        return f.avx512f;
+    case SimdPath::Avx2:
+        return f.avx2 && f.fma;
+    case SimdPath::Generic:
+        return true;
     }
     return false;
 }
 
 // The fastest supported path.
-inline SimdPath bestSimdPath()
-{
+inline SimdPath bestSimdPath() {
     if (simdPathSupported(SimdPath::Avx512)) return SimdPath::Avx512;
     if (simdPathSupported(SimdPath::Avx2)) return SimdPath::Avx2;
     return SimdPath::Generic;
 }
 
-inline const char* simdPathName(SimdPath path)
-{
+inline const char* simdPathName(SimdPath path) {
     switch (path) {
-    case SimdPath::Avx512: return "avx512";
-    case SimdPath::Avx2: return "avx2";
-    case SimdPath::Generic: return "generic";
+    case SimdPath::Avx512:
+        return "avx512";
+    case SimdPath::Avx2:
+        return "avx2";
+    case SimdPath::Generic:
+        return "generic";
     }
     return "?";
 }

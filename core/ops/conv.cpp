@@ -4,7 +4,8 @@
 // Paths, chosen per run from the shapes:
 // - depthwise 3×3/5×5, stride 1/2, dilation 1: the direct kernel (kernels/depthwise_conv.h);
 // - 1×1, stride 1, no padding: the input planes are the GEMM's B matrix as they are;
-// - otherwise: im2col (in column chunks of bounded size) and GEMM per group.
+// - otherwise: GEMM per group whose B panels are filled by im2col directly (no lowered
+//   matrix is materialised).
 // Constant weights are packed for the GEMM once, when the kernel is created.
 #include "kernels/depthwise_conv.h"
 #include "kernels/im2col.h"
@@ -26,27 +27,32 @@ struct ConvSetup {
 };
 
 // Shared by infer (where dims may be -1) and run (all known).
-Result<ConvSetup> resolveConv(const NodeAttributes& node, const WindowAttrs& raw, const Shape& x, const Shape& w)
-{
+Result<ConvSetup> resolveConv(const NodeAttributes& node, const WindowAttrs& raw, const Shape& x,
+                              const Shape& w) {
     ConvSetup s;
     if (x.size() < 3)
-        return makeError(ErrorCode::InvalidModel, "input 0 has ", x.size(), " dims, expected at least 3 (N, C, spatial...)");
+        return makeError(ErrorCode::InvalidModel, "input 0 has ", x.size(),
+                         " dims, expected at least 3 (N, C, spatial...)");
     if (w.size() != x.size())
-        return makeError(ErrorCode::ShapeMismatch, "weights have ", w.size(), " dims, the input has ", x.size());
+        return makeError(ErrorCode::ShapeMismatch, "weights have ", w.size(),
+                         " dims, the input has ", x.size());
     s.group = node.getInt("group", 1);
-    if (s.group < 1) return makeError(ErrorCode::InvalidModel, "group ", s.group, " is not positive");
+    if (s.group < 1)
+        return makeError(ErrorCode::InvalidModel, "group ", s.group, " is not positive");
     s.batch = x[0];
     s.inC = x[1];
     s.outC = w[0];
     s.inSpatial.assign(x.begin() + 2, x.end());
     s.kernel.assign(w.begin() + 2, w.end());
     if (s.inC >= 0 && w[1] >= 0 && s.inC != w[1] * s.group)
-        return makeError(ErrorCode::ShapeMismatch, "input has ", s.inC, " channels, the weights expect ", w[1], " x group ",
-                         s.group, " = ", w[1] * s.group);
+        return makeError(ErrorCode::ShapeMismatch, "input has ", s.inC,
+                         " channels, the weights expect ", w[1], " x group ", s.group, " = ",
+                         w[1] * s.group);
     if (s.outC >= 0 && s.outC % s.group != 0)
-        return makeError(ErrorCode::InvalidModel, "weights have ", s.outC, " output channels, not divisible by group ",
-                         s.group);
-    const bool kernelKnown = std::all_of(s.kernel.begin(), s.kernel.end(), [](int64_t d) { return d >= 0; });
+        return makeError(ErrorCode::InvalidModel, "weights have ", s.outC,
+                         " output channels, not divisible by group ", s.group);
+    const bool kernelKnown =
+        std::all_of(s.kernel.begin(), s.kernel.end(), [](int64_t d) { return d >= 0; });
     const int rank = int(x.size()) - 2;
     if (!kernelKnown) {
         if (raw.kernel.empty()) {
@@ -62,16 +68,15 @@ Result<ConvSetup> resolveConv(const NodeAttributes& node, const WindowAttrs& raw
     return s;
 }
 
-Status checkBias(const TensorInfo& bias, int64_t outC)
-{
+Status checkBias(const TensorInfo& bias, int64_t outC) {
     if (!bias.shapeKnown) return {};
     if (bias.shape.size() != 1 || (outC >= 0 && bias.shape[0] >= 0 && bias.shape[0] != outC))
-        return makeError(ErrorCode::ShapeMismatch, "bias has shape ", shapeToString(bias.shape), ", expected [", outC, "]");
+        return makeError(ErrorCode::ShapeMismatch, "bias has shape ", shapeToString(bias.shape),
+                         ", expected [", outC, "]");
     return {};
 }
 
-Status inferConv(InferContext& ctx)
-{
+Status inferConv(InferContext& ctx) {
     QS_TRY(ctx.requireInputs(2, 3));
     for (int i = 0; i < ctx.numInputs(); ++i)
         if (ctx.hasInput(i)) QS_TRY(ctx.requireType(i, {DataType::F32}));
@@ -91,8 +96,7 @@ Status inferConv(InferContext& ctx)
 }
 
 // Whether the depthwise kernel applies (channel multiplier 1, 2-D, its kernel sizes and strides).
-bool depthwiseParams(const ConvSetup& s, DepthwiseConvParams& p)
-{
+bool depthwiseParams(const ConvSetup& s, DepthwiseConvParams& p) {
     if (s.inSpatial.size() != 2 || s.group != s.inC || s.outC != s.inC) return false;
     if (s.attrs.dilations[0] != 1 || s.attrs.dilations[1] != 1) return false;
     p.batch = s.batch;
@@ -110,13 +114,24 @@ bool depthwiseParams(const ConvSetup& s, DepthwiseConvParams& p)
     return depthwiseConvSupported(p);
 }
 
-// im2col scratch is processed in column chunks of about this many floats (16 MiB).
-constexpr int64_t kIm2colChunkFloats = int64_t(4) << 20;
+// The GEMM's B operand for one image and group: the im2col matrix, packed on demand.
+class Im2colSource : public SgemmBSource {
+public:
+    Im2colSource(const float* x, const Geometry3d& g)
+        : m_x(x)
+        , m_g(g) {}
+    void pack(int64_t k0, int64_t kc, int64_t n0, int64_t n1, int nr, float* dst) const override {
+        im2colPanels(m_x, m_g, k0, kc, n0, n1, nr, dst);
+    }
+
+private:
+    const float* m_x;
+    const Geometry3d& m_g;
+};
 
 class ConvKernel : public OpKernel {
 public:
-    static Result<std::unique_ptr<OpKernel>> create(const KernelInit& init)
-    {
+    static Result<std::unique_ptr<OpKernel>> create(const KernelInit& init) {
         auto k = std::make_unique<ConvKernel>();
         const NodeAttributes attrs(init.node);
         QS_ASSIGN(k->m_raw, readWindowAttrs(attrs));
@@ -134,8 +149,8 @@ public:
                 const int64_t mg = w->dim(0) / group;
                 const int64_t kg = w->numel() / std::max<int64_t>(1, w->dim(0));
                 for (int64_t g = 0; g < group; ++g)
-                    k->m_packed.push_back(SgemmPackedA::pack(k->m_path, w->data<float>() + g * mg * kg, kg,
-                                                             false, mg, kg));
+                    k->m_packed.push_back(SgemmPackedA::pack(
+                        k->m_path, w->data<float>() + g * mg * kg, kg, false, mg, kg));
                 k->m_packedWeights = *w;
                 k->m_packedShape = w->shape();
             }
@@ -143,8 +158,7 @@ public:
         return std::unique_ptr<OpKernel>(std::move(k));
     }
 
-    Status run(KernelContext& ctx) override
-    {
+    Status run(KernelContext& ctx) override {
         const Tensor& x = ctx.input(0);
         const Tensor& w = ctx.input(1);
         const Tensor* bias = ctx.inputOrNull(2);
@@ -153,14 +167,16 @@ public:
         if (y.numel() == 0) return {};
         const int rank = int(s.inSpatial.size());
         if (rank > 3)
-            return makeError(ErrorCode::Unsupported, "Conv with ", rank, " spatial dims is not supported (at most 3)");
+            return makeError(ErrorCode::Unsupported, "Conv with ", rank,
+                             " spatial dims is not supported (at most 3)");
         const float* biasData = bias ? bias->data<float>() : nullptr;
 
         DepthwiseConvParams dw;
         if (depthwiseParams(s, dw)) {
             dw.clampMin = m_clamp.lo;
             dw.clampMax = m_clamp.hi;
-            depthwiseConv2d(m_path, x.data<float>(), w.data<float>(), biasData, y.data<float>(), dw, &ctx.pool());
+            depthwiseConv2d(m_path, x.data<float>(), w.data<float>(), biasData, y.data<float>(), dw,
+                            &ctx.pool());
             return {};
         }
 
@@ -169,38 +185,34 @@ public:
         const int64_t kg = cg * g.kernelSize();
         const int64_t outSize = g.outSize(), inSize = g.inSize();
         bool pointwise = g.kernelSize() == 1;
-        for (int i = 0; i < 3; ++i) pointwise = pointwise && g.stride[size_t(i)] == 1 && g.padBegin[size_t(i)] == 0;
+        for (int i = 0; i < 3; ++i)
+            pointwise = pointwise && g.stride[size_t(i)] == 1 && g.padBegin[size_t(i)] == 0;
         pointwise = pointwise && outSize == inSize;
         // Packed weights are used only if they are still the tensor they were packed from.
-        const bool usePacked = !m_packed.empty() && w.sharesBufferWith(m_packedWeights) && w.shape() == m_packedShape;
+        const bool usePacked =
+            !m_packed.empty() && w.sharesBufferWith(m_packedWeights) && w.shape() == m_packedShape;
 
         SgemmEpilogue epi;
         epi.biasKind = biasData ? BiasKind::PerRow : BiasKind::None;
         epi.clampMin = m_clamp.lo;
         epi.clampMax = m_clamp.hi;
-        const int64_t chunk = pointwise ? outSize
-                                        : std::clamp<int64_t>(kIm2colChunkFloats / std::max<int64_t>(1, kg) / 64 * 64,
-                                                              64, outSize);
-        if (!pointwise) m_cols.ensure(size_t(kg * chunk));
         for (int64_t n = 0; n < s.batch; ++n) {
             for (int64_t grp = 0; grp < s.group; ++grp) {
                 const float* xg = x.data<float>() + (n * s.inC + grp * cg) * inSize;
                 float* yg = y.data<float>() + (n * s.outC + grp * mg) * outSize;
                 epi.bias = biasData ? biasData + grp * mg : nullptr;
-                for (int64_t c0 = 0; c0 < outSize; c0 += chunk) {
-                    const int64_t c1 = std::min(outSize, c0 + chunk);
-                    SgemmMatrix b{xg + c0, inSize, false};
-                    if (!pointwise) {
-                        im2col(xg, cg, g, c0, c1, m_cols.data(), &ctx.pool());
-                        b = SgemmMatrix{m_cols.data(), c1 - c0, false};
-                    }
-                    if (usePacked) {
-                        sgemm(m_packed[size_t(grp)], c1 - c0, b, yg + c0, outSize, epi, &ctx.pool());
-                    } else {
-                        const SgemmMatrix a{w.data<float>() + grp * mg * kg, kg, false};
-                        sgemm(m_path, mg, c1 - c0, kg, a, b, yg + c0, outSize, epi, &ctx.pool());
-                    }
-                }
+                // B: the input planes as they are (pointwise), else their im2col matrix.
+                const SgemmMatrix planes{xg, inSize, false};
+                const Im2colSource lowered(xg, g);
+                const SgemmMatrix a{w.data<float>() + grp * mg * kg, kg, false};
+                if (usePacked && pointwise)
+                    sgemm(m_packed[size_t(grp)], outSize, planes, yg, outSize, epi, &ctx.pool());
+                else if (usePacked)
+                    sgemm(m_packed[size_t(grp)], outSize, lowered, yg, outSize, epi, &ctx.pool());
+                else if (pointwise)
+                    sgemm(m_path, mg, outSize, kg, a, planes, yg, outSize, epi, &ctx.pool());
+                else
+                    sgemm(m_path, mg, outSize, kg, a, lowered, yg, outSize, epi, &ctx.pool());
             }
         }
         return {};
@@ -213,11 +225,9 @@ private:
     std::vector<SgemmPackedA> m_packed; // per group, when the weights are constant
     Tensor m_packedWeights;             // keeps the packed source alive for the identity check
     Shape m_packedShape;
-    AlignedFloats m_cols; // im2col scratch, grown once
 };
 
-Result<std::unique_ptr<OpKernel>> createConv(const KernelInit& init)
-{
+Result<std::unique_ptr<OpKernel>> createConv(const KernelInit& init) {
     return ConvKernel::create(init);
 }
 

@@ -4,8 +4,7 @@
 
 namespace qs {
 
-Result<WindowAttrs> readWindowAttrs(const NodeAttributes& attrs)
-{
+Result<WindowAttrs> readWindowAttrs(const NodeAttributes& attrs) {
     WindowAttrs a;
     a.kernel = attrs.getInts("kernel_shape");
     a.strides = attrs.getInts("strides");
@@ -13,30 +12,39 @@ Result<WindowAttrs> readWindowAttrs(const NodeAttributes& attrs)
     a.pads = attrs.getInts("pads");
     a.ceilMode = attrs.getInt("ceil_mode", 0) != 0;
     const std::string autoPad = attrs.getString("auto_pad", "NOTSET");
-    if (autoPad == "NOTSET" || autoPad.empty()) a.autoPad = AutoPad::NotSet;
-    else if (autoPad == "SAME_UPPER") a.autoPad = AutoPad::SameUpper;
-    else if (autoPad == "SAME_LOWER") a.autoPad = AutoPad::SameLower;
-    else if (autoPad == "VALID") a.autoPad = AutoPad::Valid;
-    else return makeError(ErrorCode::InvalidModel, "auto_pad '", autoPad, "' is not a valid value");
+    if (autoPad == "NOTSET" || autoPad.empty())
+        a.autoPad = AutoPad::NotSet;
+    else if (autoPad == "SAME_UPPER")
+        a.autoPad = AutoPad::SameUpper;
+    else if (autoPad == "SAME_LOWER")
+        a.autoPad = AutoPad::SameLower;
+    else if (autoPad == "VALID")
+        a.autoPad = AutoPad::Valid;
+    else
+        return makeError(ErrorCode::InvalidModel, "auto_pad '", autoPad, "' is not a valid value");
     for (int64_t k : a.kernel)
-        if (k < 1) return makeError(ErrorCode::InvalidModel, "kernel_shape has a non-positive entry ", k);
+        if (k < 1)
+            return makeError(ErrorCode::InvalidModel, "kernel_shape has a non-positive entry ", k);
     for (int64_t s : a.strides)
-        if (s < 1) return makeError(ErrorCode::InvalidModel, "strides has a non-positive entry ", s);
+        if (s < 1)
+            return makeError(ErrorCode::InvalidModel, "strides has a non-positive entry ", s);
     for (int64_t d : a.dilations)
-        if (d < 1) return makeError(ErrorCode::InvalidModel, "dilations has a non-positive entry ", d);
+        if (d < 1)
+            return makeError(ErrorCode::InvalidModel, "dilations has a non-positive entry ", d);
     for (int64_t p : a.pads)
-        if (p < 0) return makeError(ErrorCode::Unsupported, "negative pads (", p, ") are not supported");
+        if (p < 0)
+            return makeError(ErrorCode::Unsupported, "negative pads (", p, ") are not supported");
     return a;
 }
 
-Result<WindowAttrs> completeWindowAttrs(const WindowAttrs& attrs, int rank, const std::vector<int64_t>& kernel)
-{
+Result<WindowAttrs> completeWindowAttrs(const WindowAttrs& attrs, int rank,
+                                        const std::vector<int64_t>& kernel) {
     WindowAttrs a = attrs;
     const size_t n = size_t(rank);
     if (a.kernel.empty()) a.kernel = kernel;
     if (a.kernel.size() != n)
-        return makeError(ErrorCode::InvalidModel, "kernel_shape has ", a.kernel.size(), " entries for ", rank,
-                         " spatial dims");
+        return makeError(ErrorCode::InvalidModel, "kernel_shape has ", a.kernel.size(),
+                         " entries for ", rank, " spatial dims");
     if (!kernel.empty() && kernel != a.kernel)
         return makeError(ErrorCode::InvalidModel, "kernel_shape ", shapeToString(a.kernel),
                          " does not match the weights' kernel ", shapeToString(kernel));
@@ -44,18 +52,18 @@ Result<WindowAttrs> completeWindowAttrs(const WindowAttrs& attrs, int rank, cons
     if (a.dilations.empty()) a.dilations.assign(n, 1);
     if (a.pads.empty()) a.pads.assign(2 * n, 0);
     if (a.strides.size() != n)
-        return makeError(ErrorCode::InvalidModel, "strides has ", a.strides.size(), " entries for ", rank,
-                         " spatial dims");
+        return makeError(ErrorCode::InvalidModel, "strides has ", a.strides.size(), " entries for ",
+                         rank, " spatial dims");
     if (a.dilations.size() != n)
-        return makeError(ErrorCode::InvalidModel, "dilations has ", a.dilations.size(), " entries for ", rank,
-                         " spatial dims");
+        return makeError(ErrorCode::InvalidModel, "dilations has ", a.dilations.size(),
+                         " entries for ", rank, " spatial dims");
     if (a.pads.size() != 2 * n)
-        return makeError(ErrorCode::InvalidModel, "pads has ", a.pads.size(), " entries, expected ", 2 * n);
+        return makeError(ErrorCode::InvalidModel, "pads has ", a.pads.size(), " entries, expected ",
+                         2 * n);
     return a;
 }
 
-Result<ForwardWindow> forwardWindow(const WindowAttrs& a, const std::vector<int64_t>& input)
-{
+Result<ForwardWindow> forwardWindow(const WindowAttrs& a, const std::vector<int64_t>& input) {
     const size_t n = input.size();
     ForwardWindow w;
     w.output.assign(n, -1);
@@ -78,8 +86,9 @@ Result<ForwardWindow> forwardWindow(const WindowAttrs& a, const std::vector<int6
         }
         const int64_t avail = in + w.pads[i] + w.pads[i + n] - extent;
         if (avail < 0)
-            return makeError(ErrorCode::ShapeMismatch, "spatial dim ", i, " of size ", in, " (padded ",
-                             in + w.pads[i] + w.pads[i + n], ") is smaller than the window extent ", extent);
+            return makeError(ErrorCode::ShapeMismatch, "spatial dim ", i, " of size ", in,
+                             " (padded ", in + w.pads[i] + w.pads[i + n],
+                             ") is smaller than the window extent ", extent);
         int64_t out = (a.ceilMode ? (avail + s - 1) / s : avail / s) + 1;
         // Ceil mode: a last window that would start in the end padding is dropped (PyTorch,
         // ONNX Runtime and the ONNX reference agree).
@@ -90,8 +99,7 @@ Result<ForwardWindow> forwardWindow(const WindowAttrs& a, const std::vector<int6
 }
 
 Geometry3d toGeometry3d(const std::vector<int64_t>& in, const std::vector<int64_t>& out,
-                        const WindowAttrs& a, const std::vector<int64_t>& pads)
-{
+                        const WindowAttrs& a, const std::vector<int64_t>& pads) {
     Geometry3d g;
     const size_t n = in.size();
     const size_t off = 3 - n;
@@ -106,8 +114,7 @@ Geometry3d toGeometry3d(const std::vector<int64_t>& in, const std::vector<int64_
     return g;
 }
 
-FusedClamp fusedClamp(const NodeAttributes& attrs)
-{
+FusedClamp fusedClamp(const NodeAttributes& attrs) {
     const float inf = std::numeric_limits<float>::infinity();
     return {attrs.getFloat("qs_clip_min", -inf), attrs.getFloat("qs_clip_max", inf)};
 }

@@ -29,7 +29,8 @@ Result<WindowAttrs> readWindowAttrs(const NodeAttributes& attrs);
 
 // The attributes completed for `rank` spatial dims (defaults filled in, sizes checked). kernel
 // is used when the node has no kernel_shape (Conv takes it from the weights).
-Result<WindowAttrs> completeWindowAttrs(const WindowAttrs& attrs, int rank, const std::vector<int64_t>& kernel);
+Result<WindowAttrs> completeWindowAttrs(const WindowAttrs& attrs, int rank,
+                                        const std::vector<int64_t>& kernel);
 
 // Output sizes of a forward window op (Conv, pools) and the resolved pads (begins then ends).
 // Unknown input sizes (-1) give -1. Fails when the window does not fit the padded input.

@@ -24,28 +24,33 @@ struct ConvTransposeSetup {
     std::vector<int64_t> inSpatial, outSpatial, kernel, strides, dilations, padBegin;
 };
 
-Result<ConvTransposeSetup> resolveConvTranspose(const NodeAttributes& node, const Shape& x, const Shape& w)
-{
+Result<ConvTransposeSetup> resolveConvTranspose(const NodeAttributes& node, const Shape& x,
+                                                const Shape& w) {
     ConvTransposeSetup s;
     if (x.size() < 3)
-        return makeError(ErrorCode::InvalidModel, "input 0 has ", x.size(), " dims, expected at least 3 (N, C, spatial...)");
+        return makeError(ErrorCode::InvalidModel, "input 0 has ", x.size(),
+                         " dims, expected at least 3 (N, C, spatial...)");
     if (w.size() != x.size())
-        return makeError(ErrorCode::ShapeMismatch, "weights have ", w.size(), " dims, the input has ", x.size());
+        return makeError(ErrorCode::ShapeMismatch, "weights have ", w.size(),
+                         " dims, the input has ", x.size());
     const size_t rank = x.size() - 2;
     s.group = node.getInt("group", 1);
-    if (s.group < 1) return makeError(ErrorCode::InvalidModel, "group ", s.group, " is not positive");
+    if (s.group < 1)
+        return makeError(ErrorCode::InvalidModel, "group ", s.group, " is not positive");
     s.batch = x[0];
     s.inC = x[1];
     s.outC = w[1] < 0 ? -1 : w[1] * s.group;
     if (s.inC >= 0 && w[0] >= 0 && s.inC != w[0])
-        return makeError(ErrorCode::ShapeMismatch, "input has ", s.inC, " channels, the weights have ", w[0]);
+        return makeError(ErrorCode::ShapeMismatch, "input has ", s.inC,
+                         " channels, the weights have ", w[0]);
     if (w[0] >= 0 && w[0] % s.group != 0)
-        return makeError(ErrorCode::InvalidModel, "weights have ", w[0], " input channels, not divisible by group ",
-                         s.group);
+        return makeError(ErrorCode::InvalidModel, "weights have ", w[0],
+                         " input channels, not divisible by group ", s.group);
     s.inSpatial.assign(x.begin() + 2, x.end());
     QS_ASSIGN(WindowAttrs raw, readWindowAttrs(node));
     std::vector<int64_t> wKernel(w.begin() + 2, w.end());
-    if (std::any_of(wKernel.begin(), wKernel.end(), [](int64_t d) { return d < 0; })) wKernel = raw.kernel;
+    if (std::any_of(wKernel.begin(), wKernel.end(), [](int64_t d) { return d < 0; }))
+        wKernel = raw.kernel;
     QS_ASSIGN(WindowAttrs a, completeWindowAttrs(raw, int(rank), wKernel));
     s.kernel = a.kernel;
     s.strides = a.strides;
@@ -53,19 +58,20 @@ Result<ConvTransposeSetup> resolveConvTranspose(const NodeAttributes& node, cons
     std::vector<int64_t> outPad = node.getInts("output_padding");
     if (outPad.empty()) outPad.assign(rank, 0);
     if (outPad.size() != rank)
-        return makeError(ErrorCode::InvalidModel, "output_padding has ", outPad.size(), " entries for ", rank,
-                         " spatial dims");
+        return makeError(ErrorCode::InvalidModel, "output_padding has ", outPad.size(),
+                         " entries for ", rank, " spatial dims");
     std::vector<int64_t> outShape = node.getInts("output_shape");
     if (outShape.size() == rank + 2) outShape.erase(outShape.begin(), outShape.begin() + 2);
     if (!outShape.empty() && outShape.size() != rank)
-        return makeError(ErrorCode::InvalidModel, "output_shape has ", outShape.size(), " entries for ", rank,
-                         " spatial dims");
+        return makeError(ErrorCode::InvalidModel, "output_shape has ", outShape.size(),
+                         " entries for ", rank, " spatial dims");
     s.outSpatial.assign(rank, -1);
     s.padBegin.assign(rank, 0);
     for (size_t i = 0; i < rank; ++i) {
         if (outPad[i] < 0 || (outPad[i] >= s.strides[i] && outPad[i] >= s.dilations[i]))
-            return makeError(ErrorCode::InvalidModel, "output_padding ", outPad[i], " must be smaller than the stride ",
-                             s.strides[i], " or the dilation ", s.dilations[i]);
+            return makeError(ErrorCode::InvalidModel, "output_padding ", outPad[i],
+                             " must be smaller than the stride ", s.strides[i], " or the dilation ",
+                             s.dilations[i]);
         const int64_t in = s.inSpatial[i];
         if (in < 0) continue;
         const int64_t extent = (s.kernel[i] - 1) * s.dilations[i] + 1;
@@ -73,7 +79,9 @@ Result<ConvTransposeSetup> resolveConvTranspose(const NodeAttributes& node, cons
         const bool same = a.autoPad == AutoPad::SameUpper || a.autoPad == AutoPad::SameLower;
         if (!outShape.empty() || same) {
             const int64_t out = !outShape.empty() ? outShape[i] : in * s.strides[i];
-            if (out < 0) return makeError(ErrorCode::InvalidModel, "output_shape has a negative entry ", out);
+            if (out < 0)
+                return makeError(ErrorCode::InvalidModel, "output_shape has a negative entry ",
+                                 out);
             const int64_t total = std::max<int64_t>(0, full - out);
             s.padBegin[i] = a.autoPad == AutoPad::SameUpper ? total / 2 : total - total / 2;
             s.outSpatial[i] = out;
@@ -83,15 +91,14 @@ Result<ConvTransposeSetup> resolveConvTranspose(const NodeAttributes& node, cons
             s.padBegin[i] = pb;
             s.outSpatial[i] = full - pb - pe;
             if (s.outSpatial[i] < 0)
-                return makeError(ErrorCode::ShapeMismatch, "pads ", pb, "+", pe, " exceed the output size ", full,
-                                 " in spatial dim ", i);
+                return makeError(ErrorCode::ShapeMismatch, "pads ", pb, "+", pe,
+                                 " exceed the output size ", full, " in spatial dim ", i);
         }
     }
     return s;
 }
 
-Status inferConvTranspose(InferContext& ctx)
-{
+Status inferConvTranspose(InferContext& ctx) {
     QS_TRY(ctx.requireInputs(2, 3));
     for (int i = 0; i < ctx.numInputs(); ++i)
         if (ctx.hasInput(i)) QS_TRY(ctx.requireType(i, {DataType::F32}));
@@ -105,7 +112,8 @@ Status inferConvTranspose(InferContext& ctx)
     if (ctx.hasInput(2) && ctx.inputInfo(2).shapeKnown) {
         const Shape& b = ctx.inputShape(2);
         if (b.size() != 1 || (s.outC >= 0 && b[0] >= 0 && b[0] != s.outC))
-            return makeError(ErrorCode::ShapeMismatch, "bias has shape ", shapeToString(b), ", expected [", s.outC, "]");
+            return makeError(ErrorCode::ShapeMismatch, "bias has shape ", shapeToString(b),
+                             ", expected [", s.outC, "]");
     }
     Shape out{s.batch, s.outC};
     out.insert(out.end(), s.outSpatial.begin(), s.outSpatial.end());
@@ -115,8 +123,7 @@ Status inferConvTranspose(InferContext& ctx)
 
 class ConvTransposeKernel : public OpKernel {
 public:
-    static Result<std::unique_ptr<OpKernel>> create(const KernelInit& init)
-    {
+    static Result<std::unique_ptr<OpKernel>> create(const KernelInit& init) {
         auto k = std::make_unique<ConvTransposeKernel>();
         const NodeAttributes attrs(init.node);
         QS_TRY(readWindowAttrs(attrs).status());
@@ -131,15 +138,14 @@ public:
             const int64_t cg = w->dim(0) / group;
             const int64_t rows = w->numel() / std::max<int64_t>(1, w->dim(0)); // Mg · kernel size
             for (int64_t g = 0; g < group; ++g)
-                k->m_packed.push_back(
-                    SgemmPackedA::pack(k->m_path, w->data<float>() + g * cg * rows, rows, true, rows, cg));
+                k->m_packed.push_back(SgemmPackedA::pack(
+                    k->m_path, w->data<float>() + g * cg * rows, rows, true, rows, cg));
             k->m_packedWeights = *w;
         }
         return std::unique_ptr<OpKernel>(std::move(k));
     }
 
-    Status run(KernelContext& ctx) override
-    {
+    Status run(KernelContext& ctx) override {
         const Tensor& x = ctx.input(0);
         const Tensor& w = ctx.input(1);
         const Tensor* bias = ctx.inputOrNull(2);
@@ -164,7 +170,8 @@ public:
         const int64_t cg = s.inC / s.group, mg = s.outC / s.group;
         const int64_t rows = mg * g.kernelSize();
         const int64_t inSize = g.outSize(), outSize = g.inSize();
-        const bool usePacked = !m_packed.empty() && w.sharesBufferWith(m_packedWeights) && w.shape() == m_packedWeights.shape();
+        const bool usePacked = !m_packed.empty() && w.sharesBufferWith(m_packedWeights) &&
+                               w.shape() == m_packedWeights.shape();
         m_cols.ensure(size_t(std::max<int64_t>(1, rows * inSize)));
         float* yData = y.data<float>();
         const float* bData = bias ? bias->data<float>() : nullptr;
@@ -180,12 +187,15 @@ public:
                     sgemm(m_path, rows, inSize, cg, a, b, m_cols.data(), inSize, {}, &ctx.pool());
                 }
                 for (int64_t m = 0; m < mg; ++m)
-                    std::fill(yg + m * outSize, yg + (m + 1) * outSize, bData ? bData[grp * mg + m] : 0.0f);
+                    std::fill(yg + m * outSize, yg + (m + 1) * outSize,
+                              bData ? bData[grp * mg + m] : 0.0f);
                 col2imAdd(m_cols.data(), mg, g, yg, &ctx.pool());
             }
         }
-        if (m_clamp.lo > -std::numeric_limits<float>::infinity() || m_clamp.hi < std::numeric_limits<float>::infinity()) {
-            for (float& v : y.span<float>()) v = v < m_clamp.lo ? m_clamp.lo : (v > m_clamp.hi ? m_clamp.hi : v);
+        if (m_clamp.lo > -std::numeric_limits<float>::infinity() ||
+            m_clamp.hi < std::numeric_limits<float>::infinity()) {
+            for (float& v : y.span<float>())
+                v = v < m_clamp.lo ? m_clamp.lo : (v > m_clamp.hi ? m_clamp.hi : v);
         }
         return {};
     }
@@ -198,13 +208,13 @@ private:
     AlignedFloats m_cols;
 };
 
-Result<std::unique_ptr<OpKernel>> createConvTranspose(const KernelInit& init)
-{
+Result<std::unique_ptr<OpKernel>> createConvTranspose(const KernelInit& init) {
     return ConvTransposeKernel::create(init);
 }
 
 } // namespace
 
-extern const OpDef kOpConvTranspose{.type = "ConvTranspose", .infer = inferConvTranspose, .create = createConvTranspose};
+extern const OpDef kOpConvTranspose{
+    .type = "ConvTranspose", .infer = inferConvTranspose, .create = createConvTranspose};
 
 } // namespace qs

@@ -24,6 +24,7 @@ Status inferExpand(InferContext& ctx) {
         return {};
     }
     QS_ASSIGN(Shape out, broadcastShapes(ctx.inputShape(0), shape));
+    if (ctx.inputInfo(0).isFullyKnown()) QS_TRY(checkedNumel(out).status());
     ctx.setOutput(0, ctx.inputType(0), std::move(out));
     return {};
 }

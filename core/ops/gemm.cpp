@@ -16,10 +16,11 @@ struct GemmDims {
     int64_t m = -1, n = -1, k = -1;
 };
 
-Result<GemmDims> gemmDims(const NodeAttributes& node, const Shape& a, const Shape& b)
-{
-    if (a.size() != 2) return makeError(ErrorCode::ShapeMismatch, "input A has ", a.size(), " dims, expected 2");
-    if (b.size() != 2) return makeError(ErrorCode::ShapeMismatch, "input B has ", b.size(), " dims, expected 2");
+Result<GemmDims> gemmDims(const NodeAttributes& node, const Shape& a, const Shape& b) {
+    if (a.size() != 2)
+        return makeError(ErrorCode::ShapeMismatch, "input A has ", a.size(), " dims, expected 2");
+    if (b.size() != 2)
+        return makeError(ErrorCode::ShapeMismatch, "input B has ", b.size(), " dims, expected 2");
     const bool ta = node.getInt("transA", 0) != 0, tb = node.getInt("transB", 0) != 0;
     GemmDims d;
     d.m = ta ? a[1] : a[0];
@@ -27,24 +28,25 @@ Result<GemmDims> gemmDims(const NodeAttributes& node, const Shape& a, const Shap
     const int64_t kb = tb ? b[1] : b[0];
     d.n = tb ? b[0] : b[1];
     if (d.k >= 0 && kb >= 0 && d.k != kb)
-        return makeError(ErrorCode::ShapeMismatch, "A", ta ? "^T" : "", " is ", d.m, "x", d.k, " but B", tb ? "^T" : "",
-                         " is ", kb, "x", d.n);
+        return makeError(ErrorCode::ShapeMismatch, "A", ta ? "^T" : "", " is ", d.m, "x", d.k,
+                         " but B", tb ? "^T" : "", " is ", kb, "x", d.n);
     return d;
 }
 
-Status checkC(const Shape& c, const GemmDims& d)
-{
-    if (c.size() > 2) return makeError(ErrorCode::ShapeMismatch, "input C has ", c.size(), " dims, expected at most 2");
+Status checkC(const Shape& c, const GemmDims& d) {
+    if (c.size() > 2)
+        return makeError(ErrorCode::ShapeMismatch, "input C has ", c.size(),
+                         " dims, expected at most 2");
     const int64_t cm = c.size() == 2 ? c[0] : 1;
     const int64_t cn = c.empty() ? 1 : c.back();
-    if ((cm != 1 && cm >= 0 && d.m >= 0 && cm != d.m) || (cn != 1 && cn >= 0 && d.n >= 0 && cn != d.n))
-        return makeError(ErrorCode::ShapeMismatch, "input C of shape ", shapeToString(c), " cannot be broadcast to [", d.m,
-                         ",", d.n, "]");
+    if ((cm != 1 && cm >= 0 && d.m >= 0 && cm != d.m) ||
+        (cn != 1 && cn >= 0 && d.n >= 0 && cn != d.n))
+        return makeError(ErrorCode::ShapeMismatch, "input C of shape ", shapeToString(c),
+                         " cannot be broadcast to [", d.m, ",", d.n, "]");
     return {};
 }
 
-Status inferGemm(InferContext& ctx)
-{
+Status inferGemm(InferContext& ctx) {
     QS_TRY(ctx.requireInputs(2, 3));
     for (int i = 0; i < ctx.numInputs(); ++i)
         if (ctx.hasInput(i)) QS_TRY(ctx.requireType(i, {DataType::F32}));
@@ -60,8 +62,7 @@ Status inferGemm(InferContext& ctx)
 
 class GemmKernel : public OpKernel {
 public:
-    static Result<std::unique_ptr<OpKernel>> create(const KernelInit& init)
-    {
+    static Result<std::unique_ptr<OpKernel>> create(const KernelInit& init) {
         auto k = std::make_unique<GemmKernel>();
         const NodeAttributes attrs(init.node);
         k->m_transA = attrs.getInt("transA", 0) != 0;
@@ -71,24 +72,28 @@ public:
         k->m_clamp = fusedClamp(attrs);
         k->m_path = bestSimdPath();
         auto constF32Matrix = [&](int i) -> const Tensor* {
-            const Tensor* t = int(init.constInputs.size()) > i ? init.constInputs[size_t(i)] : nullptr;
+            const Tensor* t =
+                int(init.constInputs.size()) > i ? init.constInputs[size_t(i)] : nullptr;
             return t && t->dtype() == DataType::F32 && t->rank() == 2 ? t : nullptr;
         };
         if (const Tensor* b = constF32Matrix(1)) {
-            const int64_t kk = k->m_transB ? b->dim(1) : b->dim(0), n = k->m_transB ? b->dim(0) : b->dim(1);
-            k->m_packedB = SgemmPackedB::pack(k->m_path, b->data<float>(), b->dim(1), k->m_transB, kk, n);
+            const int64_t kk = k->m_transB ? b->dim(1) : b->dim(0),
+                          n = k->m_transB ? b->dim(0) : b->dim(1);
+            k->m_packedB =
+                SgemmPackedB::pack(k->m_path, b->data<float>(), b->dim(1), k->m_transB, kk, n);
             k->m_packedSource = *b;
         } else if (const Tensor* a = constF32Matrix(0)) {
-            const int64_t m = k->m_transA ? a->dim(1) : a->dim(0), kk = k->m_transA ? a->dim(0) : a->dim(1);
-            k->m_packedA = SgemmPackedA::pack(k->m_path, a->data<float>(), a->dim(1), k->m_transA, m, kk, k->m_alpha);
+            const int64_t m = k->m_transA ? a->dim(1) : a->dim(0),
+                          kk = k->m_transA ? a->dim(0) : a->dim(1);
+            k->m_packedA = SgemmPackedA::pack(k->m_path, a->data<float>(), a->dim(1), k->m_transA,
+                                              m, kk, k->m_alpha);
             k->m_packedSource = *a;
             k->m_packedIsA = true;
         }
         return std::unique_ptr<OpKernel>(std::move(k));
     }
 
-    Status run(KernelContext& ctx) override
-    {
+    Status run(KernelContext& ctx) override {
         const Tensor& a = ctx.input(0);
         const Tensor& b = ctx.input(1);
         const Tensor* c = m_beta != 0.0f ? ctx.inputOrNull(2) : nullptr;
@@ -121,9 +126,12 @@ public:
         const SgemmMatrix bm{b.data<float>(), b.dim(1), m_transB};
         const bool packedOk = m_packedSource.sharesBufferWith(m_packedIsA ? a : b) &&
                               m_packedSource.shape() == (m_packedIsA ? a : b).shape();
-        if (packedOk && !m_packedIsA) sgemm(d.m, am, m_packedB, yd, d.n, epi, &ctx.pool(), m_alpha);
-        else if (packedOk) sgemm(m_packedA, d.n, bm, yd, d.n, epi, &ctx.pool());
-        else sgemm(m_path, d.m, d.n, d.k, am, bm, yd, d.n, epi, &ctx.pool(), m_alpha);
+        if (packedOk && !m_packedIsA)
+            sgemm(d.m, am, m_packedB, yd, d.n, epi, &ctx.pool(), m_alpha);
+        else if (packedOk)
+            sgemm(m_packedA, d.n, bm, yd, d.n, epi, &ctx.pool());
+        else
+            sgemm(m_path, d.m, d.n, d.k, am, bm, yd, d.n, epi, &ctx.pool(), m_alpha);
         return {};
     }
 
@@ -138,8 +146,7 @@ private:
     bool m_packedIsA = false;
 };
 
-Result<std::unique_ptr<OpKernel>> createGemm(const KernelInit& init)
-{
+Result<std::unique_ptr<OpKernel>> createGemm(const KernelInit& init) {
     return GemmKernel::create(init);
 }
 

@@ -18,16 +18,17 @@ struct MatMulShape {
     Shape output;
 };
 
-Result<MatMulShape> matMulShape(const Shape& a, const Shape& b)
-{
-    if (a.empty() || b.empty()) return makeError(ErrorCode::ShapeMismatch, "MatMul inputs must have at least 1 dim");
+Result<MatMulShape> matMulShape(const Shape& a, const Shape& b) {
+    if (a.empty() || b.empty())
+        return makeError(ErrorCode::ShapeMismatch, "MatMul inputs must have at least 1 dim");
     MatMulShape s;
     s.m = a.size() >= 2 ? a[a.size() - 2] : 1;
     s.k = a.back();
     const int64_t kb = b.size() >= 2 ? b[b.size() - 2] : b[0];
     s.n = b.size() >= 2 ? b.back() : 1;
     if (s.k >= 0 && kb >= 0 && s.k != kb)
-        return makeError(ErrorCode::ShapeMismatch, "inner dims differ: A ", shapeToString(a), ", B ", shapeToString(b));
+        return makeError(ErrorCode::ShapeMismatch, "inner dims differ: A ", shapeToString(a),
+                         ", B ", shapeToString(b));
     const Shape batchA(a.begin(), a.end() - std::min<ptrdiff_t>(2, ptrdiff_t(a.size())));
     const Shape batchB(b.begin(), b.end() - std::min<ptrdiff_t>(2, ptrdiff_t(b.size())));
     QS_ASSIGN(s.batch, broadcastShapes(batchA, batchB));
@@ -37,8 +38,7 @@ Result<MatMulShape> matMulShape(const Shape& a, const Shape& b)
     return s;
 }
 
-Status inferMatMul(InferContext& ctx)
-{
+Status inferMatMul(InferContext& ctx) {
     QS_TRY(ctx.requireInputs(2, 2));
     QS_TRY(ctx.requireType(0, {DataType::F32}));
     QS_TRY(ctx.requireType(1, {DataType::F32}));
@@ -52,8 +52,7 @@ Status inferMatMul(InferContext& ctx)
 }
 
 // Element offsets of each broadcast batch entry in an operand with batch dims `own`.
-std::vector<int64_t> batchOffsets(const Shape& batch, const Shape& own, int64_t matrixSize)
-{
+std::vector<int64_t> batchOffsets(const Shape& batch, const Shape& own, int64_t matrixSize) {
     const size_t rank = batch.size();
     std::vector<int64_t> stride(rank, 0);
     int64_t s = matrixSize;
@@ -79,21 +78,20 @@ std::vector<int64_t> batchOffsets(const Shape& batch, const Shape& own, int64_t 
 
 class MatMulKernel : public OpKernel {
 public:
-    static Result<std::unique_ptr<OpKernel>> create(const KernelInit& init)
-    {
+    static Result<std::unique_ptr<OpKernel>> create(const KernelInit& init) {
         auto k = std::make_unique<MatMulKernel>();
         k->m_clamp = fusedClamp(NodeAttributes(init.node));
         k->m_path = bestSimdPath();
         const Tensor* b = init.constInputs.size() > 1 ? init.constInputs[1] : nullptr;
         if (b && b->dtype() == DataType::F32 && b->rank() == 2) {
-            k->m_packedB = SgemmPackedB::pack(k->m_path, b->data<float>(), b->dim(1), false, b->dim(0), b->dim(1));
+            k->m_packedB = SgemmPackedB::pack(k->m_path, b->data<float>(), b->dim(1), false,
+                                              b->dim(0), b->dim(1));
             k->m_packedSource = *b;
         }
         return std::unique_ptr<OpKernel>(std::move(k));
     }
 
-    Status run(KernelContext& ctx) override
-    {
+    Status run(KernelContext& ctx) override {
         const Tensor& a = ctx.input(0);
         const Tensor& b = ctx.input(1);
         QS_ASSIGN(MatMulShape s, matMulShape(a.shape(), b.shape()));
@@ -113,7 +111,8 @@ public:
             if (m_packedSource.sharesBufferWith(b) && m_packedSource.shape() == b.shape())
                 sgemm(rows, am, m_packedB, yd, s.n, epi, &ctx.pool());
             else
-                sgemm(m_path, rows, s.n, s.k, am, SgemmMatrix{bd, ldb, false}, yd, s.n, epi, &ctx.pool());
+                sgemm(m_path, rows, s.n, s.k, am, SgemmMatrix{bd, ldb, false}, yd, s.n, epi,
+                      &ctx.pool());
             return {};
         }
         const Shape batchA(a.shape().begin(), a.shape().end() - std::min(2, a.rank()));
@@ -128,8 +127,10 @@ public:
                       SgemmMatrix{bd + offB[size_t(e)], ldb, false}, yd + e * s.m * s.n, s.n, epi,
                       splitEntries ? nullptr : &ctx.pool());
         };
-        if (splitEntries) ctx.pool().parallelFor(entries, 1, work);
-        else work(0, entries);
+        if (splitEntries)
+            ctx.pool().parallelFor(entries, 1, work);
+        else
+            work(0, entries);
         return {};
     }
 
@@ -140,8 +141,7 @@ private:
     Tensor m_packedSource;
 };
 
-Result<std::unique_ptr<OpKernel>> createMatMul(const KernelInit& init)
-{
+Result<std::unique_ptr<OpKernel>> createMatMul(const KernelInit& init) {
     return MatMulKernel::create(init);
 }
 

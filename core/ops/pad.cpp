@@ -83,6 +83,7 @@ Status inferPad(InferContext& ctx) {
             return makeError(ErrorCode::InvalidModel, "pads crop dim ", d, " of size ",
                              in.shape[size_t(d)], " below zero");
     }
+    if (in.isFullyKnown()) QS_TRY(checkedNumel(out).status());
     ctx.setOutput(0, in.dtype, std::move(out));
     return {};
 }

@@ -81,6 +81,11 @@ Result<Shape> reshapeTarget(const TensorInfo& input, const std::vector<int64_t>&
             out[i] = t;
         }
     }
+    // Bounds the known dims first so the products below cannot overflow.
+    Shape knownDims;
+    for (int64_t d : out)
+        if (d > 0) knownDims.push_back(d);
+    QS_TRY(checkedNumel(knownDims).status());
     const int64_t inputCount =
         input.shapeKnown ? knownProduct(input.shape, 0, input.shape.size()) : -1;
     if (inferredAt >= 0) {

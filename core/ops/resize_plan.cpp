@@ -51,6 +51,12 @@ int64_t nearestIndex(double x, ResizeNearest mode, bool downsampling) {
     return 0;
 }
 
+// A computed output dim as an integer; values beyond any allocatable size become a value that
+// checkedNumel rejects, instead of an undefined float-to-int conversion.
+int64_t boundedDim(double d) {
+    return d < double(int64_t(1) << 50) ? int64_t(d) : int64_t(1) << 50;
+}
+
 } // namespace
 
 Result<ResizeAttrs> resizeAttrs(const NodeAttributes& attrs, int64_t opset) {
@@ -161,10 +167,10 @@ Result<ResizeGeometry> resizeGeometry(const NodeAttributes& attrs, int64_t opset
                 return makeError(ErrorCode::InvalidModel, "scale ", scales[i], " is not positive");
             g.scale[size_t(axis)] = scales[i];
             // floor(in * scale) with the scale widened to double, as the ONNX reference does.
-            g.out[size_t(axis)] = dim < 0 ? -1 : int64_t(std::floor(double(dim) * scales[i]));
+            g.out[size_t(axis)] = dim < 0 ? -1 : boundedDim(std::floor(double(dim) * scales[i]));
         } else if (policy != "stretch") {
             g.scale[size_t(axis)] = commonScale;
-            g.out[size_t(axis)] = dim < 0 ? -1 : int64_t(std::round(commonScale * double(dim)));
+            g.out[size_t(axis)] = dim < 0 ? -1 : boundedDim(std::round(commonScale * double(dim)));
         } else {
             if (sizes[i] < 0)
                 return makeError(ErrorCode::InvalidModel, "sizes[", i, "] is negative");

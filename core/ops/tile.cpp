@@ -25,6 +25,13 @@ Status inferTile(InferContext& ctx) {
                         "repeats has shape " + shapeToString(repeats->shape()) + ", expected [" +
                             std::to_string(in.shape.size()) + "]");
     Shape out = in.shape;
+    // Bounds dims and repeats together first so the products below cannot overflow.
+    Shape factors;
+    for (int64_t v : out)
+        if (v > 0) factors.push_back(v);
+    for (int64_t v : r)
+        if (v > 0) factors.push_back(v);
+    QS_TRY(checkedNumel(factors).status());
     for (size_t d = 0; d < r.size(); ++d) {
         if (r[d] < 0)
             return ctx.fail(ErrorCode::InvalidArgument,

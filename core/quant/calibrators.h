@@ -91,7 +91,9 @@ private:
 // i bins (without the outliers) merged into `levels` quantization levels and spread back over
 // the bins that were non-empty; the threshold minimising KL(P‖Q) wins. Exact zeros are left
 // out of the histogram (they are exact on every grid and would only weigh down level 0).
-// The range is [-t, t] cut to the data, t the right edge of the chosen bin.
+// The range is [-t, t] cut to the data, t the right edge of the chosen bin. An asymmetric grid
+// on data of both signs gets a threshold per sign instead, each from its sign's half of the
+// histogram with 2^(bits-1) levels.
 class KlCalibrator final : public Calibrator {
 public:
     explicit KlCalibrator(int targetLevels = 0)

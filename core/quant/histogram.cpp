@@ -41,23 +41,23 @@ struct ScanAccum {
 //  - the sums are double; element i of a piece goes to lane i % 8, lanes add in element order,
 //    squares are rounded before they are added (no fused multiply-add);
 //  - the bin of x is floor(double(x) * invWidth) + bins/2, clamped to [0, bins): the product
-//    is exact (a float times a power of two; see histogram.h for why that matters), NaN goes
-//    to bin 0 (such a batch is rejected anyway, the clamp only keeps writes in bounds).
-using ScanKernel = void (*)(const float* x, int64_t n, ScanAccum& a, double invWidth, int bins, uint32_t* counts);
+//    is exact in double (a float times the bin count times a power of two; histogram.h says
+//    why that matters), NaN goes to bin 0 (such a batch is rejected anyway; the clamp only
+//    keeps the writes in bounds).
+using ScanKernel = void (*)(const float* x, int64_t n, ScanAccum& a, double invWidth, int bins,
+                            uint32_t* counts);
 
-inline int32_t binIndexScalar(float v, double invWidth, int half)
-{
+inline int32_t binIndexScalar(float v, double invWidth, int half) {
     double y = double(v) * invWidth;
-    y = y > -half ? y : -half;      // NaN → lowest bin
+    y = y > -half ? y : -half; // NaN → lowest bin
     y = y < half - 0.5 ? y : half - 0.5;
-    int32_t t = int32_t(y);         // truncates toward zero ...
-    t -= double(t) > y ? 1 : 0;     // ... so step down for negatives: floor
+    int32_t t = int32_t(y);     // truncates toward zero ...
+    t -= double(t) > y ? 1 : 0; // ... so step down for negatives: floor
     return t + half;
 }
 
 // Counts the bin indices of one chunk into the sub-histograms.
-inline void countBins(const int32_t* idx, int64_t m, int bins, uint32_t* counts)
-{
+inline void countBins(const int32_t* idx, int64_t m, int bins, uint32_t* counts) {
     int64_t j = 0;
     for (; j + kCopies <= m; j += kCopies)
         for (int c = 0; c < kCopies; ++c) ++counts[c * bins + idx[j + c]];
@@ -65,10 +65,11 @@ inline void countBins(const int32_t* idx, int64_t m, int bins, uint32_t* counts)
 }
 
 // Scalar statistics (and bin) of x[from..n), lanes by position: the tail of the vector paths.
+// Not inlined: inside an AVX-512 function (whose target has FMA) the compiler would fuse d * d
+// into the sum and the paths would no longer agree bit for bit.
 template <bool kBin>
-inline void scanScalar(const float* x, int64_t from, int64_t n, ScanAccum& a, double invWidth, int bins,
-                       uint32_t* counts)
-{
+__attribute__((noinline)) void scanScalar(const float* x, int64_t from, int64_t n, ScanAccum& a,
+                                          double invWidth, int bins, uint32_t* counts) {
     float mn = a.min, mx = a.max;
     int64_t bad = 0, zeros = 0;
     const int half = bins / 2;
@@ -92,15 +93,15 @@ inline void scanScalar(const float* x, int64_t from, int64_t n, ScanAccum& a, do
 }
 
 template <bool kBin>
-void scanGeneric(const float* x, int64_t n, ScanAccum& a, double invWidth, int bins, uint32_t* counts)
-{
+void scanGeneric(const float* x, int64_t n, ScanAccum& a, double invWidth, int bins,
+                 uint32_t* counts) {
     scanScalar<kBin>(x, 0, n, a, invWidth, bins, counts);
 }
 
 #ifdef QS_HIST_X86
 template <bool kBin>
-QS_TARGET_AVX2 void scanAvx2(const float* x, int64_t n, ScanAccum& a, double invWidth, int bins, uint32_t* counts)
-{
+QS_TARGET_AVX2 void scanAvx2(const float* x, int64_t n, ScanAccum& a, double invWidth, int bins,
+                             uint32_t* counts) {
     __m256 vmin = _mm256_set1_ps(a.min), vmax = _mm256_set1_ps(a.max);
     __m256d s0 = _mm256_loadu_pd(a.laneSum), s1 = _mm256_loadu_pd(a.laneSum + 4);
     __m256d q0 = _mm256_loadu_pd(a.laneSumSq), q1 = _mm256_loadu_pd(a.laneSumSq + 4);
@@ -120,19 +121,22 @@ QS_TARGET_AVX2 void scanAvx2(const float* x, int64_t n, ScanAccum& a, double inv
             vmax = _mm256_max_ps(v, vmax);
             const __m256 d0 = _mm256_sub_ps(v, v);
             bad += std::popcount(unsigned(_mm256_movemask_ps(_mm256_cmp_ps(d0, d0, _CMP_UNORD_Q))));
-            zeros += std::popcount(unsigned(_mm256_movemask_ps(_mm256_cmp_ps(v, zero, _CMP_EQ_OQ))));
+            zeros +=
+                std::popcount(unsigned(_mm256_movemask_ps(_mm256_cmp_ps(v, zero, _CMP_EQ_OQ))));
             const __m256d lo4 = _mm256_cvtps_pd(_mm256_castps256_ps128(v));
             const __m256d hi4 = _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1));
             s0 = _mm256_add_pd(s0, lo4);
             s1 = _mm256_add_pd(s1, hi4);
-            q0 = _mm256_add_pd(q0, _mm256_mul_pd(lo4, lo4)); // no FMA in this target: rounded product
+            q0 = _mm256_add_pd(q0,
+                               _mm256_mul_pd(lo4, lo4)); // no FMA in this target: rounded product
             q1 = _mm256_add_pd(q1, _mm256_mul_pd(hi4, hi4));
             if constexpr (kBin) {
                 __m256d y0 = _mm256_floor_pd(_mm256_mul_pd(lo4, inv));
                 __m256d y1 = _mm256_floor_pd(_mm256_mul_pd(hi4, inv));
                 y0 = _mm256_min_pd(_mm256_max_pd(y0, lo), hi); // max_pd(NaN, lo) = lo
                 y1 = _mm256_min_pd(_mm256_max_pd(y1, lo), hi);
-                const __m256i k = _mm256_set_m128i(_mm256_cvttpd_epi32(y1), _mm256_cvttpd_epi32(y0));
+                const __m256i k =
+                    _mm256_set_m128i(_mm256_cvttpd_epi32(y1), _mm256_cvttpd_epi32(y0));
                 _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_add_epi32(k, half));
                 out += 8;
             }
@@ -152,13 +156,20 @@ QS_TARGET_AVX2 void scanAvx2(const float* x, int64_t n, ScanAccum& a, double inv
     }
     a.nonFinite += bad;
     a.zeros += zeros;
+    // Leave the upper register halves clean before SSE code runs: GCC 12 emits no vzeroupper
+    // here by itself (the tail call below), and dirty halves slow every later SSE instruction
+    // in the thread (std::log ran 20x slower after an observe()).
+    _mm256_zeroupper();
     scanScalar<kBin>(x, n8, n, a, invWidth, bins, counts);
 }
 
+// GCC 12 reports false -Wmaybe-uninitialized inside the AVX-512 intrinsic headers (GCC bug 105593,
+// fixed in 13): the "undefined" pass-through operands of the unmasked forms.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 template <bool kBin>
 QS_TARGET_AVX512 void scanAvx512(const float* x, int64_t n, ScanAccum& a, double invWidth, int bins,
-                                 uint32_t* counts)
-{
+                                 uint32_t* counts) {
     __m512 vmin = _mm512_set1_ps(a.min), vmax = _mm512_set1_ps(a.max);
     __m512d s = _mm512_loadu_pd(a.laneSum), q = _mm512_loadu_pd(a.laneSumSq);
     const __m512 zero = _mm512_setzero_ps();
@@ -180,24 +191,30 @@ QS_TARGET_AVX512 void scanAvx512(const float* x, int64_t n, ScanAccum& a, double
             const __mmask16 isZero = _mm512_cmp_ps_mask(v, zero, _CMP_EQ_OQ);
             zeros += std::popcount(unsigned(isZero));
             const __m512d lo8 = _mm512_cvtps_pd(_mm512_castps512_ps256(v));
-            const __m512d hi8 = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+            const __m512d hi8 =
+                _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
             // Lane k gets element i+k, then i+8+k: the generic order. The explicitly rounded
             // products keep the compiler from fusing them into FMAs (which this target has).
             s = _mm512_add_pd(s, lo8);
             s = _mm512_add_pd(s, hi8);
-            q = _mm512_add_pd(q, _mm512_mul_round_pd(lo8, lo8, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
-            q = _mm512_add_pd(q, _mm512_mul_round_pd(hi8, hi8, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+            q = _mm512_add_pd(
+                q, _mm512_mul_round_pd(lo8, lo8, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+            q = _mm512_add_pd(
+                q, _mm512_mul_round_pd(hi8, hi8, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
             if constexpr (kBin) {
-                __m512d y0 = _mm512_roundscale_pd(_mm512_mul_pd(lo8, inv), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-                __m512d y1 = _mm512_roundscale_pd(_mm512_mul_pd(hi8, inv), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+                __m512d y0 = _mm512_roundscale_pd(_mm512_mul_pd(lo8, inv),
+                                                  _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+                __m512d y1 = _mm512_roundscale_pd(_mm512_mul_pd(hi8, inv),
+                                                  _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
                 y0 = _mm512_min_pd(_mm512_max_pd(y0, lo), hi);
                 y1 = _mm512_min_pd(_mm512_max_pd(y1, lo), hi);
-                const __m512i k = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvttpd_epi32(y0)),
-                                                     _mm512_cvttpd_epi32(y1), 1);
+                const __m512i k = _mm512_inserti64x4(
+                    _mm512_castsi256_si512(_mm512_cvttpd_epi32(y0)), _mm512_cvttpd_epi32(y1), 1);
                 // Exact zeros (half of a ReLU output) are counted, not binned one by one: only
                 // the other values' indices are kept.
                 const __mmask16 keep = __mmask16(~isZero);
-                _mm512_storeu_si512(out, _mm512_maskz_compress_epi32(keep, _mm512_add_epi32(k, half)));
+                _mm512_storeu_si512(out,
+                                    _mm512_maskz_compress_epi32(keep, _mm512_add_epi32(k, half)));
                 out += std::popcount(unsigned(keep));
             }
         }
@@ -215,8 +232,13 @@ QS_TARGET_AVX512 void scanAvx512(const float* x, int64_t n, ScanAccum& a, double
     }
     a.nonFinite += bad;
     a.zeros += zeros;
+    // Leave the upper register halves clean before SSE code runs: GCC 12 emits no vzeroupper
+    // here by itself (the tail call below), and dirty halves slow every later SSE instruction
+    // in the thread (std::log ran 20x slower after an observe()).
+    _mm256_zeroupper();
     scanScalar<kBin>(x, n16, n, a, invWidth, bins, counts);
 }
+#pragma GCC diagnostic pop
 #endif
 
 struct KernelPath {
@@ -234,8 +256,7 @@ const KernelPath kPaths[] = {
     {"generic", scanGeneric<false>, scanGeneric<true>, [] { return true; }},
 };
 
-std::atomic<const KernelPath*>& currentPath()
-{
+std::atomic<const KernelPath*>& currentPath() {
     static std::atomic<const KernelPath*> path = [] {
         for (const KernelPath& p : kPaths)
             if (p.supported()) return &p;
@@ -246,10 +267,11 @@ std::atomic<const KernelPath*>& currentPath()
 
 } // namespace
 
-const char* histogramKernelName() { return currentPath().load()->name; }
+const char* histogramKernelName() {
+    return currentPath().load()->name;
+}
 
-bool setHistogramKernel(const char* name)
-{
+bool setHistogramKernel(const char* name) {
     for (const KernelPath& p : kPaths)
         if (!std::strcmp(p.name, name) && p.supported()) {
             currentPath().store(&p);
@@ -260,13 +282,11 @@ bool setHistogramKernel(const char* name)
 
 Histogram::Histogram(int bins)
     : m_bins(std::max(8, (bins + 3) / 4 * 4))
-    , m_counts(size_t(m_bins), 0)
-{
+    , m_counts(size_t(m_bins), 0) {
     assert(bins > 0);
 }
 
-double Histogram::requiredHalfRange(float min, float max)
-{
+double Histogram::requiredHalfRange(float min, float max) {
     if (!(min <= max)) return 0.0; // empty
     int e = INT_MIN;
     if (max > 0.0f) {
@@ -277,21 +297,21 @@ double Histogram::requiredHalfRange(float min, float max)
     if (min < 0.0f) {
         int ex = 0;
         const double m = std::frexp(-double(min), &ex);
-        if (m == 0.5) --ex; // -min == 2^(ex-1) exactly: R = -min holds it (the lowest bin is closed)
+        if (m == 0.5)
+            --ex; // -min == 2^(ex-1) exactly: R = -min holds it (the lowest bin is closed)
         e = std::max(e, ex);
     }
     return e == INT_MIN ? 0.0 : std::ldexp(1.0, e);
 }
 
-void Histogram::growTo(double halfRange)
-{
+void Histogram::growTo(double halfRange) {
     if (m_halfRange == 0.0) {
         // The first non-zero values fix R; the zeros seen so far take their bin now.
         m_halfRange = halfRange;
         m_counts[size_t(m_bins / 2)] += m_zeros;
         return;
     }
-    std::vector<int64_t> merged(size_t(m_bins));
+    std::vector<int64_t> merged(static_cast<size_t>(m_bins));
     while (m_halfRange < halfRange) {
         // Bin i (signed index i - bins/2) at 2R is floor((i - bins/2) / 2): pairs (2m, 2m+1) merge
         // into bin m + bins/4, exactly (bins/2 is even, so a pair never straddles zero).
@@ -302,8 +322,7 @@ void Histogram::growTo(double halfRange)
     }
 }
 
-void Histogram::Batch::reset(const Histogram& h)
-{
+void Histogram::Batch::reset(const Histogram& h) {
     m_bins = h.m_bins;
     m_binned = h.m_halfRange > 0.0;
     m_invWidth = m_binned ? h.m_bins / (2.0 * h.m_halfRange) : 0.0;
@@ -315,9 +334,12 @@ void Histogram::Batch::reset(const Histogram& h)
     std::fill(std::begin(m_laneSumSq), std::end(m_laneSumSq), 0.0);
 }
 
-std::pair<float, float> Histogram::Batch::scan(const float* x, int64_t n)
-{
-    ScanAccum a{std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(), 0, 0, m_laneSum,
+std::pair<float, float> Histogram::Batch::scan(const float* x, int64_t n) {
+    ScanAccum a{std::numeric_limits<float>::infinity(),
+                -std::numeric_limits<float>::infinity(),
+                0,
+                0,
+                m_laneSum,
                 m_laneSumSq};
     if (m_binned && m_count + n > kMaxBinnedPerBatch) m_binned = false; // commit() rebins in pieces
     const KernelPath* path = currentPath().load(std::memory_order_relaxed);
@@ -333,14 +355,14 @@ std::pair<float, float> Histogram::Batch::scan(const float* x, int64_t n)
     return {a.min, a.max};
 }
 
-Status Histogram::commit(Batch& batch, std::span<const float> all)
-{
+Status Histogram::commit(Batch& batch, std::span<const float> all) {
     assert(batch.m_bins == m_bins && batch.m_count == int64_t(all.size()));
     if (batch.m_nonFinite > 0) {
         int64_t nans = 0;
         for (float v : all) nans += std::isnan(v) ? 1 : 0;
-        return makeError(ErrorCode::NumericError, batch.m_nonFinite, " of ", all.size(), " values are not finite (",
-                         nans, " NaN, ", batch.m_nonFinite - nans, " Inf)");
+        return makeError(ErrorCode::NumericError, batch.m_nonFinite, " of ", all.size(),
+                         " values are not finite (", nans, " NaN, ", batch.m_nonFinite - nans,
+                         " Inf)");
     }
     if (batch.m_count == 0) return {};
 
@@ -357,10 +379,12 @@ Status Histogram::commit(Batch& batch, std::span<const float> all)
                 batch.m_scratch.assign(size_t(kCopies) * size_t(m_bins), 0u);
                 ScanAccum a{0.0f, 0.0f, 0, 0, sink, sink + 8};
                 path->bin(all.data() + from, n, a, invWidth, m_bins, batch.m_scratch.data());
-                for (size_t i = 0; i < batch.m_scratch.size(); ++i) m_counts[i % size_t(m_bins)] += batch.m_scratch[i];
+                for (size_t i = 0; i < batch.m_scratch.size(); ++i)
+                    m_counts[i % size_t(m_bins)] += batch.m_scratch[i];
             }
         } else {
-            for (size_t i = 0; i < batch.m_scratch.size(); ++i) m_counts[i % size_t(m_bins)] += batch.m_scratch[i];
+            for (size_t i = 0; i < batch.m_scratch.size(); ++i)
+                m_counts[i % size_t(m_bins)] += batch.m_scratch[i];
         }
     }
     double sum = 0.0, sumSq = 0.0;
@@ -377,18 +401,16 @@ Status Histogram::commit(Batch& batch, std::span<const float> all)
     return {};
 }
 
-Status Histogram::add(std::span<const float> values)
-{
+Status Histogram::add(std::span<const float> values) {
     Batch batch(*this);
     batch.scan(values.data(), int64_t(values.size()));
     return commit(batch, values);
 }
 
-Status Histogram::merge(const Histogram& other)
-{
+Status Histogram::merge(const Histogram& other) {
     if (other.m_bins != m_bins)
-        return makeError(ErrorCode::InvalidArgument, "cannot merge a histogram of ", other.m_bins, " bins into one of ",
-                         m_bins);
+        return makeError(ErrorCode::InvalidArgument, "cannot merge a histogram of ", other.m_bins,
+                         " bins into one of ", m_bins);
     if (other.m_count == 0) return {};
     const double target = std::max(m_halfRange, other.m_halfRange);
     if (target > 0.0) {
@@ -406,18 +428,17 @@ Status Histogram::merge(const Histogram& other)
     return {};
 }
 
-double Histogram::variance() const
-{
+double Histogram::variance() const {
     if (m_count == 0) return 0.0;
     const double mu = mean();
     return std::max(0.0, m_sumSq / double(m_count) - mu * mu);
 }
 
-std::vector<int64_t> Histogram::foldedAbs() const
-{
+std::vector<int64_t> Histogram::foldedAbs() const {
     const int half = m_bins / 2;
     std::vector<int64_t> f(size_t(half), 0);
-    for (int k = 0; k < half; ++k) f[size_t(k)] = m_counts[size_t(half + k)] + m_counts[size_t(half - 1 - k)];
+    for (int k = 0; k < half; ++k)
+        f[size_t(k)] = m_counts[size_t(half + k)] + m_counts[size_t(half - 1 - k)];
     return f;
 }
 
@@ -425,8 +446,7 @@ namespace {
 // The value below which `target` of the counts lie, values spread uniformly over each bin's
 // [lower(i), upper(i)) (already cut to the data's extremes).
 template <class Lower, class Upper>
-double walkQuantile(const int64_t* counts, int n, double target, Lower lower, Upper upper)
-{
+double walkQuantile(const int64_t* counts, int n, double target, Lower lower, Upper upper) {
     double cum = 0.0;
     int last = -1;
     for (int i = 0; i < n; ++i) {
@@ -443,18 +463,17 @@ double walkQuantile(const int64_t* counts, int n, double target, Lower lower, Up
 }
 } // namespace
 
-double Histogram::quantile(double q) const
-{
+double Histogram::quantile(double q) const {
     if (m_count == 0 || m_halfRange == 0.0) return 0.0; // nothing, or only zeros
     q = std::clamp(q, 0.0, 1.0);
     const double lo = m_min, hi = m_max;
     return walkQuantile(
-        m_counts.data(), m_bins, q * double(m_count), [&](int i) { return std::clamp(binLower(i), lo, hi); },
+        m_counts.data(), m_bins, q * double(m_count),
+        [&](int i) { return std::clamp(binLower(i), lo, hi); },
         [&](int i) { return std::clamp(binLower(i + 1), lo, hi); });
 }
 
-double Histogram::absQuantile(double q) const
-{
+double Histogram::absQuantile(double q) const {
     if (m_count == 0 || m_halfRange == 0.0) return 0.0;
     q = std::clamp(q, 0.0, 1.0);
     const std::vector<int64_t> f = foldedAbs();
@@ -464,32 +483,33 @@ double Histogram::absQuantile(double q) const
         [&](int k) { return std::min((k + 1) * w, top); });
 }
 
-double Histogram::countBelow(double v) const
-{
+double Histogram::countBelow(double v) const {
     if (m_count == 0 || v <= double(m_min)) return 0.0;
     if (v > double(m_max) || m_halfRange == 0.0) return double(m_count);
     double below = 0.0;
     for (int i = 0; i < m_bins; ++i) {
         if (!m_counts[size_t(i)]) continue;
-        const double a = std::max(binLower(i), double(m_min)), b = std::min(binLower(i + 1), double(m_max));
+        const double a = std::max(binLower(i), double(m_min)),
+                     b = std::min(binLower(i + 1), double(m_max));
         const double c = double(m_counts[size_t(i)]);
-        if (v >= b) below += c;
-        else if (v > a) below += c * (v - a) / (b - a); // here a < v < b, so b > a
-        else break;
+        if (v >= b)
+            below += c;
+        else if (v > a)
+            below += c * (v - a) / (b - a); // here a < v < b, so b > a
+        else
+            break;
     }
     return below;
 }
 
-double Histogram::fractionOutside(double lo, double hi) const
-{
+double Histogram::fractionOutside(double lo, double hi) const {
     if (m_count == 0) return 0.0;
     if (lo > hi) std::swap(lo, hi);
     const double outside = countBelow(lo) + (double(m_count) - countBelow(hi));
     return std::clamp(outside / double(m_count), 0.0, 1.0);
 }
 
-Result<double> Histogram::expectedQuantMse(float lo, float hi, const QuantSpec& spec) const
-{
+Result<double> Histogram::expectedQuantMse(float lo, float hi, const QuantSpec& spec) const {
     QuantSpec perTensor = spec;
     perTensor.granularity = Granularity::PerTensor;
     QS_ASSIGN(QuantParams p, computeQuantParams(perTensor, {lo}, {hi}));

@@ -41,6 +41,8 @@ std::string quantPlanToJson(const QuantPlan& plan)
             t["granularity"] = granularityName(p.spec.granularity);
             t["axis"] = p.spec.granularity == Granularity::PerTensor ? json(nullptr) : json(p.spec.axis);
             if (p.spec.granularity == Granularity::PerGroup) t["group_size"] = p.spec.groupSize;
+            t["rounding"] = roundingModeName(p.spec.rounding);
+            if (p.spec.powerOfTwoScale) t["power_of_two"] = true;
             t["scale"] = p.scale;
             t["zero_point"] = p.zeroPoint;
             t["min"] = p.min;
@@ -116,15 +118,30 @@ Result<QuantPlan> quantPlanFromJson(const std::string& text)
             if (e.params.spec.bits < 2 || e.params.spec.bits > 32)
                 return makeError(ErrorCode::ParseError, where, ": bits ", e.params.spec.bits, " out of range");
             QS_ASSIGN(std::string scheme, field<std::string>(t, "scheme", where));
+            if (scheme != "asymmetric" && scheme != "symmetric")
+                return makeError(ErrorCode::ParseError, where, ": unknown scheme '", scheme, "'");
             e.params.spec.scheme = scheme == "asymmetric" ? QuantScheme::Asymmetric : QuantScheme::Symmetric;
             if (t.contains("signed") && t["signed"].is_boolean()) e.params.spec.isSigned = t["signed"].get<bool>();
             QS_ASSIGN(std::string gran, field<std::string>(t, "granularity", where));
+            if (gran != "tensor" && gran != "channel" && gran != "group")
+                return makeError(ErrorCode::ParseError, where, ": unknown granularity '", gran, "'");
             e.params.spec.granularity = gran == "channel" ? Granularity::PerChannel
                                         : gran == "group" ? Granularity::PerGroup
                                                           : Granularity::PerTensor;
             if (t.contains("axis") && t["axis"].is_number_integer()) e.params.spec.axis = t["axis"].get<int>();
             if (t.contains("group_size") && t["group_size"].is_number_integer())
                 e.params.spec.groupSize = std::max(1, t["group_size"].get<int>());
+            if (t.contains("rounding")) {
+                QS_ASSIGN(std::string rounding, field<std::string>(t, "rounding", where));
+                if (rounding == roundingModeName(RoundingMode::HalfToEven))
+                    e.params.spec.rounding = RoundingMode::HalfToEven;
+                else if (rounding == roundingModeName(RoundingMode::HalfAwayFromZero))
+                    e.params.spec.rounding = RoundingMode::HalfAwayFromZero;
+                else
+                    return makeError(ErrorCode::ParseError, where, ": unknown rounding '", rounding, "'");
+            }
+            if (t.contains("power_of_two") && t["power_of_two"].is_boolean())
+                e.params.spec.powerOfTwoScale = t["power_of_two"].get<bool>();
             QS_ASSIGN(e.params.scale, field<std::vector<float>>(t, "scale", where));
             QS_ASSIGN(e.params.zeroPoint, field<std::vector<int32_t>>(t, "zero_point", where));
             if (t.contains("min")) {
@@ -148,6 +165,18 @@ Result<QuantPlan> quantPlanFromJson(const std::string& text)
             if (n.contains("op") && n["op"].is_string()) info.op = n["op"].get<std::string>();
             if (n.contains("bits") && n["bits"].is_number_integer()) info.bits = n["bits"].get<int>();
             if (n.contains("quantized") && n["quantized"].is_boolean()) info.quantized = n["quantized"].get<bool>();
+            if (n.contains("fused_activation") && n["fused_activation"].is_boolean())
+                info.fusedActivation = n["fused_activation"].get<bool>();
+            if (n.contains("rule") && n["rule"].is_string()) {
+                const std::string rule = n["rule"].get<std::string>();
+                bool known = false;
+                for (OpQuantRule r : {OpQuantRule::Weighted, OpQuantRule::Passive, OpQuantRule::Requantize, OpQuantRule::Float})
+                    if (rule == opQuantRuleName(r)) {
+                        info.rule = r;
+                        known = true;
+                    }
+                if (!known) return makeError(ErrorCode::ParseError, "node '", name, "': unknown rule '", rule, "'");
+            }
             if (n.contains("region") && n["region"].is_string()) {
                 const std::string r = n["region"].get<std::string>();
                 info.region = r == "contested" ? NodeRegion::Contested
@@ -156,6 +185,9 @@ Result<QuantPlan> quantPlanFromJson(const std::string& text)
             }
             plan.nodes[name] = info;
         }
+    if (j.contains("notes") && j["notes"].is_array())
+        for (const auto& note : j["notes"])
+            if (note.is_string()) plan.notes.push_back(note.get<std::string>());
     return plan;
 }
 

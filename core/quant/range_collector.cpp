@@ -10,8 +10,7 @@ namespace {
 // histogram pass); shorter ones ([N, C] logits, 7×7 maps) get a separate small per-channel loop.
 constexpr int64_t kMinChannelBlock = 32;
 
-ExtremeLocation locate(const float* x, int64_t n, const Shape& shape, int64_t batch, float value)
-{
+ExtremeLocation locate(const float* x, int64_t n, const Shape& shape, int64_t batch, float value) {
     ExtremeLocation at;
     at.batch = batch;
     at.element = std::find(x, x + n, value) - x; // == also matches -0 for a +0 extreme
@@ -24,21 +23,20 @@ ExtremeLocation locate(const float* x, int64_t n, const Shape& shape, int64_t ba
 RangeCollector::RangeCollector(RangeCollectorOptions options)
     : m_options(options)
     , m_histogram(options.histogramBins)
-    , m_batch(m_histogram)
-{
-}
+    , m_batch(m_histogram) {}
 
-Status RangeCollector::observe(const Tensor& tensor)
-{
+Status RangeCollector::observe(const Tensor& tensor) {
     if (tensor.dtype() != DataType::F32)
-        return makeError(ErrorCode::TypeMismatch, "calibration observes f32 tensors, got ", dataTypeName(tensor.dtype()));
+        return makeError(ErrorCode::TypeMismatch, "calibration observes f32 tensors, got ",
+                         dataTypeName(tensor.dtype()));
     const int64_t n = tensor.numel();
     const float* x = n ? tensor.data<float>() : nullptr;
     const int axis = m_options.channelAxis;
     const int64_t channels = axis >= 0 && axis < tensor.rank() ? tensor.dim(axis) : 0;
     if (n > 0 && m_channelCount >= 0 && channels != m_channelCount)
-        return makeError(ErrorCode::ShapeMismatch, "batch ", m_batches, " has ", channels, " channels on axis ", axis,
-                         " (shape ", shapeToString(tensor.shape()), "), earlier batches had ", m_channelCount);
+        return makeError(ErrorCode::ShapeMismatch, "batch ", m_batches, " has ", channels,
+                         " channels on axis ", axis, " (shape ", shapeToString(tensor.shape()),
+                         "), earlier batches had ", m_channelCount);
 
     // One pass: global statistics and bins, and per-channel extremes from the channel blocks.
     m_batch.reset(m_histogram);
@@ -79,8 +77,10 @@ Status RangeCollector::observe(const Tensor& tensor)
     if (n == 0) return {};
 
     const float bmin = m_batch.min(), bmax = m_batch.max();
-    if (seenBefore == 0 || bmin < minBefore) m_minAt = locate(x, n, tensor.shape(), batchIndex, bmin);
-    if (seenBefore == 0 || bmax > maxBefore) m_maxAt = locate(x, n, tensor.shape(), batchIndex, bmax);
+    if (seenBefore == 0 || bmin < minBefore)
+        m_minAt = locate(x, n, tensor.shape(), batchIndex, bmin);
+    if (seenBefore == 0 || bmax > maxBefore)
+        m_maxAt = locate(x, n, tensor.shape(), batchIndex, bmax);
 
     if (!m_emaStarted) {
         m_emaMin = bmin;

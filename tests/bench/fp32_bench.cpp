@@ -79,9 +79,32 @@ std::string readWholeFile(const std::string& path) {
     return s.str();
 }
 
-// Runs argv[0] with argv, stdout captured through a pipe and stderr through a file (so a child
-// that writes both cannot block on a full pipe).
-ProcessResult runProcess(const std::vector<std::string>& argv, const std::string& stderrPath) {
+constexpr const char* kLauncherFlag = "--launch";
+
+// Linux keeps the largest RSS across execve: a process spawned from a big parent reports the
+// parent's peak as its own ru_maxrss (exec_mmap() folds the old mm's high-water mark into the
+// signal struct, and with posix_spawn's CLONE_VM that mm is the parent's). This program holds a
+// model and a 17 MB data file, so it never execs a measured program itself: it re-executes
+// itself as a small launcher (`qs_bench_fp32 --launch CMD...`) that spawns CMD and relays its
+// exit code, so CMD inherits only the launcher's few MB.
+int runLauncher(char** argv) {
+    pid_t pid = 0;
+    const int rc = posix_spawn(&pid, argv[0], nullptr, nullptr, argv, environ);
+    if (rc != 0) {
+        std::fprintf(stderr, "cannot start %s: %s\n", argv[0], std::strerror(rc));
+        return 127;
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// Runs argv[0] with argv through the launcher, stdout captured through a pipe and stderr
+// through a file (so a child that writes both cannot block on a full pipe).
+ProcessResult runProcess(const std::vector<std::string>& command, const std::string& stderrPath) {
+    std::vector<std::string> argv{"/proc/self/exe", kLauncherFlag};
+    argv.insert(argv.end(), command.begin(), command.end());
     ProcessResult result;
     int pipeFds[2];
     if (pipe(pipeFds) != 0) {
@@ -104,7 +127,7 @@ ProcessResult runProcess(const std::vector<std::string>& argv, const std::string
     close(pipeFds[1]);
     if (rc != 0) {
         close(pipeFds[0]);
-        result.err = "cannot start " + argv[0] + ": " + std::strerror(rc);
+        result.err = "cannot start " + command[0] + ": " + std::strerror(rc);
         return result;
     }
     char buf[4096];
@@ -136,7 +159,9 @@ std::optional<Measurement> parseMeasurement(const std::string& out) {
     while (std::getline(lines, line)) {
         if (line.empty() || line[0] != '{') continue;
         const auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-        if (j.is_discarded() || !j.contains("median_ms") || !j.contains("peak_rss_mb")) continue;
+        if (!j.is_object() || !j.contains("median_ms") || !j["median_ms"].is_number() ||
+            !j.contains("peak_rss_mb") || !j["peak_rss_mb"].is_number())
+            continue;
         return Measurement{j["median_ms"].get<double>(), j["peak_rss_mb"].get<double>()};
     }
     return std::nullopt;
@@ -208,6 +233,7 @@ std::string fmt(const char* f, double v) {
 } // namespace
 
 int main(int argc, char** argv) {
+    if (argc >= 3 && std::strcmp(argv[1], kLauncherFlag) == 0) return runLauncher(argv + 2);
     Options opt;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -291,6 +317,7 @@ int main(int argc, char** argv) {
         opt.rounds, opt.runs, opt.warmup);
     std::fflush(stdout);
 
+    const bool progress = isatty(STDERR_FILENO); // no carriage-return noise in logs
     std::vector<Row> rows;
     bool setupFailed = false;
     for (const ModelSpec& spec : kModels) {
@@ -349,29 +376,20 @@ int main(int argc, char** argv) {
             row.threads = threads;
             row.fileMb = fileMb;
             row.checkRss = spec.checkRss;
-            const std::string t = std::to_string(threads);
-            const std::vector<std::string> oursCmd{cli,
-                                                   "bench",
-                                                   modelPath,
-                                                   "--input",
-                                                   inputArg,
-                                                   "--threads",
-                                                   t,
-                                                   "--runs",
-                                                   std::to_string(opt.runs),
-                                                   "--warmup",
-                                                   std::to_string(opt.warmup)};
-            const std::vector<std::string> ortCmd{node,
-                                                  benchDir + "/ort_bench.js",
-                                                  modelPath,
+            // Same input, thread count and run counts on both sides.
+            const std::vector<std::string> common{modelPath,
                                                   "--input",
                                                   inputArg,
                                                   "--threads",
-                                                  t,
+                                                  std::to_string(threads),
                                                   "--runs",
                                                   std::to_string(opt.runs),
                                                   "--warmup",
                                                   std::to_string(opt.warmup)};
+            std::vector<std::string> oursCmd{cli, "bench"},
+                ortCmd{node, benchDir + "/ort_bench.js"};
+            oursCmd.insert(oursCmd.end(), common.begin(), common.end());
+            ortCmd.insert(ortCmd.end(), common.begin(), common.end());
             std::vector<double> oursMs, ortMs, ratios;
             for (int round = 0; round < opt.rounds; ++round) {
                 std::optional<Measurement> roundOurs, roundOrt;
@@ -402,10 +420,11 @@ int main(int argc, char** argv) {
                 }
                 if (roundOurs && roundOrt && roundOrt->medianMs > 0)
                     ratios.push_back(roundOurs->medianMs / roundOrt->medianMs);
-                std::fprintf(stderr, "\r%s, %d thread(s): round %d/%d", spec.name, threads,
-                             round + 1, opt.rounds);
+                if (progress)
+                    std::fprintf(stderr, "\r%s, %d thread(s): round %d/%d", spec.name, threads,
+                                 round + 1, opt.rounds);
             }
-            std::fprintf(stderr, "\n");
+            if (progress) std::fprintf(stderr, "\n");
             if (!oursMs.empty()) row.ours = median(oursMs);
             if (!ortMs.empty()) row.ort = median(ortMs);
             if (!ratios.empty()) {

@@ -9,7 +9,6 @@
 #include "util/thread_pool.h"
 
 #include <QTest>
-
 #include <cmath>
 #include <random>
 #include <vector>
@@ -30,8 +29,7 @@ struct Reference {
 
 // y = alpha·A·B (+ old C when accumulating) + bias, then clamp; bound from Σ|a||b|.
 Reference reference(const Case& c, const std::vector<float>& a, const std::vector<float>& b,
-                    const std::vector<float>& c0, const SgemmEpilogue& e, float alpha)
-{
+                    const std::vector<float>& c0, const SgemmEpilogue& e, float alpha) {
     const double eps = std::ldexp(1.0, -24);
     Reference r;
     r.value.resize(size_t(c.m * c.n));
@@ -45,7 +43,8 @@ Reference reference(const Case& c, const std::vector<float>& a, const std::vecto
                 sum += av * bv;
                 mag += std::abs(av * bv);
             }
-            if (e.accumulate) sum += c0[size_t(i * c.n + j)], mag += std::abs(c0[size_t(i * c.n + j)]);
+            if (e.accumulate)
+                sum += c0[size_t(i * c.n + j)], mag += std::abs(c0[size_t(i * c.n + j)]);
             if (e.biasKind == BiasKind::PerRow) sum += e.bias[i], mag += std::abs(e.bias[i]);
             if (e.biasKind == BiasKind::PerColumn) sum += e.bias[j], mag += std::abs(e.bias[j]);
             sum = std::min<double>(std::max<double>(sum, e.clampMin), e.clampMax);
@@ -56,8 +55,7 @@ Reference reference(const Case& c, const std::vector<float>& a, const std::vecto
     return r;
 }
 
-std::vector<float> randomVector(size_t n, std::mt19937& rng)
-{
+std::vector<float> randomVector(size_t n, std::mt19937& rng) {
     std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
     std::vector<float> v(n);
     for (float& x : v) x = dist(rng);
@@ -67,8 +65,7 @@ std::vector<float> randomVector(size_t n, std::mt19937& rng)
 enum class Packing { None, PackA, PackB };
 
 void checkCase(SimdPath path, const Case& c, Packing packing, BiasKind biasKind, bool clamp,
-               bool accumulate, float alpha, ThreadPool* pool, uint32_t seed)
-{
+               bool accumulate, float alpha, ThreadPool* pool, uint32_t seed) {
     std::mt19937 rng(seed);
     const std::vector<float> a = randomVector(size_t(c.m * c.k), rng);
     const std::vector<float> b = randomVector(size_t(c.k * c.n), rng);
@@ -85,7 +82,8 @@ void checkCase(SimdPath path, const Case& c, Packing packing, BiasKind biasKind,
     const SgemmMatrix am{a.data(), c.transA ? c.m : c.k, c.transA};
     const SgemmMatrix bm{b.data(), c.transB ? c.k : c.n, c.transB};
     if (packing == Packing::PackA) {
-        const SgemmPackedA pa = SgemmPackedA::pack(path, am.data, am.ld, am.transposed, c.m, c.k, alpha);
+        const SgemmPackedA pa =
+            SgemmPackedA::pack(path, am.data, am.ld, am.transposed, c.m, c.k, alpha);
         sgemm(pa, c.n, bm, out.data(), c.n, e, pool);
     } else if (packing == Packing::PackB) {
         const SgemmPackedB pb = SgemmPackedB::pack(path, bm.data, bm.ld, bm.transposed, c.k, c.n);
@@ -96,19 +94,20 @@ void checkCase(SimdPath path, const Case& c, Packing packing, BiasKind biasKind,
     for (int64_t i = 0; i < c.m * c.n; ++i) {
         const double err = std::abs(double(out[size_t(i)]) - ref.value[size_t(i)]);
         if (!(err <= ref.bound[size_t(i)])) {
-            QFAIL(qPrintable(QStringLiteral("path %1 M=%2 N=%3 K=%4 tA=%5 tB=%6 packing=%7 element %8: "
-                                            "got %9, expected %10 (bound %11)")
-                                 .arg(QString::fromLatin1(simdPathName(path)))
-                                 .arg(c.m)
-                                 .arg(c.n)
-                                 .arg(c.k)
-                                 .arg(c.transA)
-                                 .arg(c.transB)
-                                 .arg(int(packing))
-                                 .arg(i)
-                                 .arg(double(out[size_t(i)]), 0, 'g', 9)
-                                 .arg(ref.value[size_t(i)], 0, 'g', 9)
-                                 .arg(ref.bound[size_t(i)], 0, 'g', 3)));
+            QFAIL(qPrintable(
+                QStringLiteral("path %1 M=%2 N=%3 K=%4 tA=%5 tB=%6 packing=%7 element %8: "
+                               "got %9, expected %10 (bound %11)")
+                    .arg(QString::fromLatin1(simdPathName(path)))
+                    .arg(c.m)
+                    .arg(c.n)
+                    .arg(c.k)
+                    .arg(c.transA)
+                    .arg(c.transB)
+                    .arg(int(packing))
+                    .arg(i)
+                    .arg(double(out[size_t(i)]), 0, 'g', 9)
+                    .arg(ref.value[size_t(i)], 0, 'g', 9)
+                    .arg(ref.bound[size_t(i)], 0, 'g', 3)));
         }
     }
 }
@@ -119,8 +118,7 @@ class SgemmTest : public QObject {
     Q_OBJECT
 
 private:
-    void addPathRows()
-    {
+    void addPathRows() {
         QTest::addColumn<int>("path");
         for (SimdPath p : {SimdPath::Generic, SimdPath::Avx2, SimdPath::Avx512})
             if (simdPathSupported(p)) QTest::newRow(simdPathName(p)) << int(p);
@@ -129,68 +127,70 @@ private:
 private slots:
     void shapes_data() { addPathRows(); }
     // Odd sizes around the micro-tile sizes (4×8, 6×16, 12×32), tails, K across block edges.
-    void shapes()
-    {
+    void shapes() {
         QFETCH(int, path);
         const int64_t dims[] = {1, 2, 5, 7, 13, 17, 31, 33, 50};
         uint32_t seed = 1;
         for (int64_t m : dims)
             for (int64_t n : dims)
                 for (int64_t k : {int64_t(1), int64_t(3), int64_t(16), int64_t(37)})
-                    checkCase(SimdPath(path), {m, n, k}, Packing::None, BiasKind::None, false, false,
-                              1.0f, nullptr, seed++);
+                    checkCase(SimdPath(path), {m, n, k}, Packing::None, BiasKind::None, false,
+                              false, 1.0f, nullptr, seed++);
     }
 
     void transposesAndPacking_data() { addPathRows(); }
-    void transposesAndPacking()
-    {
+    void transposesAndPacking() {
         QFETCH(int, path);
         uint32_t seed = 100;
         for (bool ta : {false, true})
             for (bool tb : {false, true})
                 for (Packing p : {Packing::None, Packing::PackA, Packing::PackB})
-                    for (const Case& c : {Case{13, 45, 29}, Case{1, 70, 9}, Case{26, 1, 300}, Case{40, 33, 1}})
-                        checkCase(SimdPath(path), {c.m, c.n, c.k, ta, tb}, p, BiasKind::None, false, false,
-                                  0.75f, nullptr, seed++);
+                    for (const Case& c :
+                         {Case{13, 45, 29}, Case{1, 70, 9}, Case{26, 1, 300}, Case{40, 33, 1}})
+                        checkCase(SimdPath(path), {c.m, c.n, c.k, ta, tb}, p, BiasKind::None, false,
+                                  false, 0.75f, nullptr, seed++);
     }
 
     void epilogue_data() { addPathRows(); }
-    void epilogue()
-    {
+    void epilogue() {
         QFETCH(int, path);
         uint32_t seed = 200;
         for (BiasKind bias : {BiasKind::None, BiasKind::PerRow, BiasKind::PerColumn})
             for (bool clamp : {false, true})
                 for (bool acc : {false, true})
                     for (Packing p : {Packing::None, Packing::PackA, Packing::PackB})
-                        checkCase(SimdPath(path), {29, 41, 23}, p, bias, clamp, acc, 1.0f, nullptr, seed++);
+                        checkCase(SimdPath(path), {29, 41, 23}, p, bias, clamp, acc, 1.0f, nullptr,
+                                  seed++);
         // K = 0: only the epilogue.
-        checkCase(SimdPath(path), {5, 7, 0}, Packing::None, BiasKind::PerRow, true, true, 1.0f, nullptr, 1);
+        checkCase(SimdPath(path), {5, 7, 0}, Packing::None, BiasKind::PerRow, true, true, 1.0f,
+                  nullptr, 1);
     }
 
     // K larger than one K block (256/384): several blocks accumulate through C.
     void deepK_data() { addPathRows(); }
-    void deepK()
-    {
+    void deepK() {
         QFETCH(int, path);
         uint32_t seed = 300;
         for (int64_t k : {255, 257, 385, 800, 1153})
             for (Packing p : {Packing::None, Packing::PackA, Packing::PackB})
-                checkCase(SimdPath(path), {14, 35, k}, p, BiasKind::PerRow, true, true, 1.0f, nullptr, seed++);
+                checkCase(SimdPath(path), {14, 35, k}, p, BiasKind::PerRow, true, true, 1.0f,
+                          nullptr, seed++);
     }
 
     // Threaded runs: same bounds, and bit-identical to the single-thread result.
     void threads_data() { addPathRows(); }
-    void threads()
-    {
+    void threads() {
         QFETCH(int, path);
         ThreadPool pool2(2), pool3(3);
         uint32_t seed = 400;
         const Case cases[] = {{97, 1500, 70}, {1280, 49, 320}, {13, 33, 600}, {3, 5000, 16}};
         for (const Case& c : cases) {
-            checkCase(SimdPath(path), c, Packing::PackA, BiasKind::PerRow, true, false, 1.0f, &pool2, seed);
-            checkCase(SimdPath(path), c, Packing::None, BiasKind::PerColumn, false, true, 1.0f, &pool3, seed);
-            checkCase(SimdPath(path), c, Packing::PackB, BiasKind::None, false, false, 1.0f, &pool3, seed);
+            checkCase(SimdPath(path), c, Packing::PackA, BiasKind::PerRow, true, false, 1.0f,
+                      &pool2, seed);
+            checkCase(SimdPath(path), c, Packing::None, BiasKind::PerColumn, false, true, 1.0f,
+                      &pool3, seed);
+            checkCase(SimdPath(path), c, Packing::PackB, BiasKind::None, false, false, 1.0f, &pool3,
+                      seed);
             std::mt19937 rng(seed++);
             const std::vector<float> a = randomVector(size_t(c.m * c.k), rng);
             const std::vector<float> b = randomVector(size_t(c.k * c.n), rng);
@@ -206,16 +206,15 @@ private slots:
 
     // Leading dimensions larger than the logical sizes (sub-matrices).
     void strided_data() { addPathRows(); }
-    void strided()
-    {
+    void strided() {
         QFETCH(int, path);
         std::mt19937 rng(7);
         const int64_t m = 19, n = 37, k = 21, lda = 30, ldb = 50, ldc = 45;
         const std::vector<float> a = randomVector(size_t(m * lda), rng);
         const std::vector<float> b = randomVector(size_t(k * ldb), rng);
         std::vector<float> c(size_t(m * ldc), 99.0f);
-        sgemm(SimdPath(path), m, n, k, {a.data(), lda, false}, {b.data(), ldb, false}, c.data(), ldc, {},
-              nullptr);
+        sgemm(SimdPath(path), m, n, k, {a.data(), lda, false}, {b.data(), ldb, false}, c.data(),
+              ldc, {}, nullptr);
         for (int64_t i = 0; i < m; ++i) {
             for (int64_t j = 0; j < ldc; ++j) {
                 if (j >= n) {
@@ -227,22 +226,23 @@ private slots:
                     sum += double(a[size_t(i * lda + q)]) * b[size_t(q * ldb + j)];
                     mag += std::abs(double(a[size_t(i * lda + q)]) * b[size_t(q * ldb + j)]);
                 }
-                QVERIFY(std::abs(c[size_t(i * ldc + j)] - sum) <= 2.0 * (k + 2) * std::ldexp(1.0, -24) * mag);
+                QVERIFY(std::abs(c[size_t(i * ldc + j)] - sum) <=
+                        2.0 * (k + 2) * std::ldexp(1.0, -24) * mag);
             }
         }
     }
 
     // NaN in the inputs stays NaN through the clamp (Relu/Clip semantics).
     void nanPropagates_data() { addPathRows(); }
-    void nanPropagates()
-    {
+    void nanPropagates() {
         QFETCH(int, path);
         std::vector<float> a = {1, 2, 3, 4}, b = {1, 0, 0, 1};
         a[1] = std::nanf("");
         std::vector<float> c(4);
         SgemmEpilogue e;
         e.clampMin = 0, e.clampMax = 6;
-        sgemm(SimdPath(path), 2, 2, 2, {a.data(), 2, false}, {b.data(), 2, false}, c.data(), 2, e, nullptr);
+        sgemm(SimdPath(path), 2, 2, 2, {a.data(), 2, false}, {b.data(), 2, false}, c.data(), 2, e,
+              nullptr);
         QVERIFY(std::isnan(c[0]) && std::isnan(c[1]));
         QCOMPARE(c[2], 3.0f);
         QCOMPARE(c[3], 4.0f);

@@ -209,6 +209,16 @@ void ShapeOpsTest::expandAndTileMatchReference() {
             QVERIFY(sameElement(*t, o, x, (idx[0] % 3) * 4 + idx[2]));
         }
     }
+    // Sizes from data beyond any allocation are refused before any product can overflow.
+    const Tensor one = Tensor::zeros(DataType::F32, {1, 1});
+    QCOMPARE(run({"Tile", {one, i64s({int64_t(1) << 62, 4})}}).error().code(),
+             ErrorCode::ResourceLimit);
+    QCOMPARE(run({"Expand", {one, i64s({int64_t(1) << 40, int64_t(1) << 40})}}).error().code(),
+             ErrorCode::ResourceLimit);
+    QCOMPARE(run({"Reshape", {one, i64s({int64_t(1) << 40, int64_t(1) << 40, -1})}}).error().code(),
+             ErrorCode::ResourceLimit);
+    QCOMPARE(run({"Resize", {one, Tensor(), f32s({2}, {1e30f, 1})}}).error().code(),
+             ErrorCode::ResourceLimit);
     QCOMPARE(run({"Expand", {Tensor::zeros(DataType::F32, {3}), i64s({2})}}).error().code(),
              ErrorCode::ShapeMismatch);
 }

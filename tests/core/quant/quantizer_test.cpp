@@ -1,0 +1,188 @@
+// End-to-end post-training quantization on the real models of ../shared, simulated: the
+// accuracy targets of the quantization engine issue.
+#include "analysis/accuracy.h"
+#include "exec/executor.h"
+#include "io/npy.h"
+#include "onnx/onnx_importer.h"
+#include "quant/quantizer.h"
+#include "quant/simulator.h"
+
+#include <QtTest>
+
+#include <cstring>
+
+using namespace qs;
+
+namespace {
+
+const std::string kShared = QS_SHARED_DIR;
+
+Tensor firstSamples(const Tensor& t, int64_t n)
+{
+    Shape s = t.shape();
+    s[0] = std::min(n, s[0]);
+    Tensor out(DataType::F32, s);
+    std::memcpy(out.rawData(), t.rawData(), out.byteSize());
+    return out;
+}
+
+struct Outcome {
+    AccuracyResult acc;
+    QuantizedModel model;
+};
+
+Outcome evaluate(const std::string& model, const std::string& data, const std::string& labels,
+                 const std::string& calib, int64_t calibSamples, const QuantConfig& config)
+{
+    auto g = importOnnxFile(kShared + "/" + model);
+    if (!g) qFatal("%s", g.message().c_str());
+    auto x = readNpy(kShared + "/" + data);
+    auto y = readNpy(kShared + "/" + labels);
+    if (!x || !y) qFatal("cannot read data");
+    CalibrationData c;
+    if (!calib.empty()) {
+        auto cx = readNpy(kShared + "/" + calib);
+        if (!cx) qFatal("%s", cx.message().c_str());
+        c.samples = calibSamples > 0 ? firstSamples(*cx, calibSamples) : *cx;
+    }
+    auto q = quantizeModel(*g, config, calib.empty() ? nullptr : &c);
+    if (!q) qFatal("%s", q.message().c_str());
+    auto fp32 = Executor::create(*g, ExecOptions{2});
+    auto sim = Simulator::create(q->graph, q->plan, ExecOptions{2});
+    if (!fp32 || !sim) qFatal("cannot create executors");
+    const std::string in = g->value(g->inputs()[0]).name;
+    auto a = (*fp32)->run({{in, *x}});
+    auto b = (*sim)->run({{in, *x}});
+    if (!a || !b) qFatal("run failed: %s %s", a.message().c_str(), b.message().c_str());
+    auto acc = compareClassifiers(a->outputs.begin()->second, b->outputs.begin()->second, &*y);
+    if (!acc) qFatal("%s", acc.message().c_str());
+    return {*acc, std::move(q).value()};
+}
+
+QuantConfig configWith(Granularity g, CalibrationMethod m)
+{
+    QuantConfig c;
+    c.weight.granularity = g;
+    c.calibration.method = m;
+    c.threads = 2;
+    return c;
+}
+
+} // namespace
+
+class QuantizerTest : public QObject {
+    Q_OBJECT
+private slots:
+    void digitsMbv2Targets_data();
+    void digitsMbv2Targets();
+    void ppocrPerChannel();
+    void imbalancedMobileNetCollapses();
+    void weightOnlyAndDynamicModes();
+    void dataFreeWithoutCalibration();
+    void floatNodeAndLayerBitsOptions();
+};
+
+void QuantizerTest::digitsMbv2Targets_data()
+{
+    QTest::addColumn<int>("granularity");
+    QTest::addColumn<int>("method");
+    QTest::newRow("per-channel minmax") << int(Granularity::PerChannel) << int(CalibrationMethod::MinMax);
+    QTest::newRow("per-channel kl") << int(Granularity::PerChannel) << int(CalibrationMethod::Kl);
+    QTest::newRow("per-tensor minmax") << int(Granularity::PerTensor) << int(CalibrationMethod::MinMax);
+    QTest::newRow("per-tensor kl") << int(Granularity::PerTensor) << int(CalibrationMethod::Kl);
+}
+
+void QuantizerTest::digitsMbv2Targets()
+{
+    // Issue target: int8 per-channel (and per-tensor) weights, per-tensor activations, min-max or KL:
+    // top-1 >= fp32 - 1 point (PyTorch's per-tensor int8 keeps 98.8% on this net).
+    QFETCH(int, granularity);
+    QFETCH(int, method);
+    const Outcome o = evaluate("models/digits_mbv2_bn.onnx", "data/digits_test_x.npy", "data/digits_test_y.npy",
+                               "data/digits_calib_x.npy", 0,
+                               configWith(Granularity(granularity), CalibrationMethod(method)));
+    qInfo("digits_mbv2_bn: top-1 %.3f (fp32 %.3f), agreement %.3f, SQNR %.1f dB", *o.acc.top1, *o.acc.fp32Top1,
+          o.acc.agreement, o.acc.sqnrDb);
+    QVERIFY(*o.acc.top1 >= *o.acc.fp32Top1 - 0.01);
+}
+
+void QuantizerTest::ppocrPerChannel()
+{
+    // Issue target: int8 per-channel top-1 >= fp32 - 1 point and agreement >= 98%; calibration on
+    // the first 32 text lines.
+    const Outcome o = evaluate("models/ppocr_cls.onnx", "data/textlines_x.npy", "data/textlines_y.npy",
+                               "data/textlines_x.npy", 32, configWith(Granularity::PerChannel, CalibrationMethod::MinMax));
+    qInfo("ppocr_cls: top-1 %.3f (fp32 %.3f), agreement %.3f, SQNR %.1f dB", *o.acc.top1, *o.acc.fp32Top1,
+          o.acc.agreement, o.acc.sqnrDb);
+    QVERIFY(*o.acc.top1 >= *o.acc.fp32Top1 - 0.01);
+    QVERIFY(o.acc.agreement >= 0.98);
+    QCOMPARE(o.model.folds.size(), size_t(35));
+}
+
+void QuantizerTest::imbalancedMobileNetCollapses()
+{
+    // digits_mbv1_imb: BN scales spread over three decades. An independent PyTorch simulation of
+    // W8A8 gives 11.4% (per-tensor) and 17.6% (per-channel) against 99.6% fp32: both collapse.
+    for (Granularity g : {Granularity::PerTensor, Granularity::PerChannel}) {
+        const Outcome o = evaluate("models/digits_mbv1_imb.onnx", "data/digits_test_x.npy", "data/digits_test_y.npy",
+                                   "data/digits_calib_x.npy", 0, configWith(g, CalibrationMethod::MinMax));
+        qInfo("digits_mbv1_imb %s: top-1 %.3f (fp32 %.3f)", granularityName(g), *o.acc.top1, *o.acc.fp32Top1);
+        QVERIFY(*o.acc.fp32Top1 > 0.99);
+        QVERIFY(*o.acc.top1 < 0.35);
+    }
+}
+
+void QuantizerTest::weightOnlyAndDynamicModes()
+{
+    QuantConfig c = configWith(Granularity::PerChannel, CalibrationMethod::MinMax);
+    c.activationMode = ActivationMode::WeightOnly;
+    const Outcome w = evaluate("models/digits_mbv2_bn.onnx", "data/digits_test_x.npy", "data/digits_test_y.npy", "", 0, c);
+    c.activationMode = ActivationMode::Dynamic;
+    const Outcome d = evaluate("models/digits_mbv2_bn.onnx", "data/digits_test_x.npy", "data/digits_test_y.npy", "", 0, c);
+    qInfo("weight-only: top-1 %.3f SQNR %.1f dB; dynamic: top-1 %.3f SQNR %.1f dB", *w.acc.top1, w.acc.sqnrDb,
+          *d.acc.top1, d.acc.sqnrDb);
+    // Weight-only keeps activations exact, so it is at least as close to fp32 as dynamic.
+    QVERIFY(w.acc.sqnrDb > d.acc.sqnrDb);
+    QVERIFY(*w.acc.top1 >= *w.acc.fp32Top1 - 0.01);
+    QVERIFY(*d.acc.top1 >= *d.acc.fp32Top1 - 0.02);
+    // No activation of the weight-only plan is quantized.
+    for (const auto& [name, e] : w.model.plan.tensors)
+        if (!e.isWeight && !e.isBias) QCOMPARE(e.params.state, TensorQuantState::Float);
+}
+
+void QuantizerTest::dataFreeWithoutCalibration()
+{
+    const Outcome o = evaluate("models/digits_mbv2_bn.onnx", "data/digits_test_x.npy", "data/digits_test_y.npy", "", 0,
+                               configWith(Granularity::PerChannel, CalibrationMethod::MinMax));
+    QVERIFY(o.model.dataFree);
+    QVERIFY(!o.model.plan.notes.empty());
+    qInfo("data-free digits_mbv2_bn: top-1 %.3f (fp32 %.3f)", *o.acc.top1, *o.acc.fp32Top1);
+    QVERIFY(*o.acc.top1 >= *o.acc.fp32Top1 - 0.03);
+}
+
+void QuantizerTest::floatNodeAndLayerBitsOptions()
+{
+    auto g = importOnnxFile(kShared + "/models/digits_mbv2_bn.onnx");
+    QVERIFY(g.isOk());
+    std::string firstConv;
+    for (NodeId n : g->topoOrder())
+        if (g->node(n).opType == "Conv") {
+            firstConv = g->node(n).name;
+            break;
+        }
+    QuantConfig c;
+    QVERIFY(applyQuantOption(c, "float", firstConv).isOk());
+    QVERIFY(applyQuantOption(c, "layer-bits", "nope=4").isOk());
+    auto bad = quantizeModel(*g, c, nullptr);
+    QVERIFY(!bad.isOk());
+    QVERIFY2(bad.message().find("nope") != std::string::npos, bad.message().c_str());
+    c.layerBits.clear();
+    auto q = quantizeModel(*g, c, nullptr);
+    QVERIFY2(q.isOk(), q.message().c_str());
+    QVERIFY(!q->plan.nodes.at(firstConv).quantized);
+    QCOMPARE(applyQuantOption(c, "granularity", "rows").code(), ErrorCode::InvalidArgument);
+    QCOMPARE(applyQuantOption(c, "bits", "1").code(), ErrorCode::InvalidArgument);
+}
+
+QTEST_GUILESS_MAIN(QuantizerTest)
+#include "quantizer_test.moc"
