@@ -4,6 +4,7 @@
 #include "ops/op_registry.h"
 
 #include <algorithm>
+#include <new>
 
 namespace qs {
 
@@ -48,9 +49,21 @@ Result<std::vector<Tensor>> runWith(const OpDef& op, OpKernel* kernel, const Nod
                                     const std::vector<const Tensor*>& inputs, ThreadPool& pool)
 {
     QS_ASSIGN(std::vector<TensorInfo> infos, inferNodeOutputs(op, node, opset, inputs));
+    constexpr int64_t kMaxOutputBytes = int64_t(4) << 30; // the tensor limit of Tensor::allocate
+    for (size_t i = 0; i < infos.size(); ++i) {
+        if (node.outputs[i] == kNoValue) continue;
+        QS_ASSIGN(int64_t numel, checkedNumel(infos[i].shape));
+        if (numel > kMaxOutputBytes / int64_t(std::max<size_t>(1, dataTypeSize(infos[i].dtype))))
+            return makeError(ErrorCode::ResourceLimit, "output ", i, " of shape ", shapeToString(infos[i].shape),
+                             " exceeds the 4 GiB tensor limit");
+    }
     KernelContext kctx(node, opset, inputs, infos, pool);
-    if (kernel) QS_TRY(kernel->run(kctx));
-    else QS_TRY(op.compute(kctx));
+    try {
+        if (kernel) QS_TRY(kernel->run(kctx));
+        else QS_TRY(op.compute(kctx));
+    } catch (const std::bad_alloc&) {
+        return makeError(ErrorCode::ResourceLimit, "out of memory");
+    }
     QS_TRY(checkKernelOutputs(node, infos, kctx.outputs()));
     return std::move(kctx.outputs());
 }

@@ -3,6 +3,8 @@
 #include "exec/node_runner.h"
 #include "ops/op_registry.h"
 
+#include <algorithm>
+
 namespace qs {
 
 namespace {
@@ -74,6 +76,30 @@ Result<ShapeInferenceReport> inferShapes(Graph& graph, const std::map<std::strin
         }
         if (!ready) {
             markUnknown("an input's shape is unknown");
+            continue;
+        }
+        // Shape and Size read only their input's shape: fold them from the inferred shape so
+        // Shape -> Gather -> Concat -> Reshape chains resolve without the activation's values.
+        if ((node.opType == "Shape" || node.opType == "Size") && node.domain.empty() && !node.inputs.empty() &&
+            node.outputs.size() == 1 && node.outputs[0] != kNoValue && !values[0]) {
+            const Shape& dims = inInfos[0].shape;
+            Tensor out;
+            if (node.opType == "Size") {
+                out = Tensor::scalar<int64_t>(numelOf(dims));
+            } else {
+                // Opset 15 start/end slice the dims, clamped like Python slicing.
+                const int64_t rank = int64_t(dims.size());
+                auto clampIndex = [&](int64_t i) { return std::clamp<int64_t>(i < 0 ? i + rank : i, 0, rank); };
+                const Attribute* a = node.attribute("start");
+                const Attribute* b = node.attribute("end");
+                const int64_t start = clampIndex(a ? a->i : 0), end = clampIndex(b ? b->i : rank);
+                std::vector<int64_t> sliced;
+                for (int64_t i = start; i < end; ++i) sliced.push_back(dims[size_t(i)]);
+                out = Tensor::fromVector<int64_t>({int64_t(sliced.size())}, sliced);
+            }
+            Value& outValue = graph.value(node.outputs[0]);
+            outValue.info = TensorInfo{DataType::I64, out.shape(), true};
+            known[size_t(node.outputs[0])] = std::move(out);
             continue;
         }
         const int64_t opset = graph.opsetVersion(node.domain);

@@ -52,11 +52,14 @@ struct TileArgs {
 using MicroKernel = void (*)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
                              int rows, int cols, const TileArgs& t);
 
+using GemvKernel = void (*)(int64_t kc, const float* a, const float* x, int64_t xs, float* y);
+
 struct KernelInfo {
     int mr;
     int nr;
     int64_t kcMax;
     MicroKernel fn;
+    GemvKernel gemv;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -283,15 +286,66 @@ QS_TARGET_AVX512 void microAvx512(int64_t kc, const float* a, const float* b, fl
     }
 }
 
+// Matrix-vector kernels for N = 1 on a packed A panel: y[r] = Σ_k a[k·mr + r]·x[k·xs] over
+// one K block, vectorised over the panel's rows (the tile kernels would waste 31 of 32
+// columns). Four partial sums over k mod 4 (fused multiply-add; the k % 4 tail is added to the
+// first), combined as (s0 + s1) + (s2 + s3).
+QS_TARGET_AVX512 void gemvAvx512(int64_t kc, const float* a, const float* x, int64_t xs, float* y) {
+    const __mmask16 rows = __mmask16((1u << kAvx512Mr) - 1u);
+    __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+    int64_t k = 0;
+    for (; k + 4 <= kc; k += 4) {
+        s0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(rows, a + k * kAvx512Mr),
+                             _mm512_set1_ps(x[k * xs]), s0);
+        s1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(rows, a + (k + 1) * kAvx512Mr),
+                             _mm512_set1_ps(x[(k + 1) * xs]), s1);
+        s2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(rows, a + (k + 2) * kAvx512Mr),
+                             _mm512_set1_ps(x[(k + 2) * xs]), s2);
+        s3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(rows, a + (k + 3) * kAvx512Mr),
+                             _mm512_set1_ps(x[(k + 3) * xs]), s3);
+    }
+    for (; k < kc; ++k)
+        s0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(rows, a + k * kAvx512Mr),
+                             _mm512_set1_ps(x[k * xs]), s0);
+    _mm512_mask_storeu_ps(y, rows, _mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3)));
+}
+
+QS_TARGET_AVX2 void gemvAvx2(int64_t kc, const float* a, const float* x, int64_t xs, float* y) {
+    const __m256i rows = avx2TailMask(kAvx2Mr);
+    __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+    int64_t k = 0;
+    for (; k + 4 <= kc; k += 4) {
+        s0 = _mm256_fmadd_ps(_mm256_maskload_ps(a + k * kAvx2Mr, rows),
+                             _mm256_broadcast_ss(x + k * xs), s0);
+        s1 = _mm256_fmadd_ps(_mm256_maskload_ps(a + (k + 1) * kAvx2Mr, rows),
+                             _mm256_broadcast_ss(x + (k + 1) * xs), s1);
+        s2 = _mm256_fmadd_ps(_mm256_maskload_ps(a + (k + 2) * kAvx2Mr, rows),
+                             _mm256_broadcast_ss(x + (k + 2) * xs), s2);
+        s3 = _mm256_fmadd_ps(_mm256_maskload_ps(a + (k + 3) * kAvx2Mr, rows),
+                             _mm256_broadcast_ss(x + (k + 3) * xs), s3);
+    }
+    for (; k < kc; ++k)
+        s0 = _mm256_fmadd_ps(_mm256_maskload_ps(a + k * kAvx2Mr, rows),
+                             _mm256_broadcast_ss(x + k * xs), s0);
+    _mm256_maskstore_ps(y, rows, _mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+}
+
 #endif // QS_SGEMM_X86
+
+void gemvGeneric(int64_t kc, const float* a, const float* x, int64_t xs, float* y) {
+    float acc[kGenericMr] = {};
+    for (int64_t k = 0; k < kc; ++k)
+        for (int r = 0; r < kGenericMr; ++r) acc[r] += a[k * kGenericMr + r] * x[k * xs];
+    for (int r = 0; r < kGenericMr; ++r) y[r] = acc[r];
+}
 
 // Block sizes: the A micro-panel (mr×kc) stays in L1 while the kernel sweeps the B block
 // (kc×nc), which stays in L2.
 const KernelInfo& kernelFor(SimdPath path) {
-    static const KernelInfo kGeneric{kGenericMr, kGenericNr, 256, microGeneric};
+    static const KernelInfo kGeneric{kGenericMr, kGenericNr, 256, microGeneric, gemvGeneric};
 #ifdef QS_SGEMM_X86
-    static const KernelInfo kAvx2{kAvx2Mr, kAvx2Nr, 256, microAvx2};
-    static const KernelInfo kAvx512{kAvx512Mr, kAvx512Nr, 384, microAvx512};
+    static const KernelInfo kAvx2{kAvx2Mr, kAvx2Nr, 256, microAvx2, gemvAvx2};
+    static const KernelInfo kAvx512{kAvx512Mr, kAvx512Nr, 384, microAvx512, gemvAvx512};
     if (path == SimdPath::Avx512) return kAvx512;
     if (path == SimdPath::Avx2) return kAvx2;
 #else
@@ -403,6 +457,7 @@ struct GemmJob {
     KBlocking kb;
     SgemmMatrix a;
     const SgemmBSource* b = nullptr;
+    const SgemmMatrix* bMatrix = nullptr; // B as a plain matrix, when it is one
     const SgemmPackedA* packedA = nullptr;
     const SgemmPackedB* packedB = nullptr;
     float alpha = 1.0f;
@@ -518,10 +573,52 @@ void runEmptyK(const GemmJob& job) {
     }
 }
 
+// N = 1 with a packed A and a plain B: matrix-vector products per A panel. Each row's sum is
+// its K blocks' partial sums added in increasing order, then the epilogue, like the tile path.
+void runGemv(const GemmJob& job, ThreadPool* pool) {
+    const KernelInfo& kern = *job.kern;
+    const int mr = kern.mr;
+    const int64_t mPad = ceilDiv(job.m, mr) * mr;
+    const float* x = job.bMatrix->data;
+    const int64_t xs = job.bMatrix->transposed ? 1 : job.bMatrix->ld;
+    const SgemmEpilogue& e = job.epi;
+    const bool clamp = e.clampMin > -std::numeric_limits<float>::infinity() ||
+                       e.clampMax < std::numeric_limits<float>::infinity();
+    auto work = [&](int64_t p0, int64_t p1) {
+        float sum[16], part[16];
+        for (int64_t panel = p0; panel < p1; ++panel) {
+            const int64_t i = panel * mr;
+            for (int64_t q = 0; q < job.kb.count; ++q) {
+                const int64_t k0 = q * job.kb.size, kc = std::min(job.kb.size, job.k - k0);
+                kern.gemv(kc, job.packedA->data() + mPad * k0 + i * kc, x + k0 * xs, xs,
+                          q == 0 ? sum : part);
+                if (q > 0)
+                    for (int r = 0; r < mr; ++r) sum[r] += part[r];
+            }
+            const int rows = int(std::min<int64_t>(mr, job.m - i));
+            for (int r = 0; r < rows; ++r) {
+                float* cr = job.c + (i + r) * job.ldc;
+                float v = e.accumulate ? *cr + sum[r] : sum[r];
+                if (e.biasKind == BiasKind::PerRow) v += e.bias[i + r];
+                if (e.biasKind == BiasKind::PerColumn) v += e.bias[0];
+                // Written so that NaN passes through.
+                if (clamp) v = v < e.clampMin ? e.clampMin : (v > e.clampMax ? e.clampMax : v);
+                *cr = v;
+            }
+        }
+    };
+    const int64_t panels = ceilDiv(job.m, mr);
+    if (pool && pool->threadCount() > 1)
+        pool->parallelFor(panels, 8, work);
+    else
+        work(0, panels);
+}
+
 void runJob(GemmJob& job, ThreadPool* pool) {
     if (job.m <= 0 || job.n <= 0) return;
     job.kb = kBlocking(*job.kern, job.k);
     if (job.kb.count == 0) return runEmptyK(job);
+    if (job.n == 1 && job.packedA && job.bMatrix) return runGemv(job, pool);
     const int mr = job.kern->mr, nr = job.kern->nr;
     const int threads = pool ? pool->threadCount() : 1;
     // N blocks sized for L2, and small enough to give every thread work; then, when N alone
@@ -615,7 +712,18 @@ void sgemm(SimdPath path, int64_t m, int64_t n, int64_t k, SgemmMatrix a, const 
 void sgemm(const SgemmPackedA& a, int64_t n, SgemmMatrix b, float* c, int64_t ldc,
            const SgemmEpilogue& epilogue, ThreadPool* pool) {
     const MatrixBSource source(b);
-    sgemm(a, n, source, c, ldc, epilogue, pool);
+    GemmJob job;
+    job.kern = &kernelFor(a.path());
+    job.m = a.rows();
+    job.n = n;
+    job.k = a.depth();
+    job.packedA = &a;
+    job.b = &source;
+    job.bMatrix = &b;
+    job.c = c;
+    job.ldc = ldc;
+    job.epi = epilogue;
+    runJob(job, pool);
 }
 
 void sgemm(const SgemmPackedA& a, int64_t n, const SgemmBSource& b, float* c, int64_t ldc,

@@ -7,9 +7,11 @@
 //
 // Numerics: every C element is one fp32 dot product summed in increasing k within a K block
 // (fused multiply-add on the SIMD paths, separate multiply and add on the generic path), the
-// K blocks added in increasing order into C. The K blocking depends only on the path and K, so
-// the result does not depend on the thread count or on how the work is split. The epilogue
-// then adds the bias once and clamps: C = clamp((beta ? C_old : 0) + Σ + bias, lo, hi).
+// K blocks added in increasing order into C; for N = 1 with a packed A (matrix-vector) each
+// K block is summed as four partial sums over k mod 4. The blocking and the choice of path
+// depend only on the path and the shape, so the result does not depend on the thread count
+// or on how the work is split. The epilogue then adds the bias once and clamps:
+// C = clamp((accumulate ? C_old : 0) + Σ + bias, lo, hi); NaN passes through the clamp.
 #pragma once
 
 #include "kernels/simd_path.h"

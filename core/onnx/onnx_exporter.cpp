@@ -175,8 +175,9 @@ private:
         const DataType dtype =
             value.info.dtype != DataType::Undefined ? value.info.dtype : symbolic.dtype;
         if (dtype == DataType::Undefined)
-            return makeError(ErrorCode::InvalidModel, what, " '", value.name,
-                             "' has no known element type");
+            return makeError(ErrorCode::Unsupported, what, " '", value.name,
+                             "' has no known element type (or one QuantScope does not represent, "
+                             "such as uint16, bfloat16 or string)");
         auto* tt = proto->mutable_type()->mutable_tensor_type();
         tt->set_elem_type(toOnnxDataType(dtype));
 

@@ -6,7 +6,7 @@
 // shape (dim_param names from Value::dimNames), and value_info for intermediate values whose
 // type or shape is known. Dims that only an earlier shape inference bound (a batch of 1 put in
 // for a dynamic dim) are not written as fixed: a dim is fixed only when it is declared so or
-// does not change when the dynamic input dims change (see onnx_exporter.cpp).
+// does not change when the dynamic input dims change (onnx/shape_probe.h).
 //
 // QDQ export (after ONNX Runtime's quantizer format): every quantized weight becomes an
 // int8/uint8 initializer of its codes followed by DequantizeLinear (per axis where the plan is
@@ -15,6 +15,13 @@
 // is produced. Consumers then read exactly the fake-quantized values the Simulator computes.
 // Passive and float tensors get nothing. Names of existing values are kept (the DequantizeLinear
 // output takes the original name), so graph outputs keep their names.
+// Per-axis DequantizeLinear needs opset 13: a model below it is raised to 13 first, its nodes
+// rewritten to the forms of opset 13 with the same meaning (onnx/opset_upgrade.h), rather than
+// mixing in com.microsoft Q/DQ ops, so the result is plain ONNX that any runtime reads. Where the
+// QDQ form cannot hold the plan exactly — activations above 8 bits, asymmetric weights above 8
+// bits, dynamic quantization other than uint8 per tensor — the export fails naming the tensor;
+// the one approximation (activations rounding half away from zero: QuantizeLinear rounds half to
+// even, so exact ties differ) is listed in the report's notes.
 #pragma once
 
 #include "ir/graph.h"

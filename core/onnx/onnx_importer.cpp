@@ -18,7 +18,7 @@ namespace {
 
 template <class T> void copyRepeated(const T& field, void* dst, int64_t n) {
     using Elem = typename T::value_type;
-    std::memcpy(dst, field.data(), size_t(n) * sizeof(Elem));
+    if (n > 0) std::memcpy(dst, field.data(), size_t(n) * sizeof(Elem));
 }
 
 Result<std::string> readExternalData(const onnx::TensorProto& proto, const std::string& baseDir,

@@ -5,6 +5,8 @@
 #include "quant/data_free_ranges.h"
 
 #include <cstring>
+#include <optional>
+#include <set>
 
 namespace qs {
 
@@ -49,13 +51,14 @@ namespace {
 class StatisticsHooks : public ExecHooks {
 public:
     StatisticsHooks(const Graph& graph, std::map<std::string, std::shared_ptr<RangeCollector>>& out,
-                    const RangeCollectorOptions& options)
-        : m_graph(graph), m_out(out), m_options(options)
+                    const RangeCollectorOptions& options, const std::set<std::string>* only)
+        : m_graph(graph), m_out(out), m_options(options), m_only(only)
     {
     }
     Status onTensor(NodeId, ValueId value, Tensor& tensor) override
     {
         if (tensor.dtype() != DataType::F32) return {};
+        if (m_only && !m_only->count(m_graph.value(value).name)) return {};
         const std::string& name = m_graph.value(value).name;
         auto& c = m_out[name];
         if (!c) c = std::make_shared<RangeCollector>(m_options);
@@ -68,13 +71,14 @@ private:
     const Graph& m_graph;
     std::map<std::string, std::shared_ptr<RangeCollector>>& m_out;
     RangeCollectorOptions m_options;
+    const std::set<std::string>* m_only;
 };
 
 } // namespace
 
 Result<std::map<std::string, std::shared_ptr<RangeCollector>>> collectActivationStatistics(
     const Graph& graph, const std::string& inputName, const std::vector<Tensor>& batches, int threads,
-    const RangeCollectorOptions& options, Progress* progress)
+    const RangeCollectorOptions& options, Progress* progress, const std::set<std::string>* only)
 {
     QS_ASSIGN(auto executor, Executor::create(graph, ExecOptions{threads}));
     std::map<std::string, std::shared_ptr<RangeCollector>> collectors;
@@ -84,7 +88,7 @@ Result<std::map<std::string, std::shared_ptr<RangeCollector>>> collectActivation
             progress->report(double(b) / double(batches.size()),
                              "calibration batch " + std::to_string(b + 1) + "/" + std::to_string(batches.size()));
         }
-        StatisticsHooks hooks(executor->graph(), collectors, options);
+        StatisticsHooks hooks(executor->graph(), collectors, options, only);
         auto r = executor->run({{inputName, batches[b]}}, &hooks);
         if (!r) return std::move(r.addContext("calibration batch " + std::to_string(b + 1))).takeError();
     }
@@ -131,16 +135,33 @@ Result<QuantizedModel> quantizeModel(const Graph& original, const QuantConfig& c
                 return makeError(ErrorCode::NotFound, "the model has no input named '", inputName, "'");
             QS_ASSIGN(std::vector<Tensor> batches,
                       splitIntoBatches(calibration->samples, m.graph.value(*inputId), calibration->batchSize));
-            RangeCollectorOptions options;
-            options.emaDecay = config.calibration.emaDecay;
-            QS_ASSIGN(m.collectors,
-                      collectActivationStatistics(m.graph, inputName, batches, config.threads, options, progress));
+            // Only tensors the plan can quantize need statistics: find them with a plan built on
+            // placeholder ranges (the plan's structure does not depend on the range values).
+            std::map<std::string, ClipRange> placeholder;
+            for (const Value& v : m.graph.values())
+                if (!v.initializer) placeholder[v.name] = ClipRange{-1.0f, 1.0f};
+            QS_ASSIGN(QuantPlan shape, buildQuantPlan(m.graph, config, placeholder));
+            std::set<std::string> needed;
+            for (const auto& [name, e] : shape.tensors)
+                if (e.params.state == TensorQuantState::Quantized && !e.isWeight && !e.isBias) needed.insert(name);
+            const RangeCollectorOptions options = collectorOptionsFor(config.calibration);
+            QS_ASSIGN(m.collectors, collectActivationStatistics(m.graph, inputName, batches, config.threads, options,
+                                                                progress, &needed));
             m.calibrationSamples = int(calibration->samples.dim(0));
             QS_ASSIGN(std::unique_ptr<Calibrator> calibrator, makeCalibrator(config.calibration));
-            for (const auto& [name, collector] : m.collectors) {
-                auto range = calibrator->chooseRange(*collector, config.activation);
-                if (!range) return std::move(range.addContext("tensor '" + name + "'")).takeError();
-                m.activationRanges[name] = *range;
+            // Range choice per tensor is independent (KL costs a few ms each): spread it over the threads.
+            std::vector<std::pair<std::string, const RangeCollector*>> items;
+            for (const auto& [name, collector] : m.collectors) items.emplace_back(name, collector.get());
+            std::vector<std::optional<Result<ClipRange>>> chosen(items.size());
+            ThreadPool pool(config.threads);
+            pool.parallelFor(int64_t(items.size()), 1, [&](int64_t b, int64_t e) {
+                for (int64_t i = b; i < e; ++i)
+                    chosen[size_t(i)] = calibrator->chooseRange(*items[size_t(i)].second, config.activation);
+            });
+            for (size_t i = 0; i < items.size(); ++i) {
+                Result<ClipRange>& range = *chosen[i];
+                if (!range) return std::move(range.addContext("tensor '" + items[i].first + "'")).takeError();
+                m.activationRanges[items[i].first] = *range;
             }
         } else {
             DataFreeRanges df = estimateDataFreeRanges(m.graph, m.folds, config.dataFreeSigmas);

@@ -10,6 +10,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 namespace qs {
@@ -42,9 +43,10 @@ Result<QuantizedModel> quantizeModel(const Graph& original, const QuantConfig& c
 // one, else `preferred`. Fails naming the input when the shapes do not fit.
 Result<std::vector<Tensor>> splitIntoBatches(const Tensor& samples, const Value& input, int preferred);
 
-// Streams batches through the fp32 executor and collects every float activation's statistics.
+// Streams batches through the fp32 executor and collects the statistics of every float
+// activation (or only those named in `only`).
 Result<std::map<std::string, std::shared_ptr<RangeCollector>>> collectActivationStatistics(
     const Graph& graph, const std::string& inputName, const std::vector<Tensor>& batches, int threads,
-    const RangeCollectorOptions& options, Progress* progress = nullptr);
+    const RangeCollectorOptions& options, Progress* progress = nullptr, const std::set<std::string>* only = nullptr);
 
 } // namespace qs

@@ -238,6 +238,7 @@ private slots:
     void qdqGraphMatchesSimulatorOnDigits();
     void qdqModesMatchSimulator_data();
     void qdqModesMatchSimulator();
+    void backendCorpus();
 };
 
 void OnnxExporterTest::roundTripRealModels_data() {
@@ -773,6 +774,115 @@ void OnnxExporterTest::qdqModesMatchSimulator() {
           qPrintable(options), report.quantizedWeights, report.quantizedActivations, maxDiff,
           maxRef);
     QVERIFY(sameTensor(a, b));
+}
+
+void OnnxExporterTest::backendCorpus() {
+    // Every model of the ONNX backend test data (node, pytorch-converted, pytorch-operator,
+    // simple): export never crashes and fails only with a named reason; whatever ONNX's checker
+    // accepts as a file it accepts after our round trip, which gives the same graph. Models below
+    // opset 13 are raised to 13: where our executor runs the original on its test inputs, the
+    // upgraded model gives the same outputs and passes the checker too.
+    const QString root = QStringLiteral(QS_ONNX_TESTDATA_DIR);
+    int models = 0, exported = 0, refused = 0, checked = 0, upgraded = 0, upgradeRefused = 0,
+        upgradeRun = 0;
+    QStringList failures;
+    for (const char* suite : {"node", "pytorch-converted", "pytorch-operator", "simple"}) {
+        QDir dir(root + QLatin1Char('/') + QLatin1String(suite));
+        for (const QString& name : dir.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name)) {
+            const std::string path =
+                dir.filePath(name + QStringLiteral("/model.onnx")).toStdString();
+            QFile file(QString::fromStdString(path));
+            if (!file.open(QIODevice::ReadOnly)) continue;
+            const QByteArray original = file.readAll();
+            auto g = importOnnxBytes(original.constData(), size_t(original.size()), "");
+            if (!g) continue; // import errors are the importer test's business
+            ++models;
+            const std::string tag = std::string(suite) + "/" + name.toStdString();
+            auto bytes = exportOnnxBytes(*g);
+            if (!bytes) {
+                ++refused;
+                if (qEnvironmentVariableIsSet("QS_VERBOSE"))
+                    qInfo("%s: %s", tag.c_str(), bytes.message().c_str());
+                if (bytes.message().find("'") == std::string::npos)
+                    failures << QString::fromStdString(tag + ": unnamed error " + bytes.message());
+                continue;
+            }
+            ++exported;
+            const bool originalValid = onnxCheck(original.toStdString()).empty();
+            if (originalValid) {
+                ++checked;
+                const std::string check = onnxCheck(*bytes);
+                if (!check.empty())
+                    failures << QString::fromStdString(tag + ": checker: " + check.substr(0, 200));
+            }
+            auto again = importOnnxBytes(bytes->data(), bytes->size(), "");
+            if (!again) {
+                failures << QString::fromStdString(tag + ": re-import: " + again.message());
+                continue;
+            }
+            if (auto diff = compareGraphs(*g, *again); !diff.empty())
+                failures << QString::fromStdString(tag + ": " + diff);
+
+            if (g->opsetVersion() >= 13) continue;
+            auto up = upgradeOpset(*g, 13);
+            if (!up) {
+                ++upgradeRefused;
+                if (up.error().code() != ErrorCode::Unsupported)
+                    failures << QString::fromStdString(tag + ": upgrade: " + up.message());
+                continue;
+            }
+            ++upgraded;
+            if (originalValid) {
+                auto upBytes = exportOnnxBytes(*up);
+                const std::string check = upBytes ? onnxCheck(*upBytes) : upBytes.message();
+                if (!check.empty())
+                    failures << QString::fromStdString(tag + ": upgraded: " + check.substr(0, 200));
+            }
+            // Run both on test_data_set_0 when our executor handles the original.
+            std::map<std::string, Tensor> inputs;
+            const QString data = dir.filePath(name + QStringLiteral("/test_data_set_0"));
+            for (size_t i = 0; i < g->inputs().size(); ++i) {
+                auto t = readTensorProtoFile(
+                    (data + QStringLiteral("/input_%1.pb").arg(i)).toStdString());
+                if (t) inputs[g->value(g->inputs()[i]).name] = *t;
+            }
+            if (inputs.size() != g->inputs().size()) continue;
+            auto ex0 = Executor::create(*g);
+            if (!ex0) continue;
+            auto r0 = (*ex0)->run(inputs);
+            if (!r0) continue;
+            auto ex1 = Executor::create(*up);
+            auto r1 = ex1 ? (*ex1)->run(inputs) : Result<RunResult>(ex1.takeError());
+            if (!r1) {
+                failures << QString::fromStdString(
+                    tag + ": upgraded model fails to run: " + r1.message());
+                continue;
+            }
+            ++upgradeRun;
+            for (const auto& [out, t] : r0->outputs) {
+                const Tensor& u = r1->outputs.at(out);
+                if (u.shape() != t.shape() || u.dtype() != t.dtype()) {
+                    failures << QString::fromStdString(tag + ": output " + out +
+                                                       " changes shape or type");
+                    continue;
+                }
+                const auto va = t.toFloatVector(), vb = u.toFloatVector();
+                for (size_t i = 0; i < va.size(); ++i)
+                    if (!(std::fabs(va[i] - vb[i]) <= 1e-6f + 1e-5f * std::fabs(va[i])) &&
+                        !(std::isnan(va[i]) && std::isnan(vb[i]))) {
+                        failures << QString::fromStdString(tag + ": output " + out +
+                                                           " differs after the upgrade");
+                        break;
+                    }
+            }
+        }
+    }
+    qInfo("backend corpus: %d models imported, %d exported (%d checked by ONNX), %d refused with a "
+          "named reason; below opset 13: %d upgraded (%d ran before and after), %d refused",
+          models, exported, checked, refused, upgraded, upgradeRun, upgradeRefused);
+    for (const QString& f : failures) qWarning("%s", qPrintable(f));
+    QVERIFY2(failures.isEmpty(), qPrintable(QStringLiteral("%1 failures").arg(failures.size())));
+    QVERIFY(models > 800);
 }
 
 QTEST_GUILESS_MAIN(OnnxExporterTest)

@@ -367,6 +367,14 @@ void OnnxImporterTest::shapeInferenceBindsDynamicDims()
     QCOMPARE(g->value(*g->findValue("x")).info.shape, (Shape{-1, 3})); // the declaration stays dynamic
     auto bad = inferShapes(*g, {{"nope", {1}}});
     QCOMPARE(bad.error().code(), ErrorCode::NotFound);
+    // PP-OCR computes its Reshape target from Shape(x) at run time; with x bound, static inference
+    // folds that chain and reaches the softmax output.
+    auto ppocr = importOnnxFile(std::string(QS_SHARED_DIR) + "/models/ppocr_cls.onnx");
+    QVERIFY(ppocr.isOk());
+    auto r = inferShapes(*ppocr, {{"x", {4, 3, 48, 192}}});
+    QVERIFY2(r.isOk(), r.message().c_str());
+    QVERIFY2(r->notes.empty(), r->notes.empty() ? "" : r->notes[0].c_str());
+    QCOMPARE(ppocr->value(*ppocr->findValue("softmax_0.tmp_0")).info.shape, (Shape{4, 2}));
 }
 
 QTEST_GUILESS_MAIN(OnnxImporterTest)

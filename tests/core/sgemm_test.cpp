@@ -204,6 +204,23 @@ private slots:
         }
     }
 
+    // N = 1 with a packed A takes the matrix-vector path: every epilogue, deep K, threads,
+    // B stored as a column (ld) or as a row (transposed).
+    void matrixVector_data() { addPathRows(); }
+    void matrixVector() {
+        QFETCH(int, path);
+        ThreadPool pool(3);
+        uint32_t seed = 500;
+        for (int64_t m : {1, 5, 12, 13, 50, 200})
+            for (int64_t k : {1, 7, 200, 1000})
+                for (bool tb : {false, true}) {
+                    checkCase(SimdPath(path), {m, 1, k, false, tb}, Packing::PackA,
+                              BiasKind::PerRow, true, true, 1.0f, &pool, seed++);
+                    checkCase(SimdPath(path), {m, 1, k, true, tb}, Packing::PackA,
+                              BiasKind::PerColumn, false, false, 0.5f, nullptr, seed++);
+                }
+    }
+
     // Leading dimensions larger than the logical sizes (sub-matrices).
     void strided_data() { addPathRows(); }
     void strided() {
