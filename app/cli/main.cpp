@@ -2,6 +2,7 @@
 #include "cli/commands.h"
 
 #include <cstdio>
+#include <malloc.h>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -26,6 +27,11 @@ commands:
 
 int main(int argc, char** argv)
 {
+    // Executor runs free and re-allocate the same activation sizes every inference; glibc would
+    // hand those pages back to the kernel and fault them in again each time (a quarter of a
+    // MobileNetV2 run). Keep freed memory in the process instead: peak RSS does not grow.
+    mallopt(M_MMAP_THRESHOLD, 256 << 20);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
     std::vector<std::string> args(argv + 1, argv + argc);
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
         std::fputs(kUsage, args.empty() ? stderr : stdout);

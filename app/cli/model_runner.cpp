@@ -1,6 +1,7 @@
 #include "cli/model_runner.h"
 
 #include "io/npy.h"
+#include "quant/passes/inference_optimizer.h"
 #include "quant/simulator.h"
 
 #include <cstdio>
@@ -85,7 +86,9 @@ Result<PreparedRunner> prepareRunner(const Graph& graph, const ParsedArgs& args,
     QS_ASSIGN(int threads, threadsOption(args));
     PreparedRunner prepared;
     if (executor == "fp32") {
-        QS_ASSIGN(auto ex, Executor::create(graph, ExecOptions{threads}));
+        // The graph as ONNX Runtime would run it: BatchNorm folded, activations fused.
+        QS_ASSIGN(Graph optimized, optimizeForInference(graph));
+        QS_ASSIGN(auto ex, Executor::create(std::move(optimized), ExecOptions{threads}));
         prepared.runner = std::make_unique<Fp32Runner>(std::move(ex));
         return prepared;
     }

@@ -3,6 +3,7 @@
 #include "cli/commands.h"
 #include "cli/model_runner.h"
 #include "io/npy.h"
+#include "onnx/onnx_exporter.h"
 #include "onnx/onnx_importer.h"
 #include "quant/quantizer.h"
 
@@ -99,9 +100,11 @@ int runQuantize(const std::vector<std::string>& raw)
     if (ec) return fail("quantize", "folder " + outDir.string() + ": " + ec.message());
     QuantPlan plan = prepared->quantized->plan;
     plan.model = std::filesystem::path(modelPath).filename().string();
+    const std::string modelOut = (outDir / "quantized.onnx").string();
+    if (Status st = exportQdqModel(prepared->quantized->graph, plan, modelOut); !st) return fail("quantize", st.message());
     const std::string tablePath = (outDir / "quant_table.json").string();
     if (Status st = writeFileAtomically(tablePath, quantPlanToJson(plan)); !st) return fail("quantize", st.message());
-    std::printf("%s\n", tablePath.c_str());
+    std::printf("%s\n%s\n", modelOut.c_str(), tablePath.c_str());
     return 0;
 }
 

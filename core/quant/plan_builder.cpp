@@ -160,7 +160,8 @@ Result<QuantPlan> buildQuantPlan(const Graph& graph, const QuantConfig& config,
                 const TensorQuantEntry* we = plan.tensor(w.name);
                 const int64_t channels = b.initializer->numel();
                 if (in && in->count() == 1 && we && we->params.state == TensorQuantState::Quantized &&
-                    (we->params.count() == 1 || int64_t(we->params.count()) == channels) && !in->scale.empty()) {
+                    (we->params.count() == 1 || int64_t(we->params.count()) == channels ||
+                     we->params.spec.granularity == Granularity::PerGroup) && !in->scale.empty()) {
                     TensorQuantEntry e;
                     e.isBias = true;
                     e.params.state = TensorQuantState::Quantized;

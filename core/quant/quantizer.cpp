@@ -3,6 +3,7 @@
 #include "exec/executor.h"
 #include "exec/shape_inference.h"
 #include "quant/data_free_ranges.h"
+#include "quant/passes/inference_optimizer.h"
 
 #include <cstring>
 #include <optional>
@@ -102,7 +103,9 @@ Result<QuantizedModel> quantizeModel(const Graph& original, const QuantConfig& c
     m.original = original;
     m.config = config;
     if (config.foldBatchNorm) {
-        QS_ASSIGN(BatchNormFoldResult folded, foldBatchNorms(original));
+        // Identity nodes in front of weights (torchvision exports) would hide them from folding.
+        QS_ASSIGN(Graph plain, removePassThroughs(original));
+        QS_ASSIGN(BatchNormFoldResult folded, foldBatchNorms(plain));
         m.graph = std::move(folded.graph);
         m.folds = std::move(folded.folds);
     } else {

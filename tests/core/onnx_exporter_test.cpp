@@ -232,6 +232,7 @@ private slots:
     void dynamicDimsAreNotFixedByInference();
     void errorsNameTheCulprit();
     void upgradeOpset9Forms();
+    void upgradeOpset10Forms();
     void upgradePpocrToOpset13();
     void qdqHandMadePlan();
     void qdqNarrowAndGroupedCodes();
@@ -511,6 +512,49 @@ void OnnxExporterTest::upgradeOpset9Forms() {
     QCOMPARE(up->value(clip.inputs[2]).initializer->data<float>()[0], 0.75f);
     const Node& clip2 = up->node(*up->findNode("Clip_1"));
     QCOMPARE(clip2.inputs[1], kNoValue); // no min: the input stays omitted
+}
+
+void OnnxExporterTest::upgradeOpset10Forms() {
+    // Resize-10 downsampling (nearest: ceil, ONNX Runtime's rule for opset < 11), a Softmax over
+    // a non-last axis with two dynamic dims (its shape comes back through Shape at run time),
+    // Dropout-10's ratio attribute.
+    GraphBuilder b;
+    b.input("x", {-1, 2, -1, 4}, {"N", "", "H", ""});
+    b.initializer("scales", Tensor::fromVector<float>({4}, {1.0f, 1.0f, 0.5f, 0.5f}));
+    b.add("Resize", {"x", "scales"}, {"r"}, {{"mode", stringAttr("nearest")}});
+    b.add("Softmax", {"r"}, {"p"}, {{"axis", intAttr(1)}});
+    b.add("Dropout", {"x"}, {"d"}, {{"ratio", floatAttr(0.3f)}});
+    auto g = b.finish({"p", "d"}, 10);
+    QVERIFY2(g.isOk(), g.message().c_str());
+    auto up = upgradeOpset(*g, 13);
+    QVERIFY2(up.isOk(), up.message().c_str());
+    const Node& resize = up->node(*up->findNode("Resize_0"));
+    QCOMPARE(resize.inputs.size(), size_t(3));
+    QCOMPARE(resize.inputs[1], kNoValue);
+    QCOMPARE(resize.attribute("nearest_mode")->s, std::string("ceil"));
+    QCOMPARE(resize.attribute("coordinate_transformation_mode")->s, std::string("asymmetric"));
+    bool shapeNode = false;
+    for (const Node& n : up->nodes()) shapeNode = shapeNode || n.opType == "Shape";
+    QVERIFY2(shapeNode, "two dynamic dims: the Reshape back needs Shape(x)");
+    QVERIFY(!up->node(*up->findNode("Dropout_2")).attribute("ratio"));
+    auto bytes = exportOnnxBytes(*up);
+    QVERIFY2(bytes.isOk(), bytes.message().c_str());
+    const std::string check = onnxCheck(*bytes);
+    QVERIFY2(check.empty(), check.c_str());
+
+    const Tensor x = pseudoRandom({2, 2, 6, 4}, 9, -2.0f, 2.0f);
+    auto before = runGraph(*g, x);
+    auto after = runGraph(*up, x);
+    QVERIFY2(before.isOk(), before.message().c_str());
+    QVERIFY2(after.isOk(), after.message().c_str());
+    for (const auto& [name, t] : *before) {
+        const Tensor& u = after->at(name);
+        QCOMPARE(u.shape(), t.shape());
+        const auto va = t.toFloatVector(), vb = u.toFloatVector();
+        for (size_t i = 0; i < va.size(); ++i)
+            QVERIFY2(std::fabs(va[i] - vb[i]) <= 1e-6f * std::max(1.0f, std::fabs(va[i])),
+                     name.c_str());
+    }
 }
 
 void OnnxExporterTest::upgradePpocrToOpset13() {

@@ -3,6 +3,7 @@
 #include "exec/executor.h"
 #include "io/npy.h"
 #include "onnx/onnx_importer.h"
+#include "quant/passes/inference_optimizer.h"
 
 #include <QtTest>
 
@@ -68,6 +69,25 @@ void RealModelsTest::matchesOnnxRuntime()
     auto ref = readNpy(kShared + "/" + reference.toStdString());
     QVERIFY2(ref.isOk(), ref.message().c_str());
     const std::string inputName = graph->value(graph->inputs()[0]).name;
+    // The inference-optimised graph (BN folded, activations fused, Identity removed) must give
+    // the same outputs: it is what `run` and `bench` execute.
+    {
+        InferenceOptimizationReport report;
+        auto optimized = optimizeForInference(*graph, &report);
+        QVERIFY2(optimized.isOk(), optimized.message().c_str());
+        auto ox = Executor::create(*optimized, ExecOptions{2});
+        QVERIFY2(ox.isOk(), ox.message().c_str());
+        auto oy = (*ox)->run({{inputName, *x}});
+        QVERIFY2(oy.isOk(), oy.message().c_str());
+        const double oerr = maxRelativeError(oy->outputs.begin()->second, *ref);
+        qInfo("%s optimised (%d BN folded, %d activations fused, %d Identity removed): rel error %.3g", qPrintable(model),
+              report.batchNormsFolded, report.activationsFused, report.identitiesRemoved, oerr);
+        QVERIFY(oerr <= 1e-4);
+        if (model.contains(QStringLiteral("mobilenet_v2"))) {
+            QCOMPARE(report.batchNormsFolded, 52); // every BN of torchvision MobileNetV2
+            QCOMPARE(report.activationsFused, 35); // every ReLU6 (Clip)
+        }
+    }
     auto ex = Executor::create(std::move(graph).value(), ExecOptions{2});
     QVERIFY2(ex.isOk(), ex.message().c_str());
     auto result = (*ex)->run({{inputName, *x}});
