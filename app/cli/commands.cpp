@@ -152,7 +152,7 @@ int runRun(const std::vector<std::string>& raw)
     auto inputs = readInputs(*graph, p.args);
     if (!inputs) return fail("run", inputs.message());
     if (auto cfg = quantConfigFromArgs(p.args); !cfg) return fail("run", cfg.message(), 2);
-    auto prepared = prepareRunner(*graph, p.args, p.args.value("executor", "fp32"));
+    auto prepared = prepareRunner(std::move(graph).value(), p.args, p.args.value("executor", "fp32"));
     if (!prepared) return fail("run", "file " + modelPath + ": " + prepared.message());
     auto result = prepared->runner->run(*inputs);
     if (!result) return fail("run", "file " + modelPath + ": " + result.message());
@@ -207,7 +207,7 @@ int runBench(const std::vector<std::string>& raw)
         (*inputs)[v.name] = std::move(t);
     }
     if (auto cfg = quantConfigFromArgs(p.args); !cfg) return fail("bench", cfg.message(), 2);
-    auto prepared = prepareRunner(*graph, p.args, p.args.value("executor", "fp32"));
+    auto prepared = prepareRunner(std::move(graph).value(), p.args, p.args.value("executor", "fp32"));
     if (!prepared) return fail("bench", "file " + modelPath + ": " + prepared.message());
 
     std::vector<double> times;

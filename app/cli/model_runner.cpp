@@ -81,13 +81,14 @@ private:
 
 } // namespace
 
-Result<PreparedRunner> prepareRunner(const Graph& graph, const ParsedArgs& args, const std::string& executor)
+Result<PreparedRunner> prepareRunner(Graph graph, const ParsedArgs& args, const std::string& executor)
 {
     QS_ASSIGN(int threads, threadsOption(args));
     PreparedRunner prepared;
     if (executor == "fp32") {
         // The graph as ONNX Runtime would run it: BatchNorm folded, activations fused.
         QS_ASSIGN(Graph optimized, optimizeForInference(graph));
+        graph = Graph(); // drop the unfolded weights before packing
         QS_ASSIGN(auto ex, Executor::create(std::move(optimized), ExecOptions{threads}));
         prepared.runner = std::make_unique<Fp32Runner>(std::move(ex));
         return prepared;

@@ -26,8 +26,9 @@ struct PreparedRunner {
 };
 
 // Reads --calib (if any), quantizes for sim/int8, and builds the runner. Notes (data-free
-// calibration, assumptions) go to stderr.
-Result<PreparedRunner> prepareRunner(const Graph& graph, const ParsedArgs& args, const std::string& executor);
+// calibration, assumptions) go to stderr. Takes the graph by value: a caller that moves it in
+// lets the original weights go once they are folded (peak memory).
+Result<PreparedRunner> prepareRunner(Graph graph, const ParsedArgs& args, const std::string& executor);
 
 // Runs `data` (N first) through the runner in batches and concatenates the first output.
 Result<Tensor> runBatched(ModelRunner& runner, const Graph& graph, const std::string& inputName, const Tensor& data,
