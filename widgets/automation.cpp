@@ -14,12 +14,9 @@ namespace qs {
 Automation::Automation(MainWindow* window, GuiOptions options, QObject* parent)
     : QObject(parent)
     , m_window(window)
-    , m_options(std::move(options))
-{
-}
+    , m_options(std::move(options)) {}
 
-void Automation::start()
-{
+void Automation::start() {
     if (!m_window) return;
     // A script waits for an exit code, not for someone to click away a message box.
     if (!m_options.screenshotPath.isEmpty()) m_window->setInteractive(false);
@@ -28,12 +25,12 @@ void Automation::start()
     m_window->openModel(m_options.modelPath.isEmpty() ? exampleModelPath() : m_options.modelPath);
 }
 
-void Automation::onLoaded()
-{
+void Automation::onLoaded() {
     if (m_done || !m_window) return;
     if (!m_options.selectNode.isEmpty() && !m_window->selectNode(m_options.selectNode))
-        m_selectError = tr("node '%1' not found in %2")
-                            .arg(m_options.selectNode, QFileInfo(m_window->model().path).fileName());
+        m_selectError =
+            tr("node '%1' not found in %2")
+                .arg(m_options.selectNode, QFileInfo(m_window->model().path).fileName());
     if (m_options.screenshotPath.isEmpty()) {
         finish(m_selectError.isEmpty() ? 0 : 1, m_selectError);
         return;
@@ -43,22 +40,21 @@ void Automation::onLoaded()
     QTimer::singleShot(0, this, &Automation::takeScreenshot);
 }
 
-void Automation::onLoadFailed(const QString&, const QString& message)
-{
+void Automation::onLoadFailed(const QString&, const QString& message) {
     if (m_done) return;
     finish(1, message);
 }
 
-void Automation::takeScreenshot()
-{
+void Automation::takeScreenshot() {
     if (!m_window) return;
     const QString error = saveScreenshot(m_window, m_options.screenshotPath);
-    if (!error.isEmpty()) finish(1, error);
-    else finish(m_selectError.isEmpty() ? 0 : 1, m_selectError);
+    if (!error.isEmpty())
+        finish(1, error);
+    else
+        finish(m_selectError.isEmpty() ? 0 : 1, m_selectError);
 }
 
-QString Automation::saveScreenshot(QWidget* window, const QString& path)
-{
+QString Automation::saveScreenshot(QWidget* window, const QString& path) {
     const QPixmap picture = window->grab();
     if (picture.isNull()) return tr("cannot take a screenshot of the window");
     QSaveFile file(path);
@@ -72,8 +68,7 @@ QString Automation::saveScreenshot(QWidget* window, const QString& path)
     return {};
 }
 
-void Automation::finish(int exitCode, const QString& message)
-{
+void Automation::finish(int exitCode, const QString& message) {
     m_done = true;
     emit finished(exitCode, message);
 }

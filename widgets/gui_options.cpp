@@ -5,29 +5,28 @@
 
 namespace qs {
 
-GuiCommandLine GuiCommandLineParser::parse(const QStringList& arguments)
-{
+GuiCommandLine GuiCommandLineParser::parse(const QStringList& arguments) {
     QCommandLineParser parser;
     parser.setApplicationDescription(
         tr("QuantScope: see why a neural network loses accuracy when it is quantized."));
     parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
     const QCommandLineOption helpOption = parser.addHelpOption();
     const QCommandLineOption versionOption = parser.addVersionOption();
-    const QCommandLineOption selectOption(QStringLiteral("select"),
-                                          tr("Select node <name> once the model is loaded."),
-                                          tr("name"));
+    const QCommandLineOption selectOption(
+        QStringLiteral("select"), tr("Select node <name> once the model is loaded."), tr("name"));
     const QCommandLineOption screenshotOption(
         QStringLiteral("screenshot"),
-        tr("Save a PNG picture of the whole window to <file> once the model is loaded."), tr("file"));
+        tr("Save a PNG picture of the whole window to <file> once the model is loaded."),
+        tr("file"));
     const QCommandLineOption quitOption(QStringLiteral("quit-after-screenshot"),
-                                       tr("Quit after saving the screenshot."));
+                                        tr("Quit after saving the screenshot."));
     parser.addOptions({selectOption, screenshotOption, quitOption});
-    parser.addPositionalArgument(
-        tr("model"), tr("The ONNX model to open (default: the bundled example model)."),
-        tr("[model.onnx]"));
+    parser.addPositionalArgument(tr("model"),
+                                 tr("The ONNX model to open (default: the bundled example model)."),
+                                 tr("[model.onnx]"));
 
-    const QString program =
-        arguments.isEmpty() ? QStringLiteral("quantscope") : QFileInfo(arguments.first()).fileName();
+    const QString program = arguments.isEmpty() ? QStringLiteral("quantscope")
+                                                : QFileInfo(arguments.first()).fileName();
     GuiCommandLine result;
     auto usageError = [&](const QString& message) {
         result.action = GuiCommandLine::Action::UsageError;
@@ -36,7 +35,11 @@ GuiCommandLine GuiCommandLineParser::parse(const QStringList& arguments)
         return result;
     };
 
-    if (!parser.parse(arguments)) return usageError(parser.errorText());
+    if (!parser.parse(arguments)) {
+        QString error = parser.errorText(); // "Unknown option 'x'." -> without the final period
+        if (error.endsWith(QLatin1Char('.'))) error.chop(1);
+        return usageError(error);
+    }
     if (parser.isSet(helpOption)) {
         result.action = GuiCommandLine::Action::ShowHelp;
         result.text = parser.helpText();

@@ -7,7 +7,6 @@
 #include <QFutureWatcher>
 #include <QObject>
 #include <QtConcurrent/QtConcurrentRun>
-
 #include <type_traits>
 #include <utility>
 
@@ -15,7 +14,8 @@ namespace qs {
 
 class JobTracker {
 public:
-    explicit JobTracker(QObject* context) : m_context(context) {}
+    explicit JobTracker(QObject* context)
+        : m_context(context) {}
     JobTracker(const JobTracker&) = delete;
     JobTracker& operator=(const JobTracker&) = delete;
 
@@ -24,9 +24,7 @@ public:
 
     // `job()` runs on the global thread pool and must not touch GUI state; `deliver(result)`
     // runs later on the context's thread, only if no other job started in between.
-    template <class Job, class Deliver>
-    quint64 start(Job job, Deliver deliver)
-    {
+    template <class Job, class Deliver> quint64 start(Job job, Deliver deliver) {
         using Result = std::invoke_result_t<Job>;
         const quint64 id = ++m_generation;
         m_running = true;
@@ -44,8 +42,7 @@ public:
 
     // Forgets the running job: its result will be dropped. (The job itself runs to its end;
     // jobs that can stop early take a cancel flag of their own.)
-    void cancel()
-    {
+    void cancel() {
         ++m_generation;
         m_running = false;
     }

@@ -16,28 +16,27 @@ const QString kEnglish = QStringLiteral("en");
 const QString kTranslationsDir = QStringLiteral(":/i18n");
 } // namespace
 
-LanguageManager::LanguageManager(QObject* parent) : QObject(parent) {}
+LanguageManager::LanguageManager(QObject* parent)
+    : QObject(parent) {}
 
-LanguageManager* LanguageManager::instance()
-{
+LanguageManager* LanguageManager::instance() {
     static QPointer<LanguageManager> manager;
     if (!manager) manager = new LanguageManager(QCoreApplication::instance());
     return manager;
 }
 
-QList<LanguageManager::Language> LanguageManager::languages()
-{
+QList<LanguageManager::Language> LanguageManager::languages() {
     return {{kEnglish, QStringLiteral("English")},
             {QStringLiteral("zh_CN"), QStringLiteral("简体中文")}};
 }
 
-void LanguageManager::applyStartupLanguage()
-{
+void LanguageManager::applyStartupLanguage() {
     const QString saved = QSettings().value(kSettingsKey).toString();
     if (!saved.isEmpty() && install(saved)) return;
     // Let QTranslator match the system's UI languages ("zh-Hans-CN", "zh-CN", ...) to our files.
     auto* probe = new QTranslator(this);
-    if (probe->load(QLocale::system(), QStringLiteral("quantscope"), QStringLiteral("_"), kTranslationsDir)) {
+    if (probe->load(QLocale::system(), QStringLiteral("quantscope"), QStringLiteral("_"),
+                    kTranslationsDir)) {
         const QString file = probe->filePath();
         delete probe;
         for (const Language& language : languages())
@@ -49,15 +48,13 @@ void LanguageManager::applyStartupLanguage()
     install(kEnglish);
 }
 
-bool LanguageManager::setLanguage(const QString& code)
-{
+bool LanguageManager::setLanguage(const QString& code) {
     if (!install(code)) return false;
     QSettings().setValue(kSettingsKey, code);
     return true;
 }
 
-bool LanguageManager::install(const QString& code)
-{
+bool LanguageManager::install(const QString& code) {
     QList<QTranslator*> translators;
     if (code != kEnglish) {
         auto* app = new QTranslator(this);

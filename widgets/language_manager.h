@@ -17,8 +17,9 @@ class LanguageManager : public QObject {
 
 public:
     struct Language {
-        QString code;       // "en", "zh_CN"
-        QString nativeName; // "English", "简体中文": each language in its own words, never translated
+        QString code; // "en", "zh_CN"
+        QString
+            nativeName; // "English", "简体中文": each language in its own words, never translated
     };
 
     // The one instance, owned by the application object.

@@ -30,11 +30,12 @@ const QString kGeometryKey = QStringLiteral("mainWindow/geometry");
 const QString kStateKey = QStringLiteral("mainWindow/state");
 const QString kLastDirKey = QStringLiteral("mainWindow/lastOpenDir");
 
-bool isResource(const QString& path) { return path.startsWith(QLatin1String(":/")); }
+bool isResource(const QString& path) {
+    return path.startsWith(QLatin1String(":/"));
+}
 
 // The first local .onnx file among dropped URLs, or an empty string.
-QString droppedModel(const QMimeData* mime)
-{
+QString droppedModel(const QMimeData* mime) {
     if (!mime || !mime->hasUrls()) return {};
     for (const QUrl& url : mime->urls()) {
         const QString path = url.toLocalFile();
@@ -46,8 +47,8 @@ QString droppedModel(const QMimeData* mime)
 
 } // namespace
 
-MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
-{
+MainWindow::MainWindow(QWidget* parent)
+    : QMainWindow(parent) {
     initResources();
     setObjectName(QStringLiteral("mainWindow"));
     setWindowIcon(applicationIcon());
@@ -64,25 +65,26 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     connect(LanguageManager::instance(), &LanguageManager::languageChanged, this,
             &MainWindow::updateLanguageActions);
 
-    setStatus([] {
-        return tr("Open an ONNX model with File \u25b8 Open, or drop one on this window.");
-    });
+    setStatus(
+        [] { return tr("Open an ONNX model with File \u25b8 Open, or drop one on this window."); });
     retranslateUi();
     restoreWindowState();
 }
 
 MainWindow::~MainWindow() = default;
 
-QString MainWindow::statusText() const { return m_statusLabel->text(); }
+QString MainWindow::statusText() const {
+    return m_statusLabel->text();
+}
 
-void MainWindow::createActions()
-{
+void MainWindow::createActions() {
     m_openAction = new QAction(this);
     m_openAction->setShortcut(QKeySequence::Open);
     connect(m_openAction, &QAction::triggered, this, &MainWindow::showOpenDialog);
 
     m_openExampleAction = new QAction(this);
-    connect(m_openExampleAction, &QAction::triggered, this, [this] { openModel(exampleModelPath()); });
+    connect(m_openExampleAction, &QAction::triggered, this,
+            [this] { openModel(exampleModelPath()); });
 
     m_clearRecentAction = new QAction(this);
     connect(m_clearRecentAction, &QAction::triggered, this, [this] {
@@ -122,8 +124,7 @@ void MainWindow::createActions()
     updateLanguageActions();
 }
 
-void MainWindow::createMenus()
-{
+void MainWindow::createMenus() {
     m_fileMenu = menuBar()->addMenu(QString());
     m_fileMenu->addAction(m_openAction);
     m_fileMenu->addAction(m_openExampleAction);
@@ -144,8 +145,7 @@ void MainWindow::createMenus()
     m_helpMenu->addAction(m_aboutQtAction);
 }
 
-void MainWindow::createDocks()
-{
+void MainWindow::createDocks() {
     m_summary = new ModelSummaryWidget(this);
     m_summaryDock = new QDockWidget(this);
     m_summaryDock->setObjectName(QStringLiteral("summaryDock")); // the key for saveState()
@@ -154,8 +154,7 @@ void MainWindow::createDocks()
     m_viewMenu->addAction(m_summaryDock->toggleViewAction());
 }
 
-void MainWindow::createStatusBar()
-{
+void MainWindow::createStatusBar() {
     m_statusLabel = new QLabel(this);
     m_statusLabel->setObjectName(QStringLiteral("statusLabel"));
     m_statusLabel->setTextFormat(Qt::PlainText);
@@ -167,8 +166,7 @@ void MainWindow::createStatusBar()
     statusBar()->addPermanentWidget(m_progress);
 }
 
-void MainWindow::retranslateUi()
-{
+void MainWindow::retranslateUi() {
     m_fileMenu->setTitle(tr("&File"));
     m_openAction->setText(tr("&Open Model\u2026"));
     m_openAction->setStatusTip(tr("Open an ONNX model"));
@@ -190,59 +188,55 @@ void MainWindow::retranslateUi()
     if (m_statusText) m_statusLabel->setText(m_statusText());
 }
 
-void MainWindow::changeEvent(QEvent* event)
-{
+void MainWindow::changeEvent(QEvent* event) {
     if (event->type() == QEvent::LanguageChange) retranslateUi();
     QMainWindow::changeEvent(event);
 }
 
-void MainWindow::restoreWindowState()
-{
+void MainWindow::restoreWindowState() {
     const QSettings settings;
     if (!restoreGeometry(settings.value(kGeometryKey).toByteArray())) resize(1280, 800);
-    restoreState(settings.value(kStateKey).toByteArray());
+    if (!restoreState(settings.value(kStateKey).toByteArray())) {
+        // First start: room for the summary's values next to the table.
+        const int em = fontMetrics().horizontalAdvance(QLatin1Char('M'));
+        resizeDocks({m_summaryDock}, {34 * em}, Qt::Horizontal);
+    }
 }
 
-void MainWindow::saveWindowState()
-{
+void MainWindow::saveWindowState() {
     QSettings settings;
     settings.setValue(kGeometryKey, saveGeometry());
     settings.setValue(kStateKey, saveState());
 }
 
-void MainWindow::closeEvent(QCloseEvent* event)
-{
+void MainWindow::closeEvent(QCloseEvent* event) {
     saveWindowState();
     m_loadJob.cancel(); // a load still running must not deliver into a closing window
     QMainWindow::closeEvent(event);
 }
 
-void MainWindow::dragEnterEvent(QDragEnterEvent* event)
-{
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
     if (!droppedModel(event->mimeData()).isEmpty()) event->acceptProposedAction();
 }
 
-void MainWindow::dropEvent(QDropEvent* event)
-{
+void MainWindow::dropEvent(QDropEvent* event) {
     const QString path = droppedModel(event->mimeData());
     if (path.isEmpty()) return;
     event->acceptProposedAction();
     openModel(path);
 }
 
-void MainWindow::showOpenDialog()
-{
+void MainWindow::showOpenDialog() {
     QSettings settings;
-    const QString path = QFileDialog::getOpenFileName(
-        this, tr("Open Model"), settings.value(kLastDirKey).toString(),
-        tr("ONNX models (*.onnx);;All files (*)"));
+    const QString path =
+        QFileDialog::getOpenFileName(this, tr("Open Model"), settings.value(kLastDirKey).toString(),
+                                     tr("ONNX models (*.onnx);;All files (*)"));
     if (path.isEmpty()) return;
     settings.setValue(kLastDirKey, QFileInfo(path).absolutePath());
     openModel(path);
 }
 
-void MainWindow::showAbout()
-{
+void MainWindow::showAbout() {
     QMessageBox::about(
         this, tr("About QuantScope"),
         tr("<h3>QuantScope %1</h3>"
@@ -252,15 +246,14 @@ void MainWindow::showAbout()
             .arg(QCoreApplication::applicationVersion(), QString::fromLatin1(qVersion())));
 }
 
-void MainWindow::updateRecentFilesMenu()
-{
+void MainWindow::updateRecentFilesMenu() {
     m_recentMenu->clear();
     const QStringList files = m_recentFiles.files();
     for (int i = 0; i < files.size(); ++i) {
         const QString path = files[i];
         // "&1 name.onnx": a mnemonic per entry; the full path is in the status tip.
-        auto* action = m_recentMenu->addAction(
-            tr("&%1 %2").arg(i + 1).arg(QFileInfo(path).fileName()));
+        auto* action =
+            m_recentMenu->addAction(tr("&%1 %2").arg(i + 1).arg(QFileInfo(path).fileName()));
         action->setStatusTip(path);
         action->setToolTip(path);
         connect(action, &QAction::triggered, this, [this, path] { openModel(path); });
@@ -270,15 +263,13 @@ void MainWindow::updateRecentFilesMenu()
     m_clearRecentAction->setEnabled(!files.isEmpty());
 }
 
-void MainWindow::updateLanguageActions()
-{
+void MainWindow::updateLanguageActions() {
     const QString current = LanguageManager::instance()->currentLanguage();
     for (QAction* action : m_languageGroup->actions())
         action->setChecked(action->data().toString() == current);
 }
 
-void MainWindow::updateWindowTitle()
-{
+void MainWindow::updateWindowTitle() {
     if (m_model.path.isEmpty()) {
         setWindowTitle(tr("QuantScope"));
         return;
@@ -288,14 +279,12 @@ void MainWindow::updateWindowTitle()
                                             : tr("%1 \u2014 QuantScope").arg(name));
 }
 
-void MainWindow::setStatus(std::function<QString()> text)
-{
+void MainWindow::setStatus(std::function<QString()> text) {
     m_statusText = std::move(text);
     m_statusLabel->setText(m_statusText());
 }
 
-void MainWindow::openModel(const QString& path)
-{
+void MainWindow::openModel(const QString& path) {
     const QString name = QFileInfo(path).fileName();
     setStatus([name] { return tr("Loading %1\u2026").arg(name); });
     m_progress->setVisible(true);
@@ -303,8 +292,7 @@ void MainWindow::openModel(const QString& path)
                     [this](LoadedModel loaded) { onModelLoaded(std::move(loaded)); });
 }
 
-void MainWindow::onModelLoaded(LoadedModel loaded)
-{
+void MainWindow::onModelLoaded(LoadedModel loaded) {
     m_progress->setVisible(false);
     if (!loaded.isOk()) {
         showLoadError(loaded.path, loaded.error);
@@ -331,8 +319,7 @@ void MainWindow::onModelLoaded(LoadedModel loaded)
     emit modelLoaded(m_model.path);
 }
 
-void MainWindow::showLoadError(const QString& path, const QString& message)
-{
+void MainWindow::showLoadError(const QString& path, const QString& message) {
     const QString name = QFileInfo(path).fileName();
     setStatus([name, message] { return tr("Could not open %1: %2").arg(name, message); });
     if (!isResource(path)) {
@@ -342,9 +329,9 @@ void MainWindow::showLoadError(const QString& path, const QString& message)
     if (m_interactive) {
         // Window-modal and non-blocking: the event loop (and any other load) keeps running.
         if (m_errorBox) m_errorBox->close();
-        m_errorBox = new QMessageBox(QMessageBox::Warning, tr("Could Not Open Model"),
-                                     tr("QuantScope could not open %1.").arg(name), QMessageBox::Ok,
-                                     this);
+        m_errorBox =
+            new QMessageBox(QMessageBox::Warning, tr("Could Not Open Model"),
+                            tr("QuantScope could not open %1.").arg(name), QMessageBox::Ok, this);
         m_errorBox->setObjectName(QStringLiteral("loadErrorBox"));
         m_errorBox->setInformativeText(message);
         m_errorBox->setAttribute(Qt::WA_DeleteOnClose);
@@ -353,6 +340,8 @@ void MainWindow::showLoadError(const QString& path, const QString& message)
     emit modelLoadFailed(path, message);
 }
 
-bool MainWindow::selectNode(const QString& name) { return m_nodePage->selectNode(name); }
+bool MainWindow::selectNode(const QString& name) {
+    return m_nodePage->selectNode(name);
+}
 
 } // namespace qs

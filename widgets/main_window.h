@@ -8,7 +8,6 @@
 
 #include <QMainWindow>
 #include <QPointer>
-
 #include <functional>
 
 class QAction;

@@ -6,7 +6,6 @@
 
 #include <QFile>
 #include <QFileInfo>
-
 #include <exception>
 
 namespace qs {
@@ -15,8 +14,7 @@ namespace {
 
 // Resources live in memory, not on disk: they go through the bytes importer, which then
 // refuses external data files (a bundled model has none).
-Result<Graph> importModel(const QString& path, ImportReport* report)
-{
+Result<Graph> importModel(const QString& path, ImportReport* report) {
     if (!path.startsWith(QLatin1String(":/")))
         return importOnnxFile(QFile::encodeName(path).toStdString(), {}, report);
     QFile file(path);
@@ -29,8 +27,7 @@ Result<Graph> importModel(const QString& path, ImportReport* report)
 
 } // namespace
 
-LoadedModel ModelLoader::load(const QString& path)
-{
+LoadedModel ModelLoader::load(const QString& path) {
     LoadedModel loaded;
     loaded.path = path;
     try {
@@ -56,7 +53,8 @@ LoadedModel ModelLoader::load(const QString& path)
     } catch (const std::bad_alloc&) {
         // Core reports data errors as values; memory exhaustion is the one thing that can still
         // escape, and a GUI must survive a model that is too large.
-        loaded.error = tr("%1: out of memory while loading the model").arg(QFileInfo(path).fileName());
+        loaded.error =
+            tr("%1: out of memory while loading the model").arg(QFileInfo(path).fileName());
     } catch (const std::exception& e) {
         loaded.error = tr("%1: unexpected error: %2")
                            .arg(QFileInfo(path).fileName(), QString::fromLocal8Bit(e.what()));

@@ -6,7 +6,6 @@
 
 #include <QCoreApplication>
 #include <QString>
-
 #include <memory>
 
 namespace qs {
@@ -15,9 +14,9 @@ class Graph;
 
 struct LoadedModel {
     QString path;
-    std::shared_ptr<const Graph> graph;             // null when loading failed
+    std::shared_ptr<const Graph> graph;            // null when loading failed
     std::shared_ptr<const ModelSnapshot> snapshot; // null when loading failed
-    QString error;                                  // one line; empty on success
+    QString error;                                 // one line; empty on success
 
     bool isOk() const { return graph != nullptr; }
 };

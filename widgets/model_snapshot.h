@@ -8,7 +8,6 @@
 #include <QPair>
 #include <QString>
 #include <QStringList>
-
 #include <cstdint>
 
 namespace qs {
@@ -19,8 +18,8 @@ struct ShapeInferenceReport;
 
 struct TensorSummary {
     QString name;
-    QString dtype;         // "f32"; empty when not known
-    QString shape;         // "[N,1,16,16]"; dynamic dims by name, unknown dims as "?"; "?" if no rank
+    QString dtype; // "f32"; empty when not known
+    QString shape; // "[N,1,16,16]"; dynamic dims by name, unknown dims as "?"; "?" if no rank
     bool isConstant = false; // an initializer (weight, bias, folded Constant)
 };
 
@@ -28,11 +27,11 @@ struct NodeSummary {
     int index = 0; // position in the topological order
     QString name;
     QString opType;
-    QString domain;                  // empty for the default ONNX domain
-    QList<TensorSummary> inputs;     // omitted optional inputs are left out
+    QString domain;              // empty for the default ONNX domain
+    QList<TensorSummary> inputs; // omitted optional inputs are left out
     QList<TensorSummary> outputs;
-    QString attributes;              // "group=16, kernel_shape=[3,3], strides=[1,1]"
-    bool supported = true;           // the op registry implements this op
+    QString attributes;    // "group=16, kernel_shape=[3,3], strides=[1,1]"
+    bool supported = true; // the op registry implements this op
 };
 
 struct ModelSnapshot {

@@ -11,16 +11,14 @@ namespace qs {
 
 namespace {
 
-QTreeWidgetItem* addRow(QTreeWidgetItem* parent, const QString& key, const QString& value)
-{
+QTreeWidgetItem* addRow(QTreeWidgetItem* parent, const QString& key, const QString& value) {
     auto* item = new QTreeWidgetItem(parent, {key, value});
     item->setToolTip(0, key);
     item->setToolTip(1, value);
     return item;
 }
 
-QString tensorText(const TensorSummary& t)
-{
+QString tensorText(const TensorSummary& t) {
     return t.dtype.isEmpty() ? t.shape : t.dtype + QLatin1Char(' ') + t.shape;
 }
 
@@ -28,8 +26,7 @@ QString tensorText(const TensorSummary& t)
 
 ModelSummaryWidget::ModelSummaryWidget(QWidget* parent)
     : QWidget(parent)
-    , m_tree(new QTreeWidget(this))
-{
+    , m_tree(new QTreeWidget(this)) {
     m_tree->setObjectName(QStringLiteral("modelSummary"));
     m_tree->setColumnCount(2);
     m_tree->setRootIsDecorated(true);
@@ -42,20 +39,17 @@ ModelSummaryWidget::ModelSummaryWidget(QWidget* parent)
     rebuild();
 }
 
-void ModelSummaryWidget::setSnapshot(std::shared_ptr<const ModelSnapshot> snapshot)
-{
+void ModelSummaryWidget::setSnapshot(std::shared_ptr<const ModelSnapshot> snapshot) {
     m_snapshot = std::move(snapshot);
     rebuild();
 }
 
-void ModelSummaryWidget::changeEvent(QEvent* event)
-{
+void ModelSummaryWidget::changeEvent(QEvent* event) {
     if (event->type() == QEvent::LanguageChange) rebuild();
     QWidget::changeEvent(event);
 }
 
-QTreeWidgetItem* ModelSummaryWidget::addSection(const QString& title, const QString& value)
-{
+QTreeWidgetItem* ModelSummaryWidget::addSection(const QString& title, const QString& value) {
     auto* item = new QTreeWidgetItem(m_tree, {title, value});
     QFont font = item->font(0);
     font.setBold(true);
@@ -64,8 +58,7 @@ QTreeWidgetItem* ModelSummaryWidget::addSection(const QString& title, const QStr
     return item;
 }
 
-void ModelSummaryWidget::rebuild()
-{
+void ModelSummaryWidget::rebuild() {
     m_tree->clear();
     m_tree->setHeaderLabels({tr("Property"), tr("Value")});
     if (!m_snapshot) {
@@ -82,11 +75,14 @@ void ModelSummaryWidget::rebuild()
     addRow(model, tr("IR version"), QString::number(s.irVersion));
     QStringList opsets;
     for (const auto& [domain, version] : s.opsets)
-        opsets << QStringLiteral("%1 %2").arg(domain.isEmpty() ? QStringLiteral("ai.onnx") : domain).arg(version);
+        opsets << QStringLiteral("%1 %2")
+                      .arg(domain.isEmpty() ? QStringLiteral("ai.onnx") : domain)
+                      .arg(version);
     addRow(model, tr("Opsets"), opsets.join(QStringLiteral(", ")));
     addRow(model, tr("Nodes"), locale.toString(qlonglong(s.nodes.size())));
-    addRow(model, tr("Parameters"), QStringLiteral("%1 (%2)").arg(locale.toString(s.parameterCount),
-                                                      locale.formattedDataSize(s.parameterBytes)))
+    addRow(model, tr("Parameters"),
+           QStringLiteral("%1 (%2)").arg(locale.toString(s.parameterCount),
+                                         locale.formattedDataSize(s.parameterBytes)))
         ->setToolTip(1, tr("Elements of all floating-point initializers: weights, biases and "
                            "BatchNorm statistics"));
 
@@ -101,8 +97,10 @@ void ModelSummaryWidget::rebuild()
     if (s.unsupportedOps.isEmpty()) {
         addSection(tr("Unsupported operators"), tr("none"));
     } else {
-        QTreeWidgetItem* unsupported = addSection(tr("Unsupported operators (%1)").arg(s.unsupportedOps.size()));
-        for (const auto& [op, count] : s.unsupportedOps) addRow(unsupported, op, locale.toString(count));
+        QTreeWidgetItem* unsupported =
+            addSection(tr("Unsupported operators (%1)").arg(s.unsupportedOps.size()));
+        for (const auto& [op, count] : s.unsupportedOps)
+            addRow(unsupported, op, locale.toString(count));
         unsupported->setExpanded(true);
     }
 
@@ -115,7 +113,8 @@ void ModelSummaryWidget::rebuild()
     }
     for (const QString& note : s.shapeNotes) addRow(shapes, tr("Note"), note);
 
-    for (QTreeWidgetItem* section : {model, inputs, outputs, ops, shapes}) section->setExpanded(true);
+    for (QTreeWidgetItem* section : {model, inputs, outputs, ops, shapes})
+        section->setExpanded(true);
     m_tree->resizeColumnToContents(0);
 }
 

@@ -5,7 +5,6 @@
 #include "model_snapshot.h"
 
 #include <QWidget>
-
 #include <memory>
 
 class QTreeWidget;

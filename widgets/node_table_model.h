@@ -5,7 +5,6 @@
 #include "model_snapshot.h"
 
 #include <QAbstractTableModel>
-
 #include <memory>
 
 namespace qs {

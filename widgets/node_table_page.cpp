@@ -9,10 +9,28 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QSortFilterProxyModel>
+#include <QStyledItemDelegate>
 #include <QTableView>
 #include <QVBoxLayout>
 
 namespace qs {
+
+namespace {
+
+// Shapes and attributes read from the left (the first shape, the first attributes matter most);
+// names keep the view's middle elision, since ONNX names differ at both ends.
+class ElideRightDelegate : public QStyledItemDelegate {
+public:
+    using QStyledItemDelegate::QStyledItemDelegate;
+
+protected:
+    void initStyleOption(QStyleOptionViewItem* option, const QModelIndex& index) const override {
+        QStyledItemDelegate::initStyleOption(option, index);
+        option->textElideMode = Qt::ElideRight;
+    }
+};
+
+} // namespace
 
 NodeTablePage::NodeTablePage(QWidget* parent)
     : QWidget(parent)
@@ -20,8 +38,7 @@ NodeTablePage::NodeTablePage(QWidget* parent)
     , m_proxy(new QSortFilterProxyModel(this))
     , m_filter(new QLineEdit(this))
     , m_countLabel(new QLabel(this))
-    , m_view(new QTableView(this))
-{
+    , m_view(new QTableView(this)) {
     m_proxy->setSourceModel(m_model);
     m_proxy->setSortRole(NodeTableModel::SortRole);
     m_proxy->setFilterRole(NodeTableModel::FilterRole);
@@ -30,7 +47,8 @@ NodeTablePage::NodeTablePage(QWidget* parent)
 
     m_filter->setClearButtonEnabled(true);
     m_filter->setObjectName(QStringLiteral("nodeFilter"));
-    connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
+    connect(m_filter, &QLineEdit::textChanged, m_proxy,
+            &QSortFilterProxyModel::setFilterFixedString);
 
     m_view->setObjectName(QStringLiteral("nodeTable"));
     m_view->setModel(m_proxy);
@@ -42,6 +60,10 @@ NodeTablePage::NodeTablePage(QWidget* parent)
     m_view->setAlternatingRowColors(true);
     m_view->setWordWrap(false);
     m_view->setTextElideMode(Qt::ElideMiddle); // long ONNX names differ at both ends
+    auto* elideRight = new ElideRightDelegate(m_view);
+    for (int column : {NodeTableModel::InputsColumn, NodeTableModel::WeightsColumn,
+                       NodeTableModel::OutputsColumn, NodeTableModel::AttributesColumn})
+        m_view->setItemDelegateForColumn(column, elideRight);
     m_view->verticalHeader()->hide();
     m_view->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
     m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 6);
@@ -68,8 +90,7 @@ NodeTablePage::NodeTablePage(QWidget* parent)
     retranslateUi();
 }
 
-void NodeTablePage::setSnapshot(std::shared_ptr<const ModelSnapshot> snapshot)
-{
+void NodeTablePage::setSnapshot(std::shared_ptr<const ModelSnapshot> snapshot) {
     m_model->setSnapshot(std::move(snapshot));
     // Size the short columns to their contents once; the long ones keep a readable width.
     for (int column : {NodeTableModel::IndexColumn, NodeTableModel::OpColumn})
@@ -79,52 +100,47 @@ void NodeTablePage::setSnapshot(std::shared_ptr<const ModelSnapshot> snapshot)
     for (int column : {NodeTableModel::InputsColumn, NodeTableModel::WeightsColumn,
                        NodeTableModel::OutputsColumn}) {
         m_view->resizeColumnToContents(column);
-        m_view->setColumnWidth(column, qMin(m_view->columnWidth(column), 16 * em));
+        m_view->setColumnWidth(column, qMin(m_view->columnWidth(column), 13 * em));
     }
     updateCountLabel();
 }
 
-bool NodeTablePage::selectNode(const QString& name)
-{
+bool NodeTablePage::selectNode(const QString& name) {
     const int sourceRow = m_model->rowOfNode(name);
     if (sourceRow < 0) return false;
-    QModelIndex index = m_proxy->mapFromSource(m_model->index(sourceRow, NodeTableModel::NameColumn));
+    QModelIndex index =
+        m_proxy->mapFromSource(m_model->index(sourceRow, NodeTableModel::NameColumn));
     if (!index.isValid()) { // hidden by the filter
         m_filter->clear();
         index = m_proxy->mapFromSource(m_model->index(sourceRow, NodeTableModel::NameColumn));
     }
-    m_view->selectionModel()->setCurrentIndex(
-        index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    m_view->selectionModel()->setCurrentIndex(index, QItemSelectionModel::ClearAndSelect |
+                                                         QItemSelectionModel::Rows);
     m_view->scrollTo(index, QAbstractItemView::PositionAtCenter);
     return true;
 }
 
-QString NodeTablePage::currentNodeName() const
-{
+QString NodeTablePage::currentNodeName() const {
     return m_view->selectionModel()->currentIndex().data(NodeTableModel::NodeNameRole).toString();
 }
 
-void NodeTablePage::focusFilter()
-{
+void NodeTablePage::focusFilter() {
     m_filter->setFocus(Qt::ShortcutFocusReason);
     m_filter->selectAll();
 }
 
-void NodeTablePage::changeEvent(QEvent* event)
-{
+void NodeTablePage::changeEvent(QEvent* event) {
     if (event->type() == QEvent::LanguageChange) retranslateUi();
     QWidget::changeEvent(event);
 }
 
-void NodeTablePage::retranslateUi()
-{
+void NodeTablePage::retranslateUi() {
     m_filter->setPlaceholderText(tr("Filter by node name, op type or tensor name (Ctrl+F)"));
     m_model->retranslate();
     updateCountLabel();
 }
 
-void NodeTablePage::updateCountLabel()
-{
+void NodeTablePage::updateCountLabel() {
     const int total = m_model->rowCount();
     const int shown = m_proxy->rowCount();
     m_countLabel->setText(shown == total ? tr("%n node(s)", nullptr, total)

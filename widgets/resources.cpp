@@ -2,12 +2,13 @@
 
 // Q_INIT_RESOURCE must be used outside any namespace. A static library's resource initializer
 // is only linked when something references it, which this call does.
-static void initQuantScopeResources() { Q_INIT_RESOURCE(quantscope); }
+static void initQuantScopeResources() {
+    Q_INIT_RESOURCE(quantscope);
+}
 
 namespace qs {
 
-void initResources()
-{
+void initResources() {
     static const bool initialized = [] {
         initQuantScopeResources();
         return true;
@@ -15,8 +16,7 @@ void initResources()
     (void)initialized;
 }
 
-QIcon applicationIcon()
-{
+QIcon applicationIcon() {
     initResources();
     QIcon icon;
     for (int size : {16, 32, 48, 64, 128, 256})
@@ -24,7 +24,11 @@ QIcon applicationIcon()
     return icon;
 }
 
-QString exampleModelPath() { return QStringLiteral(":/models/digits_mbv2_bn.onnx"); }
-QString exampleCalibrationPath() { return QStringLiteral(":/models/digits_calib_x.npy"); }
+QString exampleModelPath() {
+    return QStringLiteral(":/models/digits_mbv2_bn.onnx");
+}
+QString exampleCalibrationPath() {
+    return QStringLiteral(":/models/digits_calib_x.npy");
+}
 
 } // namespace qs

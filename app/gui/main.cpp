@@ -9,8 +9,7 @@
 #include <QTextStream>
 #include <QTimer>
 
-int main(int argc, char* argv[])
-{
+int main(int argc, char* argv[]) {
     QApplication app(argc, argv);
     QCoreApplication::setOrganizationName(QStringLiteral("QuantScope"));
     QCoreApplication::setApplicationName(QStringLiteral("quantscope"));
@@ -21,7 +20,8 @@ int main(int argc, char* argv[])
     // Before parsing, so that --help and usage errors speak the user's language.
     qs::LanguageManager::instance()->applyStartupLanguage();
 
-    const qs::GuiCommandLine commandLine = qs::GuiCommandLineParser::parse(QCoreApplication::arguments());
+    const qs::GuiCommandLine commandLine =
+        qs::GuiCommandLineParser::parse(QCoreApplication::arguments());
     switch (commandLine.action) {
     case qs::GuiCommandLine::Action::ShowHelp:
     case qs::GuiCommandLine::Action::ShowVersion:
@@ -30,7 +30,8 @@ int main(int argc, char* argv[])
     case qs::GuiCommandLine::Action::UsageError:
         QTextStream(stderr) << commandLine.text << Qt::endl;
         return commandLine.exitCode;
-    case qs::GuiCommandLine::Action::Run: break;
+    case qs::GuiCommandLine::Action::Run:
+        break;
     }
 
     qs::MainWindow window;
@@ -39,7 +40,8 @@ int main(int argc, char* argv[])
     QObject::connect(&automation, &qs::Automation::finished, &app,
                      [&automation](int exitCode, const QString& message) {
                          if (!message.isEmpty())
-                             QTextStream(stderr) << QStringLiteral("quantscope: %1").arg(message) << Qt::endl;
+                             QTextStream(stderr)
+                                 << QStringLiteral("quantscope: %1").arg(message) << Qt::endl;
                          if (automation.shouldQuit()) QCoreApplication::exit(exitCode);
                      });
     // Start inside the event loop, so that an early finish can still end it.
