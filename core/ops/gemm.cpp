@@ -1,16 +1,71 @@
 // Gemm (fp32): Y = alpha·op(A)·op(B) + beta·C, op = optional transpose, C broadcast to M×N
 // (optional from opset 11), plus the fused clamp (qs_clip_min/qs_clip_max).
 //
-// A constant B (the usual fully connected weights) is packed once at create, a constant A
-// likewise. alpha is applied to A while packing (so alpha·a is rounded before the products).
+// A constant B (the usual fully connected weights) is packed on the first run with more than
+// kGemvRows rows; until then (batch-1 inference, the common case) rows of A are multiplied
+// straight against B with dot products or row updates — a GEMV gains nothing from packed
+// panels, and not packing keeps one copy of the weights in memory instead of two. A constant A
+// is packed once at create, alpha applied while packing (so alpha·a is rounded before the
+// products).
 // C with beta = 1 as a vector of N or a column of M is the GEMM's bias epilogue; any other C is
 // first written into Y as beta·C and the product accumulated onto it.
 #include "kernels/sgemm.h"
 #include "ops/conv_geometry.h"
 #include "ops/op.h"
+#include "util/thread_pool.h"
+
+#include <algorithm>
+#include <mutex>
+#include <vector>
 
 namespace qs {
 namespace {
+
+constexpr int64_t kGemvRows = 4;
+
+// y[i, j] = alpha * sum_k a(i, k) * b(k, j) for few rows i, B unpacked; then the epilogue.
+void smallRowsGemm(int64_t m, int64_t n, int64_t k, SgemmMatrix a, SgemmMatrix b, float alpha, float* y,
+                   const SgemmEpilogue& epi, ThreadPool& pool)
+{
+    auto finish = [&](int64_t i, int64_t j, float acc) {
+        float v = alpha * acc;
+        if (epi.accumulate) v += y[i * n + j];
+        if (epi.biasKind == BiasKind::PerColumn) v += epi.bias[j];
+        else if (epi.biasKind == BiasKind::PerRow) v += epi.bias[i];
+        y[i * n + j] = std::min(std::max(v, epi.clampMin), epi.clampMax);
+    };
+    auto aAt = [&](int64_t i, int64_t kk) { return a.transposed ? a.data[kk * a.ld + i] : a.data[i * a.ld + kk]; };
+    const int64_t grain = std::max<int64_t>(16, (1 << 14) / std::max<int64_t>(k, 1));
+    pool.parallelFor(n, grain, [&](int64_t j0, int64_t j1) {
+        std::vector<float> arow(static_cast<size_t>(k));
+        std::vector<float> acc;
+        for (int64_t i = 0; i < m; ++i) {
+            for (int64_t kk = 0; kk < k; ++kk) arow[size_t(kk)] = aAt(i, kk);
+            if (b.transposed) {
+                // B stored N×K: each output is a dot product of two contiguous rows.
+                for (int64_t j = j0; j < j1; ++j) {
+                    const float* brow = b.data + j * b.ld;
+                    float s[8] = {};
+                    int64_t kk = 0;
+                    for (; kk + 8 <= k; kk += 8)
+                        for (int l = 0; l < 8; ++l) s[l] += arow[size_t(kk + l)] * brow[kk + l];
+                    float t = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+                    for (; kk < k; ++kk) t += arow[size_t(kk)] * brow[kk];
+                    finish(i, j, t);
+                }
+            } else {
+                // B stored K×N: accumulate scaled rows of B.
+                acc.assign(size_t(j1 - j0), 0.0f);
+                for (int64_t kk = 0; kk < k; ++kk) {
+                    const float av = arow[size_t(kk)];
+                    const float* brow = b.data + kk * b.ld + j0;
+                    for (int64_t j = 0; j < j1 - j0; ++j) acc[size_t(j)] += av * brow[j];
+                }
+                for (int64_t j = j0; j < j1; ++j) finish(i, j, acc[size_t(j - j0)]);
+            }
+        }
+    });
+}
 
 struct GemmDims {
     int64_t m = -1, n = -1, k = -1;
@@ -77,11 +132,7 @@ public:
             return t && t->dtype() == DataType::F32 && t->rank() == 2 ? t : nullptr;
         };
         if (const Tensor* b = constF32Matrix(1)) {
-            const int64_t kk = k->m_transB ? b->dim(1) : b->dim(0),
-                          n = k->m_transB ? b->dim(0) : b->dim(1);
-            k->m_packedB =
-                SgemmPackedB::pack(k->m_path, b->data<float>(), b->dim(1), k->m_transB, kk, n);
-            k->m_packedSource = *b;
+            k->m_packedSource = *b; // packed lazily, see run()
         } else if (const Tensor* a = constF32Matrix(0)) {
             const int64_t m = k->m_transA ? a->dim(1) : a->dim(0),
                           kk = k->m_transA ? a->dim(0) : a->dim(1);
@@ -126,8 +177,14 @@ public:
         const SgemmMatrix bm{b.data<float>(), b.dim(1), m_transB};
         const bool packedOk = m_packedSource.sharesBufferWith(m_packedIsA ? a : b) &&
                               m_packedSource.shape() == (m_packedIsA ? a : b).shape();
-        if (packedOk && !m_packedIsA)
+        if (packedOk && !m_packedIsA && d.m <= kGemvRows) {
+            smallRowsGemm(d.m, d.n, d.k, am, bm, m_alpha, yd, epi, ctx.pool());
+        } else if (packedOk && !m_packedIsA) {
+            std::call_once(m_packBOnce, [&] {
+                m_packedB = SgemmPackedB::pack(m_path, b.data<float>(), b.dim(1), m_transB, d.k, d.n);
+            });
             sgemm(d.m, am, m_packedB, yd, d.n, epi, &ctx.pool(), m_alpha);
+        }
         else if (packedOk)
             sgemm(m_packedA, d.n, bm, yd, d.n, epi, &ctx.pool());
         else
@@ -141,7 +198,8 @@ private:
     FusedClamp m_clamp{};
     SimdPath m_path = SimdPath::Generic;
     SgemmPackedA m_packedA;
-    SgemmPackedB m_packedB;
+    SgemmPackedB m_packedB; // filled on the first run with more than kGemvRows rows
+    std::once_flag m_packBOnce;
     Tensor m_packedSource;
     bool m_packedIsA = false;
 };

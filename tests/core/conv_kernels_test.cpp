@@ -559,6 +559,10 @@ private slots:
         QTest::newRow("both") << 31 << 7 << 300 << true << true << "m1" << -1.5f << 1.0f;
         QTest::newRow("scalar C") << 9 << 40 << 3 << false << false << "1" << 1.0f << 0.25f;
         QTest::newRow("col bias beta") << 9 << 40 << 3 << false << true << "n" << 2.0f << 3.0f;
+        // Up to 4 rows with a constant B run unpacked (dot products / row updates).
+        QTest::newRow("gemv rows") << 3 << 50 << 21 << false << false << "m1" << 0.75f << 1.0f;
+        QTest::newRow("gemv transA") << 2 << 33 << 70 << true << true << "mn" << 1.0f << 0.5f;
+        QTest::newRow("gemv 4 rows") << 4 << 1000 << 13 << false << true << "1" << -1.0f << 2.0f;
     }
 
     void gemm() {
