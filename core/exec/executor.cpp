@@ -46,16 +46,16 @@ Status checkKernelOutputs(const Node& node, const std::vector<TensorInfo>& infer
 namespace {
 
 Result<std::vector<Tensor>> runWith(const OpDef& op, OpKernel* kernel, const Node& node, int64_t opset,
-                                    const std::vector<const Tensor*>& inputs, ThreadPool& pool)
+                                    const std::vector<const Tensor*>& inputs, ThreadPool& pool,
+                                    int64_t maxOutputBytes = int64_t(4) << 30)
 {
     QS_ASSIGN(std::vector<TensorInfo> infos, inferNodeOutputs(op, node, opset, inputs));
-    constexpr int64_t kMaxOutputBytes = int64_t(4) << 30; // the tensor limit of Tensor::allocate
     for (size_t i = 0; i < infos.size(); ++i) {
         if (node.outputs[i] == kNoValue) continue;
         QS_ASSIGN(int64_t numel, checkedNumel(infos[i].shape));
-        if (numel > kMaxOutputBytes / int64_t(std::max<size_t>(1, dataTypeSize(infos[i].dtype))))
+        if (numel > maxOutputBytes / int64_t(std::max<size_t>(1, dataTypeSize(infos[i].dtype))))
             return makeError(ErrorCode::ResourceLimit, "output ", i, " of shape ", shapeToString(infos[i].shape),
-                             " exceeds the 4 GiB tensor limit");
+                             " exceeds the tensor size limit of ", maxOutputBytes >> 20, " MiB");
     }
     KernelContext kctx(node, opset, inputs, infos, pool);
     try {
@@ -82,7 +82,8 @@ std::string nodeFrame(const Node& node) { return "node " + node.label(); }
 } // namespace
 
 Result<std::vector<Tensor>> runNodeOnce(const OpDef& op, const Node& node, int64_t opset,
-                                        const std::vector<const Tensor*>& inputs, ThreadPool& pool)
+                                        const std::vector<const Tensor*>& inputs, ThreadPool& pool,
+                                        int64_t maxOutputBytes)
 {
     std::vector<const TensorInfo*> noInfos(inputs.size(), nullptr);
     std::vector<TensorInfo> infos(inputs.size());
@@ -92,7 +93,7 @@ Result<std::vector<Tensor>> runNodeOnce(const OpDef& op, const Node& node, int64
             noInfos[i] = &infos[i];
         }
     QS_ASSIGN(std::unique_ptr<OpKernel> kernel, createKernel(op, node, opset, inputs, noInfos));
-    return runWith(op, kernel.get(), node, opset, inputs, pool);
+    return runWith(op, kernel.get(), node, opset, inputs, pool, maxOutputBytes);
 }
 
 Status checkInputAgainstDeclaration(const Value& declared, const Tensor& given)
@@ -114,6 +115,7 @@ Status checkInputAgainstDeclaration(const Value& declared, const Tensor& given)
 struct Executor::Impl {
     explicit Impl(int threads) : pool(threads) {}
     ThreadPool pool;
+    int64_t maxTensorBytes = int64_t(4) << 30;
     std::vector<const OpDef*> ops;                   // per node
     std::vector<std::unique_ptr<OpKernel>> kernels;  // per node; null for stateless ops
     std::vector<std::optional<Tensor>> constants;    // per value: initializers and folded constants
@@ -130,6 +132,7 @@ Result<std::unique_ptr<Executor>> Executor::create(Graph graph, const ExecOption
     std::unique_ptr<Executor> ex(new Executor());
     ex->m_graph = std::move(graph);
     ex->m_impl = std::make_unique<Impl>(options.threads);
+    ex->m_impl->maxTensorBytes = options.maxTensorBytes;
     const Graph& g = ex->m_graph;
     Impl& impl = *ex->m_impl;
     impl.ops.assign(size_t(g.nodeCount()), nullptr);
@@ -158,7 +161,7 @@ Result<std::unique_ptr<Executor>> Executor::create(Graph graph, const ExecOption
         }
         // Fold cheap constant subgraphs (Constant nodes, shape arithmetic on constants) once.
         if (allConst && (op->foldable || node.opType == "Constant")) {
-            auto outs = runNodeOnce(*op, node, opset, constInputs, impl.pool);
+            auto outs = runNodeOnce(*op, node, opset, constInputs, impl.pool, impl.maxTensorBytes);
             if (!outs) return std::move(outs.addContext(nodeFrame(node))).takeError();
             for (size_t i = 0; i < node.outputs.size(); ++i)
                 if (node.outputs[i] != kNoValue) impl.constants[size_t(node.outputs[i])] = std::move((*outs)[i]);
@@ -244,7 +247,7 @@ Result<RunResult> Executor::run(const std::map<std::string, Tensor>& inputs, Exe
             }
         }
         auto outs = runWith(*impl.ops[size_t(n)], impl.kernels[size_t(n)].get(), node, g.opsetVersion(node.domain),
-                            inPtrs, impl.pool);
+                            inPtrs, impl.pool, impl.maxTensorBytes);
         if (!outs) return std::move(outs.addContext(nodeFrame(node))).takeError();
         for (size_t i = 0; i < node.outputs.size(); ++i) {
             const ValueId out = node.outputs[i];

@@ -16,6 +16,9 @@ namespace qs {
 
 struct ExecOptions {
     int threads = 1; // <= 0: all hardware threads
+    // A node output larger than this is refused with an error naming the node (a lying shape
+    // must not exhaust memory). The fuzzers lower it.
+    int64_t maxTensorBytes = int64_t(4) << 30;
 };
 
 // Hooks on produced tensors: what calibration, fake quantization and layer-wise analysis use.

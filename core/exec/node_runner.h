@@ -11,8 +11,10 @@ Result<std::vector<TensorInfo>> inferNodeOutputs(const OpDef& op, const Node& no
                                                  const std::vector<const Tensor*>& inputs);
 
 // Infers, runs (a stateless compute or a freshly created kernel) and checks the outputs.
+// Outputs larger than maxOutputBytes are refused before anything is allocated.
 Result<std::vector<Tensor>> runNodeOnce(const OpDef& op, const Node& node, int64_t opset,
-                                        const std::vector<const Tensor*>& inputs, ThreadPool& pool);
+                                        const std::vector<const Tensor*>& inputs, ThreadPool& pool,
+                                        int64_t maxOutputBytes = int64_t(4) << 30);
 
 // Checks that a kernel produced every present output with the inferred dtype and shape.
 Status checkKernelOutputs(const Node& node, const std::vector<TensorInfo>& inferred, const std::vector<Tensor>& outputs);

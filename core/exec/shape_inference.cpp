@@ -116,6 +116,12 @@ Result<ShapeInferenceReport> inferShapes(Graph& graph, const std::map<std::strin
             bool small = true;
             for (const Tensor* t : values)
                 if (t && t->numel() > kMaxFoldElements) small = false;
+            // The outputs too: ConstantOfShape/Range/Tile/Expand make big tensors from small inputs.
+            for (size_t i = 0; i < node.outputs.size(); ++i) {
+                if (node.outputs[i] == kNoValue) continue;
+                auto numel = checkedNumel(ictx.outputInfo(int(i)).shape);
+                if (!numel || *numel > kMaxFoldElements) small = false;
+            }
             if (small) {
                 auto outs = runNodeOnce(*op, node, opset, values, pool);
                 if (outs) {

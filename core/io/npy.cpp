@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <fstream>
 #include <sstream>
 #include <unistd.h>
@@ -208,6 +209,16 @@ Result<Tensor> readTensorProtoFile(const std::string& path)
     auto t = tensorFromProto(proto, std::filesystem::path(path).parent_path().string(), int64_t(4) << 30);
     t.addContext("file " + path);
     return t;
+}
+
+Result<Tensor> readTensorProtoBytes(const void* data, size_t size)
+{
+    if (size > size_t(std::numeric_limits<int>::max()))
+        return makeError(ErrorCode::ResourceLimit, "TensorProto larger than 2 GiB");
+    onnx::TensorProto proto;
+    if (!proto.ParseFromArray(data, int(size)))
+        return makeError(ErrorCode::ParseError, "not a serialised ONNX TensorProto");
+    return tensorFromProto(proto, "", int64_t(4) << 30);
 }
 
 Result<Tensor> readTensorFile(const std::string& path)

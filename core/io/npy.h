@@ -14,6 +14,8 @@ Status writeNpy(const std::string& path, const Tensor& tensor);
 
 // A serialised onnx.TensorProto (the ONNX backend test data's input_0.pb, output_0.pb).
 Result<Tensor> readTensorProtoFile(const std::string& path);
+// From bytes in memory; external data is refused (there is no folder to resolve it against).
+Result<Tensor> readTensorProtoBytes(const void* data, size_t size);
 // .npy or .pb by extension.
 Result<Tensor> readTensorFile(const std::string& path);
 

@@ -94,7 +94,9 @@ FlatScratch& flatScratch() {
 
 #ifdef QS_DW_X86
 
+// The first `lanes` of 16 (none for lanes <= 0: the second half of a tail may be empty).
 QS_TARGET_AVX512 inline __mmask16 maskAvx512(int64_t lanes) {
+    if (lanes <= 0) return __mmask16(0);
     return lanes >= 16 ? __mmask16(0xffff) : __mmask16((1u << lanes) - 1u);
 }
 

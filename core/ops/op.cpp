@@ -93,7 +93,7 @@ Result<Shape> broadcastShapes(const Shape& a, const Shape& b)
 
 Result<int> normalizeAxis(int64_t axis, int rank)
 {
-    if (axis < -rank || axis >= std::max(rank, 1))
+    if (axis < -rank || axis >= rank)
         return makeError(ErrorCode::InvalidModel, "axis ", axis, " is out of range for rank ", rank);
     return int(axis < 0 ? axis + rank : axis);
 }

@@ -129,6 +129,11 @@ Result<QuantizedModel> quantizeModel(const Graph& original, const QuantConfig& c
         (void)report;
     }
 
+    // An empty calibration set is a mistake (a wrong file or slice), not a request for
+    // data-free ranges: say so rather than silently calibrating without data.
+    if (calibration && !calibration->samples.isNull() && calibration->samples.numel() == 0)
+        return makeError(ErrorCode::InvalidArgument, "the calibration set has no samples (shape ",
+                         shapeToString(calibration->samples.shape()), ")");
     if (config.activationMode == ActivationMode::Static) {
         if (calibration && calibration->samples.numel() > 0) {
             const std::string inputName =

@@ -159,7 +159,9 @@ void MathOpsTest::binaryBroadcastMatchesReference() {
         cases.emplace_back(broadcastableTo(out, rng), out);
         cases.emplace_back(out, broadcastableTo(out, rng));
     }
-    for (const auto& [sa, sb] : cases) {
+    for (const auto& shapes : cases) {
+        const Shape& sa = shapes.first; // not a structured binding: clang 14 cannot capture those
+        const Shape& sb = shapes.second;
         const Tensor a = randomF32(sa, rng, 0.5f, 2.0f), b = randomF32(sb, rng, 0.5f, 2.0f);
         auto y = run({op.toStdString(), {a, b}});
         QVERIFY2(y.isOk(), y.message().c_str());
