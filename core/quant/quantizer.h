@@ -2,7 +2,9 @@
 // activations (with data, or data-free from BN statistics), build the QuantPlan.
 #pragma once
 
+#include "quant/bias_correction.h"
 #include "quant/calibrators.h"
+#include "quant/passes/cross_layer_equalization.h"
 #include "quant/passes/fold_batch_norm.h"
 #include "quant/plan_builder.h"
 #include "quant/range_collector.h"
@@ -10,6 +12,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -25,6 +28,15 @@ struct QuantizedModel {
     Graph original;                         // as imported
     Graph graph;                            // what the plan describes (BatchNorm folded unless disabled)
     std::vector<FoldedBatchNorm> folds;
+    // BatchNorm folded, before cross-layer equalization: what "weights after BN merge" shows
+    // (shares its buffers with `graph` where CLE changed nothing). Same as `graph` without CLE.
+    Graph merged;
+    // With config.cle: the pairs, sweeps and channel-range ratios (its `graph` is moved into
+    // `graph` above and left empty here).
+    std::optional<CleResult> cle;
+    // With config.biasCorrection: the shift removed from each layer's bias (empirical with
+    // calibration data, else data-free from BN statistics). `graph` holds the corrected biases.
+    std::optional<BiasCorrectionResult> biasCorrection;
     QuantConfig config;
     QuantPlan plan;
     std::map<std::string, ClipRange> activationRanges;
