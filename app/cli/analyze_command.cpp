@@ -96,7 +96,14 @@ int runAnalyze(const std::vector<std::string>& raw) {
     if (!graph) return fail("analyze", graph.message());
     if (graph->inputs().empty())
         return fail("analyze", "file " + modelPath + ": the model has no inputs");
+    json timings = json::object();
+    auto lap = [&, last = std::chrono::steady_clock::now()](const char* phase) mutable {
+        const auto now = std::chrono::steady_clock::now();
+        timings[phase] = std::chrono::duration<double>(now - last).count();
+        last = now;
+    };
     auto prepared = prepareRunner(*graph, p.args, "sim");
+    lap("quantize");
     if (!prepared) return fail("analyze", prepared.message());
     const QuantizedModel& qm = *prepared->quantized;
     const std::string inputName =
@@ -129,15 +136,18 @@ int runAnalyze(const std::vector<std::string>& raw) {
     outlierOptions.weightSpec.scheme = config->weight.scheme;
     auto outliers = analyzeWeightOutliers(layers, outlierOptions);
     if (!outliers) return fail("analyze", outliers.message());
+    lap("outliers");
     SensitivityOptions so;
     so.threads = *threads;
     so.reverse = !p.args.has("no-reverse");
     auto sens = analyzeSensitivity(qm, layers, data, labels ? &*labels : nullptr, inputName, so);
     if (!sens) return fail("analyze", sens.message());
+    lap("sensitivity");
     ErrorPropagationOptions eo;
     eo.threads = *threads;
     auto errors = analyzeErrorPropagation(qm, data, inputName, eo);
     if (!errors) return fail("analyze", errors.message());
+    lap("error_propagation");
 
     json rows = json::array();
     for (size_t i = 0; i < layers.size(); ++i) {
@@ -220,6 +230,7 @@ int runAnalyze(const std::vector<std::string>& raw) {
                                       {"layers", bl},
                                       {"skipped", qm.biasCorrection->skipped}};
     }
+    out["timings_s"] = timings;
     out["seconds"] =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     const std::string jsonPath = p.args.value("json");
