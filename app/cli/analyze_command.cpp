@@ -230,6 +230,17 @@ int runAnalyze(const std::vector<std::string>& raw) {
                                       {"layers", bl},
                                       {"skipped", qm.biasCorrection->skipped}};
     }
+    if (qm.adaround) {
+        json al = json::array();
+        for (const AdaRoundLayer& l : qm.adaround->layers)
+            al.push_back(json{{"node", l.node},
+                              {"nearest_error", number(l.nearestError)},
+                              {"adaround_error", number(l.adaroundError)},
+                              {"changed", l.changed},
+                              {"weights", l.weights},
+                              {"seconds", l.seconds}});
+        out["adaround"] = json{{"layers", al}, {"skipped", qm.adaround->skipped}};
+    }
     out["timings_s"] = timings;
     out["seconds"] =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

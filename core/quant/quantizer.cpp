@@ -150,7 +150,9 @@ Result<QuantizedModel> quantizeModel(const Graph& original, const QuantConfig& c
     std::string inputName;
     std::vector<Tensor> batches;
     const bool haveData = calibration && calibration->samples.numel() > 0 &&
-                          (config.activationMode == ActivationMode::Static || config.biasCorrection);
+                          (config.activationMode == ActivationMode::Static || config.biasCorrection || config.adaround);
+    if (config.adaround && !haveData)
+        return makeError(ErrorCode::InvalidArgument, "option '--adaround' needs calibration data (--calib)");
     if (haveData) {
         inputName = calibration->inputName.empty() ? m.graph.value(m.graph.inputs()[0]).name : calibration->inputName;
         auto inputId = m.graph.findValue(inputName);
@@ -219,6 +221,13 @@ Result<QuantizedModel> quantizeModel(const Graph& original, const QuantConfig& c
         QS_ASSIGN(m.plan, buildQuantPlan(m.graph, config, m.activationRanges));
         for (const std::string& s : bc.skipped) m.plan.notes.push_back("bias correction skipped " + s);
         m.biasCorrection = std::move(bc);
+    }
+    if (config.adaround) {
+        AdaRoundOptions options;
+        options.iterations = config.adaroundIterations;
+        options.threads = config.threads;
+        options.progress = progress;
+        QS_ASSIGN(m.adaround, adaroundWeights(m.graph, m.plan, inputName, batches, options));
     }
     m.plan.notes.insert(m.plan.notes.begin(), dataFreeNotes.begin(), dataFreeNotes.end());
     if (progress) progress->report(1.0, "quantized");

@@ -2,6 +2,7 @@
 // activations (with data, or data-free from BN statistics), build the QuantPlan.
 #pragma once
 
+#include "quant/adaround.h"
 #include "quant/bias_correction.h"
 #include "quant/calibrators.h"
 #include "quant/passes/cross_layer_equalization.h"
@@ -37,6 +38,10 @@ struct QuantizedModel {
     // With config.biasCorrection: the shift removed from each layer's bias (empirical with
     // calibration data, else data-free from BN statistics). `graph` holds the corrected biases.
     std::optional<BiasCorrectionResult> biasCorrection;
+    // With config.adaround (needs calibration data): per layer reconstruction errors. `graph`
+    // holds the learned weights (on the plan's grid). With bias correction too, the correction
+    // is computed for nearest rounding first.
+    std::optional<AdaRoundResult> adaround;
     QuantConfig config;
     QuantPlan plan;
     std::map<std::string, ClipRange> activationRanges;
