@@ -1,6 +1,7 @@
 // quantscope-cli analyze: quantize, then run the analyses of core/analysis and write the
 // DESIGN.md `analyze --json` contract (plus the detail rows the GUI and report also read).
 #include "analysis/error_propagation.h"
+#include "analysis/mixed_bits.h"
 #include "analysis/quant_layers.h"
 #include "analysis/sensitivity.h"
 #include "analysis/weight_outliers.h"
@@ -15,7 +16,9 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 namespace qs::cli {
 
@@ -47,6 +50,10 @@ Tensor firstRows(const Tensor& t, int64_t n) {
 // layer quantized alone keeps the output above kSuggestSqnrDb, else 16.
 constexpr double kSuggestSqnrDb = 30.0;
 
+double sqnrFromNoise(double signal, double noise) {
+    return noise > 0 ? 10.0 * std::log10(signal / noise) : std::numeric_limits<double>::infinity();
+}
+
 } // namespace
 
 int runAnalyze(const std::vector<std::string>& raw) {
@@ -56,7 +63,9 @@ int runAnalyze(const std::vector<std::string>& raw) {
         {"labels", true, false, "Y.npy  integer labels of --data"},
         {"eval-samples", true, false, "N  use the first N evaluation samples (default all)"},
         {"outlier-k", true, false, "K  outlier threshold in sigmas (default 4)"},
-        {"no-reverse", false, false, "skip the all-but-one sensitivity runs"}};
+        {"no-reverse", false, false, "skip the all-but-one sensitivity runs"},
+        {"mixed-bits-budget", true, false,
+         "B  average weight bits for the mixed-bit suggestion (default 6; 0 = skip)"}};
     const auto q = quantOptionSpecs();
     specs.insert(specs.end(), q.begin(), q.end());
     specs.push_back(kThreads);
@@ -88,6 +97,16 @@ int runAnalyze(const std::vector<std::string>& raw) {
             return fail("analyze", "option '--outlier-k': '" + text + "' is not a positive number",
                         2);
         outlierOptions.k = k;
+    }
+    double budget = 6.0;
+    if (p.args.has("mixed-bits-budget")) {
+        char* end = nullptr;
+        const std::string text = p.args.value("mixed-bits-budget");
+        budget = std::strtod(text.c_str(), &end);
+        if (text.empty() || *end || !(budget >= 0) || budget > 16)
+            return fail(
+                "analyze",
+                "option '--mixed-bits-budget': '" + text + "' is not a number of bits in 0..16", 2);
     }
     const auto started = std::chrono::steady_clock::now();
 
@@ -140,9 +159,36 @@ int runAnalyze(const std::vector<std::string>& raw) {
     SensitivityOptions so;
     so.threads = *threads;
     so.reverse = !p.args.has("no-reverse");
-    auto sens = analyzeSensitivity(qm, layers, data, labels ? &*labels : nullptr, inputName, so);
+    const bool mixed = budget > 0;
+    auto runner = LayerConeRunner::create(qm, layers, data, inputName, so.threads, so.batchSize,
+                                          so.reverse || mixed);
+    if (!runner) return fail("analyze", runner.message());
+    lap("activation_cache");
+    auto sens = analyzeSensitivity(qm, layers, **runner, labels ? &*labels : nullptr, so);
     if (!sens) return fail("analyze", sens.message());
     lap("sensitivity");
+    std::optional<MixedBitsResult> mixedBits;
+    double measuredMixed = std::numeric_limits<double>::quiet_NaN();
+    if (mixed) {
+        MixedBitsOptions mo;
+        mo.budgetBits = budget;
+        auto mb = suggestMixedBits(qm, layers, **runner, mo);
+        if (!mb) return fail("analyze", mb.message());
+        mixedBits = std::move(mb).value();
+        // Verify the suggestion: quantize with it (as --layer-bits would) and run it.
+        QuantConfig withBits = qm.config;
+        for (const auto& [node, bits] : mixedBits->chosen.assignment)
+            withBits.layerBits[node] = bits;
+        CalibrationData calibData;
+        calibData.samples = *calib;
+        calibData.inputName = p.args.value("input-name");
+        auto q2 = quantizeModel(*graph, withBits, &calibData);
+        if (!q2) return fail("analyze", q2.message());
+        auto r2 = LayerConeRunner::create(*q2, {}, data, inputName, so.threads, so.batchSize, true);
+        if (!r2) return fail("analyze", r2.message());
+        measuredMixed = sqnrDb((*runner)->reference(), (*r2)->quantized());
+        lap("mixed_bits");
+    }
     ErrorPropagationOptions eo;
     eo.threads = *threads;
     auto errors = analyzeErrorPropagation(qm, data, inputName, eo);
@@ -160,7 +206,9 @@ int runAnalyze(const std::vector<std::string>& raw) {
                  {"sensitivity_rank", s.rank},
                  {"weight_range_ratio", number(o.channelRangeRatio)},
                  {"outlier_channels", o.outlierChannels},
-                 {"suggested_bits", s.alone.sqnrDb >= kSuggestSqnrDb ? config->weight.bits : 16},
+                 {"suggested_bits", mixedBits ? mixedBits->chosen.assignment.at(layers[i].name)
+                                    : s.alone.sqnrDb >= kSuggestSqnrDb ? config->weight.bits
+                                                                       : 16},
                  {"depthwise", layers[i].depthwise},
                  {"agreement", s.alone.agreement},
                  {"top1", s.alone.top1 ? json(*s.alone.top1) : json(nullptr)},
@@ -186,12 +234,11 @@ int runAnalyze(const std::vector<std::string>& raw) {
         {"model", std::filesystem::path(modelPath).filename().string()},
         {"settings", settings},
         {"layers", rows},
-        // Not implemented yet (issue 5): no per-layer bit-width search; a stub with the fields.
         {"mixed_bits", json{{"budget", nullptr},
                             {"assignment", json::object()},
                             {"predicted", nullptr},
                             {"measured", nullptr},
-                            {"status", "not implemented"}}},
+                            {"status", "skipped (--mixed-bits-budget 0)"}}},
         {"accuracy", json{{"top1", sens->full.top1 ? json(*sens->full.top1) : json(nullptr)},
                           {"fp32_top1", sens->fp32Top1 ? json(*sens->fp32Top1) : json(nullptr)},
                           {"agreement", sens->full.agreement},
@@ -200,8 +247,9 @@ int runAnalyze(const std::vector<std::string>& raw) {
                           {"samples", sens->samples},
                           {"data", p.args.has("data") ? "data" : "calibration"}}},
         {"suggested_bits_rule",
-         "configured weight bits when the layer quantized alone keeps output SQNR >= " +
-             std::to_string(int(kSuggestSqnrDb)) + " dB, else 16"},
+         mixedBits ? std::string("the mixed-bit suggestion under the budget")
+                   : "configured weight bits when the layer quantized alone keeps output SQNR >= " +
+                         std::to_string(int(kSuggestSqnrDb)) + " dB, else 16"},
         {"error_propagation", errorRows}};
     if (!so.reverse)
         out["accuracy"] =
@@ -229,6 +277,29 @@ int runAnalyze(const std::vector<std::string>& raw) {
         out["bias_correction"] = json{{"mode", biasCorrectionModeName(qm.biasCorrection->mode)},
                                       {"layers", bl},
                                       {"skipped", qm.biasCorrection->skipped}};
+    }
+    if (mixedBits) {
+        json table = json::array(), pareto = json::array();
+        for (const LayerBitNoise& r : mixedBits->table) {
+            json noise = json::object();
+            for (size_t c = 0; c < mixedBits->candidates.size(); ++c)
+                noise[std::to_string(mixedBits->candidates[c])] =
+                    number(sqnrFromNoise(mixedBits->signal, r.noise[c]));
+            table.push_back(
+                json{{"node", r.node}, {"params", r.params}, {"sqnr_db_alone_by_bits", noise}});
+        }
+        for (const MixedBitsPoint& pt : mixedBits->pareto)
+            pareto.push_back(json{{"average_bits", pt.averageBits},
+                                  {"predicted_sqnr_db", number(pt.predictedSqnrDb)}});
+        out["mixed_bits"] =
+            json{{"budget", json{{"average_weight_bits", mixedBits->budgetBits}}},
+                 {"assignment", mixedBits->chosen.assignment},
+                 {"average_bits", mixedBits->chosen.averageBits},
+                 {"within_budget", mixedBits->withinBudget},
+                 {"predicted", json{{"sqnr_db", number(mixedBits->chosen.predictedSqnrDb)}}},
+                 {"measured", json{{"sqnr_db", number(measuredMixed)}}},
+                 {"table", table},
+                 {"pareto", pareto}};
     }
     if (qm.adaround) {
         json al = json::array();

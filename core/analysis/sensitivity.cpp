@@ -80,11 +80,6 @@ private:
     std::vector<bool> m_keep;
 };
 
-struct CachedRun {
-    std::vector<std::map<std::string, Tensor>> batches; // kept values by name
-    std::vector<Tensor> outputs;                        // first graph output per batch
-};
-
 Tensor concatRows(const std::vector<Tensor>& parts) {
     Shape shape = parts[0].shape();
     int64_t rows = 0;
@@ -111,82 +106,106 @@ Result<OutputAgreement> agreementOf(const Tensor& reference, const Tensor& test,
     return a;
 }
 
-// Runs `graph` with `plan` (fake quantization) from cached values, one run per batch.
-Result<Tensor> runCone(const Graph& cone, const std::vector<std::string>& external,
-                       const QuantPlan& plan, const CachedRun& cache, int threads) {
-    QS_ASSIGN(auto sim, Simulator::create(cone, plan, ExecOptions{threads}));
-    if (cone.outputs().empty()) return Tensor();
-    const std::string out = cone.value(cone.outputs()[0]).name;
+} // namespace
+
+Result<std::unique_ptr<LayerConeRunner>>
+LayerConeRunner::create(const QuantizedModel& m, const std::vector<QuantLayerRef>& layers,
+                        const Tensor& data, const std::string& inputName, int threads,
+                        int batchSize, bool quantizedCache) {
+    const Graph& g = m.graph;
+    if (g.outputs().empty()) return makeError(ErrorCode::InvalidModel, "the model has no outputs");
+    auto inputId = g.findValue(inputName);
+    if (!inputId || !g.value(*inputId).isGraphInput)
+        return makeError(ErrorCode::NotFound, "the model has no input named '", inputName, "'");
+    QS_ASSIGN(std::vector<Tensor> batches, splitIntoBatches(data, g.value(*inputId), batchSize));
+    auto r = std::unique_ptr<LayerConeRunner>(new LayerConeRunner());
+    r->m_threads = threads;
+    r->m_output = g.value(g.outputs()[0]).name;
+    // Cones and what they read, so only those values are cached.
+    std::set<std::string> needed;
+    for (const QuantLayerRef& l : layers) {
+        Cone c;
+        QS_ASSIGN(c.graph, downstreamCone(g, l.node, &c.external));
+        needed.insert(c.external.begin(), c.external.end());
+        r->m_cones.push_back(std::move(c));
+    }
+    QS_ASSIGN(auto fp32, Executor::create(g, ExecOptions{threads}));
+    std::unique_ptr<Simulator> sim;
+    if (quantizedCache) {
+        QS_ASSIGN(sim, Simulator::create(g, m.plan, ExecOptions{threads}));
+    }
+    std::vector<Tensor> refs, quants;
+    for (const Tensor& b : batches) {
+        KeepHooks keepF(fp32->graph(), needed);
+        QS_ASSIGN(RunResult rf, fp32->run({{inputName, b}}, &keepF));
+        std::map<std::string, Tensor> kf;
+        for (auto& [id, t] : rf.kept) kf[fp32->graph().value(id).name] = t;
+        kf[inputName] = b;
+        r->m_float.batches.push_back(std::move(kf));
+        refs.push_back(rf.outputs.at(r->m_output));
+        if (sim) {
+            KeepHooks keepQ(sim->graph(), needed);
+            QS_ASSIGN(RunResult rq, sim->run({{inputName, b}}, &keepQ));
+            std::map<std::string, Tensor> kq;
+            for (auto& [id, t] : rq.kept) kq[sim->graph().value(id).name] = t;
+            kq[inputName] = b; // the input's own quantization is applied again by the cone's plan
+            r->m_quant.batches.push_back(std::move(kq));
+            quants.push_back(rq.outputs.at(r->m_output));
+        }
+    }
+    r->m_reference = concatRows(refs);
+    if (sim) r->m_quantized = concatRows(quants);
+    return r;
+}
+
+bool LayerConeRunner::reachesOutput(size_t layer) const {
+    const Graph& c = m_cones[layer].graph;
+    return !c.outputs().empty() && c.value(c.outputs()[0]).name == m_output;
+}
+
+Result<Tensor> LayerConeRunner::run(size_t layer, const QuantPlan& plan, bool fromQuantized) const {
+    if (layer >= m_cones.size()) return makeError(ErrorCode::InvalidArgument, "no layer ", layer);
+    if (!reachesOutput(layer)) return m_reference;
+    const Cone& cone = m_cones[layer];
+    const Cache& cache = fromQuantized ? m_quant : m_float;
+    if (cache.batches.empty())
+        return makeError(ErrorCode::Internal, "the quantized activations were not cached");
+    QS_ASSIGN(auto sim, Simulator::create(cone.graph, plan, ExecOptions{m_threads}));
     std::vector<Tensor> parts;
     for (const auto& values : cache.batches) {
         std::map<std::string, Tensor> inputs;
-        for (const std::string& name : external) {
+        for (const std::string& name : cone.external) {
             auto it = values.find(name);
             if (it == values.end())
                 return makeError(ErrorCode::Internal, "tensor '", name, "' was not cached");
             inputs[name] = it->second;
         }
         QS_ASSIGN(RunResult r, sim->run(inputs));
-        parts.push_back(r.outputs.at(out));
+        parts.push_back(r.outputs.at(m_output));
     }
     return concatRows(parts);
 }
-
-} // namespace
 
 Result<SensitivityResult> analyzeSensitivity(const QuantizedModel& m,
                                              const std::vector<QuantLayerRef>& layers,
                                              const Tensor& data, const Tensor* labels,
                                              const std::string& inputName,
                                              const SensitivityOptions& options) {
+    QS_ASSIGN(auto runner, LayerConeRunner::create(m, layers, data, inputName, options.threads,
+                                                   options.batchSize, options.reverse));
+    return analyzeSensitivity(m, layers, *runner, labels, options);
+}
+
+Result<SensitivityResult> analyzeSensitivity(const QuantizedModel& m,
+                                             const std::vector<QuantLayerRef>& layers,
+                                             const LayerConeRunner& cones, const Tensor* labels,
+                                             const SensitivityOptions& options) {
+    const LayerConeRunner* runner = &cones;
+    if (options.reverse && runner->quantized().isNull())
+        return makeError(ErrorCode::InvalidArgument,
+                         "reverse sensitivity needs the quantized cache");
     const Graph& g = m.graph;
-    if (g.outputs().empty()) return makeError(ErrorCode::InvalidModel, "the model has no outputs");
-    auto inputId = g.findValue(inputName);
-    if (!inputId || !g.value(*inputId).isGraphInput)
-        return makeError(ErrorCode::NotFound, "the model has no input named '", inputName, "'");
-    QS_ASSIGN(std::vector<Tensor> batches,
-              splitIntoBatches(data, g.value(*inputId), options.batchSize));
-    const std::string outName = g.value(g.outputs()[0]).name;
-
-    // Cones and what they read, so only those values are cached.
-    struct Cone {
-        Graph graph;
-        std::vector<std::string> external;
-    };
-    std::vector<Cone> cones;
-    std::set<std::string> needed;
-    for (const QuantLayerRef& l : layers) {
-        Cone c;
-        QS_ASSIGN(c.graph, downstreamCone(g, l.node, &c.external));
-        needed.insert(c.external.begin(), c.external.end());
-        cones.push_back(std::move(c));
-    }
-
-    CachedRun floatRun, quantRun;
-    {
-        QS_ASSIGN(auto fp32, Executor::create(g, ExecOptions{options.threads}));
-        QS_ASSIGN(auto sim, Simulator::create(g, m.plan, ExecOptions{options.threads}));
-        for (const Tensor& b : batches) {
-            KeepHooks keepF(fp32->graph(), needed);
-            QS_ASSIGN(RunResult rf, fp32->run({{inputName, b}}, &keepF));
-            std::map<std::string, Tensor> kf;
-            for (auto& [id, t] : rf.kept) kf[fp32->graph().value(id).name] = t;
-            kf[inputName] = b;
-            floatRun.batches.push_back(std::move(kf));
-            floatRun.outputs.push_back(rf.outputs.at(outName));
-            if (options.reverse) {
-                KeepHooks keepQ(sim->graph(), needed);
-                QS_ASSIGN(RunResult rq, sim->run({{inputName, b}}, &keepQ));
-                std::map<std::string, Tensor> kq;
-                for (auto& [id, t] : rq.kept) kq[sim->graph().value(id).name] = t;
-                kq[inputName] =
-                    b; // the input's own quantization is applied again by the cone's plan
-                quantRun.batches.push_back(std::move(kq));
-                quantRun.outputs.push_back(rq.outputs.at(outName));
-            }
-        }
-    }
-    const Tensor reference = concatRows(floatRun.outputs);
+    const Tensor& reference = runner->reference();
     SensitivityResult result;
     result.samples = reference.dim(0);
     {
@@ -194,9 +213,8 @@ Result<SensitivityResult> analyzeSensitivity(const QuantizedModel& m,
         result.fp32Top1 = acc.fp32Top1;
     }
     if (options.reverse) {
-        QS_ASSIGN(result.full, agreementOf(reference, concatRows(quantRun.outputs), labels));
+        QS_ASSIGN(result.full, agreementOf(reference, runner->quantized(), labels));
     }
-
     for (size_t i = 0; i < layers.size(); ++i) {
         const QuantLayerRef& l = layers[i];
         if (options.progress) {
@@ -206,30 +224,18 @@ Result<SensitivityResult> analyzeSensitivity(const QuantizedModel& m,
         LayerSensitivity s;
         s.node = l.name;
         s.op = l.op;
-        const Node& node = g.node(l.node);
-        std::vector<std::string> own{l.weight};
-        if (node.inputs.size() > 2 && node.inputs[2] != kNoValue)
-            own.push_back(g.value(node.inputs[2]).name);
-        for (ValueId out : node.outputs)
-            if (out != kNoValue) own.push_back(g.value(out).name);
-        if (!l.output.empty()) own.push_back(l.output);
-        std::vector<std::string> alone = own;
-        alone.push_back(l.input);
-        const Cone& cone = cones[i];
-        if (cone.graph.outputs().empty() ||
-            cone.graph.value(cone.graph.outputs()[0]).name != outName) {
-            // The layer does not reach the first output: it cannot change it.
+        const std::vector<std::string> own = layerTensors(g, l, false),
+                                       alone = layerTensors(g, l, true);
+        if (!runner->reachesOutput(i)) {
             s.alone = s.reverse =
                 OutputAgreement{std::numeric_limits<double>::infinity(), 1.0, 1.0, result.fp32Top1};
             result.layers.push_back(s);
             continue;
         }
-        QS_ASSIGN(Tensor a, runCone(cone.graph, cone.external, planQuantizingOnly(m.plan, alone),
-                                    floatRun, options.threads));
+        QS_ASSIGN(Tensor a, runner->run(i, planQuantizingOnly(m.plan, alone), false));
         QS_ASSIGN(s.alone, agreementOf(reference, a, labels));
         if (options.reverse) {
-            QS_ASSIGN(Tensor r, runCone(cone.graph, cone.external, planWithFloat(m.plan, own),
-                                        quantRun, options.threads));
+            QS_ASSIGN(Tensor r, runner->run(i, planWithFloat(m.plan, own), true));
             QS_ASSIGN(s.reverse, agreementOf(reference, r, labels));
         }
         result.layers.push_back(s);
@@ -243,6 +249,18 @@ Result<SensitivityResult> analyzeSensitivity(const QuantizedModel& m,
         result.layers[result.ranking[r]].rank = int(r) + 1;
     if (options.progress) options.progress->report(1.0, "sensitivity done");
     return result;
+}
+
+std::vector<std::string> layerTensors(const Graph& g, const QuantLayerRef& l, bool withInput) {
+    const Node& node = g.node(l.node);
+    std::vector<std::string> own{l.weight};
+    if (node.inputs.size() > 2 && node.inputs[2] != kNoValue)
+        own.push_back(g.value(node.inputs[2]).name);
+    for (ValueId out : node.outputs)
+        if (out != kNoValue) own.push_back(g.value(out).name);
+    if (!l.output.empty()) own.push_back(l.output);
+    if (withInput) own.push_back(l.input);
+    return own;
 }
 
 } // namespace qs

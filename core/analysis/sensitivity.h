@@ -16,6 +16,7 @@
 #include "analysis/quant_layers.h"
 #include "util/progress.h"
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,7 +59,52 @@ Result<SensitivityResult> analyzeSensitivity(const QuantizedModel& model,
                                              const std::string& inputName,
                                              const SensitivityOptions& options = {});
 
+// The float prefix cache behind sensitivity and the mixed-bit table: the model run once in
+// fp32 (and, on request, once fully quantized) on `data` with every value a layer's cone reads
+// kept; then any plan can be run on one layer's cone from those values.
+class LayerConeRunner {
+public:
+    static Result<std::unique_ptr<LayerConeRunner>>
+    create(const QuantizedModel& model, const std::vector<QuantLayerRef>& layers,
+           const Tensor& data, const std::string& inputName, int threads, int batchSize,
+           bool quantizedCache);
+    const Tensor& reference() const { return m_reference; } // fp32 first output, all samples
+    const Tensor& quantized() const {
+        return m_quantized;
+    } // fully quantized (empty without the cache)
+    // False when the layer does not reach the first graph output (it cannot change it).
+    bool reachesOutput(size_t layer) const;
+    // The first output over all samples with `plan`, running only the layer's cone, fed from the
+    // float cache or (fromQuantized) the fully quantized one.
+    Result<Tensor> run(size_t layer, const QuantPlan& plan, bool fromQuantized) const;
+
+private:
+    struct Cone {
+        Graph graph;
+        std::vector<std::string> external;
+    };
+    struct Cache {
+        std::vector<std::map<std::string, Tensor>> batches;
+    };
+    std::vector<Cone> m_cones;
+    Cache m_float, m_quant;
+    Tensor m_reference, m_quantized;
+    std::string m_output;
+    int m_threads = 1;
+};
+
+// The same from an existing runner (shared with the mixed-bit table); options.reverse needs
+// its quantized cache.
+Result<SensitivityResult> analyzeSensitivity(const QuantizedModel& model,
+                                             const std::vector<QuantLayerRef>& layers,
+                                             const LayerConeRunner& runner, const Tensor* labels,
+                                             const SensitivityOptions& options = {});
+
 // Pieces shared with the error-propagation analysis.
+// What one layer quantizes: its weight, bias and output (after a fused activation), and with
+// withInput its input activation too.
+std::vector<std::string> layerTensors(const Graph& graph, const QuantLayerRef& layer,
+                                      bool withInput);
 // The plan with every tensor outside `keep` set to float.
 QuantPlan planQuantizingOnly(const QuantPlan& plan, const std::vector<std::string>& keep);
 // The plan with the tensors of `drop` set to float.

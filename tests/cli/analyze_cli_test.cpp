@@ -88,7 +88,18 @@ void AnalyzeCliTest::jsonContractOnImbalancedModel() {
     QCOMPARE(acc.value(QStringLiteral("samples")).toInt(), 500);
     QVERIFY(std::fabs(acc.value(QStringLiteral("fp32_top1")).toDouble() - 0.996) < 1e-9);
     QVERIFY(acc.value(QStringLiteral("top1")).toDouble() < 0.3); // per-tensor collapse
-    QVERIFY(j.value(QStringLiteral("mixed_bits")).isObject());
+    const QJsonObject mixed = j.value(QStringLiteral("mixed_bits")).toObject();
+    QVERIFY(mixed.value(QStringLiteral("within_budget")).toBool());
+    QCOMPARE(mixed.value(QStringLiteral("assignment")).toObject().size(), 12);
+    QVERIFY(mixed.value(QStringLiteral("pareto")).toArray().size() >= 5);
+    QVERIFY(mixed.value(QStringLiteral("measured"))
+                .toObject()
+                .value(QStringLiteral("sqnr_db"))
+                .isDouble() ||
+            mixed.value(QStringLiteral("measured"))
+                .toObject()
+                .value(QStringLiteral("sqnr_db"))
+                .isNull());
     QVERIFY(j.value(QStringLiteral("error_propagation")).toArray().size() > 12);
 }
 

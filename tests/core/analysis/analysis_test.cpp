@@ -5,6 +5,7 @@
 #include "analysis/accuracy.h"
 #include "analysis/channel_spread.h"
 #include "analysis/error_propagation.h"
+#include "analysis/mixed_bits.h"
 #include "analysis/quant_layers.h"
 #include "analysis/sensitivity.h"
 #include "analysis/tensor_histograms.h"
@@ -156,6 +157,7 @@ private slots:
     void sensitivityFirstRankedRecoversMore();
     void errorSplitInjectedInherited();
     void adaroundBeatsNearestW4();
+    void mixedBitsPredictedMatchesMeasured();
 };
 
 void AnalysisTest::cleHandComputed() {
@@ -560,6 +562,47 @@ void AnalysisTest::adaroundBeatsNearestW4() {
     QVERIFY(better >= int(std::ceil(0.9 * double(q.adaround->layers.size()))));
     QVERIFY(*learned.top1 >= *nearest.top1 + 0.01);
     QVERIFY(learned.sqnrDb > nearest.sqnrDb + 6.0);
+}
+
+void AnalysisTest::mixedBitsPredictedMatchesMeasured() {
+    // digits_mbv2_bn, per-channel W8A8 as configured; a 6-bit average budget over {4, 6, 8}.
+    const Graph g = loadModel("digits_mbv2_bn.onnx");
+    QuantConfig config;
+    config.threads = 2;
+    const QuantizedModel q = quantizeDigits(g, config);
+    const auto layers = quantLayers(q);
+    const Tensor x = loadData("digits_test_x.npy");
+    auto runner = LayerConeRunner::create(q, layers, x, g.value(g.inputs()[0]).name, 2, 16, true);
+    QVERIFY2(runner.isOk(), runner.message().c_str());
+    MixedBitsOptions options;
+    options.budgetBits = 6.0;
+    auto mb = suggestMixedBits(q, layers, **runner, options);
+    QVERIFY2(mb.isOk(), mb.message().c_str());
+    QVERIFY(mb->withinBudget);
+    QVERIFY(mb->chosen.averageBits <= 6.0);
+    QVERIFY(mb->pareto.size() >= 5);
+    for (size_t i = 1; i < mb->pareto.size(); ++i) {
+        QVERIFY(mb->pareto[i].averageBits > mb->pareto[i - 1].averageBits);
+        QVERIFY(mb->pareto[i].predictedSqnrDb > mb->pareto[i - 1].predictedSqnrDb);
+    }
+    // The all-8-bit end of the curve is the configured model: predicted = measured exactly.
+    QVERIFY(std::fabs(mb->pareto.back().predictedSqnrDb -
+                      sqnrDb((*runner)->reference(), (*runner)->quantized())) < 1e-9);
+    // Measured: quantize with the suggestion (what --layer-bits does) and against uniform 4 and 6
+    // bits.
+    auto measure = [&](const QuantConfig& c) { return evalDigits(g, quantizeDigits(g, c)).sqnrDb; };
+    QuantConfig suggested = config, uniform6 = config, uniform4 = config;
+    suggested.layerBits = mb->chosen.assignment;
+    uniform6.weight.bits = 6;
+    uniform4.weight.bits = 4;
+    const double measured = measure(suggested), six = measure(uniform6), four = measure(uniform4);
+    qInfo("budget 6 bits: chosen %.2f bits, predicted %.2f dB, measured %.2f dB; uniform 6-bit "
+          "%.2f dB, 4-bit %.2f dB; %zu Pareto points",
+          mb->chosen.averageBits, mb->chosen.predictedSqnrDb, measured, six, four,
+          mb->pareto.size());
+    QVERIFY(std::fabs(measured - mb->chosen.predictedSqnrDb) < 3.0);
+    QVERIFY(measured > six);
+    QVERIFY(measured > four + 6.0);
 }
 
 QTEST_GUILESS_MAIN(AnalysisTest)
