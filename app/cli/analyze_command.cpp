@@ -191,6 +191,8 @@ int runAnalyze(const std::vector<std::string>& raw) {
     }
     ErrorPropagationOptions eo;
     eo.threads = *threads;
+    eo.batchSize = 4; // every value of a batch is kept twice (float and quantized): small batches
+                      // bound the memory
     auto errors = analyzeErrorPropagation(qm, data, inputName, eo);
     if (!errors) return fail("analyze", errors.message());
     lap("error_propagation");
