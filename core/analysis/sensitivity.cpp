@@ -49,7 +49,12 @@ Result<Graph> downstreamCone(const Graph& graph, NodeId start, std::vector<std::
             if (p != kNoNode && inCone[size_t(p)]) continue;
             seen.insert(v);
             inputs.push_back(v);
-            g.value(v).info = TensorInfo{DataType::F32, {}, false}; // the batch decides at run time
+            // Keep the type (shape arithmetic feeds some cones int64 values); the batch decides the
+            // shape.
+            const DataType dtype = g.value(v).info.dtype == DataType::Undefined
+                                       ? DataType::F32
+                                       : g.value(v).info.dtype;
+            g.value(v).info = TensorInfo{dtype, {}, false};
             if (external) external->push_back(g.value(v).name);
         }
     }

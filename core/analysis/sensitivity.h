@@ -110,7 +110,7 @@ QuantPlan planQuantizingOnly(const QuantPlan& plan, const std::vector<std::strin
 // The plan with the tensors of `drop` set to float.
 QuantPlan planWithFloat(const QuantPlan& plan, const std::vector<std::string>& drop);
 // `start` and every node downstream of it; every value those nodes read that is produced
-// elsewhere becomes a graph input (named in *external, type f32, shape left to run time).
+// elsewhere becomes a graph input (named in *external, its type kept, its shape left to run time).
 Result<Graph> downstreamCone(const Graph& graph, NodeId start, std::vector<std::string>* external);
 
 } // namespace qs

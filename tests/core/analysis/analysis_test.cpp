@@ -158,6 +158,7 @@ private slots:
     void errorSplitInjectedInherited();
     void adaroundBeatsNearestW4();
     void mixedBitsPredictedMatchesMeasured();
+    void sensitivityConeWithIntegerInput();
 };
 
 void AnalysisTest::cleHandComputed() {
@@ -603,6 +604,29 @@ void AnalysisTest::mixedBitsPredictedMatchesMeasured() {
     QVERIFY(std::fabs(measured - mb->chosen.predictedSqnrDb) < 3.0);
     QVERIFY(measured > six);
     QVERIFY(measured > four + 6.0);
+}
+
+void AnalysisTest::sensitivityConeWithIntegerInput() {
+    // The conv's cone reads an int64 shape computed outside it (Shape of the model input), as
+    // PP-OCR's does: the cone's extra input must keep its type (regression: it was taken as f32).
+    Builder b;
+    const ValueId x = b.value("x"), c = b.value("c"), shp = b.value("shp"), y = b.value("y");
+    b.node("conv", "Conv",
+           {x, b.init("w", {2, 2, 1, 1}, {1, 0.5f, -0.25f, 2}), b.init("bias", {2}, {0.1f, -0.2f})},
+           {c});
+    b.node("shape", "Shape", {x}, {shp});
+    b.node("reshape", "Reshape", {c, shp}, {y});
+    const Graph g = b.finish(x, {-1, 2, 2, 2}, y);
+    CalibrationData calib;
+    calib.samples = Tensor::fromVector<float>({4, 2, 2, 2}, gaussian(32, 1.0f, 3));
+    QuantConfig config;
+    auto q = quantizeModel(g, config, &calib);
+    QVERIFY2(q.isOk(), q.message().c_str());
+    const auto layers = quantLayers(*q);
+    QCOMPARE(int(layers.size()), 1);
+    auto s = analyzeSensitivity(*q, layers, calib.samples, nullptr, "x");
+    QVERIFY2(s.isOk(), s.message().c_str());
+    QVERIFY(s->layers[0].alone.sqnrDb > 20.0);
 }
 
 QTEST_GUILESS_MAIN(AnalysisTest)
