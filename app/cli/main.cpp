@@ -19,6 +19,7 @@ commands:
   bench MODEL [--input NAME=FILE] [--runs N]  time the executor (median/min/max ms, peak RSS)
   quantize MODEL --calib C.npy --out-dir DIR  quantize; write quantized.onnx (QDQ) and quant_table.json
   eval MODEL --data X.npy [--labels Y.npy]    top-1, fp32 top-1, agreement and SQNR of the quantized model
+  analyze MODEL --calib C.npy --json OUT.json per-layer sensitivity, outliers, error propagation (JSON)
 
 `quantscope-cli <command> --help` describes a command's options.
 )";
@@ -48,6 +49,7 @@ int main(int argc, char** argv)
     if (command == "bench") return qs::cli::runBench(args);
     if (command == "eval") return qs::cli::runEval(args);
     if (command == "quantize") return qs::cli::runQuantize(args);
-    std::fprintf(stderr, "quantscope-cli: error: unknown command '%s' (commands: info, run, bench, quantize, eval)\n", command.c_str());
+    if (command == "analyze") return qs::cli::runAnalyze(args);
+    std::fprintf(stderr, "quantscope-cli: error: unknown command '%s' (commands: info, run, bench, quantize, eval, analyze)\n", command.c_str());
     return 2;
 }

@@ -47,9 +47,6 @@ Result<QuantConfig> quantConfigFromArgs(const ParsedArgs& args)
         (void)takesValue;
         for (const std::string& value : args.values(name)) QS_TRY(applyQuantOption(config, name, value));
     }
-    for (const char* unimplemented : {"cle", "bias-correction", "adaround"})
-        if (args.has(unimplemented))
-            return makeError(ErrorCode::Unsupported, "option '--", unimplemented, "' is not implemented in this build yet");
     if (args.has("threads")) {
         QS_ASSIGN(config.threads, threadsOption(args));
     }

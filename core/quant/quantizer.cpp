@@ -111,6 +111,24 @@ Result<QuantizedModel> quantizeModel(const Graph& original, const QuantConfig& c
     } else {
         m.graph = original;
     }
+    m.merged = m.graph;
+    // Statistics of each folded layer's output as data-free calibration sees them: CLE divides
+    // an equalized layer's output channel i by s_i, and its BN's β, γ with it.
+    std::vector<FoldedBatchNorm> outputStats = m.folds;
+    if (config.cle) {
+        QS_ASSIGN(CleResult cle, equalizeCrossLayer(m.graph));
+        m.graph = std::move(cle.graph);
+        cle.graph = Graph();
+        for (FoldedBatchNorm& f : outputStats) {
+            auto it = cle.outputDivisors.find(f.targetNode);
+            if (it == cle.outputDivisors.end() || it->second.size() != f.gamma.size()) continue;
+            for (size_t c = 0; c < f.gamma.size(); ++c) {
+                f.gamma[c] = float(double(f.gamma[c]) / it->second[c]);
+                f.beta[c] = float(double(f.beta[c]) / it->second[c]);
+            }
+        }
+        m.cle = std::move(cle);
+    }
     if (m.graph.inputs().empty()) return makeError(ErrorCode::InvalidModel, "the model has no inputs");
     // Types of intermediate values decide what can be quantized (int64 shape arithmetic is not):
     // infer them, binding a dynamic batch to the calibration data's where there is one.
@@ -134,15 +152,23 @@ Result<QuantizedModel> quantizeModel(const Graph& original, const QuantConfig& c
     if (calibration && !calibration->samples.isNull() && calibration->samples.numel() == 0)
         return makeError(ErrorCode::InvalidArgument, "the calibration set has no samples (shape ",
                          shapeToString(calibration->samples.shape()), ")");
+    std::string inputName;
+    std::vector<Tensor> batches;
+    const bool haveData = calibration && calibration->samples.numel() > 0 &&
+                          (config.activationMode == ActivationMode::Static || config.biasCorrection || config.adaround);
+    if (config.adaround && !haveData)
+        return makeError(ErrorCode::InvalidArgument, "option '--adaround' needs calibration data (--calib)");
+    if (haveData) {
+        inputName = calibration->inputName.empty() ? m.graph.value(m.graph.inputs()[0]).name : calibration->inputName;
+        auto inputId = m.graph.findValue(inputName);
+        if (!inputId || !m.graph.value(*inputId).isGraphInput)
+            return makeError(ErrorCode::NotFound, "the model has no input named '", inputName, "'");
+        QS_ASSIGN(batches, splitIntoBatches(calibration->samples, m.graph.value(*inputId), calibration->batchSize));
+        m.calibrationSamples = int(calibration->samples.dim(0));
+    }
+    std::vector<std::string> dataFreeNotes;
     if (config.activationMode == ActivationMode::Static) {
-        if (calibration && calibration->samples.numel() > 0) {
-            const std::string inputName =
-                calibration->inputName.empty() ? m.graph.value(m.graph.inputs()[0]).name : calibration->inputName;
-            auto inputId = m.graph.findValue(inputName);
-            if (!inputId || !m.graph.value(*inputId).isGraphInput)
-                return makeError(ErrorCode::NotFound, "the model has no input named '", inputName, "'");
-            QS_ASSIGN(std::vector<Tensor> batches,
-                      splitIntoBatches(calibration->samples, m.graph.value(*inputId), calibration->batchSize));
+        if (haveData) {
             // Only tensors the plan can quantize need statistics: find them with a plan built on
             // placeholder ranges (the plan's structure does not depend on the range values).
             std::map<std::string, ClipRange> placeholder;
@@ -155,7 +181,6 @@ Result<QuantizedModel> quantizeModel(const Graph& original, const QuantConfig& c
             const RangeCollectorOptions options = collectorOptionsFor(config.calibration);
             QS_ASSIGN(m.collectors, collectActivationStatistics(m.graph, inputName, batches, config.threads, options,
                                                                 progress, &needed));
-            m.calibrationSamples = int(calibration->samples.dim(0));
             QS_ASSIGN(std::unique_ptr<Calibrator> calibrator, makeCalibrator(config.calibration));
             // Range choice per tensor is independent (KL costs a few ms each): spread it over the threads.
             std::vector<std::pair<std::string, const RangeCollector*>> items;
@@ -172,15 +197,44 @@ Result<QuantizedModel> quantizeModel(const Graph& original, const QuantConfig& c
                 m.activationRanges[items[i].first] = *range;
             }
         } else {
-            DataFreeRanges df = estimateDataFreeRanges(m.graph, m.folds, config.dataFreeSigmas);
+            DataFreeRanges df = estimateDataFreeRanges(m.graph, outputStats, config.dataFreeSigmas);
             m.activationRanges = std::move(df.ranges);
             m.dataFree = true;
-            QS_ASSIGN(m.plan, buildQuantPlan(m.graph, config, m.activationRanges));
-            m.plan.notes.insert(m.plan.notes.begin(), df.notes.begin(), df.notes.end());
-            return m;
+            dataFreeNotes = std::move(df.notes);
         }
     }
     QS_ASSIGN(m.plan, buildQuantPlan(m.graph, config, m.activationRanges));
+    if (config.biasCorrection) {
+        // After the plan: the correction needs each weight's quantization error.
+        InputMeans means;
+        std::map<std::string, std::string> sources;
+        const BiasCorrectionMode mode = haveData ? BiasCorrectionMode::Empirical : BiasCorrectionMode::DataFree;
+        if (haveData) {
+            std::vector<std::string> inputs;
+            for (const auto& [name, info] : m.plan.nodes) {
+                if (info.rule != OpQuantRule::Weighted || !info.quantized) continue;
+                if (auto id = m.graph.findNode(name); id && !m.graph.node(*id).inputs.empty() &&
+                                                      m.graph.node(*id).inputs[0] != kNoValue)
+                    inputs.push_back(m.graph.value(m.graph.node(*id).inputs[0]).name);
+            }
+            QS_ASSIGN(means, meanActivations(m.graph, inputName, batches, inputs, config.threads));
+        } else {
+            means = dataFreeInputMeans(m.graph, outputStats, &sources);
+        }
+        QS_ASSIGN(BiasCorrectionResult bc, computeBiasCorrection(m.graph, m.plan, means, mode, sources));
+        QS_ASSIGN(m.graph, applyBiasCorrection(m.graph, bc));
+        QS_ASSIGN(m.plan, buildQuantPlan(m.graph, config, m.activationRanges));
+        for (const std::string& s : bc.skipped) m.plan.notes.push_back("bias correction skipped " + s);
+        m.biasCorrection = std::move(bc);
+    }
+    if (config.adaround) {
+        AdaRoundOptions options;
+        options.iterations = config.adaroundIterations;
+        options.threads = config.threads;
+        options.progress = progress;
+        QS_ASSIGN(m.adaround, adaroundWeights(m.graph, m.plan, inputName, batches, options));
+    }
+    m.plan.notes.insert(m.plan.notes.begin(), dataFreeNotes.begin(), dataFreeNotes.end());
     if (progress) progress->report(1.0, "quantized");
     return m;
 }

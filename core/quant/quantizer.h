@@ -2,7 +2,10 @@
 // activations (with data, or data-free from BN statistics), build the QuantPlan.
 #pragma once
 
+#include "quant/adaround.h"
+#include "quant/bias_correction.h"
 #include "quant/calibrators.h"
+#include "quant/passes/cross_layer_equalization.h"
 #include "quant/passes/fold_batch_norm.h"
 #include "quant/plan_builder.h"
 #include "quant/range_collector.h"
@@ -10,6 +13,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -25,6 +29,19 @@ struct QuantizedModel {
     Graph original;                         // as imported
     Graph graph;                            // what the plan describes (BatchNorm folded unless disabled)
     std::vector<FoldedBatchNorm> folds;
+    // BatchNorm folded, before cross-layer equalization: what "weights after BN merge" shows
+    // (shares its buffers with `graph` where CLE changed nothing). Same as `graph` without CLE.
+    Graph merged;
+    // With config.cle: the pairs, sweeps and channel-range ratios (its `graph` is moved into
+    // `graph` above and left empty here).
+    std::optional<CleResult> cle;
+    // With config.biasCorrection: the shift removed from each layer's bias (empirical with
+    // calibration data, else data-free from BN statistics). `graph` holds the corrected biases.
+    std::optional<BiasCorrectionResult> biasCorrection;
+    // With config.adaround (needs calibration data): per layer reconstruction errors. `graph`
+    // holds the learned weights (on the plan's grid). With bias correction too, the correction
+    // is computed for nearest rounding first.
+    std::optional<AdaRoundResult> adaround;
     QuantConfig config;
     QuantPlan plan;
     std::map<std::string, ClipRange> activationRanges;
