@@ -66,6 +66,13 @@ inline bool floatBinsExact(double invWidth) {
     return invWidth > 0.0 && std::frexp(invWidth, &e) == 0.5 && e > -100 && e < 100;
 }
 
+// counts[b] += the kCopies sub-histograms' bin b (no modulo per element: this runs for every
+// observed tensor of every batch).
+inline void addSubHistograms(const uint32_t* scratch, int bins, int64_t* counts) {
+    for (int c = 0; c < kCopies; ++c)
+        for (int b = 0; b < bins; ++b) counts[b] += scratch[size_t(c) * size_t(bins) + size_t(b)];
+}
+
 // Counts the bin indices of one chunk into the sub-histograms.
 inline void countBins(const int32_t* idx, int64_t m, int bins, uint32_t* counts) {
     int64_t j = 0;
@@ -422,12 +429,10 @@ Status Histogram::commit(Batch& batch, std::span<const float> all) {
                 batch.m_scratch.assign(size_t(kCopies) * size_t(m_bins), 0u);
                 ScanAccum a{0.0f, 0.0f, 0, 0, sink, sink + 8};
                 path->bin(all.data() + from, n, a, invWidth, m_bins, batch.m_scratch.data());
-                for (size_t i = 0; i < batch.m_scratch.size(); ++i)
-                    m_counts[i % size_t(m_bins)] += batch.m_scratch[i];
+                addSubHistograms(batch.m_scratch.data(), m_bins, m_counts.data());
             }
         } else {
-            for (size_t i = 0; i < batch.m_scratch.size(); ++i)
-                m_counts[i % size_t(m_bins)] += batch.m_scratch[i];
+            addSubHistograms(batch.m_scratch.data(), m_bins, m_counts.data());
         }
     }
     double sum = 0.0, sumSq = 0.0;
