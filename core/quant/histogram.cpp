@@ -56,6 +56,23 @@ inline int32_t binIndexScalar(float v, double invWidth, int half) {
     return t + half;
 }
 
+// Whether bins may be computed in float (16 lanes instead of 8 in the AVX-512 kernel), giving the
+// same indices as the double formula: when w⁻¹ is a power of two well inside float's exponent
+// range, x·w⁻¹ is exact in float as in double unless it underflows (|x·w⁻¹| < 2^-126: the floor
+// is then 0 for x > 0 and -1 for x < 0, so the kernel takes min(floor, -1) for negative x) or
+// overflows (clamped to the end bins either way). The clamp bounds (±bins/2) are exact floats.
+inline bool floatBinsExact(double invWidth) {
+    int e = 0;
+    return invWidth > 0.0 && std::frexp(invWidth, &e) == 0.5 && e > -100 && e < 100;
+}
+
+// counts[b] += the kCopies sub-histograms' bin b (no modulo per element: this runs for every
+// observed tensor of every batch).
+inline void addSubHistograms(const uint32_t* scratch, int bins, int64_t* counts) {
+    for (int c = 0; c < kCopies; ++c)
+        for (int b = 0; b < bins; ++b) counts[b] += scratch[size_t(c) * size_t(bins) + size_t(b)];
+}
+
 // Counts the bin indices of one chunk into the sub-histograms.
 inline void countBins(const int32_t* idx, int64_t m, int bins, uint32_t* counts) {
     int64_t j = 0;
@@ -176,6 +193,10 @@ QS_TARGET_AVX512 void scanAvx512(const float* x, int64_t n, ScanAccum& a, double
     const __m512d inv = _mm512_set1_pd(invWidth);
     const __m512d lo = _mm512_set1_pd(-bins / 2), hi = _mm512_set1_pd(bins / 2 - 1);
     const __m512i half = _mm512_set1_epi32(bins / 2);
+    const bool floatBins = floatBinsExact(invWidth);
+    const __m512 invF = _mm512_set1_ps(float(floatBins ? invWidth : 1.0));
+    const __m512 loF = _mm512_set1_ps(float(-bins / 2)), hiF = _mm512_set1_ps(float(bins / 2 - 1));
+    const __m512 minusOne = _mm512_set1_ps(-1.0f);
     alignas(64) int32_t idx[kChunk + 16];
     int64_t bad = 0, zeros = 0;
     const int64_t n16 = n & ~int64_t(15);
@@ -202,14 +223,25 @@ QS_TARGET_AVX512 void scanAvx512(const float* x, int64_t n, ScanAccum& a, double
             q = _mm512_add_pd(
                 q, _mm512_mul_round_pd(hi8, hi8, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
             if constexpr (kBin) {
-                __m512d y0 = _mm512_roundscale_pd(_mm512_mul_pd(lo8, inv),
-                                                  _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-                __m512d y1 = _mm512_roundscale_pd(_mm512_mul_pd(hi8, inv),
-                                                  _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-                y0 = _mm512_min_pd(_mm512_max_pd(y0, lo), hi);
-                y1 = _mm512_min_pd(_mm512_max_pd(y1, lo), hi);
-                const __m512i k = _mm512_inserti64x4(
-                    _mm512_castsi256_si512(_mm512_cvttpd_epi32(y0)), _mm512_cvttpd_epi32(y1), 1);
+                __m512i k;
+                if (floatBins) {
+                    // 16 lanes in float (see floatBinsExact): floor(x·w⁻¹), and at least -1 for a
+                    // negative x whose product underflowed to ±0.
+                    __m512 y = _mm512_roundscale_ps(_mm512_mul_ps(v, invF),
+                                                    _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+                    y = _mm512_mask_min_ps(y, _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), y, minusOne);
+                    y = _mm512_min_ps(_mm512_max_ps(y, loF), hiF); // max_ps(NaN, lo) = lo
+                    k = _mm512_cvttps_epi32(y);
+                } else {
+                    __m512d y0 = _mm512_roundscale_pd(_mm512_mul_pd(lo8, inv),
+                                                      _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+                    __m512d y1 = _mm512_roundscale_pd(_mm512_mul_pd(hi8, inv),
+                                                      _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+                    y0 = _mm512_min_pd(_mm512_max_pd(y0, lo), hi);
+                    y1 = _mm512_min_pd(_mm512_max_pd(y1, lo), hi);
+                    k = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvttpd_epi32(y0)),
+                                           _mm512_cvttpd_epi32(y1), 1);
+                }
                 // Exact zeros (half of a ReLU output) are counted, not binned one by one: only
                 // the other values' indices are kept.
                 const __mmask16 keep = __mmask16(~isZero);
@@ -355,6 +387,24 @@ std::pair<float, float> Histogram::Batch::scan(const float* x, int64_t n) {
     return {a.min, a.max};
 }
 
+void Histogram::Batch::absorb(const Batch& other) {
+    assert(other.m_bins == m_bins);
+    if (m_binned && (!other.m_binned || other.m_invWidth != m_invWidth ||
+                     m_count + other.m_count > kMaxBinnedPerBatch))
+        m_binned = false; // commit() rebins the whole batch
+    if (m_binned)
+        for (size_t i = 0; i < m_scratch.size(); ++i) m_scratch[i] += other.m_scratch[i];
+    m_count += other.m_count;
+    m_nonFinite += other.m_nonFinite;
+    m_zeros += other.m_zeros;
+    m_min = std::min(m_min, other.m_min);
+    m_max = std::max(m_max, other.m_max);
+    for (int k = 0; k < 8; ++k) {
+        m_laneSum[k] += other.m_laneSum[k];
+        m_laneSumSq[k] += other.m_laneSumSq[k];
+    }
+}
+
 Status Histogram::commit(Batch& batch, std::span<const float> all) {
     assert(batch.m_bins == m_bins && batch.m_count == int64_t(all.size()));
     if (batch.m_nonFinite > 0) {
@@ -379,12 +429,10 @@ Status Histogram::commit(Batch& batch, std::span<const float> all) {
                 batch.m_scratch.assign(size_t(kCopies) * size_t(m_bins), 0u);
                 ScanAccum a{0.0f, 0.0f, 0, 0, sink, sink + 8};
                 path->bin(all.data() + from, n, a, invWidth, m_bins, batch.m_scratch.data());
-                for (size_t i = 0; i < batch.m_scratch.size(); ++i)
-                    m_counts[i % size_t(m_bins)] += batch.m_scratch[i];
+                addSubHistograms(batch.m_scratch.data(), m_bins, m_counts.data());
             }
         } else {
-            for (size_t i = 0; i < batch.m_scratch.size(); ++i)
-                m_counts[i % size_t(m_bins)] += batch.m_scratch[i];
+            addSubHistograms(batch.m_scratch.data(), m_bins, m_counts.data());
         }
     }
     double sum = 0.0, sumSq = 0.0;

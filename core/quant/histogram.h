@@ -94,6 +94,11 @@ public:
         // and max (NaN ignored; +inf/-inf for an empty piece).
         std::pair<float, float> scan(const float* x, int64_t n);
 
+        // Adds the scan of another piece (scanned against the same histogram range) after this
+        // one's: counts and extremes exactly, lane sums lane by lane. Merging the pieces of a
+        // fixed split in a fixed order gives the same result whichever threads scanned them.
+        void absorb(const Batch& other);
+
         int64_t count() const { return m_count; }
         int64_t nonFinite() const { return m_nonFinite; }
         float min() const { return m_min; }

@@ -1,5 +1,6 @@
 #include "quant/plan_builder.h"
 
+#include <algorithm>
 #include <set>
 
 namespace qs {
@@ -19,10 +20,9 @@ namespace {
 
 bool isFloatValue(const Value& v) { return v.info.dtype == DataType::F32 || v.info.dtype == DataType::Undefined; }
 
-} // namespace
-
-Result<QuantPlan> buildQuantPlan(const Graph& graph, const QuantConfig& config,
-                                 const std::map<std::string, ClipRange>& activationRanges)
+// The plan for the given ranges, without scale alignment.
+Result<QuantPlan> buildPlanOnce(const Graph& graph, const QuantConfig& config,
+                                const std::map<std::string, ClipRange>& activationRanges)
 {
     QuantPlan plan;
     plan.model = graph.name;
@@ -218,6 +218,149 @@ Result<QuantPlan> buildQuantPlan(const Graph& graph, const QuantConfig& config,
     // Constant inputs of non-weighted ops (Add's bias-like operand, Mul's scale) stay float
     // values here: the simulator computes with them exactly; exporters handle them per op.
     return plan;
+}
+
+// The tensor whose own parameters `name` uses: itself, or the start of its chain of passive ops.
+std::string paramsRoot(const QuantPlan& plan, const std::string& name) {
+    std::string root = name;
+    for (int hops = 0; hops < 1000; ++hops) { // bounded against cycles, as effectiveParams
+        const TensorQuantEntry* e = plan.tensor(root);
+        if (!e || e->params.state != TensorQuantState::Passive) break;
+        root = e->passiveSource;
+    }
+    return root;
+}
+
+// Union-find over tensor names; the representative of a set is its first-inserted member, so
+// the groups (and the names written to quant_table.json) do not depend on map order.
+class TensorSets {
+public:
+    void add(const std::string& a) {
+        if (m_parent.emplace(a, a).second) m_order.push_back(a);
+    }
+    const std::string& find(const std::string& a) {
+        std::string* p = &m_parent.at(a);
+        if (*p != a) *p = find(*p);
+        return *p;
+    }
+    void unite(const std::string& a, const std::string& b) {
+        add(a);
+        add(b);
+        const std::string ra = find(a), rb = find(b);
+        if (ra == rb) return;
+        // The earlier-inserted root stays the representative.
+        const auto ia = std::find(m_order.begin(), m_order.end(), ra),
+                   ib = std::find(m_order.begin(), m_order.end(), rb);
+        if (ia < ib)
+            m_parent[rb] = ra;
+        else
+            m_parent[ra] = rb;
+    }
+    const std::vector<std::string>& members() const { return m_order; }
+
+private:
+    std::map<std::string, std::string> m_parent;
+    std::vector<std::string> m_order;
+};
+
+// Concat scale alignment (TFLite's rule for CONCATENATION: inputs and output share one scale and
+// zero point, so the integer kernel only copies codes). Each aligned Concat's output and the
+// tensors its inputs take their parameters from (through passive ops: MaxPool, Reshape, ...) form
+// one group; groups sharing a tensor merge. Every member gets the union of the members' clip
+// ranges, and the plan is built again from those ranges, so everything derived from a member's
+// scale (passive tensors, the int32 bias scale s_in·s_w of the producers' readers) follows.
+// A Concat with an input that is not a quantized activation (a constant, a float tensor, a
+// dynamically quantized one) is not aligned: its inputs are requantized, and a plan note says so.
+Result<QuantPlan> alignConcatScales(const Graph& graph, const QuantConfig& config,
+                                    const std::map<std::string, ClipRange>& activationRanges,
+                                    QuantPlan plan) {
+    if (config.activationMode == ActivationMode::WeightOnly) return plan;
+    if (config.activationMode == ActivationMode::Dynamic ||
+        config.activation.granularity != Granularity::PerTensor) {
+        bool anyConcat = false;
+        for (const Node& n : graph.nodes())
+            anyConcat = anyConcat || (n.domain.empty() && n.opType == "Concat");
+        if (anyConcat)
+            plan.notes.push_back(
+                config.activationMode == ActivationMode::Dynamic
+                    ? "align-concat: dynamic activation ranges are chosen per input at run time; "
+                      "Concat inputs are requantized"
+                    : "align-concat: needs per-tensor activation parameters; Concat inputs are "
+                      "requantized");
+        return plan;
+    }
+    TensorSets sets;
+    std::vector<std::string> skipped;
+    for (NodeId n : graph.topoOrder()) {
+        const Node& node = graph.node(n);
+        if (!node.domain.empty() || node.opType != "Concat" || node.outputs.empty() ||
+            node.outputs[0] == kNoValue)
+            continue;
+        const std::string& outName = graph.value(node.outputs[0]).name;
+        const TensorQuantEntry* out = plan.tensor(outName);
+        if (!out || out->params.state != TensorQuantState::Quantized || out->dynamic)
+            continue; // a float Concat
+        std::vector<std::string> roots;
+        std::string why;
+        for (ValueId in : node.inputs) {
+            if (in == kNoValue) continue;
+            const Value& v = graph.value(in);
+            const std::string root = paramsRoot(plan, v.name);
+            const TensorQuantEntry* e = plan.tensor(root);
+            if (v.initializer)
+                why = "input '" + v.name + "' is a constant";
+            else if (!e || e->params.state != TensorQuantState::Quantized || e->isWeight ||
+                     e->isBias || e->dynamic || !activationRanges.count(root))
+                why = "input '" + v.name + "' is not a quantized activation";
+            if (!why.empty()) break;
+            roots.push_back(root);
+        }
+        if (!why.empty()) {
+            skipped.push_back("align-concat: node " + node.label() + " keeps requantized inputs (" +
+                              why + ")");
+            continue;
+        }
+        sets.add(outName);
+        for (const std::string& r : roots) sets.unite(outName, r);
+    }
+    if (sets.members().empty()) {
+        plan.notes.insert(plan.notes.end(), skipped.begin(), skipped.end());
+        return plan;
+    }
+
+    std::map<std::string, ClipRange> unionRange; // by representative
+    for (const std::string& m : sets.members()) {
+        const ClipRange& r =
+            activationRanges.at(m); // every member is a calibrated, quantized tensor
+        auto [it, fresh] = unionRange.emplace(sets.find(m), r);
+        if (!fresh)
+            it->second = ClipRange{std::min(it->second.lo, r.lo), std::max(it->second.hi, r.hi)};
+    }
+    std::map<std::string, ClipRange> aligned = activationRanges;
+    for (const std::string& m : sets.members()) aligned[m] = unionRange.at(sets.find(m));
+    QS_ASSIGN(QuantPlan out, buildPlanOnce(graph, config, aligned));
+    for (const std::string& m : sets.members()) {
+        TensorQuantEntry& e = out.tensors.at(m);
+        e.alignedWith = sets.find(m);
+    }
+    for (const auto& [rep, r] : unionRange) {
+        int count = 0;
+        for (const std::string& m : sets.members()) count += sets.find(m) == rep;
+        out.notes.push_back("align-concat: " + std::to_string(count) +
+                            " tensors share the scale of '" + rep + "' (range [" +
+                            std::to_string(r.lo) + ", " + std::to_string(r.hi) + "])");
+    }
+    out.notes.insert(out.notes.end(), skipped.begin(), skipped.end());
+    return out;
+}
+
+} // namespace
+
+Result<QuantPlan> buildQuantPlan(const Graph& graph, const QuantConfig& config,
+                                 const std::map<std::string, ClipRange>& activationRanges) {
+    QS_ASSIGN(QuantPlan plan, buildPlanOnce(graph, config, activationRanges));
+    if (!config.alignConcatScales) return plan;
+    return alignConcatScales(graph, config, activationRanges, std::move(plan));
 }
 
 } // namespace qs

@@ -12,6 +12,17 @@
 
 namespace qs {
 
+// Scale alignment (config.alignConcatScales): a Concat's output and the tensors its inputs take
+// their parameters from share one scale and zero point, from the union of their clip ranges; the
+// producers' outputs carry it (as TFLite's CONCATENATION requires), so the integer Concat copies
+// codes and the simulator's Concat adds no rounding. Off: each input keeps its parameters and
+// the Concat output is requantized (ONNX QLinearConcat takes one scale per input).
+// Add is deliberately never aligned: its output range is the *sum* of its inputs' ranges, not
+// their union, so one shared scale would either widen both producers to the sum's range (losing
+// resolution on every reader of the residual branch) or clip the sum. Integer Add kernels take
+// separate input scales anyway (TFLite ADD rescales each input, ONNX QLinearAdd has three scales),
+// so requantizing costs no accuracy.
+//
 // activationRanges: clip range per activation tensor name (unused in weight-only and dynamic
 // modes). Errors name the node or tensor at fault (an unknown --float node, a missing range).
 Result<QuantPlan> buildQuantPlan(const Graph& graph, const QuantConfig& config,

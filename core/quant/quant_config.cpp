@@ -148,6 +148,7 @@ std::vector<std::pair<std::string, std::string>> QuantConfig::describe() const
         {"cle", cle ? "true" : "false"},
         {"bias_correction", biasCorrection ? "true" : "false"},
         {"adaround", adaround ? "true" : "false"},
+        {"align_concat", alignConcatScales ? "true" : "false"},
     };
     for (const auto& n : floatNodes) d.emplace_back("float_node", n);
     for (const auto& [n, b] : layerBits) d.emplace_back("layer_bits", n + "=" + std::to_string(b));

@@ -33,7 +33,10 @@ struct QuantConfig {
     RequantMode requant = RequantMode::Float;
     bool foldBatchNorm = true;
     bool fuseActivations = true;   // Conv/Gemm/Add + Relu/Clip: the clamp is part of requantization
-    bool alignConcatScales = false; // Concat inputs share the output's scale (else requantized)
+    // Concat inputs and output share one scale/zero point (the union of their ranges, pushed back
+    // to the producers, as TFLite requires); off: each input keeps its own and is requantized.
+    // Add is never aligned: see plan_builder.h.
+    bool alignConcatScales = false;
     float dataFreeSigmas = 3.0f;    // data-free ranges: β ± k·|γ|
     bool cle = false;
     bool biasCorrection = false;

@@ -53,6 +53,7 @@ std::string quantPlanToJson(const QuantPlan& plan)
         else t["role"] = "activation";
         if (e.dynamic) t["dynamic"] = true;
         if (!e.passiveSource.empty()) t["source"] = e.passiveSource;
+        if (!e.alignedWith.empty()) t["aligned_with"] = e.alignedWith;
         j["tensors"][name] = t;
     }
     j["nodes"] = json::object();
@@ -113,6 +114,7 @@ Result<QuantPlan> quantPlanFromJson(const std::string& text)
         }
         if (t.contains("source") && t["source"].is_string()) e.passiveSource = t["source"].get<std::string>();
         if (t.contains("dynamic") && t["dynamic"].is_boolean()) e.dynamic = t["dynamic"].get<bool>();
+        if (t.contains("aligned_with") && t["aligned_with"].is_string()) e.alignedWith = t["aligned_with"].get<std::string>();
         if (e.params.state != TensorQuantState::Float) {
             QS_ASSIGN(e.params.spec.bits, field<int>(t, "bits", where));
             if (e.params.spec.bits < 2 || e.params.spec.bits > 32)

@@ -29,6 +29,8 @@ struct TensorQuantEntry {
     bool isBias = false;
     bool dynamic = false;    // activation params computed per input at run time
     std::string passiveSource; // state Passive: the tensor whose params it takes
+    std::string alignedWith;   // scale alignment (align-concat): the group's representative tensor;
+                               // every member of a group has the same scale and zero point
 };
 
 struct QuantPlan {

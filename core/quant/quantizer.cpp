@@ -4,6 +4,7 @@
 #include "exec/shape_inference.h"
 #include "quant/data_free_ranges.h"
 #include "quant/passes/inference_optimizer.h"
+#include "util/thread_pool.h"
 
 #include <cstring>
 #include <optional>
@@ -52,10 +53,13 @@ namespace {
 class StatisticsHooks : public ExecHooks {
 public:
     StatisticsHooks(const Graph& graph, std::map<std::string, std::shared_ptr<RangeCollector>>& out,
-                    const RangeCollectorOptions& options, const std::set<std::string>* only)
-        : m_graph(graph), m_out(out), m_options(options), m_only(only)
-    {
-    }
+                    const RangeCollectorOptions& options, const std::set<std::string>* only,
+                    ThreadPool* pool)
+        : m_graph(graph)
+        , m_out(out)
+        , m_options(options)
+        , m_only(only)
+        , m_pool(pool) {}
     Status onTensor(NodeId, ValueId value, Tensor& tensor) override
     {
         if (tensor.dtype() != DataType::F32) return {};
@@ -63,7 +67,7 @@ public:
         const std::string& name = m_graph.value(value).name;
         auto& c = m_out[name];
         if (!c) c = std::make_shared<RangeCollector>(m_options);
-        Status st = c->observe(tensor);
+        Status st = c->observe(tensor, m_pool);
         if (!st) return std::move(st.addContext("tensor '" + name + "'")).takeError();
         return {};
     }
@@ -73,6 +77,7 @@ private:
     std::map<std::string, std::shared_ptr<RangeCollector>>& m_out;
     RangeCollectorOptions m_options;
     const std::set<std::string>* m_only;
+    ThreadPool* m_pool;
 };
 
 } // namespace
@@ -83,13 +88,16 @@ Result<std::map<std::string, std::shared_ptr<RangeCollector>>> collectActivation
 {
     QS_ASSIGN(auto executor, Executor::create(graph, ExecOptions{threads}));
     std::map<std::string, std::shared_ptr<RangeCollector>> collectors;
+    // Observers run between kernels, while the executor's threads wait: a pool of the same size
+    // scans the large tensors in parallel (RangeCollector splits them independently of threads).
+    ThreadPool pool(std::max(1, threads));
     for (size_t b = 0; b < batches.size(); ++b) {
         if (progress) {
             if (progress->isCancelled()) return Error(ErrorCode::Cancelled, "cancelled");
             progress->report(double(b) / double(batches.size()),
                              "calibration batch " + std::to_string(b + 1) + "/" + std::to_string(batches.size()));
         }
-        StatisticsHooks hooks(executor->graph(), collectors, options, only);
+        StatisticsHooks hooks(executor->graph(), collectors, options, only, &pool);
         auto r = executor->run({{inputName, batches[b]}}, &hooks);
         if (!r) return std::move(r.addContext("calibration batch " + std::to_string(b + 1))).takeError();
     }
@@ -179,8 +187,17 @@ Result<QuantizedModel> quantizeModel(const Graph& original, const QuantConfig& c
             for (const auto& [name, e] : shape.tensors)
                 if (e.params.state == TensorQuantState::Quantized && !e.isWeight && !e.isBias) needed.insert(name);
             const RangeCollectorOptions options = collectorOptionsFor(config.calibration);
-            QS_ASSIGN(m.collectors, collectActivationStatistics(m.graph, inputName, batches, config.threads, options,
-                                                                progress, &needed));
+            // Calibrate on the activation-fused graph (Conv/Gemm + Relu/Clip as one kernel, as the
+            // optimised fp32 forward runs): the fused output carries the activation's name and
+            // values, and the plan quantizes only that tensor of the pair. Fall back to the plain
+            // graph if fusion removed a tensor the plan needs (a --float Relu after a Conv).
+            QS_ASSIGN(Graph fused, fuseActivations(m.graph));
+            bool fusedHasAll = true;
+            for (const std::string& name : needed)
+                fusedHasAll = fusedHasAll && fused.findValue(name).has_value();
+            QS_ASSIGN(m.collectors,
+                      collectActivationStatistics(fusedHasAll ? fused : m.graph, inputName, batches,
+                                                  config.threads, options, progress, &needed));
             QS_ASSIGN(std::unique_ptr<Calibrator> calibrator, makeCalibrator(config.calibration));
             // Range choice per tensor is independent (KL costs a few ms each): spread it over the threads.
             std::vector<std::pair<std::string, const RangeCollector*>> items;

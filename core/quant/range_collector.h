@@ -12,6 +12,8 @@
 
 namespace qs {
 
+class ThreadPool;
+
 struct RangeCollectorOptions {
     // 2048 bins per sign: the folded |x| histogram is then TensorRT's 2048-bin one (R is the
     // power of two above max|x|, so the values fill between half and all of those bins).
@@ -39,7 +41,9 @@ public:
     // (TypeMismatch); NaN/Inf (NumericError naming how many; the caller adds the tensor name);
     // a channel count that differs from earlier batches (ShapeMismatch). Empty tensors count as
     // a batch but change nothing else.
-    Status observe(const Tensor& tensor);
+    // The scan is split into pieces fixed by the tensor's shape alone; with a pool they are
+    // scanned in parallel and merged in order, so the result does not depend on the thread count.
+    Status observe(const Tensor& tensor, ThreadPool* pool = nullptr);
 
     const RangeCollectorOptions& options() const { return m_options; }
     int64_t batches() const { return m_batches; } // observe() calls that succeeded

@@ -78,9 +78,10 @@ int main(int argc, char** argv)
             cal.push_back(seconds(t0));
         }
         std::printf("%s, %d inputs, %d thread(s): %d fp32 forwards %.3f s (BN-folded+fused graph %.3f s), "
-                    "calibrate (%s) %.3f s, ratio %.2f (%.2f against the optimised forwards)\n",
+                    "calibrate (%s) %.3f s, ratio %.2f (%.2f against the optimised forwards; target <= 2: %s)\n",
                     model.substr(model.rfind('/') + 1).c_str(), n, threads, n, median(fwd), median(fwdOpt),
-                    method.c_str(), median(cal), median(cal) / median(fwd), median(cal) / median(fwdOpt));
+                    method.c_str(), median(cal), median(cal) / median(fwd), median(cal) / median(fwdOpt),
+                    median(cal) <= 2.0 * median(fwdOpt) ? "met" : "missed");
     }
     return 0;
 }

@@ -7,6 +7,7 @@
 #include "io/npy.h"
 #include "onnx/onnx_importer.h"
 #include "quant/calibrators.h"
+#include "util/thread_pool.h"
 
 #include <QtTest>
 #include <chrono>
@@ -163,6 +164,7 @@ private slots:
     void perChannelRanges();
     void klMatchesDirectReference();
     void parseMethods();
+    void observeIndependentOfThreads();
     void observeSpeed();
     void calibrationOverheadOnMobileNet();
 
@@ -654,6 +656,48 @@ void CalibrationTest::parseMethods() {
     badDecay.emaDecay = 1.0;
     QCOMPARE(makeCalibrator(badDecay).status().code(), ErrorCode::InvalidArgument);
     QCOMPARE(collectorOptionsFor(badDecay).emaDecay, 1.0);
+}
+
+void CalibrationTest::observeIndependentOfThreads() {
+    // Large tensors are scanned in pieces, in parallel with a pool: every statistic must come out
+    // bit for bit the same with 1, 2 or 3 threads (and without a pool). Shapes with long channel
+    // blocks, short ones (flat scan), and a batch dimension; the second batch widens the range.
+    for (const Shape& shape : {Shape{2, 24, 96, 96}, Shape{1, 640, 14, 14}, Shape{3, 700000}}) {
+        const int64_t n = numelOf(shape);
+        std::vector<float> a = gaussian(size_t(n), 21), b = gaussian(size_t(n), 22);
+        for (size_t i = 0; i < a.size(); i += 4) a[i] = std::clamp(a[i], 0.0f, 6.0f);
+        b[12345] = 50.0f; // doubles R: the second batch is rebinned by commit()
+        std::vector<RangeCollector> collectors;
+        for (int threads : {0, 1, 2, 3}) {
+            ThreadPool pool(std::max(1, threads));
+            RangeCollector c;
+            QVERIFY(c.observe(Tensor::fromVector<float>(shape, a), threads ? &pool : nullptr));
+            QVERIFY(c.observe(Tensor::fromVector<float>(shape, b), threads ? &pool : nullptr));
+            QVERIFY(c.observe(Tensor::fromVector<float>(shape, a),
+                              threads ? &pool : nullptr)); // binned in the scan
+            collectors.push_back(std::move(c));
+        }
+        const RangeCollector& ref = collectors[0];
+        QCOMPARE(ref.count(), 3 * n);
+        for (const RangeCollector& c : collectors) {
+            QVERIFY(c.histogram().counts() == ref.histogram().counts());
+            QCOMPARE(c.histogram().sum(),
+                     ref.histogram().sum()); // bit for bit, not within a tolerance
+            QCOMPARE(c.histogram().sumSquares(), ref.histogram().sumSquares());
+            QCOMPARE(c.histogram().zeroCount(), ref.histogram().zeroCount());
+            QCOMPARE(c.min(), ref.min());
+            QCOMPARE(c.max(), 50.0f);
+            QVERIFY(c.channelMin() == ref.channelMin());
+            QVERIFY(c.channelMax() == ref.channelMax());
+        }
+        // And the counts are those of one plain histogram of all the values.
+        Histogram h(ref.histogram().bins());
+        QVERIFY(h.add(a));
+        QVERIFY(h.add(b));
+        QVERIFY(h.add(a));
+        QVERIFY(h.counts() == ref.histogram().counts());
+        QVERIFY(std::fabs(h.sum() - ref.histogram().sum()) <= 1e-9 * h.sumSquares());
+    }
 }
 
 void CalibrationTest::observeSpeed() {

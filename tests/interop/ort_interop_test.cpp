@@ -9,6 +9,7 @@
 //   never more).
 // Without node or tests/tools/node_modules the ORT cases are skipped with the install command;
 // CI installs both (.ci/install-deps.sh).
+#include "core/quant/concat_graph.h"
 #include "exec/executor.h"
 #include "io/npy.h"
 #include "onnx/onnx_exporter.h"
@@ -132,6 +133,7 @@ private slots:
     void fp32ExportMatchesExecutor();
     void qdqMatchesSimulator_data();
     void qdqMatchesSimulator();
+    void alignedConcatQdqMatchesSimulator();
 
 private:
     bool m_haveOrt = false;
@@ -225,6 +227,50 @@ void OrtInteropTest::qdqMatchesSimulator_data() {
         << "bits=4 granularity=group:4 act-mode=weight-only";
     QTest::newRow("digits dynamic")
         << digits << calib << 128 << test << labels << "act-mode=dynamic";
+    // Scale alignment on: PP-OCR's only Concat builds a shape (float region), so the plan keeps
+    // its numbers; the export must still run. The tiny Concat graph below exercises alignment.
+    QTest::newRow("ppocr_cls align-concat")
+        << "models/ppocr_cls.onnx"
+        << "data/textlines_x.npy" << 32 << "data/textlines_x.npy"
+        << "data/textlines_y.npy"
+        << "align-concat";
+}
+
+// The Concat graph of the scale-alignment test with aligned scales (hand ranges; union [-2, 12]
+// for c, y1 and y3), exported as QDQ: ONNX Runtime's outputs against the Simulator's, to within
+// one quantization step of each output (ORT may run QLinearConcat/QLinearConv, which round once
+// in the integer domain where fake quantization rounds in float).
+void OrtInteropTest::alignedConcatQdqMatchesSimulator() {
+    if (!m_haveOrt) QSKIP(kInstallHint);
+    Graph g = testing::makeConcatGraph();
+    QVERIFY(g.finalize().isOk());
+    QuantConfig config;
+    config.alignConcatScales = true;
+    const std::map<std::string, ClipRange> ranges{
+        {"x", {-1.0f, 1.0f}}, {"y1", {-2.0f, 6.0f}}, {"y3", {0.0f, 12.0f}}, {"c", {-1.5f, 10.0f}}, {"z", {-1.0f, 1.0f}}};
+    auto plan = buildQuantPlan(g, config, ranges);
+    QVERIFY2(plan.isOk(), plan.message().c_str());
+    QCOMPARE(plan->tensor("y3")->alignedWith, std::string("c"));
+    const QString path = m_dir.filePath(QStringLiteral("qdq_aligned_concat.onnx"));
+    QVERIFY(exportQdqModel(g, *plan, path.toStdString()).isOk());
+    auto sim = Simulator::create(g, *plan);
+    QVERIFY2(sim.isOk(), sim.message().c_str());
+    const Tensor x = Tensor::fromVector<float>({1, 2, 2, 2}, {0.93f, -0.41f, 0.17f, -1.0f, 0.66f, 0.0f, 1.0f, 0.29f});
+    auto simOut = (*sim)->run({{"x", x}});
+    QVERIFY2(simOut.isOk(), simOut.message().c_str());
+    QString error;
+    const auto ort = runOrt(path, "x", x, &error);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    for (const auto& [name, step] : {std::pair<std::string, float>{"c", 14.0f / 255.0f}, {"z", 2.0f / 255.0f}}) {
+        QVERIFY2(ort.count(name), name.c_str());
+        const auto a = ort.at(name).toFloatVector(), b = simOut->outputs.at(name).toFloatVector();
+        QCOMPARE(a.size(), b.size());
+        float worst = 0;
+        for (size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::fabs(a[i] - b[i]));
+        qInfo("aligned Concat graph, output %s: ORT vs simulator max |diff| %.3g (%.2f steps)", name.c_str(),
+              double(worst), double(worst / step));
+        QVERIFY2(worst <= step * 1.001f, name.c_str());
+    }
 }
 
 void OrtInteropTest::qdqMatchesSimulator() {

@@ -46,6 +46,7 @@ std::string comparePlans(const QuantPlan& a, const QuantPlan& b) {
         if (x.isWeight != y.isWeight || x.isBias != y.isBias) return where + "role";
         if (x.dynamic != y.dynamic) return where + "dynamic";
         if (x.passiveSource != y.passiveSource) return where + "source";
+        if (x.alignedWith != y.alignedWith) return where + "aligned_with";
         if (x.params.state == TensorQuantState::Float) continue;
         const std::string spec = compareSpecs(x.params.spec, y.params.spec,
                                               x.params.spec.granularity == Granularity::PerTensor);
@@ -90,6 +91,7 @@ QuantPlan handMadePlan() {
         computeQuantParams(QuantSpec{8, QuantScheme::Asymmetric, false}, {-0.123456789f}, {6.0f})
             .value();
     a.params.spec.axis = 1;
+    a.alignedWith = "concat_out"; // a member of a Concat scale-alignment group
     plan.tensors["act/0:x"] = a; // names with characters JSON must carry as they are
 
     TensorQuantEntry pc;
