@@ -2,6 +2,7 @@
 
 #include "io/npy.h"
 #include "quant/passes/inference_optimizer.h"
+#include "quant/int8/int8_executor.h"
 #include "quant/simulator.h"
 
 #include <cstdio>
@@ -79,6 +80,16 @@ private:
     int m_threads;
 };
 
+class Int8Runner : public ModelRunner {
+public:
+    explicit Int8Runner(std::unique_ptr<Int8Executor> ex) : m_ex(std::move(ex)) {}
+    Result<RunResult> run(const std::map<std::string, Tensor>& inputs) override { return m_ex->run(inputs); }
+    int threads() const override { return m_ex->threads(); }
+
+private:
+    std::unique_ptr<Int8Executor> m_ex;
+};
+
 } // namespace
 
 Result<PreparedRunner> prepareRunner(Graph graph, const ParsedArgs& args, const std::string& executor)
@@ -93,9 +104,7 @@ Result<PreparedRunner> prepareRunner(Graph graph, const ParsedArgs& args, const 
         prepared.runner = std::make_unique<Fp32Runner>(std::move(ex));
         return prepared;
     }
-    if (executor == "int8")
-        return makeError(ErrorCode::Unsupported, "option '--executor int8': the integer executor is not in this build yet");
-    if (executor != "sim")
+    if (executor != "sim" && executor != "int8")
         return makeError(ErrorCode::InvalidArgument, "option '--executor': '", executor, "' is not one of fp32, sim, int8");
     QS_ASSIGN(QuantConfig config, quantConfigFromArgs(args));
     config.threads = threads;
@@ -113,6 +122,13 @@ Result<PreparedRunner> prepareRunner(Graph graph, const ParsedArgs& args, const 
     if (prepared.quantized->dataFree)
         std::fprintf(stderr, "quantscope-cli: note: no --calib given: activation ranges are data-free (from BatchNorm statistics)\n");
     for (const std::string& note : prepared.quantized->plan.notes) std::fprintf(stderr, "quantscope-cli: note: %s\n", note.c_str());
+    if (executor == "int8") {
+        auto ex = Int8Executor::create(prepared.quantized->graph, prepared.quantized->plan,
+                                       Int8Options{config.requant, threads});
+        if (!ex) return std::move(ex.addContext("option '--executor int8'")).takeError();
+        prepared.runner = std::make_unique<Int8Runner>(std::move(ex).value());
+        return prepared;
+    }
     QS_ASSIGN(auto sim, Simulator::create(prepared.quantized->graph, prepared.quantized->plan, ExecOptions{threads}));
     prepared.runner = std::make_unique<SimRunner>(std::move(sim), threads);
     return prepared;

@@ -1,4 +1,4 @@
-// The executor a CLI command runs: fp32, the fake-quant simulator or (later) the int8 executor,
+// The executor a CLI command runs: fp32, the fake-quant simulator or the int8 integer executor,
 // prepared from the model, the quantization options and the calibration data.
 #pragma once
 
