@@ -17,6 +17,12 @@ void packAVnni(int64_t m, int64_t k, const int8_t* a, std::vector<int32_t>& pack
 void gemmVnni(int64_t m, int64_t k, const int32_t* packedA, int64_t n, const uint8_t* b,
               int64_t strideK, int64_t strideN, int32_t* c, int64_t ldc,
               std::vector<uint8_t>& scratch);
+void depthwisePlaneAvx2(const uint8_t* x, int64_t h, int64_t w, int32_t xZero, const int8_t* wt,
+                        int64_t kh, int64_t kw, int64_t stride, int64_t dilation, int64_t padTop,
+                        int64_t padLeft, int32_t bias, int32_t* out, int64_t oh, int64_t ow,
+                        std::vector<uint8_t>& scratch);
+int64_t requantizeFloatAvx2(const int32_t* acc, int64_t n, float multiplier, int32_t zeroPoint,
+                            int32_t lo, int32_t hi, bool isSigned, void* out);
 } // namespace x86
 
 void referenceConv2d(const Conv2dShape& s, const uint8_t* x, int32_t xZero, const int8_t* w,
@@ -58,15 +64,22 @@ void referenceDot(int64_t rows, int64_t m, int64_t k, const uint8_t* x, int32_t 
         }
 }
 
-void depthwiseConv2d(const Conv2dShape& s, const uint8_t* x, int32_t xZero, const int8_t* w,
-                     const int32_t* bias, int32_t* acc) {
+void depthwiseConv2d(SimdPath path, const Conv2dShape& s, const uint8_t* x, int32_t xZero,
+                     const int8_t* w, const int32_t* bias, int32_t* acc) {
     const int64_t kh = s.kernelH, kw = s.kernelW;
+    std::vector<uint8_t> scratch;
     for (int64_t n = 0; n < s.batch; ++n)
         for (int64_t c = 0; c < s.outChannels; ++c) {
             const uint8_t* xc = x + (n * s.inChannels + c) * s.inH * s.inW;
             const int8_t* wc = w + c * kh * kw;
             int32_t* out = acc + (n * s.outChannels + c) * s.outH * s.outW;
             const int32_t b = bias ? bias[c] : 0;
+            if (path != SimdPath::Generic && s.strideH == s.strideW && s.strideH <= 2 &&
+                s.dilationH == s.dilationW) {
+                x86::depthwisePlaneAvx2(xc, s.inH, s.inW, xZero, wc, kh, kw, s.strideH, s.dilationH,
+                                        s.padTop, s.padLeft, b, out, s.outH, s.outW, scratch);
+                continue;
+            }
             for (int64_t oy = 0; oy < s.outH; ++oy) {
                 const int64_t iy0 = oy * s.strideH - s.padTop;
                 for (int64_t ox = 0; ox < s.outW; ++ox) {
@@ -86,6 +99,20 @@ void depthwiseConv2d(const Conv2dShape& s, const uint8_t* x, int32_t xZero, cons
                 }
             }
         }
+}
+
+void requantizeFloatRow(SimdPath path, const int32_t* acc, int64_t n, float multiplier,
+                        int32_t zeroPoint, int32_t lo, int32_t hi, bool isSigned, void* out) {
+    int64_t i = path == SimdPath::Generic ? 0
+                                          : x86::requantizeFloatAvx2(acc, n, multiplier, zeroPoint,
+                                                                     lo, hi, isSigned, out);
+    for (; i < n; ++i) {
+        const int32_t q = requantizeFloat(acc[i], multiplier, zeroPoint, lo, hi);
+        if (isSigned)
+            static_cast<int8_t*>(out)[i] = int8_t(q);
+        else
+            static_cast<uint8_t*>(out)[i] = uint8_t(q);
+    }
 }
 
 void im2colU8(const Conv2dShape& s, const uint8_t* xGroup, uint8_t pad, uint8_t* cols) {

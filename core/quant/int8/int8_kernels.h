@@ -9,6 +9,7 @@
 #pragma once
 
 #include "kernels/simd_path.h"
+#include "quant/int8/requantize.h"
 
 #include <cstdint>
 #include <memory>
@@ -69,10 +70,16 @@ private:
     std::vector<int32_t> m_rowSums;
 };
 
-// Depthwise 3-D-free 2-D convolution (group == C == M, one filter per channel): direct loops
-// with the padding split out of the inner loop. Exact; equals referenceConv2d.
-void depthwiseConv2d(const Conv2dShape& s, const uint8_t* x, int32_t xZero, const int8_t* w,
-                     const int32_t* bias, int32_t* acc);
+// Depthwise 2-D convolution (group == C == M, one filter per channel). Generic: direct loops;
+// Avx2/Avx512 (strides 1 and 2): each plane copied with its padding filled with the zero point,
+// then 16 output columns per AVX2 step. Exact on every path; equals referenceConv2d.
+void depthwiseConv2d(SimdPath path, const Conv2dShape& s, const uint8_t* x, int32_t xZero,
+                     const int8_t* w, const int32_t* bias, int32_t* acc);
+
+// Float requantization (requantizeFloat) of n accumulators to codes, vectorised on Avx2/Avx512;
+// every element equals the scalar result.
+void requantizeFloatRow(SimdPath path, const int32_t* acc, int64_t n, float multiplier,
+                        int32_t zeroPoint, int32_t lo, int32_t hi, bool isSigned, void* out);
 
 // im2col of one image's group: rows k = (c, ky, kx), columns p = (oy, ox); padding = pad value.
 void im2colU8(const Conv2dShape& s, const uint8_t* xGroup, uint8_t pad, uint8_t* cols);

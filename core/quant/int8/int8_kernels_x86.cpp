@@ -187,3 +187,96 @@ gemmVnni(int64_t m, int64_t k, const int32_t* packedA, int64_t n, const uint8_t*
 }
 
 } // namespace qs::int8::x86
+
+namespace qs::int8::x86 {
+
+// Float requantization of n accumulators, 8 at a time: the scalar requantizeFloat's operations
+// in the same order (cvtdq2ps = int→float rounding to nearest, mulps, max/min against
+// [lo − z, hi − z], cvtps2dq = round half to even under the default MXCSR, + z), so every
+// element equals the scalar result. Returns how many elements were done (a multiple of 8).
+__attribute__((target("avx2"))) int64_t requantizeFloatAvx2(const int32_t* acc, int64_t n,
+                                                            float multiplier, int32_t zeroPoint,
+                                                            int32_t lo, int32_t hi, bool isSigned,
+                                                            void* out) {
+    const __m256 m = _mm256_set1_ps(multiplier);
+    const __m256 vlo = _mm256_set1_ps(float(lo - zeroPoint)),
+                 vhi = _mm256_set1_ps(float(hi - zeroPoint));
+    const __m256i z = _mm256_set1_epi32(zeroPoint);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_mul_ps(
+            _mm256_cvtepi32_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(acc + i))), m);
+        v = _mm256_min_ps(_mm256_max_ps(v, vlo), vhi);
+        const __m256i q =
+            _mm256_add_epi32(_mm256_cvtps_epi32(v), z); // within [lo, hi]: packing is exact
+        const __m128i w =
+            _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+        const __m128i b = isSigned ? _mm_packs_epi16(w, w) : _mm_packus_epi16(w, w);
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(static_cast<uint8_t*>(out) + i), b);
+    }
+    return i;
+}
+
+// Depthwise 2-D convolution of one channel plane. The plane is first copied into `scratch`
+// with its padding filled with the zero point (whose contribution (z − z)·w is 0, so the result
+// is exact) and enough slack that every output column, the padding ones included, runs the
+// same 16-wide AVX2 step; the row is computed rounded up to 16 columns and the first ow kept.
+// u8 − z in int16 (|·| ≤ 255) times the int8 weight fits int16 (≤ 32385) and is widened to
+// int32 before summing. Stride 1 loads 16 bytes per tap; stride 2 loads 32 and keeps the low
+// byte of each 16-bit word (the even columns). Equals referenceConv2d.
+__attribute__((target("avx2"))) void
+depthwisePlaneAvx2(const uint8_t* x, int64_t h, int64_t w, int32_t xZero, const int8_t* wt,
+                   int64_t kh, int64_t kw, int64_t stride, int64_t dilation, int64_t padTop,
+                   int64_t padLeft, int32_t bias, int32_t* out, int64_t oh, int64_t ow,
+                   std::vector<uint8_t>& scratch) {
+    const int64_t owRounded = ceilDiv(ow, 16) * 16;
+    const int64_t pw =
+        (owRounded - 1) * stride + (kw - 1) * dilation + 32; // the last load's end, with slack
+    const int64_t ph = (oh - 1) * stride + (kh - 1) * dilation + 1;
+    scratch.assign(size_t(pw * ph), uint8_t(xZero));
+    for (int64_t r = 0; r < ph; ++r) {
+        const int64_t iy = r - padTop;
+        if (iy < 0 || iy >= h) continue;
+        const int64_t c0 = std::max<int64_t>(0, -padLeft), c1 = std::min<int64_t>(w, pw - padLeft);
+        if (c1 > c0)
+            std::memcpy(scratch.data() + r * pw + c0 + padLeft, x + iy * w + c0, size_t(c1 - c0));
+    }
+    const uint8_t* p = scratch.data();
+    const __m256i zx = _mm256_set1_epi16(int16_t(xZero));
+    const __m256i lowBytes = _mm256_set1_epi16(0x00ff);
+    alignas(32) int32_t row[16];
+    for (int64_t oy = 0; oy < oh; ++oy) {
+        for (int64_t ox = 0; ox < owRounded; ox += 16) {
+            __m256i acc0 = _mm256_set1_epi32(bias), acc1 = acc0;
+            for (int64_t ky = 0; ky < kh; ++ky) {
+                const uint8_t* src = p + (oy * stride + ky * dilation) * pw + ox * stride;
+                for (int64_t kx = 0; kx < kw; ++kx) {
+                    const uint8_t* s = src + kx * dilation;
+                    const __m256i v =
+                        stride == 1 ? _mm256_cvtepu8_epi16(
+                                          _mm_loadu_si128(reinterpret_cast<const __m128i*>(s)))
+                                    : _mm256_and_si256(
+                                          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s)),
+                                          lowBytes);
+                    const __m256i prod = _mm256_mullo_epi16(
+                        _mm256_sub_epi16(v, zx), _mm256_set1_epi16(int16_t(wt[ky * kw + kx])));
+                    acc0 =
+                        _mm256_add_epi32(acc0, _mm256_cvtepi16_epi32(_mm256_castsi256_si128(prod)));
+                    acc1 = _mm256_add_epi32(
+                        acc1, _mm256_cvtepi16_epi32(_mm256_extracti128_si256(prod, 1)));
+                }
+            }
+            int32_t* dst = out + oy * ow + ox;
+            if (ox + 16 <= ow) {
+                _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), acc0);
+                _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + 8), acc1);
+            } else {
+                _mm256_store_si256(reinterpret_cast<__m256i*>(row), acc0);
+                _mm256_store_si256(reinterpret_cast<__m256i*>(row + 8), acc1);
+                std::memcpy(dst, row, size_t(ow - ox) * sizeof(int32_t));
+            }
+        }
+    }
+}
+
+} // namespace qs::int8::x86

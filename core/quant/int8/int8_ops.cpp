@@ -180,6 +180,7 @@ public:
         }
         const int64_t mg = m / k->m_group, kk = w->numel() / m;
         k->m_depthwise = w->dim(1) == 1 && mg == 1;
+        k->m_path = chosenPath(a);
         if (!k->m_depthwise)
             for (int64_t g = 0; g < k->m_group; ++g)
                 k->m_gemms.push_back(std::make_unique<QGemm>(chosenPath(a), mg, kk,
@@ -204,7 +205,7 @@ public:
                     Conv2dShape part = s;
                     part.batch = 1;
                     part.inChannels = part.outChannels = part.group = e - b;
-                    depthwiseConv2d(part, xn + b * s.inH * s.inW, zx,
+                    depthwiseConv2d(m_path, part, xn + b * s.inH * s.inW, zx,
                                     m_weights.data<int8_t>() + b * s.kernelH * s.kernelW,
                                     m_bias.data() + b, acc.data() + b * p);
                 });
@@ -274,6 +275,11 @@ public:
                 if (m_out.type == DataType::F32) {
                     float* ys = y.data<float>() + base;
                     for (int64_t i = 0; i < p; ++i) ys[i] = float(a[i]) * m_dequant[size_t(m)];
+                } else if (m_out.requant.kind == RequantKind::Float) {
+                    const OutputRequant& r = m_out.requant;
+                    requantizeFloatRow(m_path, a, p, m_channels[size_t(m)].multiplier, r.zeroPoint,
+                                       r.lo, r.hi, m_out.type == DataType::I8,
+                                       static_cast<uint8_t*>(y.rawData()) + base);
                 } else if (m_out.type == DataType::U8) {
                     uint8_t* ys = y.data<uint8_t>() + base;
                     for (int64_t i = 0; i < p; ++i)
@@ -298,6 +304,7 @@ private:
     std::vector<ChannelRequant> m_channels;
     std::vector<float> m_dequant;
     bool m_depthwise = false;
+    SimdPath m_path = SimdPath::Generic;
     std::vector<std::unique_ptr<QGemm>> m_gemms;
 };
 
