@@ -21,8 +21,8 @@ void depthwisePlaneAvx2(const uint8_t* x, int64_t h, int64_t w, int32_t xZero, c
                         int64_t kh, int64_t kw, int64_t stride, int64_t dilation, int64_t padTop,
                         int64_t padLeft, int32_t bias, int32_t* out, int64_t oh, int64_t ow,
                         std::vector<uint8_t>& scratch);
-int64_t requantizeFloatAvx2(const int32_t* acc, int64_t n, float multiplier, int32_t zeroPoint,
-                            int32_t lo, int32_t hi, bool isSigned, void* out);
+int64_t requantizeFloatAvx2(const int32_t* acc, int32_t offset, int64_t n, float multiplier,
+                            int32_t zeroPoint, int32_t lo, int32_t hi, bool isSigned, void* out);
 } // namespace x86
 
 void referenceConv2d(const Conv2dShape& s, const uint8_t* x, int32_t xZero, const int8_t* w,
@@ -101,13 +101,15 @@ void depthwiseConv2d(SimdPath path, const Conv2dShape& s, const uint8_t* x, int3
         }
 }
 
-void requantizeFloatRow(SimdPath path, const int32_t* acc, int64_t n, float multiplier,
-                        int32_t zeroPoint, int32_t lo, int32_t hi, bool isSigned, void* out) {
-    int64_t i = path == SimdPath::Generic ? 0
-                                          : x86::requantizeFloatAvx2(acc, n, multiplier, zeroPoint,
-                                                                     lo, hi, isSigned, out);
+void requantizeFloatRow(SimdPath path, const int32_t* acc, int32_t offset, int64_t n,
+                        float multiplier, int32_t zeroPoint, int32_t lo, int32_t hi, bool isSigned,
+                        void* out) {
+    int64_t i = path == SimdPath::Generic
+                    ? 0
+                    : x86::requantizeFloatAvx2(acc, offset, n, multiplier, zeroPoint, lo, hi,
+                                               isSigned, out);
     for (; i < n; ++i) {
-        const int32_t q = requantizeFloat(acc[i], multiplier, zeroPoint, lo, hi);
+        const int32_t q = requantizeFloat(acc[i] + offset, multiplier, zeroPoint, lo, hi);
         if (isSigned)
             static_cast<int8_t*>(out)[i] = int8_t(q);
         else

@@ -76,10 +76,11 @@ private:
 void depthwiseConv2d(SimdPath path, const Conv2dShape& s, const uint8_t* x, int32_t xZero,
                      const int8_t* w, const int32_t* bias, int32_t* acc);
 
-// Float requantization (requantizeFloat) of n accumulators to codes, vectorised on Avx2/Avx512;
-// every element equals the scalar result.
-void requantizeFloatRow(SimdPath path, const int32_t* acc, int64_t n, float multiplier,
-                        int32_t zeroPoint, int32_t lo, int32_t hi, bool isSigned, void* out);
+// Float requantization (requantizeFloat) of n accumulators (each + offset) to codes, vectorised on
+// Avx2/Avx512; every element equals the scalar result.
+void requantizeFloatRow(SimdPath path, const int32_t* acc, int32_t offset, int64_t n,
+                        float multiplier, int32_t zeroPoint, int32_t lo, int32_t hi, bool isSigned,
+                        void* out);
 
 // im2col of one image's group: rows k = (c, ky, kx), columns p = (oy, ox); padding = pad value.
 void im2colU8(const Conv2dShape& s, const uint8_t* xGroup, uint8_t pad, uint8_t* cols);

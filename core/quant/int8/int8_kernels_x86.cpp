@@ -194,18 +194,20 @@ namespace qs::int8::x86 {
 // in the same order (cvtdq2ps = int→float rounding to nearest, mulps, max/min against
 // [lo − z, hi − z], cvtps2dq = round half to even under the default MXCSR, + z), so every
 // element equals the scalar result. Returns how many elements were done (a multiple of 8).
-__attribute__((target("avx2"))) int64_t requantizeFloatAvx2(const int32_t* acc, int64_t n,
-                                                            float multiplier, int32_t zeroPoint,
-                                                            int32_t lo, int32_t hi, bool isSigned,
-                                                            void* out) {
+__attribute__((target("avx2"))) int64_t requantizeFloatAvx2(const int32_t* acc, int32_t offset,
+                                                            int64_t n, float multiplier,
+                                                            int32_t zeroPoint, int32_t lo,
+                                                            int32_t hi, bool isSigned, void* out) {
     const __m256 m = _mm256_set1_ps(multiplier);
     const __m256 vlo = _mm256_set1_ps(float(lo - zeroPoint)),
                  vhi = _mm256_set1_ps(float(hi - zeroPoint));
-    const __m256i z = _mm256_set1_epi32(zeroPoint);
+    const __m256i z = _mm256_set1_epi32(zeroPoint), off = _mm256_set1_epi32(offset);
     int64_t i = 0;
     for (; i + 8 <= n; i += 8) {
-        __m256 v = _mm256_mul_ps(
-            _mm256_cvtepi32_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(acc + i))), m);
+        __m256 v =
+            _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(
+                              _mm256_loadu_si256(reinterpret_cast<const __m256i*>(acc + i)), off)),
+                          m);
         v = _mm256_min_ps(_mm256_max_ps(v, vlo), vhi);
         const __m256i q =
             _mm256_add_epi32(_mm256_cvtps_epi32(v), z); // within [lo, hi]: packing is exact
@@ -277,6 +279,34 @@ depthwisePlaneAvx2(const uint8_t* x, int64_t h, int64_t w, int32_t xZero, const 
             }
         }
     }
+}
+
+// QAdd's float form (ONNX Runtime's MLAS AVX2 QLinearAdd): v = fma(a, r_a, fma(b, r_b, K)),
+// cvtps2dq (half to even), clamped to [lo, hi]; 8 elements per step, the same operations as
+// the scalar loop in int8_ops.cpp. Returns how many elements were done.
+__attribute__((target("avx2,fma"))) int64_t
+qaddFloatAvx2(const void* a, bool aSigned, const void* b, bool bSigned, int64_t n, float ra,
+              float rb, float fixedPart, int32_t lo, int32_t hi, bool outSigned, void* out) {
+    const __m256 vra = _mm256_set1_ps(ra), vrb = _mm256_set1_ps(rb), k = _mm256_set1_ps(fixedPart);
+    const __m256i vlo = _mm256_set1_epi32(lo), vhi = _mm256_set1_epi32(hi);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m128i ra8 =
+            _mm_loadl_epi64(reinterpret_cast<const __m128i*>(static_cast<const uint8_t*>(a) + i));
+        const __m128i rb8 =
+            _mm_loadl_epi64(reinterpret_cast<const __m128i*>(static_cast<const uint8_t*>(b) + i));
+        const __m256 fa =
+            _mm256_cvtepi32_ps(aSigned ? _mm256_cvtepi8_epi32(ra8) : _mm256_cvtepu8_epi32(ra8));
+        const __m256 fb =
+            _mm256_cvtepi32_ps(bSigned ? _mm256_cvtepi8_epi32(rb8) : _mm256_cvtepu8_epi32(rb8));
+        const __m256 v = _mm256_fmadd_ps(fa, vra, _mm256_fmadd_ps(fb, vrb, k));
+        const __m256i q = _mm256_min_epi32(_mm256_max_epi32(_mm256_cvtps_epi32(v), vlo), vhi);
+        const __m128i w =
+            _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(static_cast<uint8_t*>(out) + i),
+                         outSigned ? _mm_packs_epi16(w, w) : _mm_packus_epi16(w, w));
+    }
+    return i;
 }
 
 } // namespace qs::int8::x86

@@ -20,6 +20,10 @@
 #include <cstring>
 
 namespace qs {
+namespace int8::x86 {
+int64_t qaddFloatAvx2(const void* a, bool aSigned, const void* b, bool bSigned, int64_t n, float ra,
+                      float rb, float fixedPart, int32_t lo, int32_t hi, bool outSigned, void* out);
+} // namespace int8::x86
 namespace {
 
 using namespace int8;
@@ -196,8 +200,11 @@ public:
         std::vector<uint8_t> shifted;
         const uint8_t* xu = asUnsigned(x, zx, shifted);
         const int64_t p = s.outH * s.outW, mg = s.outPerGroup(), cg = s.inPerGroup();
-        std::vector<int32_t> acc(size_t(s.outChannels * p));
-        std::vector<uint8_t> cols;
+        // Not zero-filled: every accumulator is written by the kernels before it is read.
+        auto acc = std::make_unique_for_overwrite<int32_t[]>(size_t(s.outChannels * p));
+        std::unique_ptr<uint8_t[]> cols;
+        std::vector<int32_t> offsets(size_t(s.outChannels),
+                                     0); // added to acc[m][·] in the output stage
         for (int64_t n = 0; n < s.batch; ++n) {
             const uint8_t* xn = xu + n * s.inChannels * s.inH * s.inW;
             if (m_depthwise) {
@@ -207,7 +214,7 @@ public:
                     part.inChannels = part.outChannels = part.group = e - b;
                     depthwiseConv2d(m_path, part, xn + b * s.inH * s.inW, zx,
                                     m_weights.data<int8_t>() + b * s.kernelH * s.kernelW,
-                                    m_bias.data() + b, acc.data() + b * p);
+                                    m_bias.data() + b, acc.get() + b * p);
                 });
             } else {
                 const bool direct = s.kernelH == 1 && s.kernelW == 1 && s.strideH == 1 &&
@@ -217,32 +224,31 @@ public:
                     const uint8_t* xg = xn + g * cg * s.inH * s.inW;
                     const uint8_t* b = xg;
                     if (!direct) {
-                        cols.resize(size_t(s.patch() * p));
-                        im2colU8(s, xg, uint8_t(zx), cols.data());
-                        b = cols.data();
+                        if (!cols)
+                            cols = std::make_unique_for_overwrite<uint8_t[]>(size_t(s.patch() * p));
+                        im2colU8(s, xg, uint8_t(zx), cols.get());
+                        b = cols.get();
                     }
                     const QGemm& gemm = *m_gemms[size_t(g)];
-                    int32_t* cg0 = acc.data() + g * mg * p;
+                    int32_t* cg0 = acc.get() + g * mg * p;
                     constexpr int64_t kChunk =
                         256; // columns per task: a multiple of every micro-tile width
                     ctx.pool().parallelFor(
                         (p + kChunk - 1) / kChunk, 1, [&](int64_t cb, int64_t ce) {
-                            std::vector<uint8_t> scratch;
+                            thread_local std::vector<uint8_t> scratch; // packed B, reused
                             for (int64_t c = cb; c < ce; ++c) {
                                 const int64_t p0 = c * kChunk, pn = std::min(kChunk, p - p0);
                                 gemm.run(pn, b + p0, p, 1, cg0 + p0, p, scratch);
                             }
                         });
-                    // Zero-point correction Σ_k (x − z)·w = Σ x·w − z·Σ w, then the bias.
-                    for (int64_t m = 0; m < mg; ++m) {
-                        const int32_t add =
+                    // Zero-point correction Σ_k (x − z)·w = Σ x·w − z·Σ w, and the bias: one
+                    // offset per channel, added in the output stage.
+                    for (int64_t m = 0; m < mg; ++m)
+                        offsets[size_t(g * mg + m)] =
                             m_bias[size_t(g * mg + m)] - zx * gemm.rowSums()[size_t(m)];
-                        int32_t* row = cg0 + m * p;
-                        for (int64_t i = 0; i < p; ++i) row[i] += add;
-                    }
                 }
             }
-            writeOutput(ctx, y, n, acc.data(), s.outChannels, p);
+            writeOutput(ctx, y, n, acc.get(), offsets, s.outChannels, p);
         }
         return {};
     }
@@ -266,28 +272,30 @@ public:
         return s;
     }
 
-    void writeOutput(KernelContext& ctx, Tensor& y, int64_t n, const int32_t* acc, int64_t channels,
-                     int64_t p) const {
+    void writeOutput(KernelContext& ctx, Tensor& y, int64_t n, const int32_t* acc,
+                     const std::vector<int32_t>& offsets, int64_t channels, int64_t p) const {
         ctx.pool().parallelFor(channels, 1, [&](int64_t b, int64_t e) {
             for (int64_t m = b; m < e; ++m) {
                 const int32_t* a = acc + m * p;
+                const int32_t off = offsets[size_t(m)];
                 const int64_t base = (n * channels + m) * p;
                 if (m_out.type == DataType::F32) {
                     float* ys = y.data<float>() + base;
-                    for (int64_t i = 0; i < p; ++i) ys[i] = float(a[i]) * m_dequant[size_t(m)];
+                    for (int64_t i = 0; i < p; ++i)
+                        ys[i] = float(a[i] + off) * m_dequant[size_t(m)];
                 } else if (m_out.requant.kind == RequantKind::Float) {
                     const OutputRequant& r = m_out.requant;
-                    requantizeFloatRow(m_path, a, p, m_channels[size_t(m)].multiplier, r.zeroPoint,
-                                       r.lo, r.hi, m_out.type == DataType::I8,
+                    requantizeFloatRow(m_path, a, off, p, m_channels[size_t(m)].multiplier,
+                                       r.zeroPoint, r.lo, r.hi, m_out.type == DataType::I8,
                                        static_cast<uint8_t*>(y.rawData()) + base);
                 } else if (m_out.type == DataType::U8) {
                     uint8_t* ys = y.data<uint8_t>() + base;
                     for (int64_t i = 0; i < p; ++i)
-                        ys[i] = uint8_t(m_out.requant.apply(a[i], m_channels[size_t(m)]));
+                        ys[i] = uint8_t(m_out.requant.apply(a[i] + off, m_channels[size_t(m)]));
                 } else {
                     int8_t* ys = y.data<int8_t>() + base;
                     for (int64_t i = 0; i < p; ++i)
-                        ys[i] = int8_t(m_out.requant.apply(a[i], m_channels[size_t(m)]));
+                        ys[i] = int8_t(m_out.requant.apply(a[i] + off, m_channels[size_t(m)]));
                 }
             }
         });
@@ -480,8 +488,12 @@ Status computeBinary(KernelContext& ctx) {
     };
     const Shape& os = y.shape();
     if (a.shape() == b.shape()) {
-        for (int64_t i = 0; i < y.numel(); ++i)
-            storeCode(y, i, combine(codeAt(a, i), codeAt(b, i)));
+        int64_t i = 0;
+        if (!isMul && rq.kind == RequantKind::Float && chosenPath(ctx) != SimdPath::Generic)
+            i = x86::qaddFloatAvx2(a.rawData(), a.dtype() == DataType::I8, b.rawData(),
+                                   b.dtype() == DataType::I8, y.numel(), ra, rb, fixedPart, rq.lo,
+                                   rq.hi, y.dtype() == DataType::I8, y.rawData());
+        for (; i < y.numel(); ++i) storeCode(y, i, combine(codeAt(a, i), codeAt(b, i)));
         return {};
     }
     const std::vector<int64_t> stA = broadcastStrides(a.shape(), os),

@@ -202,6 +202,7 @@ private slots:
     void handComputedConv1x1();
     void convPathsMatchReference();
     void gemmPathsMatchReference();
+    void outputStagePathsAgree();
     void digitsWithinOneStepOfSimulator_data();
     void digitsWithinOneStepOfSimulator();
     void matchesOnnxRuntime_data();
@@ -391,6 +392,73 @@ void Int8ExecutorTest::gemmPathsMatchReference() {
         }
     }
     qInfo("QGemm: %d shape/path combinations equal the reference bit for bit", checked);
+}
+
+// The vectorised output stages (float requantization of QConv, QAdd) against the scalar loops
+// (the Generic path), on random codes and scales, int8 and uint8.
+void Int8ExecutorTest::outputStagePathsAgree() {
+    std::mt19937 rng(7);
+    auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    auto real = [&](float lo, float hi) {
+        return std::uniform_real_distribution<float>(lo, hi)(rng);
+    };
+    const std::vector<SimdPath> paths = QGemm::supportedPaths();
+    int checked = 0;
+    for (int r = 0; r < 8; ++r) {
+        const bool outSigned = r % 2 == 1;
+        const int64_t c = uni(1, 9), hw = uni(1, 40);
+        Tensor x(DataType::U8, {1, c, 1, hw});
+        for (int64_t i = 0; i < x.numel(); ++i) x.data<uint8_t>()[i] = uint8_t(uni(0, 255));
+        Tensor w(DataType::I8, {c, c, 1, 1});
+        for (int64_t i = 0; i < w.numel(); ++i) w.data<int8_t>()[i] = int8_t(uni(-127, 127));
+        std::vector<float> ws;
+        for (int64_t i = 0; i < c; ++i) ws.push_back(real(1e-3f, 2e-2f));
+        const int lo = outSigned ? uni(-128, -100) : uni(0, 20);
+        std::map<std::string, Attribute> attrs{
+            {"x_scale", attrF(real(0.01f, 0.1f))},
+            {"x_zero_point", attrI(uni(0, 255))},
+            {"w_scale", attrFs(ws)},
+            {"y_scale", attrF(real(0.01f, 0.2f))},
+            {"y_zero_point", attrI(outSigned ? uni(-20, 20) : uni(100, 150))},
+            {"y_type", attrS(outSigned ? "i8" : "u8")},
+            {"lo", attrI(lo)},
+            {"hi", attrI(outSigned ? 127 : 255)}};
+        std::vector<Tensor> results;
+        for (SimdPath path : paths) {
+            attrs["simd_path"] = attrS(simdPathName(path));
+            auto y = runInt8Op(int8Node("QConv", 2, attrs), {&x, &w});
+            QVERIFY2(y.isOk(), y.message().c_str());
+            results.push_back(*y);
+        }
+        // QAdd, same shapes.
+        Tensor a(outSigned ? DataType::I8 : DataType::U8, {3, 37}), b(a.dtype(), a.shape());
+        for (int64_t i = 0; i < a.numel(); ++i) {
+            static_cast<uint8_t*>(a.rawData())[i] = uint8_t(uni(0, 255));
+            static_cast<uint8_t*>(b.rawData())[i] = uint8_t(uni(0, 255));
+        }
+        std::map<std::string, Attribute> add{
+            {"a_scale", attrF(real(0.01f, 0.1f))},
+            {"a_zero_point", attrI(uni(-20, 20))},
+            {"b_scale", attrF(real(0.01f, 0.1f))},
+            {"b_zero_point", attrI(uni(-20, 20))},
+            {"y_scale", attrF(real(0.05f, 0.2f))},
+            {"y_zero_point", attrI(uni(-10, 10) + (outSigned ? 0 : 128))},
+            {"y_type", attrS(outSigned ? "i8" : "u8")}};
+        std::vector<Tensor> sums;
+        for (SimdPath path : paths) {
+            add["simd_path"] = attrS(simdPathName(path));
+            auto y = runInt8Op(int8Node("QAdd", 2, add), {&a, &b});
+            QVERIFY2(y.isOk(), y.message().c_str());
+            sums.push_back(*y);
+        }
+        for (size_t p = 1; p < paths.size(); ++p) {
+            QVERIFY(std::memcmp(results[p].rawData(), results[0].rawData(),
+                                results[0].byteSize()) == 0);
+            QVERIFY(std::memcmp(sums[p].rawData(), sums[0].rawData(), sums[0].byteSize()) == 0);
+            ++checked;
+        }
+    }
+    qInfo("output stages: %d comparisons of a SIMD path with the scalar loops, all equal", checked);
 }
 
 void Int8ExecutorTest::digitsWithinOneStepOfSimulator_data() {
