@@ -276,13 +276,23 @@ private:
         const std::string_view op = node.opType;
         if (info.rule == OpQuantRule::Weighted && (op == "Conv" || op == "Gemm" || op == "MatMul"))
             return lowerWeighted(n, info);
-        if (op == "Add" || op == "Mul") return lowerBinary(n, info);
+        if (op == "Add" || op == "Mul") {
+            QS_ASSIGN(bool binary, lowerBinary(n, info));
+            if (binary) return true;
+            return lowerLut(n, info);
+        }
+        for (std::string_view withConstant : {"Sub", "Div", "Pow", "Max", "Min"})
+            if (op == withConstant) return lowerLut(n, info);
         if (op == "Concat") return lowerConcat(node);
         if (op == "AveragePool" || op == "GlobalAveragePool") return lowerAveragePool(node);
-        if (op == "Relu" || op == "Clip") return lowerClamp(node);
+        if (op == "Relu" || op == "Clip") {
+            QS_ASSIGN(bool clamp, lowerClamp(node));
+            if (clamp) return true;
+            return lowerLut(n, info);
+        }
         for (std::string_view lut : {"Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Gelu", "Exp",
                                      "LeakyRelu", "Elu", "Softplus", "Neg", "Abs", "Sqrt"})
-            if (op == lut) return lowerLut(node);
+            if (op == lut) return lowerLut(n, info);
         for (std::string_view passive :
              {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Slice", "Identity",
               "Dropout", "Gather", "Split", "Expand", "Tile", "MaxPool", "Pad"})
@@ -555,13 +565,33 @@ private:
         return true;
     }
 
-    Result<bool> lowerLut(const Node& node) {
-        if (node.inputs.size() != 1 || node.outputs.size() != 1 || !canBeCodes(node.inputs[0]))
-            return false;
-        const std::string& outName = m_g.value(node.outputs[0]).name;
-        if (!ownParams(outName)) return false;
-        const Int8CodeInfo oc = *codeInfo(outName);
-        QS_ASSIGN(std::string x, intName(node.inputs[0]));
+    // One code input, any other inputs scalar constants (x + 3, x / 6, Pow(x, 2), ...), and a
+    // quantized output: a function of one code, so a 256-entry table.
+    Result<bool> lowerLut(NodeId n, const NodeQuantInfo& info) {
+        const Node& node = m_g.node(n);
+        if (node.outputs.size() != 1) return false;
+        size_t codesAt = node.inputs.size();
+        std::vector<const Tensor*> inputs;
+        for (size_t i = 0; i < node.inputs.size(); ++i) {
+            const ValueId v = node.inputs[i];
+            if (v == kNoValue) {
+                inputs.push_back(nullptr);
+            } else if (m_g.value(v).initializer) {
+                if (m_g.value(v).initializer->numel() != 1) return false;
+                inputs.push_back(&*m_g.value(v).initializer);
+            } else {
+                if (codesAt != node.inputs.size() || !canBeCodes(v)) return false;
+                codesAt = i;
+                inputs.push_back(nullptr);
+            }
+        }
+        if (codesAt == node.inputs.size()) return false;
+        // The output's codes, or those of a Relu/Clip fused into this node (then its clamp).
+        QS_ASSIGN(Target t, targetOf(n, info));
+        if (!t.codes) return false;
+        const std::string outName = t.name;
+        const Int8CodeInfo oc = *t.codes;
+        QS_ASSIGN(std::string x, intName(node.inputs[codesAt]));
         const Int8CodeInfo xc = m_p.codes.at(x);
         // The op's own fp32 kernel on the 256 dequantized codes: the Simulator's values exactly.
         std::vector<float> xs(256);
@@ -571,17 +601,20 @@ private:
         const OpDef* def = findOp(node.domain, node.opType);
         if (!def) return false;
         const Tensor in = Tensor::fromVector<float>({256}, xs);
+        inputs[codesAt] = &in;
         ThreadPool pool(1);
         QS_ASSIGN(std::vector<Tensor> ys,
-                  runNodeOnce(*def, node, m_g.opsetVersion(node.domain), {&in}, pool));
+                  runNodeOnce(*def, node, m_g.opsetVersion(node.domain), inputs, pool));
+        if (ys[0].dtype() != DataType::F32 || ys[0].numel() != 256) return false;
         const QuantSpec& spec = specOf(outName);
         std::vector<int64_t> table(256);
         const float* y = ys[0].data<float>();
         for (int i = 0; i < 256; ++i)
-            table[size_t(i)] = quantizeValue(y[i], oc.scale, oc.zeroPoint, spec);
+            table[size_t(i)] =
+                std::clamp(quantizeValue(y[i], oc.scale, oc.zeroPoint, spec), t.lo, t.hi);
         addNode(node.name, "Lut", kDomain, {x}, {outName},
                 {{"table", intsAttr(table)}, {"y_type", stringAttr(typeName(oc.type))}});
-        recordCodes(outName, oc);
+        finishTarget(t, outName);
         return true;
     }
 

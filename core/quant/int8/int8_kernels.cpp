@@ -18,9 +18,9 @@ void gemmVnni(int64_t m, int64_t k, const int32_t* packedA, int64_t n, const uin
               int64_t strideK, int64_t strideN, int32_t* c, int64_t ldc,
               std::vector<uint8_t>& scratch);
 void depthwisePlaneAvx2(const uint8_t* x, int64_t h, int64_t w, int32_t xZero, const int8_t* wt,
-                        int64_t kh, int64_t kw, int64_t stride, int64_t dilation, int64_t padTop,
-                        int64_t padLeft, int32_t bias, int32_t* out, int64_t oh, int64_t ow,
-                        std::vector<uint8_t>& scratch);
+                        int64_t kh, int64_t kw, int64_t strideH, int64_t stride, int64_t dilation,
+                        int64_t padTop, int64_t padLeft, int32_t bias, int32_t* out, int64_t oh,
+                        int64_t ow, std::vector<uint8_t>& scratch);
 int64_t requantizeFloatAvx2(const int32_t* acc, int32_t offset, int64_t n, float multiplier,
                             int32_t zeroPoint, int32_t lo, int32_t hi, bool isSigned, void* out);
 } // namespace x86
@@ -74,10 +74,10 @@ void depthwiseConv2d(SimdPath path, const Conv2dShape& s, const uint8_t* x, int3
             const int8_t* wc = w + c * kh * kw;
             int32_t* out = acc + (n * s.outChannels + c) * s.outH * s.outW;
             const int32_t b = bias ? bias[c] : 0;
-            if (path != SimdPath::Generic && s.strideH == s.strideW && s.strideH <= 2 &&
-                s.dilationH == s.dilationW) {
-                x86::depthwisePlaneAvx2(xc, s.inH, s.inW, xZero, wc, kh, kw, s.strideH, s.dilationH,
-                                        s.padTop, s.padLeft, b, out, s.outH, s.outW, scratch);
+            if (path != SimdPath::Generic && s.strideW <= 2 && s.dilationH == s.dilationW) {
+                x86::depthwisePlaneAvx2(xc, s.inH, s.inW, xZero, wc, kh, kw, s.strideH, s.strideW,
+                                        s.dilationH, s.padTop, s.padLeft, b, out, s.outH, s.outW,
+                                        scratch);
                 continue;
             }
             for (int64_t oy = 0; oy < s.outH; ++oy) {

@@ -219,7 +219,8 @@ __attribute__((target("avx2"))) int64_t requantizeFloatAvx2(const int32_t* acc, 
     return i;
 }
 
-// Depthwise 2-D convolution of one channel plane. The plane is first copied into `scratch`
+// Depthwise 2-D convolution of one channel plane (`stride` is the column stride, any row
+// stride). The plane is first copied into `scratch`
 // with its padding filled with the zero point (whose contribution (z − z)·w is 0, so the result
 // is exact) and enough slack that every output column, the padding ones included, runs the
 // same 16-wide AVX2 step; the row is computed rounded up to 16 columns and the first ow kept.
@@ -228,13 +229,13 @@ __attribute__((target("avx2"))) int64_t requantizeFloatAvx2(const int32_t* acc, 
 // byte of each 16-bit word (the even columns). Equals referenceConv2d.
 __attribute__((target("avx2"))) void
 depthwisePlaneAvx2(const uint8_t* x, int64_t h, int64_t w, int32_t xZero, const int8_t* wt,
-                   int64_t kh, int64_t kw, int64_t stride, int64_t dilation, int64_t padTop,
-                   int64_t padLeft, int32_t bias, int32_t* out, int64_t oh, int64_t ow,
-                   std::vector<uint8_t>& scratch) {
+                   int64_t kh, int64_t kw, int64_t strideH, int64_t stride, int64_t dilation,
+                   int64_t padTop, int64_t padLeft, int32_t bias, int32_t* out, int64_t oh,
+                   int64_t ow, std::vector<uint8_t>& scratch) {
     const int64_t owRounded = ceilDiv(ow, 16) * 16;
     const int64_t pw =
         (owRounded - 1) * stride + (kw - 1) * dilation + 32; // the last load's end, with slack
-    const int64_t ph = (oh - 1) * stride + (kh - 1) * dilation + 1;
+    const int64_t ph = (oh - 1) * strideH + (kh - 1) * dilation + 1;
     scratch.assign(size_t(pw * ph), uint8_t(xZero));
     for (int64_t r = 0; r < ph; ++r) {
         const int64_t iy = r - padTop;
@@ -251,7 +252,7 @@ depthwisePlaneAvx2(const uint8_t* x, int64_t h, int64_t w, int32_t xZero, const 
         for (int64_t ox = 0; ox < owRounded; ox += 16) {
             __m256i acc0 = _mm256_set1_epi32(bias), acc1 = acc0;
             for (int64_t ky = 0; ky < kh; ++ky) {
-                const uint8_t* src = p + (oy * stride + ky * dilation) * pw + ox * stride;
+                const uint8_t* src = p + (oy * strideH + ky * dilation) * pw + ox * stride;
                 for (int64_t kx = 0; kx < kw; ++kx) {
                     const uint8_t* s = src + kx * dilation;
                     const __m256i v =

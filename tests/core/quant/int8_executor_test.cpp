@@ -166,6 +166,15 @@ private:
     bool m_force;
 };
 
+std::string g0(const Graph& g, const std::string& node) {
+    auto id = g.findNode(node);
+    if (!id) return std::string();
+    std::string r = g.node(*id).opType;
+    for (ValueId v : g.node(*id).inputs)
+        r += " " + (v == kNoValue ? std::string("-") : g.value(v).name);
+    return r;
+}
+
 struct Models {
     QuantizedModel model;
     Tensor test;
@@ -276,13 +285,15 @@ void Int8ExecutorTest::convPathsMatchReference() {
     auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
     struct Case {
         int n, c, h, w, m, kh, kw, stride, pad, dilation, group;
+        int strideW = 0; // 0: as stride
     };
     std::vector<Case> cases{
-        {1, 3, 9, 11, 5, 3, 3, 1, 1, 1, 1},     {2, 7, 8, 8, 13, 1, 1, 1, 0, 1, 1},
-        {1, 16, 10, 10, 16, 3, 3, 2, 1, 1, 16}, {1, 6, 9, 7, 9, 3, 3, 1, 2, 2, 3},
-        {1, 5, 12, 13, 33, 5, 3, 2, 2, 1, 1},   {1, 17, 7, 7, 17, 3, 3, 1, 1, 1, 17},
-        {1, 40, 15, 15, 24, 1, 1, 1, 0, 1, 1},  {1, 4, 6, 6, 8, 1, 1, 2, 0, 1, 2},
-        {1, 9, 5, 5, 1, 5, 5, 1, 2, 1, 1},      {1, 64, 14, 14, 70, 3, 3, 1, 1, 1, 1},
+        {1, 3, 9, 11, 5, 3, 3, 1, 1, 1, 1},       {2, 7, 8, 8, 13, 1, 1, 1, 0, 1, 1},
+        {1, 16, 10, 10, 16, 3, 3, 2, 1, 1, 16},   {1, 6, 9, 7, 9, 3, 3, 1, 2, 2, 3},
+        {1, 5, 12, 13, 33, 5, 3, 2, 2, 1, 1},     {1, 17, 7, 7, 17, 3, 3, 1, 1, 1, 17},
+        {1, 40, 15, 15, 24, 1, 1, 1, 0, 1, 1},    {1, 4, 6, 6, 8, 1, 1, 2, 0, 1, 2},
+        {1, 9, 5, 5, 1, 5, 5, 1, 2, 1, 1},        {1, 64, 14, 14, 70, 3, 3, 1, 1, 1, 1},
+        {1, 12, 9, 37, 12, 3, 3, 2, 1, 1, 12, 1}, {1, 8, 10, 21, 8, 3, 5, 1, 2, 1, 8, 2},
     };
     for (int r = 0; r < 6; ++r) { // random extra shapes
         Case k{uni(1, 2), 0,         0,         0,         0,        uni(1, 3),
@@ -311,10 +322,24 @@ void Int8ExecutorTest::convPathsMatchReference() {
             for (int64_t i = 0; i < x.numel(); ++i)
                 xu.data<uint8_t>()[i] = inType == DataType::U8 ? x.data<uint8_t>()[i]
                                                                : uint8_t(x.data<int8_t>()[i] + 128);
-            Conv2dShape s{k.n,  k.c,      k.h,      k.w,        k.m,        0,     0,     k.kh,
-                          k.kw, k.stride, k.stride, k.dilation, k.dilation, k.pad, k.pad, k.group};
+            Conv2dShape s{k.n,
+                          k.c,
+                          k.h,
+                          k.w,
+                          k.m,
+                          0,
+                          0,
+                          k.kh,
+                          k.kw,
+                          k.stride,
+                          k.strideW ? k.strideW : k.stride,
+                          k.dilation,
+                          k.dilation,
+                          k.pad,
+                          k.pad,
+                          k.group};
             s.outH = (k.h + 2 * k.pad - k.dilation * (k.kh - 1) - 1) / k.stride + 1;
-            s.outW = (k.w + 2 * k.pad - k.dilation * (k.kw - 1) - 1) / k.stride + 1;
+            s.outW = (k.w + 2 * k.pad - k.dilation * (k.kw - 1) - 1) / s.strideW + 1;
             std::vector<int32_t> acc(size_t(k.n * k.m * s.outH * s.outW));
             referenceConv2d(s, xu.data<uint8_t>(), inType == DataType::U8 ? zx : zx + 128,
                             w.data<int8_t>(), bias.data(), acc.data());
@@ -328,7 +353,7 @@ void Int8ExecutorTest::convPathsMatchReference() {
                               {"w_scale", attrFs(std::vector<float>(size_t(k.m), 1.0f))},
                               {"y_type", attrS("f32")},
                               {"group", attrI(k.group)},
-                              {"strides", attrIs({k.stride, k.stride})},
+                              {"strides", attrIs({k.stride, s.strideW})},
                               {"pads", attrIs({k.pad, k.pad, k.pad, k.pad})},
                               {"dilations", attrIs({k.dilation, k.dilation})},
                               {"simd_path", attrS(simdPathName(path))}});
@@ -552,6 +577,11 @@ void Int8ExecutorTest::matchesOnnxRuntime() {
         Int8Executor::create(m->model.graph, m->model.plan, Int8Options{RequantMode::Float, 1});
     QVERIFY2(ex.isOk(), ex.message().c_str());
     const Int8Program& program = (*ex)->program();
+    qInfo("%s lowered: %d integer nodes, %zu float-island nodes", QTest::currentDataTag(),
+          program.integerNodes, program.floatNodes.size());
+    if (qEnvironmentVariableIsSet("QS_INT8_ORT_ALL"))
+        for (const std::string& f : program.floatNodes)
+            qInfo("  float island: %s (%s)", f.c_str(), g0(m->model.graph, f).c_str());
 
     // Compare on codes: each graph output that is codes, and otherwise the code tensors its
     // producer reads (the logits in front of a float Softmax). Those become extra outputs of
