@@ -310,4 +310,44 @@ qaddFloatAvx2(const void* a, bool aSigned, const void* b, bool bSigned, int64_t 
     return i;
 }
 
+// QMul's float form: v = float((a − z_a)(b − z_b)) · M (the product is exact in float: |·| ≤
+// 65025 < 2^24), clamped to [lo − z, hi − z], rounded half to even, + z; 8 elements per step,
+// the scalar loop's operations. bScalar: b is one code for all n elements (a broadcast row).
+__attribute__((target("avx2"))) int64_t qmulFloatAvx2(const void* a, bool aSigned, int32_t za,
+                                                      const void* b, bool bSigned, bool bScalar,
+                                                      int32_t zb, int64_t n, float multiplier,
+                                                      int32_t zeroPoint, int32_t lo, int32_t hi,
+                                                      bool outSigned, void* out) {
+    const __m256 m = _mm256_set1_ps(multiplier);
+    const __m256 vlo = _mm256_set1_ps(float(lo - zeroPoint)),
+                 vhi = _mm256_set1_ps(float(hi - zeroPoint));
+    const __m256i z = _mm256_set1_epi32(zeroPoint), vza = _mm256_set1_epi32(za),
+                  vzb = _mm256_set1_epi32(zb);
+    const uint8_t* pa = static_cast<const uint8_t*>(a);
+    const uint8_t* pb = static_cast<const uint8_t*>(b);
+    const int32_t scalarB = bSigned ? int32_t(int8_t(pb[0])) : int32_t(pb[0]);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m128i ra8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(pa + i));
+        const __m256i da =
+            _mm256_sub_epi32(aSigned ? _mm256_cvtepi8_epi32(ra8) : _mm256_cvtepu8_epi32(ra8), vza);
+        __m256i db;
+        if (bScalar) {
+            db = _mm256_set1_epi32(scalarB - zb);
+        } else {
+            const __m128i rb8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(pb + i));
+            db = _mm256_sub_epi32(bSigned ? _mm256_cvtepi8_epi32(rb8) : _mm256_cvtepu8_epi32(rb8),
+                                  vzb);
+        }
+        __m256 v = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_mullo_epi32(da, db)), m);
+        v = _mm256_min_ps(_mm256_max_ps(v, vlo), vhi);
+        const __m256i q = _mm256_add_epi32(_mm256_cvtps_epi32(v), z);
+        const __m128i w =
+            _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(static_cast<uint8_t*>(out) + i),
+                         outSigned ? _mm_packs_epi16(w, w) : _mm_packus_epi16(w, w));
+    }
+    return i;
+}
+
 } // namespace qs::int8::x86

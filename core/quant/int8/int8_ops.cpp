@@ -23,6 +23,9 @@ namespace qs {
 namespace int8::x86 {
 int64_t qaddFloatAvx2(const void* a, bool aSigned, const void* b, bool bSigned, int64_t n, float ra,
                       float rb, float fixedPart, int32_t lo, int32_t hi, bool outSigned, void* out);
+int64_t qmulFloatAvx2(const void* a, bool aSigned, int32_t za, const void* b, bool bSigned,
+                      bool bScalar, int32_t zb, int64_t n, float multiplier, int32_t zeroPoint,
+                      int32_t lo, int32_t hi, bool outSigned, void* out);
 } // namespace int8::x86
 namespace {
 
@@ -487,14 +490,46 @@ Status computeBinary(KernelContext& ctx) {
         return requantizeFixedPoint(sum, fo, rq.zeroPoint, rq.lo, rq.hi);
     };
     const Shape& os = y.shape();
+    const bool simd = rq.kind == RequantKind::Float && chosenPath(ctx) != SimdPath::Generic;
+    const bool aSigned = a.dtype() == DataType::I8, bSigned = b.dtype() == DataType::I8;
+    const bool ySigned = y.dtype() == DataType::I8;
     if (a.shape() == b.shape()) {
         int64_t i = 0;
-        if (!isMul && rq.kind == RequantKind::Float && chosenPath(ctx) != SimdPath::Generic)
-            i = x86::qaddFloatAvx2(a.rawData(), a.dtype() == DataType::I8, b.rawData(),
-                                   b.dtype() == DataType::I8, y.numel(), ra, rb, fixedPart, rq.lo,
-                                   rq.hi, y.dtype() == DataType::I8, y.rawData());
+        if (simd && !isMul)
+            i = x86::qaddFloatAvx2(a.rawData(), aSigned, b.rawData(), bSigned, y.numel(), ra, rb,
+                                   fixedPart, rq.lo, rq.hi, ySigned, y.rawData());
+        else if (simd)
+            i = x86::qmulFloatAvx2(a.rawData(), aSigned, za, b.rawData(), bSigned, false, zb,
+                                   y.numel(), rm, rq.zeroPoint, rq.lo, rq.hi, ySigned, y.rawData());
         for (; i < y.numel(); ++i) storeCode(y, i, combine(codeAt(a, i), codeAt(b, i)));
         return {};
+    }
+    // b one code per block of a (Mul(x [N,C,H,W], s [N,C,1,1]), the squeeze-excitation scale).
+    if (isMul && simd && a.shape() == os && b.rank() <= a.rank()) {
+        const int64_t shift = a.rank() - b.rank();
+        int64_t k = a.rank(); // b's dims from k on are 1, before k equal a's
+        while (k > shift && b.shape()[size_t(k - 1 - shift)] == 1) --k;
+        bool blocks = true;
+        for (int64_t d = 0; d < k; ++d)
+            blocks = blocks && (d < shift ? a.shape()[size_t(d)] == 1
+                                          : b.shape()[size_t(d - shift)] == a.shape()[size_t(d)]);
+        if (blocks) {
+            int64_t inner = 1;
+            for (int64_t d = k; d < a.rank(); ++d) inner *= a.shape()[size_t(d)];
+            const int64_t outer = y.numel() / std::max<int64_t>(1, inner);
+            const uint8_t* pa = static_cast<const uint8_t*>(a.rawData());
+            const uint8_t* pb = static_cast<const uint8_t*>(b.rawData());
+            uint8_t* py = static_cast<uint8_t*>(y.rawData());
+            for (int64_t o = 0; o < outer; ++o) {
+                int64_t i = x86::qmulFloatAvx2(pa + o * inner, aSigned, za, pb + o, bSigned, true,
+                                               zb, inner, rm, rq.zeroPoint, rq.lo, rq.hi, ySigned,
+                                               py + o * inner);
+                const int32_t qb = codeAt(b, o);
+                for (; i < inner; ++i)
+                    storeCode(y, o * inner + i, combine(codeAt(a, o * inner + i), qb));
+            }
+            return {};
+        }
     }
     const std::vector<int64_t> stA = broadcastStrides(a.shape(), os),
                                stB = broadcastStrides(b.shape(), os);

@@ -419,7 +419,7 @@ void Int8ExecutorTest::gemmPathsMatchReference() {
     qInfo("QGemm: %d shape/path combinations equal the reference bit for bit", checked);
 }
 
-// The vectorised output stages (float requantization of QConv, QAdd) against the scalar loops
+// The vectorised output stages (float requantization of QConv, QAdd, QMul) against the scalar loops
 // (the Generic path), on random codes and scales, int8 and uint8.
 void Int8ExecutorTest::outputStagePathsAgree() {
     std::mt19937 rng(7);
@@ -476,10 +476,27 @@ void Int8ExecutorTest::outputStagePathsAgree() {
             QVERIFY2(y.isOk(), y.message().c_str());
             sums.push_back(*y);
         }
+        // QMul, same shapes and one code per row (the squeeze-excitation broadcast).
+        Tensor rowScale(a.dtype(), {3, 1});
+        for (int64_t i = 0; i < 3; ++i)
+            static_cast<uint8_t*>(rowScale.rawData())[i] = uint8_t(uni(0, 255));
+        std::vector<Tensor> products, scaled;
+        for (SimdPath path : paths) {
+            add["simd_path"] = attrS(simdPathName(path));
+            auto y = runInt8Op(int8Node("QMul", 2, add), {&a, &b});
+            auto z = runInt8Op(int8Node("QMul", 2, add), {&a, &rowScale});
+            QVERIFY2(y.isOk() && z.isOk(), y.isOk() ? z.message().c_str() : y.message().c_str());
+            products.push_back(*y);
+            scaled.push_back(*z);
+        }
         for (size_t p = 1; p < paths.size(); ++p) {
             QVERIFY(std::memcmp(results[p].rawData(), results[0].rawData(),
                                 results[0].byteSize()) == 0);
             QVERIFY(std::memcmp(sums[p].rawData(), sums[0].rawData(), sums[0].byteSize()) == 0);
+            QVERIFY(std::memcmp(products[p].rawData(), products[0].rawData(),
+                                products[0].byteSize()) == 0);
+            QVERIFY(std::memcmp(scaled[p].rawData(), scaled[0].rawData(), scaled[0].byteSize()) ==
+                    0);
             ++checked;
         }
     }
