@@ -12,6 +12,7 @@
 #include "onnx/onnx_exporter.h"
 #include "onnx/onnx_importer.h"
 #include "ops/op_registry.h"
+#include "quant/int8/int8_diagnostics.h"
 #include "quant/int8/int8_executor.h"
 #include "quant/int8/int8_kernels.h"
 #include "quant/int8/requantize.h"
@@ -212,6 +213,7 @@ private slots:
     void convPathsMatchReference();
     void gemmPathsMatchReference();
     void outputStagePathsAgree();
+    void diagnosticsCountCodes();
     void digitsWithinOneStepOfSimulator_data();
     void digitsWithinOneStepOfSimulator();
     void matchesOnnxRuntime_data();
@@ -501,6 +503,41 @@ void Int8ExecutorTest::outputStagePathsAgree() {
         }
     }
     qInfo("output stages: %d comparisons of a SIMD path with the scalar loops, all equal", checked);
+}
+
+// Diagnostics on a hand-made run: a Relu on codes [0, 5, 10, 200, 255] with z = 10 clamps
+// 0 and 5 to 10; the collector must count codes, ends and elements exactly.
+void Int8ExecutorTest::diagnosticsCountCodes() {
+    Int8TensorStats s;
+    s.qmin = 0;
+    s.qmax = 255;
+    for (int q : {10, 10, 10, 200, 255}) ++s.histogram[size_t(q)];
+    QCOMPARE(s.codesUsed(), 3);
+    QCOMPARE(s.codesUsedShare(), 3.0 / 256.0);
+    // Static headroom of a QConv: Σ|w| = 127 + 127 = 254, max |x − z| = 255 − 10 = 245, bias 1000.
+    Int8Program program;
+    Graph& g = program.graph;
+    const ValueId x = g.valueOrAdd("x"), w = g.valueOrAdd("w"), b = g.valueOrAdd("b"),
+                  y = g.valueOrAdd("y");
+    g.value(w).initializer = Tensor::fromVector<int8_t>({1, 2, 1, 1}, {127, -127});
+    g.value(b).initializer = Tensor::fromVector<int32_t>({1}, {-1000});
+    Node n = int8Node("QConv", 0,
+                      {{"x_scale", attrF(0.5f)},
+                       {"x_zero_point", attrI(10)},
+                       {"w_scale", attrFs({0.25f})},
+                       {"y_scale", attrF(0.25f)}});
+    n.inputs = {x, w, b};
+    n.outputs = {y};
+    g.addNode(n);
+    g.setInputs({x});
+    g.setOutputs({y});
+    QVERIFY(g.finalize().isOk());
+    const auto nodes = int8NodeStats(program);
+    QCOMPARE(nodes.size(), size_t(1));
+    QCOMPARE(nodes[0].accumulatorBound, 254.0 * 245.0 + 1000.0);
+    QCOMPARE(nodes[0].multipliers, std::vector<float>{0.5f});
+    QCOMPARE(nodes[0].m0[0], int32_t(1) << 30);
+    QCOMPARE(nodes[0].shift[0], 0);
 }
 
 void Int8ExecutorTest::digitsWithinOneStepOfSimulator_data() {
