@@ -234,6 +234,13 @@ public:
                     }
                     const QGemm& gemm = *m_gemms[size_t(g)];
                     int32_t* cg0 = acc.get() + g * mg * p;
+                    // Zero-point correction Σ_k (x − z)·w = Σ x·w − z·Σ w, and the bias: one
+                    // offset per channel, added in the output stage.
+                    for (int64_t m = 0; m < mg; ++m)
+                        offsets[size_t(g * mg + m)] =
+                            m_bias[size_t(g * mg + m)] - zx * gemm.rowSums()[size_t(m)];
+                    // Each task multiplies a block of columns and requantizes it while the
+                    // accumulators are still in cache.
                     constexpr int64_t kChunk =
                         256; // columns per task: a multiple of every micro-tile width
                     ctx.pool().parallelFor(
@@ -242,16 +249,14 @@ public:
                             for (int64_t c = cb; c < ce; ++c) {
                                 const int64_t p0 = c * kChunk, pn = std::min(kChunk, p - p0);
                                 gemm.run(pn, b + p0, p, 1, cg0 + p0, p, scratch);
+                                for (int64_t m = g * mg; m < (g + 1) * mg; ++m)
+                                    writeChannel(y, n, acc.get(), offsets[size_t(m)], s.outChannels,
+                                                 m, p, p0, pn);
                             }
                         });
-                    // Zero-point correction Σ_k (x − z)·w = Σ x·w − z·Σ w, and the bias: one
-                    // offset per channel, added in the output stage.
-                    for (int64_t m = 0; m < mg; ++m)
-                        offsets[size_t(g * mg + m)] =
-                            m_bias[size_t(g * mg + m)] - zx * gemm.rowSums()[size_t(m)];
                 }
             }
-            writeOutput(ctx, y, n, acc.get(), offsets, s.outChannels, p);
+            if (m_depthwise) writeOutput(ctx, y, n, acc.get(), offsets, s.outChannels, p);
         }
         return {};
     }
@@ -278,30 +283,28 @@ public:
     void writeOutput(KernelContext& ctx, Tensor& y, int64_t n, const int32_t* acc,
                      const std::vector<int32_t>& offsets, int64_t channels, int64_t p) const {
         ctx.pool().parallelFor(channels, 1, [&](int64_t b, int64_t e) {
-            for (int64_t m = b; m < e; ++m) {
-                const int32_t* a = acc + m * p;
-                const int32_t off = offsets[size_t(m)];
-                const int64_t base = (n * channels + m) * p;
-                if (m_out.type == DataType::F32) {
-                    float* ys = y.data<float>() + base;
-                    for (int64_t i = 0; i < p; ++i)
-                        ys[i] = float(a[i] + off) * m_dequant[size_t(m)];
-                } else if (m_out.requant.kind == RequantKind::Float) {
-                    const OutputRequant& r = m_out.requant;
-                    requantizeFloatRow(m_path, a, off, p, m_channels[size_t(m)].multiplier,
-                                       r.zeroPoint, r.lo, r.hi, m_out.type == DataType::I8,
-                                       static_cast<uint8_t*>(y.rawData()) + base);
-                } else if (m_out.type == DataType::U8) {
-                    uint8_t* ys = y.data<uint8_t>() + base;
-                    for (int64_t i = 0; i < p; ++i)
-                        ys[i] = uint8_t(m_out.requant.apply(a[i] + off, m_channels[size_t(m)]));
-                } else {
-                    int8_t* ys = y.data<int8_t>() + base;
-                    for (int64_t i = 0; i < p; ++i)
-                        ys[i] = int8_t(m_out.requant.apply(a[i] + off, m_channels[size_t(m)]));
-                }
-            }
+            for (int64_t m = b; m < e; ++m)
+                writeChannel(y, n, acc, offsets[size_t(m)], channels, m, p, 0, p);
         });
+    }
+
+    // Output stage of channel m, columns [p0, p0 + pn) of a plane of p.
+    void writeChannel(Tensor& y, int64_t n, const int32_t* acc, int32_t off, int64_t channels,
+                      int64_t m, int64_t p, int64_t p0, int64_t pn) const {
+        const int32_t* a = acc + m * p + p0;
+        const int64_t base = (n * channels + m) * p + p0;
+        if (m_out.type == DataType::F32) {
+            float* ys = y.data<float>() + base;
+            for (int64_t i = 0; i < pn; ++i) ys[i] = float(a[i] + off) * m_dequant[size_t(m)];
+        } else if (m_out.requant.kind == RequantKind::Float) {
+            const OutputRequant& r = m_out.requant;
+            requantizeFloatRow(m_path, a, off, pn, m_channels[size_t(m)].multiplier, r.zeroPoint,
+                               r.lo, r.hi, m_out.type == DataType::I8,
+                               static_cast<uint8_t*>(y.rawData()) + base);
+        } else {
+            for (int64_t i = 0; i < pn; ++i)
+                storeCode(y, base + i, m_out.requant.apply(a[i] + off, m_channels[size_t(m)]));
+        }
     }
 
 private:
