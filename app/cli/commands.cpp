@@ -138,10 +138,13 @@ int runRun(const std::vector<std::string>& raw)
 {
     std::vector<OptionSpec> specs{kInput, {"out", true, false, "DIR  folder for the outputs (created if missing)"},
                                   kExecutor, kThreads, kHelp};
+    specs.push_back({"diagnostics", true, false, "OUT.json  integer-domain diagnostics (--executor int8)"});
     for (const auto& q : quantOptionSpecs()) specs.push_back(q);
-    Parsed p = parseCommand("run", raw, specs, "run MODEL --input NAME=FILE ... --out DIR [--calib C.npy] [QUANT OPTIONS] [--executor fp32|sim|int8] [--threads N]");
+    Parsed p = parseCommand("run", raw, specs, "run MODEL --input NAME=FILE ... --out DIR [--calib C.npy] [QUANT OPTIONS] [--executor fp32|sim|int8] [--diagnostics OUT.json] [--threads N]");
     if (p.exitCode >= 0) return p.exitCode;
     if (!p.args.has("out")) return fail("run", "option '--out DIR' is required", 2);
+    if (p.args.has("diagnostics") && p.args.value("executor", "fp32") != "int8")
+        return fail("run", "option '--diagnostics': needs --executor int8", 2);
     if (Status st = checkExecutor(p.args); !st) return fail("run", st.message(), 2);
     auto threads = threadsOption(p.args);
     if (!threads) return fail("run", threads.message(), 2);
@@ -166,6 +169,10 @@ int runRun(const std::vector<std::string>& raw)
         if (Status st = writeNpy(path, tensor); !st) return fail("run", st.message());
         std::printf("%s %s%s -> %s\n", name.c_str(), dataTypeName(tensor.dtype()), shapeToString(tensor.shape()).c_str(),
                     path.c_str());
+    }
+    if (p.args.has("diagnostics")) {
+        if (Status st = prepared->runner->writeDiagnostics(p.args.value("diagnostics")); !st) return fail("run", st.message());
+        std::printf("diagnostics -> %s\n", p.args.value("diagnostics").c_str());
     }
     return 0;
 }

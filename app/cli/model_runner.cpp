@@ -2,6 +2,8 @@
 
 #include "io/npy.h"
 #include "quant/passes/inference_optimizer.h"
+#include "quant/int8/int8_diagnostics.h"
+#include "quant/int8/int8_executor.h"
 #include "quant/simulator.h"
 
 #include <cstdio>
@@ -76,6 +78,35 @@ private:
     int m_threads;
 };
 
+class Int8Runner : public ModelRunner {
+public:
+    Int8Runner(std::unique_ptr<Int8Executor> ex, bool diagnostics) : m_ex(std::move(ex))
+    {
+        if (diagnostics) m_diagnostics = std::make_unique<Int8DiagnosticsCollector>(*m_ex);
+    }
+    Result<RunResult> run(const std::map<std::string, Tensor>& inputs) override
+    {
+        auto r = m_ex->run(inputs, m_diagnostics.get());
+        if (m_diagnostics) m_diagnostics->finishRun();
+        return r;
+    }
+    int threads() const override { return m_ex->threads(); }
+    Status writeDiagnostics(const std::string& path) override
+    {
+        if (!m_diagnostics) return makeError(ErrorCode::Internal, "diagnostics were not collected");
+        std::FILE* f = std::fopen(path.c_str(), "wb");
+        if (!f) return makeError(ErrorCode::IoError, "option '--diagnostics': cannot write ", path);
+        const std::string text = int8DiagnosticsToJson(m_diagnostics->result());
+        const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+        if (std::fclose(f) != 0 || !ok) return makeError(ErrorCode::IoError, "option '--diagnostics': cannot write ", path);
+        return {};
+    }
+
+private:
+    std::unique_ptr<Int8Executor> m_ex;
+    std::unique_ptr<Int8DiagnosticsCollector> m_diagnostics;
+};
+
 } // namespace
 
 Result<PreparedRunner> prepareRunner(Graph graph, const ParsedArgs& args, const std::string& executor)
@@ -90,9 +121,7 @@ Result<PreparedRunner> prepareRunner(Graph graph, const ParsedArgs& args, const 
         prepared.runner = std::make_unique<Fp32Runner>(std::move(ex));
         return prepared;
     }
-    if (executor == "int8")
-        return makeError(ErrorCode::Unsupported, "option '--executor int8': the integer executor is not in this build yet");
-    if (executor != "sim")
+    if (executor != "sim" && executor != "int8")
         return makeError(ErrorCode::InvalidArgument, "option '--executor': '", executor, "' is not one of fp32, sim, int8");
     QS_ASSIGN(QuantConfig config, quantConfigFromArgs(args));
     config.threads = threads;
@@ -110,6 +139,13 @@ Result<PreparedRunner> prepareRunner(Graph graph, const ParsedArgs& args, const 
     if (prepared.quantized->dataFree)
         std::fprintf(stderr, "quantscope-cli: note: no --calib given: activation ranges are data-free (from BatchNorm statistics)\n");
     for (const std::string& note : prepared.quantized->plan.notes) std::fprintf(stderr, "quantscope-cli: note: %s\n", note.c_str());
+    if (executor == "int8") {
+        auto ex = Int8Executor::create(prepared.quantized->graph, prepared.quantized->plan,
+                                       Int8Options{config.requant, threads});
+        if (!ex) return std::move(ex.addContext("option '--executor int8'")).takeError();
+        prepared.runner = std::make_unique<Int8Runner>(std::move(ex).value(), args.has("diagnostics"));
+        return prepared;
+    }
     QS_ASSIGN(auto sim, Simulator::create(prepared.quantized->graph, prepared.quantized->plan, ExecOptions{threads}));
     prepared.runner = std::make_unique<SimRunner>(std::move(sim), threads);
     return prepared;

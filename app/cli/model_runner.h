@@ -1,4 +1,4 @@
-// The executor a CLI command runs: fp32, the fake-quant simulator or (later) the int8 executor,
+// The executor a CLI command runs: fp32, the fake-quant simulator or the int8 integer executor,
 // prepared from the model, the quantization options and the calibration data.
 #pragma once
 
@@ -18,6 +18,12 @@ public:
     virtual ~ModelRunner() = default;
     virtual Result<RunResult> run(const std::map<std::string, Tensor>& inputs) = 0;
     virtual int threads() const = 0;
+    // Writes what the runner collected for --diagnostics (the int8 executor's integer-domain
+    // statistics); other runners have none.
+    virtual Status writeDiagnostics(const std::string& path)
+    {
+        return makeError(ErrorCode::InvalidArgument, "option '--diagnostics ", path, "': needs --executor int8");
+    }
 };
 
 struct PreparedRunner {

@@ -26,6 +26,9 @@ extern const OpDef kOpReshape, kOpFlatten, kOpSqueeze, kOpUnsqueeze, kOpConstant
 // --- convolution, matmul, pooling ---
 extern const OpDef kOpConv, kOpConvTranspose, kOpGemm, kOpMatMul, kOpMaxPool, kOpAveragePool, kOpGlobalAveragePool,
     kOpGlobalMaxPool;
+// --- int8 executor (domain qs.int8) ---
+extern const OpDef kOpInt8Quantize, kOpInt8Dequantize, kOpInt8QConv, kOpInt8QGemm, kOpInt8QAdd, kOpInt8QMul,
+    kOpInt8Requantize, kOpInt8Lut, kOpInt8Clamp, kOpInt8QAveragePool;
 
 namespace {
 const OpDef* const kOps[] = {
@@ -50,6 +53,9 @@ const OpDef* const kOps[] = {
     // --- convolution, matmul, pooling ---
     &kOpConv, &kOpConvTranspose, &kOpGemm, &kOpMatMul, &kOpMaxPool, &kOpAveragePool, &kOpGlobalAveragePool,
     &kOpGlobalMaxPool,
+    // --- int8 executor (domain qs.int8) ---
+    &kOpInt8Quantize, &kOpInt8Dequantize, &kOpInt8QConv, &kOpInt8QGemm, &kOpInt8QAdd, &kOpInt8QMul,
+    &kOpInt8Requantize, &kOpInt8Lut, &kOpInt8Clamp, &kOpInt8QAveragePool,
     nullptr, // keeps the array non-empty while ops are being added
 };
 } // namespace

@@ -1,0 +1,81 @@
+// The int8 integer executor: a quantized graph + QuantPlan lowered to an integer program (a Graph
+// of "qs.int8" ops on uint8/int8 codes, see int8_ops.cpp), run by the ordinary Executor.
+//
+// Lowering, per node in topological order:
+// - Conv (2-D), Gemm, MatMul with constant weights → QConv / QGemm: u8/i8 activations × int8
+//   weights (per tensor or per channel) → int32 accumulation with zero-point correction → int32
+//   bias (scale s_in·s_w) → requantization to the output's codes; a Relu/Clip the plan fused is
+//   the requantization clamp. An output the plan keeps float is the dequantized accumulator.
+// - Add/Mul of two quantized tensors → QAdd/QMul; Concat → Requantize of the inputs whose scale
+//   differs, then Concat of codes; AveragePool/GlobalAveragePool → QAveragePool.
+// - Passive ops (Reshape, Flatten, Transpose, Slice, Squeeze, Pad with its pad value quantized,
+//   MaxPool, ...) run their ordinary kernels on codes; Relu/Clip not fused → Clamp on codes.
+// - Sigmoid, HardSigmoid, HardSwish, Tanh, Gelu, Exp (and other one-input elementwise ops with
+//   quantized input and output) → a 256-entry table, built by running the op's own fp32 kernel
+//   on the 256 dequantized codes and quantizing the results with the output's parameters.
+// - Everything else runs in float between Dequantize and Quantize (a float island): the
+//   Simulator's arithmetic exactly (same fp32 kernels, same fake-quantized weights).
+// Integer tensors keep their plan names; the program records what each code tensor means.
+#pragma once
+
+#include "exec/executor.h"
+#include "quant/quant_config.h"
+#include "quant/quant_plan.h"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace qs {
+
+struct Int8Options {
+    RequantMode requant = RequantMode::Float;
+    int threads = 1;
+};
+
+// What the codes of one lowered tensor mean: x = scale · (q − zeroPoint).
+struct Int8CodeInfo {
+    std::string source; // the plan's tensor name
+    float scale = 1.0f;
+    int32_t zeroPoint = 0;
+    DataType type = DataType::U8;
+    int32_t qmin = 0, qmax = 255;
+};
+
+struct Int8Program {
+    Graph graph;                               // the lowered graph
+    std::map<std::string, Int8CodeInfo> codes; // lowered value name → meaning of its codes
+    std::vector<std::pair<std::string, std::string>>
+        outputs;                         // original output name → lowered value
+    std::vector<std::string> floatNodes; // original nodes run in float islands
+    int integerNodes = 0;
+};
+
+// Errors name the node or tensor at fault (e.g. dynamic activation quantization, which has no
+// fixed integer form).
+Result<Int8Program> lowerToInt8(const Graph& graph, const QuantPlan& plan,
+                                const Int8Options& options = {});
+
+class Int8Executor {
+public:
+    // graph: the graph the plan describes (QuantizedModel::graph).
+    static Result<std::unique_ptr<Int8Executor>> create(const Graph& graph, const QuantPlan& plan,
+                                                        const Int8Options& options = {});
+
+    // Outputs by original name, dequantized to f32 where they are codes. Hooks see the lowered
+    // graph's values (program().codes says which are codes).
+    Result<RunResult> run(const std::map<std::string, Tensor>& inputs, ExecHooks* hooks = nullptr,
+                          Progress* progress = nullptr);
+
+    const Int8Program& program() const { return m_program; }
+    const Graph& graph() const { return m_executor->graph(); }
+    int threads() const { return m_executor->threads(); }
+
+private:
+    Int8Executor() = default;
+    Int8Program m_program;
+    std::unique_ptr<Executor> m_executor;
+};
+
+} // namespace qs

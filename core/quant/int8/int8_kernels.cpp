@@ -1,0 +1,203 @@
+#include "quant/int8/int8_kernels.h"
+
+#include "kernels/cpu_features.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace qs::int8 {
+
+// SIMD paths (int8_kernels_x86.cpp), compiled with per-function target attributes.
+namespace x86 {
+void packAAvx2(int64_t m, int64_t k, const int8_t* a, std::vector<int32_t>& packed);
+void gemmAvx2(int64_t m, int64_t k, const int32_t* packedA, int64_t n, const uint8_t* b,
+              int64_t strideK, int64_t strideN, int32_t* c, int64_t ldc,
+              std::vector<uint8_t>& scratch);
+void packAVnni(int64_t m, int64_t k, const int8_t* a, std::vector<int32_t>& packed);
+void gemmVnni(int64_t m, int64_t k, const int32_t* packedA, int64_t n, const uint8_t* b,
+              int64_t strideK, int64_t strideN, int32_t* c, int64_t ldc,
+              std::vector<uint8_t>& scratch);
+void depthwisePlaneAvx2(const uint8_t* x, int64_t h, int64_t w, int32_t xZero, const int8_t* wt,
+                        int64_t kh, int64_t kw, int64_t strideH, int64_t stride, int64_t dilation,
+                        int64_t padTop, int64_t padLeft, int32_t bias, int32_t* out, int64_t oh,
+                        int64_t ow, std::vector<uint8_t>& scratch);
+int64_t requantizeFloatAvx2(const int32_t* acc, int32_t offset, int64_t n, float multiplier,
+                            int32_t zeroPoint, int32_t lo, int32_t hi, bool isSigned, void* out);
+} // namespace x86
+
+void referenceConv2d(const Conv2dShape& s, const uint8_t* x, int32_t xZero, const int8_t* w,
+                     const int32_t* bias, int32_t* acc) {
+    const int64_t cg = s.inPerGroup(), mg = s.outPerGroup();
+    for (int64_t n = 0; n < s.batch; ++n)
+        for (int64_t m = 0; m < s.outChannels; ++m) {
+            const int64_t g = m / mg;
+            for (int64_t oy = 0; oy < s.outH; ++oy)
+                for (int64_t ox = 0; ox < s.outW; ++ox) {
+                    int32_t sum = bias ? bias[m] : 0;
+                    for (int64_t c = 0; c < cg; ++c)
+                        for (int64_t ky = 0; ky < s.kernelH; ++ky) {
+                            const int64_t iy = oy * s.strideH - s.padTop + ky * s.dilationH;
+                            if (iy < 0 || iy >= s.inH) continue;
+                            for (int64_t kx = 0; kx < s.kernelW; ++kx) {
+                                const int64_t ix = ox * s.strideW - s.padLeft + kx * s.dilationW;
+                                if (ix < 0 || ix >= s.inW) continue;
+                                const int32_t xv =
+                                    x[((n * s.inChannels + g * cg + c) * s.inH + iy) * s.inW + ix];
+                                const int32_t wv =
+                                    w[((m * cg + c) * s.kernelH + ky) * s.kernelW + kx];
+                                sum += (xv - xZero) * wv;
+                            }
+                        }
+                    acc[((n * s.outChannels + m) * s.outH + oy) * s.outW + ox] = sum;
+                }
+        }
+}
+
+void referenceDot(int64_t rows, int64_t m, int64_t k, const uint8_t* x, int32_t xZero,
+                  const int8_t* w, const int32_t* bias, int32_t* acc) {
+    for (int64_t j = 0; j < m; ++j)
+        for (int64_t r = 0; r < rows; ++r) {
+            int32_t sum = bias ? bias[j] : 0;
+            for (int64_t i = 0; i < k; ++i)
+                sum += (int32_t(x[r * k + i]) - xZero) * int32_t(w[j * k + i]);
+            acc[j * rows + r] = sum;
+        }
+}
+
+void depthwiseConv2d(SimdPath path, const Conv2dShape& s, const uint8_t* x, int32_t xZero,
+                     const int8_t* w, const int32_t* bias, int32_t* acc) {
+    const int64_t kh = s.kernelH, kw = s.kernelW;
+    std::vector<uint8_t> scratch;
+    for (int64_t n = 0; n < s.batch; ++n)
+        for (int64_t c = 0; c < s.outChannels; ++c) {
+            const uint8_t* xc = x + (n * s.inChannels + c) * s.inH * s.inW;
+            const int8_t* wc = w + c * kh * kw;
+            int32_t* out = acc + (n * s.outChannels + c) * s.outH * s.outW;
+            const int32_t b = bias ? bias[c] : 0;
+            if (path != SimdPath::Generic && s.strideW <= 2 && s.dilationH == s.dilationW) {
+                x86::depthwisePlaneAvx2(xc, s.inH, s.inW, xZero, wc, kh, kw, s.strideH, s.strideW,
+                                        s.dilationH, s.padTop, s.padLeft, b, out, s.outH, s.outW,
+                                        scratch);
+                continue;
+            }
+            for (int64_t oy = 0; oy < s.outH; ++oy) {
+                const int64_t iy0 = oy * s.strideH - s.padTop;
+                for (int64_t ox = 0; ox < s.outW; ++ox) {
+                    const int64_t ix0 = ox * s.strideW - s.padLeft;
+                    int32_t sum = b;
+                    for (int64_t ky = 0; ky < kh; ++ky) {
+                        const int64_t iy = iy0 + ky * s.dilationH;
+                        if (iy < 0 || iy >= s.inH) continue;
+                        const uint8_t* row = xc + iy * s.inW;
+                        for (int64_t kx = 0; kx < kw; ++kx) {
+                            const int64_t ix = ix0 + kx * s.dilationW;
+                            if (ix < 0 || ix >= s.inW) continue;
+                            sum += (int32_t(row[ix]) - xZero) * int32_t(wc[ky * kw + kx]);
+                        }
+                    }
+                    out[oy * s.outW + ox] = sum;
+                }
+            }
+        }
+}
+
+void requantizeFloatRow(SimdPath path, const int32_t* acc, int32_t offset, int64_t n,
+                        float multiplier, int32_t zeroPoint, int32_t lo, int32_t hi, bool isSigned,
+                        void* out) {
+    int64_t i = path == SimdPath::Generic
+                    ? 0
+                    : x86::requantizeFloatAvx2(acc, offset, n, multiplier, zeroPoint, lo, hi,
+                                               isSigned, out);
+    for (; i < n; ++i) {
+        const int32_t q = requantizeFloat(acc[i] + offset, multiplier, zeroPoint, lo, hi);
+        if (isSigned)
+            static_cast<int8_t*>(out)[i] = int8_t(q);
+        else
+            static_cast<uint8_t*>(out)[i] = uint8_t(q);
+    }
+}
+
+void im2colU8(const Conv2dShape& s, const uint8_t* xGroup, uint8_t pad, uint8_t* cols) {
+    const int64_t p = s.outH * s.outW;
+    for (int64_t c = 0; c < s.inPerGroup(); ++c)
+        for (int64_t ky = 0; ky < s.kernelH; ++ky)
+            for (int64_t kx = 0; kx < s.kernelW; ++kx) {
+                uint8_t* row = cols + ((c * s.kernelH + ky) * s.kernelW + kx) * p;
+                const uint8_t* xc = xGroup + c * s.inH * s.inW;
+                for (int64_t oy = 0; oy < s.outH; ++oy) {
+                    const int64_t iy = oy * s.strideH - s.padTop + ky * s.dilationH;
+                    uint8_t* dst = row + oy * s.outW;
+                    if (iy < 0 || iy >= s.inH) {
+                        std::memset(dst, pad, size_t(s.outW));
+                        continue;
+                    }
+                    const uint8_t* src = xc + iy * s.inW;
+                    for (int64_t ox = 0; ox < s.outW; ++ox) {
+                        const int64_t ix = ox * s.strideW - s.padLeft + kx * s.dilationW;
+                        dst[ox] = ix < 0 || ix >= s.inW ? pad : src[ix];
+                    }
+                }
+            }
+}
+
+QGemm::QGemm(SimdPath path, int64_t m, int64_t k, const int8_t* a)
+    : m_path(path)
+    , m_m(m)
+    , m_k(k) {
+    m_rowSums.assign(size_t(m), 0);
+    for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < k; ++j) m_rowSums[size_t(i)] += a[i * k + j];
+    switch (path) {
+    case SimdPath::Avx2:
+        x86::packAAvx2(m, k, a, m_packed);
+        break;
+    case SimdPath::Avx512:
+        x86::packAVnni(m, k, a, m_packed);
+        break;
+    case SimdPath::Generic:
+        m_a.assign(a, a + m * k);
+        break;
+    }
+}
+
+QGemm::~QGemm() = default;
+
+void QGemm::run(int64_t n, const uint8_t* b, int64_t strideK, int64_t strideN, int32_t* c,
+                int64_t ldc, std::vector<uint8_t>& scratch) const {
+    switch (m_path) {
+    case SimdPath::Avx2:
+        x86::gemmAvx2(m_m, m_k, m_packed.data(), n, b, strideK, strideN, c, ldc, scratch);
+        return;
+    case SimdPath::Avx512:
+        x86::gemmVnni(m_m, m_k, m_packed.data(), n, b, strideK, strideN, c, ldc, scratch);
+        return;
+    case SimdPath::Generic:
+        break;
+    }
+    for (int64_t i = 0; i < m_m; ++i) {
+        int32_t* row = c + i * ldc;
+        std::fill_n(row, n, 0);
+        for (int64_t j = 0; j < m_k; ++j) {
+            const int32_t a = m_a[size_t(i * m_k + j)];
+            const uint8_t* bk = b + j * strideK;
+            if (strideN == 1)
+                for (int64_t p = 0; p < n; ++p) row[p] += a * int32_t(bk[p]);
+            else
+                for (int64_t p = 0; p < n; ++p) row[p] += a * int32_t(bk[p * strideN]);
+        }
+    }
+}
+
+std::vector<SimdPath> QGemm::supportedPaths() {
+    std::vector<SimdPath> paths{SimdPath::Generic};
+    const CpuFeatures& f = cpuFeatures();
+    if (f.avx2) paths.push_back(SimdPath::Avx2);
+    if (f.avx512f && f.avx512bw && f.avx512vnni) paths.push_back(SimdPath::Avx512);
+    return paths;
+}
+
+SimdPath QGemm::bestPath() {
+    return supportedPaths().back();
+}
+
+} // namespace qs::int8

@@ -1,0 +1,88 @@
+// Integer kernels of the int8 executor. Activations enter every kernel as uint8 codes with their
+// zero point (int8 activations are shifted by +128 first, x ^ 0x80, with z + 128: the same
+// x − z), weights as int8. Every kernel produces exact int32 accumulators
+//   acc[m][p] = Σ_k (x[k][p] − z_x) · w[m][k] + bias[m]
+// and the output stage (requantize.h) turns them into codes. The plain loops here
+// (referenceConv2d, referenceDot) are the specification; QGemm's SIMD paths (AVX2 vpmaddwd on
+// int16-widened operands: exact, no vpmaddubsw int16 saturation; AVX-512 VNNI vpdpbusd: u8·s8
+// summed in int32, exact) must equal them bit for bit.
+#pragma once
+
+#include "kernels/simd_path.h"
+#include "quant/int8/requantize.h"
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace qs::int8 {
+
+struct Conv2dShape {
+    int64_t batch = 1, inChannels = 1, inH = 1, inW = 1;
+    int64_t outChannels = 1, outH = 1, outW = 1;
+    int64_t kernelH = 1, kernelW = 1, strideH = 1, strideW = 1, dilationH = 1, dilationW = 1;
+    int64_t padTop = 0, padLeft = 0;
+    int64_t group = 1;
+
+    int64_t inPerGroup() const { return inChannels / group; }
+    int64_t outPerGroup() const { return outChannels / group; }
+    int64_t patch() const { return inPerGroup() * kernelH * kernelW; } // K of one output channel
+};
+
+// Direct convolution, the specification. x: [N][C][H][W] u8, w: [M][C/g][kh][kw] s8, bias: [M]
+// (may be null) → acc: [N][M][OH][OW]. Padding contributes x = z_x, i.e. nothing.
+void referenceConv2d(const Conv2dShape& s, const uint8_t* x, int32_t xZero, const int8_t* w,
+                     const int32_t* bias, int32_t* acc);
+
+// acc[m][r] = Σ_k (x[r][k] − z_x) · w[m][k] + bias[m] for rows r of x ([rows][K]) and w ([M][K]).
+void referenceDot(int64_t rows, int64_t m, int64_t k, const uint8_t* x, int32_t xZero,
+                  const int8_t* w, const int32_t* bias, int32_t* acc);
+
+// C[M][N] = A[M][K] · B[K][N] in int32, A int8 (the weights, packed once), B uint8 given with
+// strides (im2col rows, or a transposed activation matrix). No zero-point terms: callers
+// subtract z_x · Σ_k A[m][k] (rowSums()).
+class QGemm {
+public:
+    QGemm(SimdPath path, int64_t m, int64_t k, const int8_t* a);
+    ~QGemm();
+    QGemm(const QGemm&) = delete;
+    QGemm& operator=(const QGemm&) = delete;
+
+    SimdPath path() const { return m_path; }
+    int64_t m() const { return m_m; }
+    int64_t k() const { return m_k; }
+    const std::vector<int32_t>& rowSums() const { return m_rowSums; }
+
+    // B element (k, n) at b[k·strideK + n·strideN]. c: [M][ldc]. scratch is reused between calls.
+    void run(int64_t n, const uint8_t* b, int64_t strideK, int64_t strideN, int32_t* c, int64_t ldc,
+             std::vector<uint8_t>& scratch) const;
+
+    // The paths this CPU can run, Generic first (for tests).
+    static std::vector<SimdPath> supportedPaths();
+    // The best path, honouring QUANTSCOPE_CPU.
+    static SimdPath bestPath();
+
+private:
+    SimdPath m_path;
+    int64_t m_m, m_k;
+    std::vector<int8_t> m_a;       // Generic: row-major copy
+    std::vector<int32_t> m_packed; // SIMD: A in the path's broadcast layout
+    std::vector<int32_t> m_rowSums;
+};
+
+// Depthwise 2-D convolution (group == C == M, one filter per channel). Generic: direct loops;
+// Avx2/Avx512 (strides 1 and 2): each plane copied with its padding filled with the zero point,
+// then 16 output columns per AVX2 step. Exact on every path; equals referenceConv2d.
+void depthwiseConv2d(SimdPath path, const Conv2dShape& s, const uint8_t* x, int32_t xZero,
+                     const int8_t* w, const int32_t* bias, int32_t* acc);
+
+// Float requantization (requantizeFloat) of n accumulators (each + offset) to codes, vectorised on
+// Avx2/Avx512; every element equals the scalar result.
+void requantizeFloatRow(SimdPath path, const int32_t* acc, int32_t offset, int64_t n,
+                        float multiplier, int32_t zeroPoint, int32_t lo, int32_t hi, bool isSigned,
+                        void* out);
+
+// im2col of one image's group: rows k = (c, ky, kx), columns p = (oy, ox); padding = pad value.
+void im2colU8(const Conv2dShape& s, const uint8_t* xGroup, uint8_t pad, uint8_t* cols);
+
+} // namespace qs::int8

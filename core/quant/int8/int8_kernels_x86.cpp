@@ -1,0 +1,353 @@
+// SIMD paths of QGemm (C = A·B, A int8 weights packed once, B uint8 activations packed per
+// call). Each function carries its own target attribute; nothing here runs unless
+// QGemm::supportedPaths() says the CPU has the instructions.
+//
+// AVX2: operands widened to int16 and multiplied with vpmaddwd (two products summed into
+//   int32). vpmaddubsw would be faster but sums two u8·s8 products in int16 with saturation
+//   (255·127·2 > 32767), so it could differ from the reference; widening keeps it exact.
+//   Micro-tile 4 rows × 16 columns.
+// AVX-512 VNNI: vpdpbusd sums four u8·s8 products straight into int32 (exact). Micro-tile
+//   8 rows × 32 columns.
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <immintrin.h>
+#include <vector>
+
+namespace qs::int8::x86 {
+
+namespace {
+constexpr int64_t kAvx2Rows = 4, kAvx2Cols = 16;
+constexpr int64_t kVnniRows = 8, kVnniCols = 32;
+
+int64_t ceilDiv(int64_t a, int64_t b) {
+    return (a + b - 1) / b;
+}
+
+inline uint8_t bAt(const uint8_t* b, int64_t k, int64_t n, int64_t kEnd, int64_t nEnd,
+                   int64_t strideK, int64_t strideN) {
+    return k < kEnd && n < nEnd ? b[k * strideK + n * strideN] : 0;
+}
+} // namespace
+
+void packAAvx2(int64_t m, int64_t k, const int8_t* a, std::vector<int32_t>& packed) {
+    const int64_t mb = ceilDiv(m, kAvx2Rows), k2 = ceilDiv(k, 2);
+    packed.assign(size_t(mb * k2 * kAvx2Rows), 0);
+    for (int64_t i = 0; i < m; ++i)
+        for (int64_t kp = 0; kp < k2; ++kp) {
+            const int16_t lo = a[i * k + 2 * kp];
+            const int16_t hi = 2 * kp + 1 < k ? a[i * k + 2 * kp + 1] : 0;
+            packed[size_t(((i / kAvx2Rows) * k2 + kp) * kAvx2Rows + i % kAvx2Rows)] =
+                int32_t(uint32_t(uint16_t(lo)) | (uint32_t(uint16_t(hi)) << 16));
+        }
+}
+
+__attribute__((target("avx2"))) void gemmAvx2(int64_t m, int64_t k, const int32_t* packedA,
+                                              int64_t n, const uint8_t* b, int64_t strideK,
+                                              int64_t strideN, int32_t* c, int64_t ldc,
+                                              std::vector<uint8_t>& scratch) {
+    const int64_t k2 = ceilDiv(k, 2), nb = ceilDiv(n, kAvx2Cols), mb = ceilDiv(m, kAvx2Rows);
+    scratch.resize(size_t(nb * k2 * kAvx2Cols * 2 * 2));
+    int16_t* packedB = reinterpret_cast<int16_t*>(scratch.data());
+    // B → [nb][k2][16 columns][2] int16 (the k pair of each column side by side).
+    for (int64_t jb = 0; jb < nb; ++jb)
+        for (int64_t kp = 0; kp < k2; ++kp) {
+            int16_t* dst = packedB + (jb * k2 + kp) * kAvx2Cols * 2;
+            const int64_t n0 = jb * kAvx2Cols, k0 = 2 * kp;
+            if (strideN == 1 && n0 + kAvx2Cols <= n && k0 + 1 < k) {
+                const __m256i r0 = _mm256_cvtepu8_epi16(
+                    _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + k0 * strideK + n0)));
+                const __m256i r1 = _mm256_cvtepu8_epi16(
+                    _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + (k0 + 1) * strideK + n0)));
+                const __m256i lo = _mm256_unpacklo_epi16(r0, r1),
+                              hi = _mm256_unpackhi_epi16(r0, r1);
+                _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst),
+                                    _mm256_permute2x128_si256(lo, hi, 0x20));
+                _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + 16),
+                                    _mm256_permute2x128_si256(lo, hi, 0x31));
+                continue;
+            }
+            for (int64_t j = 0; j < kAvx2Cols; ++j) {
+                dst[2 * j] = bAt(b, k0, n0 + j, k, n, strideK, strideN);
+                dst[2 * j + 1] = bAt(b, k0 + 1, n0 + j, k, n, strideK, strideN);
+            }
+        }
+    for (int64_t jb = 0; jb < nb; ++jb) {
+        const int16_t* bp = packedB + jb * k2 * kAvx2Cols * 2;
+        const int64_t n0 = jb * kAvx2Cols, cols = std::min(kAvx2Cols, n - n0);
+        for (int64_t ib = 0; ib < mb; ++ib) {
+            const int32_t* ap = packedA + ib * k2 * kAvx2Rows;
+            __m256i acc[kAvx2Rows][2];
+            for (auto& r : acc) r[0] = r[1] = _mm256_setzero_si256();
+            for (int64_t kp = 0; kp < k2; ++kp) {
+                const __m256i b0 =
+                    _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp + kp * 32));
+                const __m256i b1 =
+                    _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp + kp * 32 + 16));
+                for (int64_t r = 0; r < kAvx2Rows; ++r) {
+                    const __m256i av = _mm256_set1_epi32(ap[kp * kAvx2Rows + r]);
+                    acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(b0, av));
+                    acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(b1, av));
+                }
+            }
+            const int64_t rows = std::min(kAvx2Rows, m - ib * kAvx2Rows);
+            for (int64_t r = 0; r < rows; ++r) {
+                int32_t* dst = c + (ib * kAvx2Rows + r) * ldc + n0;
+                if (cols == kAvx2Cols) {
+                    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), acc[r][0]);
+                    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + 8), acc[r][1]);
+                } else {
+                    alignas(32) int32_t tmp[kAvx2Cols];
+                    _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), acc[r][0]);
+                    _mm256_store_si256(reinterpret_cast<__m256i*>(tmp + 8), acc[r][1]);
+                    std::memcpy(dst, tmp, size_t(cols) * sizeof(int32_t));
+                }
+            }
+        }
+    }
+}
+
+void packAVnni(int64_t m, int64_t k, const int8_t* a, std::vector<int32_t>& packed) {
+    const int64_t mb = ceilDiv(m, kVnniRows), k4 = ceilDiv(k, 4);
+    packed.assign(size_t(mb * k4 * kVnniRows), 0);
+    for (int64_t i = 0; i < m; ++i)
+        for (int64_t kq = 0; kq < k4; ++kq) {
+            uint32_t word = 0;
+            for (int t = 0; t < 4; ++t)
+                if (4 * kq + t < k) word |= uint32_t(uint8_t(a[i * k + 4 * kq + t])) << (8 * t);
+            packed[size_t(((i / kVnniRows) * k4 + kq) * kVnniRows + i % kVnniRows)] = int32_t(word);
+        }
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void
+gemmVnni(int64_t m, int64_t k, const int32_t* packedA, int64_t n, const uint8_t* b, int64_t strideK,
+         int64_t strideN, int32_t* c, int64_t ldc, std::vector<uint8_t>& scratch) {
+    const int64_t k4 = ceilDiv(k, 4), nb = ceilDiv(n, kVnniCols), mb = ceilDiv(m, kVnniRows);
+    scratch.resize(size_t(nb * k4 * kVnniCols * 4));
+    uint8_t* packedB = scratch.data();
+    // B → [nb][k4][32 columns][4] u8 (the k quad of each column side by side).
+    for (int64_t jb = 0; jb < nb; ++jb)
+        for (int64_t kq = 0; kq < k4; ++kq) {
+            uint8_t* dst = packedB + (jb * k4 + kq) * kVnniCols * 4;
+            const int64_t n0 = jb * kVnniCols, k0 = 4 * kq;
+            if (strideN == 1 && n0 + kVnniCols <= n && k0 + 3 < k) {
+                for (int64_t half = 0; half < 2; ++half) {
+                    const uint8_t* s = b + k0 * strideK + n0 + half * 16;
+                    const __m128i r0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s));
+                    const __m128i r1 =
+                        _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + strideK));
+                    const __m128i r2 =
+                        _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + 2 * strideK));
+                    const __m128i r3 =
+                        _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + 3 * strideK));
+                    const __m128i p01l = _mm_unpacklo_epi8(r0, r1),
+                                  p01h = _mm_unpackhi_epi8(r0, r1);
+                    const __m128i p23l = _mm_unpacklo_epi8(r2, r3),
+                                  p23h = _mm_unpackhi_epi8(r2, r3);
+                    __m128i* d = reinterpret_cast<__m128i*>(dst + half * 64);
+                    _mm_storeu_si128(d, _mm_unpacklo_epi16(p01l, p23l));
+                    _mm_storeu_si128(d + 1, _mm_unpackhi_epi16(p01l, p23l));
+                    _mm_storeu_si128(d + 2, _mm_unpacklo_epi16(p01h, p23h));
+                    _mm_storeu_si128(d + 3, _mm_unpackhi_epi16(p01h, p23h));
+                }
+                continue;
+            }
+            for (int64_t j = 0; j < kVnniCols; ++j)
+                for (int64_t t = 0; t < 4; ++t)
+                    dst[j * 4 + t] = bAt(b, k0 + t, n0 + j, k, n, strideK, strideN);
+        }
+    for (int64_t jb = 0; jb < nb; ++jb) {
+        const uint8_t* bp = packedB + jb * k4 * kVnniCols * 4;
+        const int64_t n0 = jb * kVnniCols, cols = std::min(kVnniCols, n - n0);
+        const __mmask16 mask0 = cols >= 16 ? __mmask16(0xffff) : __mmask16((1u << cols) - 1);
+        const __mmask16 mask1 = cols >= 32   ? __mmask16(0xffff)
+                                : cols <= 16 ? 0
+                                             : __mmask16((1u << (cols - 16)) - 1);
+        for (int64_t ib = 0; ib < mb; ++ib) {
+            const int32_t* ap = packedA + ib * k4 * kVnniRows;
+            __m512i acc[kVnniRows][2];
+            for (auto& r : acc) r[0] = r[1] = _mm512_setzero_si512();
+            for (int64_t kq = 0; kq < k4; ++kq) {
+                const __m512i b0 = _mm512_loadu_si512(bp + kq * 128);
+                const __m512i b1 = _mm512_loadu_si512(bp + kq * 128 + 64);
+                for (int64_t r = 0; r < kVnniRows; ++r) {
+                    const __m512i av = _mm512_set1_epi32(ap[kq * kVnniRows + r]);
+                    acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], b0, av);
+                    acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], b1, av);
+                }
+            }
+            const int64_t rows = std::min(kVnniRows, m - ib * kVnniRows);
+            for (int64_t r = 0; r < rows; ++r) {
+                int32_t* dst = c + (ib * kVnniRows + r) * ldc + n0;
+                _mm512_mask_storeu_epi32(dst, mask0, acc[r][0]);
+                if (mask1) _mm512_mask_storeu_epi32(dst + 16, mask1, acc[r][1]);
+            }
+        }
+    }
+}
+
+} // namespace qs::int8::x86
+
+namespace qs::int8::x86 {
+
+// Float requantization of n accumulators, 8 at a time: the scalar requantizeFloat's operations
+// in the same order (cvtdq2ps = int→float rounding to nearest, mulps, max/min against
+// [lo − z, hi − z], cvtps2dq = round half to even under the default MXCSR, + z), so every
+// element equals the scalar result. Returns how many elements were done (a multiple of 8).
+__attribute__((target("avx2"))) int64_t requantizeFloatAvx2(const int32_t* acc, int32_t offset,
+                                                            int64_t n, float multiplier,
+                                                            int32_t zeroPoint, int32_t lo,
+                                                            int32_t hi, bool isSigned, void* out) {
+    const __m256 m = _mm256_set1_ps(multiplier);
+    const __m256 vlo = _mm256_set1_ps(float(lo - zeroPoint)),
+                 vhi = _mm256_set1_ps(float(hi - zeroPoint));
+    const __m256i z = _mm256_set1_epi32(zeroPoint), off = _mm256_set1_epi32(offset);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v =
+            _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(
+                              _mm256_loadu_si256(reinterpret_cast<const __m256i*>(acc + i)), off)),
+                          m);
+        v = _mm256_min_ps(_mm256_max_ps(v, vlo), vhi);
+        const __m256i q =
+            _mm256_add_epi32(_mm256_cvtps_epi32(v), z); // within [lo, hi]: packing is exact
+        const __m128i w =
+            _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+        const __m128i b = isSigned ? _mm_packs_epi16(w, w) : _mm_packus_epi16(w, w);
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(static_cast<uint8_t*>(out) + i), b);
+    }
+    return i;
+}
+
+// Depthwise 2-D convolution of one channel plane (`stride` is the column stride, any row
+// stride). The plane is first copied into `scratch`
+// with its padding filled with the zero point (whose contribution (z − z)·w is 0, so the result
+// is exact) and enough slack that every output column, the padding ones included, runs the
+// same 16-wide AVX2 step; the row is computed rounded up to 16 columns and the first ow kept.
+// u8 − z in int16 (|·| ≤ 255) times the int8 weight fits int16 (≤ 32385) and is widened to
+// int32 before summing. Stride 1 loads 16 bytes per tap; stride 2 loads 32 and keeps the low
+// byte of each 16-bit word (the even columns). Equals referenceConv2d.
+__attribute__((target("avx2"))) void
+depthwisePlaneAvx2(const uint8_t* x, int64_t h, int64_t w, int32_t xZero, const int8_t* wt,
+                   int64_t kh, int64_t kw, int64_t strideH, int64_t stride, int64_t dilation,
+                   int64_t padTop, int64_t padLeft, int32_t bias, int32_t* out, int64_t oh,
+                   int64_t ow, std::vector<uint8_t>& scratch) {
+    const int64_t owRounded = ceilDiv(ow, 16) * 16;
+    const int64_t pw =
+        (owRounded - 1) * stride + (kw - 1) * dilation + 32; // the last load's end, with slack
+    const int64_t ph = (oh - 1) * strideH + (kh - 1) * dilation + 1;
+    scratch.assign(size_t(pw * ph), uint8_t(xZero));
+    for (int64_t r = 0; r < ph; ++r) {
+        const int64_t iy = r - padTop;
+        if (iy < 0 || iy >= h) continue;
+        const int64_t c0 = std::max<int64_t>(0, -padLeft), c1 = std::min<int64_t>(w, pw - padLeft);
+        if (c1 > c0)
+            std::memcpy(scratch.data() + r * pw + c0 + padLeft, x + iy * w + c0, size_t(c1 - c0));
+    }
+    const uint8_t* p = scratch.data();
+    const __m256i zx = _mm256_set1_epi16(int16_t(xZero));
+    const __m256i lowBytes = _mm256_set1_epi16(0x00ff);
+    alignas(32) int32_t row[16];
+    for (int64_t oy = 0; oy < oh; ++oy) {
+        for (int64_t ox = 0; ox < owRounded; ox += 16) {
+            __m256i acc0 = _mm256_set1_epi32(bias), acc1 = acc0;
+            for (int64_t ky = 0; ky < kh; ++ky) {
+                const uint8_t* src = p + (oy * strideH + ky * dilation) * pw + ox * stride;
+                for (int64_t kx = 0; kx < kw; ++kx) {
+                    const uint8_t* s = src + kx * dilation;
+                    const __m256i v =
+                        stride == 1 ? _mm256_cvtepu8_epi16(
+                                          _mm_loadu_si128(reinterpret_cast<const __m128i*>(s)))
+                                    : _mm256_and_si256(
+                                          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s)),
+                                          lowBytes);
+                    const __m256i prod = _mm256_mullo_epi16(
+                        _mm256_sub_epi16(v, zx), _mm256_set1_epi16(int16_t(wt[ky * kw + kx])));
+                    acc0 =
+                        _mm256_add_epi32(acc0, _mm256_cvtepi16_epi32(_mm256_castsi256_si128(prod)));
+                    acc1 = _mm256_add_epi32(
+                        acc1, _mm256_cvtepi16_epi32(_mm256_extracti128_si256(prod, 1)));
+                }
+            }
+            int32_t* dst = out + oy * ow + ox;
+            if (ox + 16 <= ow) {
+                _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), acc0);
+                _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + 8), acc1);
+            } else {
+                _mm256_store_si256(reinterpret_cast<__m256i*>(row), acc0);
+                _mm256_store_si256(reinterpret_cast<__m256i*>(row + 8), acc1);
+                std::memcpy(dst, row, size_t(ow - ox) * sizeof(int32_t));
+            }
+        }
+    }
+}
+
+// QAdd's float form (ONNX Runtime's MLAS AVX2 QLinearAdd): v = fma(a, r_a, fma(b, r_b, K)),
+// cvtps2dq (half to even), clamped to [lo, hi]; 8 elements per step, the same operations as
+// the scalar loop in int8_ops.cpp. Returns how many elements were done.
+__attribute__((target("avx2,fma"))) int64_t
+qaddFloatAvx2(const void* a, bool aSigned, const void* b, bool bSigned, int64_t n, float ra,
+              float rb, float fixedPart, int32_t lo, int32_t hi, bool outSigned, void* out) {
+    const __m256 vra = _mm256_set1_ps(ra), vrb = _mm256_set1_ps(rb), k = _mm256_set1_ps(fixedPart);
+    const __m256i vlo = _mm256_set1_epi32(lo), vhi = _mm256_set1_epi32(hi);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m128i ra8 =
+            _mm_loadl_epi64(reinterpret_cast<const __m128i*>(static_cast<const uint8_t*>(a) + i));
+        const __m128i rb8 =
+            _mm_loadl_epi64(reinterpret_cast<const __m128i*>(static_cast<const uint8_t*>(b) + i));
+        const __m256 fa =
+            _mm256_cvtepi32_ps(aSigned ? _mm256_cvtepi8_epi32(ra8) : _mm256_cvtepu8_epi32(ra8));
+        const __m256 fb =
+            _mm256_cvtepi32_ps(bSigned ? _mm256_cvtepi8_epi32(rb8) : _mm256_cvtepu8_epi32(rb8));
+        const __m256 v = _mm256_fmadd_ps(fa, vra, _mm256_fmadd_ps(fb, vrb, k));
+        const __m256i q = _mm256_min_epi32(_mm256_max_epi32(_mm256_cvtps_epi32(v), vlo), vhi);
+        const __m128i w =
+            _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(static_cast<uint8_t*>(out) + i),
+                         outSigned ? _mm_packs_epi16(w, w) : _mm_packus_epi16(w, w));
+    }
+    return i;
+}
+
+// QMul's float form: v = float((a − z_a)(b − z_b)) · M (the product is exact in float: |·| ≤
+// 65025 < 2^24), clamped to [lo − z, hi − z], rounded half to even, + z; 8 elements per step,
+// the scalar loop's operations. bScalar: b is one code for all n elements (a broadcast row).
+__attribute__((target("avx2"))) int64_t qmulFloatAvx2(const void* a, bool aSigned, int32_t za,
+                                                      const void* b, bool bSigned, bool bScalar,
+                                                      int32_t zb, int64_t n, float multiplier,
+                                                      int32_t zeroPoint, int32_t lo, int32_t hi,
+                                                      bool outSigned, void* out) {
+    const __m256 m = _mm256_set1_ps(multiplier);
+    const __m256 vlo = _mm256_set1_ps(float(lo - zeroPoint)),
+                 vhi = _mm256_set1_ps(float(hi - zeroPoint));
+    const __m256i z = _mm256_set1_epi32(zeroPoint), vza = _mm256_set1_epi32(za),
+                  vzb = _mm256_set1_epi32(zb);
+    const uint8_t* pa = static_cast<const uint8_t*>(a);
+    const uint8_t* pb = static_cast<const uint8_t*>(b);
+    const int32_t scalarB = bSigned ? int32_t(int8_t(pb[0])) : int32_t(pb[0]);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m128i ra8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(pa + i));
+        const __m256i da =
+            _mm256_sub_epi32(aSigned ? _mm256_cvtepi8_epi32(ra8) : _mm256_cvtepu8_epi32(ra8), vza);
+        __m256i db;
+        if (bScalar) {
+            db = _mm256_set1_epi32(scalarB - zb);
+        } else {
+            const __m128i rb8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(pb + i));
+            db = _mm256_sub_epi32(bSigned ? _mm256_cvtepi8_epi32(rb8) : _mm256_cvtepu8_epi32(rb8),
+                                  vzb);
+        }
+        __m256 v = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_mullo_epi32(da, db)), m);
+        v = _mm256_min_ps(_mm256_max_ps(v, vlo), vhi);
+        const __m256i q = _mm256_add_epi32(_mm256_cvtps_epi32(v), z);
+        const __m128i w =
+            _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(static_cast<uint8_t*>(out) + i),
+                         outSigned ? _mm_packs_epi16(w, w) : _mm_packus_epi16(w, w));
+    }
+    return i;
+}
+
+} // namespace qs::int8::x86

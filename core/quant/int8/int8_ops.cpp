@@ -1,0 +1,699 @@
+// The integer ops the int8 lowering emits (domain "qs.int8"). Every op takes its quantization
+// parameters as attributes and computes on uint8/int8 codes; the output stage of the
+// accumulating ops is requantize.h's, chosen by the "requant" attribute (float | fixed).
+//   Quantize     f32 → codes: clamp(round(x / s) + z, qmin, qmax), the rounding of the plan
+//   Dequantize   codes → f32: s · float(q − z) (the Simulator's dequantizeValue, bit for bit)
+//   QConv        2-D convolution (groups, depthwise, strides, pads, dilations), int8 weights per
+//                channel, int32 bias, fused clamp [lo, hi]; y_type f32 dequantizes the accumulator
+//   QGemm        rows of x (last dim K) · W[N][K]ᵀ + bias (Gemm and MatMul with constant weights)
+//   QAdd, QMul   two code tensors (numpy broadcasting) rescaled to the output's scale
+//   Requantize   codes of one scale to codes of another (Concat inputs)
+//   QAveragePool AveragePool / GlobalAveragePool: integer window sums, then requantization
+//   Lut          256-entry table (Sigmoid, HardSigmoid, HardSwish, Tanh, Gelu, Exp, ...)
+//   Clamp        Relu/Clip not fused into a producer: a clamp on codes
+#include "ops/conv_geometry.h"
+#include "ops/op.h"
+#include "quant/int8/int8_kernels.h"
+#include "quant/int8/requantize.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace qs {
+namespace int8::x86 {
+int64_t qaddFloatAvx2(const void* a, bool aSigned, const void* b, bool bSigned, int64_t n, float ra,
+                      float rb, float fixedPart, int32_t lo, int32_t hi, bool outSigned, void* out);
+int64_t qmulFloatAvx2(const void* a, bool aSigned, int32_t za, const void* b, bool bSigned,
+                      bool bScalar, int32_t zb, int64_t n, float multiplier, int32_t zeroPoint,
+                      int32_t lo, int32_t hi, bool outSigned, void* out);
+} // namespace int8::x86
+namespace {
+
+using namespace int8;
+
+Result<DataType> codeType(const NodeAttributes& a, const char* key) {
+    const std::string t = a.getString(key, "u8");
+    if (t == "u8") return DataType::U8;
+    if (t == "i8") return DataType::I8;
+    if (t == "f32") return DataType::F32;
+    return makeError(ErrorCode::InvalidModel, "attribute '", key, "' is '", t,
+                     "', expected u8, i8 or f32");
+}
+
+Status requireCodes(const InferContext& ctx, int input) {
+    return ctx.requireType(input, {DataType::U8, DataType::I8});
+}
+
+// Reads code i of a u8/i8 tensor as int32.
+inline int32_t codeAt(const Tensor& t, int64_t i) {
+    return t.dtype() == DataType::U8 ? int32_t(t.data<uint8_t>()[i]) : int32_t(t.data<int8_t>()[i]);
+}
+
+inline void storeCode(Tensor& t, int64_t i, int32_t q) {
+    if (t.dtype() == DataType::U8)
+        t.data<uint8_t>()[i] = uint8_t(q);
+    else
+        t.data<int8_t>()[i] = int8_t(q);
+}
+
+// The output stage attributes shared by the accumulating ops.
+struct OutputStage {
+    DataType type = DataType::U8;
+    OutputRequant requant;
+    float scale = 1.0f;
+
+    static Result<OutputStage> read(const NodeAttributes& a) {
+        OutputStage s;
+        QS_ASSIGN(s.type, codeType(a, "y_type"));
+        s.scale = a.getFloat("y_scale", 1.0f);
+        s.requant.zeroPoint = int32_t(a.getInt("y_zero_point", 0));
+        s.requant.lo = int32_t(a.getInt("lo", s.type == DataType::I8 ? -128 : 0));
+        s.requant.hi = int32_t(a.getInt("hi", s.type == DataType::I8 ? 127 : 255));
+        const std::string kind = a.getString("requant", "float");
+        if (kind != "float" && kind != "fixed")
+            return makeError(ErrorCode::InvalidModel, "attribute 'requant' is '", kind,
+                             "', expected float or fixed");
+        s.requant.kind = kind == "fixed" ? RequantKind::FixedPoint : RequantKind::Float;
+        if (!(s.scale > 0.0f))
+            return makeError(ErrorCode::InvalidModel, "attribute 'y_scale' must be positive");
+        return s;
+    }
+};
+
+SimdPath chosenPath(const NodeAttributes& a) {
+    const std::string p = a.getString("simd_path", "");
+    for (SimdPath path : QGemm::supportedPaths())
+        if (p == simdPathName(path)) return path;
+    return QGemm::bestPath();
+}
+
+// Codes as uint8 with the zero point shifted alike (int8 ^ 0x80 = int8 + 128).
+const uint8_t* asUnsigned(const Tensor& x, int32_t& zeroPoint, std::vector<uint8_t>& buffer) {
+    if (x.dtype() == DataType::U8) return x.data<uint8_t>();
+    buffer.resize(size_t(x.numel()));
+    const uint8_t* src = static_cast<const uint8_t*>(x.rawData());
+    for (int64_t i = 0; i < x.numel(); ++i) buffer[size_t(i)] = uint8_t(src[i] ^ 0x80u);
+    zeroPoint += 128;
+    return buffer.data();
+}
+
+// --- Quantize / Dequantize -------------------------------------------------------------------
+
+Status inferQuantize(InferContext& ctx) {
+    QS_TRY(ctx.requireInputs(1, 1));
+    QS_TRY(ctx.requireType(0, {DataType::F32}));
+    QS_ASSIGN(DataType t, codeType(ctx, "y_type"));
+    ctx.setOutput(0, t, ctx.inputShape(0));
+    return {};
+}
+
+Status computeQuantize(KernelContext& ctx) {
+    const Tensor& x = ctx.input(0);
+    Tensor& y = ctx.allocateOutput(0);
+    const float s = ctx.getFloat("scale", 1.0f);
+    const int32_t z = int32_t(ctx.getInt("zero_point", 0));
+    const double qmin = double(ctx.getInt("qmin", 0)), qmax = double(ctx.getInt("qmax", 255));
+    const bool halfEven = ctx.getInt("half_to_even", 1) != 0;
+    const float* xs = x.data<float>();
+    // quantizeValue's arithmetic: division by s (as ONNX QuantizeLinear), the plan's rounding.
+    ctx.pool().parallelFor(x.numel(), 4096, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) {
+            const float r = halfEven ? std::nearbyint(xs[i] / s) : std::round(xs[i] / s);
+            const int32_t q =
+                std::isnan(r) ? z : int32_t(std::clamp(double(r) + double(z), qmin, qmax));
+            storeCode(y, i, q);
+        }
+    });
+    return {};
+}
+
+Status inferDequantize(InferContext& ctx) {
+    QS_TRY(ctx.requireInputs(1, 1));
+    QS_TRY(requireCodes(ctx, 0));
+    ctx.setOutput(0, DataType::F32, ctx.inputShape(0));
+    return {};
+}
+
+Status computeDequantize(KernelContext& ctx) {
+    const Tensor& x = ctx.input(0);
+    Tensor& y = ctx.allocateOutput(0);
+    const float s = ctx.getFloat("scale", 1.0f);
+    const int32_t z = int32_t(ctx.getInt("zero_point", 0));
+    float* ys = y.data<float>();
+    for (int64_t i = 0; i < x.numel(); ++i) ys[i] = s * float(codeAt(x, i) - z);
+    return {};
+}
+
+// --- QConv ---------------------------------------------------------------------------------
+
+class QConvKernel : public OpKernel {
+public:
+    static Result<std::unique_ptr<OpKernel>> create(const KernelInit& init) {
+        const NodeAttributes a(init.node);
+        auto k = std::make_unique<QConvKernel>();
+        const Tensor* w = init.constInputs.size() > 1 ? init.constInputs[1] : nullptr;
+        if (!w || w->dtype() != DataType::I8 || w->rank() != 4)
+            return makeError(ErrorCode::InvalidModel,
+                             "QConv needs constant int8 weights [M][C/g][kh][kw]");
+        k->m_weights = w->clone();
+        const int64_t m = w->dim(0);
+        if (init.constInputs.size() > 2 && init.constInputs[2]) {
+            const Tensor* b = init.constInputs[2];
+            if (b->dtype() != DataType::I32 || b->numel() != m)
+                return makeError(ErrorCode::InvalidModel, "QConv bias must be int32 with ", m,
+                                 " values");
+            k->m_bias.assign(b->data<int32_t>(), b->data<int32_t>() + m);
+        } else {
+            k->m_bias.assign(size_t(m), 0);
+        }
+        k->m_group = a.getInt("group", 1);
+        if (k->m_group < 1 || m % k->m_group != 0)
+            return makeError(ErrorCode::InvalidModel, "group ", k->m_group, " does not divide ", m,
+                             " output channels");
+        QS_ASSIGN(WindowAttrs wa, readWindowAttrs(a));
+        QS_ASSIGN(k->m_window, completeWindowAttrs(wa, 2, {w->dim(2), w->dim(3)}));
+        QS_ASSIGN(k->m_out, OutputStage::read(a));
+        k->m_xScale = a.getFloat("x_scale", 1.0f);
+        k->m_xZero = int32_t(a.getInt("x_zero_point", 0));
+        const std::vector<float> ws = a.getFloats("w_scale");
+        if (int64_t(ws.size()) != m)
+            return makeError(ErrorCode::InvalidModel, "QConv has ", ws.size(),
+                             " weight scales for ", m, " channels");
+        for (int64_t c = 0; c < m; ++c) {
+            // ONNX Runtime's QLinearConv: x_scale · w_scale / y_scale, in float, in this order.
+            k->m_channels.push_back(
+                makeChannelRequant(k->m_xScale * ws[size_t(c)] / k->m_out.scale));
+            k->m_dequant.push_back(k->m_xScale * ws[size_t(c)]);
+        }
+        const int64_t mg = m / k->m_group, kk = w->numel() / m;
+        k->m_depthwise = w->dim(1) == 1 && mg == 1;
+        k->m_path = chosenPath(a);
+        if (!k->m_depthwise)
+            for (int64_t g = 0; g < k->m_group; ++g)
+                k->m_gemms.push_back(std::make_unique<QGemm>(chosenPath(a), mg, kk,
+                                                             w->data<int8_t>() + g * mg * kk));
+        return std::unique_ptr<OpKernel>(std::move(k));
+    }
+
+    Status run(KernelContext& ctx) override {
+        const Tensor& x = ctx.input(0);
+        Tensor& y = ctx.allocateOutput(0);
+        QS_ASSIGN(Conv2dShape s, shapeFor(x.shape(), m_weights.shape(), m_group, m_window));
+        int32_t zx = m_xZero;
+        std::vector<uint8_t> shifted;
+        const uint8_t* xu = asUnsigned(x, zx, shifted);
+        const int64_t p = s.outH * s.outW, mg = s.outPerGroup(), cg = s.inPerGroup();
+        // Not zero-filled: every accumulator is written by the kernels before it is read.
+        auto acc = std::make_unique_for_overwrite<int32_t[]>(size_t(s.outChannels * p));
+        std::unique_ptr<uint8_t[]> cols;
+        std::vector<int32_t> offsets(size_t(s.outChannels),
+                                     0); // added to acc[m][·] in the output stage
+        for (int64_t n = 0; n < s.batch; ++n) {
+            const uint8_t* xn = xu + n * s.inChannels * s.inH * s.inW;
+            if (m_depthwise) {
+                ctx.pool().parallelFor(s.outChannels, 1, [&](int64_t b, int64_t e) {
+                    Conv2dShape part = s;
+                    part.batch = 1;
+                    part.inChannels = part.outChannels = part.group = e - b;
+                    depthwiseConv2d(m_path, part, xn + b * s.inH * s.inW, zx,
+                                    m_weights.data<int8_t>() + b * s.kernelH * s.kernelW,
+                                    m_bias.data() + b, acc.get() + b * p);
+                });
+            } else {
+                const bool direct = s.kernelH == 1 && s.kernelW == 1 && s.strideH == 1 &&
+                                    s.strideW == 1 && s.padTop == 0 && s.padLeft == 0 &&
+                                    s.outH == s.inH && s.outW == s.inW;
+                for (int64_t g = 0; g < s.group; ++g) {
+                    const uint8_t* xg = xn + g * cg * s.inH * s.inW;
+                    const uint8_t* b = xg;
+                    if (!direct) {
+                        if (!cols)
+                            cols = std::make_unique_for_overwrite<uint8_t[]>(size_t(s.patch() * p));
+                        im2colU8(s, xg, uint8_t(zx), cols.get());
+                        b = cols.get();
+                    }
+                    const QGemm& gemm = *m_gemms[size_t(g)];
+                    int32_t* cg0 = acc.get() + g * mg * p;
+                    // Zero-point correction Σ_k (x − z)·w = Σ x·w − z·Σ w, and the bias: one
+                    // offset per channel, added in the output stage.
+                    for (int64_t m = 0; m < mg; ++m)
+                        offsets[size_t(g * mg + m)] =
+                            m_bias[size_t(g * mg + m)] - zx * gemm.rowSums()[size_t(m)];
+                    // Each task multiplies a block of columns and requantizes it while the
+                    // accumulators are still in cache.
+                    constexpr int64_t kChunk =
+                        256; // columns per task: a multiple of every micro-tile width
+                    ctx.pool().parallelFor(
+                        (p + kChunk - 1) / kChunk, 1, [&](int64_t cb, int64_t ce) {
+                            thread_local std::vector<uint8_t> scratch; // packed B, reused
+                            for (int64_t c = cb; c < ce; ++c) {
+                                const int64_t p0 = c * kChunk, pn = std::min(kChunk, p - p0);
+                                gemm.run(pn, b + p0, p, 1, cg0 + p0, p, scratch);
+                                for (int64_t m = g * mg; m < (g + 1) * mg; ++m)
+                                    writeChannel(y, n, acc.get(), offsets[size_t(m)], s.outChannels,
+                                                 m, p, p0, pn);
+                            }
+                        });
+                }
+            }
+            if (m_depthwise) writeOutput(ctx, y, n, acc.get(), offsets, s.outChannels, p);
+        }
+        return {};
+    }
+
+    static Result<Conv2dShape> shapeFor(const Shape& x, const Shape& w, int64_t group,
+                                        const WindowAttrs& window) {
+        Conv2dShape s;
+        if (x.size() != 4)
+            return makeError(ErrorCode::ShapeMismatch, "QConv input must be 4-D, got ",
+                             shapeToString(x));
+        s.batch = x[0], s.inChannels = x[1], s.inH = x[2], s.inW = x[3];
+        s.outChannels = w[0], s.kernelH = w[2], s.kernelW = w[3], s.group = group;
+        if (s.inChannels != w[1] * group)
+            return makeError(ErrorCode::ShapeMismatch, "QConv input has ", s.inChannels,
+                             " channels, weights expect ", w[1] * group);
+        QS_ASSIGN(ForwardWindow fw, forwardWindow(window, {s.inH, s.inW}));
+        s.outH = fw.output[0], s.outW = fw.output[1];
+        s.padTop = fw.pads[0], s.padLeft = fw.pads[1];
+        s.strideH = window.strides[0], s.strideW = window.strides[1];
+        s.dilationH = window.dilations[0], s.dilationW = window.dilations[1];
+        return s;
+    }
+
+    void writeOutput(KernelContext& ctx, Tensor& y, int64_t n, const int32_t* acc,
+                     const std::vector<int32_t>& offsets, int64_t channels, int64_t p) const {
+        ctx.pool().parallelFor(channels, 1, [&](int64_t b, int64_t e) {
+            for (int64_t m = b; m < e; ++m)
+                writeChannel(y, n, acc, offsets[size_t(m)], channels, m, p, 0, p);
+        });
+    }
+
+    // Output stage of channel m, columns [p0, p0 + pn) of a plane of p.
+    void writeChannel(Tensor& y, int64_t n, const int32_t* acc, int32_t off, int64_t channels,
+                      int64_t m, int64_t p, int64_t p0, int64_t pn) const {
+        const int32_t* a = acc + m * p + p0;
+        const int64_t base = (n * channels + m) * p + p0;
+        if (m_out.type == DataType::F32) {
+            float* ys = y.data<float>() + base;
+            for (int64_t i = 0; i < pn; ++i) ys[i] = float(a[i] + off) * m_dequant[size_t(m)];
+        } else if (m_out.requant.kind == RequantKind::Float) {
+            const OutputRequant& r = m_out.requant;
+            requantizeFloatRow(m_path, a, off, pn, m_channels[size_t(m)].multiplier, r.zeroPoint,
+                               r.lo, r.hi, m_out.type == DataType::I8,
+                               static_cast<uint8_t*>(y.rawData()) + base);
+        } else {
+            for (int64_t i = 0; i < pn; ++i)
+                storeCode(y, base + i, m_out.requant.apply(a[i] + off, m_channels[size_t(m)]));
+        }
+    }
+
+private:
+    Tensor m_weights;
+    std::vector<int32_t> m_bias;
+    int64_t m_group = 1;
+    WindowAttrs m_window;
+    OutputStage m_out;
+    float m_xScale = 1.0f;
+    int32_t m_xZero = 0;
+    std::vector<ChannelRequant> m_channels;
+    std::vector<float> m_dequant;
+    bool m_depthwise = false;
+    SimdPath m_path = SimdPath::Generic;
+    std::vector<std::unique_ptr<QGemm>> m_gemms;
+};
+
+Status inferQConv(InferContext& ctx) {
+    QS_TRY(ctx.requireInputs(2, 3));
+    QS_TRY(requireCodes(ctx, 0));
+    QS_ASSIGN(DataType t, codeType(ctx, "y_type"));
+    if (!ctx.inputInfo(0).shapeKnown) {
+        ctx.outputs()[0] = TensorInfo{t, {}, false};
+        return {};
+    }
+    QS_ASSIGN(WindowAttrs wa, readWindowAttrs(ctx));
+    const Shape& w = ctx.inputShape(1);
+    if (w.size() != 4) return ctx.fail(ErrorCode::InvalidModel, "QConv weights must be 4-D");
+    QS_ASSIGN(WindowAttrs window, completeWindowAttrs(wa, 2, {w[2], w[3]}));
+    QS_ASSIGN(Conv2dShape s,
+              QConvKernel::shapeFor(ctx.inputShape(0), w, ctx.getInt("group", 1), window));
+    ctx.setOutput(0, t, {s.batch, s.outChannels, s.outH, s.outW});
+    return {};
+}
+
+// --- QGemm ---------------------------------------------------------------------------------
+
+class QGemmKernel : public OpKernel {
+public:
+    static Result<std::unique_ptr<OpKernel>> create(const KernelInit& init) {
+        const NodeAttributes a(init.node);
+        auto k = std::make_unique<QGemmKernel>();
+        const Tensor* w = init.constInputs.size() > 1 ? init.constInputs[1] : nullptr;
+        if (!w || w->dtype() != DataType::I8 || w->rank() != 2)
+            return makeError(ErrorCode::InvalidModel, "QGemm needs constant int8 weights [N][K]");
+        const int64_t n = w->dim(0);
+        k->m_bias.assign(size_t(n), 0);
+        if (init.constInputs.size() > 2 && init.constInputs[2]) {
+            const Tensor* b = init.constInputs[2];
+            if (b->dtype() != DataType::I32 || b->numel() != n)
+                return makeError(ErrorCode::InvalidModel, "QGemm bias must be int32 with ", n,
+                                 " values");
+            k->m_bias.assign(b->data<int32_t>(), b->data<int32_t>() + n);
+        }
+        QS_ASSIGN(k->m_out, OutputStage::read(a));
+        k->m_xScale = a.getFloat("x_scale", 1.0f);
+        k->m_xZero = int32_t(a.getInt("x_zero_point", 0));
+        const std::vector<float> ws = a.getFloats("w_scale");
+        if (int64_t(ws.size()) != n)
+            return makeError(ErrorCode::InvalidModel, "QGemm has ", ws.size(),
+                             " weight scales for ", n, " outputs");
+        for (int64_t c = 0; c < n; ++c) {
+            k->m_channels.push_back(
+                makeChannelRequant(k->m_xScale * ws[size_t(c)] / k->m_out.scale));
+            k->m_dequant.push_back(k->m_xScale * ws[size_t(c)]);
+        }
+        k->m_gemm = std::make_unique<QGemm>(chosenPath(a), n, w->dim(1), w->data<int8_t>());
+        return std::unique_ptr<OpKernel>(std::move(k));
+    }
+
+    Status run(KernelContext& ctx) override {
+        const Tensor& x = ctx.input(0);
+        Tensor& y = ctx.allocateOutput(0);
+        const int64_t kk = m_gemm->k(), n = m_gemm->m(),
+                      rows = x.numel() / std::max<int64_t>(1, kk);
+        int32_t zx = m_xZero;
+        std::vector<uint8_t> shifted, scratch;
+        const uint8_t* xu = asUnsigned(x, zx, shifted);
+        std::vector<int32_t> acc(size_t(n * rows));
+        m_gemm->run(rows, xu, 1, kk, acc.data(), rows, scratch); // acc[n][row]
+        for (int64_t r = 0; r < rows; ++r)
+            for (int64_t j = 0; j < n; ++j) {
+                const int32_t v = acc[size_t(j * rows + r)] + m_bias[size_t(j)] -
+                                  zx * m_gemm->rowSums()[size_t(j)];
+                if (m_out.type == DataType::F32)
+                    y.data<float>()[r * n + j] = float(v) * m_dequant[size_t(j)];
+                else
+                    storeCode(y, r * n + j, m_out.requant.apply(v, m_channels[size_t(j)]));
+            }
+        return {};
+    }
+
+private:
+    std::vector<int32_t> m_bias;
+    OutputStage m_out;
+    float m_xScale = 1.0f;
+    int32_t m_xZero = 0;
+    std::vector<ChannelRequant> m_channels;
+    std::vector<float> m_dequant;
+    std::unique_ptr<QGemm> m_gemm;
+};
+
+Status inferQGemm(InferContext& ctx) {
+    QS_TRY(ctx.requireInputs(2, 3));
+    QS_TRY(requireCodes(ctx, 0));
+    QS_ASSIGN(DataType t, codeType(ctx, "y_type"));
+    const Shape& w = ctx.inputShape(1);
+    if (w.size() != 2) return ctx.fail(ErrorCode::InvalidModel, "QGemm weights must be 2-D");
+    if (!ctx.inputInfo(0).shapeKnown) {
+        ctx.outputs()[0] = TensorInfo{t, {}, false};
+        return {};
+    }
+    Shape out = ctx.inputShape(0);
+    if (out.empty() || out.back() != w[1])
+        return ctx.fail(ErrorCode::ShapeMismatch,
+                        "QGemm input " + shapeToString(out) +
+                            " does not end in K = " + std::to_string(w[1]));
+    out.back() = w[0];
+    ctx.setOutput(0, t, out);
+    return {};
+}
+
+// --- QAdd / QMul ---------------------------------------------------------------------------
+
+Status inferBinary(InferContext& ctx) {
+    QS_TRY(ctx.requireInputs(2, 2));
+    QS_TRY(requireCodes(ctx, 0));
+    QS_TRY(requireCodes(ctx, 1));
+    QS_ASSIGN(DataType t, codeType(ctx, "y_type"));
+    if (t == DataType::F32) return ctx.fail(ErrorCode::InvalidModel, "y_type must be u8 or i8");
+    QS_ASSIGN(Shape s, broadcastShapes(ctx.inputShape(0), ctx.inputShape(1)));
+    ctx.setOutput(0, t, s);
+    return {};
+}
+
+// Element strides of `shape` broadcast to `out` (0 along broadcast dims).
+std::vector<int64_t> broadcastStrides(const Shape& shape, const Shape& out) {
+    std::vector<int64_t> strides(out.size(), 0);
+    int64_t stride = 1;
+    for (int64_t i = int64_t(shape.size()) - 1, o = int64_t(out.size()) - 1; i >= 0; --i, --o) {
+        strides[size_t(o)] = shape[size_t(i)] == 1 ? 0 : stride;
+        stride *= shape[size_t(i)];
+    }
+    return strides;
+}
+
+Status computeBinary(KernelContext& ctx) {
+    const Tensor& a = ctx.input(0);
+    const Tensor& b = ctx.input(1);
+    Tensor& y = ctx.allocateOutput(0);
+    QS_ASSIGN(OutputStage out, OutputStage::read(ctx));
+    const bool isMul = ctx.node().opType == "QMul";
+    const float sa = ctx.getFloat("a_scale", 1.0f), sb = ctx.getFloat("b_scale", 1.0f);
+    const int32_t za = int32_t(ctx.getInt("a_zero_point", 0)),
+                  zb = int32_t(ctx.getInt("b_zero_point", 0));
+    const OutputRequant& rq = out.requant;
+    // Float, ONNX Runtime's QLinearAdd (MLAS AVX2 kernel): with r = s_in / s_out in float and
+    // K = z_c − fma(r_a, z_a, r_b·z_b), v = fma(a, r_a, fma(b, r_b, K)) on the raw codes, rounded
+    // half to even. Mul: the exact integer product (a − z_a)(b − z_b) times s_a·s_b/s_c in float.
+    const float ra = sa / out.scale, rb = sb / out.scale, rm = sa * sb / out.scale;
+    const float fixedPart = float(out.requant.zeroPoint) - std::fma(ra, float(za), rb * float(zb));
+    // Fixed point (TFLite's quantized Add): inputs << 20, scaled to twice the larger input
+    // scale, summed, then the output multiplier; Mul: one multiplier on the integer product.
+    constexpr int kLeftShift = 20;
+    const double twiceMax = 2.0 * std::max(double(sa), double(sb));
+    const FixedPointMultiplier fa = quantizeMultiplier(double(sa) / twiceMax);
+    const FixedPointMultiplier fb = quantizeMultiplier(double(sb) / twiceMax);
+    const FixedPointMultiplier fo =
+        quantizeMultiplier(twiceMax / (double(1 << kLeftShift) * double(out.scale)));
+    const FixedPointMultiplier fm = quantizeMultiplier(double(sa) * double(sb) / double(out.scale));
+    auto combine = [&](int32_t qa, int32_t qb) -> int32_t {
+        const int32_t da = qa - za, db = qb - zb;
+        if (rq.kind == RequantKind::Float) {
+            if (isMul) {
+                const float v = float(da * db) * rm;
+                return int32_t(std::nearbyint(std::clamp(v, float(rq.lo - rq.zeroPoint),
+                                                         float(rq.hi - rq.zeroPoint)))) +
+                       rq.zeroPoint;
+            }
+            const float v = std::fma(float(qa), ra, std::fma(float(qb), rb, fixedPart));
+            return std::clamp(int32_t(std::nearbyint(std::clamp(v, -1e9f, 1e9f))), rq.lo, rq.hi);
+        }
+        if (isMul) return requantizeFixedPoint(da * db, fm, rq.zeroPoint, rq.lo, rq.hi);
+        const int32_t sum = multiplyByQuantizedMultiplier(da * (1 << kLeftShift), fa) +
+                            multiplyByQuantizedMultiplier(db * (1 << kLeftShift), fb);
+        return requantizeFixedPoint(sum, fo, rq.zeroPoint, rq.lo, rq.hi);
+    };
+    const Shape& os = y.shape();
+    const bool simd = rq.kind == RequantKind::Float && chosenPath(ctx) != SimdPath::Generic;
+    const bool aSigned = a.dtype() == DataType::I8, bSigned = b.dtype() == DataType::I8;
+    const bool ySigned = y.dtype() == DataType::I8;
+    if (a.shape() == b.shape()) {
+        int64_t i = 0;
+        if (simd && !isMul)
+            i = x86::qaddFloatAvx2(a.rawData(), aSigned, b.rawData(), bSigned, y.numel(), ra, rb,
+                                   fixedPart, rq.lo, rq.hi, ySigned, y.rawData());
+        else if (simd)
+            i = x86::qmulFloatAvx2(a.rawData(), aSigned, za, b.rawData(), bSigned, false, zb,
+                                   y.numel(), rm, rq.zeroPoint, rq.lo, rq.hi, ySigned, y.rawData());
+        for (; i < y.numel(); ++i) storeCode(y, i, combine(codeAt(a, i), codeAt(b, i)));
+        return {};
+    }
+    // b one code per block of a (Mul(x [N,C,H,W], s [N,C,1,1]), the squeeze-excitation scale).
+    if (isMul && simd && a.shape() == os && b.rank() <= a.rank()) {
+        const int64_t shift = a.rank() - b.rank();
+        int64_t k = a.rank(); // b's dims from k on are 1, before k equal a's
+        while (k > shift && b.shape()[size_t(k - 1 - shift)] == 1) --k;
+        bool blocks = true;
+        for (int64_t d = 0; d < k; ++d)
+            blocks = blocks && (d < shift ? a.shape()[size_t(d)] == 1
+                                          : b.shape()[size_t(d - shift)] == a.shape()[size_t(d)]);
+        if (blocks) {
+            int64_t inner = 1;
+            for (int64_t d = k; d < a.rank(); ++d) inner *= a.shape()[size_t(d)];
+            const int64_t outer = y.numel() / std::max<int64_t>(1, inner);
+            const uint8_t* pa = static_cast<const uint8_t*>(a.rawData());
+            const uint8_t* pb = static_cast<const uint8_t*>(b.rawData());
+            uint8_t* py = static_cast<uint8_t*>(y.rawData());
+            for (int64_t o = 0; o < outer; ++o) {
+                int64_t i = x86::qmulFloatAvx2(pa + o * inner, aSigned, za, pb + o, bSigned, true,
+                                               zb, inner, rm, rq.zeroPoint, rq.lo, rq.hi, ySigned,
+                                               py + o * inner);
+                const int32_t qb = codeAt(b, o);
+                for (; i < inner; ++i)
+                    storeCode(y, o * inner + i, combine(codeAt(a, o * inner + i), qb));
+            }
+            return {};
+        }
+    }
+    const std::vector<int64_t> stA = broadcastStrides(a.shape(), os),
+                               stB = broadcastStrides(b.shape(), os);
+    const int64_t rank = int64_t(os.size());
+    std::vector<int64_t> index(size_t(rank), 0);
+    int64_t offA = 0, offB = 0;
+    for (int64_t i = 0; i < y.numel(); ++i) {
+        storeCode(y, i, combine(codeAt(a, offA), codeAt(b, offB)));
+        for (int64_t d = rank - 1; d >= 0; --d) { // odometer
+            offA += stA[size_t(d)];
+            offB += stB[size_t(d)];
+            if (++index[size_t(d)] < os[size_t(d)]) break;
+            offA -= stA[size_t(d)] * os[size_t(d)];
+            offB -= stB[size_t(d)] * os[size_t(d)];
+            index[size_t(d)] = 0;
+        }
+    }
+    return {};
+}
+
+// --- Requantize, Lut, Clamp ----------------------------------------------------------------
+
+Status inferUnaryCodes(InferContext& ctx) {
+    QS_TRY(ctx.requireInputs(1, 1));
+    QS_TRY(requireCodes(ctx, 0));
+    DataType t = ctx.inputType(0);
+    if (ctx.has("y_type")) {
+        QS_ASSIGN(t, codeType(ctx, "y_type"));
+    }
+    if (t == DataType::F32) return ctx.fail(ErrorCode::InvalidModel, "y_type must be u8 or i8");
+    ctx.setOutput(0, t, ctx.inputShape(0));
+    return {};
+}
+
+Status computeRequantize(KernelContext& ctx) {
+    const Tensor& x = ctx.input(0);
+    Tensor& y = ctx.allocateOutput(0);
+    QS_ASSIGN(OutputStage out, OutputStage::read(ctx));
+    const int32_t zx = int32_t(ctx.getInt("x_zero_point", 0));
+    const ChannelRequant c = makeChannelRequant(ctx.getFloat("x_scale", 1.0f) / out.scale);
+    for (int64_t i = 0; i < x.numel(); ++i)
+        storeCode(y, i, out.requant.apply(codeAt(x, i) - zx, c));
+    return {};
+}
+
+Status computeLut(KernelContext& ctx) {
+    const Tensor& x = ctx.input(0);
+    Tensor& y = ctx.allocateOutput(0);
+    const std::vector<int64_t> table = ctx.getInts("table");
+    if (table.size() != 256)
+        return makeError(ErrorCode::InvalidModel, "Lut needs 256 table entries, has ",
+                         table.size());
+    uint8_t lut[256];
+    for (int i = 0; i < 256; ++i) lut[i] = uint8_t(table[size_t(i)]); // codes stored as their byte
+    // Index: the code's byte, u8 as is, i8 + 128 (x ^ 0x80).
+    const uint8_t flip = x.dtype() == DataType::I8 ? 0x80 : 0x00;
+    const uint8_t* xs = static_cast<const uint8_t*>(x.rawData());
+    uint8_t* ys = static_cast<uint8_t*>(y.rawData());
+    for (int64_t i = 0; i < x.numel(); ++i) ys[i] = lut[xs[i] ^ flip];
+    return {};
+}
+
+Status computeClamp(KernelContext& ctx) {
+    const Tensor& x = ctx.input(0);
+    Tensor& y = ctx.allocateOutput(0);
+    const int32_t lo = int32_t(ctx.getInt("lo", -128)), hi = int32_t(ctx.getInt("hi", 255));
+    for (int64_t i = 0; i < x.numel(); ++i) storeCode(y, i, std::clamp(codeAt(x, i), lo, hi));
+    return {};
+}
+
+// --- QAveragePool --------------------------------------------------------------------------
+
+Status inferQAveragePool(InferContext& ctx) {
+    QS_TRY(ctx.requireInputs(1, 1));
+    QS_TRY(requireCodes(ctx, 0));
+    QS_ASSIGN(DataType t, codeType(ctx, "y_type"));
+    const Shape& x = ctx.inputShape(0);
+    if (x.size() != 4) return ctx.fail(ErrorCode::ShapeMismatch, "QAveragePool input must be 4-D");
+    if (ctx.getInt("global", 0)) {
+        ctx.setOutput(0, t, {x[0], x[1], 1, 1});
+        return {};
+    }
+    QS_ASSIGN(WindowAttrs wa, readWindowAttrs(ctx));
+    QS_ASSIGN(WindowAttrs window, completeWindowAttrs(wa, 2, wa.kernel));
+    QS_ASSIGN(ForwardWindow fw, forwardWindow(window, {x[2], x[3]}));
+    ctx.setOutput(0, t, {x[0], x[1], fw.output[0], fw.output[1]});
+    return {};
+}
+
+Status computeQAveragePool(KernelContext& ctx) {
+    const Tensor& x = ctx.input(0);
+    Tensor& y = ctx.allocateOutput(0);
+    QS_ASSIGN(OutputStage out, OutputStage::read(ctx));
+    const float sx = ctx.getFloat("x_scale", 1.0f);
+    const int32_t zx = int32_t(ctx.getInt("x_zero_point", 0));
+    const int64_t n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
+    const int64_t oh = y.dim(2), ow = y.dim(3);
+    int64_t kh = h, kw = w, sh = 1, sw = 1, pt = 0, pl = 0, pb = 0, pr = 0;
+    bool includePad = false;
+    if (!ctx.getInt("global", 0)) {
+        QS_ASSIGN(WindowAttrs wa, readWindowAttrs(ctx));
+        QS_ASSIGN(WindowAttrs window, completeWindowAttrs(wa, 2, wa.kernel));
+        QS_ASSIGN(ForwardWindow fw, forwardWindow(window, {h, w}));
+        kh = window.kernel[0], kw = window.kernel[1], sh = window.strides[0],
+        sw = window.strides[1];
+        pt = fw.pads[0], pl = fw.pads[1], pb = fw.pads[2], pr = fw.pads[3];
+        includePad = ctx.getInt("count_include_pad", 0) != 0;
+    }
+    // One requantization per divisor: sum · s_x / (s_y · count).
+    std::vector<ChannelRequant> byCount(size_t(kh * kw + 1));
+    for (int64_t k = 1; k <= kh * kw; ++k)
+        byCount[size_t(k)] = makeChannelRequant(sx / (out.scale * float(k)));
+    for (int64_t plane = 0; plane < n * c; ++plane)
+        for (int64_t oy = 0; oy < oh; ++oy)
+            for (int64_t ox = 0; ox < ow; ++ox) {
+                const int64_t y0 = oy * sh - pt, x0 = ox * sw - pl;
+                int32_t sum = 0;
+                int64_t valid = 0;
+                for (int64_t iy = std::max<int64_t>(y0, 0); iy < std::min(y0 + kh, h); ++iy)
+                    for (int64_t ix = std::max<int64_t>(x0, 0); ix < std::min(x0 + kw, w); ++ix) {
+                        sum += codeAt(x, (plane * h + iy) * w + ix) - zx;
+                        ++valid;
+                    }
+                int64_t count = valid;
+                if (includePad)
+                    count = (std::min(y0 + kh, h + pb) - std::max(y0, -pt)) *
+                            (std::min(x0 + kw, w + pr) - std::max(x0, -pl));
+                count = std::clamp<int64_t>(count, 1, kh * kw);
+                storeCode(y, (plane * oh + oy) * ow + ox,
+                          out.requant.apply(sum, byCount[size_t(count)]));
+            }
+    return {};
+}
+
+} // namespace
+
+extern const OpDef kOpInt8Quantize{
+    .type = "Quantize", .domain = "qs.int8", .infer = inferQuantize, .compute = computeQuantize};
+extern const OpDef kOpInt8Dequantize{.type = "Dequantize",
+                                     .domain = "qs.int8",
+                                     .infer = inferDequantize,
+                                     .compute = computeDequantize};
+extern const OpDef kOpInt8QConv{
+    .type = "QConv", .domain = "qs.int8", .infer = inferQConv, .create = QConvKernel::create};
+extern const OpDef kOpInt8QGemm{
+    .type = "QGemm", .domain = "qs.int8", .infer = inferQGemm, .create = QGemmKernel::create};
+extern const OpDef kOpInt8QAdd{
+    .type = "QAdd", .domain = "qs.int8", .infer = inferBinary, .compute = computeBinary};
+extern const OpDef kOpInt8QMul{
+    .type = "QMul", .domain = "qs.int8", .infer = inferBinary, .compute = computeBinary};
+extern const OpDef kOpInt8Requantize{.type = "Requantize",
+                                     .domain = "qs.int8",
+                                     .infer = inferUnaryCodes,
+                                     .compute = computeRequantize};
+extern const OpDef kOpInt8Lut{
+    .type = "Lut", .domain = "qs.int8", .infer = inferUnaryCodes, .compute = computeLut};
+extern const OpDef kOpInt8Clamp{
+    .type = "Clamp", .domain = "qs.int8", .infer = inferUnaryCodes, .compute = computeClamp};
+extern const OpDef kOpInt8QAveragePool{.type = "QAveragePool",
+                                       .domain = "qs.int8",
+                                       .infer = inferQAveragePool,
+                                       .compute = computeQAveragePool};
+
+} // namespace qs

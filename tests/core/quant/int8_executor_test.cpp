@@ -1,0 +1,748 @@
+// The int8 integer executor (core/quant/int8):
+// - requantization arithmetic and a 1×1 QConv against hand-computed codes (float and fixed point);
+// - every SIMD path of QConv/QGemm bit for bit against the direct reference loops on random
+//   shapes (odd channels, strides, pads, dilations, groups, depthwise, 1×1, int8 and uint8 input);
+// - digits_mbv2_bn: every integer tensor within one quantization step of the Simulator's, same
+//   top-1 on the 500 test images (float and fixed-point requantization);
+// - ONNX Runtime running our QDQ export (QLinearConv & co.): float requantization equal on
+//   ≥ 99.9% of the compared codes, never more than one step apart, same top-1 for every sample
+//   (digits_mbv2_bn, ppocr_cls). Skipped with the install command when ORT is not installed.
+#include "exec/node_runner.h"
+#include "io/npy.h"
+#include "onnx/onnx_exporter.h"
+#include "onnx/onnx_importer.h"
+#include "ops/op_registry.h"
+#include "quant/int8/int8_diagnostics.h"
+#include "quant/int8/int8_executor.h"
+#include "quant/int8/int8_kernels.h"
+#include "quant/int8/requantize.h"
+#include "quant/quantizer.h"
+#include "quant/simulator.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <cstring>
+#include <random>
+
+using namespace qs;
+using namespace qs::int8;
+
+namespace {
+
+const std::string kShared = QS_SHARED_DIR;
+const QString kNode = QStringLiteral(QS_NODE_EXECUTABLE);
+const QString kToolsDir = QStringLiteral(QS_TEST_TOOLS_DIR);
+const char* const kInstallHint =
+    "ONNX Runtime for Node is not installed; run: cd tests/tools && npm install "
+    "--ignore-scripts --no-audit --no-fund";
+
+Attribute attrI(int64_t v) {
+    Attribute a;
+    a.kind = Attribute::Kind::Int;
+    a.i = v;
+    return a;
+}
+Attribute attrF(float v) {
+    Attribute a;
+    a.kind = Attribute::Kind::Float;
+    a.f = v;
+    return a;
+}
+Attribute attrS(const std::string& v) {
+    Attribute a;
+    a.kind = Attribute::Kind::String;
+    a.s = v;
+    return a;
+}
+Attribute attrFs(const std::vector<float>& v) {
+    Attribute a;
+    a.kind = Attribute::Kind::Floats;
+    a.floats = v;
+    return a;
+}
+Attribute attrIs(const std::vector<int64_t>& v) {
+    Attribute a;
+    a.kind = Attribute::Kind::Ints;
+    a.ints = v;
+    return a;
+}
+
+Node int8Node(const std::string& op, int inputs, std::map<std::string, Attribute> attrs) {
+    Node n;
+    n.name = "test_" + op;
+    n.opType = op;
+    n.domain = "qs.int8";
+    for (int i = 0; i < inputs; ++i) n.inputs.push_back(i);
+    n.outputs.push_back(inputs);
+    n.attributes = std::move(attrs);
+    return n;
+}
+
+Result<Tensor> runInt8Op(const Node& node, const std::vector<const Tensor*>& inputs) {
+    const OpDef* op = findOp(node.domain, node.opType);
+    if (!op) return makeError(ErrorCode::NotFound, "no op ", node.opType);
+    ThreadPool pool(2);
+    QS_ASSIGN(std::vector<Tensor> outs, runNodeOnce(*op, node, 1, inputs, pool));
+    return outs[0];
+}
+
+std::vector<int64_t> argmaxRows(const Tensor& logits) {
+    const int64_t n = logits.dim(0), c = logits.numel() / std::max<int64_t>(1, n);
+    const auto v = logits.toFloatVector();
+    std::vector<int64_t> out;
+    for (int64_t i = 0; i < n; ++i)
+        out.push_back(std::max_element(v.begin() + i * c, v.begin() + (i + 1) * c) -
+                      (v.begin() + i * c));
+    return out;
+}
+
+int32_t codeOf(const Tensor& t, int64_t i) {
+    return t.dtype() == DataType::U8 ? int32_t(t.data<uint8_t>()[i]) : int32_t(t.data<int8_t>()[i]);
+}
+
+// Keeps every value of a run.
+class KeepAll : public ExecHooks {
+public:
+    bool keep(ValueId) const override { return true; }
+};
+
+std::map<std::string, Tensor> keptByName(const Graph& g, const RunResult& r) {
+    std::map<std::string, Tensor> out;
+    for (const auto& [id, t] : r.kept) out[g.value(id).name] = t;
+    return out;
+}
+
+// Compares each produced code tensor with the Simulator's tensor of the same plan name and
+// (when forcing) replaces it by the Simulator's codes, so every integer op sees the
+// Simulator's inputs.
+class TeacherForcing : public ExecHooks {
+public:
+    TeacherForcing(const Graph& g, const Int8Program& p, const std::map<std::string, Tensor>& sim,
+                   const QuantPlan& plan, bool force = true)
+        : m_g(g)
+        , m_p(p)
+        , m_sim(sim)
+        , m_plan(plan)
+        , m_force(force) {}
+    Status onTensor(NodeId, ValueId value, Tensor& tensor) override {
+        const std::string& name = m_g.value(value).name;
+        auto c = m_p.codes.find(name);
+        if (c == m_p.codes.end() || tensor.dtype() == DataType::F32) return {};
+        auto s = m_sim.find(c->second.source);
+        if (s == m_sim.end() || s->second.shape() != tensor.shape()) return {};
+        const QuantParams* params = m_plan.effectiveParams(c->second.source);
+        int32_t& w = worst[name];
+        for (int64_t i = 0; i < tensor.numel(); ++i) {
+            const int32_t q = quantizeValue(s->second.data<float>()[i], c->second.scale,
+                                            c->second.zeroPoint, params->spec);
+            const int32_t d = std::abs(q - codeOf(tensor, i));
+            w = std::max(w, d);
+            exact += d == 0;
+            if (m_force) {
+                if (tensor.dtype() == DataType::U8)
+                    tensor.data<uint8_t>()[i] = uint8_t(q);
+                else
+                    tensor.data<int8_t>()[i] = int8_t(q);
+            }
+        }
+        compared += tensor.numel();
+        return {};
+    }
+    int largest() const {
+        int l = 0;
+        for (const auto& [name, w] : worst) l = std::max(l, w);
+        return l;
+    }
+    std::map<std::string, int32_t> worst;
+    int64_t compared = 0, exact = 0;
+
+private:
+    const Graph& m_g;
+    const Int8Program& m_p;
+    const std::map<std::string, Tensor>& m_sim;
+    const QuantPlan& m_plan;
+    bool m_force;
+};
+
+std::string g0(const Graph& g, const std::string& node) {
+    auto id = g.findNode(node);
+    if (!id) return std::string();
+    std::string r = g.node(*id).opType;
+    for (ValueId v : g.node(*id).inputs)
+        r += " " + (v == kNoValue ? std::string("-") : g.value(v).name);
+    return r;
+}
+
+struct Models {
+    QuantizedModel model;
+    Tensor test;
+    std::string inputName;
+};
+
+Result<Models> quantizeShared(const std::string& model, const std::string& calib,
+                              int64_t calibSamples, const std::string& test, RequantMode requant) {
+    QS_ASSIGN(Graph g, importOnnxFile(kShared + "/models/" + model));
+    QS_ASSIGN(Tensor c, readNpy(kShared + "/data/" + calib));
+    QS_ASSIGN(Tensor x, readNpy(kShared + "/data/" + test));
+    Shape s = c.shape();
+    s[0] = std::min(s[0], calibSamples);
+    Tensor cs(DataType::F32, s);
+    std::memcpy(cs.rawData(), c.rawData(), cs.byteSize());
+    QuantConfig config;
+    config.requant = requant;
+    CalibrationData calibration;
+    calibration.samples = cs;
+    Models m;
+    QS_ASSIGN(m.model, quantizeModel(g, config, &calibration));
+    m.test = x;
+    m.inputName = g.value(g.inputs()[0]).name;
+    return m;
+}
+
+} // namespace
+
+class Int8ExecutorTest : public QObject {
+    Q_OBJECT
+private slots:
+    void fixedPointArithmetic();
+    void handComputedConv1x1_data();
+    void handComputedConv1x1();
+    void convPathsMatchReference();
+    void gemmPathsMatchReference();
+    void outputStagePathsAgree();
+    void diagnosticsCountCodes();
+    void digitsWithinOneStepOfSimulator_data();
+    void digitsWithinOneStepOfSimulator();
+    void matchesOnnxRuntime_data();
+    void matchesOnnxRuntime();
+};
+
+void Int8ExecutorTest::fixedPointArithmetic() {
+    // 0.5 = 2^30 · 2^(0−31): M0 = 2^30, shift 0.
+    const FixedPointMultiplier half = quantizeMultiplier(0.5);
+    QCOMPARE(half.m0, int32_t(1) << 30);
+    QCOMPARE(half.shift, 0);
+    // Ties upward in gemmlowp's doubling high multiply, unlike float requantization's half to even.
+    QCOMPARE(multiplyByQuantizedMultiplier(5, half), 3);
+    // gemmlowp's high multiply: nudge 2^30 or 1 − 2^30, then truncation: −2.5 → −2.
+    QCOMPARE(multiplyByQuantizedMultiplier(-5, half), -2);
+    QCOMPARE(requantizeFloat(5, 0.5f, 0, -128, 127), 2);
+    QCOMPARE(requantizeFloat(-5, 0.5f, 0, -128, 127), -2);
+    QCOMPARE(roundingDivideByPot(-5, 1), -3);
+    QCOMPARE(roundingDivideByPot(6, 2), 2); // 1.5 → 2
+    // 0.3 · 1000 = 300 exactly representable to 2^-31 relative.
+    QCOMPARE(multiplyByQuantizedMultiplier(1000, quantizeMultiplier(0.3)), 300);
+    // A multiplier above 1 shifts left first: 3.0 · 7 = 21.
+    QCOMPARE(multiplyByQuantizedMultiplier(7, quantizeMultiplier(3.0)), 21);
+    // Saturation at the code range.
+    QCOMPARE(requantizeFixedPoint(100000, half, 128, 0, 255), 255);
+    QCOMPARE(requantizeFloat(-100000, 0.5f, 128, 0, 255), 0);
+}
+
+void Int8ExecutorTest::handComputedConv1x1_data() {
+    QTest::addColumn<QString>("requant");
+    QTest::addColumn<int>("lo");
+    QTest::addColumn<QList<int>>("expected");
+    // x − z_x: channel 0 [2, 10], channel 1 [0, −6]; acc = Σ (x − z)·w + bias:
+    //   m0 (w 1, 2; b 3):      [5, 1]      × M 0.5      = [2.5, 0.5]
+    //   m1 (w −3, 1; b −4):    [−10, −40]  × M 1.0      = [−10, −40]
+    //   m2 (w 127, −127; b 0): [254, 2032] × M 0.015625 = [3.96875, 31.75]
+    // + z_y 128; float rounds half to even, fixed point half away from zero.
+    QTest::newRow("float") << "float" << 0 << QList<int>{130, 128, 118, 88, 132, 160};
+    QTest::newRow("fixed") << "fixed" << 0 << QList<int>{131, 129, 118, 88, 132, 160};
+    // A fused Relu: the clamp's floor is the zero point.
+    QTest::newRow("float relu") << "float" << 128 << QList<int>{130, 128, 128, 128, 132, 160};
+}
+
+void Int8ExecutorTest::handComputedConv1x1() {
+    QFETCH(QString, requant);
+    QFETCH(int, lo);
+    QFETCH(QList<int>, expected);
+    const Tensor x = Tensor::fromVector<uint8_t>({1, 2, 1, 2}, {12, 20, 10, 4});
+    const Tensor w = Tensor::fromVector<int8_t>({3, 2, 1, 1}, {1, 2, -3, 1, 127, -127});
+    const Tensor b = Tensor::fromVector<int32_t>({3}, {3, -4, 0});
+    const Node node = int8Node("QConv", 3,
+                               {{"x_scale", attrF(0.5f)},
+                                {"x_zero_point", attrI(10)},
+                                {"w_scale", attrFs({0.25f, 0.5f, 0.0078125f})},
+                                {"y_scale", attrF(0.25f)},
+                                {"y_zero_point", attrI(128)},
+                                {"y_type", attrS("u8")},
+                                {"lo", attrI(lo)},
+                                {"hi", attrI(255)},
+                                {"requant", attrS(requant.toStdString())}});
+    auto y = runInt8Op(node, {&x, &w, &b});
+    QVERIFY2(y.isOk(), y.message().c_str());
+    QCOMPARE(y->shape(), (Shape{1, 3, 1, 2}));
+    QList<int> got;
+    for (int64_t i = 0; i < y->numel(); ++i) got.push_back(codeOf(*y, i));
+    QCOMPARE(got, expected);
+}
+
+void Int8ExecutorTest::convPathsMatchReference() {
+    std::mt19937 rng(1234);
+    auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    struct Case {
+        int n, c, h, w, m, kh, kw, stride, pad, dilation, group;
+        int strideW = 0; // 0: as stride
+    };
+    std::vector<Case> cases{
+        {1, 3, 9, 11, 5, 3, 3, 1, 1, 1, 1},       {2, 7, 8, 8, 13, 1, 1, 1, 0, 1, 1},
+        {1, 16, 10, 10, 16, 3, 3, 2, 1, 1, 16},   {1, 6, 9, 7, 9, 3, 3, 1, 2, 2, 3},
+        {1, 5, 12, 13, 33, 5, 3, 2, 2, 1, 1},     {1, 17, 7, 7, 17, 3, 3, 1, 1, 1, 17},
+        {1, 40, 15, 15, 24, 1, 1, 1, 0, 1, 1},    {1, 4, 6, 6, 8, 1, 1, 2, 0, 1, 2},
+        {1, 9, 5, 5, 1, 5, 5, 1, 2, 1, 1},        {1, 64, 14, 14, 70, 3, 3, 1, 1, 1, 1},
+        {1, 12, 9, 37, 12, 3, 3, 2, 1, 1, 12, 1}, {1, 8, 10, 21, 8, 3, 5, 1, 2, 1, 8, 2},
+    };
+    for (int r = 0; r < 6; ++r) { // random extra shapes
+        Case k{uni(1, 2), 0,         0,         0,         0,        uni(1, 3),
+               uni(1, 3), uni(1, 2), uni(0, 2), uni(1, 2), uni(1, 3)};
+        k.h = k.dilation * (k.kh - 1) + 1 + uni(0, 9); // the window always fits
+        k.w = k.dilation * (k.kw - 1) + 1 + uni(0, 9);
+        k.c = k.group * uni(1, 9);
+        k.m = k.group * uni(1, 9);
+        cases.push_back(k);
+    }
+    int checked = 0;
+    for (const Case& k : cases)
+        for (DataType inType : {DataType::U8, DataType::I8}) {
+            const int64_t cg = k.c / k.group;
+            Tensor x(inType, {k.n, k.c, k.h, k.w});
+            for (int64_t i = 0; i < x.numel(); ++i)
+                static_cast<uint8_t*>(x.rawData())[i] = uint8_t(uni(0, 255));
+            Tensor w(DataType::I8, {k.m, cg, k.kh, k.kw});
+            for (int64_t i = 0; i < w.numel(); ++i) w.data<int8_t>()[i] = int8_t(uni(-127, 127));
+            std::vector<int32_t> bias(static_cast<size_t>(k.m));
+            for (auto& v : bias) v = uni(-5000, 5000);
+            const Tensor b = Tensor::fromVector<int32_t>({k.m}, bias);
+            const int32_t zx = inType == DataType::U8 ? uni(0, 255) : uni(-128, 127);
+            // Expected accumulators from the reference loops (on u8 codes: i8 + 128, z + 128).
+            Tensor xu(DataType::U8, x.shape());
+            for (int64_t i = 0; i < x.numel(); ++i)
+                xu.data<uint8_t>()[i] = inType == DataType::U8 ? x.data<uint8_t>()[i]
+                                                               : uint8_t(x.data<int8_t>()[i] + 128);
+            Conv2dShape s{k.n,
+                          k.c,
+                          k.h,
+                          k.w,
+                          k.m,
+                          0,
+                          0,
+                          k.kh,
+                          k.kw,
+                          k.stride,
+                          k.strideW ? k.strideW : k.stride,
+                          k.dilation,
+                          k.dilation,
+                          k.pad,
+                          k.pad,
+                          k.group};
+            s.outH = (k.h + 2 * k.pad - k.dilation * (k.kh - 1) - 1) / k.stride + 1;
+            s.outW = (k.w + 2 * k.pad - k.dilation * (k.kw - 1) - 1) / s.strideW + 1;
+            std::vector<int32_t> acc(size_t(k.n * k.m * s.outH * s.outW));
+            referenceConv2d(s, xu.data<uint8_t>(), inType == DataType::U8 ? zx : zx + 128,
+                            w.data<int8_t>(), bias.data(), acc.data());
+            for (SimdPath path : QGemm::supportedPaths()) {
+                // y_type f32 with unit scales gives the accumulators themselves (|acc| < 2^24:
+                // exact).
+                const Node node =
+                    int8Node("QConv", 3,
+                             {{"x_scale", attrF(1.0f)},
+                              {"x_zero_point", attrI(zx)},
+                              {"w_scale", attrFs(std::vector<float>(size_t(k.m), 1.0f))},
+                              {"y_type", attrS("f32")},
+                              {"group", attrI(k.group)},
+                              {"strides", attrIs({k.stride, s.strideW})},
+                              {"pads", attrIs({k.pad, k.pad, k.pad, k.pad})},
+                              {"dilations", attrIs({k.dilation, k.dilation})},
+                              {"simd_path", attrS(simdPathName(path))}});
+                auto y = runInt8Op(node, {&x, &w, &b});
+                QVERIFY2(y.isOk(), y.message().c_str());
+                QCOMPARE(y->numel(), int64_t(acc.size()));
+                for (int64_t i = 0; i < y->numel(); ++i)
+                    if (y->data<float>()[i] != float(acc[size_t(i)]))
+                        QFAIL(qPrintable(
+                            QStringLiteral(
+                                "path %1, case c%2 m%3 k%4x%5 s%6 p%7 d%8 g%9: element %10 is %11, "
+                                "reference %12")
+                                .arg(QLatin1String(simdPathName(path)))
+                                .arg(k.c)
+                                .arg(k.m)
+                                .arg(k.kh)
+                                .arg(k.kw)
+                                .arg(k.stride)
+                                .arg(k.pad)
+                                .arg(k.dilation)
+                                .arg(k.group)
+                                .arg(i)
+                                .arg(double(y->data<float>()[i]))
+                                .arg(acc[size_t(i)])));
+                ++checked;
+            }
+        }
+    qInfo("QConv: %d case/path combinations equal the reference bit for bit", checked);
+}
+
+void Int8ExecutorTest::gemmPathsMatchReference() {
+    std::mt19937 rng(99);
+    auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    int checked = 0;
+    for (int r = 0; r < 12; ++r) {
+        const int64_t rows = uni(1, 9), k = uni(1, 70), n = uni(1, 45);
+        Tensor x(DataType::U8, {rows, k});
+        for (int64_t i = 0; i < x.numel(); ++i) x.data<uint8_t>()[i] = uint8_t(uni(0, 255));
+        Tensor w(DataType::I8, {n, k});
+        for (int64_t i = 0; i < w.numel(); ++i) w.data<int8_t>()[i] = int8_t(uni(-127, 127));
+        std::vector<int32_t> bias(static_cast<size_t>(n));
+        for (auto& v : bias) v = uni(-999, 999);
+        const Tensor b = Tensor::fromVector<int32_t>({n}, bias);
+        const int32_t zx = uni(0, 255);
+        std::vector<int32_t> acc(size_t(rows * n));
+        referenceDot(rows, n, k, x.data<uint8_t>(), zx, w.data<int8_t>(), bias.data(),
+                     acc.data()); // [n][rows]
+        for (SimdPath path : QGemm::supportedPaths()) {
+            const Node node = int8Node("QGemm", 3,
+                                       {{"x_scale", attrF(1.0f)},
+                                        {"x_zero_point", attrI(zx)},
+                                        {"w_scale", attrFs(std::vector<float>(size_t(n), 1.0f))},
+                                        {"y_type", attrS("f32")},
+                                        {"simd_path", attrS(simdPathName(path))}});
+            auto y = runInt8Op(node, {&x, &w, &b});
+            QVERIFY2(y.isOk(), y.message().c_str());
+            for (int64_t i = 0; i < rows; ++i)
+                for (int64_t j = 0; j < n; ++j)
+                    QCOMPARE(y->data<float>()[i * n + j], float(acc[size_t(j * rows + i)]));
+            ++checked;
+        }
+    }
+    qInfo("QGemm: %d shape/path combinations equal the reference bit for bit", checked);
+}
+
+// The vectorised output stages (float requantization of QConv, QAdd, QMul) against the scalar loops
+// (the Generic path), on random codes and scales, int8 and uint8.
+void Int8ExecutorTest::outputStagePathsAgree() {
+    std::mt19937 rng(7);
+    auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    auto real = [&](float lo, float hi) {
+        return std::uniform_real_distribution<float>(lo, hi)(rng);
+    };
+    const std::vector<SimdPath> paths = QGemm::supportedPaths();
+    int checked = 0;
+    for (int r = 0; r < 8; ++r) {
+        const bool outSigned = r % 2 == 1;
+        const int64_t c = uni(1, 9), hw = uni(1, 40);
+        Tensor x(DataType::U8, {1, c, 1, hw});
+        for (int64_t i = 0; i < x.numel(); ++i) x.data<uint8_t>()[i] = uint8_t(uni(0, 255));
+        Tensor w(DataType::I8, {c, c, 1, 1});
+        for (int64_t i = 0; i < w.numel(); ++i) w.data<int8_t>()[i] = int8_t(uni(-127, 127));
+        std::vector<float> ws;
+        for (int64_t i = 0; i < c; ++i) ws.push_back(real(1e-3f, 2e-2f));
+        const int lo = outSigned ? uni(-128, -100) : uni(0, 20);
+        std::map<std::string, Attribute> attrs{
+            {"x_scale", attrF(real(0.01f, 0.1f))},
+            {"x_zero_point", attrI(uni(0, 255))},
+            {"w_scale", attrFs(ws)},
+            {"y_scale", attrF(real(0.01f, 0.2f))},
+            {"y_zero_point", attrI(outSigned ? uni(-20, 20) : uni(100, 150))},
+            {"y_type", attrS(outSigned ? "i8" : "u8")},
+            {"lo", attrI(lo)},
+            {"hi", attrI(outSigned ? 127 : 255)}};
+        std::vector<Tensor> results;
+        for (SimdPath path : paths) {
+            attrs["simd_path"] = attrS(simdPathName(path));
+            auto y = runInt8Op(int8Node("QConv", 2, attrs), {&x, &w});
+            QVERIFY2(y.isOk(), y.message().c_str());
+            results.push_back(*y);
+        }
+        // QAdd, same shapes.
+        Tensor a(outSigned ? DataType::I8 : DataType::U8, {3, 37}), b(a.dtype(), a.shape());
+        for (int64_t i = 0; i < a.numel(); ++i) {
+            static_cast<uint8_t*>(a.rawData())[i] = uint8_t(uni(0, 255));
+            static_cast<uint8_t*>(b.rawData())[i] = uint8_t(uni(0, 255));
+        }
+        std::map<std::string, Attribute> add{
+            {"a_scale", attrF(real(0.01f, 0.1f))},
+            {"a_zero_point", attrI(uni(-20, 20))},
+            {"b_scale", attrF(real(0.01f, 0.1f))},
+            {"b_zero_point", attrI(uni(-20, 20))},
+            {"y_scale", attrF(real(0.05f, 0.2f))},
+            {"y_zero_point", attrI(uni(-10, 10) + (outSigned ? 0 : 128))},
+            {"y_type", attrS(outSigned ? "i8" : "u8")}};
+        std::vector<Tensor> sums;
+        for (SimdPath path : paths) {
+            add["simd_path"] = attrS(simdPathName(path));
+            auto y = runInt8Op(int8Node("QAdd", 2, add), {&a, &b});
+            QVERIFY2(y.isOk(), y.message().c_str());
+            sums.push_back(*y);
+        }
+        // QMul, same shapes and one code per row (the squeeze-excitation broadcast).
+        Tensor rowScale(a.dtype(), {3, 1});
+        for (int64_t i = 0; i < 3; ++i)
+            static_cast<uint8_t*>(rowScale.rawData())[i] = uint8_t(uni(0, 255));
+        std::vector<Tensor> products, scaled;
+        for (SimdPath path : paths) {
+            add["simd_path"] = attrS(simdPathName(path));
+            auto y = runInt8Op(int8Node("QMul", 2, add), {&a, &b});
+            auto z = runInt8Op(int8Node("QMul", 2, add), {&a, &rowScale});
+            QVERIFY2(y.isOk() && z.isOk(), y.isOk() ? z.message().c_str() : y.message().c_str());
+            products.push_back(*y);
+            scaled.push_back(*z);
+        }
+        for (size_t p = 1; p < paths.size(); ++p) {
+            QVERIFY(std::memcmp(results[p].rawData(), results[0].rawData(),
+                                results[0].byteSize()) == 0);
+            QVERIFY(std::memcmp(sums[p].rawData(), sums[0].rawData(), sums[0].byteSize()) == 0);
+            QVERIFY(std::memcmp(products[p].rawData(), products[0].rawData(),
+                                products[0].byteSize()) == 0);
+            QVERIFY(std::memcmp(scaled[p].rawData(), scaled[0].rawData(), scaled[0].byteSize()) ==
+                    0);
+            ++checked;
+        }
+    }
+    qInfo("output stages: %d comparisons of a SIMD path with the scalar loops, all equal", checked);
+}
+
+// Diagnostics on a hand-made run: a Relu on codes [0, 5, 10, 200, 255] with z = 10 clamps
+// 0 and 5 to 10; the collector must count codes, ends and elements exactly.
+void Int8ExecutorTest::diagnosticsCountCodes() {
+    Int8TensorStats s;
+    s.qmin = 0;
+    s.qmax = 255;
+    for (int q : {10, 10, 10, 200, 255}) ++s.histogram[size_t(q)];
+    QCOMPARE(s.codesUsed(), 3);
+    QCOMPARE(s.codesUsedShare(), 3.0 / 256.0);
+    // Static headroom of a QConv: Σ|w| = 127 + 127 = 254, max |x − z| = 255 − 10 = 245, bias 1000.
+    Int8Program program;
+    Graph& g = program.graph;
+    const ValueId x = g.valueOrAdd("x"), w = g.valueOrAdd("w"), b = g.valueOrAdd("b"),
+                  y = g.valueOrAdd("y");
+    g.value(w).initializer = Tensor::fromVector<int8_t>({1, 2, 1, 1}, {127, -127});
+    g.value(b).initializer = Tensor::fromVector<int32_t>({1}, {-1000});
+    Node n = int8Node("QConv", 0,
+                      {{"x_scale", attrF(0.5f)},
+                       {"x_zero_point", attrI(10)},
+                       {"w_scale", attrFs({0.25f})},
+                       {"y_scale", attrF(0.25f)}});
+    n.inputs = {x, w, b};
+    n.outputs = {y};
+    g.addNode(n);
+    g.setInputs({x});
+    g.setOutputs({y});
+    QVERIFY(g.finalize().isOk());
+    const auto nodes = int8NodeStats(program);
+    QCOMPARE(nodes.size(), size_t(1));
+    QCOMPARE(nodes[0].accumulatorBound, 254.0 * 245.0 + 1000.0);
+    QCOMPARE(nodes[0].multipliers, std::vector<float>{0.5f});
+    QCOMPARE(nodes[0].m0[0], int32_t(1) << 30);
+    QCOMPARE(nodes[0].shift[0], 0);
+}
+
+void Int8ExecutorTest::digitsWithinOneStepOfSimulator_data() {
+    QTest::addColumn<int>("requant");
+    QTest::newRow("float requantization") << int(RequantMode::Float);
+    QTest::newRow("fixed-point requantization") << int(RequantMode::FixedPoint);
+}
+
+void Int8ExecutorTest::digitsWithinOneStepOfSimulator() {
+    QFETCH(int, requant);
+    auto m = quantizeShared("digits_mbv2_bn.onnx", "digits_calib_x.npy", 128, "digits_test_x.npy",
+                            RequantMode(requant));
+    QVERIFY2(m.isOk(), m.message().c_str());
+    auto sim = Simulator::create(m->model.graph, m->model.plan);
+    QVERIFY2(sim.isOk(), sim.message().c_str());
+    auto ex =
+        Int8Executor::create(m->model.graph, m->model.plan, Int8Options{RequantMode(requant), 1});
+    QVERIFY2(ex.isOk(), ex.message().c_str());
+    const Int8Program& program = (*ex)->program();
+    qInfo("lowered: %d integer nodes, %zu float-island nodes", program.integerNodes,
+          program.floatNodes.size());
+    QVERIFY(program.integerNodes > 20);
+    for (const std::string& f : program.floatNodes) qInfo("  float island: %s", f.c_str());
+
+    KeepAll keep;
+    auto simRun = (*sim)->run({{m->inputName, m->test}}, &keep);
+    QVERIFY2(simRun.isOk(), simRun.message().c_str());
+    const auto simValues = keptByName((*sim)->graph(), *simRun);
+
+    // Per node: every integer op fed the Simulator's codes (the hook compares each produced
+    // code tensor with the Simulator's, then replaces it), so a difference is that op's own.
+    TeacherForcing forcing((*ex)->graph(), program, simValues, m->model.plan);
+    auto forced = (*ex)->run({{m->inputName, m->test}}, &forcing);
+    QVERIFY2(forced.isOk(), forced.message().c_str());
+    for (const auto& [name, worst] : forcing.worst)
+        if (worst > 1)
+            qWarning("tensor %s: %d steps from the Simulator given the same inputs", name.c_str(),
+                     worst);
+    qInfo("per node: %zu code tensors, %lld elements: %.4f%% equal to the Simulator, largest "
+          "difference %d step(s)",
+          forcing.worst.size(), (long long)forcing.compared,
+          100.0 * double(forcing.exact) / double(std::max<int64_t>(1, forcing.compared)),
+          forcing.largest());
+    QVERIFY(forcing.worst.size() > 20);
+    QVERIFY(forcing.largest() <= 1);
+
+    // End to end: differences may compound through the layers; reported, and top-1 must agree.
+    auto intRun = (*ex)->run({{m->inputName, m->test}}, &keep);
+    QVERIFY2(intRun.isOk(), intRun.message().c_str());
+    TeacherForcing measure((*ex)->graph(), program, simValues, m->model.plan, false);
+    for (const auto& [id, t] : intRun->kept) {
+        Tensor copy = t;
+        QVERIFY(measure.onTensor(kNoNode, id, copy).isOk());
+    }
+    qInfo("end to end: %.4f%% of %lld codes equal to the Simulator, largest difference %d step(s)",
+          100.0 * double(measure.exact) / double(std::max<int64_t>(1, measure.compared)),
+          (long long)measure.compared, measure.largest());
+    const std::string out = (*sim)->graph().value((*sim)->graph().outputs()[0]).name;
+    const auto a = argmaxRows(simRun->outputs.at(out)), b = argmaxRows(intRun->outputs.at(out));
+    int64_t same = 0;
+    for (size_t i = 0; i < a.size(); ++i) same += a[i] == b[i];
+    qInfo("top-1 equal to the Simulator's on %lld / %zu test images", (long long)same, a.size());
+    QCOMPARE(same, int64_t(a.size()));
+}
+
+void Int8ExecutorTest::matchesOnnxRuntime_data() {
+    QTest::addColumn<QString>("model");
+    QTest::addColumn<QString>("calib");
+    QTest::addColumn<int>("calibSamples");
+    QTest::addColumn<QString>("data");
+    QTest::newRow("digits_mbv2_bn") << "digits_mbv2_bn.onnx"
+                                    << "digits_calib_x.npy" << 128 << "digits_test_x.npy";
+    QTest::newRow("ppocr_cls") << "ppocr_cls.onnx"
+                               << "textlines_x.npy" << 32 << "textlines_x.npy";
+}
+
+void Int8ExecutorTest::matchesOnnxRuntime() {
+    const bool haveOrt =
+        !kNode.isEmpty() && !kNode.endsWith(QStringLiteral("NOTFOUND")) &&
+        QFileInfo::exists(kToolsDir +
+                          QStringLiteral("/node_modules/onnxruntime-node/package.json"));
+    if (!haveOrt) QSKIP(kInstallHint);
+    QFETCH(QString, model);
+    QFETCH(QString, calib);
+    QFETCH(int, calibSamples);
+    QFETCH(QString, data);
+    auto m = quantizeShared(model.toStdString(), calib.toStdString(), calibSamples,
+                            data.toStdString(), RequantMode::Float);
+    QVERIFY2(m.isOk(), m.message().c_str());
+    auto ex =
+        Int8Executor::create(m->model.graph, m->model.plan, Int8Options{RequantMode::Float, 1});
+    QVERIFY2(ex.isOk(), ex.message().c_str());
+    const Int8Program& program = (*ex)->program();
+    qInfo("%s lowered: %d integer nodes, %zu float-island nodes", QTest::currentDataTag(),
+          program.integerNodes, program.floatNodes.size());
+    if (qEnvironmentVariableIsSet("QS_INT8_ORT_ALL"))
+        for (const std::string& f : program.floatNodes)
+            qInfo("  float island: %s (%s)", f.c_str(), g0(m->model.graph, f).c_str());
+
+    // Compare on codes: each graph output that is codes, and otherwise the code tensors its
+    // producer reads (the logits in front of a float Softmax). Those become extra outputs of
+    // the QDQ model (their DequantizeLinear outputs keep the tensor names).
+    auto qdq = buildQdqGraph(m->model.graph, m->model.plan);
+    QVERIFY2(qdq.isOk(), qdq.message().c_str());
+    std::vector<std::pair<std::string, std::string>> compare; // plan tensor → lowered codes value
+    std::set<std::string> sources;
+    for (const auto& [lowered, info] : program.codes) sources.insert(info.source);
+    auto loweredOf = [&](const std::string& source) {
+        for (const auto& [lowered, info] : program.codes)
+            if (info.source == source && lowered == source) return lowered;
+        return std::string();
+    };
+    const Graph& g = m->model.graph;
+    for (ValueId out : g.outputs()) {
+        const std::string& name = g.value(out).name;
+        if (!loweredOf(name).empty()) {
+            compare.emplace_back(name, name);
+            continue;
+        }
+        if (g.value(out).producer == kNoNode) continue;
+        for (ValueId in : g.node(g.value(out).producer).inputs)
+            if (in != kNoValue && !loweredOf(g.value(in).name).empty())
+                compare.emplace_back(g.value(in).name, loweredOf(g.value(in).name));
+    }
+    if (qEnvironmentVariableIsSet(
+            "QS_INT8_ORT_ALL")) // diagnosis: every code tensor (ORT may fuse less)
+        for (const auto& [lowered, info] : program.codes)
+            if (lowered == info.source && g.findValue(lowered) &&
+                !g.value(*g.findValue(lowered)).isGraphInput)
+                compare.emplace_back(lowered, lowered);
+    QVERIFY(!compare.empty());
+    std::vector<ValueId> outs = qdq->outputs();
+    for (const auto& [source, lowered] : compare)
+        if (auto id = qdq->findValue(source);
+            id && std::find(outs.begin(), outs.end(), *id) == outs.end())
+            outs.push_back(*id);
+    qdq->setOutputs(outs);
+    QVERIFY(qdq->finalize().isOk());
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("qdq.onnx"));
+    Status st = exportOnnxFile(*qdq, path.toStdString());
+    QVERIFY2(st.isOk(), st.message().c_str());
+    const QString in = dir.filePath(QStringLiteral("input.npy"));
+    QVERIFY(writeNpy(in.toStdString(), m->test).isOk());
+    QProcess node;
+    node.start(kNode, {kToolsDir + QStringLiteral("/ort_run.js"), path,
+                       QString::fromStdString(m->inputName) + QLatin1Char('=') + in,
+                       dir.filePath(QStringLiteral("out"))});
+    QVERIFY(node.waitForFinished(120000));
+    QVERIFY2(node.exitCode() == 0, node.readAllStandardError().constData());
+    const QJsonObject ortOuts = QJsonDocument::fromJson(node.readAllStandardOutput())
+                                    .object()
+                                    .value(QStringLiteral("outputs"))
+                                    .toObject();
+
+    KeepAll keep;
+    auto run = (*ex)->run({{m->inputName, m->test}}, &keep);
+    QVERIFY2(run.isOk(), run.message().c_str());
+    const auto values = keptByName((*ex)->graph(), *run);
+    for (const auto& [source, lowered] : compare) {
+        const QString file = ortOuts.value(QString::fromStdString(source))
+                                 .toObject()
+                                 .value(QStringLiteral("file"))
+                                 .toString();
+        auto ort = readNpy(file.toStdString());
+        QVERIFY2(
+            ort.isOk(),
+            qPrintable(
+                QStringLiteral("ORT output %1: %2").arg(QString::fromStdString(source), file)));
+        const Tensor& codes = values.at(lowered);
+        const Int8CodeInfo& info = program.codes.at(lowered);
+        QCOMPARE(ort->numel(), codes.numel());
+        int64_t equal = 0;
+        int32_t worst = 0;
+        for (int64_t i = 0; i < codes.numel(); ++i) {
+            const int32_t q =
+                int32_t(std::nearbyint(ort->data<float>()[i] / info.scale)) + info.zeroPoint;
+            const int32_t d = std::abs(q - codeOf(codes, i));
+            equal += d == 0;
+            worst = std::max(worst, d);
+        }
+        const double share = double(equal) / double(codes.numel());
+        qInfo("%s: tensor %s, %lld codes: %.4f%% equal to ONNX Runtime's, largest difference %d "
+              "step(s)",
+              QTest::currentDataTag(), source.c_str(), (long long)codes.numel(), 100.0 * share,
+              worst);
+        if (qEnvironmentVariableIsSet("QS_INT8_ORT_ALL")) continue;
+        QVERIFY(worst <= 1);
+        QVERIFY(share >= 0.999);
+    }
+    // Top-1 of the graph output against ORT's, every sample.
+    const std::string outName = g.value(g.outputs()[0]).name;
+    auto ortOut = readNpy(ortOuts.value(QString::fromStdString(outName))
+                              .toObject()
+                              .value(QStringLiteral("file"))
+                              .toString()
+                              .toStdString());
+    QVERIFY(ortOut.isOk());
+    const auto a = argmaxRows(*ortOut), b = argmaxRows(run->outputs.at(outName));
+    int64_t same = 0;
+    for (size_t i = 0; i < a.size(); ++i) same += a[i] == b[i];
+    qInfo("%s: top-1 equal to ONNX Runtime's on %lld / %zu samples", QTest::currentDataTag(),
+          (long long)same, a.size());
+    QCOMPARE(same, int64_t(a.size()));
+}
+
+QTEST_GUILESS_MAIN(Int8ExecutorTest)
+#include "int8_executor_test.moc"
