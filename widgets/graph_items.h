@@ -56,6 +56,7 @@ public:
 
     const QString& tensorName() const { return m_tensorName; }
     const QString& label() const { return m_label; }
+    void setLabel(const QString& label);
 
     int type() const override { return Type; }
     QRectF boundingRect() const override;
@@ -63,6 +64,8 @@ public:
     void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget) override;
 
 private:
+    void updateGeometry();
+
     QPainterPath m_path;
     QPolygonF m_arrow;
     QString m_tensorName;

@@ -15,6 +15,7 @@
 #include <QMouseEvent>
 #include <QPainter>
 #include <QScrollBar>
+#include <QTimer>
 #include <QVBoxLayout>
 #include <QWheelEvent>
 #include <algorithm>
@@ -34,6 +35,7 @@ constexpr double kMinFitZoom = 0.55;
 constexpr double kReadableZoom = 0.9;
 constexpr int kMiniMapWidth = 180;
 constexpr int kMiniMapHeight = 220;
+constexpr int kMiniMapDelayMs = 60;
 
 // "k=[3,3] s=[2,2] g=16": the attributes worth a glance, from the snapshot's "key=value, ..."
 // text (list values use "," without a space, so ", " separates attributes).
@@ -157,6 +159,7 @@ void GraphView::setSnapshot(std::shared_ptr<const ModelSnapshot> snapshot) {
     m_snapshot = std::move(snapshot);
     m_bits.clear();
     m_metric = NodeMetric();
+    m_measuredShapes.clear();
     rebuild();
 }
 
@@ -251,8 +254,9 @@ void GraphView::buildScene(const GraphPicture& picture) {
     for (int e = 0; e < picture.edges.size(); ++e) {
         QList<QPointF> points;
         for (const LayoutPoint& p : layout.edgePaths[size_t(e)]) points << QPointF(p.x, p.y);
-        m_scene->addItem(
-            new EdgeItem(points, picture.edges[e].tensor, picture.edges[e].shape, font));
+        const QString& tensor = picture.edges[e].tensor;
+        m_scene->addItem(new EdgeItem(
+            points, tensor, m_measuredShapes.value(tensor, picture.edges[e].shape), font));
     }
     const QRectF bounds(0, 0, layout.width, layout.height);
     m_scene->setSceneRect(bounds.adjusted(-40, -40, 40, 40));
@@ -277,6 +281,19 @@ void GraphView::setColorMode(ColorMode mode) {
     m_colorMode = mode;
     if (m_colorCombo->currentIndex() != int(mode)) m_colorCombo->setCurrentIndex(int(mode));
     applyColors();
+}
+
+void GraphView::setQuantResults(QHash<QString, int> bits, NodeMetric metric,
+                                QHash<QString, QString> shapes, bool showMetric) {
+    m_bits = std::move(bits);
+    m_metric = std::move(metric);
+    if (showMetric && !m_metric.isEmpty()) {
+        m_colorMode = ColorMode::Metric;
+        const QSignalBlocker blocker(m_colorCombo);
+        m_colorCombo->setCurrentIndex(int(ColorMode::Metric));
+    }
+    applyColors();
+    setTensorShapes(std::move(shapes));
 }
 
 void GraphView::setNodeBits(QHash<QString, int> bits) {
@@ -316,6 +333,17 @@ void GraphView::updateLegend() {
     m_legend->adjustSize();
     m_legend->show();
     m_legend->raise();
+}
+
+void GraphView::setTensorShapes(QHash<QString, QString> shapes) {
+    m_measuredShapes = std::move(shapes);
+    for (QGraphicsItem* item : m_scene->items()) {
+        if (item->type() != EdgeItem::Type) continue;
+        auto* edge = static_cast<EdgeItem*>(item);
+        const auto it = m_measuredShapes.constFind(edge->tensorName());
+        if (it != m_measuredShapes.constEnd()) edge->setLabel(it.value());
+    }
+    m_miniMap->refresh();
 }
 
 QString GraphView::legendText() const {
@@ -515,6 +543,15 @@ QRectF GraphMiniMap::pictureRect() const {
 }
 
 void GraphMiniMap::refresh() {
+    if (m_renderPending) return;
+    m_renderPending = true;
+    // Deferred a little, so that it never runs in the same breath as the change that asked for
+    // it (a run's results arriving): the GUI thread gets to breathe in between.
+    QTimer::singleShot(kMiniMapDelayMs, this, &GraphMiniMap::render);
+}
+
+void GraphMiniMap::render() {
+    m_renderPending = false;
     const QRectF target = pictureRect();
     // Only worth showing when the graph does not fit the view.
     const bool needed = !target.isEmpty() && m_scene->items().size() > 0;

@@ -53,6 +53,13 @@ public:
     // A per-node metric for ColorMode::Metric (SQNR now; sensitivity, outliers later).
     void setNodeMetric(NodeMetric metric);
     QString legendText() const;
+    // Everything a quantization run gives the picture, applied in one pass; `showMetric`
+    // switches the colouring to the metric.
+    void setQuantResults(QHash<QString, int> bits, NodeMetric metric,
+                         QHash<QString, QString> shapes, bool showMetric);
+    // Replaces edge labels by measured shapes (by tensor name), e.g. after a run; kept until
+    // the next model.
+    void setTensorShapes(QHash<QString, QString> shapes);
 
     // Selects and centres a drawn node; false if there is none by that name (or it is folded).
     bool selectNode(const QString& name);
@@ -107,6 +114,7 @@ private:
     int m_currentMatch = -1;
     ColorMode m_colorMode = ColorMode::OpCategory;
     QHash<QString, int> m_bits;
+    QHash<QString, QString> m_measuredShapes;
     NodeMetric m_metric;
     QHash<NodeItem*, QString> m_searchText; // lower-case name, op and tensor names
     QString m_pendingSelection;             // asked for while the layout was running
@@ -138,7 +146,9 @@ class GraphMiniMap : public QWidget {
 
 public:
     GraphMiniMap(QGraphicsScene* scene, GraphCanvas* main, QWidget* parent);
-    void refresh(); // re-renders the scene picture
+    // Re-renders the scene picture once control returns to the event loop: several changes in
+    // a row (colours, labels, mode) cost one render.
+    void refresh();
 
 protected:
     void paintEvent(QPaintEvent* event) override;
@@ -147,11 +157,13 @@ protected:
 
 private:
     QRectF pictureRect() const; // where the scene is drawn inside the widget
+    void render();
     void centerMainAt(const QPointF& widgetPos);
 
     QGraphicsScene* m_scene;
     GraphCanvas* m_main;
     QPixmap m_picture;
+    bool m_renderPending = false;
 };
 
 } // namespace qs

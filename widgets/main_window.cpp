@@ -520,13 +520,11 @@ void MainWindow::onRunSucceeded() {
         bits.insert(it.key(), it.value().quantized ? it.value().bits : 0);
         if (!std::isnan(it.value().sqnrDb)) sqnr.values.insert(it.key(), it.value().sqnrDb);
     }
-    m_graphView->setNodeBits(std::move(bits));
-    const bool measured = !sqnr.isEmpty();
-    m_graphView->setNodeMetric(std::move(sqnr));
     // The point of a run is to see where the error is: show it on the graph, unless the user
     // picked another colouring than the default.
-    if (measured && m_graphView->colorMode() == ColorMode::OpCategory)
-        m_graphView->setColorMode(ColorMode::Metric);
+    const bool showMetric = m_graphView->colorMode() == ColorMode::OpCategory;
+    m_graphView->setQuantResults(std::move(bits), std::move(sqnr), current->tensorShapes,
+                                 showMetric);
 
     const double seconds = current->seconds;
     if (current->evalSamples == 0) {

@@ -97,6 +97,12 @@ void NodeTablePage::setSnapshot(std::shared_ptr<const ModelSnapshot> snapshot) {
         m_view->resizeColumnToContents(column);
     const int em = m_view->fontMetrics().horizontalAdvance(QLatin1Char('M'));
     m_view->setColumnWidth(NodeTableModel::NameColumn, 24 * em);
+    // Result columns are empty until a run: give them room for "asymmetric, channel".
+    m_view->setColumnWidth(NodeTableModel::RegionColumn, 9 * em);
+    m_view->setColumnWidth(NodeTableModel::BitsColumn, 4 * em);
+    m_view->setColumnWidth(NodeTableModel::SchemeColumn, 13 * em);
+    for (int column : {NodeTableModel::SqnrColumn, NodeTableModel::SqnrDeltaColumn})
+        m_view->setColumnWidth(column, 6 * em);
     for (int column : {NodeTableModel::InputsColumn, NodeTableModel::WeightsColumn,
                        NodeTableModel::OutputsColumn}) {
         m_view->resizeColumnToContents(column);

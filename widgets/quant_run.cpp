@@ -66,6 +66,23 @@ public:
     }
 };
 
+// Records every tensor's shape.
+class ShapeHooks : public ExecHooks {
+public:
+    std::map<ValueId, Shape> shapes;
+    Status onTensor(NodeId, ValueId value, Tensor& tensor) override {
+        shapes[value] = tensor.shape();
+        return {};
+    }
+};
+
+QString formatShape(const Shape& shape, bool dynamicBatch) {
+    QStringList dims;
+    for (size_t i = 0; i < shape.size(); ++i)
+        dims << (i == 0 && dynamicBatch ? QStringLiteral("N") : QString::number(shape[i]));
+    return QLatin1Char('[') + dims.join(QLatin1Char(',')) + QLatin1Char(']');
+}
+
 // Accumulates Σy² and Σ(y − ŷ)² per value of the simulator's run against the references.
 class ErrorHooks : public ExecHooks {
 public:
@@ -139,6 +156,22 @@ Status evaluate(const QuantizedModel& q, const Tensor& samples, const QuantRunRe
               splitIntoBatches(data, graph.value(inputId), request.evalBatch));
     const std::string inputName = graph.value(inputId).name;
     const std::string outputName = graph.value(graph.outputs().at(0)).name;
+    if (batches.empty()) return makeError(ErrorCode::InvalidArgument, "no samples to evaluate");
+    {
+        // The shapes of the model as imported (BatchNorm not folded), as the graph draws it:
+        // one batch through the fp32 executor on the original graph.
+        const Graph& original = *request.graph;
+        const ValueId originalInput = original.inputs().at(0);
+        const Value& input = original.value(originalInput);
+        const bool dynamicBatch = (!input.dimNames.empty() && !input.dimNames[0].empty()) ||
+                                  (!input.info.shape.empty() && input.info.shape[0] < 0);
+        QS_ASSIGN(auto executor, Executor::create(original, ExecOptions{q.config.threads}));
+        ShapeHooks shapes;
+        QS_TRY(executor->run({{input.name, batches.front()}}, &shapes, &progress).status());
+        for (const auto& [value, shape] : shapes.shapes)
+            result.tensorShapes.insert(QString::fromStdString(original.value(value).name),
+                                       formatShape(shape, dynamicBatch));
+    }
     ErrorHooks errors;
     double agreementSum = 0;
     int64_t samplesSeen = 0;

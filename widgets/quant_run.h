@@ -44,6 +44,9 @@ struct QuantRunResult {
     double outputSqnrDb = qQNaN(); // of the first graph output
     double agreement = qQNaN();    // fraction of samples whose arg-max matches fp32
     double seconds = 0;
+    // Shapes measured in the fp32 run by tensor name, "[N,8,24,96]" ("N": a dynamic batch).
+    // Exact where static inference had to assume 1 for a dynamic dimension.
+    QHash<QString, QString> tensorShapes;
 };
 
 struct QuantRunRequest {

@@ -103,7 +103,7 @@ private slots:
         QCOMPARE(boxes, m_dataNodes.size() + 2); // + the graph input and output
         QCOMPARE(edgesIntoReshape, 1);           // its other consumer, p2o.Shape.0, is folded
         // A tall graph opens readable, with the overview shown.
-        QVERIFY(graph->miniMap()->isVisible());
+        QTRY_VERIFY(graph->miniMap()->isVisible());
         QVERIFY(graph->legendText().contains(QStringLiteral("Activation")));
 
         // Showing everything draws every node of the file.

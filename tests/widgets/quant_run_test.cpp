@@ -14,6 +14,7 @@
 
 #include <QElapsedTimer>
 #include <QFile>
+#include <QGraphicsScene>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -246,6 +247,17 @@ private slots:
         QVERIFY2(heartbeat.longestMs() <= 100, qPrintable(QString::number(heartbeat.longestMs())));
         const auto first = window.runController()->current();
         QVERIFY(first && first->ok);
+        // Static inference assumed 1 for the dynamic height and width; the run measured the
+        // real shapes (3×48×192 text lines, 3×3 stride-2 first Conv with 8 filters).
+        bool relabelled = false;
+        for (QGraphicsItem* item : window.graphView()->scene()->items()) {
+            if (item->type() != EdgeItem::Type) continue;
+            const auto* edge = static_cast<EdgeItem*>(item);
+            if (edge->tensorName() != QLatin1String("conv2d_53.tmp_0")) continue;
+            QCOMPARE(edge->label(), QStringLiteral("[N,8,24,96]"));
+            relabelled = true;
+        }
+        QVERIFY(relabelled);
         const QString sqnrBefore = cell(window.nodePage()->model(), QStringLiteral("p2o.Conv.20"),
                                         NodeTableModel::SqnrColumn);
         QVERIFY(!sqnrBefore.isEmpty());
