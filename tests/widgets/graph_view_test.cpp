@@ -19,6 +19,7 @@
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableView>
+#include <QTemporaryDir>
 #include <QtTest>
 #include <onnx/onnx_pb.h>
 
@@ -211,6 +212,67 @@ private slots:
                  NodeColoring::heatColor(1));
         QCOMPARE(graph->nodeItem(QStringLiteral("p2o.Conv.2"))->color(), NodeColoring::neutral());
         QVERIFY(graph->legendText().contains(QStringLiteral("40.0 (best)")));
+    }
+
+    // A generated deep residual network of 1500 nodes (Conv 1x1 → Relu → Add with the block
+    // input, 500 times) opens and is laid out within the 2 s budget.
+    void largeGraphOpensFast() {
+        onnx::ModelProto model;
+        model.set_ir_version(7);
+        model.add_opset_import()->set_version(13);
+        onnx::GraphProto* graph = model.mutable_graph();
+        graph->set_name("deep_resnet");
+        auto declare = [](onnx::ValueInfoProto* info, const char* name) {
+            info->set_name(name);
+            auto* type = info->mutable_type()->mutable_tensor_type();
+            type->set_elem_type(onnx::TensorProto::FLOAT);
+            for (int d : {1, 4, 8, 8}) type->mutable_shape()->add_dim()->set_dim_value(d);
+        };
+        declare(graph->add_input(), "x");
+        onnx::TensorProto* weight = graph->add_initializer();
+        weight->set_name("w");
+        weight->set_data_type(onnx::TensorProto::FLOAT);
+        for (int d : {4, 4, 1, 1}) weight->add_dims(d);
+        for (int i = 0; i < 16; ++i) weight->add_float_data(i % 5 == 0 ? 1.0f : 0.01f);
+        std::string previous = "x";
+        constexpr int kBlocks = 500;
+        for (int b = 0; b < kBlocks; ++b) {
+            const std::string id = std::to_string(b);
+            auto add = [&](const char* op, std::vector<std::string> inputs, std::string output) {
+                onnx::NodeProto* node = graph->add_node();
+                node->set_op_type(op);
+                node->set_name(std::string(op) + "_" + id);
+                for (const std::string& in : inputs) node->add_input(in);
+                node->add_output(output);
+            };
+            add("Conv", {previous, "w"}, "c" + id);
+            add("Relu", {"c" + id}, "r" + id);
+            add("Add", {"r" + id, previous}, "a" + id);
+            previous = "a" + id;
+        }
+        declare(graph->add_output(), previous.c_str());
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("deep_resnet.onnx"));
+        {
+            QFile file(path);
+            QVERIFY(file.open(QIODevice::WriteOnly));
+            const std::string bytes = model.SerializeAsString();
+            file.write(bytes.data(), qint64(bytes.size()));
+        }
+
+        MainWindow window;
+        window.resize(1280, 800);
+        window.show();
+        QSignalSpy laidOut(window.graphView(), &GraphView::layoutFinished);
+        QElapsedTimer timer;
+        timer.start();
+        window.openModel(path);
+        QVERIFY(laidOut.wait(20000));
+        const qint64 ms = timer.elapsed();
+        qInfo("1500-node graph open + layout: %lld ms (layout alone %.1f ms)", ms,
+              window.graphView()->lastLayoutMs());
+        QCOMPARE(window.graphView()->drawnNodeNames().size(), 3 * kBlocks);
+        QVERIFY2(ms <= 2000, qPrintable(QString::number(ms)));
     }
 
 private:
