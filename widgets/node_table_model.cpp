@@ -72,7 +72,7 @@ void NodeTableModel::setRunResults(std::shared_ptr<const QuantRunResult> current
     m_previous = std::move(previous);
     m_stale = false;
     if (rowCount() > 0)
-        emit dataChanged(index(0, RegionColumn), index(rowCount() - 1, SqnrDeltaColumn));
+        emit dataChanged(index(0, RegionColumn), index(rowCount() - 1, ColumnCount - 1));
 }
 
 void NodeTableModel::setResultsStale(bool stale) {
@@ -188,16 +188,24 @@ QVariant NodeTableModel::displayData(const NodeSummary& node, int column) const 
         return (delta > 0 ? QStringLiteral("+") : QString()) + QString::number(delta, 'f', 1);
     }
     case InputsColumn:
-        return joinShapes(node.inputs, false);
+        return joinShapes(measured(node.inputs), false);
     case WeightsColumn:
         return joinShapes(node.inputs, true);
     case OutputsColumn:
-        return joinShapes(node.outputs, false);
+        return joinShapes(measured(node.outputs), false);
     case AttributesColumn:
         return node.attributes;
     default:
         return {};
     }
+}
+
+QList<TensorSummary> NodeTableModel::measured(const QList<TensorSummary>& tensors) const {
+    // A run measured the real shapes where static inference had to assume 1 for a dynamic dim.
+    if (!m_current || m_current->tensorShapes.isEmpty()) return tensors;
+    QList<TensorSummary> result = tensors;
+    for (TensorSummary& t : result) t.shape = m_current->tensorShapes.value(t.name, t.shape);
+    return result;
 }
 
 QVariant NodeTableModel::sortData(const NodeSummary& node, int column) const {

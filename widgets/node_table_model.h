@@ -62,6 +62,7 @@ public:
 private:
     QVariant displayData(const NodeSummary& node, int column) const;
     QVariant sortData(const NodeSummary& node, int column) const;
+    QList<TensorSummary> measured(const QList<TensorSummary>& tensors) const;
     const LayerRunResult* layer(const QuantRunResult* run, const QString& name) const;
     QString toolTip(const NodeSummary& node, int column) const;
 

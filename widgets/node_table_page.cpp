@@ -102,7 +102,7 @@ void NodeTablePage::setSnapshot(std::shared_ptr<const ModelSnapshot> snapshot) {
     m_view->setColumnWidth(NodeTableModel::BitsColumn, 4 * em);
     m_view->setColumnWidth(NodeTableModel::SchemeColumn, 13 * em);
     for (int column : {NodeTableModel::SqnrColumn, NodeTableModel::SqnrDeltaColumn})
-        m_view->setColumnWidth(column, 6 * em);
+        m_view->setColumnWidth(column, 7 * em);
     for (int column : {NodeTableModel::InputsColumn, NodeTableModel::WeightsColumn,
                        NodeTableModel::OutputsColumn}) {
         m_view->resizeColumnToContents(column);
