@@ -378,6 +378,32 @@
         <source>Previous run: %1 dB (%2%3 dB).</source>
         <translation>上次运行：%1 dB（%2%3 dB）。</translation>
     </message>
+    <message>
+        <source>Output SQNR: %1 dB</source>
+        <translation>输出 SQNR：%1 dB</translation>
+    </message>
+    <message>
+        <source>Previous run: %1 dB (%2%3 dB)</source>
+        <translation>上次运行：%1 dB（%2%3 dB）</translation>
+    </message>
+    <message numerus="yes">
+        <source>Arg-max agreement with fp32: %1 % on %n sample(s)</source>
+        <translation>
+            <numerusform>与 fp32 的 arg-max 一致率：%1 %（%n 个样本）</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No layer measured: no calibration data.</source>
+        <translation>未测量任何层：没有校准数据。</translation>
+    </message>
+    <message>
+        <source>Activation ranges are data-free (BatchNorm statistics).</source>
+        <translation>激活范围为无数据估计（BatchNorm 统计量）。</translation>
+    </message>
+    <message>
+        <source>Stale: the settings changed since this run.</source>
+        <translation>已过期：本次运行后设置已更改。</translation>
+    </message>
 </context>
 <context>
     <name>qs::ModelLoader</name>
@@ -637,6 +663,31 @@
     <message>
         <source>Δ SQNR</source>
         <translation>Δ SQNR</translation>
+    </message>
+    <message>
+        <source>symmetric</source>
+        <translation>对称</translation>
+    </message>
+    <message>
+        <source>asymmetric</source>
+        <translation>非对称</translation>
+    </message>
+    <message>
+        <source>per tensor</source>
+        <translation>逐张量</translation>
+    </message>
+    <message>
+        <source>per channel</source>
+        <translation>逐通道</translation>
+    </message>
+    <message>
+        <source>per group of %1</source>
+        <translation>逐组（每组 %1）</translation>
+    </message>
+    <message>
+        <source>%1, %2</source>
+        <comment>scheme, granularity</comment>
+        <translation>%1，%2</translation>
     </message>
 </context>
 <context>

@@ -90,6 +90,7 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_settings->runButton(), &QPushButton::clicked, m_runAction, &QAction::trigger);
     connect(m_run, &RunController::staleChanged, this, [this](bool stale) {
         m_nodePage->model()->setResultsStale(stale);
+        updateRunSummary();
         if (stale)
             setStatus([] { return tr("Settings changed: the results are stale; Run to update."); });
     });
@@ -288,6 +289,7 @@ void MainWindow::retranslateUi() {
     m_progress->setFormat(m_run->isRunning() ? tr("%p %") : tr("Loading\u2026"));
     updateRecentFilesMenu();
     updateWindowTitle();
+    updateRunSummary();
     if (m_statusText) m_statusLabel->setText(m_statusText());
 }
 
@@ -406,6 +408,7 @@ void MainWindow::onModelLoaded(LoadedModel loaded) {
     m_model = std::move(loaded);
     m_run->setModel(m_model.graph);
     m_nodePage->model()->setRunResults(nullptr, nullptr);
+    updateRunSummary();
     // The bundled example comes with its calibration data; another model's data would not fit.
     if (isResource(m_model.path))
         m_settings->setCalibrationPath(exampleCalibrationPath());
@@ -508,8 +511,38 @@ void MainWindow::onRunProgress(double fraction, const QString& what) {
     });
 }
 
+void MainWindow::updateRunSummary() {
+    const auto current = m_run->current();
+    if (!current) {
+        m_settings->setResultSummary(QString());
+        return;
+    }
+    QStringList lines;
+    if (current->evalSamples > 0) {
+        lines << tr("Output SQNR: %1 dB").arg(current->outputSqnrDb, 0, 'f', 1);
+        const auto previous = m_run->previous();
+        if (previous && previous->evalSamples > 0 && std::isfinite(previous->outputSqnrDb) &&
+            std::isfinite(current->outputSqnrDb)) {
+            const double delta = current->outputSqnrDb - previous->outputSqnrDb;
+            lines << tr("Previous run: %1 dB (%2%3 dB)")
+                         .arg(previous->outputSqnrDb, 0, 'f', 1)
+                         .arg(delta >= 0 ? QStringLiteral("+") : QString())
+                         .arg(delta, 0, 'f', 1);
+        }
+        lines << tr("Arg-max agreement with fp32: %1 % on %n sample(s)", nullptr,
+                    current->evalSamples)
+                     .arg(current->agreement * 100, 0, 'f', 1);
+    } else {
+        lines << tr("No layer measured: no calibration data.");
+    }
+    if (current->dataFree) lines << tr("Activation ranges are data-free (BatchNorm statistics).");
+    if (m_run->isStale()) lines << tr("Stale: the settings changed since this run.");
+    m_settings->setResultSummary(lines.join(QLatin1Char('\n')));
+}
+
 void MainWindow::onRunSucceeded() {
     updateRunActions();
+    updateRunSummary();
     const auto current = m_run->current();
     m_nodePage->model()->setRunResults(current, m_run->previous());
     QHash<QString, int> bits;

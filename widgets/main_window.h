@@ -100,6 +100,7 @@ private:
     void onRunSucceeded();
     void onRunProgress(double fraction, const QString& what);
     void updateRunActions();
+    void updateRunSummary();
     void onTableNodeSelected(const QString& name);
 
     GraphView* m_graphView = nullptr;

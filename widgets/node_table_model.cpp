@@ -172,7 +172,18 @@ QVariant NodeTableModel::displayData(const NodeSummary& node, int column) const 
     case SchemeColumn: {
         const LayerRunResult* l = layer(m_current.get(), node.name);
         if (!l || l->scheme.isEmpty()) return {};
-        return QStringLiteral("%1, %2").arg(l->scheme, l->granularity);
+        // Core's names ("symmetric", "channel", "group:4") in the user's language.
+        const QString scheme = l->scheme == QLatin1String("symmetric")    ? tr("symmetric")
+                               : l->scheme == QLatin1String("asymmetric") ? tr("asymmetric")
+                                                                          : l->scheme;
+        QString granularity = l->granularity;
+        if (granularity == QLatin1String("tensor"))
+            granularity = tr("per tensor");
+        else if (granularity == QLatin1String("channel"))
+            granularity = tr("per channel");
+        else if (granularity.startsWith(QLatin1String("group:")))
+            granularity = tr("per group of %1").arg(granularity.mid(6));
+        return tr("%1, %2", "scheme, granularity").arg(scheme, granularity);
     }
     case SqnrColumn: {
         const LayerRunResult* l = layer(m_current.get(), node.name);

@@ -45,6 +45,7 @@ QuantSettingsWidget::QuantSettingsWidget(QWidget* parent)
     , m_calibPath(new QLineEdit(this))
     , m_browse(new QPushButton(this))
     , m_runButton(new QPushButton(this))
+    , m_summary(new QLabel(this))
     , m_form(new QFormLayout) {
     setObjectName(QStringLiteral("quantSettings"));
     // Ranges as core's applyQuantOption accepts them (2-16 bits in simulation).
@@ -122,6 +123,11 @@ QuantSettingsWidget::QuantSettingsWidget(QWidget* parent)
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(m_form);
     layout->addWidget(m_runButton);
+    m_summary->setObjectName(QStringLiteral("runSummary"));
+    m_summary->setTextFormat(Qt::PlainText);
+    m_summary->setWordWrap(true);
+    m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    layout->addWidget(m_summary);
     layout->addStretch(1);
 
     auto changed = [this] {
@@ -216,6 +222,14 @@ void QuantSettingsWidget::setCalibrationPath(const QString& path) {
 
 QString QuantSettingsWidget::calibrationPath() const {
     return m_calibPath->text().trimmed();
+}
+
+void QuantSettingsWidget::setResultSummary(const QString& text) {
+    m_summary->setText(text);
+}
+
+QString QuantSettingsWidget::resultSummary() const {
+    return m_summary->text();
 }
 
 void QuantSettingsWidget::browseCalibration() {

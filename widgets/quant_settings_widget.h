@@ -46,6 +46,9 @@ public:
     QString calibrationPath() const;
 
     QPushButton* runButton() const { return m_runButton; }
+    // The last run's model-level numbers, shown under the Run button (rich text is not used).
+    void setResultSummary(const QString& text);
+    QString resultSummary() const;
 
 signals:
     // Any toggle or the calibration data changed.
@@ -74,6 +77,7 @@ private:
     QLineEdit* m_calibPath;
     QPushButton* m_browse;
     QPushButton* m_runButton;
+    QLabel* m_summary;
     QFormLayout* m_form;
     QList<QPair<QWidget*, const char*>> m_labels;
     Options

@@ -110,7 +110,7 @@ private slots:
                 ++convs;
                 QCOMPARE(bits, QStringLiteral("8"));
                 QCOMPARE(table->index(row, NodeTableModel::SchemeColumn).data().toString(),
-                         QStringLiteral("symmetric, channel"));
+                         QStringLiteral("symmetric, per channel"));
                 bool ok = false;
                 const double db =
                     table->index(row, NodeTableModel::SqnrColumn).data().toString().toDouble(&ok);
@@ -171,6 +171,7 @@ private slots:
         QVERIFY(window.runController()->isStale());
         QVERIFY(table->resultsStale());
         QVERIFY(window.statusText().contains(QStringLiteral("stale")));
+        QVERIFY(window.settingsWidget()->resultSummary().contains(QStringLiteral("Stale")));
         const auto eightBit = window.runController()->current();
         QVERIFY(runAndWait(window));
         QVERIFY(!table->resultsStale());
@@ -196,6 +197,11 @@ private slots:
         QVERIFY(convs > 10);
         QVERIFY2(worse == convs, "4-bit weights lose SQNR on every Conv");
         QVERIFY(window.statusText().contains(QStringLiteral("Previous run")));
+        const QString summary = window.settingsWidget()->resultSummary();
+        QVERIFY(summary.contains(QStringLiteral("Previous run")));
+        QVERIFY(summary.contains(QStringLiteral("Output SQNR: %1 dB")
+                                     .arg(fourBit->outputSqnrDb, 0, 'f', 1)));
+        QVERIFY(!summary.contains(QStringLiteral("Stale")));
     }
 
     void brokenModelLeavesRunUsable() {
