@@ -99,8 +99,8 @@ void NodeTablePage::setSnapshot(std::shared_ptr<const ModelSnapshot> snapshot) {
     m_view->setColumnWidth(NodeTableModel::NameColumn, 24 * em);
     // Result columns are empty until a run: give them room for "asymmetric, channel".
     m_view->setColumnWidth(NodeTableModel::RegionColumn, 9 * em);
-    m_view->setColumnWidth(NodeTableModel::BitsColumn, 4 * em);
-    m_view->setColumnWidth(NodeTableModel::SchemeColumn, 13 * em);
+    m_view->setColumnWidth(NodeTableModel::BitsColumn, 5 * em);
+    m_view->setColumnWidth(NodeTableModel::SchemeColumn, 17 * em);
     for (int column : {NodeTableModel::SqnrColumn, NodeTableModel::SqnrDeltaColumn})
         m_view->setColumnWidth(column, 7 * em);
     for (int column : {NodeTableModel::InputsColumn, NodeTableModel::WeightsColumn,
