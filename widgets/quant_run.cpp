@@ -61,7 +61,12 @@ class ReferenceHooks : public ExecHooks {
 public:
     std::map<ValueId, Tensor> tensors;
     Status onTensor(NodeId producer, ValueId value, Tensor& tensor) override {
-        if (producer != kNoNode && tensor.dtype() == DataType::F32) tensors[value] = tensor.clone();
+        if (producer == kNoNode || tensor.dtype() != DataType::F32) return {};
+        // Same buffers batch after batch: no allocation churn while the GUI thread runs.
+        Tensor& kept = tensors[value];
+        if (kept.isNull() || kept.shape() != tensor.shape())
+            kept = Tensor(DataType::F32, tensor.shape());
+        std::memcpy(kept.rawData(), tensor.rawData(), tensor.byteSize());
         return {};
     }
 };
@@ -175,9 +180,9 @@ Status evaluate(const QuantizedModel& q, const Tensor& samples, const QuantRunRe
     ErrorHooks errors;
     double agreementSum = 0;
     int64_t samplesSeen = 0;
+    ReferenceHooks reference;
     for (size_t b = 0; b < batches.size(); ++b) {
         if (progress.isCancelled()) return makeError(ErrorCode::Cancelled, "cancelled");
-        ReferenceHooks reference;
         QS_ASSIGN(RunResult ref, fp32->run({{inputName, batches[b]}}, &reference, &progress));
         errors.reference = &reference.tensors;
         QS_ASSIGN(RunResult test, sim->run({{inputName, batches[b]}}, &errors, &progress));

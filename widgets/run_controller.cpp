@@ -1,6 +1,14 @@
 #include "run_controller.h"
 
 #include <QThread>
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <algorithm>
 
 namespace qs {
@@ -9,6 +17,19 @@ namespace {
 // The GUI reads the worker's progress this often; cheap, and well under the 100 ms a user
 // notices.
 constexpr int kPollMs = 80;
+constexpr int kWorkerNice = 10;
+// A run is background work: the GUI thread must win the CPU whenever both want it (a busy
+// machine otherwise delays its paint and input for 100 ms and more). Linux applies nice values
+// per thread; the pool's threads only ever run quantization jobs.
+void lowerThisThreadsPriority() {
+#ifdef __linux__
+    thread_local bool lowered = false;
+    if (lowered) return;
+    lowered = true;
+    setpriority(PRIO_PROCESS, pid_t(syscall(SYS_gettid)), kWorkerNice);
+#endif
+}
+
 } // namespace
 
 void SharedProgress::report(double fraction, std::string_view what) {
@@ -24,6 +45,19 @@ QString SharedProgress::what() const {
 
 RunController::RunController(QObject* parent)
     : QObject(parent) {
+#ifdef __GLIBC__
+    // As quantscope-cli does: executor runs free and re-allocate the same activation sizes on
+    // every batch; glibc would return those pages to the kernel and fault them in again, and
+    // the mmap/munmap churn of the worker also stalls the GUI thread's own page faults (one
+    // address space). Keep freed memory in the process instead.
+    static const bool configured = [] {
+        mallopt(M_MMAP_THRESHOLD, 256 << 20);
+        mallopt(M_TRIM_THRESHOLD, 1 << 30);
+        return true;
+    }();
+    (void)configured;
+#endif
+    m_pool.setMaxThreadCount(1);
     m_poll.setInterval(kPollMs);
     connect(&m_poll, &QTimer::timeout, this, [this] {
         if (m_progress) emit progressChanged(m_progress->fraction(), m_progress->what());
@@ -61,8 +95,13 @@ bool RunController::start(const QuantConfig& config, const QString& calibrationP
     auto progress = std::make_shared<SharedProgress>();
     m_progress = progress;
     m_cancelling = false;
-    m_job.start([request, progress] { return QuantRunner::run(request, *progress); },
-                [this](QuantRunResult result) { deliver(std::move(result)); });
+    m_job.start(
+        &m_pool,
+        [request, progress] {
+            lowerThisThreadsPriority();
+            return QuantRunner::run(request, *progress);
+        },
+        [this](QuantRunResult result) { deliver(std::move(result)); });
     m_poll.start();
     emit started();
     return true;

@@ -8,6 +8,7 @@
 #include "quant_run.h"
 
 #include <QObject>
+#include <QThreadPool>
 #include <QTimer>
 #include <memory>
 #include <mutex>
@@ -60,6 +61,7 @@ signals:
 private:
     void deliver(QuantRunResult result);
 
+    QThreadPool m_pool; // one thread, below the GUI thread's priority
     JobTracker m_job{this};
     std::shared_ptr<const Graph> m_graph;
     std::shared_ptr<SharedProgress> m_progress;
