@@ -708,6 +708,14 @@
             <numerusform>显示 %1 个，共 %n 个节点</numerusform>
         </translation>
     </message>
+    <message>
+        <source>Hide constants</source>
+        <translation>隐藏常量</translation>
+    </message>
+    <message>
+        <source>Hide the constant nodes and the shape arithmetic, which are not quantized (as the graph does).</source>
+        <translation>隐藏不参与量化的常量节点和形状运算（与图中一致）。</translation>
+    </message>
 </context>
 <context>
     <name>qs::QuantRunner</name>

@@ -138,6 +138,8 @@ QVariant NodeTableModel::data(const QModelIndex& index, int role) const {
     }
     case NodeNameRole:
         return node.name;
+    case FoldedRole:
+        return node.isFolded();
     default:
         return {};
     }

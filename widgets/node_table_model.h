@@ -33,6 +33,7 @@ public:
         SortRole = Qt::UserRole + 1, // numbers as numbers (the # column), texts as texts
         FilterRole,                  // name, op type and every tensor name, for the filter box
         NodeNameRole,
+        FoldedRole, // true for constant and shape-only nodes (dispatcher "non-quantizable")
     };
 
     explicit NodeTableModel(QObject* parent = nullptr);

@@ -153,7 +153,11 @@ private slots:
         QCOMPARE(graph->selectedNode(), other);
         QCOMPARE(table->currentNodeName(), other);
 
-        // A folded node exists in the table but not in the picture: the graph clears.
+        // The table can hide the folded nodes as the graph does: the drawn nodes remain.
+        table->setHideFolded(true);
+        QCOMPARE(table->view()->model()->rowCount(), m_dataNodes.size());
+        // A folded node exists in the table but not in the picture: the graph clears (and the
+        // table shows the row again).
         QVERIFY(window.selectNode(QStringLiteral("p2o.Shape.0")));
         QCOMPARE(table->currentNodeName(), QStringLiteral("p2o.Shape.0"));
         QCOMPARE(graph->selectedNode(), QString());
