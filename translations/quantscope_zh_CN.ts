@@ -21,6 +21,57 @@
     </message>
 </context>
 <context>
+    <name>qs::GraphView</name>
+    <message>
+        <source>Input</source>
+        <translation>输入</translation>
+    </message>
+    <message>
+        <source>Output</source>
+        <translation>输出</translation>
+    </message>
+    <message>
+        <source>No match</source>
+        <translation>无匹配</translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <translation>第 %1 个，共 %2 个</translation>
+    </message>
+    <message>
+        <source>Find a node or tensor by name or op (Ctrl+F)</source>
+        <translation>按名称或算子查找节点或张量 (Ctrl+F)</translation>
+    </message>
+    <message>
+        <source>Colour:</source>
+        <translation>着色：</translation>
+    </message>
+    <message>
+        <source>By op type</source>
+        <translation>按算子类型</translation>
+    </message>
+    <message>
+        <source>By dispatch region</source>
+        <translation>按调度区域</translation>
+    </message>
+    <message>
+        <source>By bit width</source>
+        <translation>按位宽</translation>
+    </message>
+    <message>
+        <source>By output SQNR</source>
+        <translation>按输出 SQNR</translation>
+    </message>
+    <message>
+        <source>Show constants</source>
+        <translation>显示常量</translation>
+    </message>
+    <message>
+        <source>Show the constant nodes and the shape arithmetic (Shape, Gather on shapes, ...), hidden by default: they are not quantized and clutter the picture.</source>
+        <translation>显示常量节点和形状运算（Shape、对形状的 Gather 等）；它们默认隐藏：不参与量化，只会让图变得杂乱。</translation>
+    </message>
+</context>
+<context>
     <name>qs::GuiCommandLineParser</name>
     <message>
         <source>QuantScope: see why a neural network loses accuracy when it is quantized.</source>
@@ -77,6 +128,26 @@
     <message>
         <source>option &apos;--quit-after-screenshot&apos; needs &apos;--screenshot FILE.png&apos;</source>
         <translation>选项“--quit-after-screenshot”需要同时指定“--screenshot FILE.png”</translation>
+    </message>
+    <message>
+        <source>Calibration data (.npy, samples first): quantize and measure once loaded.</source>
+        <translation>校准数据（.npy，样本维在前）：加载后即量化并测量。</translation>
+    </message>
+    <message>
+        <source>value</source>
+        <translation>值</translation>
+    </message>
+    <message>
+        <source>Quantization option, as in quantscope-cli.</source>
+        <translation>量化选项，与 quantscope-cli 相同。</translation>
+    </message>
+    <message>
+        <source>option &apos;--calib&apos; needs a file name</source>
+        <translation>选项“--calib”需要一个文件名</translation>
+    </message>
+    <message>
+        <source>option &apos;--%1&apos; is not implemented in this build yet</source>
+        <translation>选项“--%1”在此版本中尚未实现</translation>
     </message>
 </context>
 <context>
@@ -213,6 +284,126 @@
         <source>QuantScope could not open %1.</source>
         <translation>QuantScope 无法打开 %1。</translation>
     </message>
+    <message>
+        <source>Settings changed: the results are stale; Run to update.</source>
+        <translation>设置已更改：结果已过期，请运行以更新。</translation>
+    </message>
+    <message>
+        <source>Quantization run failed: %1</source>
+        <translation>量化运行失败：%1</translation>
+    </message>
+    <message>
+        <source>Quantization Run Failed</source>
+        <translation>量化运行失败</translation>
+    </message>
+    <message>
+        <source>Run cancelled; the previous results are kept.</source>
+        <translation>运行已取消；保留之前的结果。</translation>
+    </message>
+    <message>
+        <source>Zoom &amp;In</source>
+        <translation>放大(&amp;I)</translation>
+    </message>
+    <message>
+        <source>Zoom &amp;Out</source>
+        <translation>缩小(&amp;O)</translation>
+    </message>
+    <message>
+        <source>&amp;Fit Graph to Window</source>
+        <translation>适应窗口(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Show &amp;Constant and Shape Nodes</source>
+        <translation>显示常量和形状节点(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Layers</source>
+        <translation>层</translation>
+    </message>
+    <message>
+        <source>Quantization</source>
+        <translation>量化</translation>
+    </message>
+    <message>
+        <source>Main Toolbar</source>
+        <translation>主工具栏</translation>
+    </message>
+    <message>
+        <source>&amp;Run Quantization</source>
+        <translation>运行量化(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Quantize the model with the current settings and measure every layer</source>
+        <translation>按当前设置量化模型并测量每一层</translation>
+    </message>
+    <message>
+        <source>&amp;Cancel Run</source>
+        <translation>取消运行(&amp;C)</translation>
+    </message>
+    <message>
+        <source>%p %</source>
+        <translation>%p %</translation>
+    </message>
+    <message>
+        <source>Invalid settings: %1</source>
+        <translation>设置无效：%1</translation>
+    </message>
+    <message>
+        <source>Quantizing…</source>
+        <translation>正在量化…</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>正在取消…</translation>
+    </message>
+    <message>
+        <source>Quantizing: %1</source>
+        <translation>正在量化：%1</translation>
+    </message>
+    <message>
+        <source>SQNR (dB)</source>
+        <translation>SQNR (dB)</translation>
+    </message>
+    <message>
+        <source>Quantized in %1 s; no calibration data, so no layer was measured.</source>
+        <translation>量化用时 %1 秒；没有校准数据，因此未测量任何层。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Run finished in %1 s: output SQNR %2 dB, arg-max agreement %3 % on %n sample(s).</source>
+        <translation>
+            <numerusform>运行完成，用时 %1 秒：输出 SQNR %2 dB，%n 个样本上 arg-max 一致率 %3 %。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Previous run: %1 dB (%2%3 dB).</source>
+        <translation>上次运行：%1 dB（%2%3 dB）。</translation>
+    </message>
+    <message>
+        <source>Output SQNR: %1 dB</source>
+        <translation>输出 SQNR：%1 dB</translation>
+    </message>
+    <message>
+        <source>Previous run: %1 dB (%2%3 dB)</source>
+        <translation>上次运行：%1 dB（%2%3 dB）</translation>
+    </message>
+    <message numerus="yes">
+        <source>Arg-max agreement with fp32: %1 % on %n sample(s)</source>
+        <translation>
+            <numerusform>与 fp32 的 arg-max 一致率：%1 %（%n 个样本）</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No layer measured: no calibration data.</source>
+        <translation>未测量任何层：没有校准数据。</translation>
+    </message>
+    <message>
+        <source>Activation ranges are data-free (BatchNorm statistics).</source>
+        <translation>激活范围为无数据估计（BatchNorm 统计量）。</translation>
+    </message>
+    <message>
+        <source>Stale: the settings changed since this run.</source>
+        <translation>已过期：本次运行后设置已更改。</translation>
+    </message>
 </context>
 <context>
     <name>qs::ModelLoader</name>
@@ -321,6 +512,85 @@
     </message>
 </context>
 <context>
+    <name>qs::NodeColoring</name>
+    <message>
+        <source>Convolution / matrix product</source>
+        <translation>卷积 / 矩阵乘</translation>
+    </message>
+    <message>
+        <source>Activation</source>
+        <translation>激活</translation>
+    </message>
+    <message>
+        <source>Pooling</source>
+        <translation>池化</translation>
+    </message>
+    <message>
+        <source>Normalization</source>
+        <translation>归一化</translation>
+    </message>
+    <message>
+        <source>Element-wise / reduction</source>
+        <translation>逐元素 / 归约</translation>
+    </message>
+    <message>
+        <source>Shape / data movement</source>
+        <translation>形状 / 数据搬移</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>其他</translation>
+    </message>
+    <message>
+        <source>Quantizable</source>
+        <translation>可量化</translation>
+    </message>
+    <message>
+        <source>Contested (data and shapes)</source>
+        <translation>争议（数据与形状混合）</translation>
+    </message>
+    <message>
+        <source>Non-quantizable (shapes)</source>
+        <translation>不可量化（形状）</translation>
+    </message>
+    <message>
+        <source>No quantization run yet</source>
+        <translation>尚未运行量化</translation>
+    </message>
+    <message>
+        <source>%1-bit</source>
+        <translation>%1 位</translation>
+    </message>
+    <message>
+        <source>Float</source>
+        <translation>浮点</translation>
+    </message>
+    <message>
+        <source>Not in the plan</source>
+        <translation>不在量化方案中</translation>
+    </message>
+    <message>
+        <source>No values yet: run the quantization</source>
+        <translation>尚无数值：请运行量化</translation>
+    </message>
+    <message>
+        <source>%1: %2 (best)</source>
+        <translation>%1：%2（最好）</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+    <message>
+        <source>%1: %2 (worst)</source>
+        <translation>%1：%2（最差）</translation>
+    </message>
+    <message>
+        <source>No value</source>
+        <translation>无数值</translation>
+    </message>
+</context>
+<context>
     <name>qs::NodeTableModel</name>
     <message>
         <source>%1 is not implemented: the model can be viewed but not run</source>
@@ -354,6 +624,71 @@
         <source>Attributes</source>
         <translation>属性</translation>
     </message>
+    <message>
+        <source>quantizable</source>
+        <translation>可量化</translation>
+    </message>
+    <message>
+        <source>contested</source>
+        <translation>争议</translation>
+    </message>
+    <message>
+        <source>shape/constant</source>
+        <translation>形状/常量</translation>
+    </message>
+    <message>
+        <source>folded</source>
+        <translation>已折叠</translation>
+    </message>
+    <message>
+        <source>float</source>
+        <translation>浮点</translation>
+    </message>
+    <message>
+        <source>Region</source>
+        <translation>区域</translation>
+    </message>
+    <message>
+        <source>Bits</source>
+        <translation>位宽</translation>
+    </message>
+    <message>
+        <source>Scheme</source>
+        <translation>方案</translation>
+    </message>
+    <message>
+        <source>SQNR (dB)</source>
+        <translation>SQNR (dB)</translation>
+    </message>
+    <message>
+        <source>Δ SQNR</source>
+        <translation>Δ SQNR</translation>
+    </message>
+    <message>
+        <source>symmetric</source>
+        <translation>对称</translation>
+    </message>
+    <message>
+        <source>asymmetric</source>
+        <translation>非对称</translation>
+    </message>
+    <message>
+        <source>per tensor</source>
+        <translation>逐张量</translation>
+    </message>
+    <message>
+        <source>per channel</source>
+        <translation>逐通道</translation>
+    </message>
+    <message>
+        <source>per group of %1</source>
+        <translation>逐组（每组 %1）</translation>
+    </message>
+    <message>
+        <source>%1, %2</source>
+        <comment>scheme, granularity</comment>
+        <translation>%1，%2</translation>
+    </message>
 </context>
 <context>
     <name>qs::NodeTablePage</name>
@@ -372,6 +707,192 @@
         <translation>
             <numerusform>显示 %1 个，共 %n 个节点</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Hide constants</source>
+        <translation>隐藏常量</translation>
+    </message>
+    <message>
+        <source>Hide the constant nodes and the shape arithmetic, which are not quantized (as the graph does).</source>
+        <translation>隐藏不参与量化的常量节点和形状运算（与图中一致）。</translation>
+    </message>
+</context>
+<context>
+    <name>qs::QuantRunner</name>
+    <message>
+        <source>no model is loaded</source>
+        <translation>未加载模型</translation>
+    </message>
+    <message>
+        <source>calibration file %1: %2</source>
+        <translation>校准文件 %1：%2</translation>
+    </message>
+    <message>
+        <source>no calibration data: ranges are data-free and no layer was evaluated</source>
+        <translation>没有校准数据：范围为无数据估计，未评估任何层</translation>
+    </message>
+    <message>
+        <source>out of memory during the quantization run</source>
+        <translation>量化运行时内存不足</translation>
+    </message>
+    <message>
+        <source>unexpected error: %1</source>
+        <translation>意外错误：%1</translation>
+    </message>
+</context>
+<context>
+    <name>qs::QuantSettingsWidget</name>
+    <message>
+        <source>&amp;Weight bits:</source>
+        <translation>权重位宽(&amp;W)：</translation>
+    </message>
+    <message>
+        <source>&amp;Activation bits:</source>
+        <translation>激活位宽(&amp;A)：</translation>
+    </message>
+    <message>
+        <source>Sc&amp;heme:</source>
+        <translation>方案(&amp;H)：</translation>
+    </message>
+    <message>
+        <source>&amp;Granularity:</source>
+        <translation>粒度(&amp;G)：</translation>
+    </message>
+    <message>
+        <source>Cali&amp;bration:</source>
+        <translation>校准(&amp;B)：</translation>
+    </message>
+    <message>
+        <source>&amp;Dispatcher:</source>
+        <translation>调度器(&amp;D)：</translation>
+    </message>
+    <message>
+        <source>&amp;Requantization:</source>
+        <translation>重量化(&amp;R)：</translation>
+    </message>
+    <message>
+        <source>Calibration &amp;data:</source>
+        <translation>校准数据(&amp;D)：</translation>
+    </message>
+    <message>
+        <source>Calibration Data</source>
+        <translation>校准数据</translation>
+    </message>
+    <message>
+        <source>NumPy arrays (*.npy);;All files (*)</source>
+        <translation>NumPy 数组 (*.npy);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Default (symmetric weights, asymmetric activations)</source>
+        <translation>默认（权重对称，激活非对称）</translation>
+    </message>
+    <message>
+        <source>Symmetric</source>
+        <translation>对称</translation>
+    </message>
+    <message>
+        <source>Asymmetric</source>
+        <translation>非对称</translation>
+    </message>
+    <message>
+        <source>Per channel</source>
+        <translation>逐通道</translation>
+    </message>
+    <message>
+        <source>Per tensor</source>
+        <translation>逐张量</translation>
+    </message>
+    <message>
+        <source>Per group</source>
+        <translation>逐组</translation>
+    </message>
+    <message>
+        <source>Channels per group</source>
+        <translation>每组通道数</translation>
+    </message>
+    <message>
+        <source>Min-max</source>
+        <translation>最小-最大</translation>
+    </message>
+    <message>
+        <source>Percentile</source>
+        <translation>百分位</translation>
+    </message>
+    <message>
+        <source>KL divergence (entropy)</source>
+        <translation>KL 散度（熵）</translation>
+    </message>
+    <message>
+        <source>MSE-optimal clip</source>
+        <translation>MSE 最优截断</translation>
+    </message>
+    <message>
+        <source>Moving-average min-max</source>
+        <translation>滑动平均最小-最大</translation>
+    </message>
+    <message>
+        <source>Percentile of |x| kept inside the clip range</source>
+        <translation>保留在截断范围内的 |x| 百分位</translation>
+    </message>
+    <message>
+        <source>Conservative (contested nodes float)</source>
+        <translation>保守（争议节点保持浮点）</translation>
+    </message>
+    <message>
+        <source>Aggressive (contested nodes quantized)</source>
+        <translation>激进（争议节点也量化）</translation>
+    </message>
+    <message>
+        <source>Float scale (ONNX Runtime)</source>
+        <translation>浮点缩放（ONNX Runtime）</translation>
+    </message>
+    <message>
+        <source>Fixed point (TFLite)</source>
+        <translation>定点（TFLite）</translation>
+    </message>
+    <message>
+        <source>How the integer executor requantizes; the simulator&apos;s results do not depend on it.</source>
+        <translation>整数执行器的重量化方式；模拟器的结果与它无关。</translation>
+    </message>
+    <message>
+        <source>Cross-layer equalization (CLE)</source>
+        <translation>跨层均衡 (CLE)</translation>
+    </message>
+    <message>
+        <source>Bias correction</source>
+        <translation>偏置校正</translation>
+    </message>
+    <message>
+        <source>AdaRound</source>
+        <translation>AdaRound</translation>
+    </message>
+    <message>
+        <source>Not implemented in the quantization engine yet.</source>
+        <translation>量化引擎尚未实现此功能。</translation>
+    </message>
+    <message>
+        <source>None: data-free ranges from BatchNorm statistics</source>
+        <translation>无：由 BatchNorm 统计量估计范围（无数据）</translation>
+    </message>
+    <message>
+        <source>Float32 .npy in the model&apos;s input layout, samples first; the first samples are also used to measure each layer&apos;s SQNR.</source>
+        <translation>模型输入布局的 float32 .npy，样本维在前；前若干样本也用于测量每层的 SQNR。</translation>
+    </message>
+    <message>
+        <source>&amp;Browse…</source>
+        <translation>浏览(&amp;B)…</translation>
+    </message>
+    <message>
+        <source>&amp;Run Quantization</source>
+        <translation>运行量化(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Bits of the weights, 2 to 16 (the simulator runs any width)</source>
+        <translation>权重位宽，2 到 16（模拟器支持任意位宽）</translation>
+    </message>
+    <message>
+        <source>Bits of the activations, 2 to 16</source>
+        <translation>激活位宽，2 到 16</translation>
     </message>
 </context>
 </TS>

@@ -1,7 +1,10 @@
 #include "automation.h"
 
+#include "graph_view.h"
 #include "main_window.h"
+#include "quant_settings_widget.h"
 #include "resources.h"
+#include "run_controller.h"
 
 #include <QFileInfo>
 #include <QImage>
@@ -26,7 +29,39 @@ void Automation::start() {
 }
 
 void Automation::onLoaded() {
+    if (m_done || !m_window || m_ran) return;
+    // Quantize and measure first when there is data (--calib, or the bundled example's) or
+    // quantization options, so the picture shows the results.
+    QuantSettingsWidget* settings = m_window->settingsWidget();
+    if (!m_options.calibrationPath.isEmpty())
+        settings->setCalibrationPath(m_options.calibrationPath);
+    if (!m_options.quantOptions.isEmpty()) {
+        const Status applied = settings->setOptions(m_options.quantOptions);
+        if (!applied) {
+            finish(1, QString::fromStdString(applied.message()));
+            return;
+        }
+    }
+    if (!settings->calibrationPath().isEmpty() || !m_options.quantOptions.isEmpty()) {
+        RunController* run = m_window->runController();
+        connect(run, &RunController::succeeded, this, &Automation::afterRun);
+        connect(run, &RunController::cancelled, this, &Automation::afterRun);
+        connect(run, &RunController::failed, this, [this](const QString& message) {
+            if (!m_done) finish(1, message);
+        });
+        m_ran = true;
+        if (m_window->runQuantization()) return;
+    }
+    afterRun();
+}
+
+void Automation::afterRun() {
     if (m_done || !m_window) return;
+    if (m_window->graphView()->isLayoutPending()) { // the picture needs the laid-out graph
+        connect(m_window->graphView(), &GraphView::layoutFinished, this, &Automation::afterRun,
+                Qt::SingleShotConnection);
+        return;
+    }
     if (!m_options.selectNode.isEmpty() && !m_window->selectNode(m_options.selectNode))
         m_selectError =
             tr("node '%1' not found in %2")

@@ -32,6 +32,7 @@ signals:
 
 private:
     void onLoaded();
+    void afterRun();
     void onLoadFailed(const QString& path, const QString& message);
     void takeScreenshot();
     void finish(int exitCode, const QString& message);
@@ -40,6 +41,7 @@ private:
     GuiOptions m_options;
     QString m_selectError;
     bool m_done = false;
+    bool m_ran = false;
 };
 
 } // namespace qs

@@ -1,5 +1,7 @@
 #include "gui_options.h"
 
+#include "quant/quant_config.h"
+
 #include <QCommandLineParser>
 #include <QFileInfo>
 
@@ -21,6 +23,21 @@ GuiCommandLine GuiCommandLineParser::parse(const QStringList& arguments) {
     const QCommandLineOption quitOption(QStringLiteral("quit-after-screenshot"),
                                         tr("Quit after saving the screenshot."));
     parser.addOptions({selectOption, screenshotOption, quitOption});
+    const QCommandLineOption calibOption(
+        QStringLiteral("calib"),
+        tr("Calibration data (.npy, samples first): quantize and measure once loaded."),
+        tr("file"));
+    parser.addOption(calibOption);
+    // The quantization options are core's, with core's names: one parser for CLI and GUI.
+    QList<QPair<QCommandLineOption, bool>> quantOptions;
+    for (const auto& [name, takesValue] : quantOptionNames()) {
+        const QString optionName = QString::fromStdString(name);
+        QCommandLineOption option(optionName);
+        if (takesValue) option.setValueName(tr("value"));
+        option.setDescription(tr("Quantization option, as in quantscope-cli."));
+        parser.addOption(option);
+        quantOptions.append({option, takesValue});
+    }
     parser.addPositionalArgument(tr("model"),
                                  tr("The ONNX model to open (default: the bundled example model)."),
                                  tr("[model.onnx]"));
@@ -64,6 +81,24 @@ GuiCommandLine GuiCommandLineParser::parse(const QStringList& arguments) {
         return usageError(tr("option '--screenshot' needs a file name"));
     if (parser.isSet(selectOption) && options.selectNode.isEmpty())
         return usageError(tr("option '--select' needs a node name"));
+    options.calibrationPath = parser.value(calibOption);
+    if (parser.isSet(calibOption) && options.calibrationPath.isEmpty())
+        return usageError(tr("option '--calib' needs a file name"));
+    QuantConfig scratch;
+    for (const auto& [option, takesValue] : quantOptions) {
+        if (!parser.isSet(option)) continue;
+        const QString name = option.names().constFirst();
+        // As in quantscope-cli: refused rather than silently ignored.
+        if (name == QLatin1String("cle") || name == QLatin1String("bias-correction") ||
+            name == QLatin1String("adaround"))
+            return usageError(tr("option '--%1' is not implemented in this build yet").arg(name));
+        const QStringList values = takesValue ? parser.values(option) : QStringList{QString()};
+        for (const QString& value : values) {
+            const Status valid = applyQuantOption(scratch, name.toStdString(), value.toStdString());
+            if (!valid) return usageError(QString::fromStdString(valid.message()));
+            options.quantOptions.append({name, value});
+        }
+    }
     if (options.quitAfterScreenshot && options.screenshotPath.isEmpty())
         return usageError(tr("option '--quit-after-screenshot' needs '--screenshot FILE.png'"));
     return result;

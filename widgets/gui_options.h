@@ -1,9 +1,13 @@
 // The GUI's command line (DESIGN.md, contract):
-//   quantscope [MODEL] [--select NODE] [--screenshot FILE.png] [--quit-after-screenshot]
+//   quantscope [MODEL] [--calib C.npy] [QUANT OPTIONS] [--select NODE] [--screenshot FILE.png]
+//              [--quit-after-screenshot]
+// QUANT OPTIONS are core's (quantOptionNames()); they are validated by core's parser here.
 // Unknown options are usage errors (exit code 2), never silently ignored.
 #pragma once
 
 #include <QCoreApplication>
+#include <QList>
+#include <QPair>
 #include <QString>
 #include <QStringList>
 
@@ -14,6 +18,8 @@ struct GuiOptions {
     QString selectNode;     // node to select once the model is loaded
     QString screenshotPath; // save a picture of the window once the model is loaded
     bool quitAfterScreenshot = false;
+    QString calibrationPath; // --calib: run the quantization once the model is loaded
+    QList<QPair<QString, QString>> quantOptions; // (name, value), "" for switches
 };
 
 struct GuiCommandLine {

@@ -6,6 +6,7 @@
 
 #include <QFutureWatcher>
 #include <QObject>
+#include <QThreadPool>
 #include <QtConcurrent/QtConcurrentRun>
 #include <type_traits>
 #include <utility>
@@ -25,6 +26,11 @@ public:
     // `job()` runs on the global thread pool and must not touch GUI state; `deliver(result)`
     // runs later on the context's thread, only if no other job started in between.
     template <class Job, class Deliver> quint64 start(Job job, Deliver deliver) {
+        return start(QThreadPool::globalInstance(), std::move(job), std::move(deliver));
+    }
+
+    // The same on a given pool (e.g. one whose threads run at a lower priority).
+    template <class Job, class Deliver> quint64 start(QThreadPool* pool, Job job, Deliver deliver) {
         using Result = std::invoke_result_t<Job>;
         const quint64 id = ++m_generation;
         m_running = true;
@@ -36,7 +42,7 @@ public:
                              m_running = false;
                              deliver(watcher->future().takeResult());
                          });
-        watcher->setFuture(QtConcurrent::run(std::move(job)));
+        watcher->setFuture(QtConcurrent::run(pool, std::move(job)));
         return id;
     }
 

@@ -1,9 +1,13 @@
 #include "main_window.h"
 
+#include "graph_view.h"
 #include "language_manager.h"
 #include "model_summary_widget.h"
+#include "node_table_model.h"
 #include "node_table_page.h"
+#include "quant_settings_widget.h"
 #include "resources.h"
+#include "run_controller.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -19,8 +23,12 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QProgressBar>
+#include <QPushButton>
 #include <QSettings>
 #include <QStatusBar>
+#include <QToolBar>
+#include <QToolButton>
+#include <cmath>
 
 namespace qs {
 
@@ -55,13 +63,48 @@ MainWindow::MainWindow(QWidget* parent)
     setAcceptDrops(true);
     setDockOptions(AnimatedDocks | AllowTabbedDocks);
 
+    m_graphView = new GraphView(this);
+    m_graphView->setObjectName(QStringLiteral("graphView"));
+    setCentralWidget(m_graphView);
     m_nodePage = new NodeTablePage(this);
-    setCentralWidget(m_nodePage);
+    m_settings = new QuantSettingsWidget(this);
+    m_run = new RunController(this);
+    connect(m_graphView, &GraphView::nodeSelected, this, &MainWindow::onGraphNodeSelected);
+    connect(m_nodePage, &NodeTablePage::currentNodeChanged, this, &MainWindow::onTableNodeSelected);
 
     createActions();
     createMenus();
     createDocks();
     createStatusBar();
+    m_toolBar = addToolBar(QString());
+    m_toolBar->setObjectName(QStringLiteral("mainToolBar"));
+    m_toolBar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    m_toolBar->addAction(m_openAction);
+    m_toolBar->addSeparator();
+    m_toolBar->addAction(m_runAction);
+    m_toolBar->addAction(m_cancelAction);
+    m_toolBar->addSeparator();
+    m_toolBar->addAction(m_fitAction);
+
+    connect(m_settings, &QuantSettingsWidget::settingsChanged, m_run, &RunController::markStale);
+    connect(m_settings->runButton(), &QPushButton::clicked, m_runAction, &QAction::trigger);
+    connect(m_run, &RunController::staleChanged, this, [this](bool stale) {
+        m_nodePage->model()->setResultsStale(stale);
+        updateRunSummary();
+        if (stale)
+            setStatus([] { return tr("Settings changed: the results are stale; Run to update."); });
+    });
+    connect(m_run, &RunController::progressChanged, this, &MainWindow::onRunProgress);
+    connect(m_run, &RunController::succeeded, this, &MainWindow::onRunSucceeded);
+    connect(m_run, &RunController::failed, this, [this](const QString& message) {
+        updateRunActions();
+        setStatus([message] { return tr("Quantization run failed: %1").arg(message); });
+        if (m_interactive) QMessageBox::warning(this, tr("Quantization Run Failed"), message);
+    });
+    connect(m_run, &RunController::cancelled, this, [this] {
+        updateRunActions();
+        setStatus([] { return tr("Run cancelled; the previous results are kept."); });
+    });
     connect(LanguageManager::instance(), &LanguageManager::languageChanged, this,
             &MainWindow::updateLanguageActions);
 
@@ -92,6 +135,16 @@ void MainWindow::createActions() {
         updateRecentFilesMenu();
     });
 
+    m_runAction = new QAction(this);
+    m_runAction->setObjectName(QStringLiteral("runAction"));
+    m_runAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    connect(m_runAction, &QAction::triggered, this, [this] { runQuantization(); });
+    m_cancelAction = new QAction(this);
+    m_cancelAction->setObjectName(QStringLiteral("cancelAction"));
+    m_cancelAction->setShortcut(QKeySequence(Qt::Key_Escape));
+    m_cancelAction->setShortcutContext(Qt::WindowShortcut);
+    connect(m_cancelAction, &QAction::triggered, this, &MainWindow::cancelRun);
+
     m_quitAction = new QAction(this);
     m_quitAction->setShortcut(QKeySequence::Quit);
     m_quitAction->setMenuRole(QAction::QuitRole);
@@ -99,7 +152,21 @@ void MainWindow::createActions() {
 
     m_findAction = new QAction(this);
     m_findAction->setShortcut(QKeySequence::Find);
-    connect(m_findAction, &QAction::triggered, m_nodePage, &NodeTablePage::focusFilter);
+    connect(m_findAction, &QAction::triggered, m_graphView, &GraphView::focusSearch);
+
+    m_zoomInAction = new QAction(this);
+    m_zoomInAction->setShortcuts({QKeySequence::ZoomIn, QKeySequence(Qt::CTRL | Qt::Key_Equal)});
+    connect(m_zoomInAction, &QAction::triggered, m_graphView, &GraphView::zoomIn);
+    m_zoomOutAction = new QAction(this);
+    m_zoomOutAction->setShortcut(QKeySequence::ZoomOut);
+    connect(m_zoomOutAction, &QAction::triggered, m_graphView, &GraphView::zoomOut);
+    m_fitAction = new QAction(this);
+    m_fitAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
+    connect(m_fitAction, &QAction::triggered, m_graphView, &GraphView::fitToWindow);
+    m_showFoldedAction = new QAction(this);
+    m_showFoldedAction->setCheckable(true);
+    connect(m_showFoldedAction, &QAction::toggled, m_graphView, &GraphView::setShowFolded);
+    connect(m_graphView, &GraphView::showFoldedChanged, m_showFoldedAction, &QAction::setChecked);
 
     m_aboutAction = new QAction(this);
     m_aboutAction->setMenuRole(QAction::AboutRole);
@@ -130,11 +197,19 @@ void MainWindow::createMenus() {
     m_fileMenu->addAction(m_openExampleAction);
     m_recentMenu = m_fileMenu->addMenu(QString());
     m_fileMenu->addSeparator();
+    m_fileMenu->addAction(m_runAction);
+    m_fileMenu->addAction(m_cancelAction);
+    m_fileMenu->addSeparator();
     m_fileMenu->addAction(m_quitAction);
     updateRecentFilesMenu();
 
     m_viewMenu = menuBar()->addMenu(QString());
     m_viewMenu->addAction(m_findAction);
+    m_viewMenu->addSeparator();
+    m_viewMenu->addAction(m_zoomInAction);
+    m_viewMenu->addAction(m_zoomOutAction);
+    m_viewMenu->addAction(m_fitAction);
+    m_viewMenu->addAction(m_showFoldedAction);
     m_viewMenu->addSeparator(); // the docks' toggle actions follow (createDocks)
 
     m_languageMenu = menuBar()->addMenu(QString());
@@ -146,12 +221,26 @@ void MainWindow::createMenus() {
 }
 
 void MainWindow::createDocks() {
+    m_layerDock = new QDockWidget(this);
+    m_layerDock->setObjectName(QStringLiteral("layerDock"));
+    m_layerDock->setWidget(m_nodePage);
+    addDockWidget(Qt::BottomDockWidgetArea, m_layerDock);
+    m_viewMenu->addAction(m_layerDock->toggleViewAction());
+
     m_summary = new ModelSummaryWidget(this);
     m_summaryDock = new QDockWidget(this);
     m_summaryDock->setObjectName(QStringLiteral("summaryDock")); // the key for saveState()
     m_summaryDock->setWidget(m_summary);
     addDockWidget(Qt::RightDockWidgetArea, m_summaryDock);
     m_viewMenu->addAction(m_summaryDock->toggleViewAction());
+
+    m_settingsDock = new QDockWidget(this);
+    m_settingsDock->setObjectName(QStringLiteral("settingsDock"));
+    m_settingsDock->setWidget(m_settings);
+    addDockWidget(Qt::RightDockWidgetArea, m_settingsDock);
+    tabifyDockWidget(m_summaryDock, m_settingsDock);
+    m_settingsDock->raise();
+    m_viewMenu->addAction(m_settingsDock->toggleViewAction());
 }
 
 void MainWindow::createStatusBar() {
@@ -164,6 +253,10 @@ void MainWindow::createStatusBar() {
     m_progress->setVisible(false);
     statusBar()->addWidget(m_statusLabel, 1);
     statusBar()->addPermanentWidget(m_progress);
+    auto* cancel = new QToolButton(this);
+    cancel->setDefaultAction(m_cancelAction);
+    statusBar()->addPermanentWidget(cancel);
+    updateRunActions();
 }
 
 void MainWindow::retranslateUi() {
@@ -177,14 +270,26 @@ void MainWindow::retranslateUi() {
     m_quitAction->setText(tr("&Quit"));
     m_viewMenu->setTitle(tr("&View"));
     m_findAction->setText(tr("&Find Node\u2026"));
+    m_zoomInAction->setText(tr("Zoom &In"));
+    m_zoomOutAction->setText(tr("Zoom &Out"));
+    m_fitAction->setText(tr("&Fit Graph to Window"));
+    m_showFoldedAction->setText(tr("Show &Constant and Shape Nodes"));
+    m_layerDock->setWindowTitle(tr("Layers"));
+    m_settingsDock->setWindowTitle(tr("Quantization"));
+    m_toolBar->setWindowTitle(tr("Main Toolbar"));
+    m_runAction->setText(tr("&Run Quantization"));
+    m_runAction->setStatusTip(
+        tr("Quantize the model with the current settings and measure every layer"));
+    m_cancelAction->setText(tr("&Cancel Run"));
     m_summaryDock->setWindowTitle(tr("Model Summary"));
     m_languageMenu->setTitle(tr("&Language"));
     m_helpMenu->setTitle(tr("&Help"));
     m_aboutAction->setText(tr("&About QuantScope"));
     m_aboutQtAction->setText(tr("About &Qt"));
-    m_progress->setFormat(tr("Loading\u2026"));
+    m_progress->setFormat(m_run->isRunning() ? tr("%p %") : tr("Loading\u2026"));
     updateRecentFilesMenu();
     updateWindowTitle();
+    updateRunSummary();
     if (m_statusText) m_statusLabel->setText(m_statusText());
 }
 
@@ -200,6 +305,7 @@ void MainWindow::restoreWindowState() {
         // First start: room for the summary's values next to the table.
         const int em = fontMetrics().horizontalAdvance(QLatin1Char('M'));
         resizeDocks({m_summaryDock}, {34 * em}, Qt::Horizontal);
+        resizeDocks({m_layerDock}, {14 * fontMetrics().height()}, Qt::Vertical);
     }
 }
 
@@ -298,8 +404,19 @@ void MainWindow::onModelLoaded(LoadedModel loaded) {
         showLoadError(loaded.path, loaded.error);
         return;
     }
+    const bool sameModel = loaded.path == m_model.path;
     m_model = std::move(loaded);
+    m_run->setModel(m_model.graph);
+    m_nodePage->model()->setRunResults(nullptr, nullptr);
+    updateRunSummary();
+    // The bundled example comes with its calibration data; another model's data would not fit.
+    if (isResource(m_model.path))
+        m_settings->setCalibrationPath(exampleCalibrationPath());
+    else if (!sameModel)
+        m_settings->setCalibrationPath(QString());
+    updateRunActions();
     m_nodePage->setSnapshot(m_model.snapshot);
+    m_graphView->setSnapshot(m_model.snapshot);
     m_summary->setSnapshot(m_model.snapshot);
     if (!isResource(m_model.path)) m_recentFiles.add(m_model.path);
     updateRecentFilesMenu();
@@ -341,7 +458,147 @@ void MainWindow::showLoadError(const QString& path, const QString& message) {
 }
 
 bool MainWindow::selectNode(const QString& name) {
-    return m_nodePage->selectNode(name);
+    // The table knows every node; the graph only those it draws (folded ones are hidden).
+    m_syncingSelection = true;
+    const bool found = m_nodePage->selectNode(name);
+    if (found) m_graphView->selectNode(name);
+    m_syncingSelection = false;
+    return found;
+}
+
+bool MainWindow::runQuantization() {
+    if (!m_model.isOk() || m_run->isRunning()) return false;
+    Result<QuantConfig> config = m_settings->config();
+    if (!config) {
+        const QString message = QString::fromStdString(config.message());
+        setStatus([message] { return tr("Invalid settings: %1").arg(message); });
+        return false;
+    }
+    if (!m_run->start(*config, m_settings->calibrationPath())) return false;
+    m_progress->setRange(0, 100);
+    m_progress->setValue(0);
+    m_progress->setFormat(tr("%p %"));
+    m_progress->setVisible(true);
+    updateRunActions();
+    setStatus([] { return tr("Quantizing\u2026"); });
+    return true;
+}
+
+void MainWindow::cancelRun() {
+    if (!m_run->isRunning()) return;
+    m_run->cancel();
+    setStatus([] { return tr("Cancelling\u2026"); });
+    updateRunActions();
+}
+
+void MainWindow::updateRunActions() {
+    const bool running = m_run->isRunning();
+    m_runAction->setEnabled(m_model.isOk() && !running);
+    m_settings->runButton()->setEnabled(m_model.isOk() && !running);
+    m_cancelAction->setEnabled(running && !m_run->isCancelling());
+    if (!running && !m_loadJob.isRunning()) {
+        m_progress->setVisible(false);
+        m_progress->setRange(0, 0);
+        m_progress->setFormat(tr("Loading\u2026"));
+    }
+}
+
+void MainWindow::onRunProgress(double fraction, const QString& what) {
+    m_progress->setValue(int(std::lround(fraction * 100)));
+    if (m_run->isCancelling()) return;
+    setStatus([what] {
+        return what.isEmpty() ? tr("Quantizing\u2026") : tr("Quantizing: %1").arg(what);
+    });
+}
+
+void MainWindow::updateRunSummary() {
+    const auto current = m_run->current();
+    if (!current) {
+        m_settings->setResultSummary(QString());
+        return;
+    }
+    QStringList lines;
+    if (current->evalSamples > 0) {
+        lines << tr("Output SQNR: %1 dB").arg(current->outputSqnrDb, 0, 'f', 1);
+        const auto previous = m_run->previous();
+        if (previous && previous->evalSamples > 0 && std::isfinite(previous->outputSqnrDb) &&
+            std::isfinite(current->outputSqnrDb)) {
+            const double delta = current->outputSqnrDb - previous->outputSqnrDb;
+            lines << tr("Previous run: %1 dB (%2%3 dB)")
+                         .arg(previous->outputSqnrDb, 0, 'f', 1)
+                         .arg(delta >= 0 ? QStringLiteral("+") : QString())
+                         .arg(delta, 0, 'f', 1);
+        }
+        lines << tr("Arg-max agreement with fp32: %1 % on %n sample(s)", nullptr,
+                    current->evalSamples)
+                     .arg(current->agreement * 100, 0, 'f', 1);
+    } else {
+        lines << tr("No layer measured: no calibration data.");
+    }
+    if (current->dataFree) lines << tr("Activation ranges are data-free (BatchNorm statistics).");
+    if (m_run->isStale()) lines << tr("Stale: the settings changed since this run.");
+    m_settings->setResultSummary(lines.join(QLatin1Char('\n')));
+}
+
+void MainWindow::onRunSucceeded() {
+    updateRunActions();
+    updateRunSummary();
+    const auto current = m_run->current();
+    m_nodePage->model()->setRunResults(current, m_run->previous());
+    QHash<QString, int> bits;
+    NodeMetric sqnr;
+    sqnr.title = tr("SQNR (dB)");
+    for (auto it = current->layers.cbegin(); it != current->layers.cend(); ++it) {
+        if (!it.value().inPlan) continue;
+        bits.insert(it.key(), it.value().quantized ? it.value().bits : 0);
+        if (!std::isnan(it.value().sqnrDb)) sqnr.values.insert(it.key(), it.value().sqnrDb);
+    }
+    // The point of a run is to see where the error is: show it on the graph, unless the user
+    // picked another colouring than the default.
+    const bool showMetric = m_graphView->colorMode() == ColorMode::OpCategory;
+    m_graphView->setQuantResults(std::move(bits), std::move(sqnr), current->tensorShapes,
+                                 showMetric);
+
+    const double seconds = current->seconds;
+    if (current->evalSamples == 0) {
+        setStatus([seconds] {
+            return tr("Quantized in %1 s; no calibration data, so no layer was measured.")
+                .arg(seconds, 0, 'f', 1);
+        });
+        return;
+    }
+    const double db = current->outputSqnrDb, agreement = current->agreement * 100;
+    const int samples = current->evalSamples;
+    const auto previous = m_run->previous();
+    const double before = previous && previous->evalSamples > 0 ? previous->outputSqnrDb : qQNaN();
+    setStatus([=] {
+        QString text = tr("Run finished in %1 s: output SQNR %2 dB, arg-max agreement %3 % on %n "
+                          "sample(s).",
+                          nullptr, samples)
+                           .arg(seconds, 0, 'f', 1)
+                           .arg(db, 0, 'f', 1)
+                           .arg(agreement, 0, 'f', 1);
+        if (std::isfinite(before) && std::isfinite(db))
+            text += QLatin1Char(' ') + tr("Previous run: %1 dB (%2%3 dB).")
+                                           .arg(before, 0, 'f', 1)
+                                           .arg(db >= before ? QStringLiteral("+") : QString())
+                                           .arg(db - before, 0, 'f', 1);
+        return text;
+    });
+}
+
+void MainWindow::onGraphNodeSelected(const QString& name) {
+    if (m_syncingSelection || name.isEmpty()) return;
+    m_syncingSelection = true;
+    m_nodePage->selectNode(name);
+    m_syncingSelection = false;
+}
+
+void MainWindow::onTableNodeSelected(const QString& name) {
+    if (m_syncingSelection || name.isEmpty()) return;
+    m_syncingSelection = true;
+    m_graphView->selectNode(name);
+    m_syncingSelection = false;
 }
 
 } // namespace qs

@@ -17,11 +17,15 @@ class QLabel;
 class QMenu;
 class QMessageBox;
 class QProgressBar;
+class QToolBar;
 
 namespace qs {
 
+class GraphView;
 class ModelSummaryWidget;
 class NodeTablePage;
+class QuantSettingsWidget;
+class RunController;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -46,6 +50,15 @@ public:
     bool isInteractive() const { return m_interactive; }
 
     NodeTablePage* nodePage() const { return m_nodePage; }
+    GraphView* graphView() const { return m_graphView; }
+    QuantSettingsWidget* settingsWidget() const { return m_settings; }
+    RunController* runController() const { return m_run; }
+
+    // Quantizes the loaded model with the settings dock's options on a worker thread, then
+    // measures every layer against fp32; false if no model is loaded, a run is under way or
+    // the settings are invalid (the status line says which).
+    bool runQuantization();
+    void cancelRun();
     ModelSummaryWidget* summaryWidget() const { return m_summary; }
     QString statusText() const;
 
@@ -83,7 +96,21 @@ private:
     RecentFiles m_recentFiles;
     bool m_interactive = true;
 
+    void onGraphNodeSelected(const QString& name);
+    void onRunSucceeded();
+    void onRunProgress(double fraction, const QString& what);
+    void updateRunActions();
+    void updateRunSummary();
+    void onTableNodeSelected(const QString& name);
+
+    GraphView* m_graphView = nullptr;
     NodeTablePage* m_nodePage = nullptr;
+    QDockWidget* m_layerDock = nullptr;
+    QuantSettingsWidget* m_settings = nullptr;
+    QDockWidget* m_settingsDock = nullptr;
+    RunController* m_run = nullptr;
+    QToolBar* m_toolBar = nullptr;
+    bool m_syncingSelection = false;
     ModelSummaryWidget* m_summary = nullptr;
     QDockWidget* m_summaryDock = nullptr;
     QLabel* m_statusLabel = nullptr;
@@ -101,6 +128,12 @@ private:
     QAction* m_clearRecentAction = nullptr;
     QAction* m_quitAction = nullptr;
     QAction* m_findAction = nullptr;
+    QAction* m_runAction = nullptr;
+    QAction* m_cancelAction = nullptr;
+    QAction* m_zoomInAction = nullptr;
+    QAction* m_zoomOutAction = nullptr;
+    QAction* m_fitAction = nullptr;
+    QAction* m_showFoldedAction = nullptr;
     QAction* m_aboutAction = nullptr;
     QAction* m_aboutQtAction = nullptr;
     QActionGroup* m_languageGroup = nullptr;

@@ -122,6 +122,7 @@ ModelSnapshot buildModelSnapshot(const Graph& graph, const ImportReport& importR
     for (ValueId id : graph.outputs()) s.outputs.append(summarize(graph.value(id)));
 
     QHash<QString, int> counts;
+    const std::vector<NodeRegion> regions = dispatchRegions(graph);
     const auto& order = graph.topoOrder();
     s.nodes.reserve(int(order.size()));
     for (size_t position = 0; position < order.size(); ++position) {
@@ -140,6 +141,7 @@ ModelSnapshot buildModelSnapshot(const Graph& graph, const ImportReport& importR
             attributes << fromStd(key) + QLatin1Char('=') + formatAttribute(attribute);
         n.attributes = attributes.join(QStringLiteral(", "));
         n.supported = findOp(node.domain, node.opType) != nullptr;
+        n.region = regions[size_t(order[position])];
         ++counts[n.opType];
         s.nodes.append(std::move(n));
     }

@@ -4,6 +4,8 @@
 // every translatable word is added by the views.
 #pragma once
 
+#include "quant/dispatcher.h"
+
 #include <QList>
 #include <QPair>
 #include <QString>
@@ -32,6 +34,10 @@ struct NodeSummary {
     QList<TensorSummary> outputs;
     QString attributes;    // "group=16, kernel_shape=[3,3], strides=[1,1]"
     bool supported = true; // the op registry implements this op
+    // Dispatcher region (core/quant/dispatcher.h): "non-quantizable" nodes compute only on
+    // constants and shapes (Constant, Shape, Gather on shapes...); the graph folds them away.
+    NodeRegion region = NodeRegion::Quantizable;
+    bool isFolded() const { return region == NodeRegion::NonQuantizable; }
 };
 
 struct ModelSnapshot {

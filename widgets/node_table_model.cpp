@@ -1,6 +1,10 @@
 #include "node_table_model.h"
 
+#include <QBrush>
+#include <QGuiApplication>
+#include <QPalette>
 #include <QStringList>
+#include <cmath>
 
 namespace qs {
 
@@ -41,6 +45,16 @@ QString describeTensors(const QList<TensorSummary>& tensors) {
     return lines.join(QLatin1Char('\n'));
 }
 
+bool isResultColumn(int column) {
+    return column >= NodeTableModel::BitsColumn && column <= NodeTableModel::SqnrDeltaColumn;
+}
+
+// "+inf" for an exact tensor; one decimal otherwise.
+QString formatDb(double db) {
+    if (std::isinf(db)) return db > 0 ? QStringLiteral("\u221e") : QStringLiteral("-\u221e");
+    return QString::number(db, 'f', 1);
+}
+
 } // namespace
 
 NodeTableModel::NodeTableModel(QObject* parent)
@@ -50,6 +64,29 @@ void NodeTableModel::setSnapshot(std::shared_ptr<const ModelSnapshot> snapshot) 
     beginResetModel();
     m_snapshot = std::move(snapshot);
     endResetModel();
+}
+
+void NodeTableModel::setRunResults(std::shared_ptr<const QuantRunResult> current,
+                                   std::shared_ptr<const QuantRunResult> previous) {
+    m_current = std::move(current);
+    m_previous = std::move(previous);
+    m_stale = false;
+    if (rowCount() > 0)
+        emit dataChanged(index(0, RegionColumn), index(rowCount() - 1, ColumnCount - 1));
+}
+
+void NodeTableModel::setResultsStale(bool stale) {
+    if (m_stale == stale) return;
+    m_stale = stale;
+    if (rowCount() > 0)
+        emit dataChanged(index(0, BitsColumn), index(rowCount() - 1, SqnrDeltaColumn),
+                         {Qt::ForegroundRole});
+}
+
+const LayerRunResult* NodeTableModel::layer(const QuantRunResult* run, const QString& name) const {
+    if (!run) return nullptr;
+    const auto it = run->layers.constFind(name);
+    return it == run->layers.constEnd() ? nullptr : &it.value();
 }
 
 int NodeTableModel::rowOfNode(const QString& name) const {
@@ -81,11 +118,17 @@ QVariant NodeTableModel::data(const QModelIndex& index, int role) const {
     case Qt::DisplayRole:
         return displayData(node, column);
     case SortRole:
-        return column == IndexColumn ? QVariant(node.index) : displayData(node, column);
+        return sortData(node, column);
+    case Qt::ForegroundRole:
+        if (m_stale && isResultColumn(column))
+            return QGuiApplication::palette().brush(QPalette::Disabled, QPalette::Text);
+        return {};
     case Qt::ToolTipRole:
         return toolTip(node, column);
     case Qt::TextAlignmentRole:
-        if (column == IndexColumn) return QVariant(Qt::AlignRight | Qt::AlignVCenter);
+        if (column == IndexColumn || column == BitsColumn || column == SqnrColumn ||
+            column == SqnrDeltaColumn)
+            return QVariant(Qt::AlignRight | Qt::AlignVCenter);
         return {};
     case FilterRole: {
         QStringList words{node.name, node.opType};
@@ -95,6 +138,8 @@ QVariant NodeTableModel::data(const QModelIndex& index, int role) const {
     }
     case NodeNameRole:
         return node.name;
+    case FoldedRole:
+        return node.isFolded();
     default:
         return {};
     }
@@ -109,16 +154,92 @@ QVariant NodeTableModel::displayData(const NodeSummary& node, int column) const 
     case OpColumn:
         return node.domain.isEmpty() ? node.opType
                                      : node.domain + QLatin1String("::") + node.opType;
+    case RegionColumn:
+        switch (node.region) {
+        case NodeRegion::Quantizable:
+            return tr("quantizable");
+        case NodeRegion::Contested:
+            return tr("contested");
+        case NodeRegion::NonQuantizable:
+            return tr("shape/constant");
+        }
+        return {};
+    case BitsColumn: {
+        const LayerRunResult* l = layer(m_current.get(), node.name);
+        if (!m_current) return {};
+        if (!l || !l->inPlan)
+            return node.opType == QLatin1String("BatchNormalization") ? tr("folded") : QString();
+        return l->quantized && l->bits > 0 ? QString::number(l->bits) : tr("float");
+    }
+    case SchemeColumn: {
+        const LayerRunResult* l = layer(m_current.get(), node.name);
+        if (!l || l->scheme.isEmpty()) return {};
+        // Core's names ("symmetric", "channel", "group:4") in the user's language.
+        const QString scheme = l->scheme == QLatin1String("symmetric")    ? tr("symmetric")
+                               : l->scheme == QLatin1String("asymmetric") ? tr("asymmetric")
+                                                                          : l->scheme;
+        QString granularity = l->granularity;
+        if (granularity == QLatin1String("tensor"))
+            granularity = tr("per tensor");
+        else if (granularity == QLatin1String("channel"))
+            granularity = tr("per channel");
+        else if (granularity.startsWith(QLatin1String("group:")))
+            granularity = tr("per group of %1").arg(granularity.mid(6));
+        return tr("%1, %2", "scheme, granularity").arg(scheme, granularity);
+    }
+    case SqnrColumn: {
+        const LayerRunResult* l = layer(m_current.get(), node.name);
+        if (!l || std::isnan(l->sqnrDb)) return {};
+        return formatDb(l->sqnrDb);
+    }
+    case SqnrDeltaColumn: {
+        const LayerRunResult* now = layer(m_current.get(), node.name);
+        const LayerRunResult* before = layer(m_previous.get(), node.name);
+        if (!now || !before || !std::isfinite(now->sqnrDb) || !std::isfinite(before->sqnrDb))
+            return {};
+        const double delta = now->sqnrDb - before->sqnrDb;
+        return (delta > 0 ? QStringLiteral("+") : QString()) + QString::number(delta, 'f', 1);
+    }
     case InputsColumn:
-        return joinShapes(node.inputs, false);
+        return joinShapes(measured(node.inputs), false);
     case WeightsColumn:
         return joinShapes(node.inputs, true);
     case OutputsColumn:
-        return joinShapes(node.outputs, false);
+        return joinShapes(measured(node.outputs), false);
     case AttributesColumn:
         return node.attributes;
     default:
         return {};
+    }
+}
+
+QList<TensorSummary> NodeTableModel::measured(const QList<TensorSummary>& tensors) const {
+    // A run measured the real shapes where static inference had to assume 1 for a dynamic dim.
+    if (!m_current || m_current->tensorShapes.isEmpty()) return tensors;
+    QList<TensorSummary> result = tensors;
+    for (TensorSummary& t : result) t.shape = m_current->tensorShapes.value(t.name, t.shape);
+    return result;
+}
+
+QVariant NodeTableModel::sortData(const NodeSummary& node, int column) const {
+    switch (column) {
+    case IndexColumn:
+        return node.index;
+    case BitsColumn: {
+        const LayerRunResult* l = layer(m_current.get(), node.name);
+        return l && l->inPlan ? (l->quantized ? l->bits : 99) : 100; // float after quantized
+    }
+    case SqnrColumn:
+    case SqnrDeltaColumn: {
+        // Numbers as numbers; rows without a value sort after every number.
+        const QString text = displayData(node, column).toString();
+        const LayerRunResult* l = layer(m_current.get(), node.name);
+        if (text.isEmpty() || !l) return 1e300;
+        if (column == SqnrColumn) return std::isinf(l->sqnrDb) ? 1e299 : l->sqnrDb;
+        return text.toDouble();
+    }
+    default:
+        return displayData(node, column);
     }
 }
 
@@ -150,6 +271,16 @@ QVariant NodeTableModel::headerData(int section, Qt::Orientation orientation, in
         return tr("Name");
     case OpColumn:
         return tr("Op");
+    case RegionColumn:
+        return tr("Region");
+    case BitsColumn:
+        return tr("Bits");
+    case SchemeColumn:
+        return tr("Scheme");
+    case SqnrColumn:
+        return tr("SQNR (dB)");
+    case SqnrDeltaColumn:
+        return tr("\u0394 SQNR");
     case InputsColumn:
         return tr("Inputs");
     case WeightsColumn:

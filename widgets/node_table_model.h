@@ -3,6 +3,7 @@
 #pragma once
 
 #include "model_snapshot.h"
+#include "quant_run.h"
 
 #include <QAbstractTableModel>
 #include <memory>
@@ -17,8 +18,13 @@ public:
         IndexColumn,
         NameColumn,
         OpColumn,
-        InputsColumn,  // shapes of the activation inputs
-        WeightsColumn, // shapes of the constant inputs (weights, biases, BN statistics)
+        RegionColumn,    // dispatcher region
+        BitsColumn,      // from the last run's QuantPlan
+        SchemeColumn,    // "symmetric, channel"
+        SqnrColumn,      // output SQNR of the last run (dB)
+        SqnrDeltaColumn, // last run minus the run before (dB)
+        InputsColumn,    // shapes of the activation inputs
+        WeightsColumn,   // shapes of the constant inputs (weights, biases, BN statistics)
         OutputsColumn,
         AttributesColumn,
         ColumnCount
@@ -27,12 +33,20 @@ public:
         SortRole = Qt::UserRole + 1, // numbers as numbers (the # column), texts as texts
         FilterRole,                  // name, op type and every tensor name, for the filter box
         NodeNameRole,
+        FoldedRole, // true for constant and shape-only nodes (dispatcher "non-quantizable")
     };
 
     explicit NodeTableModel(QObject* parent = nullptr);
 
     void setSnapshot(std::shared_ptr<const ModelSnapshot> snapshot);
     const ModelSnapshot* snapshot() const { return m_snapshot.get(); }
+
+    // The last run and the one before (either may be null). `stale`: the settings changed since.
+    void setRunResults(std::shared_ptr<const QuantRunResult> current,
+                       std::shared_ptr<const QuantRunResult> previous);
+    void setResultsStale(bool stale);
+    bool resultsStale() const { return m_stale; }
+    const QuantRunResult* currentResults() const { return m_current.get(); }
 
     // Row of the node with this name, -1 if there is none.
     int rowOfNode(const QString& name) const;
@@ -48,9 +62,15 @@ public:
 
 private:
     QVariant displayData(const NodeSummary& node, int column) const;
+    QVariant sortData(const NodeSummary& node, int column) const;
+    QList<TensorSummary> measured(const QList<TensorSummary>& tensors) const;
+    const LayerRunResult* layer(const QuantRunResult* run, const QString& name) const;
     QString toolTip(const NodeSummary& node, int column) const;
 
     std::shared_ptr<const ModelSnapshot> m_snapshot;
+    std::shared_ptr<const QuantRunResult> m_current;
+    std::shared_ptr<const QuantRunResult> m_previous;
+    bool m_stale = false;
 };
 
 } // namespace qs

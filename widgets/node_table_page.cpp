@@ -2,6 +2,7 @@
 
 #include "node_table_model.h"
 
+#include <QCheckBox>
 #include <QEvent>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -30,14 +31,37 @@ protected:
     }
 };
 
+// The filter box's text, plus an optional cut of the folded (constant and shape) nodes.
+class NodeFilterProxy : public QSortFilterProxyModel {
+public:
+    using QSortFilterProxyModel::QSortFilterProxyModel;
+    void setHideFolded(bool hide) {
+        if (m_hideFolded == hide) return;
+        m_hideFolded = hide;
+        invalidateFilter();
+    }
+
+protected:
+    bool filterAcceptsRow(int row, const QModelIndex& parent) const override {
+        if (m_hideFolded &&
+            sourceModel()->index(row, 0, parent).data(NodeTableModel::FoldedRole).toBool())
+            return false;
+        return QSortFilterProxyModel::filterAcceptsRow(row, parent);
+    }
+
+private:
+    bool m_hideFolded = false;
+};
+
 } // namespace
 
 NodeTablePage::NodeTablePage(QWidget* parent)
     : QWidget(parent)
     , m_model(new NodeTableModel(this))
-    , m_proxy(new QSortFilterProxyModel(this))
+    , m_proxy(new NodeFilterProxy(this))
     , m_filter(new QLineEdit(this))
     , m_countLabel(new QLabel(this))
+    , m_hideFolded(new QCheckBox(this))
     , m_view(new QTableView(this)) {
     m_proxy->setSourceModel(m_model);
     m_proxy->setSortRole(NodeTableModel::SortRole);
@@ -79,8 +103,14 @@ NodeTablePage::NodeTablePage(QWidget* parent)
     connect(m_proxy, &QAbstractItemModel::modelReset, this, &NodeTablePage::updateCountLabel);
     connect(m_proxy, &QAbstractItemModel::layoutChanged, this, &NodeTablePage::updateCountLabel);
 
+    m_hideFolded->setObjectName(QStringLiteral("hideFoldedNodes"));
+    connect(m_hideFolded, &QCheckBox::toggled, this, [this](bool hide) {
+        static_cast<NodeFilterProxy*>(m_proxy)->setHideFolded(hide);
+        updateCountLabel();
+    });
     auto* filterRow = new QHBoxLayout;
     filterRow->addWidget(m_filter, 1);
+    filterRow->addWidget(m_hideFolded);
     filterRow->addWidget(m_countLabel);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -97,6 +127,12 @@ void NodeTablePage::setSnapshot(std::shared_ptr<const ModelSnapshot> snapshot) {
         m_view->resizeColumnToContents(column);
     const int em = m_view->fontMetrics().horizontalAdvance(QLatin1Char('M'));
     m_view->setColumnWidth(NodeTableModel::NameColumn, 24 * em);
+    // Result columns are empty until a run: give them room for "asymmetric, channel".
+    m_view->setColumnWidth(NodeTableModel::RegionColumn, 9 * em);
+    m_view->setColumnWidth(NodeTableModel::BitsColumn, 5 * em);
+    m_view->setColumnWidth(NodeTableModel::SchemeColumn, 17 * em);
+    for (int column : {NodeTableModel::SqnrColumn, NodeTableModel::SqnrDeltaColumn})
+        m_view->setColumnWidth(column, 7 * em);
     for (int column : {NodeTableModel::InputsColumn, NodeTableModel::WeightsColumn,
                        NodeTableModel::OutputsColumn}) {
         m_view->resizeColumnToContents(column);
@@ -112,6 +148,7 @@ bool NodeTablePage::selectNode(const QString& name) {
         m_proxy->mapFromSource(m_model->index(sourceRow, NodeTableModel::NameColumn));
     if (!index.isValid()) { // hidden by the filter
         m_filter->clear();
+        m_hideFolded->setChecked(false);
         index = m_proxy->mapFromSource(m_model->index(sourceRow, NodeTableModel::NameColumn));
     }
     m_view->selectionModel()->setCurrentIndex(index, QItemSelectionModel::ClearAndSelect |
@@ -134,7 +171,14 @@ void NodeTablePage::changeEvent(QEvent* event) {
     QWidget::changeEvent(event);
 }
 
+void NodeTablePage::setHideFolded(bool hide) {
+    m_hideFolded->setChecked(hide);
+}
+
 void NodeTablePage::retranslateUi() {
+    m_hideFolded->setText(tr("Hide constants"));
+    m_hideFolded->setToolTip(tr("Hide the constant nodes and the shape arithmetic, which are not "
+                                "quantized (as the graph does)."));
     m_filter->setPlaceholderText(tr("Filter by node name, op type or tensor name (Ctrl+F)"));
     m_model->retranslate();
     updateCountLabel();

@@ -7,6 +7,7 @@
 #include <QWidget>
 #include <memory>
 
+class QCheckBox;
 class QLabel;
 class QLineEdit;
 class QSortFilterProxyModel;
@@ -33,6 +34,9 @@ public:
     QSortFilterProxyModel* proxy() const { return m_proxy; }
     QTableView* view() const { return m_view; }
     QLineEdit* filterEdit() const { return m_filter; }
+    // Hides the constant and shape-only nodes, as the graph does by default.
+    void setHideFolded(bool hide);
+    QCheckBox* hideFoldedBox() const { return m_hideFolded; }
 
 signals:
     void currentNodeChanged(const QString& name);
@@ -48,6 +52,7 @@ private:
     QSortFilterProxyModel* m_proxy;
     QLineEdit* m_filter;
     QLabel* m_countLabel;
+    QCheckBox* m_hideFolded;
     QTableView* m_view;
 };
 

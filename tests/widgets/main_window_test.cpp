@@ -10,6 +10,7 @@
 #include "node_table_page.h"
 #include "recent_files.h"
 
+#include <QDockWidget>
 #include <QFile>
 #include <QHeaderView>
 #include <QLineEdit>
@@ -211,6 +212,10 @@ private slots:
         QCoreApplication::processEvents(); // LanguageChange is posted
         QCOMPARE(fileMenuTitle(), QStringLiteral("文件(&F)"));
         QCOMPARE(nameHeader(), QStringLiteral("名称"));
+        QCOMPARE(window.findChild<QDockWidget*>(QStringLiteral("settingsDock"))->windowTitle(),
+                 QStringLiteral("量化"));
+        QCOMPARE(window.findChild<QDockWidget*>(QStringLiteral("layerDock"))->windowTitle(),
+                 QStringLiteral("层"));
         QVERIFY(window.statusText().contains(QStringLiteral("已加载")));
         QCOMPARE(QSettings().value(QStringLiteral("ui/language")).toString(),
                  QStringLiteral("zh_CN"));

@@ -1,0 +1,307 @@
+// Quantization runs from the main window: Run fills the layer table (checked against
+// `quantscope-cli eval` on the same samples), stale marking and deltas, Cancel within a
+// second with the previous results kept, a broken model leaving Run usable, and the longest
+// stall of the GUI thread while a PP-OCR run works.
+#include "graph_items.h"
+#include "graph_view.h"
+#include "io/npy.h"
+#include "language_manager.h"
+#include "main_window.h"
+#include "node_table_model.h"
+#include "node_table_page.h"
+#include "quant_settings_widget.h"
+#include "run_controller.h"
+
+#include <QElapsedTimer>
+#include <QFile>
+#include <QGraphicsScene>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTimer>
+#include <QtTest>
+#include <cmath>
+
+using namespace qs;
+
+namespace {
+
+const QString kDigits = QStringLiteral(QS_SHARED_DIR "/models/digits_mbv2_bn.onnx");
+const QString kDigitsCalib = QStringLiteral(QS_SHARED_DIR "/data/digits_calib_x.npy");
+const QString kPpocr = QStringLiteral(QS_SHARED_DIR "/models/ppocr_cls.onnx");
+const QString kTextlines = QStringLiteral(QS_SHARED_DIR "/data/textlines_x.npy");
+
+QString cell(const NodeTableModel* model, const QString& node, int column) {
+    return model->index(model->rowOfNode(node), column).data().toString();
+}
+
+bool openAndWait(MainWindow& window, const QString& path) {
+    QSignalSpy loaded(&window, &MainWindow::modelLoaded);
+    QSignalSpy laidOut(window.graphView(), &GraphView::layoutFinished);
+    window.openModel(path);
+    return loaded.wait(20000) && (laidOut.count() > 0 || laidOut.wait(20000));
+}
+
+bool runAndWait(MainWindow& window, int timeoutMs = 120000) {
+    QSignalSpy done(window.runController(), &RunController::succeeded);
+    if (!window.runQuantization()) return false;
+    return done.wait(timeoutMs);
+}
+
+// The longest gap between the ticks of a 10 ms timer on the GUI thread.
+class Heartbeat : public QObject {
+public:
+    Heartbeat() {
+        m_timer.setInterval(10);
+        QObject::connect(&m_timer, &QTimer::timeout, this, [this] {
+            const qint64 gap = m_clock.restart();
+            if (gap > m_longest) {
+                m_longest = gap;
+                m_longestAt = m_total.elapsed();
+            }
+        });
+        m_clock.start();
+        m_total.start();
+        m_timer.start();
+    }
+    qint64 longestMs() const { return m_longest; }
+    qint64 longestAtMs() const { return m_longestAt; } // when it ended, since the start
+
+private:
+    QTimer m_timer;
+    QElapsedTimer m_clock;
+    QElapsedTimer m_total;
+    qint64 m_longest = 0;
+    qint64 m_longestAt = 0;
+};
+
+} // namespace
+
+class QuantRunTest : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase() {
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName(QStringLiteral("QuantScopeTest"));
+        QCoreApplication::setApplicationName(QStringLiteral("quant_run_test"));
+        QSettings().clear();
+        LanguageManager::instance()->setLanguage(QStringLiteral("en"));
+        QVERIFY(m_dir.isValid());
+    }
+
+    void cleanupTestCase() { QSettings().clear(); }
+
+    void runFillsTheTableAndMatchesTheCli() {
+        MainWindow window;
+        window.setInteractive(false);
+        window.show();
+        QVERIFY(openAndWait(window, kDigits));
+        window.settingsWidget()->setCalibrationPath(kDigitsCalib);
+        QVERIFY(runAndWait(window));
+
+        const NodeTableModel* table = window.nodePage()->model();
+        const auto result = window.runController()->current();
+        QVERIFY(result);
+        QCOMPARE(result->evalSamples, 32);
+        // Every Conv is 8-bit per-channel symmetric (the defaults) and has a measured SQNR;
+        // every BatchNormalization is folded into its Conv.
+        int convs = 0, batchNorms = 0;
+        for (int row = 0; row < table->rowCount(); ++row) {
+            const QString op = table->index(row, NodeTableModel::OpColumn).data().toString();
+            const QString bits = table->index(row, NodeTableModel::BitsColumn).data().toString();
+            if (op == QLatin1String("Conv")) {
+                ++convs;
+                QCOMPARE(bits, QStringLiteral("8"));
+                QCOMPARE(table->index(row, NodeTableModel::SchemeColumn).data().toString(),
+                         QStringLiteral("symmetric, per channel"));
+                bool ok = false;
+                const double db =
+                    table->index(row, NodeTableModel::SqnrColumn).data().toString().toDouble(&ok);
+                QVERIFY2(ok && db > 5 && db < 80, qPrintable(QString::number(db)));
+            } else if (op == QLatin1String("BatchNormalization")) {
+                ++batchNorms;
+                QCOMPARE(bits, QStringLiteral("folded"));
+            }
+        }
+        QVERIFY(convs > 10);
+        QVERIFY(batchNorms > 10);
+        // The graph is coloured by bit width from the plan.
+        window.graphView()->setColorMode(ColorMode::BitWidth);
+        QString firstConv;
+        for (int row = 0; row < table->rowCount() && firstConv.isEmpty(); ++row)
+            if (table->index(row, NodeTableModel::OpColumn).data().toString() ==
+                QLatin1String("Conv"))
+                firstConv = table->index(row, NodeTableModel::NameColumn).data().toString();
+        NodeItem* convItem = window.graphView()->nodeItem(firstConv);
+        QVERIFY(convItem);
+        QCOMPARE(convItem->color(), NodeColoring::bitsColor(8));
+
+        // The command line on the same 32 samples, same calibration, same defaults.
+        Result<Tensor> calib = readNpy(kDigitsCalib.toStdString());
+        QVERIFY(calib);
+        Shape shape = calib->shape();
+        shape[0] = 32;
+        Tensor head(DataType::F32, shape);
+        std::memcpy(head.rawData(), calib->rawData(), head.byteSize());
+        const QString data = m_dir.filePath(QStringLiteral("first32.npy"));
+        QVERIFY(writeNpy(data.toStdString(), head));
+        QProcess cli;
+        cli.start(QStringLiteral(QS_CLI_PATH),
+                  {QStringLiteral("eval"), kDigits, QStringLiteral("--data"), data,
+                   QStringLiteral("--calib"), kDigitsCalib, QStringLiteral("--executor"),
+                   QStringLiteral("sim")});
+        QVERIFY(cli.waitForFinished(60000));
+        QCOMPARE(cli.exitCode(), 0);
+        const QJsonObject json = QJsonDocument::fromJson(cli.readAllStandardOutput()).object();
+        qInfo("GUI: output SQNR %.4f dB, agreement %.4f; CLI: %.4f dB, %.4f", result->outputSqnrDb,
+              result->agreement, json.value(QStringLiteral("sqnr_db")).toDouble(),
+              json.value(QStringLiteral("agreement")).toDouble());
+        QVERIFY(std::abs(result->outputSqnrDb - json.value(QStringLiteral("sqnr_db")).toDouble()) <
+                0.01);
+        QCOMPARE(result->agreement, json.value(QStringLiteral("agreement")).toDouble());
+    }
+
+    void staleSettingsAndDeltas() {
+        MainWindow window;
+        window.setInteractive(false);
+        QVERIFY(openAndWait(window, kDigits));
+        window.settingsWidget()->setCalibrationPath(kDigitsCalib);
+        QVERIFY(runAndWait(window));
+        const NodeTableModel* table = window.nodePage()->model();
+        QVERIFY(!table->resultsStale());
+
+        window.settingsWidget()->findChild<QSpinBox*>(QStringLiteral("weightBits"))->setValue(4);
+        QVERIFY(window.runController()->isStale());
+        QVERIFY(table->resultsStale());
+        QVERIFY(window.statusText().contains(QStringLiteral("stale")));
+        QVERIFY(window.settingsWidget()->resultSummary().contains(QStringLiteral("Stale")));
+        const auto eightBit = window.runController()->current();
+        QVERIFY(runAndWait(window));
+        QVERIFY(!table->resultsStale());
+        QCOMPARE(window.runController()->previous(), eightBit);
+        const auto fourBit = window.runController()->current();
+
+        int convs = 0, worse = 0;
+        for (int row = 0; row < table->rowCount(); ++row) {
+            if (table->index(row, NodeTableModel::OpColumn).data().toString() !=
+                QLatin1String("Conv"))
+                continue;
+            const QString name = table->index(row, NodeTableModel::NameColumn).data().toString();
+            QCOMPARE(table->index(row, NodeTableModel::BitsColumn).data().toString(),
+                     QStringLiteral("4"));
+            const double delta =
+                table->index(row, NodeTableModel::SqnrDeltaColumn).data().toString().toDouble();
+            const double expected =
+                fourBit->layers.value(name).sqnrDb - eightBit->layers.value(name).sqnrDb;
+            QVERIFY(std::abs(delta - expected) <= 0.05 + 1e-9);
+            ++convs;
+            worse += delta < 0;
+        }
+        QVERIFY(convs > 10);
+        QVERIFY2(worse == convs, "4-bit weights lose SQNR on every Conv");
+        QVERIFY(window.statusText().contains(QStringLiteral("Previous run")));
+        const QString summary = window.settingsWidget()->resultSummary();
+        QVERIFY(summary.contains(QStringLiteral("Previous run")));
+        QVERIFY(summary.contains(
+            QStringLiteral("Output SQNR: %1 dB").arg(fourBit->outputSqnrDb, 0, 'f', 1)));
+        QVERIFY(!summary.contains(QStringLiteral("Stale")));
+    }
+
+    void brokenModelLeavesRunUsable() {
+        MainWindow window;
+        window.setInteractive(false);
+        QVERIFY(openAndWait(window, kDigits));
+        const QString broken = m_dir.filePath(QStringLiteral("broken.onnx"));
+        QFile file(broken);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("definitely not protobuf \x01\x02\xff");
+        file.close();
+        QSignalSpy failed(&window, &MainWindow::modelLoadFailed);
+        window.openModel(broken);
+        QVERIFY(failed.wait(10000));
+        QVERIFY(window.statusText().startsWith(QStringLiteral("Could not open")));
+        window.settingsWidget()->setCalibrationPath(kDigitsCalib);
+        QVERIFY(runAndWait(window));
+        QVERIFY(window.runController()->current()->ok);
+        // A calibration file that is not .npy is an error message, not a crash.
+        window.settingsWidget()->setCalibrationPath(broken);
+        QSignalSpy runFailed(window.runController(), &RunController::failed);
+        QVERIFY(window.runQuantization());
+        QVERIFY(runFailed.wait(10000));
+        QVERIFY(runFailed.first().at(0).toString().contains(QStringLiteral("broken.onnx")));
+        QVERIFY(window.statusText().startsWith(QStringLiteral("Quantization run failed")));
+        QVERIFY(window.runController()->current()->ok); // the earlier results stay
+    }
+
+    // PP-OCR with its 160 text lines: the GUI thread never stalls more than 100 ms during a
+    // full run; then a second run is cancelled and must stop within a second, keeping the first
+    // run's results.
+    void ppocrRunStaysResponsiveAndCancels() {
+        MainWindow window;
+        window.setInteractive(false);
+        window.resize(1280, 800);
+        window.show();
+        QVERIFY(openAndWait(window, kPpocr));
+        window.settingsWidget()->setCalibrationPath(kTextlines);
+        window.selectNode(QStringLiteral("p2o.Conv.20"));
+
+        QElapsedTimer clock;
+        clock.start();
+        Heartbeat heartbeat;
+        QVERIFY(runAndWait(window, 300000));
+        const qint64 runMs = clock.elapsed();
+        qInfo("ppocr_cls run (160 calibration samples, 32 evaluated): %lld ms; longest GUI "
+              "stall %lld ms, ending %lld ms after the start",
+              runMs, heartbeat.longestMs(), heartbeat.longestAtMs());
+        QVERIFY2(heartbeat.longestMs() <= 100, qPrintable(QString::number(heartbeat.longestMs())));
+        const auto first = window.runController()->current();
+        QVERIFY(first && first->ok);
+        // Static inference assumed 1 for the dynamic height and width; the run measured the
+        // real shapes (3×48×192 text lines, 3×3 stride-2 first Conv with 8 filters).
+        bool relabelled = false;
+        for (QGraphicsItem* item : window.graphView()->scene()->items()) {
+            if (item->type() != EdgeItem::Type) continue;
+            const auto* edge = static_cast<EdgeItem*>(item);
+            if (edge->tensorName() != QLatin1String("conv2d_53.tmp_0")) continue;
+            QCOMPARE(edge->label(), QStringLiteral("[N,8,24,96]"));
+            relabelled = true;
+        }
+        QVERIFY(relabelled);
+        const QString sqnrBefore = cell(window.nodePage()->model(), QStringLiteral("p2o.Conv.20"),
+                                        NodeTableModel::SqnrColumn);
+        QVERIFY(!sqnrBefore.isEmpty());
+
+        window.settingsWidget()
+            ->findChild<QSpinBox*>(QStringLiteral("activationBits"))
+            ->setValue(6);
+        QSignalSpy cancelled(window.runController(), &RunController::cancelled);
+        QVERIFY(window.runQuantization());
+        QTest::qWait(std::min<qint64>(runMs / 3, 1500)); // well inside calibration
+        QVERIFY(window.runController()->isRunning());
+        QElapsedTimer cancelClock;
+        cancelClock.start();
+        window.cancelRun();
+        QVERIFY(cancelled.wait(5000));
+        const qint64 cancelMs = cancelClock.elapsed();
+        qInfo("cancel took %lld ms", cancelMs);
+        QVERIFY2(cancelMs <= 1000, qPrintable(QString::number(cancelMs)));
+        QVERIFY(!window.runController()->isRunning());
+        QCOMPARE(window.runController()->current(), first);
+        QCOMPARE(cell(window.nodePage()->model(), QStringLiteral("p2o.Conv.20"),
+                      NodeTableModel::SqnrColumn),
+                 sqnrBefore);
+        QVERIFY(window.statusText().contains(QStringLiteral("cancelled")));
+    }
+
+private:
+    QTemporaryDir m_dir;
+};
+
+QTEST_MAIN(QuantRunTest)
+#include "quant_run_test.moc"

@@ -1,0 +1,283 @@
+#include "quant_run.h"
+
+#include "analysis/accuracy.h"
+#include "exec/executor.h"
+#include "io/npy.h"
+#include "quant/quantizer.h"
+#include "quant/simulator.h"
+
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
+#include <cmath>
+#include <cstring>
+#include <exception>
+#include <limits>
+#include <optional>
+
+namespace qs {
+
+namespace {
+
+// Maps a sub-task's [0, 1] onto [begin, end] of the whole run and forwards cancellation.
+class SubProgress : public Progress {
+public:
+    SubProgress(Progress& parent, double begin, double end)
+        : m_parent(parent)
+        , m_begin(begin)
+        , m_end(end) {}
+    void report(double fraction, std::string_view what) override {
+        m_parent.report(m_begin + (m_end - m_begin) * fraction, what);
+    }
+    bool isCancelled() const override { return m_parent.isCancelled(); }
+
+private:
+    Progress& m_parent;
+    double m_begin, m_end;
+};
+
+Result<Tensor> readCalibration(const QString& path) {
+    if (!path.startsWith(QLatin1String(":/")))
+        return readNpy(QFile::encodeName(path).toStdString());
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return makeError(ErrorCode::IoError, "cannot open resource '", path.toStdString(), "'");
+    const QByteArray bytes = file.readAll();
+    return readNpyBytes(bytes.constData(), size_t(bytes.size()));
+}
+
+// The first `count` samples (N first) as a new tensor.
+Tensor firstSamples(const Tensor& samples, int64_t count) {
+    if (samples.rank() == 0 || samples.dim(0) <= count) return samples;
+    Shape shape = samples.shape();
+    shape[0] = count;
+    Tensor head(samples.dtype(), shape);
+    std::memcpy(head.rawData(), samples.rawData(), head.byteSize());
+    return head;
+}
+
+// Keeps a deep copy of every float node output of the fp32 run.
+class ReferenceHooks : public ExecHooks {
+public:
+    std::map<ValueId, Tensor> tensors;
+    Status onTensor(NodeId producer, ValueId value, Tensor& tensor) override {
+        if (producer == kNoNode || tensor.dtype() != DataType::F32) return {};
+        // Same buffers batch after batch: no allocation churn while the GUI thread runs.
+        Tensor& kept = tensors[value];
+        if (kept.isNull() || kept.shape() != tensor.shape())
+            kept = Tensor(DataType::F32, tensor.shape());
+        std::memcpy(kept.rawData(), tensor.rawData(), tensor.byteSize());
+        return {};
+    }
+};
+
+// Records every tensor's shape.
+class ShapeHooks : public ExecHooks {
+public:
+    std::map<ValueId, Shape> shapes;
+    Status onTensor(NodeId, ValueId value, Tensor& tensor) override {
+        shapes[value] = tensor.shape();
+        return {};
+    }
+};
+
+QString formatShape(const Shape& shape, bool dynamicBatch) {
+    QStringList dims;
+    for (size_t i = 0; i < shape.size(); ++i)
+        dims << (i == 0 && dynamicBatch ? QStringLiteral("N") : QString::number(shape[i]));
+    return QLatin1Char('[') + dims.join(QLatin1Char(',')) + QLatin1Char(']');
+}
+
+// Accumulates Σy² and Σ(y − ŷ)² per value of the simulator's run against the references.
+class ErrorHooks : public ExecHooks {
+public:
+    struct Sums {
+        double signal = 0;
+        double noise = 0;
+    };
+    const std::map<ValueId, Tensor>* reference = nullptr;
+    std::map<ValueId, Sums> sums;
+    Status onTensor(NodeId producer, ValueId value, Tensor& tensor) override {
+        if (producer == kNoNode || tensor.dtype() != DataType::F32) return {};
+        const auto it = reference->find(value);
+        if (it == reference->end() || it->second.numel() != tensor.numel()) return {};
+        const float* y = it->second.data<float>();
+        const float* q = tensor.data<float>();
+        Sums& s = sums[value];
+        for (int64_t i = 0; i < tensor.numel(); ++i) {
+            const double d = double(y[i]) - double(q[i]);
+            s.signal += double(y[i]) * double(y[i]);
+            s.noise += d * d;
+        }
+        return {};
+    }
+};
+
+double sqnrFromSums(const ErrorHooks::Sums& s) {
+    if (s.noise == 0) return s.signal == 0 ? qQNaN() : std::numeric_limits<double>::infinity();
+    return 10.0 * std::log10(s.signal / s.noise);
+}
+
+QString granularityText(const QuantSpec& spec) {
+    QString text = QString::fromLatin1(granularityName(spec.granularity));
+    if (spec.granularity == Granularity::PerGroup)
+        text += QStringLiteral(":%1").arg(spec.groupSize);
+    return text;
+}
+
+// Bits, scheme and granularity of a node from the plan: its weight's if it has one, else its
+// first output's.
+void describeFromPlan(const QuantizedModel& q, const Node& node, LayerRunResult& layer) {
+    const auto info = q.plan.nodes.find(node.name);
+    if (info == q.plan.nodes.end()) return;
+    layer.inPlan = true;
+    layer.quantized = info->second.quantized;
+    layer.bits = info->second.bits;
+    const QuantParams* params = nullptr;
+    for (ValueId in : node.inputs) {
+        if (in == kNoValue) continue;
+        const TensorQuantEntry* entry = q.plan.tensor(q.graph.value(in).name);
+        if (entry && entry->isWeight && entry->params.state == TensorQuantState::Quantized) {
+            params = &entry->params;
+            break;
+        }
+    }
+    if (!params && !node.outputs.empty() && node.outputs[0] != kNoValue)
+        params = q.plan.effectiveParams(q.graph.value(node.outputs[0]).name);
+    if (params && params->state != TensorQuantState::Float && layer.quantized) {
+        layer.scheme = QString::fromLatin1(quantSchemeName(params->spec.scheme));
+        layer.granularity = granularityText(params->spec);
+    }
+}
+
+Status evaluate(const QuantizedModel& q, const Tensor& samples, const QuantRunRequest& request,
+                QuantRunResult& result, Progress& progress) {
+    const Graph& graph = q.graph;
+    const ValueId inputId = graph.inputs().at(0);
+    QS_ASSIGN(auto fp32, Executor::create(graph, ExecOptions{q.config.threads}));
+    QS_ASSIGN(auto sim, Simulator::create(graph, q.plan, ExecOptions{q.config.threads}));
+    const Tensor data = firstSamples(samples, request.maxEvalSamples);
+    QS_ASSIGN(std::vector<Tensor> batches,
+              splitIntoBatches(data, graph.value(inputId), request.evalBatch));
+    const std::string inputName = graph.value(inputId).name;
+    const std::string outputName = graph.value(graph.outputs().at(0)).name;
+    if (batches.empty()) return makeError(ErrorCode::InvalidArgument, "no samples to evaluate");
+    {
+        // The shapes of the model as imported (BatchNorm not folded), as the graph draws it:
+        // one batch through the fp32 executor on the original graph.
+        const Graph& original = *request.graph;
+        const ValueId originalInput = original.inputs().at(0);
+        const Value& input = original.value(originalInput);
+        const bool dynamicBatch = (!input.dimNames.empty() && !input.dimNames[0].empty()) ||
+                                  (!input.info.shape.empty() && input.info.shape[0] < 0);
+        QS_ASSIGN(auto executor, Executor::create(original, ExecOptions{q.config.threads}));
+        ShapeHooks shapes;
+        QS_TRY(executor->run({{input.name, batches.front()}}, &shapes, &progress).status());
+        for (const auto& [value, shape] : shapes.shapes)
+            result.tensorShapes.insert(QString::fromStdString(original.value(value).name),
+                                       formatShape(shape, dynamicBatch));
+    }
+    ErrorHooks errors;
+    double agreementSum = 0;
+    int64_t samplesSeen = 0;
+    ReferenceHooks reference;
+    for (size_t b = 0; b < batches.size(); ++b) {
+        if (progress.isCancelled()) return makeError(ErrorCode::Cancelled, "cancelled");
+        QS_ASSIGN(RunResult ref, fp32->run({{inputName, batches[b]}}, &reference, &progress));
+        errors.reference = &reference.tensors;
+        QS_ASSIGN(RunResult test, sim->run({{inputName, batches[b]}}, &errors, &progress));
+        Tensor y = ref.outputs.at(outputName), yq = test.outputs.at(outputName);
+        if (y.dtype() == DataType::F32 && yq.dtype() == DataType::F32 && y.rank() >= 1) {
+            QS_ASSIGN(AccuracyResult acc, compareClassifiers(y, yq, nullptr));
+            agreementSum += acc.agreement * double(acc.samples);
+            samplesSeen += acc.samples;
+        }
+        progress.report(double(b + 1) / double(batches.size()), "evaluation");
+    }
+    result.evalSamples = int(samplesSeen);
+    if (samplesSeen > 0) result.agreement = agreementSum / double(samplesSeen);
+    const auto out = errors.sums.find(graph.outputs().at(0));
+    if (out != errors.sums.end()) result.outputSqnrDb = sqnrFromSums(out->second);
+    for (const Node& node : graph.nodes()) {
+        if (node.outputs.empty() || node.outputs[0] == kNoValue) continue;
+        const auto it = errors.sums.find(node.outputs[0]);
+        if (it == errors.sums.end()) continue;
+        const QString name = QString::fromStdString(node.name);
+        if (result.layers.contains(name)) result.layers[name].sqnrDb = sqnrFromSums(it->second);
+    }
+    return {};
+}
+
+} // namespace
+
+QuantRunResult QuantRunner::run(const QuantRunRequest& request, Progress& progress) {
+    QuantRunResult result;
+    QElapsedTimer timer;
+    timer.start();
+    try {
+        if (!request.graph) {
+            result.error = tr("no model is loaded");
+            return result;
+        }
+        std::optional<Tensor> samples;
+        CalibrationData calibration;
+        if (!request.calibrationPath.isEmpty()) {
+            Result<Tensor> read = readCalibration(request.calibrationPath);
+            if (!read) {
+                result.error = tr("calibration file %1: %2")
+                                   .arg(QFileInfo(request.calibrationPath).fileName(),
+                                        QString::fromStdString(read.message()));
+                return result;
+            }
+            samples = std::move(read).value();
+            calibration.samples = *samples;
+        }
+        SubProgress quantizing(progress, 0.0, 0.6);
+        Result<QuantizedModel> quantized = quantizeModel(
+            *request.graph, request.config, samples ? &calibration : nullptr, &quantizing);
+        if (progress.isCancelled()) {
+            result.cancelled = true;
+            return result;
+        }
+        if (!quantized) {
+            result.error = QString::fromStdString(quantized.message());
+            return result;
+        }
+        const QuantizedModel& q = *quantized;
+        result.calibrationSamples = q.calibrationSamples;
+        result.dataFree = q.dataFree;
+        for (const auto& [key, value] : q.config.describe())
+            result.settings << QString::fromStdString(key + ": " + value);
+        for (const std::string& note : q.plan.notes) result.notes << QString::fromStdString(note);
+        for (const Node& node : q.graph.nodes()) {
+            LayerRunResult layer;
+            layer.op = QString::fromStdString(node.opType);
+            describeFromPlan(q, node, layer);
+            result.layers.insert(QString::fromStdString(node.name), layer);
+        }
+        if (samples) {
+            SubProgress evaluating(progress, 0.6, 1.0);
+            Status evaluated = evaluate(q, *samples, request, result, evaluating);
+            if (progress.isCancelled()) {
+                result.cancelled = true;
+                return result;
+            }
+            if (!evaluated) {
+                result.error = QString::fromStdString(evaluated.message());
+                return result;
+            }
+        } else {
+            result.notes << tr("no calibration data: ranges are data-free and no layer was "
+                               "evaluated");
+        }
+        result.ok = true;
+    } catch (const std::bad_alloc&) {
+        result.error = tr("out of memory during the quantization run");
+    } catch (const std::exception& e) {
+        result.error = tr("unexpected error: %1").arg(QString::fromLocal8Bit(e.what()));
+    }
+    result.seconds = double(timer.nsecsElapsed()) / 1e9;
+    return result;
+}
+
+} // namespace qs

@@ -1,0 +1,69 @@
+// One quantization run for the GUI, as a plain function for a worker thread: quantizeModel
+// with the settings' QuantConfig and calibration data, then the simulator (fake quantization)
+// against the fp32 executor on the same graph, layer by layer. The result is an immutable
+// struct the layer table and the graph colouring read; a failure or a cancel is a value too.
+#pragma once
+
+#include "quant/quant_config.h"
+#include "util/progress.h"
+
+#include <QCoreApplication>
+#include <QHash>
+#include <QString>
+#include <QStringList>
+#include <QtNumeric>
+#include <memory>
+
+namespace qs {
+
+class Graph;
+
+struct LayerRunResult {
+    QString op;
+    bool inPlan = false;    // the node exists in the quantized graph (BatchNorm is folded away)
+    bool quantized = false; // computes on quantized values
+    int bits = 0;           // weight bits for weighted nodes, activation bits otherwise; 0 = float
+    QString scheme;         // of its weight, else of its output: "symmetric" / "asymmetric"
+    QString granularity;    // "tensor", "channel", "group:G"
+    // SQNR of the node's first output, simulator vs fp32 on the evaluation samples, in dB
+    // (10·log10 Σy²/Σ(y−ŷ)², +inf when identical); NaN when not measured.
+    double sqnrDb = qQNaN();
+};
+
+struct QuantRunResult {
+    bool ok = false;
+    bool cancelled = false;
+    QString error; // one line, when !ok && !cancelled
+
+    QHash<QString, LayerRunResult> layers; // by node name of the original model
+    QStringList settings;                  // "weights: 8-bit symmetric int, channel", ...
+    QStringList notes;                     // data-free calibration, skipped evaluation, ...
+    int calibrationSamples = 0;
+    bool dataFree = false;
+    int evalSamples = 0;           // 0: no evaluation (no data)
+    double outputSqnrDb = qQNaN(); // of the first graph output
+    double agreement = qQNaN();    // fraction of samples whose arg-max matches fp32
+    double seconds = 0;
+    // Shapes measured in the fp32 run by tensor name, "[N,8,24,96]" ("N": a dynamic batch).
+    // Exact where static inference had to assume 1 for a dynamic dimension.
+    QHash<QString, QString> tensorShapes;
+};
+
+struct QuantRunRequest {
+    std::shared_ptr<const Graph> graph;
+    QuantConfig config;
+    QString calibrationPath; // .npy file or ":/" resource; empty = data-free
+    int maxEvalSamples = 32; // the first samples of the calibration data
+    int evalBatch = 4;       // small batches: every activation of one batch is held for SQNR
+};
+
+class QuantRunner {
+    Q_DECLARE_TR_FUNCTIONS(qs::QuantRunner)
+
+public:
+    // Thread-safe; `progress` reports fractions and is polled for cancellation between
+    // batches and nodes. Never throws.
+    static QuantRunResult run(const QuantRunRequest& request, Progress& progress);
+};
+
+} // namespace qs

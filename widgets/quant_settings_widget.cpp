@@ -1,0 +1,292 @@
+#include "quant_settings_widget.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSettings>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+namespace qs {
+
+namespace {
+
+const QString kLastCalibDirKey = QStringLiteral("settings/lastCalibrationDir");
+
+// Combo items carry the option value as data; the text is translated in retranslateUi().
+void addValues(QComboBox* combo, const QStringList& values) {
+    for (const QString& value : values) combo->addItem(QString(), value);
+}
+
+} // namespace
+
+QuantSettingsWidget::QuantSettingsWidget(QWidget* parent)
+    : QWidget(parent)
+    , m_weightBits(new QSpinBox(this))
+    , m_activationBits(new QSpinBox(this))
+    , m_scheme(new QComboBox(this))
+    , m_granularity(new QComboBox(this))
+    , m_groupSize(new QSpinBox(this))
+    , m_calibMethod(new QComboBox(this))
+    , m_percentile(new QDoubleSpinBox(this))
+    , m_dispatch(new QComboBox(this))
+    , m_requant(new QComboBox(this))
+    , m_cle(new QCheckBox(this))
+    , m_biasCorrection(new QCheckBox(this))
+    , m_adaround(new QCheckBox(this))
+    , m_calibPath(new QLineEdit(this))
+    , m_browse(new QPushButton(this))
+    , m_runButton(new QPushButton(this))
+    , m_summary(new QLabel(this))
+    , m_form(new QFormLayout) {
+    setObjectName(QStringLiteral("quantSettings"));
+    // Ranges as core's applyQuantOption accepts them (2-16 bits in simulation).
+    for (QSpinBox* bits : {m_weightBits, m_activationBits}) {
+        bits->setRange(2, 16);
+        bits->setValue(8);
+    }
+    m_weightBits->setObjectName(QStringLiteral("weightBits"));
+    m_activationBits->setObjectName(QStringLiteral("activationBits"));
+    m_scheme->setObjectName(QStringLiteral("scheme"));
+    addValues(m_scheme, {QString(), QStringLiteral("symmetric"), QStringLiteral("asymmetric")});
+    m_granularity->setObjectName(QStringLiteral("granularity"));
+    addValues(m_granularity,
+              {QStringLiteral("channel"), QStringLiteral("tensor"), QStringLiteral("group")});
+    m_groupSize->setObjectName(QStringLiteral("groupSize"));
+    m_groupSize->setRange(1, 4096);
+    m_groupSize->setValue(4);
+    m_calibMethod->setObjectName(QStringLiteral("calibMethod"));
+    addValues(m_calibMethod, {QStringLiteral("minmax"), QStringLiteral("percentile"),
+                              QStringLiteral("kl"), QStringLiteral("mse"), QStringLiteral("ema")});
+    m_percentile->setObjectName(QStringLiteral("percentile"));
+    m_percentile->setRange(50.0, 100.0);
+    m_percentile->setDecimals(3);
+    m_percentile->setSingleStep(0.01);
+    m_percentile->setValue(99.99);
+    m_dispatch->setObjectName(QStringLiteral("dispatch"));
+    addValues(m_dispatch, {QStringLiteral("conservative"), QStringLiteral("aggressive")});
+    m_requant->setObjectName(QStringLiteral("requant"));
+    addValues(m_requant, {QStringLiteral("float"), QStringLiteral("fixed")});
+    // Long item texts must not widen the dock (and with it the window's minimum width).
+    for (QComboBox* combo : {m_scheme, m_granularity, m_calibMethod, m_dispatch, m_requant}) {
+        combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        combo->setMinimumContentsLength(10);
+    }
+    m_cle->setObjectName(QStringLiteral("cle"));
+    m_biasCorrection->setObjectName(QStringLiteral("biasCorrection"));
+    m_adaround->setObjectName(QStringLiteral("adaround"));
+    // Core rejects these three as not implemented yet (see quantConfigFromArgs in the CLI).
+    for (QCheckBox* box : {m_cle, m_biasCorrection, m_adaround}) box->setEnabled(false);
+    m_calibPath->setObjectName(QStringLiteral("calibrationPath"));
+    m_calibPath->setClearButtonEnabled(true);
+    m_runButton->setObjectName(QStringLiteral("runButton"));
+
+    auto* groupRow = new QHBoxLayout;
+    groupRow->addWidget(m_granularity, 1);
+    groupRow->addWidget(m_groupSize);
+    auto* calibRow = new QHBoxLayout;
+    calibRow->addWidget(m_calibMethod, 1);
+    calibRow->addWidget(m_percentile);
+    auto* fileRow = new QHBoxLayout;
+    fileRow->addWidget(m_calibPath, 1);
+    fileRow->addWidget(m_browse);
+
+    auto addRow = [&](const char* label, QWidget* field, QLayout* layout = nullptr) {
+        auto* text = new QLabel(this);
+        text->setBuddy(field);
+        m_labels.append({text, label});
+        if (layout)
+            m_form->addRow(text, layout);
+        else
+            m_form->addRow(text, field);
+    };
+    addRow(QT_TR_NOOP("&Weight bits:"), m_weightBits);
+    addRow(QT_TR_NOOP("&Activation bits:"), m_activationBits);
+    addRow(QT_TR_NOOP("Sc&heme:"), m_scheme);
+    addRow(QT_TR_NOOP("&Granularity:"), m_granularity, groupRow);
+    addRow(QT_TR_NOOP("Cali&bration:"), m_calibMethod, calibRow);
+    addRow(QT_TR_NOOP("&Dispatcher:"), m_dispatch);
+    addRow(QT_TR_NOOP("&Requantization:"), m_requant);
+    addRow(QT_TR_NOOP("Calibration &data:"), m_calibPath, fileRow);
+    m_form->addRow(m_cle);
+    m_form->addRow(m_biasCorrection);
+    m_form->addRow(m_adaround);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(m_form);
+    layout->addWidget(m_runButton);
+    m_summary->setObjectName(QStringLiteral("runSummary"));
+    m_summary->setTextFormat(Qt::PlainText);
+    m_summary->setWordWrap(true);
+    m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    layout->addWidget(m_summary);
+    layout->addStretch(1);
+
+    auto changed = [this] {
+        updateEnabled();
+        emit settingsChanged();
+    };
+    for (QSpinBox* spin : {m_weightBits, m_activationBits, m_groupSize})
+        connect(spin, &QSpinBox::valueChanged, this, changed);
+    connect(m_percentile, &QDoubleSpinBox::valueChanged, this, changed);
+    for (QComboBox* combo : {m_scheme, m_granularity, m_calibMethod, m_dispatch, m_requant})
+        connect(combo, &QComboBox::currentIndexChanged, this, changed);
+    for (QCheckBox* box : {m_cle, m_biasCorrection, m_adaround})
+        connect(box, &QCheckBox::toggled, this, changed);
+    connect(m_calibPath, &QLineEdit::textChanged, this, changed);
+    connect(m_browse, &QPushButton::clicked, this, &QuantSettingsWidget::browseCalibration);
+
+    updateEnabled();
+    retranslateUi();
+}
+
+QuantSettingsWidget::Options QuantSettingsWidget::options() const {
+    Options options;
+    options.append({QStringLiteral("bits"), QString::number(m_weightBits->value())});
+    options.append({QStringLiteral("act-bits"), QString::number(m_activationBits->value())});
+    const QString scheme = m_scheme->currentData().toString();
+    if (!scheme.isEmpty()) options.append({QStringLiteral("scheme"), scheme});
+    QString granularity = m_granularity->currentData().toString();
+    if (granularity == QLatin1String("group"))
+        granularity += QStringLiteral(":%1").arg(m_groupSize->value());
+    options.append({QStringLiteral("granularity"), granularity});
+    QString method = m_calibMethod->currentData().toString();
+    // The C locale's '.' whatever the UI language: core parses with from_chars.
+    if (method == QLatin1String("percentile"))
+        method += QLatin1Char(':') + QString::number(m_percentile->value(), 'g', 8);
+    options.append({QStringLiteral("calib-method"), method});
+    options.append({QStringLiteral("dispatch"), m_dispatch->currentData().toString()});
+    options.append({QStringLiteral("requant"), m_requant->currentData().toString()});
+    if (m_cle->isChecked()) options.append({QStringLiteral("cle"), QString()});
+    if (m_biasCorrection->isChecked())
+        options.append({QStringLiteral("bias-correction"), QString()});
+    if (m_adaround->isChecked()) options.append({QStringLiteral("adaround"), QString()});
+    options.append(m_extra);
+    return options;
+}
+
+Status QuantSettingsWidget::setOptions(const Options& options) {
+    QuantConfig scratch;
+    for (const auto& [name, value] : options)
+        QS_TRY(applyQuantOption(scratch, name.toStdString(), value.toStdString()));
+    auto select = [](QComboBox* combo, const QString& value) {
+        combo->setCurrentIndex(std::max(0, combo->findData(value)));
+    };
+    m_extra.clear();
+    // Core accepted every value above, so they are well-formed here.
+    for (const auto& [name, value] : options) {
+        if (name == QLatin1String("bits")) {
+            m_weightBits->setValue(value.toInt());
+        } else if (name == QLatin1String("act-bits")) {
+            m_activationBits->setValue(value.toInt());
+        } else if (name == QLatin1String("scheme")) {
+            select(m_scheme, value);
+        } else if (name == QLatin1String("granularity")) {
+            select(m_granularity, value.section(QLatin1Char(':'), 0, 0));
+            if (value.contains(QLatin1Char(':')))
+                m_groupSize->setValue(value.section(QLatin1Char(':'), 1).toInt());
+        } else if (name == QLatin1String("calib-method")) {
+            select(m_calibMethod, value.section(QLatin1Char(':'), 0, 0));
+            if (value.contains(QLatin1Char(':')))
+                m_percentile->setValue(value.section(QLatin1Char(':'), 1).toDouble());
+        } else if (name == QLatin1String("dispatch")) {
+            select(m_dispatch, value);
+        } else if (name == QLatin1String("requant")) {
+            select(m_requant, value);
+        } else {
+            m_extra.append({name, value});
+        }
+    }
+    emit settingsChanged();
+    return {};
+}
+
+Result<QuantConfig> QuantSettingsWidget::config() const {
+    QuantConfig config;
+    for (const auto& [name, value] : options())
+        QS_TRY(applyQuantOption(config, name.toStdString(), value.toStdString()));
+    return config;
+}
+
+void QuantSettingsWidget::setCalibrationPath(const QString& path) {
+    m_calibPath->setText(path);
+}
+
+QString QuantSettingsWidget::calibrationPath() const {
+    return m_calibPath->text().trimmed();
+}
+
+void QuantSettingsWidget::setResultSummary(const QString& text) {
+    m_summary->setText(text);
+}
+
+QString QuantSettingsWidget::resultSummary() const {
+    return m_summary->text();
+}
+
+void QuantSettingsWidget::browseCalibration() {
+    QSettings settings;
+    const QString path = QFileDialog::getOpenFileName(this, tr("Calibration Data"),
+                                                      settings.value(kLastCalibDirKey).toString(),
+                                                      tr("NumPy arrays (*.npy);;All files (*)"));
+    if (path.isEmpty()) return;
+    settings.setValue(kLastCalibDirKey, QFileInfo(path).absolutePath());
+    setCalibrationPath(path);
+}
+
+void QuantSettingsWidget::updateEnabled() {
+    m_groupSize->setEnabled(m_granularity->currentData().toString() == QLatin1String("group"));
+    m_percentile->setEnabled(m_calibMethod->currentData().toString() ==
+                             QLatin1String("percentile"));
+}
+
+void QuantSettingsWidget::changeEvent(QEvent* event) {
+    if (event->type() == QEvent::LanguageChange) retranslateUi();
+    QWidget::changeEvent(event);
+}
+
+void QuantSettingsWidget::retranslateUi() {
+    for (const auto& [label, text] : std::as_const(m_labels))
+        static_cast<QLabel*>(label)->setText(tr(text));
+    m_weightBits->setToolTip(tr("Bits of the weights, 2 to 16 (the simulator runs any width)"));
+    m_activationBits->setToolTip(tr("Bits of the activations, 2 to 16"));
+    m_scheme->setItemText(0, tr("Default (symmetric weights, asymmetric activations)"));
+    m_scheme->setItemText(1, tr("Symmetric"));
+    m_scheme->setItemText(2, tr("Asymmetric"));
+    m_granularity->setItemText(0, tr("Per channel"));
+    m_granularity->setItemText(1, tr("Per tensor"));
+    m_granularity->setItemText(2, tr("Per group"));
+    m_groupSize->setToolTip(tr("Channels per group"));
+    m_calibMethod->setItemText(0, tr("Min-max"));
+    m_calibMethod->setItemText(1, tr("Percentile"));
+    m_calibMethod->setItemText(2, tr("KL divergence (entropy)"));
+    m_calibMethod->setItemText(3, tr("MSE-optimal clip"));
+    m_calibMethod->setItemText(4, tr("Moving-average min-max"));
+    m_percentile->setToolTip(tr("Percentile of |x| kept inside the clip range"));
+    m_dispatch->setItemText(0, tr("Conservative (contested nodes float)"));
+    m_dispatch->setItemText(1, tr("Aggressive (contested nodes quantized)"));
+    m_requant->setItemText(0, tr("Float scale (ONNX Runtime)"));
+    m_requant->setItemText(1, tr("Fixed point (TFLite)"));
+    m_requant->setToolTip(tr("How the integer executor requantizes; the simulator's results do "
+                             "not depend on it."));
+    m_cle->setText(tr("Cross-layer equalization (CLE)"));
+    m_biasCorrection->setText(tr("Bias correction"));
+    m_adaround->setText(tr("AdaRound"));
+    const QString notYet = tr("Not implemented in the quantization engine yet.");
+    for (QCheckBox* box : {m_cle, m_biasCorrection, m_adaround}) box->setToolTip(notYet);
+    m_calibPath->setPlaceholderText(tr("None: data-free ranges from BatchNorm statistics"));
+    m_calibPath->setToolTip(tr("Float32 .npy in the model's input layout, samples first; the "
+                               "first samples are also used to measure each layer's SQNR."));
+    m_browse->setText(tr("&Browse\u2026"));
+    m_runButton->setText(tr("&Run Quantization"));
+}
+
+} // namespace qs

@@ -1,0 +1,87 @@
+// The settings dock: every quantization toggle the core supports, as the same option strings
+// the command line takes (DESIGN.md QUANT OPTIONS), turned into a QuantConfig by core's
+// applyQuantOption — the GUI never parses or interprets a setting itself. Toggles the core
+// does not implement yet are shown disabled with a tooltip saying so.
+#pragma once
+
+#include "quant/quant_config.h"
+#include "util/error.h"
+
+#include <QList>
+#include <QPair>
+#include <QString>
+#include <QWidget>
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QFormLayout;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QSpinBox;
+
+namespace qs {
+
+class QuantSettingsWidget : public QWidget {
+    Q_OBJECT
+
+public:
+    using Options = QList<QPair<QString, QString>>; // (option name, value); "" for switches
+
+    explicit QuantSettingsWidget(QWidget* parent = nullptr);
+
+    // The settings as command-line options, in the order they are applied.
+    Options options() const;
+    // Shows the given options (command-line form, e.g. from `quantscope --bits 4`): checked by
+    // core's parser first; the ones without a control here (--float, --layer-bits, ...) are
+    // kept and appended to options(). Nothing changes on an error.
+    Status setOptions(const Options& options);
+    // Applies options() with core's parser; the error names the option at fault.
+    Result<QuantConfig> config() const;
+
+    // Calibration data: a .npy file (or a ":/" resource for the bundled example); empty =
+    // data-free.
+    void setCalibrationPath(const QString& path);
+    QString calibrationPath() const;
+
+    QPushButton* runButton() const { return m_runButton; }
+    // The last run's model-level numbers, shown under the Run button (rich text is not used).
+    void setResultSummary(const QString& text);
+    QString resultSummary() const;
+
+signals:
+    // Any toggle or the calibration data changed.
+    void settingsChanged();
+
+protected:
+    void changeEvent(QEvent* event) override;
+
+private:
+    void retranslateUi();
+    void browseCalibration();
+    void updateEnabled();
+
+    QSpinBox* m_weightBits;
+    QSpinBox* m_activationBits;
+    QComboBox* m_scheme;
+    QComboBox* m_granularity;
+    QSpinBox* m_groupSize;
+    QComboBox* m_calibMethod;
+    QDoubleSpinBox* m_percentile;
+    QComboBox* m_dispatch;
+    QComboBox* m_requant;
+    QCheckBox* m_cle;
+    QCheckBox* m_biasCorrection;
+    QCheckBox* m_adaround;
+    QLineEdit* m_calibPath;
+    QPushButton* m_browse;
+    QPushButton* m_runButton;
+    QLabel* m_summary;
+    QFormLayout* m_form;
+    QList<QPair<QWidget*, const char*>> m_labels;
+    Options
+        m_extra; // options without a control, from setOptions() // field -> untranslated label text
+};
+
+} // namespace qs
