@@ -11,7 +11,7 @@ cmake --build build-asan -j"$(nproc)"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
 export LSAN_OPTIONS="suppressions=$PWD/.ci/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-ctest --test-dir build-asan --output-on-failure
+ctest --test-dir build-asan --output-on-failure -j"$(nproc)"
 work="$(mktemp -d)"
 for corpus in tests/fuzz/corpus/*/; do
   target="$(basename "$corpus")"

@@ -145,10 +145,6 @@
         <source>option &apos;--calib&apos; needs a file name</source>
         <translation>选项“--calib”需要一个文件名</translation>
     </message>
-    <message>
-        <source>option &apos;--%1&apos; is not implemented in this build yet</source>
-        <translation>选项“--%1”在此版本中尚未实现</translation>
-    </message>
 </context>
 <context>
     <name>qs::MainWindow</name>
@@ -867,8 +863,16 @@
         <translation>AdaRound</translation>
     </message>
     <message>
-        <source>Not implemented in the quantization engine yet.</source>
-        <translation>量化引擎尚未实现此功能。</translation>
+        <source>Equalize the per-channel weight ranges of consecutive Conv layers (DFQ); exact in float.</source>
+        <translation>均衡相邻卷积层的逐通道权重范围（DFQ）；在浮点下结果不变。</translation>
+    </message>
+    <message>
+        <source>Subtract the expected output shift that weight quantization causes, per output channel.</source>
+        <translation>逐输出通道减去权重量化引起的期望输出偏移。</translation>
+    </message>
+    <message>
+        <source>Learn whether each weight rounds up or down (needs calibration data; slow).</source>
+        <translation>学习每个权重向上或向下取整（需要校准数据；较慢）。</translation>
     </message>
     <message>
         <source>None: data-free ranges from BatchNorm statistics</source>

@@ -88,10 +88,6 @@ GuiCommandLine GuiCommandLineParser::parse(const QStringList& arguments) {
     for (const auto& [option, takesValue] : quantOptions) {
         if (!parser.isSet(option)) continue;
         const QString name = option.names().constFirst();
-        // As in quantscope-cli: refused rather than silently ignored.
-        if (name == QLatin1String("cle") || name == QLatin1String("bias-correction") ||
-            name == QLatin1String("adaround"))
-            return usageError(tr("option '--%1' is not implemented in this build yet").arg(name));
         const QStringList values = takesValue ? parser.values(option) : QStringList{QString()};
         for (const QString& value : values) {
             const Status valid = applyQuantOption(scratch, name.toStdString(), value.toStdString());

@@ -83,8 +83,6 @@ QuantSettingsWidget::QuantSettingsWidget(QWidget* parent)
     m_cle->setObjectName(QStringLiteral("cle"));
     m_biasCorrection->setObjectName(QStringLiteral("biasCorrection"));
     m_adaround->setObjectName(QStringLiteral("adaround"));
-    // Core rejects these three as not implemented yet (see quantConfigFromArgs in the CLI).
-    for (QCheckBox* box : {m_cle, m_biasCorrection, m_adaround}) box->setEnabled(false);
     m_calibPath->setObjectName(QStringLiteral("calibrationPath"));
     m_calibPath->setClearButtonEnabled(true);
     m_runButton->setObjectName(QStringLiteral("runButton"));
@@ -280,8 +278,12 @@ void QuantSettingsWidget::retranslateUi() {
     m_cle->setText(tr("Cross-layer equalization (CLE)"));
     m_biasCorrection->setText(tr("Bias correction"));
     m_adaround->setText(tr("AdaRound"));
-    const QString notYet = tr("Not implemented in the quantization engine yet.");
-    for (QCheckBox* box : {m_cle, m_biasCorrection, m_adaround}) box->setToolTip(notYet);
+    m_cle->setToolTip(tr("Equalize the per-channel weight ranges of consecutive Conv layers "
+                         "(DFQ); exact in float."));
+    m_biasCorrection->setToolTip(tr("Subtract the expected output shift that weight quantization "
+                                    "causes, per output channel."));
+    m_adaround->setToolTip(tr("Learn whether each weight rounds up or down (needs calibration "
+                              "data; slow)."));
     m_calibPath->setPlaceholderText(tr("None: data-free ranges from BatchNorm statistics"));
     m_calibPath->setToolTip(tr("Float32 .npy in the model's input layout, samples first; the "
                                "first samples are also used to measure each layer's SQNR."));

@@ -183,7 +183,9 @@ QS_TARGET_AVX2 void scanAvx2(const float* x, int64_t n, ScanAccum& a, double inv
 // GCC 12 reports false -Wmaybe-uninitialized inside the AVX-512 intrinsic headers (GCC bug 105593,
 // fixed in 13): the "undefined" pass-through operands of the unmasked forms.
 #pragma GCC diagnostic push
+#ifndef __clang__ // a GCC-only warning group
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 template <bool kBin>
 QS_TARGET_AVX512 void scanAvx512(const float* x, int64_t n, ScanAccum& a, double invWidth, int bins,
                                  uint32_t* counts) {

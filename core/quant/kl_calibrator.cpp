@@ -48,7 +48,9 @@ __attribute__((target("avx512f"))) void logAvx512(const double* x, double* y, in
 // GCC 12 reports false (maybe-)uninitialized warnings inside the AVX-512 intrinsic headers (GCC bug
 // 105593, fixed in 13): the "undefined" pass-through operands of the unmasked forms.
 #pragma GCC diagnostic push
+#ifndef __clang__ // a GCC-only warning group
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #pragma GCC diagnostic ignored "-Wuninitialized"
 // AVX-512 form of one candidate's level sum, for a power-of-two level count 2^shift: gathers the
 // prefix sums at the level edges ceil(g·i/levels), g = 0..levels, into edgeCount/edgeNonEmpty

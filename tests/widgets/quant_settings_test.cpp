@@ -63,12 +63,16 @@ private slots:
         QCOMPARE(int(config->dispatch), int(reference.dispatch));
         QCOMPARE(int(config->requant), int(reference.requant));
         QVERIFY(!config->cle && !config->biasCorrection && !config->adaround);
-        // Not implemented in core: shown, disabled, with a tooltip saying so.
+        // The repairs: enabled, explained, and each checkbox reaches core's config.
         for (const char* name : {"cle", "biasCorrection", "adaround"}) {
             QCheckBox* box = child<QCheckBox>(settings, name);
-            QVERIFY(box && !box->isEnabled());
-            QVERIFY(box->toolTip().contains(QStringLiteral("Not implemented")));
+            QVERIFY(box && box->isEnabled());
+            QVERIFY(!box->toolTip().isEmpty());
+            box->setChecked(true);
         }
+        auto repaired = settings.config();
+        QVERIFY2(repaired.isOk(), repaired.message().c_str());
+        QVERIFY(repaired->cle && repaired->biasCorrection && repaired->adaround);
     }
 
     // Each toggle ends up in the config as core's parser reads the same option text.
@@ -151,8 +155,8 @@ private slots:
         QVERIFY(bad.text.contains(QStringLiteral("scheme")));
         const GuiCommandLine cle =
             GuiCommandLineParser::parse({QStringLiteral("quantscope"), QStringLiteral("--cle")});
-        QCOMPARE(int(cle.action), int(GuiCommandLine::Action::UsageError));
-        QVERIFY(cle.text.contains(QStringLiteral("not implemented")));
+        QCOMPARE(int(cle.action), int(GuiCommandLine::Action::Run));
+        QVERIFY(cle.options.quantOptions.contains({QStringLiteral("cle"), QString()}));
     }
 
     // No model on the command line: the bundled example opens with its calibration data, and
