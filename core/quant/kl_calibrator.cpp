@@ -9,8 +9,9 @@
 #include <immintrin.h>
 // glibc's vector math library (libmvec, part of libc6): natural log of 4 / 8 doubles, at most
 // 4 ulp from the correctly rounded value (glibc's documented bound for these variants).
-extern "C" __m256d _ZGVdN4v_log(__m256d);
-extern "C" __m512d _ZGVeN8v_log(__m512d);
+// Declared with the ISA they need: clang checks the vector ABI on the declaration too.
+extern "C" __attribute__((target("avx2"))) __m256d _ZGVdN4v_log(__m256d);
+extern "C" __attribute__((target("avx512f"))) __m512d _ZGVeN8v_log(__m512d);
 #define QS_KL_X86 1
 #endif
 
