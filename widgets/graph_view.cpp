@@ -145,7 +145,15 @@ GraphView::GraphView(QWidget* parent)
     retranslateUi();
 }
 
-GraphView::~GraphView() = default;
+GraphView::~GraphView()
+{
+    // The scene is our child: QObject would delete it after this destructor has run, and its
+    // items' removal emits selectionChanged into a half-destroyed GraphView (UBSan: invalid
+    // downcast in the slot call); the canvas likewise reports its viewport while it is torn
+    // down. Disconnect first.
+    m_scene->disconnect(this);
+    m_canvas->disconnect(this);
+}
 
 QGraphicsView* GraphView::canvas() const {
     return m_canvas;
