@@ -71,21 +71,6 @@ double rectifiedMean(double mu, double sigma) {
     return mu * normalCdf(a) + sigma * normalPdf(a);
 }
 
-std::optional<std::pair<float, float>> clipBoundsOf(const Graph& g, const Node& n) {
-    float lo = -INFINITY, hi = INFINITY;
-    if (g.opsetVersion() < 11) {
-        if (const Attribute* a = n.attribute("min")) lo = a->f;
-        if (const Attribute* a = n.attribute("max")) hi = a->f;
-        return std::make_pair(lo, hi);
-    }
-    for (size_t i = 1; i < 3; ++i) {
-        if (i >= n.inputs.size() || n.inputs[i] == kNoValue) continue;
-        auto t = constantTensor(g, n.inputs[i]);
-        if (!t || t->numel() != 1) return std::nullopt;
-        (i == 1 ? lo : hi) = t->toFloatVector()[0];
-    }
-    return std::make_pair(lo, hi);
-}
 
 bool isWeighted(const Graph& g, const Node& n) {
     if (!n.domain.empty()) return false;
@@ -165,7 +150,7 @@ InputMeans dataFreeInputMeans(const Graph& g, const std::vector<FoldedBatchNorm>
             act = producer->opType;
             if (producer->opType == "Relu")
                 lo = 0.0f;
-            else if (auto b = clipBoundsOf(g, *producer))
+            else if (auto b = clipBounds(g, *producer))
                 std::tie(lo, hi) = *b;
             else
                 continue;

@@ -35,21 +35,6 @@ int64_t intAttr(const Node& n, const char* key, int64_t fallback) {
 }
 
 // Clip's bounds at the graph's opset: attributes before 11, constant inputs from 11 on.
-std::optional<std::pair<float, float>> clipBounds(const Graph& g, const Node& n) {
-    float lo = -std::numeric_limits<float>::infinity(), hi = std::numeric_limits<float>::infinity();
-    if (g.opsetVersion() < 11) {
-        if (const Attribute* a = n.attribute("min")) lo = a->f;
-        if (const Attribute* a = n.attribute("max")) hi = a->f;
-        return std::make_pair(lo, hi);
-    }
-    for (size_t i = 1; i < 3; ++i) {
-        if (i >= n.inputs.size() || n.inputs[i] == kNoValue) continue;
-        auto t = constantTensor(g, n.inputs[i]);
-        if (!t || t->numel() != 1) return std::nullopt;
-        (i == 1 ? lo : hi) = t->toFloatVector()[0];
-    }
-    return std::make_pair(lo, hi);
-}
 
 bool unbounded(float v) {
     return std::isinf(v) || std::fabs(v) >= std::numeric_limits<float>::max();

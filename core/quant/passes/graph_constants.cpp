@@ -3,6 +3,8 @@
 #include "exec/node_runner.h"
 #include "ops/op_registry.h"
 
+#include <limits>
+
 namespace qs {
 
 std::optional<Tensor> constantTensor(const Graph& graph, ValueId value)
@@ -39,6 +41,23 @@ Result<Graph> inlineConstantNodes(const Graph& graph)
     // Initializers may not be produced by a node: drop the producer links before removal.
     QS_TRY(g.removeNodes(removed));
     return g;
+}
+
+std::optional<std::pair<float, float>> clipBounds(const Graph& g, const Node& n)
+{
+    float lo = -std::numeric_limits<float>::infinity(), hi = std::numeric_limits<float>::infinity();
+    if (g.opsetVersion() < 11) {
+        if (const Attribute* a = n.attribute("min")) lo = a->f;
+        if (const Attribute* a = n.attribute("max")) hi = a->f;
+        return std::make_pair(lo, hi);
+    }
+    for (size_t i = 1; i < 3; ++i) {
+        if (i >= n.inputs.size() || n.inputs[i] == kNoValue) continue;
+        auto t = constantTensor(g, n.inputs[i]);
+        if (!t || t->numel() != 1) return std::nullopt;
+        (i == 1 ? lo : hi) = t->toFloatVector()[0];
+    }
+    return std::make_pair(lo, hi);
 }
 
 } // namespace qs
