@@ -145,8 +145,7 @@ GraphView::GraphView(QWidget* parent)
     retranslateUi();
 }
 
-GraphView::~GraphView()
-{
+GraphView::~GraphView() {
     // The scene is our child: QObject would delete it after this destructor has run, and its
     // items' removal emits selectionChanged into a half-destroyed GraphView (UBSan: invalid
     // downcast in the slot call); the canvas likewise reports its viewport while it is torn

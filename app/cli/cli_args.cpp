@@ -4,26 +4,25 @@
 
 namespace qs::cli {
 
-std::string ParsedArgs::value(const std::string& name, const std::string& fallback) const
-{
+std::string ParsedArgs::value(const std::string& name, const std::string& fallback) const {
     auto it = options.find(name);
     return it == options.end() || it->second.empty() ? fallback : it->second.back();
 }
 
-const std::vector<std::string>& ParsedArgs::values(const std::string& name) const
-{
+const std::vector<std::string>& ParsedArgs::values(const std::string& name) const {
     static const std::vector<std::string> kNone;
     auto it = options.find(name);
     return it == options.end() ? kNone : it->second;
 }
 
-Result<ParsedArgs> parseArgs(const std::vector<std::string>& args, const std::vector<OptionSpec>& specs)
-{
+Result<ParsedArgs> parseArgs(const std::vector<std::string>& args,
+                             const std::vector<OptionSpec>& specs) {
     ParsedArgs out;
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
         if (a.size() < 3 || a.rfind("--", 0) != 0) {
-            if (a.size() > 1 && a[0] == '-' && a != "-") return makeError(ErrorCode::InvalidArgument, "unknown option '", a, "'");
+            if (a.size() > 1 && a[0] == '-' && a != "-")
+                return makeError(ErrorCode::InvalidArgument, "unknown option '", a, "'");
             out.positional.push_back(a);
             continue;
         }
@@ -37,9 +36,12 @@ Result<ParsedArgs> parseArgs(const std::vector<std::string>& args, const std::ve
         const OptionSpec* spec = nullptr;
         for (const auto& s : specs)
             if (s.name == name) spec = &s;
-        if (!spec) return makeError(ErrorCode::InvalidArgument, "unknown option '--", name, "' (see --help)");
+        if (!spec)
+            return makeError(ErrorCode::InvalidArgument, "unknown option '--", name,
+                             "' (see --help)");
         if (spec->takesValue && !inlineValue) {
-            if (i + 1 >= args.size()) return makeError(ErrorCode::InvalidArgument, "option '--", name, "' needs a value");
+            if (i + 1 >= args.size())
+                return makeError(ErrorCode::InvalidArgument, "option '--", name, "' needs a value");
             value = args[++i];
         } else if (!spec->takesValue && inlineValue) {
             return makeError(ErrorCode::InvalidArgument, "option '--", name, "' takes no value");
@@ -49,8 +51,7 @@ Result<ParsedArgs> parseArgs(const std::vector<std::string>& args, const std::ve
     return out;
 }
 
-std::string formatOptionsHelp(const std::vector<OptionSpec>& specs)
-{
+std::string formatOptionsHelp(const std::vector<OptionSpec>& specs) {
     std::string s;
     for (const auto& o : specs) {
         std::string left = "  --" + o.name;
@@ -65,20 +66,22 @@ std::string formatOptionsHelp(const std::vector<OptionSpec>& specs)
                 left += " VALUE";
             }
         }
-        if (left.size() < 32) left.append(32 - left.size(), ' ');
-        else left += "  ";
+        if (left.size() < 32)
+            left.append(32 - left.size(), ' ');
+        else
+            left += "  ";
         s += left + help + "\n";
     }
     return s;
 }
 
-Result<int> parseIntOption(const std::string& name, const std::string& text, int minValue, int maxValue)
-{
+Result<int> parseIntOption(const std::string& name, const std::string& text, int minValue,
+                           int maxValue) {
     int v = 0;
     auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
     if (ec != std::errc() || ptr != text.data() + text.size() || v < minValue || v > maxValue)
-        return makeError(ErrorCode::InvalidArgument, "option '--", name, "': '", text, "' is not a whole number from ",
-                         minValue, " to ", maxValue);
+        return makeError(ErrorCode::InvalidArgument, "option '--", name, "': '", text,
+                         "' is not a whole number from ", minValue, " to ", maxValue);
     return v;
 }
 

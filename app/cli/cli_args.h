@@ -14,7 +14,7 @@ struct OptionSpec {
     std::string name;       // without dashes: "input"
     bool takesValue = true; // false for switches (--json)
     bool repeatable = false;
-    std::string help;       // "NAME=FILE  an input tensor (.npy or .pb)"
+    std::string help; // "NAME=FILE  an input tensor (.npy or .pb)"
 };
 
 struct ParsedArgs {
@@ -26,10 +26,12 @@ struct ParsedArgs {
     const std::vector<std::string>& values(const std::string& name) const;
 };
 
-Result<ParsedArgs> parseArgs(const std::vector<std::string>& args, const std::vector<OptionSpec>& specs);
+Result<ParsedArgs> parseArgs(const std::vector<std::string>& args,
+                             const std::vector<OptionSpec>& specs);
 std::string formatOptionsHelp(const std::vector<OptionSpec>& specs);
 
 // Integer option parsing with a range check; the error names the option.
-Result<int> parseIntOption(const std::string& name, const std::string& text, int minValue, int maxValue);
+Result<int> parseIntOption(const std::string& name, const std::string& text, int minValue,
+                           int maxValue);
 
 } // namespace qs::cli

@@ -19,9 +19,10 @@ struct Parsed {
     int exitCode = -1; // >= 0: stop and return it (help printed, or a usage error)
 };
 
-// Parses args against specs: prints help, or a usage error naming the option, and expects one MODEL.
-Parsed parseCommand(const std::string& command, const std::vector<std::string>& raw, const std::vector<OptionSpec>& specs,
-                    const char* synopsis);
+// Parses args against specs: prints help, or a usage error naming the option, and expects one
+// MODEL.
+Parsed parseCommand(const std::string& command, const std::vector<std::string>& raw,
+                    const std::vector<OptionSpec>& specs, const char* synopsis);
 Result<int> threadsOption(const ParsedArgs& args);
 Status checkExecutor(const ParsedArgs& args);
 // Every --input NAME=FILE (or a bare FILE for a single-input model), checked against the model.

@@ -21,25 +21,23 @@
 
 namespace qs::cli {
 
-int fail(const std::string& command, const std::string& message, int exitCode)
-{
+int fail(const std::string& command, const std::string& message, int exitCode) {
     std::fprintf(stderr, "quantscope-cli %s: error: %s\n", command.c_str(), message.c_str());
     return exitCode;
 }
-
 
 extern const OptionSpec kHelp;
 const OptionSpec kHelp{"help", false, false, "show this help"};
 extern const OptionSpec kThreads;
 const OptionSpec kThreads{"threads", true, false, "N  worker threads (default 1; 0 = all cores)"};
 extern const OptionSpec kInput;
-const OptionSpec kInput{"input", true, true, "NAME=FILE  an input tensor (.npy or ONNX TensorProto .pb); repeatable"};
+const OptionSpec kInput{"input", true, true,
+                        "NAME=FILE  an input tensor (.npy or ONNX TensorProto .pb); repeatable"};
 extern const OptionSpec kExecutor;
 const OptionSpec kExecutor{"executor", true, false, "fp32|sim|int8  the executor (default fp32)"};
 
-Parsed parseCommand(const std::string& command, const std::vector<std::string>& raw, const std::vector<OptionSpec>& specs,
-                    const char* synopsis)
-{
+Parsed parseCommand(const std::string& command, const std::vector<std::string>& raw,
+                    const std::vector<OptionSpec>& specs, const char* synopsis) {
     Parsed p;
     auto parsed = parseArgs(raw, specs);
     if (!parsed) {
@@ -48,34 +46,35 @@ Parsed parseCommand(const std::string& command, const std::vector<std::string>& 
     }
     p.args = std::move(parsed).value();
     if (p.args.has("help")) {
-        std::printf("usage: quantscope-cli %s\n\noptions:\n%s", synopsis, formatOptionsHelp(specs).c_str());
+        std::printf("usage: quantscope-cli %s\n\noptions:\n%s", synopsis,
+                    formatOptionsHelp(specs).c_str());
         p.exitCode = 0;
         return p;
     }
     if (p.args.positional.size() != 1) {
-        p.exitCode = fail(command, p.args.positional.empty() ? "no MODEL given (see --help)"
-                                                             : "expected one MODEL, got '" + p.args.positional[1] + "'",
+        p.exitCode = fail(command,
+                          p.args.positional.empty()
+                              ? "no MODEL given (see --help)"
+                              : "expected one MODEL, got '" + p.args.positional[1] + "'",
                           2);
     }
     return p;
 }
 
-Result<int> threadsOption(const ParsedArgs& args)
-{
+Result<int> threadsOption(const ParsedArgs& args) {
     if (!args.has("threads")) return 1;
     return parseIntOption("threads", args.value("threads"), 0, 256);
 }
 
-Status checkExecutor(const ParsedArgs& args)
-{
+Status checkExecutor(const ParsedArgs& args) {
     const std::string e = args.value("executor", "fp32");
     if (e == "fp32" || e == "sim" || e == "int8") return {};
-    return makeError(ErrorCode::InvalidArgument, "option '--executor': '", e, "' is not one of fp32, sim, int8");
+    return makeError(ErrorCode::InvalidArgument, "option '--executor': '", e,
+                     "' is not one of fp32, sim, int8");
 }
 
 // Reads every --input NAME=FILE (or a bare FILE for a single-input model).
-Result<std::map<std::string, Tensor>> readInputs(const Graph& graph, const ParsedArgs& args)
-{
+Result<std::map<std::string, Tensor>> readInputs(const Graph& graph, const ParsedArgs& args) {
     std::map<std::string, Tensor> inputs;
     for (const std::string& spec : args.values("input")) {
         std::string name, file;
@@ -92,9 +91,10 @@ Result<std::map<std::string, Tensor>> readInputs(const Graph& graph, const Parse
         auto id = graph.findValue(name);
         if (!id || !graph.value(*id).isGraphInput) {
             std::string names;
-            for (ValueId in : graph.inputs()) names += (names.empty() ? "" : ", ") + graph.value(in).name;
-            return makeError(ErrorCode::NotFound, "option '--input ", spec, "': the model has no input '", name,
-                             "' (inputs: ", names, ")");
+            for (ValueId in : graph.inputs())
+                names += (names.empty() ? "" : ", ") + graph.value(in).name;
+            return makeError(ErrorCode::NotFound, "option '--input ", spec,
+                             "': the model has no input '", name, "' (inputs: ", names, ")");
         }
         QS_ASSIGN(Tensor t, readTensorFile(file));
         Status st = checkInputAgainstDeclaration(graph.value(*id), t);
@@ -104,43 +104,50 @@ Result<std::map<std::string, Tensor>> readInputs(const Graph& graph, const Parse
     return inputs;
 }
 
-std::string sanitizeFileName(const std::string& name)
-{
+std::string sanitizeFileName(const std::string& name) {
     std::string s = name;
     for (char& c : s)
-        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-')) c = '_';
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-'))
+            c = '_';
     if (s.empty() || s == "." || s == "..") s = "_" + s;
     return s;
 }
 
-double peakRssMb()
-{
-    struct rusage ru{};
+double peakRssMb() {
+    struct rusage ru {};
     getrusage(RUSAGE_SELF, &ru);
     return double(ru.ru_maxrss) / 1024.0; // ru_maxrss is in KiB on Linux
 }
 
-
-int runInfo(const std::vector<std::string>& raw)
-{
-    const std::vector<OptionSpec> specs{{"json", false, false, "print JSON instead of text"}, kHelp};
+int runInfo(const std::vector<std::string>& raw) {
+    const std::vector<OptionSpec> specs{{"json", false, false, "print JSON instead of text"},
+                                        kHelp};
     Parsed p = parseCommand("info", raw, specs, "info MODEL [--json]");
     if (p.exitCode >= 0) return p.exitCode;
     auto graph = importOnnxFile(p.args.positional[0]);
     if (!graph) return fail("info", graph.message());
     const ModelSummary summary = summarizeModel(*graph);
-    if (p.args.has("json")) std::printf("%s\n", modelSummaryToJson(summary).c_str());
-    else std::fputs(modelSummaryToText(summary).c_str(), stdout);
+    if (p.args.has("json"))
+        std::printf("%s\n", modelSummaryToJson(summary).c_str());
+    else
+        std::fputs(modelSummaryToText(summary).c_str(), stdout);
     return 0;
 }
 
-int runRun(const std::vector<std::string>& raw)
-{
-    std::vector<OptionSpec> specs{kInput, {"out", true, false, "DIR  folder for the outputs (created if missing)"},
-                                  kExecutor, kThreads, kHelp};
-    specs.push_back({"diagnostics", true, false, "OUT.json  integer-domain diagnostics (--executor int8)"});
+int runRun(const std::vector<std::string>& raw) {
+    std::vector<OptionSpec> specs{
+        kInput,
+        {"out", true, false, "DIR  folder for the outputs (created if missing)"},
+        kExecutor,
+        kThreads,
+        kHelp};
+    specs.push_back(
+        {"diagnostics", true, false, "OUT.json  integer-domain diagnostics (--executor int8)"});
     for (const auto& q : quantOptionSpecs()) specs.push_back(q);
-    Parsed p = parseCommand("run", raw, specs, "run MODEL --input NAME=FILE ... --out DIR [--calib C.npy] [QUANT OPTIONS] [--executor fp32|sim|int8] [--diagnostics OUT.json] [--threads N]");
+    Parsed p =
+        parseCommand("run", raw, specs,
+                     "run MODEL --input NAME=FILE ... --out DIR [--calib C.npy] [QUANT OPTIONS] "
+                     "[--executor fp32|sim|int8] [--diagnostics OUT.json] [--threads N]");
     if (p.exitCode >= 0) return p.exitCode;
     if (!p.args.has("out")) return fail("run", "option '--out DIR' is required", 2);
     if (p.args.has("diagnostics") && p.args.value("executor", "fp32") != "int8")
@@ -155,7 +162,8 @@ int runRun(const std::vector<std::string>& raw)
     auto inputs = readInputs(*graph, p.args);
     if (!inputs) return fail("run", inputs.message());
     if (auto cfg = quantConfigFromArgs(p.args); !cfg) return fail("run", cfg.message(), 2);
-    auto prepared = prepareRunner(std::move(graph).value(), p.args, p.args.value("executor", "fp32"));
+    auto prepared =
+        prepareRunner(std::move(graph).value(), p.args, p.args.value("executor", "fp32"));
     if (!prepared) return fail("run", "file " + modelPath + ": " + prepared.message());
     auto result = prepared->runner->run(*inputs);
     if (!result) return fail("run", "file " + modelPath + ": " + result.message());
@@ -167,31 +175,37 @@ int runRun(const std::vector<std::string>& raw)
     for (const auto& [name, tensor] : result->outputs) {
         const std::string path = (outDir / (sanitizeFileName(name) + ".npy")).string();
         if (Status st = writeNpy(path, tensor); !st) return fail("run", st.message());
-        std::printf("%s %s%s -> %s\n", name.c_str(), dataTypeName(tensor.dtype()), shapeToString(tensor.shape()).c_str(),
-                    path.c_str());
+        std::printf("%s %s%s -> %s\n", name.c_str(), dataTypeName(tensor.dtype()),
+                    shapeToString(tensor.shape()).c_str(), path.c_str());
     }
     if (p.args.has("diagnostics")) {
-        if (Status st = prepared->runner->writeDiagnostics(p.args.value("diagnostics")); !st) return fail("run", st.message());
+        if (Status st = prepared->runner->writeDiagnostics(p.args.value("diagnostics")); !st)
+            return fail("run", st.message());
         std::printf("diagnostics -> %s\n", p.args.value("diagnostics").c_str());
     }
     return 0;
 }
 
-int runBench(const std::vector<std::string>& raw)
-{
-    std::vector<OptionSpec> specs{kInput, {"runs", true, false, "N  timed runs (default 20)"},
+int runBench(const std::vector<std::string>& raw) {
+    std::vector<OptionSpec> specs{kInput,
+                                  {"runs", true, false, "N  timed runs (default 20)"},
                                   {"warmup", true, false, "N  untimed runs first (default 2)"},
-                                  kExecutor, kThreads, kHelp};
+                                  kExecutor,
+                                  kThreads,
+                                  kHelp};
     for (const auto& q : quantOptionSpecs()) specs.push_back(q);
     Parsed p = parseCommand("bench", raw, specs,
-                            "bench MODEL [--input NAME=FILE] [--calib C.npy] [QUANT OPTIONS] [--runs N] [--warmup N] [--executor fp32|sim|int8] [--threads N]");
+                            "bench MODEL [--input NAME=FILE] [--calib C.npy] [QUANT OPTIONS] "
+                            "[--runs N] [--warmup N] [--executor fp32|sim|int8] [--threads N]");
     if (p.exitCode >= 0) return p.exitCode;
     if (Status st = checkExecutor(p.args); !st) return fail("bench", st.message(), 2);
     auto threads = threadsOption(p.args);
     if (!threads) return fail("bench", threads.message(), 2);
-    auto runs = p.args.has("runs") ? parseIntOption("runs", p.args.value("runs"), 1, 100000) : Result<int>(20);
+    auto runs = p.args.has("runs") ? parseIntOption("runs", p.args.value("runs"), 1, 100000)
+                                   : Result<int>(20);
     if (!runs) return fail("bench", runs.message(), 2);
-    auto warmup = p.args.has("warmup") ? parseIntOption("warmup", p.args.value("warmup"), 0, 1000) : Result<int>(2);
+    auto warmup = p.args.has("warmup") ? parseIntOption("warmup", p.args.value("warmup"), 0, 1000)
+                                       : Result<int>(2);
     if (!warmup) return fail("bench", warmup.message(), 2);
 
     const std::string modelPath = p.args.positional[0];
@@ -206,15 +220,18 @@ int runBench(const std::vector<std::string>& raw)
         const Value& v = graph->value(in);
         if (inputs->count(v.name)) continue;
         if (!v.info.isFullyKnown() || v.info.dtype != DataType::F32)
-            return fail("bench", "input '" + v.name + "' has dynamic dims or a non-f32 type " +
-                                     shapeToString(v.info.shape) + "; give it with --input " + v.name + "=FILE",
-                         2);
+            return fail("bench",
+                        "input '" + v.name + "' has dynamic dims or a non-f32 type " +
+                            shapeToString(v.info.shape) + "; give it with --input " + v.name +
+                            "=FILE",
+                        2);
         Tensor t(DataType::F32, v.info.shape);
         for (float& x : t.span<float>()) x = normal(rng);
         (*inputs)[v.name] = std::move(t);
     }
     if (auto cfg = quantConfigFromArgs(p.args); !cfg) return fail("bench", cfg.message(), 2);
-    auto prepared = prepareRunner(std::move(graph).value(), p.args, p.args.value("executor", "fp32"));
+    auto prepared =
+        prepareRunner(std::move(graph).value(), p.args, p.args.value("executor", "fp32"));
     if (!prepared) return fail("bench", "file " + modelPath + ": " + prepared.message());
 
     std::vector<double> times;
@@ -223,7 +240,8 @@ int runBench(const std::vector<std::string>& raw)
         auto result = prepared->runner->run(*inputs);
         const auto t1 = std::chrono::steady_clock::now();
         if (!result) return fail("bench", "file " + modelPath + ": " + result.message());
-        if (i >= *warmup) times.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+        if (i >= *warmup)
+            times.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
     }
     std::sort(times.begin(), times.end());
     const size_t n = times.size();

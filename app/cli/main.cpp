@@ -26,8 +26,7 @@ commands:
 
 } // namespace
 
-int main(int argc, char** argv)
-{
+int main(int argc, char** argv) {
     // Executor runs free and re-allocate the same activation sizes every inference; glibc would
     // hand those pages back to the kernel and fault them in again each time (a quarter of a
     // MobileNetV2 run). Keep freed memory in the process instead: peak RSS does not grow.
@@ -50,6 +49,9 @@ int main(int argc, char** argv)
     if (command == "eval") return qs::cli::runEval(args);
     if (command == "quantize") return qs::cli::runQuantize(args);
     if (command == "analyze") return qs::cli::runAnalyze(args);
-    std::fprintf(stderr, "quantscope-cli: error: unknown command '%s' (commands: info, run, bench, quantize, eval, analyze)\n", command.c_str());
+    std::fprintf(stderr,
+                 "quantscope-cli: error: unknown command '%s' (commands: info, run, bench, "
+                 "quantize, eval, analyze)\n",
+                 command.c_str());
     return 2;
 }

@@ -11,43 +11,58 @@
 
 namespace qs::cli {
 
-std::vector<OptionSpec> quantOptionSpecs()
-{
+std::vector<OptionSpec> quantOptionSpecs() {
     std::vector<OptionSpec> specs{
-        {"calib", true, false, "C.npy  calibration data (float32, N first); without it sim/int8 calibrate data-free"},
-        {"input-name", true, false, "NAME  the model input that takes --calib/--data (default: the first)"}};
+        {"calib", true, false,
+         "C.npy  calibration data (float32, N first); without it sim/int8 calibrate data-free"},
+        {"input-name", true, false,
+         "NAME  the model input that takes --calib/--data (default: the first)"}};
     for (const auto& [name, takesValue] : quantOptionNames()) {
         OptionSpec s{name, takesValue, name == "float" || name == "layer-bits", ""};
-        if (name == "bits") s.help = "N  weight bits (2-16, default 8)";
-        else if (name == "act-bits") s.help = "N  activation bits (2-16, default 8)";
-        else if (name == "scheme") s.help = "symmetric|asymmetric  (default: symmetric weights, asymmetric activations)";
-        else if (name == "granularity") s.help = "tensor|channel|group:G  weight granularity (default channel)";
-        else if (name == "calib-method") s.help = "minmax|ema|percentile:P|kl|mse  (default minmax)";
-        else if (name == "dispatch") s.help = "conservative|aggressive  contested nodes float or quantized";
-        else if (name == "float") s.help = "NODE  keep this node in float (repeatable)";
-        else if (name == "layer-bits") s.help = "NODE=N  weight bits of one node (repeatable)";
-        else if (name == "requant") s.help = "float|fixed  requantization in the int8 executor";
-        else if (name == "act-mode") s.help = "static|weight-only|dynamic  activation quantization";
-        else if (name == "data-free-sigmas") s.help = "K  data-free ranges beta +- K*|gamma| (default 3)";
-        else if (name == "rounding") s.help = "half-to-even|half-away-from-zero";
-        else if (name == "adaround-iters") s.help = "N  AdaRound iterations per layer";
-        else s.help = name == "cle" ? "cross-layer equalization"
-                      : name == "bias-correction" ? "bias correction"
-                      : name == "adaround" ? "AdaRound weight rounding"
-                      : name == "no-bn-fold" ? "keep BatchNormalization nodes (no folding)"
-                      : name == "power-of-two" ? "power-of-two scales"
-                                               : "";
+        if (name == "bits")
+            s.help = "N  weight bits (2-16, default 8)";
+        else if (name == "act-bits")
+            s.help = "N  activation bits (2-16, default 8)";
+        else if (name == "scheme")
+            s.help = "symmetric|asymmetric  (default: symmetric weights, asymmetric activations)";
+        else if (name == "granularity")
+            s.help = "tensor|channel|group:G  weight granularity (default channel)";
+        else if (name == "calib-method")
+            s.help = "minmax|ema|percentile:P|kl|mse  (default minmax)";
+        else if (name == "dispatch")
+            s.help = "conservative|aggressive  contested nodes float or quantized";
+        else if (name == "float")
+            s.help = "NODE  keep this node in float (repeatable)";
+        else if (name == "layer-bits")
+            s.help = "NODE=N  weight bits of one node (repeatable)";
+        else if (name == "requant")
+            s.help = "float|fixed  requantization in the int8 executor";
+        else if (name == "act-mode")
+            s.help = "static|weight-only|dynamic  activation quantization";
+        else if (name == "data-free-sigmas")
+            s.help = "K  data-free ranges beta +- K*|gamma| (default 3)";
+        else if (name == "rounding")
+            s.help = "half-to-even|half-away-from-zero";
+        else if (name == "adaround-iters")
+            s.help = "N  AdaRound iterations per layer";
+        else
+            s.help = name == "cle"               ? "cross-layer equalization"
+                     : name == "bias-correction" ? "bias correction"
+                     : name == "adaround"        ? "AdaRound weight rounding"
+                     : name == "no-bn-fold"      ? "keep BatchNormalization nodes (no folding)"
+                     : name == "power-of-two"    ? "power-of-two scales"
+                                                 : "";
         specs.push_back(s);
     }
     return specs;
 }
 
-Result<QuantConfig> quantConfigFromArgs(const ParsedArgs& args)
-{
+Result<QuantConfig> quantConfigFromArgs(const ParsedArgs& args) {
     QuantConfig config;
     for (const auto& [name, takesValue] : quantOptionNames()) {
         (void)takesValue;
-        for (const std::string& value : args.values(name)) QS_TRY(applyQuantOption(config, name, value));
+        for (const std::string& value : args.values(name))
+            QS_TRY(applyQuantOption(config, name, value));
     }
     if (args.has("threads")) {
         QS_ASSIGN(config.threads, threadsOption(args));
@@ -59,8 +74,11 @@ namespace {
 
 class Fp32Runner : public ModelRunner {
 public:
-    explicit Fp32Runner(std::unique_ptr<Executor> ex) : m_ex(std::move(ex)) {}
-    Result<RunResult> run(const std::map<std::string, Tensor>& inputs) override { return m_ex->run(inputs); }
+    explicit Fp32Runner(std::unique_ptr<Executor> ex)
+        : m_ex(std::move(ex)) {}
+    Result<RunResult> run(const std::map<std::string, Tensor>& inputs) override {
+        return m_ex->run(inputs);
+    }
     int threads() const override { return m_ex->threads(); }
 
 private:
@@ -69,8 +87,12 @@ private:
 
 class SimRunner : public ModelRunner {
 public:
-    SimRunner(std::unique_ptr<Simulator> sim, int threads) : m_sim(std::move(sim)), m_threads(threads) {}
-    Result<RunResult> run(const std::map<std::string, Tensor>& inputs) override { return m_sim->run(inputs); }
+    SimRunner(std::unique_ptr<Simulator> sim, int threads)
+        : m_sim(std::move(sim))
+        , m_threads(threads) {}
+    Result<RunResult> run(const std::map<std::string, Tensor>& inputs) override {
+        return m_sim->run(inputs);
+    }
     int threads() const override { return m_threads; }
 
 private:
@@ -80,25 +102,24 @@ private:
 
 class Int8Runner : public ModelRunner {
 public:
-    Int8Runner(std::unique_ptr<Int8Executor> ex, bool diagnostics) : m_ex(std::move(ex))
-    {
+    Int8Runner(std::unique_ptr<Int8Executor> ex, bool diagnostics)
+        : m_ex(std::move(ex)) {
         if (diagnostics) m_diagnostics = std::make_unique<Int8DiagnosticsCollector>(*m_ex);
     }
-    Result<RunResult> run(const std::map<std::string, Tensor>& inputs) override
-    {
+    Result<RunResult> run(const std::map<std::string, Tensor>& inputs) override {
         auto r = m_ex->run(inputs, m_diagnostics.get());
         if (m_diagnostics) m_diagnostics->finishRun();
         return r;
     }
     int threads() const override { return m_ex->threads(); }
-    Status writeDiagnostics(const std::string& path) override
-    {
+    Status writeDiagnostics(const std::string& path) override {
         if (!m_diagnostics) return makeError(ErrorCode::Internal, "diagnostics were not collected");
         std::FILE* f = std::fopen(path.c_str(), "wb");
         if (!f) return makeError(ErrorCode::IoError, "option '--diagnostics': cannot write ", path);
         const std::string text = int8DiagnosticsToJson(m_diagnostics->result());
         const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-        if (std::fclose(f) != 0 || !ok) return makeError(ErrorCode::IoError, "option '--diagnostics': cannot write ", path);
+        if (std::fclose(f) != 0 || !ok)
+            return makeError(ErrorCode::IoError, "option '--diagnostics': cannot write ", path);
         return {};
     }
 
@@ -109,8 +130,8 @@ private:
 
 } // namespace
 
-Result<PreparedRunner> prepareRunner(Graph graph, const ParsedArgs& args, const std::string& executor)
-{
+Result<PreparedRunner> prepareRunner(Graph graph, const ParsedArgs& args,
+                                     const std::string& executor) {
     QS_ASSIGN(int threads, threadsOption(args));
     PreparedRunner prepared;
     if (executor == "fp32") {
@@ -122,7 +143,8 @@ Result<PreparedRunner> prepareRunner(Graph graph, const ParsedArgs& args, const 
         return prepared;
     }
     if (executor != "sim" && executor != "int8")
-        return makeError(ErrorCode::InvalidArgument, "option '--executor': '", executor, "' is not one of fp32, sim, int8");
+        return makeError(ErrorCode::InvalidArgument, "option '--executor': '", executor,
+                         "' is not one of fp32, sim, int8");
     QS_ASSIGN(QuantConfig config, quantConfigFromArgs(args));
     config.threads = threads;
     CalibrationData calib;
@@ -132,28 +154,32 @@ Result<PreparedRunner> prepareRunner(Graph graph, const ParsedArgs& args, const 
     }
     auto q = quantizeModel(graph, config, args.has("calib") ? &calib : nullptr);
     if (!q) {
-        if (args.has("calib")) return std::move(q.addContext("calibration file " + args.value("calib"))).takeError();
+        if (args.has("calib"))
+            return std::move(q.addContext("calibration file " + args.value("calib"))).takeError();
         return q.takeError();
     }
     prepared.quantized = std::make_shared<QuantizedModel>(std::move(q).value());
     if (prepared.quantized->dataFree)
-        std::fprintf(stderr, "quantscope-cli: note: no --calib given: activation ranges are data-free (from BatchNorm statistics)\n");
-    for (const std::string& note : prepared.quantized->plan.notes) std::fprintf(stderr, "quantscope-cli: note: %s\n", note.c_str());
+        std::fprintf(stderr, "quantscope-cli: note: no --calib given: activation ranges are "
+                             "data-free (from BatchNorm statistics)\n");
+    for (const std::string& note : prepared.quantized->plan.notes)
+        std::fprintf(stderr, "quantscope-cli: note: %s\n", note.c_str());
     if (executor == "int8") {
         auto ex = Int8Executor::create(prepared.quantized->graph, prepared.quantized->plan,
                                        Int8Options{config.requant, threads});
         if (!ex) return std::move(ex.addContext("option '--executor int8'")).takeError();
-        prepared.runner = std::make_unique<Int8Runner>(std::move(ex).value(), args.has("diagnostics"));
+        prepared.runner =
+            std::make_unique<Int8Runner>(std::move(ex).value(), args.has("diagnostics"));
         return prepared;
     }
-    QS_ASSIGN(auto sim, Simulator::create(prepared.quantized->graph, prepared.quantized->plan, ExecOptions{threads}));
+    QS_ASSIGN(auto sim, Simulator::create(prepared.quantized->graph, prepared.quantized->plan,
+                                          ExecOptions{threads}));
     prepared.runner = std::make_unique<SimRunner>(std::move(sim), threads);
     return prepared;
 }
 
-Result<Tensor> runBatched(ModelRunner& runner, const Graph& graph, const std::string& inputName, const Tensor& data,
-                          int batchSize)
-{
+Result<Tensor> runBatched(ModelRunner& runner, const Graph& graph, const std::string& inputName,
+                          const Tensor& data, int batchSize) {
     auto id = graph.findValue(inputName);
     if (!id || !graph.value(*id).isGraphInput)
         return makeError(ErrorCode::NotFound, "the model has no input named '", inputName, "'");

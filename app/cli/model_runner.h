@@ -10,7 +10,8 @@
 
 namespace qs::cli {
 
-std::vector<OptionSpec> quantOptionSpecs(); // QUANT OPTIONS of DESIGN.md, plus --calib and --input-name
+std::vector<OptionSpec>
+quantOptionSpecs(); // QUANT OPTIONS of DESIGN.md, plus --calib and --input-name
 Result<QuantConfig> quantConfigFromArgs(const ParsedArgs& args);
 
 class ModelRunner {
@@ -20,9 +21,9 @@ public:
     virtual int threads() const = 0;
     // Writes what the runner collected for --diagnostics (the int8 executor's integer-domain
     // statistics); other runners have none.
-    virtual Status writeDiagnostics(const std::string& path)
-    {
-        return makeError(ErrorCode::InvalidArgument, "option '--diagnostics ", path, "': needs --executor int8");
+    virtual Status writeDiagnostics(const std::string& path) {
+        return makeError(ErrorCode::InvalidArgument, "option '--diagnostics ", path,
+                         "': needs --executor int8");
     }
 };
 
@@ -34,10 +35,11 @@ struct PreparedRunner {
 // Reads --calib (if any), quantizes for sim/int8, and builds the runner. Notes (data-free
 // calibration, assumptions) go to stderr. Takes the graph by value: a caller that moves it in
 // lets the original weights go once they are folded (peak memory).
-Result<PreparedRunner> prepareRunner(Graph graph, const ParsedArgs& args, const std::string& executor);
+Result<PreparedRunner> prepareRunner(Graph graph, const ParsedArgs& args,
+                                     const std::string& executor);
 
 // Runs `data` (N first) through the runner in batches and concatenates the first output.
-Result<Tensor> runBatched(ModelRunner& runner, const Graph& graph, const std::string& inputName, const Tensor& data,
-                          int batchSize = 32);
+Result<Tensor> runBatched(ModelRunner& runner, const Graph& graph, const std::string& inputName,
+                          const Tensor& data, int batchSize = 32);
 
 } // namespace qs::cli

@@ -17,8 +17,7 @@ namespace qs::cli {
 
 namespace {
 
-std::vector<OptionSpec> withQuantOptions(std::vector<OptionSpec> specs)
-{
+std::vector<OptionSpec> withQuantOptions(std::vector<OptionSpec> specs) {
     const auto q = quantOptionSpecs();
     specs.insert(specs.end(), q.begin(), q.end());
     specs.push_back(kThreads);
@@ -26,17 +25,20 @@ std::vector<OptionSpec> withQuantOptions(std::vector<OptionSpec> specs)
     return specs;
 }
 
-nlohmann::json finiteOrNull(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+nlohmann::json finiteOrNull(double v) {
+    return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+}
 
 } // namespace
 
-int runEval(const std::vector<std::string>& raw)
-{
-    const auto specs = withQuantOptions({{"data", true, false, "X.npy  evaluation inputs (float32, N first)"},
-                                         {"labels", true, false, "Y.npy  integer labels, one per sample"},
-                                         kExecutor});
+int runEval(const std::vector<std::string>& raw) {
+    const auto specs =
+        withQuantOptions({{"data", true, false, "X.npy  evaluation inputs (float32, N first)"},
+                          {"labels", true, false, "Y.npy  integer labels, one per sample"},
+                          kExecutor});
     Parsed p = parseCommand("eval", raw, specs,
-                            "eval MODEL --data X.npy --labels Y.npy [--calib C.npy] [QUANT OPTIONS] [--executor fp32|sim|int8]");
+                            "eval MODEL --data X.npy --labels Y.npy [--calib C.npy] [QUANT "
+                            "OPTIONS] [--executor fp32|sim|int8]");
     if (p.exitCode >= 0) return p.exitCode;
     if (!p.args.has("data")) return fail("eval", "option '--data X.npy' is required", 2);
     if (auto cfg = quantConfigFromArgs(p.args); !cfg) return fail("eval", cfg.message(), 2);
@@ -52,7 +54,8 @@ int runEval(const std::vector<std::string>& raw)
         auto l = readNpy(p.args.value("labels"));
         if (!l) return fail("eval", l.message());
         if (l->dtype() != DataType::I64 && l->dtype() != DataType::I32)
-            return fail("eval", "file " + p.args.value("labels") + ": labels must be int64 or int32, got " +
+            return fail("eval", "file " + p.args.value("labels") +
+                                    ": labels must be int64 or int32, got " +
                                     dataTypeName(l->dtype()));
         labels = std::move(l).value();
     }
@@ -61,31 +64,36 @@ int runEval(const std::vector<std::string>& raw)
     auto fp32 = prepareRunner(*graph, p.args, "fp32");
     if (!fp32) return fail("eval", fp32.message());
     auto reference = runBatched(*fp32->runner, *graph, inputName, *data);
-    if (!reference) return fail("eval", "file " + p.args.value("data") + ": " + reference.message());
+    if (!reference)
+        return fail("eval", "file " + p.args.value("data") + ": " + reference.message());
     Tensor test = *reference;
     if (executor != "fp32") {
         auto runner = prepareRunner(*graph, p.args, executor);
-        if (!runner) return fail("eval", runner.message(), runner.error().code() == ErrorCode::InvalidArgument ? 2 : 1);
+        if (!runner)
+            return fail("eval", runner.message(),
+                        runner.error().code() == ErrorCode::InvalidArgument ? 2 : 1);
         auto out = runBatched(*runner->runner, *graph, inputName, *data);
         if (!out) return fail("eval", out.message());
         test = std::move(out).value();
     }
     auto acc = compareClassifiers(*reference, test, labels ? &*labels : nullptr);
     if (!acc) return fail("eval", acc.message());
-    nlohmann::json j{{"executor", executor},
-                     {"top1", acc->top1 ? nlohmann::json(*acc->top1) : nlohmann::json(nullptr)},
-                     {"fp32_top1", acc->fp32Top1 ? nlohmann::json(*acc->fp32Top1) : nlohmann::json(nullptr)},
-                     {"agreement", acc->agreement},
-                     {"sqnr_db", finiteOrNull(acc->sqnrDb)},
-                     {"samples", acc->samples}};
+    nlohmann::json j{
+        {"executor", executor},
+        {"top1", acc->top1 ? nlohmann::json(*acc->top1) : nlohmann::json(nullptr)},
+        {"fp32_top1", acc->fp32Top1 ? nlohmann::json(*acc->fp32Top1) : nlohmann::json(nullptr)},
+        {"agreement", acc->agreement},
+        {"sqnr_db", finiteOrNull(acc->sqnrDb)},
+        {"samples", acc->samples}};
     std::printf("%s\n", j.dump().c_str());
     return 0;
 }
 
-int runQuantize(const std::vector<std::string>& raw)
-{
-    const auto specs = withQuantOptions({{"out-dir", true, false, "DIR  where quantized.onnx and quant_table.json go"}});
-    Parsed p = parseCommand("quantize", raw, specs, "quantize MODEL --calib FILE.npy [QUANT OPTIONS] --out-dir DIR");
+int runQuantize(const std::vector<std::string>& raw) {
+    const auto specs = withQuantOptions(
+        {{"out-dir", true, false, "DIR  where quantized.onnx and quant_table.json go"}});
+    Parsed p = parseCommand("quantize", raw, specs,
+                            "quantize MODEL --calib FILE.npy [QUANT OPTIONS] --out-dir DIR");
     if (p.exitCode >= 0) return p.exitCode;
     if (!p.args.has("out-dir")) return fail("quantize", "option '--out-dir DIR' is required", 2);
     if (auto cfg = quantConfigFromArgs(p.args); !cfg) return fail("quantize", cfg.message(), 2);
@@ -101,9 +109,11 @@ int runQuantize(const std::vector<std::string>& raw)
     QuantPlan plan = prepared->quantized->plan;
     plan.model = std::filesystem::path(modelPath).filename().string();
     const std::string modelOut = (outDir / "quantized.onnx").string();
-    if (Status st = exportQdqModel(prepared->quantized->graph, plan, modelOut); !st) return fail("quantize", st.message());
+    if (Status st = exportQdqModel(prepared->quantized->graph, plan, modelOut); !st)
+        return fail("quantize", st.message());
     const std::string tablePath = (outDir / "quant_table.json").string();
-    if (Status st = writeFileAtomically(tablePath, quantPlanToJson(plan)); !st) return fail("quantize", st.message());
+    if (Status st = writeFileAtomically(tablePath, quantPlanToJson(plan)); !st)
+        return fail("quantize", st.message());
     std::printf("%s\n%s\n", modelOut.c_str(), tablePath.c_str());
     return 0;
 }

@@ -5,8 +5,7 @@
 
 namespace qs {
 
-double sqnrDb(const Tensor& reference, const Tensor& test)
-{
+double sqnrDb(const Tensor& reference, const Tensor& test) {
     const auto r = reference.toFloatVector(), t = test.toFloatVector();
     double signal = 0, noise = 0;
     for (size_t i = 0; i < r.size() && i < t.size(); ++i) {
@@ -19,8 +18,7 @@ double sqnrDb(const Tensor& reference, const Tensor& test)
     return 10.0 * std::log10(signal / noise);
 }
 
-double cosineSimilarity(const Tensor& reference, const Tensor& test)
-{
+double cosineSimilarity(const Tensor& reference, const Tensor& test) {
     const auto r = reference.toFloatVector(), t = test.toFloatVector();
     double dot = 0, nr = 0, nt = 0;
     for (size_t i = 0; i < r.size() && i < t.size(); ++i) {
@@ -33,8 +31,7 @@ double cosineSimilarity(const Tensor& reference, const Tensor& test)
 }
 
 namespace {
-std::vector<int64_t> argmaxRows(const Tensor& logits)
-{
+std::vector<int64_t> argmaxRows(const Tensor& logits) {
     const int64_t n = logits.dim(0), c = logits.numel() / std::max<int64_t>(n, 1);
     const auto v = logits.toFloatVector();
     std::vector<int64_t> out(static_cast<size_t>(n));
@@ -48,12 +45,14 @@ std::vector<int64_t> argmaxRows(const Tensor& logits)
 }
 } // namespace
 
-Result<AccuracyResult> compareClassifiers(const Tensor& fp32Logits, const Tensor& quantLogits, const Tensor* labels)
-{
+Result<AccuracyResult> compareClassifiers(const Tensor& fp32Logits, const Tensor& quantLogits,
+                                          const Tensor* labels) {
     if (fp32Logits.shape() != quantLogits.shape())
-        return makeError(ErrorCode::ShapeMismatch, "outputs differ in shape: ", shapeToString(fp32Logits.shape()), " vs ",
+        return makeError(ErrorCode::ShapeMismatch,
+                         "outputs differ in shape: ", shapeToString(fp32Logits.shape()), " vs ",
                          shapeToString(quantLogits.shape()));
-    if (fp32Logits.rank() < 1 || fp32Logits.dim(0) < 1) return makeError(ErrorCode::InvalidArgument, "no samples");
+    if (fp32Logits.rank() < 1 || fp32Logits.dim(0) < 1)
+        return makeError(ErrorCode::InvalidArgument, "no samples");
     AccuracyResult r;
     r.samples = fp32Logits.dim(0);
     const auto a = argmaxRows(fp32Logits), b = argmaxRows(quantLogits);
@@ -63,7 +62,8 @@ Result<AccuracyResult> compareClassifiers(const Tensor& fp32Logits, const Tensor
     r.sqnrDb = sqnrDb(fp32Logits, quantLogits);
     if (labels) {
         if (labels->numel() != r.samples)
-            return makeError(ErrorCode::ShapeMismatch, "labels hold ", labels->numel(), " values for ", r.samples, " samples");
+            return makeError(ErrorCode::ShapeMismatch, "labels hold ", labels->numel(),
+                             " values for ", r.samples, " samples");
         const auto y = labels->toInt64Vector();
         int64_t ca = 0, cb = 0;
         for (size_t i = 0; i < y.size(); ++i) {

@@ -22,6 +22,7 @@ double sqnrDb(const Tensor& reference, const Tensor& test);
 double cosineSimilarity(const Tensor& reference, const Tensor& test);
 
 // logits: N×C (or N×…, flattened per sample). labels: N integers, or null.
-Result<AccuracyResult> compareClassifiers(const Tensor& fp32Logits, const Tensor& quantLogits, const Tensor* labels);
+Result<AccuracyResult> compareClassifiers(const Tensor& fp32Logits, const Tensor& quantLogits,
+                                          const Tensor* labels);
 
 } // namespace qs

@@ -10,8 +10,7 @@
 namespace qs {
 
 namespace {
-TensorSummary summarizeValue(const Value& v)
-{
+TensorSummary summarizeValue(const Value& v) {
     TensorSummary t;
     t.name = v.name;
     t.dtype = v.info.dtype;
@@ -21,45 +20,48 @@ TensorSummary summarizeValue(const Value& v)
     return t;
 }
 
-nlohmann::json tensorJson(const TensorSummary& t)
-{
+nlohmann::json tensorJson(const TensorSummary& t) {
     nlohmann::json dims = nlohmann::json::array();
     for (size_t i = 0; i < t.shape.size(); ++i) {
-        if (t.shape[i] >= 0) dims.push_back(t.shape[i]);
-        else dims.push_back(t.dimNames[i].empty() ? std::string("?") : t.dimNames[i]);
+        if (t.shape[i] >= 0)
+            dims.push_back(t.shape[i]);
+        else
+            dims.push_back(t.dimNames[i].empty() ? std::string("?") : t.dimNames[i]);
     }
     return {{"name", t.name}, {"dtype", dataTypeName(t.dtype)}, {"shape", dims}};
 }
 
-std::string shapeText(const TensorSummary& t)
-{
+std::string shapeText(const TensorSummary& t) {
     std::string s = "[";
     for (size_t i = 0; i < t.shape.size(); ++i) {
         if (i) s += ",";
-        s += t.shape[i] >= 0 ? std::to_string(t.shape[i]) : (t.dimNames[i].empty() ? "?" : t.dimNames[i]);
+        s += t.shape[i] >= 0 ? std::to_string(t.shape[i])
+                             : (t.dimNames[i].empty() ? "?" : t.dimNames[i]);
     }
     return s + "]";
 }
 } // namespace
 
-ModelSummary summarizeModel(const Graph& graph)
-{
+ModelSummary summarizeModel(const Graph& graph) {
     ModelSummary s;
     s.graphName = graph.name;
-    s.producer = graph.producerName + (graph.producerVersion.empty() ? "" : " " + graph.producerVersion);
+    s.producer =
+        graph.producerName + (graph.producerVersion.empty() ? "" : " " + graph.producerVersion);
     s.irVersion = graph.irVersion;
     s.opset = graph.opsetVersion();
     s.nodeCount = graph.nodeCount();
     for (ValueId in : graph.inputs()) s.inputs.push_back(summarizeValue(graph.value(in)));
     for (ValueId out : graph.outputs()) s.outputs.push_back(summarizeValue(graph.value(out)));
     std::map<std::string, int> ops;
-    for (const Node& n : graph.nodes()) ++ops[n.domain.empty() ? n.opType : n.domain + "." + n.opType];
+    for (const Node& n : graph.nodes())
+        ++ops[n.domain.empty() ? n.opType : n.domain + "." + n.opType];
     s.opCounts.assign(ops.begin(), ops.end());
     for (const Value& v : graph.values()) {
         if (!v.initializer) continue;
         s.initializerBytes += int64_t(v.initializer->byteSize());
         const DataType t = v.initializer->dtype();
-        if (t == DataType::F32 || t == DataType::F16 || t == DataType::F64) s.parameterCount += v.initializer->numel();
+        if (t == DataType::F32 || t == DataType::F16 || t == DataType::F64)
+            s.parameterCount += v.initializer->numel();
     }
     // Weights held in Constant nodes (paddle2onnx, some exporters) count too.
     for (const Node& n : graph.nodes()) {
@@ -67,15 +69,15 @@ ModelSummary summarizeModel(const Graph& graph)
         if (const Attribute* a = n.attribute("value"); a && a->kind == Attribute::Kind::Tensor) {
             const DataType t = a->t.dtype();
             s.initializerBytes += int64_t(a->t.byteSize());
-            if (t == DataType::F32 || t == DataType::F16 || t == DataType::F64) s.parameterCount += a->t.numel();
+            if (t == DataType::F32 || t == DataType::F16 || t == DataType::F64)
+                s.parameterCount += a->t.numel();
         }
     }
     s.unsupportedOps = unsupportedOps(graph);
     return s;
 }
 
-std::string modelSummaryToJson(const ModelSummary& s)
-{
+std::string modelSummaryToJson(const ModelSummary& s) {
     nlohmann::json j;
     j["graph"] = s.graphName;
     j["producer"] = s.producer;
@@ -95,19 +97,21 @@ std::string modelSummaryToJson(const ModelSummary& s)
     return j.dump(2);
 }
 
-std::string modelSummaryToText(const ModelSummary& s)
-{
+std::string modelSummaryToText(const ModelSummary& s) {
     std::ostringstream os;
     os << "graph: " << (s.graphName.empty() ? "(unnamed)" : s.graphName) << "\n";
-    os << "producer: " << (s.producer.empty() ? "(unknown)" : s.producer) << ", IR " << s.irVersion << ", opset "
-       << s.opset << "\n";
+    os << "producer: " << (s.producer.empty() ? "(unknown)" : s.producer) << ", IR " << s.irVersion
+       << ", opset " << s.opset << "\n";
     os << "inputs:\n";
-    for (const auto& t : s.inputs) os << "  " << t.name << "  " << dataTypeName(t.dtype) << " " << shapeText(t) << "\n";
+    for (const auto& t : s.inputs)
+        os << "  " << t.name << "  " << dataTypeName(t.dtype) << " " << shapeText(t) << "\n";
     os << "outputs:\n";
-    for (const auto& t : s.outputs) os << "  " << t.name << "  " << dataTypeName(t.dtype) << " " << shapeText(t) << "\n";
+    for (const auto& t : s.outputs)
+        os << "  " << t.name << "  " << dataTypeName(t.dtype) << " " << shapeText(t) << "\n";
     os << "nodes: " << s.nodeCount << "\n";
     for (const auto& [op, n] : s.opCounts) os << "  " << op << ": " << n << "\n";
-    os << "parameters: " << s.parameterCount << " (" << s.initializerBytes << " bytes of constants)\n";
+    os << "parameters: " << s.parameterCount << " (" << s.initializerBytes
+       << " bytes of constants)\n";
     if (s.unsupportedOps.empty()) {
         os << "unsupported ops: none\n";
     } else {

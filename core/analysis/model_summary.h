@@ -23,8 +23,8 @@ struct ModelSummary {
     int nodeCount = 0;
     std::vector<TensorSummary> inputs;
     std::vector<TensorSummary> outputs;
-    std::vector<std::pair<std::string, int>> opCounts;       // sorted by op name
-    int64_t parameterCount = 0;                               // elements of floating-point initializers
+    std::vector<std::pair<std::string, int>> opCounts; // sorted by op name
+    int64_t parameterCount = 0;                        // elements of floating-point initializers
     int64_t initializerBytes = 0;
     std::vector<std::pair<std::string, int>> unsupportedOps; // op -> node count
 };

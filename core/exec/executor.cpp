@@ -9,8 +9,7 @@
 namespace qs {
 
 Result<std::vector<TensorInfo>> inferNodeOutputs(const OpDef& op, const Node& node, int64_t opset,
-                                                 const std::vector<const Tensor*>& inputs)
-{
+                                                 const std::vector<const Tensor*>& inputs) {
     std::vector<TensorInfo> infos(inputs.size());
     std::vector<const TensorInfo*> infoPtrs(inputs.size(), nullptr);
     for (size_t i = 0; i < inputs.size(); ++i) {
@@ -29,38 +28,40 @@ Result<std::vector<TensorInfo>> inferNodeOutputs(const OpDef& op, const Node& no
     return std::move(ictx.outputs());
 }
 
-Status checkKernelOutputs(const Node& node, const std::vector<TensorInfo>& inferred, const std::vector<Tensor>& outputs)
-{
+Status checkKernelOutputs(const Node& node, const std::vector<TensorInfo>& inferred,
+                          const std::vector<Tensor>& outputs) {
     for (size_t i = 0; i < node.outputs.size(); ++i) {
         if (node.outputs[i] == kNoValue) continue;
         const Tensor& t = outputs[i];
         if (t.isNull()) return makeError(ErrorCode::Internal, "kernel did not produce output ", i);
         if (t.dtype() != inferred[i].dtype || t.shape() != inferred[i].shape)
-            return makeError(ErrorCode::Internal, "kernel produced output ", i, " as ", dataTypeName(t.dtype()),
-                             shapeToString(t.shape()), ", inferred ", dataTypeName(inferred[i].dtype),
-                             shapeToString(inferred[i].shape));
+            return makeError(ErrorCode::Internal, "kernel produced output ", i, " as ",
+                             dataTypeName(t.dtype()), shapeToString(t.shape()), ", inferred ",
+                             dataTypeName(inferred[i].dtype), shapeToString(inferred[i].shape));
     }
     return {};
 }
 
 namespace {
 
-Result<std::vector<Tensor>> runWith(const OpDef& op, OpKernel* kernel, const Node& node, int64_t opset,
-                                    const std::vector<const Tensor*>& inputs, ThreadPool& pool,
-                                    int64_t maxOutputBytes = int64_t(4) << 30)
-{
+Result<std::vector<Tensor>> runWith(const OpDef& op, OpKernel* kernel, const Node& node,
+                                    int64_t opset, const std::vector<const Tensor*>& inputs,
+                                    ThreadPool& pool, int64_t maxOutputBytes = int64_t(4) << 30) {
     QS_ASSIGN(std::vector<TensorInfo> infos, inferNodeOutputs(op, node, opset, inputs));
     for (size_t i = 0; i < infos.size(); ++i) {
         if (node.outputs[i] == kNoValue) continue;
         QS_ASSIGN(int64_t numel, checkedNumel(infos[i].shape));
         if (numel > maxOutputBytes / int64_t(std::max<size_t>(1, dataTypeSize(infos[i].dtype))))
-            return makeError(ErrorCode::ResourceLimit, "output ", i, " of shape ", shapeToString(infos[i].shape),
-                             " exceeds the tensor size limit of ", maxOutputBytes >> 20, " MiB");
+            return makeError(ErrorCode::ResourceLimit, "output ", i, " of shape ",
+                             shapeToString(infos[i].shape), " exceeds the tensor size limit of ",
+                             maxOutputBytes >> 20, " MiB");
     }
     KernelContext kctx(node, opset, inputs, infos, pool);
     try {
-        if (kernel) QS_TRY(kernel->run(kctx));
-        else QS_TRY(op.compute(kctx));
+        if (kernel)
+            QS_TRY(kernel->run(kctx));
+        else
+            QS_TRY(op.compute(kctx));
     } catch (const std::bad_alloc&) {
         return makeError(ErrorCode::ResourceLimit, "out of memory");
     }
@@ -70,21 +71,21 @@ Result<std::vector<Tensor>> runWith(const OpDef& op, OpKernel* kernel, const Nod
 
 Result<std::unique_ptr<OpKernel>> createKernel(const OpDef& op, const Node& node, int64_t opset,
                                                const std::vector<const Tensor*>& constInputs,
-                                               const std::vector<const TensorInfo*>& inputInfos)
-{
+                                               const std::vector<const TensorInfo*>& inputInfos) {
     if (!op.create) return std::unique_ptr<OpKernel>();
     KernelInit init{node, opset, constInputs, inputInfos};
     return op.create(init);
 }
 
-std::string nodeFrame(const Node& node) { return "node " + node.label(); }
+std::string nodeFrame(const Node& node) {
+    return "node " + node.label();
+}
 
 } // namespace
 
 Result<std::vector<Tensor>> runNodeOnce(const OpDef& op, const Node& node, int64_t opset,
                                         const std::vector<const Tensor*>& inputs, ThreadPool& pool,
-                                        int64_t maxOutputBytes)
-{
+                                        int64_t maxOutputBytes) {
     std::vector<const TensorInfo*> noInfos(inputs.size(), nullptr);
     std::vector<TensorInfo> infos(inputs.size());
     for (size_t i = 0; i < inputs.size(); ++i)
@@ -96,39 +97,40 @@ Result<std::vector<Tensor>> runNodeOnce(const OpDef& op, const Node& node, int64
     return runWith(op, kernel.get(), node, opset, inputs, pool, maxOutputBytes);
 }
 
-Status checkInputAgainstDeclaration(const Value& declared, const Tensor& given)
-{
+Status checkInputAgainstDeclaration(const Value& declared, const Tensor& given) {
     const TensorInfo& d = declared.info;
     if (d.dtype != DataType::Undefined && d.dtype != given.dtype())
-        return makeError(ErrorCode::TypeMismatch, "input '", declared.name, "' expects ", dataTypeName(d.dtype),
-                         ", got ", dataTypeName(given.dtype()));
+        return makeError(ErrorCode::TypeMismatch, "input '", declared.name, "' expects ",
+                         dataTypeName(d.dtype), ", got ", dataTypeName(given.dtype()));
     if (!d.shapeKnown) return {};
     bool ok = d.shape.size() == given.shape().size();
     for (size_t i = 0; ok && i < d.shape.size(); ++i)
         if (d.shape[i] >= 0 && d.shape[i] != given.shape()[i]) ok = false;
     if (!ok)
-        return makeError(ErrorCode::ShapeMismatch, "input '", declared.name, "' expects shape ", shapeToString(d.shape),
-                         ", got ", shapeToString(given.shape()));
+        return makeError(ErrorCode::ShapeMismatch, "input '", declared.name, "' expects shape ",
+                         shapeToString(d.shape), ", got ", shapeToString(given.shape()));
     return {};
 }
 
 struct Executor::Impl {
-    explicit Impl(int threads) : pool(threads) {}
+    explicit Impl(int threads)
+        : pool(threads) {}
     ThreadPool pool;
     int64_t maxTensorBytes = int64_t(4) << 30;
-    std::vector<const OpDef*> ops;                   // per node
-    std::vector<std::unique_ptr<OpKernel>> kernels;  // per node; null for stateless ops
-    std::vector<std::optional<Tensor>> constants;    // per value: initializers and folded constants
-    std::vector<bool> nodeFolded;                    // per node: outputs precomputed at prepare
-    std::vector<int32_t> useCount;                   // per value: consuming input slots of non-folded nodes
+    std::vector<const OpDef*> ops;                  // per node
+    std::vector<std::unique_ptr<OpKernel>> kernels; // per node; null for stateless ops
+    std::vector<std::optional<Tensor>> constants;   // per value: initializers and folded constants
+    std::vector<bool> nodeFolded;                   // per node: outputs precomputed at prepare
+    std::vector<int32_t> useCount; // per value: consuming input slots of non-folded nodes
 };
 
 Executor::~Executor() = default;
 
-int Executor::threads() const { return m_impl->pool.threadCount(); }
+int Executor::threads() const {
+    return m_impl->pool.threadCount();
+}
 
-Result<std::unique_ptr<Executor>> Executor::create(Graph graph, const ExecOptions& options)
-{
+Result<std::unique_ptr<Executor>> Executor::create(Graph graph, const ExecOptions& options) {
     std::unique_ptr<Executor> ex(new Executor());
     ex->m_graph = std::move(graph);
     ex->m_impl = std::make_unique<Impl>(options.threads);
@@ -147,14 +149,17 @@ Result<std::unique_ptr<Executor>> Executor::create(Graph graph, const ExecOption
         const OpDef* op = findOp(node.domain, node.opType);
         if (!op)
             return makeError(ErrorCode::Unsupported, "node ", node.label(), ": op '",
-                             node.domain.empty() ? node.opType : node.domain + "." + node.opType, "' is not supported");
+                             node.domain.empty() ? node.opType : node.domain + "." + node.opType,
+                             "' is not supported");
         impl.ops[size_t(n)] = op;
         const int64_t opset = g.opsetVersion(node.domain);
         std::vector<const Tensor*> constInputs;
         std::vector<const TensorInfo*> infos;
         bool allConst = true;
         for (ValueId in : node.inputs) {
-            const Tensor* c = in != kNoValue && impl.constants[size_t(in)] ? &*impl.constants[size_t(in)] : nullptr;
+            const Tensor* c = in != kNoValue && impl.constants[size_t(in)]
+                                  ? &*impl.constants[size_t(in)]
+                                  : nullptr;
             constInputs.push_back(c);
             infos.push_back(in != kNoValue ? &g.value(in).info : nullptr);
             if (in != kNoValue && !c) allConst = false;
@@ -164,7 +169,8 @@ Result<std::unique_ptr<Executor>> Executor::create(Graph graph, const ExecOption
             auto outs = runNodeOnce(*op, node, opset, constInputs, impl.pool, impl.maxTensorBytes);
             if (!outs) return std::move(outs.addContext(nodeFrame(node))).takeError();
             for (size_t i = 0; i < node.outputs.size(); ++i)
-                if (node.outputs[i] != kNoValue) impl.constants[size_t(node.outputs[i])] = std::move((*outs)[i]);
+                if (node.outputs[i] != kNoValue)
+                    impl.constants[size_t(node.outputs[i])] = std::move((*outs)[i]);
             impl.nodeFolded[size_t(n)] = true;
             continue;
         }
@@ -181,8 +187,8 @@ Result<std::unique_ptr<Executor>> Executor::create(Graph graph, const ExecOption
     return ex;
 }
 
-Result<RunResult> Executor::run(const std::map<std::string, Tensor>& inputs, ExecHooks* hooks, Progress* progress)
-{
+Result<RunResult> Executor::run(const std::map<std::string, Tensor>& inputs, ExecHooks* hooks,
+                                Progress* progress) {
     const Graph& g = m_graph;
     Impl& impl = *m_impl;
     std::vector<Tensor> slots(size_t(g.valueCount()));
@@ -195,17 +201,21 @@ Result<RunResult> Executor::run(const std::map<std::string, Tensor>& inputs, Exe
         if (!id || !g.value(*id).isGraphInput) {
             std::string names;
             for (ValueId in : g.inputs()) names += (names.empty() ? "" : ", ") + g.value(in).name;
-            return makeError(ErrorCode::NotFound, "the model has no input named '", name, "' (inputs: ", names, ")");
+            return makeError(ErrorCode::NotFound, "the model has no input named '", name,
+                             "' (inputs: ", names, ")");
         }
     }
-    auto keepValue = [&](ValueId v) { return g.value(v).isGraphOutput || (hooks && hooks->keep(v)); };
+    auto keepValue = [&](ValueId v) {
+        return g.value(v).isGraphOutput || (hooks && hooks->keep(v));
+    };
     auto deliver = [&](NodeId producer, ValueId v, Tensor t) -> Status {
         if (hooks) {
             const DataType dtype = t.dtype();
             const Shape shape = t.shape();
             QS_TRY(hooks->onTensor(producer, v, t));
             if (t.dtype() != dtype || t.shape() != shape)
-                return makeError(ErrorCode::Internal, "a hook changed the type or shape of '", g.value(v).name, "'");
+                return makeError(ErrorCode::Internal, "a hook changed the type or shape of '",
+                                 g.value(v).name, "'");
         }
         if (remaining[size_t(v)] == 0 && !keepValue(v)) return {}; // nobody reads it
         liveBytes += int64_t(t.byteSize());
@@ -217,7 +227,8 @@ Result<RunResult> Executor::run(const std::map<std::string, Tensor>& inputs, Exe
     for (ValueId in : g.inputs()) {
         const Value& v = g.value(in);
         auto it = inputs.find(v.name);
-        if (it == inputs.end()) return makeError(ErrorCode::NotFound, "input '", v.name, "' was not given");
+        if (it == inputs.end())
+            return makeError(ErrorCode::NotFound, "input '", v.name, "' was not given");
         QS_TRY(checkInputAgainstDeclaration(v, it->second));
         QS_TRY(deliver(kNoNode, in, it->second));
     }
@@ -241,13 +252,13 @@ Result<RunResult> Executor::run(const std::map<std::string, Tensor>& inputs, Exe
             } else {
                 const Tensor& t = slots[size_t(in)];
                 if (t.isNull())
-                    return makeError(ErrorCode::Internal, "node ", node.label(), ": input '", g.value(in).name,
-                                     "' is not available");
+                    return makeError(ErrorCode::Internal, "node ", node.label(), ": input '",
+                                     g.value(in).name, "' is not available");
                 inPtrs.push_back(&t);
             }
         }
-        auto outs = runWith(*impl.ops[size_t(n)], impl.kernels[size_t(n)].get(), node, g.opsetVersion(node.domain),
-                            inPtrs, impl.pool, impl.maxTensorBytes);
+        auto outs = runWith(*impl.ops[size_t(n)], impl.kernels[size_t(n)].get(), node,
+                            g.opsetVersion(node.domain), inPtrs, impl.pool, impl.maxTensorBytes);
         if (!outs) return std::move(outs.addContext(nodeFrame(node))).takeError();
         for (size_t i = 0; i < node.outputs.size(); ++i) {
             const ValueId out = node.outputs[i];
@@ -267,14 +278,18 @@ Result<RunResult> Executor::run(const std::map<std::string, Tensor>& inputs, Exe
 
     for (ValueId out : g.outputs()) {
         const Value& v = g.value(out);
-        if (impl.constants[size_t(out)]) result.outputs[v.name] = *impl.constants[size_t(out)];
-        else result.outputs[v.name] = slots[size_t(out)];
+        if (impl.constants[size_t(out)])
+            result.outputs[v.name] = *impl.constants[size_t(out)];
+        else
+            result.outputs[v.name] = slots[size_t(out)];
     }
     if (hooks)
         for (ValueId v = 0; v < g.valueCount(); ++v)
             if (hooks->keep(v)) {
-                if (!slots[size_t(v)].isNull()) result.kept[v] = slots[size_t(v)];
-                else if (impl.constants[size_t(v)]) result.kept[v] = *impl.constants[size_t(v)];
+                if (!slots[size_t(v)].isNull())
+                    result.kept[v] = slots[size_t(v)];
+                else if (impl.constants[size_t(v)])
+                    result.kept[v] = *impl.constants[size_t(v)];
             }
     if (progress) progress->report(1.0, "done");
     return result;

@@ -28,14 +28,12 @@ public:
     // Called for every graph input (producer == kNoNode) and every node output, in execution
     // order, before any consumer reads it. May replace `tensor` (same dtype and shape) — a
     // transform such as fake quantization. A failed Status stops the run.
-    virtual Status onTensor(NodeId producer, ValueId value, Tensor& tensor)
-    {
+    virtual Status onTensor(NodeId producer, ValueId value, Tensor& tensor) {
         (void)producer, (void)value, (void)tensor;
         return {};
     }
     // True keeps a value alive after its last consumer; it is then returned in RunResult::kept.
-    virtual bool keep(ValueId value) const
-    {
+    virtual bool keep(ValueId value) const {
         (void)value;
         return false;
     }

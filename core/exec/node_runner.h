@@ -17,6 +17,7 @@ Result<std::vector<Tensor>> runNodeOnce(const OpDef& op, const Node& node, int64
                                         int64_t maxOutputBytes = int64_t(4) << 30);
 
 // Checks that a kernel produced every present output with the inferred dtype and shape.
-Status checkKernelOutputs(const Node& node, const std::vector<TensorInfo>& inferred, const std::vector<Tensor>& outputs);
+Status checkKernelOutputs(const Node& node, const std::vector<TensorInfo>& inferred,
+                          const std::vector<Tensor>& outputs);
 
 } // namespace qs

@@ -13,8 +13,8 @@ namespace {
 constexpr int64_t kMaxFoldElements = 1 << 16;
 } // namespace
 
-Result<ShapeInferenceReport> inferShapes(Graph& graph, const std::map<std::string, Shape>& inputShapes)
-{
+Result<ShapeInferenceReport> inferShapes(Graph& graph,
+                                         const std::map<std::string, Shape>& inputShapes) {
     ShapeInferenceReport report;
     ThreadPool pool(1);
     std::vector<std::optional<Tensor>> known(size_t(graph.valueCount()));
@@ -39,8 +39,9 @@ Result<ShapeInferenceReport> inferShapes(Graph& graph, const std::map<std::strin
         auto it = inputShapes.find(value.name);
         if (it != inputShapes.end()) {
             if (value.info.shapeKnown && value.info.shape.size() != it->second.size())
-                return makeError(ErrorCode::ShapeMismatch, "input '", value.name, "' has rank ", value.info.shape.size(),
-                                 ", given shape ", shapeToString(it->second));
+                return makeError(ErrorCode::ShapeMismatch, "input '", value.name, "' has rank ",
+                                 value.info.shape.size(), ", given shape ",
+                                 shapeToString(it->second));
             value.info.shape = it->second;
             value.info.shapeKnown = true;
         } else {
@@ -80,8 +81,9 @@ Result<ShapeInferenceReport> inferShapes(Graph& graph, const std::map<std::strin
         }
         // Shape and Size read only their input's shape: fold them from the inferred shape so
         // Shape -> Gather -> Concat -> Reshape chains resolve without the activation's values.
-        if ((node.opType == "Shape" || node.opType == "Size") && node.domain.empty() && !node.inputs.empty() &&
-            node.outputs.size() == 1 && node.outputs[0] != kNoValue && !values[0]) {
+        if ((node.opType == "Shape" || node.opType == "Size") && node.domain.empty() &&
+            !node.inputs.empty() && node.outputs.size() == 1 && node.outputs[0] != kNoValue &&
+            !values[0]) {
             const Shape& dims = inInfos[0].shape;
             Tensor out;
             if (node.opType == "Size") {
@@ -89,7 +91,9 @@ Result<ShapeInferenceReport> inferShapes(Graph& graph, const std::map<std::strin
             } else {
                 // Opset 15 start/end slice the dims, clamped like Python slicing.
                 const int64_t rank = int64_t(dims.size());
-                auto clampIndex = [&](int64_t i) { return std::clamp<int64_t>(i < 0 ? i + rank : i, 0, rank); };
+                auto clampIndex = [&](int64_t i) {
+                    return std::clamp<int64_t>(i < 0 ? i + rank : i, 0, rank);
+                };
                 const Attribute* a = node.attribute("start");
                 const Attribute* b = node.attribute("end");
                 const int64_t start = clampIndex(a ? a->i : 0), end = clampIndex(b ? b->i : rank);
@@ -110,13 +114,15 @@ Result<ShapeInferenceReport> inferShapes(Graph& graph, const std::map<std::strin
             continue;
         }
         for (size_t i = 0; i < node.outputs.size(); ++i)
-            if (node.outputs[i] != kNoValue) graph.value(node.outputs[i]).info = ictx.outputInfo(int(i));
+            if (node.outputs[i] != kNoValue)
+                graph.value(node.outputs[i]).info = ictx.outputInfo(int(i));
 
         if (allKnown && (op->foldable || node.opType == "Constant")) {
             bool small = true;
             for (const Tensor* t : values)
                 if (t && t->numel() > kMaxFoldElements) small = false;
-            // The outputs too: ConstantOfShape/Range/Tile/Expand make big tensors from small inputs.
+            // The outputs too: ConstantOfShape/Range/Tile/Expand make big tensors from small
+            // inputs.
             for (size_t i = 0; i < node.outputs.size(); ++i) {
                 if (node.outputs[i] == kNoValue) continue;
                 auto numel = checkedNumel(ictx.outputInfo(int(i)).shape);
@@ -136,8 +142,10 @@ Result<ShapeInferenceReport> inferShapes(Graph& graph, const std::map<std::strin
     }
     for (auto& [in, info] : declared) graph.value(in).info = info;
     for (const Value& v : graph.values()) {
-        if (v.info.isFullyKnown()) ++report.inferred;
-        else ++report.unknown;
+        if (v.info.isFullyKnown())
+            ++report.inferred;
+        else
+            ++report.unknown;
     }
     return report;
 }

@@ -11,13 +11,14 @@
 namespace qs {
 
 struct ShapeInferenceReport {
-    int inferred = 0;                 // values whose shape is now fully known
-    int unknown = 0;                  // values left unknown
-    std::vector<std::string> notes;   // "node x (Op): why it stopped", for info/diagnostics
+    int inferred = 0;               // values whose shape is now fully known
+    int unknown = 0;                // values left unknown
+    std::vector<std::string> notes; // "node x (Op): why it stopped", for info/diagnostics
 };
 
 // inputShapes: graph input name -> concrete shape. Missing inputs use their declared shape
 // with dynamic dims set to 1.
-Result<ShapeInferenceReport> inferShapes(Graph& graph, const std::map<std::string, Shape>& inputShapes = {});
+Result<ShapeInferenceReport> inferShapes(Graph& graph,
+                                         const std::map<std::string, Shape>& inputShapes = {});
 
 } // namespace qs

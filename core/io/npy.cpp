@@ -15,25 +15,27 @@ namespace qs {
 
 namespace {
 
-Result<std::string> readWholeFile(const std::string& path, int64_t maxBytes = int64_t(8) << 30)
-{
+Result<std::string> readWholeFile(const std::string& path, int64_t maxBytes = int64_t(8) << 30) {
     std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) return makeError(ErrorCode::IoError, "is a directory");
+    if (std::filesystem::is_directory(path, ec))
+        return makeError(ErrorCode::IoError, "is a directory");
     std::ifstream in(path, std::ios::binary);
     if (!in) return makeError(ErrorCode::IoError, "cannot open: ", std::strerror(errno));
     in.seekg(0, std::ios::end);
     const std::streamoff size = in.tellg();
     if (size < 0) return makeError(ErrorCode::IoError, "cannot read");
-    if (size > maxBytes) return makeError(ErrorCode::ResourceLimit, "file is larger than ", maxBytes, " bytes");
+    if (size > maxBytes)
+        return makeError(ErrorCode::ResourceLimit, "file is larger than ", maxBytes, " bytes");
     in.seekg(0);
     std::string bytes(size_t(size), '\0');
-    if (size > 0 && !in.read(bytes.data(), size)) return makeError(ErrorCode::IoError, "read failed");
+    if (size > 0 && !in.read(bytes.data(), size))
+        return makeError(ErrorCode::IoError, "read failed");
     return bytes;
 }
 
-// Parses the value of 'key' in the .npy header dict: {'descr': '<f4', 'fortran_order': False, 'shape': (1, 2), }
-std::string headerField(const std::string& header, const std::string& key)
-{
+// Parses the value of 'key' in the .npy header dict: {'descr': '<f4', 'fortran_order': False,
+// 'shape': (1, 2), }
+std::string headerField(const std::string& header, const std::string& key) {
     const std::string quoted = "'" + key + "'";
     size_t p = header.find(quoted);
     if (p == std::string::npos) return {};
@@ -54,8 +56,7 @@ std::string headerField(const std::string& header, const std::string& key)
     return header.substr(p, e == std::string::npos ? std::string::npos : e - p);
 }
 
-Result<DataType> npyDescrToType(const std::string& descr)
-{
+Result<DataType> npyDescrToType(const std::string& descr) {
     // descr like '<f4', '|u1', '|b1', '<i8'
     if (descr.size() < 5) return makeError(ErrorCode::ParseError, "bad dtype descriptor ", descr);
     const std::string d = descr.substr(1, descr.size() - 2);
@@ -73,26 +74,33 @@ Result<DataType> npyDescrToType(const std::string& descr)
     return makeError(ErrorCode::Unsupported, "unsupported .npy dtype ", d);
 }
 
-const char* typeToNpyDescr(DataType t)
-{
+const char* typeToNpyDescr(DataType t) {
     switch (t) {
-    case DataType::F32: return "<f4";
-    case DataType::F64: return "<f8";
-    case DataType::F16: return "<f2";
-    case DataType::I8: return "|i1";
-    case DataType::U8: return "|u1";
-    case DataType::I32: return "<i4";
-    case DataType::I64: return "<i8";
-    case DataType::Bool: return "|b1";
-    case DataType::Undefined: break;
+    case DataType::F32:
+        return "<f4";
+    case DataType::F64:
+        return "<f8";
+    case DataType::F16:
+        return "<f2";
+    case DataType::I8:
+        return "|i1";
+    case DataType::U8:
+        return "|u1";
+    case DataType::I32:
+        return "<i4";
+    case DataType::I64:
+        return "<i8";
+    case DataType::Bool:
+        return "|b1";
+    case DataType::Undefined:
+        break;
     }
     return "";
 }
 
 } // namespace
 
-Result<Tensor> readNpyBytes(const void* data, size_t size)
-{
+Result<Tensor> readNpyBytes(const void* data, size_t size) {
     const auto* b = static_cast<const unsigned char*>(data);
     if (size < 10 || std::memcmp(b, "\x93NUMPY", 6) != 0)
         return makeError(ErrorCode::ParseError, "not a .npy file (bad magic)");
@@ -103,7 +111,8 @@ Result<Tensor> readNpyBytes(const void* data, size_t size)
         offset = 10;
     } else if (major == 2 || major == 3) {
         if (size < 12) return makeError(ErrorCode::ParseError, "truncated .npy header");
-        headerLen = size_t(b[8]) | (size_t(b[9]) << 8) | (size_t(b[10]) << 16) | (size_t(b[11]) << 24);
+        headerLen =
+            size_t(b[8]) | (size_t(b[9]) << 8) | (size_t(b[10]) << 16) | (size_t(b[11]) << 24);
         offset = 12;
     } else {
         return makeError(ErrorCode::Unsupported, "unsupported .npy format version ", major);
@@ -115,7 +124,8 @@ Result<Tensor> readNpyBytes(const void* data, size_t size)
     QS_ASSIGN(DataType dtype, npyDescrToType(headerField(header, "descr")));
     const std::string fortran = headerField(header, "fortran_order");
     if (fortran.find("True") != std::string::npos)
-        return makeError(ErrorCode::Unsupported, "Fortran-ordered arrays are not supported (save with C order)");
+        return makeError(ErrorCode::Unsupported,
+                         "Fortran-ordered arrays are not supported (save with C order)");
     const std::string shapeText = headerField(header, "shape");
     if (shapeText.size() < 2 || shapeText.front() != '(' || shapeText.back() != ')')
         return makeError(ErrorCode::ParseError, "bad shape in .npy header");
@@ -129,22 +139,22 @@ Result<Tensor> readNpyBytes(const void* data, size_t size)
             if (a == std::string::npos) continue;
             char* end = nullptr;
             const long long v = std::strtoll(item.c_str() + a, &end, 10);
-            if (end == item.c_str() + a || v < 0) return makeError(ErrorCode::ParseError, "bad dimension '", item, "' in .npy shape");
+            if (end == item.c_str() + a || v < 0)
+                return makeError(ErrorCode::ParseError, "bad dimension '", item, "' in .npy shape");
             shape.push_back(v);
         }
     }
     QS_ASSIGN(int64_t numel, checkedNumel(shape));
     const size_t need = size_t(numel) * dataTypeSize(dtype);
     if (numel > int64_t(size) || need > size - offset)
-        return makeError(ErrorCode::ParseError, "truncated .npy data: shape ", shapeToString(shape), " needs ", need,
-                         " bytes, file has ", size - offset);
+        return makeError(ErrorCode::ParseError, "truncated .npy data: shape ", shapeToString(shape),
+                         " needs ", need, " bytes, file has ", size - offset);
     QS_ASSIGN(Tensor t, Tensor::allocate(dtype, shape));
     if (need) std::memcpy(t.rawData(), b + offset, need);
     return t;
 }
 
-Result<Tensor> readNpy(const std::string& path)
-{
+Result<Tensor> readNpy(const std::string& path) {
     auto bytes = readWholeFile(path);
     if (!bytes) return std::move(bytes.addContext("file " + path)).takeError();
     auto t = readNpyBytes(bytes->data(), bytes->size());
@@ -152,12 +162,13 @@ Result<Tensor> readNpy(const std::string& path)
     return t;
 }
 
-Status writeFileAtomically(const std::string& path, const std::string& bytes)
-{
+Status writeFileAtomically(const std::string& path, const std::string& bytes) {
     const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
     {
         std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) return makeError(ErrorCode::IoError, "file ", path, ": cannot write: ", std::strerror(errno));
+        if (!out)
+            return makeError(ErrorCode::IoError, "file ", path,
+                             ": cannot write: ", std::strerror(errno));
         out.write(bytes.data(), std::streamsize(bytes.size()));
         out.flush();
         if (!out) {
@@ -173,8 +184,7 @@ Status writeFileAtomically(const std::string& path, const std::string& bytes)
     return {};
 }
 
-Status writeNpy(const std::string& path, const Tensor& tensor)
-{
+Status writeNpy(const std::string& path, const Tensor& tensor) {
     std::string header = "{'descr': '";
     header += typeToNpyDescr(tensor.dtype());
     header += "', 'fortran_order': False, 'shape': (";
@@ -197,22 +207,23 @@ Status writeNpy(const std::string& path, const Tensor& tensor)
     return writeFileAtomically(path, bytes);
 }
 
-Result<Tensor> tensorFromProto(const onnx::TensorProto& proto, const std::string& baseDir, int64_t maxBytes);
+Result<Tensor> tensorFromProto(const onnx::TensorProto& proto, const std::string& baseDir,
+                               int64_t maxBytes);
 
-Result<Tensor> readTensorProtoFile(const std::string& path)
-{
+Result<Tensor> readTensorProtoFile(const std::string& path) {
     auto bytes = readWholeFile(path);
     if (!bytes) return std::move(bytes.addContext("file " + path)).takeError();
     onnx::TensorProto proto;
     if (!proto.ParseFromString(*bytes))
-        return makeError(ErrorCode::ParseError, "file ", path, ": not a serialised ONNX TensorProto");
-    auto t = tensorFromProto(proto, std::filesystem::path(path).parent_path().string(), int64_t(4) << 30);
+        return makeError(ErrorCode::ParseError, "file ", path,
+                         ": not a serialised ONNX TensorProto");
+    auto t = tensorFromProto(proto, std::filesystem::path(path).parent_path().string(),
+                             int64_t(4) << 30);
     t.addContext("file " + path);
     return t;
 }
 
-Result<Tensor> readTensorProtoBytes(const void* data, size_t size)
-{
+Result<Tensor> readTensorProtoBytes(const void* data, size_t size) {
     if (size > size_t(std::numeric_limits<int>::max()))
         return makeError(ErrorCode::ResourceLimit, "TensorProto larger than 2 GiB");
     onnx::TensorProto proto;
@@ -221,8 +232,7 @@ Result<Tensor> readTensorProtoBytes(const void* data, size_t size)
     return tensorFromProto(proto, "", int64_t(4) << 30);
 }
 
-Result<Tensor> readTensorFile(const std::string& path)
-{
+Result<Tensor> readTensorFile(const std::string& path) {
     const std::string ext = std::filesystem::path(path).extension().string();
     if (ext == ".pb") return readTensorProtoFile(path);
     return readNpy(path);

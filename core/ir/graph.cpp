@@ -5,23 +5,21 @@
 
 namespace qs {
 
-std::optional<ValueId> Graph::findValue(const std::string& name) const
-{
+std::optional<ValueId> Graph::findValue(const std::string& name) const {
     auto it = m_valueByName.find(name);
     if (it == m_valueByName.end()) return std::nullopt;
     return it->second;
 }
 
-std::optional<NodeId> Graph::findNode(const std::string& name) const
-{
+std::optional<NodeId> Graph::findNode(const std::string& name) const {
     for (size_t i = 0; i < m_nodes.size(); ++i)
         if (m_nodes[i].name == name) return NodeId(i);
     return std::nullopt;
 }
 
-Result<ValueId> Graph::addValue(std::string name)
-{
-    if (m_valueByName.count(name)) return makeError(ErrorCode::InvalidModel, "value '", name, "' is defined twice");
+Result<ValueId> Graph::addValue(std::string name) {
+    if (m_valueByName.count(name))
+        return makeError(ErrorCode::InvalidModel, "value '", name, "' is defined twice");
     const auto id = ValueId(m_values.size());
     m_valueByName.emplace(name, id);
     Value v;
@@ -30,20 +28,17 @@ Result<ValueId> Graph::addValue(std::string name)
     return id;
 }
 
-ValueId Graph::valueOrAdd(const std::string& name)
-{
+ValueId Graph::valueOrAdd(const std::string& name) {
     if (auto id = findValue(name)) return *id;
     return addValue(name).value();
 }
 
-NodeId Graph::addNode(Node node)
-{
+NodeId Graph::addNode(Node node) {
     m_nodes.push_back(std::move(node));
     return NodeId(m_nodes.size() - 1);
 }
 
-Status Graph::removeNodes(const std::vector<bool>& removed)
-{
+Status Graph::removeNodes(const std::vector<bool>& removed) {
     std::vector<Node> nodes;
     for (size_t i = 0; i < m_nodes.size(); ++i)
         if (i >= removed.size() || !removed[i]) nodes.push_back(std::move(m_nodes[i]));
@@ -80,15 +75,13 @@ Status Graph::removeNodes(const std::vector<bool>& removed)
     return finalize();
 }
 
-int64_t Graph::opsetVersion(const std::string& domain) const
-{
+int64_t Graph::opsetVersion(const std::string& domain) const {
     const std::string key = domain == "ai.onnx" ? std::string() : domain;
     auto it = m_opsets.find(key);
     return it == m_opsets.end() ? 0 : it->second;
 }
 
-Status Graph::finalize()
-{
+Status Graph::finalize() {
     for (auto& v : m_values) {
         v.producer = kNoNode;
         v.consumers.clear();
@@ -104,11 +97,12 @@ Status Graph::finalize()
             if (out == kNoValue) continue;
             Value& v = m_values[size_t(out)];
             if (v.producer != kNoNode)
-                return makeError(ErrorCode::InvalidModel, "value '", v.name, "' is produced by both node ",
-                                 m_nodes[size_t(v.producer)].label(), " and node ", node.label());
+                return makeError(ErrorCode::InvalidModel, "value '", v.name,
+                                 "' is produced by both node ", m_nodes[size_t(v.producer)].label(),
+                                 " and node ", node.label());
             if (v.initializer || v.isGraphInput)
-                return makeError(ErrorCode::InvalidModel, "node ", node.label(), " writes '", v.name,
-                                 "', which is a graph input or initializer");
+                return makeError(ErrorCode::InvalidModel, "node ", node.label(), " writes '",
+                                 v.name, "', which is a graph input or initializer");
             v.producer = n;
         }
     }
@@ -126,7 +120,8 @@ Status Graph::finalize()
     for (ValueId out : m_outputs) {
         const Value& v = m_values[size_t(out)];
         if (v.producer == kNoNode && !v.initializer && !v.isGraphInput)
-            return makeError(ErrorCode::InvalidModel, "graph output '", v.name, "' is not produced by any node");
+            return makeError(ErrorCode::InvalidModel, "graph output '", v.name,
+                             "' is not produced by any node");
     }
 
     // Kahn's algorithm in node order, so the result is deterministic and keeps file order
@@ -153,7 +148,8 @@ Status Graph::finalize()
     if (m_topoOrder.size() != m_nodes.size()) {
         for (NodeId n = 0; n < nodeCount(); ++n)
             if (pending[size_t(n)] > 0)
-                return makeError(ErrorCode::InvalidModel, "the graph has a cycle through node ", m_nodes[size_t(n)].label());
+                return makeError(ErrorCode::InvalidModel, "the graph has a cycle through node ",
+                                 m_nodes[size_t(n)].label());
     }
     return {};
 }

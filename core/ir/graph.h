@@ -33,15 +33,14 @@ struct Attribute {
 };
 
 struct Node {
-    std::string name;   // never empty: the importer names anonymous nodes "<op>_<index>"
-    std::string opType; // "Conv"
-    std::string domain; // "" for the default ONNX domain
+    std::string name;             // never empty: the importer names anonymous nodes "<op>_<index>"
+    std::string opType;           // "Conv"
+    std::string domain;           // "" for the default ONNX domain
     std::vector<ValueId> inputs;  // kNoValue for an omitted optional input
     std::vector<ValueId> outputs; // kNoValue for an omitted optional output
     std::map<std::string, Attribute> attributes;
 
-    const Attribute* attribute(const std::string& key) const
-    {
+    const Attribute* attribute(const std::string& key) const {
         auto it = attributes.find(key);
         return it == attributes.end() ? nullptr : &it->second;
     }
@@ -51,10 +50,10 @@ struct Node {
 
 struct Value {
     std::string name;
-    TensorInfo info;                 // declared or inferred type and shape
+    TensorInfo info;                   // declared or inferred type and shape
     std::vector<std::string> dimNames; // symbolic names of dynamic dims ("N", "H"), "" when fixed
     NodeId producer = kNoNode;
-    std::vector<NodeId> consumers;   // one entry per consuming input slot's node (may repeat)
+    std::vector<NodeId> consumers;     // one entry per consuming input slot's node (may repeat)
     std::optional<Tensor> initializer; // constant data (weights, Constant nodes folded at import)
     bool isGraphInput = false;
     bool isGraphOutput = false;

@@ -25,18 +25,25 @@ const char* dataTypeName(DataType dtype); // "f32", "i64", ...
 int toOnnxDataType(DataType dtype);
 DataType fromOnnxDataType(int onnxType); // Undefined when we do not support it
 
-template <class T>
-constexpr DataType dataTypeOf()
-{
-    if constexpr (std::is_same_v<T, float>) return DataType::F32;
-    else if constexpr (std::is_same_v<T, double>) return DataType::F64;
-    else if constexpr (std::is_same_v<T, int8_t>) return DataType::I8;
-    else if constexpr (std::is_same_v<T, uint8_t>) return DataType::U8;
-    else if constexpr (std::is_same_v<T, int32_t>) return DataType::I32;
-    else if constexpr (std::is_same_v<T, int64_t>) return DataType::I64;
-    else if constexpr (std::is_same_v<T, bool>) return DataType::Bool;
-    else if constexpr (std::is_same_v<T, uint16_t>) return DataType::F16; // raw half bits
-    else static_assert(sizeof(T) == 0, "unsupported tensor element type");
+template <class T> constexpr DataType dataTypeOf() {
+    if constexpr (std::is_same_v<T, float>)
+        return DataType::F32;
+    else if constexpr (std::is_same_v<T, double>)
+        return DataType::F64;
+    else if constexpr (std::is_same_v<T, int8_t>)
+        return DataType::I8;
+    else if constexpr (std::is_same_v<T, uint8_t>)
+        return DataType::U8;
+    else if constexpr (std::is_same_v<T, int32_t>)
+        return DataType::I32;
+    else if constexpr (std::is_same_v<T, int64_t>)
+        return DataType::I64;
+    else if constexpr (std::is_same_v<T, bool>)
+        return DataType::Bool;
+    else if constexpr (std::is_same_v<T, uint16_t>)
+        return DataType::F16; // raw half bits
+    else
+        static_assert(sizeof(T) == 0, "unsupported tensor element type");
 }
 
 using Shape = std::vector<int64_t>;
@@ -45,8 +52,7 @@ std::string shapeToString(const Shape& shape); // "[1,3,224,224]"
 
 // Product of dims with overflow and negativity checks; the limit guards against lying size fields.
 Result<int64_t> checkedNumel(const Shape& shape, int64_t maxElements = int64_t(1) << 40);
-inline int64_t numelOf(const Shape& shape)
-{
+inline int64_t numelOf(const Shape& shape) {
     int64_t n = 1;
     for (int64_t d : shape) n *= d;
     return n;
@@ -65,11 +71,8 @@ public:
     Tensor(DataType dtype, Shape shape);
 
     static Tensor zeros(DataType dtype, Shape shape);
-    template <class T>
-    static Tensor fromVector(Shape shape, const std::vector<T>& values);
-    template <class T>
-    static Tensor scalar(T value)
-    {
+    template <class T> static Tensor fromVector(Shape shape, const std::vector<T>& values);
+    template <class T> static Tensor scalar(T value) {
         return fromVector<T>({}, std::vector<T>{value});
     }
     // Checked allocation for sizes that come from files or user input.
@@ -83,28 +86,18 @@ public:
     int64_t numel() const { return m_numel; }
     size_t byteSize() const { return size_t(m_numel) * dataTypeSize(m_dtype); }
 
-    template <class T>
-    T* data()
-    {
-        assert(m_dtype == dataTypeOf<T>() || (std::is_same_v<T, uint8_t> && m_dtype == DataType::Bool));
+    template <class T> T* data() {
+        assert(m_dtype == dataTypeOf<T>() ||
+               (std::is_same_v<T, uint8_t> && m_dtype == DataType::Bool));
         return reinterpret_cast<T*>(m_data);
     }
-    template <class T>
-    const T* data() const
-    {
-        assert(m_dtype == dataTypeOf<T>() || (std::is_same_v<T, uint8_t> && m_dtype == DataType::Bool));
+    template <class T> const T* data() const {
+        assert(m_dtype == dataTypeOf<T>() ||
+               (std::is_same_v<T, uint8_t> && m_dtype == DataType::Bool));
         return reinterpret_cast<const T*>(m_data);
     }
-    template <class T>
-    std::span<T> span()
-    {
-        return {data<T>(), size_t(m_numel)};
-    }
-    template <class T>
-    std::span<const T> span() const
-    {
-        return {data<T>(), size_t(m_numel)};
-    }
+    template <class T> std::span<T> span() { return {data<T>(), size_t(m_numel)}; }
+    template <class T> std::span<const T> span() const { return {data<T>(), size_t(m_numel)}; }
     void* rawData() { return m_data; }
     const void* rawData() const { return m_data; }
 
@@ -128,9 +121,7 @@ private:
     std::byte* m_data = nullptr;
 };
 
-template <class T>
-Tensor Tensor::fromVector(Shape shape, const std::vector<T>& values)
-{
+template <class T> Tensor Tensor::fromVector(Shape shape, const std::vector<T>& values) {
     Tensor t(dataTypeOf<T>(), std::move(shape));
     assert(size_t(t.numel()) == values.size());
     if constexpr (std::is_same_v<T, bool>) {
@@ -145,10 +136,9 @@ Tensor Tensor::fromVector(Shape shape, const std::vector<T>& values)
 // Compact description of a tensor without its data (shape inference, UI).
 struct TensorInfo {
     DataType dtype = DataType::Undefined;
-    Shape shape;            // -1 for a dimension that is not known
+    Shape shape;             // -1 for a dimension that is not known
     bool shapeKnown = false; // false: even the rank is unknown
-    bool isFullyKnown() const
-    {
+    bool isFullyKnown() const {
         if (!shapeKnown) return false;
         for (int64_t d : shape)
             if (d < 0) return false;

@@ -5,8 +5,7 @@
 
 namespace qs {
 
-const CpuFeatures& cpuFeatures()
-{
+const CpuFeatures& cpuFeatures() {
     static const CpuFeatures features = [] {
         CpuFeatures f;
 #if defined(__x86_64__) || defined(__i386__)
@@ -20,16 +19,17 @@ const CpuFeatures& cpuFeatures()
 #endif
         // QUANTSCOPE_CPU=generic|avx2 caps the paths (for testing the fallbacks).
         if (const char* cap = std::getenv("QUANTSCOPE_CPU")) {
-            if (!std::strcmp(cap, "generic")) f = CpuFeatures{};
-            else if (!std::strcmp(cap, "avx2")) f.avx512f = f.avx512bw = f.avx512vl = f.avx512vnni = false;
+            if (!std::strcmp(cap, "generic"))
+                f = CpuFeatures{};
+            else if (!std::strcmp(cap, "avx2"))
+                f.avx512f = f.avx512bw = f.avx512vl = f.avx512vnni = false;
         }
         return f;
     }();
     return features;
 }
 
-const char* cpuPathName()
-{
+const char* cpuPathName() {
     const CpuFeatures& f = cpuFeatures();
     if (f.avx512f && f.avx512bw && f.avx512vl) return "avx512";
     if (f.avx2 && f.fma) return "avx2";

@@ -24,17 +24,20 @@ namespace {
 constexpr int64_t kGemvRows = 4;
 
 // y[i, j] = alpha * sum_k a(i, k) * b(k, j) for few rows i, B unpacked; then the epilogue.
-void smallRowsGemm(int64_t m, int64_t n, int64_t k, SgemmMatrix a, SgemmMatrix b, float alpha, float* y,
-                   const SgemmEpilogue& epi, ThreadPool& pool)
-{
+void smallRowsGemm(int64_t m, int64_t n, int64_t k, SgemmMatrix a, SgemmMatrix b, float alpha,
+                   float* y, const SgemmEpilogue& epi, ThreadPool& pool) {
     auto finish = [&](int64_t i, int64_t j, float acc) {
         float v = alpha * acc;
         if (epi.accumulate) v += y[i * n + j];
-        if (epi.biasKind == BiasKind::PerColumn) v += epi.bias[j];
-        else if (epi.biasKind == BiasKind::PerRow) v += epi.bias[i];
+        if (epi.biasKind == BiasKind::PerColumn)
+            v += epi.bias[j];
+        else if (epi.biasKind == BiasKind::PerRow)
+            v += epi.bias[i];
         y[i * n + j] = std::min(std::max(v, epi.clampMin), epi.clampMax);
     };
-    auto aAt = [&](int64_t i, int64_t kk) { return a.transposed ? a.data[kk * a.ld + i] : a.data[i * a.ld + kk]; };
+    auto aAt = [&](int64_t i, int64_t kk) {
+        return a.transposed ? a.data[kk * a.ld + i] : a.data[i * a.ld + kk];
+    };
     const int64_t grain = std::max<int64_t>(16, (1 << 14) / std::max<int64_t>(k, 1));
     pool.parallelFor(n, grain, [&](int64_t j0, int64_t j1) {
         std::vector<float> arow(static_cast<size_t>(k));
@@ -181,11 +184,11 @@ public:
             smallRowsGemm(d.m, d.n, d.k, am, bm, m_alpha, yd, epi, ctx.pool());
         } else if (packedOk && !m_packedIsA) {
             std::call_once(m_packBOnce, [&] {
-                m_packedB = SgemmPackedB::pack(m_path, b.data<float>(), b.dim(1), m_transB, d.k, d.n);
+                m_packedB =
+                    SgemmPackedB::pack(m_path, b.data<float>(), b.dim(1), m_transB, d.k, d.n);
             });
             sgemm(d.m, am, m_packedB, yd, d.n, epi, &ctx.pool(), m_alpha);
-        }
-        else if (packedOk)
+        } else if (packedOk)
             sgemm(m_packedA, d.n, bm, yd, d.n, epi, &ctx.pool());
         else
             sgemm(m_path, d.m, d.n, d.k, am, bm, yd, d.n, epi, &ctx.pool(), m_alpha);

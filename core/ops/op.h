@@ -17,14 +17,17 @@ namespace qs {
 // Read access to a node's attributes with defaults and typed errors.
 class NodeAttributes {
 public:
-    explicit NodeAttributes(const Node& node) : m_node(&node) {}
+    explicit NodeAttributes(const Node& node)
+        : m_node(&node) {}
     const Node& node() const { return *m_node; }
     bool has(const std::string& key) const { return m_node->attribute(key) != nullptr; }
     int64_t getInt(const std::string& key, int64_t fallback) const;
     float getFloat(const std::string& key, float fallback) const;
     std::string getString(const std::string& key, const std::string& fallback) const;
-    std::vector<int64_t> getInts(const std::string& key, const std::vector<int64_t>& fallback = {}) const;
-    std::vector<float> getFloats(const std::string& key, const std::vector<float>& fallback = {}) const;
+    std::vector<int64_t> getInts(const std::string& key,
+                                 const std::vector<int64_t>& fallback = {}) const;
+    std::vector<float> getFloats(const std::string& key,
+                                 const std::vector<float>& fallback = {}) const;
     const Tensor* getTensor(const std::string& key) const;
 
 private:
@@ -37,10 +40,11 @@ class InferContext : public NodeAttributes {
 public:
     InferContext(const Node& node, int64_t opset, std::vector<const TensorInfo*> inputInfos,
                  std::vector<const Tensor*> inputValues)
-        : NodeAttributes(node), m_opset(opset), m_inputInfos(std::move(inputInfos)),
-          m_inputValues(std::move(inputValues)), m_outputs(node.outputs.size())
-    {
-    }
+        : NodeAttributes(node)
+        , m_opset(opset)
+        , m_inputInfos(std::move(inputInfos))
+        , m_inputValues(std::move(inputValues))
+        , m_outputs(node.outputs.size()) {}
 
     int64_t opset() const { return m_opset; }
     int numInputs() const { return int(m_inputInfos.size()); }
@@ -52,21 +56,24 @@ public:
     const Shape& inputShape(int i) const { return m_inputInfos[size_t(i)]->shape; }
     // The input's value if known, else nullptr. Ops that need a value (Reshape's shape)
     // return ErrorCode::Unsupported-free "unknown" via unknownValue() when it is absent.
-    const Tensor* inputValue(int i) const { return hasInput(i) ? m_inputValues[size_t(i)] : nullptr; }
+    const Tensor* inputValue(int i) const {
+        return hasInput(i) ? m_inputValues[size_t(i)] : nullptr;
+    }
 
-    void setOutput(int i, DataType dtype, Shape shape)
-    {
+    void setOutput(int i, DataType dtype, Shape shape) {
         m_outputs[size_t(i)] = TensorInfo{dtype, std::move(shape), true};
     }
     const TensorInfo& outputInfo(int i) const { return m_outputs[size_t(i)]; }
     std::vector<TensorInfo>& outputs() { return m_outputs; }
 
     // Errors carry no node context here: the caller adds "node X (Op)".
-    Status fail(ErrorCode code, std::string message) const { return Error(code, std::move(message)); }
+    Status fail(ErrorCode code, std::string message) const {
+        return Error(code, std::move(message));
+    }
     // The op needs an input's value to know its output shape, and it is not known statically.
-    static Status valueNotKnown(int input)
-    {
-        return Error(ErrorCode::Unsupported, "output shape depends on the value of input " + std::to_string(input) +
+    static Status valueNotKnown(int input) {
+        return Error(ErrorCode::Unsupported, "output shape depends on the value of input " +
+                                                 std::to_string(input) +
                                                  ", which is not known before running");
     }
     // Common checks.
@@ -85,10 +92,12 @@ class KernelContext : public NodeAttributes {
 public:
     KernelContext(const Node& node, int64_t opset, std::vector<const Tensor*> inputs,
                   const std::vector<TensorInfo>& outputInfos, ThreadPool& pool)
-        : NodeAttributes(node), m_opset(opset), m_inputs(std::move(inputs)), m_outputInfos(outputInfos),
-          m_outputs(outputInfos.size()), m_pool(pool)
-    {
-    }
+        : NodeAttributes(node)
+        , m_opset(opset)
+        , m_inputs(std::move(inputs))
+        , m_outputInfos(outputInfos)
+        , m_outputs(outputInfos.size())
+        , m_pool(pool) {}
 
     int64_t opset() const { return m_opset; }
     int numInputs() const { return int(m_inputs.size()); }
@@ -128,7 +137,7 @@ public:
 struct KernelInit {
     const Node& node;
     int64_t opset;
-    std::vector<const Tensor*> constInputs; // nullptr where the input is not constant
+    std::vector<const Tensor*> constInputs;    // nullptr where the input is not constant
     std::vector<const TensorInfo*> inputInfos; // declared/inferred, may be partially unknown
 };
 

@@ -71,7 +71,6 @@ double rectifiedMean(double mu, double sigma) {
     return mu * normalCdf(a) + sigma * normalPdf(a);
 }
 
-
 bool isWeighted(const Graph& g, const Node& n) {
     if (!n.domain.empty()) return false;
     if (n.opType != "Conv" && n.opType != "ConvTranspose" && n.opType != "Gemm" &&

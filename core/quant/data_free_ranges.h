@@ -18,6 +18,7 @@ struct DataFreeRanges {
     std::vector<std::string> notes; // what was assumed, and which tensors got no range
 };
 
-DataFreeRanges estimateDataFreeRanges(const Graph& foldedGraph, const std::vector<FoldedBatchNorm>& folds, float sigmas);
+DataFreeRanges estimateDataFreeRanges(const Graph& foldedGraph,
+                                      const std::vector<FoldedBatchNorm>& folds, float sigmas);
 
 } // namespace qs

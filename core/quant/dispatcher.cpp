@@ -4,12 +4,14 @@
 
 namespace qs {
 
-const char* nodeRegionName(NodeRegion r)
-{
+const char* nodeRegionName(NodeRegion r) {
     switch (r) {
-    case NodeRegion::Quantizable: return "quantizable";
-    case NodeRegion::NonQuantizable: return "non-quantizable";
-    case NodeRegion::Contested: return "contested";
+    case NodeRegion::Quantizable:
+        return "quantizable";
+    case NodeRegion::NonQuantizable:
+        return "non-quantizable";
+    case NodeRegion::Contested:
+        return "contested";
     }
     return "quantizable";
 }
@@ -18,8 +20,7 @@ namespace {
 
 // Input slots that carry a shape, sizes, indices or axes rather than data: reading a shape
 // there does not make the op's output shape-derived.
-bool isShapeSlot(std::string_view op, size_t slot)
-{
+bool isShapeSlot(std::string_view op, size_t slot) {
     if (slot == 0) return false;
     if (op == "Reshape" || op == "Expand" || op == "Tile" || op == "Upsample") return slot == 1;
     if (op == "Slice") return slot >= 1;
@@ -31,12 +32,13 @@ bool isShapeSlot(std::string_view op, size_t slot)
     return false;
 }
 
-bool isShapeSource(std::string_view op) { return op == "Shape" || op == "Size"; }
+bool isShapeSource(std::string_view op) {
+    return op == "Shape" || op == "Size";
+}
 
 } // namespace
 
-std::vector<NodeRegion> dispatchRegions(const Graph& graph)
-{
+std::vector<NodeRegion> dispatchRegions(const Graph& graph) {
     std::vector<bool> dataDerived(size_t(graph.valueCount()), false);
     std::vector<bool> shapeDerived(size_t(graph.valueCount()), false);
     for (ValueId in : graph.inputs()) dataDerived[size_t(in)] = true;
@@ -60,9 +62,12 @@ std::vector<NodeRegion> dispatchRegions(const Graph& graph)
             dataDerived[size_t(out)] = data;
             shapeDerived[size_t(out)] = shape;
         }
-        if (data && shape) regions[size_t(n)] = NodeRegion::Contested;
-        else if (data) regions[size_t(n)] = NodeRegion::Quantizable;
-        else regions[size_t(n)] = NodeRegion::NonQuantizable; // shape arithmetic or constants only
+        if (data && shape)
+            regions[size_t(n)] = NodeRegion::Contested;
+        else if (data)
+            regions[size_t(n)] = NodeRegion::Quantizable;
+        else
+            regions[size_t(n)] = NodeRegion::NonQuantizable; // shape arithmetic or constants only
     }
     return regions;
 }

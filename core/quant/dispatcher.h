@@ -20,9 +20,9 @@ const char* nodeRegionName(NodeRegion r); // "quantizable" | "non-quantizable" |
 std::vector<NodeRegion> dispatchRegions(const Graph& graph);
 
 // Whether a node of this region is quantized under the mode.
-inline bool regionIsQuantized(NodeRegion r, DispatchMode mode)
-{
-    return r == NodeRegion::Quantizable || (r == NodeRegion::Contested && mode == DispatchMode::Aggressive);
+inline bool regionIsQuantized(NodeRegion r, DispatchMode mode) {
+    return r == NodeRegion::Quantizable ||
+           (r == NodeRegion::Contested && mode == DispatchMode::Aggressive);
 }
 
 } // namespace qs

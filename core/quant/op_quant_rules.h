@@ -7,9 +7,9 @@
 namespace qs {
 
 enum class OpQuantRule : uint8_t {
-    Weighted,   // Conv, ConvTranspose, Gemm, MatMul with a constant operand: quantized weights and
-                // input activations, int32 bias, requantized output
-    Passive,    // output on the input's grid (Relu, MaxPool, Reshape, ...): takes the input's params
+    Weighted, // Conv, ConvTranspose, Gemm, MatMul with a constant operand: quantized weights and
+              // input activations, int32 bias, requantized output
+    Passive,  // output on the input's grid (Relu, MaxPool, Reshape, ...): takes the input's params
     Requantize, // output gets its own params (Add, Concat, AveragePool, Sigmoid, ...)
     Float,      // no integer kernel: a float island (Softmax, LayerNormalization, Cast, ...)
 };

@@ -5,8 +5,7 @@
 
 namespace qs {
 
-int weightChannelAxis(const Node& node, int weightRank)
-{
+int weightChannelAxis(const Node& node, int weightRank) {
     if (node.opType == "ConvTranspose") return 1;
     if (node.opType == "Gemm") {
         const Attribute* t = node.attribute("transB");
@@ -18,22 +17,24 @@ int weightChannelAxis(const Node& node, int weightRank)
 
 namespace {
 
-bool isFloatValue(const Value& v) { return v.info.dtype == DataType::F32 || v.info.dtype == DataType::Undefined; }
+bool isFloatValue(const Value& v) {
+    return v.info.dtype == DataType::F32 || v.info.dtype == DataType::Undefined;
+}
 
 // The plan for the given ranges, without scale alignment.
 Result<QuantPlan> buildPlanOnce(const Graph& graph, const QuantConfig& config,
-                                const std::map<std::string, ClipRange>& activationRanges)
-{
+                                const std::map<std::string, ClipRange>& activationRanges) {
     QuantPlan plan;
     plan.model = graph.name;
     plan.settings = config.describe();
     for (const std::string& name : config.floatNodes)
         if (!graph.findNode(name))
-            return makeError(ErrorCode::NotFound, "option '--float ", name, "': the model has no node named '", name, "'");
+            return makeError(ErrorCode::NotFound, "option '--float ", name,
+                             "': the model has no node named '", name, "'");
     for (const auto& [name, bits] : config.layerBits)
         if (!graph.findNode(name))
-            return makeError(ErrorCode::NotFound, "option '--layer-bits ", name, "=", bits, "': the model has no node named '",
-                             name, "'");
+            return makeError(ErrorCode::NotFound, "option '--layer-bits ", name, "=", bits,
+                             "': the model has no node named '", name, "'");
 
     const std::vector<NodeRegion> regions = dispatchRegions(graph);
     const int32_t nodeCount = graph.nodeCount();
@@ -43,19 +44,23 @@ Result<QuantPlan> buildPlanOnce(const Graph& graph, const QuantConfig& config,
     for (NodeId n = 0; n < nodeCount; ++n) {
         const Node& node = graph.node(n);
         rules[size_t(n)] = opQuantRule(graph, node);
-        bool q = regionIsQuantized(regions[size_t(n)], config.dispatch) && !config.floatNodes.count(node.name);
+        bool q = regionIsQuantized(regions[size_t(n)], config.dispatch) &&
+                 !config.floatNodes.count(node.name);
         for (ValueId out : node.outputs)
-            if (out != kNoValue && !isFloatValue(graph.value(out))) q = false; // int/bool results stay exact
+            if (out != kNoValue && !isFloatValue(graph.value(out)))
+                q = false; // int/bool results stay exact
         quantized[size_t(n)] = q;
     }
 
     // Fusion: a weighted op or Add whose only reader is a Relu/Clip: the activation becomes the
     // requantization clamp, so the intermediate tensor is never quantized on its own.
-    std::vector<bool> fusedProducer(size_t(nodeCount), false), fusedActivation(size_t(nodeCount), false);
+    std::vector<bool> fusedProducer(size_t(nodeCount), false),
+        fusedActivation(size_t(nodeCount), false);
     if (config.fuseActivations && activationsQuantized) {
         for (NodeId n = 0; n < nodeCount; ++n) {
             const Node& node = graph.node(n);
-            if (!quantized[size_t(n)] || node.outputs.empty() || node.outputs[0] == kNoValue) continue;
+            if (!quantized[size_t(n)] || node.outputs.empty() || node.outputs[0] == kNoValue)
+                continue;
             if (rules[size_t(n)] != OpQuantRule::Weighted && node.opType != "Add") continue;
             const Value& out = graph.value(node.outputs[0]);
             if (out.consumers.size() != 1 || out.isGraphOutput) continue;
@@ -85,7 +90,8 @@ Result<QuantPlan> buildPlanOnce(const Graph& graph, const QuantConfig& config,
         auto it = activationRanges.find(value.name);
         if (it == activationRanges.end()) {
             if (noted.insert(value.name).second)
-                plan.notes.push_back("tensor '" + value.name + "' has no calibrated range; it stays float");
+                plan.notes.push_back("tensor '" + value.name +
+                                     "' has no calibrated range; it stays float");
             setFloat(value.name);
             return {};
         }
@@ -105,9 +111,12 @@ Result<QuantPlan> buildPlanOnce(const Graph& graph, const QuantConfig& config,
     for (ValueId in : graph.inputs()) {
         const Value& v = graph.value(in);
         bool read = false;
-        for (NodeId c : v.consumers) read = read || (quantized[size_t(c)] && rules[size_t(c)] != OpQuantRule::Float);
-        if (read && activationsQuantized && isFloatValue(v)) QS_TRY(quantizeActivation(in));
-        else setFloat(v.name);
+        for (NodeId c : v.consumers)
+            read = read || (quantized[size_t(c)] && rules[size_t(c)] != OpQuantRule::Float);
+        if (read && activationsQuantized && isFloatValue(v))
+            QS_TRY(quantizeActivation(in));
+        else
+            setFloat(v.name);
     }
 
     for (NodeId n : graph.topoOrder()) {
@@ -122,14 +131,17 @@ Result<QuantPlan> buildPlanOnce(const Graph& graph, const QuantConfig& config,
         // A weighted or requantizing node needs quantized data inputs: quantize a float input
         // at its edge (e.g. after a float island such as Softmax).
         if (quantized[size_t(n)] && activationsQuantized &&
-            (rules[size_t(n)] == OpQuantRule::Weighted || rules[size_t(n)] == OpQuantRule::Requantize)) {
+            (rules[size_t(n)] == OpQuantRule::Weighted ||
+             rules[size_t(n)] == OpQuantRule::Requantize)) {
             for (size_t i = 0; i < node.inputs.size(); ++i) {
                 const ValueId in = node.inputs[i];
-                if (in == kNoValue || graph.value(in).initializer || !isFloatValue(graph.value(in))) continue;
+                if (in == kNoValue || graph.value(in).initializer || !isFloatValue(graph.value(in)))
+                    continue;
                 if (rules[size_t(n)] == OpQuantRule::Weighted && i > 0) continue;
                 const TensorQuantEntry* e = plan.tensor(graph.value(in).name);
-                if (e && e->params.state == TensorQuantState::Float && !(graph.value(in).producer != kNoNode &&
-                                                                         fusedProducer[size_t(graph.value(in).producer)]))
+                if (e && e->params.state == TensorQuantState::Float &&
+                    !(graph.value(in).producer != kNoNode &&
+                      fusedProducer[size_t(graph.value(in).producer)]))
                     QS_TRY(quantizeActivation(in));
             }
         }
@@ -138,40 +150,54 @@ Result<QuantPlan> buildPlanOnce(const Graph& graph, const QuantConfig& config,
         if (quantized[size_t(n)] && rules[size_t(n)] == OpQuantRule::Weighted) {
             const Value& w = graph.value(node.inputs[1]);
             QuantSpec spec = config.weight;
-            if (auto lb = config.layerBits.find(node.name); lb != config.layerBits.end()) spec.bits = lb->second;
+            if (auto lb = config.layerBits.find(node.name); lb != config.layerBits.end())
+                spec.bits = lb->second;
             spec.axis = weightChannelAxis(node, w.initializer->rank());
-            if (spec.granularity != Granularity::PerTensor && w.initializer->rank() == 0) spec.granularity = Granularity::PerTensor;
+            if (spec.granularity != Granularity::PerTensor && w.initializer->rank() == 0)
+                spec.granularity = Granularity::PerTensor;
             info.bits = spec.bits;
             if (w.initializer->dtype() == DataType::F32 && !plan.tensor(w.name)) {
                 auto ranges = tensorRanges(*w.initializer, spec);
-                if (!ranges) return std::move(ranges.addContext("node " + node.label() + " weight '" + w.name + "'")).takeError();
+                if (!ranges)
+                    return std::move(ranges.addContext("node " + node.label() + " weight '" +
+                                                       w.name + "'"))
+                        .takeError();
                 auto params = computeQuantParams(spec, ranges->first, ranges->second);
-                if (!params) return std::move(params.addContext("node " + node.label() + " weight '" + w.name + "'")).takeError();
+                if (!params)
+                    return std::move(params.addContext("node " + node.label() + " weight '" +
+                                                       w.name + "'"))
+                        .takeError();
                 TensorQuantEntry e;
                 e.params = std::move(params).value();
                 e.isWeight = true;
                 plan.tensors[w.name] = std::move(e);
             }
-            // Bias: int32 with scale s_in · s_w[c] (zero point 0), so it adds straight into the accumulator.
-            if (node.inputs.size() > 2 && node.inputs[2] != kNoValue && graph.value(node.inputs[2]).initializer &&
-                node.opType != "MatMul") {
+            // Bias: int32 with scale s_in · s_w[c] (zero point 0), so it adds straight into the
+            // accumulator.
+            if (node.inputs.size() > 2 && node.inputs[2] != kNoValue &&
+                graph.value(node.inputs[2]).initializer && node.opType != "MatMul") {
                 const Value& b = graph.value(node.inputs[2]);
                 const QuantParams* in = plan.effectiveParams(graph.value(node.inputs[0]).name);
                 const TensorQuantEntry* we = plan.tensor(w.name);
                 const int64_t channels = b.initializer->numel();
-                if (in && in->count() == 1 && we && we->params.state == TensorQuantState::Quantized &&
+                if (in && in->count() == 1 && we &&
+                    we->params.state == TensorQuantState::Quantized &&
                     (we->params.count() == 1 || int64_t(we->params.count()) == channels ||
-                     we->params.spec.granularity == Granularity::PerGroup) && !in->scale.empty()) {
+                     we->params.spec.granularity == Granularity::PerGroup) &&
+                    !in->scale.empty()) {
                     TensorQuantEntry e;
                     e.isBias = true;
                     e.params.state = TensorQuantState::Quantized;
-                    e.params.spec = QuantSpec{32, QuantScheme::Symmetric, true, Granularity::PerChannel, 0, 1,
-                                              RoundingMode::HalfToEven, false};
+                    e.params.spec =
+                        QuantSpec{32, QuantScheme::Symmetric,   true, Granularity::PerChannel, 0,
+                                  1,  RoundingMode::HalfToEven, false};
                     if (we->params.spec.granularity == Granularity::PerGroup) {
-                        e.params.spec.granularity = Granularity::PerChannel; // one bias scale per channel from its group
+                        e.params.spec.granularity =
+                            Granularity::PerChannel; // one bias scale per channel from its group
                     }
                     for (int64_t c = 0; c < channels; ++c) {
-                        const float sw = we->params.scale[paramIndex(we->params.spec, c) % we->params.count()];
+                        const float sw =
+                            we->params.scale[paramIndex(we->params.spec, c) % we->params.count()];
                         e.params.scale.push_back(in->scale[0] * sw);
                         e.params.zeroPoint.push_back(0);
                     }
@@ -183,7 +209,8 @@ Result<QuantPlan> buildPlanOnce(const Graph& graph, const QuantConfig& config,
                 }
             }
         } else if (rules[size_t(n)] != OpQuantRule::Weighted || !quantized[size_t(n)]) {
-            info.bits = quantized[size_t(n)] && activationsQuantized && rules[size_t(n)] != OpQuantRule::Float
+            info.bits = quantized[size_t(n)] && activationsQuantized &&
+                                rules[size_t(n)] != OpQuantRule::Float
                             ? config.activation.bits
                             : 0;
         }
@@ -193,8 +220,8 @@ Result<QuantPlan> buildPlanOnce(const Graph& graph, const QuantConfig& config,
             if (out == kNoValue) continue;
             const Value& v = graph.value(out);
             const OpQuantRule rule = rules[size_t(n)];
-            if (!quantized[size_t(n)] || !activationsQuantized || !isFloatValue(v) || fusedProducer[size_t(n)] ||
-                rule == OpQuantRule::Float) {
+            if (!quantized[size_t(n)] || !activationsQuantized || !isFloatValue(v) ||
+                fusedProducer[size_t(n)] || rule == OpQuantRule::Float) {
                 setFloat(v.name);
             } else if (rule == OpQuantRule::Passive && !fusedActivation[size_t(n)]) {
                 const ValueId src = node.inputs.empty() ? kNoValue : node.inputs[0];

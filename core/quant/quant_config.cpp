@@ -4,48 +4,60 @@
 
 namespace qs {
 
-const char* activationModeName(ActivationMode m)
-{
+const char* activationModeName(ActivationMode m) {
     switch (m) {
-    case ActivationMode::Static: return "static";
-    case ActivationMode::WeightOnly: return "weight_only";
-    case ActivationMode::Dynamic: return "dynamic";
+    case ActivationMode::Static:
+        return "static";
+    case ActivationMode::WeightOnly:
+        return "weight_only";
+    case ActivationMode::Dynamic:
+        return "dynamic";
     }
     return "static";
 }
 
 namespace {
 
-Result<int> parseInt(const std::string& option, const std::string& text, int lo, int hi)
-{
+Result<int> parseInt(const std::string& option, const std::string& text, int lo, int hi) {
     int v = 0;
     auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
     if (ec != std::errc() || ptr != text.data() + text.size() || v < lo || v > hi)
-        return makeError(ErrorCode::InvalidArgument, "option '--", option, "': '", text, "' is not a whole number from ",
-                         lo, " to ", hi);
+        return makeError(ErrorCode::InvalidArgument, "option '--", option, "': '", text,
+                         "' is not a whole number from ", lo, " to ", hi);
     return v;
 }
 
-Error badValue(const std::string& option, const std::string& value, const char* forms)
-{
-    return makeError(ErrorCode::InvalidArgument, "option '--", option, "': '", value, "' is not one of ", forms);
+Error badValue(const std::string& option, const std::string& value, const char* forms) {
+    return makeError(ErrorCode::InvalidArgument, "option '--", option, "': '", value,
+                     "' is not one of ", forms);
 }
 
 } // namespace
 
-const std::vector<std::pair<std::string, bool>>& quantOptionNames()
-{
-    static const std::vector<std::pair<std::string, bool>> names{
-        {"bits", true},           {"act-bits", true},     {"scheme", true},          {"granularity", true},
-        {"calib-method", true},   {"cle", false},         {"bias-correction", false}, {"adaround", false},
-        {"adaround-iters", true}, {"dispatch", true},     {"float", true},           {"layer-bits", true},
-        {"requant", true},        {"act-mode", true},     {"no-bn-fold", false},     {"data-free-sigmas", true},
-        {"align-concat", false},  {"power-of-two", false}, {"rounding", true}};
+const std::vector<std::pair<std::string, bool>>& quantOptionNames() {
+    static const std::vector<std::pair<std::string, bool>> names{{"bits", true},
+                                                                 {"act-bits", true},
+                                                                 {"scheme", true},
+                                                                 {"granularity", true},
+                                                                 {"calib-method", true},
+                                                                 {"cle", false},
+                                                                 {"bias-correction", false},
+                                                                 {"adaround", false},
+                                                                 {"adaround-iters", true},
+                                                                 {"dispatch", true},
+                                                                 {"float", true},
+                                                                 {"layer-bits", true},
+                                                                 {"requant", true},
+                                                                 {"act-mode", true},
+                                                                 {"no-bn-fold", false},
+                                                                 {"data-free-sigmas", true},
+                                                                 {"align-concat", false},
+                                                                 {"power-of-two", false},
+                                                                 {"rounding", true}};
     return names;
 }
 
-Status applyQuantOption(QuantConfig& c, const std::string& name, const std::string& value)
-{
+Status applyQuantOption(QuantConfig& c, const std::string& name, const std::string& value) {
     if (name == "bits") {
         QS_ASSIGN(c.weight.bits, parseInt(name, value, 2, 16));
     } else if (name == "act-bits") {
@@ -62,8 +74,10 @@ Status applyQuantOption(QuantConfig& c, const std::string& name, const std::stri
             return badValue(name, value, "symmetric, asymmetric");
         }
     } else if (name == "granularity") {
-        if (value == "tensor") c.weight.granularity = Granularity::PerTensor;
-        else if (value == "channel") c.weight.granularity = Granularity::PerChannel;
+        if (value == "tensor")
+            c.weight.granularity = Granularity::PerTensor;
+        else if (value == "channel")
+            c.weight.granularity = Granularity::PerChannel;
         else if (value.rfind("group:", 0) == 0) {
             QS_ASSIGN(c.weight.groupSize, parseInt(name, value.substr(6), 1, 1 << 20));
             c.weight.granularity = Granularity::PerGroup;
@@ -72,7 +86,9 @@ Status applyQuantOption(QuantConfig& c, const std::string& name, const std::stri
         }
     } else if (name == "calib-method") {
         auto cfg = parseCalibrationMethod(value);
-        if (!cfg) return makeError(ErrorCode::InvalidArgument, "option '--calib-method': ", cfg.message());
+        if (!cfg)
+            return makeError(ErrorCode::InvalidArgument,
+                             "option '--calib-method': ", cfg.message());
         c.calibration = *cfg;
     } else if (name == "cle") {
         c.cle = true;
@@ -83,27 +99,39 @@ Status applyQuantOption(QuantConfig& c, const std::string& name, const std::stri
     } else if (name == "adaround-iters") {
         QS_ASSIGN(c.adaroundIterations, parseInt(name, value, 1, 1000000));
     } else if (name == "dispatch") {
-        if (value == "conservative") c.dispatch = DispatchMode::Conservative;
-        else if (value == "aggressive") c.dispatch = DispatchMode::Aggressive;
-        else return badValue(name, value, "conservative, aggressive");
+        if (value == "conservative")
+            c.dispatch = DispatchMode::Conservative;
+        else if (value == "aggressive")
+            c.dispatch = DispatchMode::Aggressive;
+        else
+            return badValue(name, value, "conservative, aggressive");
     } else if (name == "float") {
-        if (value.empty()) return makeError(ErrorCode::InvalidArgument, "option '--float' needs a node name");
+        if (value.empty())
+            return makeError(ErrorCode::InvalidArgument, "option '--float' needs a node name");
         c.floatNodes.insert(value);
     } else if (name == "layer-bits") {
         const auto eq = value.rfind('=');
         if (eq == std::string::npos || eq == 0)
-            return makeError(ErrorCode::InvalidArgument, "option '--layer-bits': '", value, "' is not NODE=N");
+            return makeError(ErrorCode::InvalidArgument, "option '--layer-bits': '", value,
+                             "' is not NODE=N");
         QS_ASSIGN(int bits, parseInt(name, value.substr(eq + 1), 2, 16));
         c.layerBits[value.substr(0, eq)] = bits;
     } else if (name == "requant") {
-        if (value == "float") c.requant = RequantMode::Float;
-        else if (value == "fixed") c.requant = RequantMode::FixedPoint;
-        else return badValue(name, value, "float, fixed");
+        if (value == "float")
+            c.requant = RequantMode::Float;
+        else if (value == "fixed")
+            c.requant = RequantMode::FixedPoint;
+        else
+            return badValue(name, value, "float, fixed");
     } else if (name == "act-mode") {
-        if (value == "static") c.activationMode = ActivationMode::Static;
-        else if (value == "weight-only") c.activationMode = ActivationMode::WeightOnly;
-        else if (value == "dynamic") c.activationMode = ActivationMode::Dynamic;
-        else return badValue(name, value, "static, weight-only, dynamic");
+        if (value == "static")
+            c.activationMode = ActivationMode::Static;
+        else if (value == "weight-only")
+            c.activationMode = ActivationMode::WeightOnly;
+        else if (value == "dynamic")
+            c.activationMode = ActivationMode::Dynamic;
+        else
+            return badValue(name, value, "static, weight-only, dynamic");
     } else if (name == "no-bn-fold") {
         c.foldBatchNorm = false;
     } else if (name == "data-free-sigmas") {
@@ -118,27 +146,31 @@ Status applyQuantOption(QuantConfig& c, const std::string& name, const std::stri
     } else if (name == "power-of-two") {
         c.weight.powerOfTwoScale = c.activation.powerOfTwoScale = true;
     } else if (name == "rounding") {
-        if (value == "half-to-even") c.weight.rounding = c.activation.rounding = RoundingMode::HalfToEven;
-        else if (value == "half-away-from-zero") c.weight.rounding = c.activation.rounding = RoundingMode::HalfAwayFromZero;
-        else return badValue(name, value, "half-to-even, half-away-from-zero");
+        if (value == "half-to-even")
+            c.weight.rounding = c.activation.rounding = RoundingMode::HalfToEven;
+        else if (value == "half-away-from-zero")
+            c.weight.rounding = c.activation.rounding = RoundingMode::HalfAwayFromZero;
+        else
+            return badValue(name, value, "half-to-even, half-away-from-zero");
     } else {
         return makeError(ErrorCode::NotFound, "'--", name, "' is not a quantization option");
     }
     return {};
 }
 
-std::vector<std::pair<std::string, std::string>> QuantConfig::describe() const
-{
+std::vector<std::pair<std::string, std::string>> QuantConfig::describe() const {
     auto spec = [](const QuantSpec& s) {
         std::string g = granularityName(s.granularity);
         if (s.granularity == Granularity::PerGroup) g += ":" + std::to_string(s.groupSize);
-        return std::to_string(s.bits) + "-bit " + quantSchemeName(s.scheme) + (s.isSigned ? " int" : " uint") + ", " +
-               g + (s.powerOfTwoScale ? ", power-of-two scales" : "");
+        return std::to_string(s.bits) + "-bit " + quantSchemeName(s.scheme) +
+               (s.isSigned ? " int" : " uint") + ", " + g +
+               (s.powerOfTwoScale ? ", power-of-two scales" : "");
     };
     std::vector<std::pair<std::string, std::string>> d{
         {"weights", spec(weight)},
-        {"activations", activationMode == ActivationMode::WeightOnly ? std::string("float (weight-only)")
-                                                                     : spec(activation)},
+        {"activations", activationMode == ActivationMode::WeightOnly
+                            ? std::string("float (weight-only)")
+                            : spec(activation)},
         {"activation_mode", activationModeName(activationMode)},
         {"calibration", calibrationMethodName(calibration)},
         {"rounding", roundingModeName(weight.rounding)},

@@ -23,27 +23,30 @@ const char* activationModeName(ActivationMode m);
 enum class RequantMode : uint8_t { Float, FixedPoint };
 
 struct QuantConfig {
-    // Weights: symmetric int8, per-channel (Krishnamoorthi's recommendation). The axis is set per op.
-    QuantSpec weight{8, QuantScheme::Symmetric, true, Granularity::PerChannel, 0, 1, RoundingMode::HalfToEven, false};
+    // Weights: symmetric int8, per-channel (Krishnamoorthi's recommendation). The axis is set per
+    // op.
+    QuantSpec weight{8, QuantScheme::Symmetric,   true, Granularity::PerChannel, 0,
+                     1, RoundingMode::HalfToEven, false};
     // Activations: asymmetric uint8, per-tensor (ONNX Runtime's default; u8 x s8 suits VNNI).
-    QuantSpec activation{8, QuantScheme::Asymmetric, false, Granularity::PerTensor, 1, 1, RoundingMode::HalfToEven, false};
+    QuantSpec activation{8, QuantScheme::Asymmetric,  false, Granularity::PerTensor, 1,
+                         1, RoundingMode::HalfToEven, false};
     CalibrationConfig calibration;
     ActivationMode activationMode = ActivationMode::Static;
     DispatchMode dispatch = DispatchMode::Conservative;
     RequantMode requant = RequantMode::Float;
     bool foldBatchNorm = true;
-    bool fuseActivations = true;   // Conv/Gemm/Add + Relu/Clip: the clamp is part of requantization
+    bool fuseActivations = true; // Conv/Gemm/Add + Relu/Clip: the clamp is part of requantization
     // Concat inputs and output share one scale/zero point (the union of their ranges, pushed back
     // to the producers, as TFLite requires); off: each input keeps its own and is requantized.
     // Add is never aligned: see plan_builder.h.
     bool alignConcatScales = false;
-    float dataFreeSigmas = 3.0f;    // data-free ranges: β ± k·|γ|
+    float dataFreeSigmas = 3.0f; // data-free ranges: β ± k·|γ|
     bool cle = false;
     bool biasCorrection = false;
     bool adaround = false;
     int adaroundIterations = 1000;
-    std::set<std::string> floatNodes;         // --float NODE
-    std::map<std::string, int> layerBits;     // --layer-bits NODE=N (weight bits)
+    std::set<std::string> floatNodes;     // --float NODE
+    std::map<std::string, int> layerBits; // --layer-bits NODE=N (weight bits)
     int threads = 1;
 
     // Settings as JSON-able key/value text pairs (quant_table.json "settings", reports).

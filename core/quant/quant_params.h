@@ -27,18 +27,18 @@ enum class TensorQuantState : uint8_t {
     Float,     // stays float (kept by the user, non-quantizable region, graph outputs)
 };
 
-const char* quantSchemeName(QuantScheme s);       // "symmetric" | "asymmetric"
-const char* granularityName(Granularity g);       // "tensor" | "channel" | "group"
-const char* roundingModeName(RoundingMode r);     // "half_to_even" | "half_away_from_zero"
+const char* quantSchemeName(QuantScheme s);           // "symmetric" | "asymmetric"
+const char* granularityName(Granularity g);           // "tensor" | "channel" | "group"
+const char* roundingModeName(RoundingMode r);         // "half_to_even" | "half_away_from_zero"
 const char* tensorQuantStateName(TensorQuantState s); // "quantized" | "passive" | "float"
 
 struct QuantSpec {
-    int bits = 8;            // 2..16
+    int bits = 8; // 2..16
     QuantScheme scheme = QuantScheme::Symmetric;
-    bool isSigned = true;    // int8 vs uint8 codes (asymmetric activations are often uint8)
+    bool isSigned = true; // int8 vs uint8 codes (asymmetric activations are often uint8)
     Granularity granularity = Granularity::PerTensor;
-    int axis = 0;            // channel axis for PerChannel / PerGroup
-    int groupSize = 1;       // channels per group for PerGroup
+    int axis = 0;      // channel axis for PerChannel / PerGroup
+    int groupSize = 1; // channels per group for PerGroup
     RoundingMode rounding = RoundingMode::HalfToEven;
     bool powerOfTwoScale = false; // round scales up to 2^k (shift-only hardware)
 
@@ -49,28 +49,30 @@ struct QuantSpec {
 struct QuantParams {
     QuantSpec spec;
     TensorQuantState state = TensorQuantState::Quantized;
-    std::vector<float> scale;      // one per tensor, channel or group
+    std::vector<float> scale;       // one per tensor, channel or group
     std::vector<int32_t> zeroPoint; // same length as scale
-    std::vector<float> min, max;   // the clip range each scale was computed from
+    std::vector<float> min, max;    // the clip range each scale was computed from
 
     size_t count() const { return scale.size(); }
 };
 
 // Rounds per the mode, stated: HalfToEven uses nearbyint under the default FE_TONEAREST mode.
-inline float roundWithMode(float x, RoundingMode mode)
-{
+inline float roundWithMode(float x, RoundingMode mode) {
     return mode == RoundingMode::HalfToEven ? std::nearbyint(x) : std::round(x);
 }
 
 // Scales and zero points from clip ranges (one [min, max] per tensor / channel / group).
 // Errors: NaN/Inf in a range (NumericError), bits outside 2..16 (InvalidArgument).
-// A zero-width range gets scale 1 (every value maps to the zero point exactly; no division by zero).
+// A zero-width range gets scale 1 (every value maps to the zero point exactly; no division by
+// zero).
 Result<QuantParams> computeQuantParams(const QuantSpec& spec, const std::vector<float>& mins,
                                        const std::vector<float>& maxs);
 
 // q for one value with the given scale and zero point.
 int32_t quantizeValue(float x, float scale, int32_t zeroPoint, const QuantSpec& spec);
-inline float dequantizeValue(int32_t q, float scale, int32_t zeroPoint) { return scale * float(q - zeroPoint); }
+inline float dequantizeValue(int32_t q, float scale, int32_t zeroPoint) {
+    return scale * float(q - zeroPoint);
+}
 
 // Which parameter index (channel or group) each element of a tensor of `shape` uses.
 // Returns the number of elements per "inner" block and the channel count for the axis.
@@ -81,20 +83,24 @@ struct ChannelLayout {
 };
 ChannelLayout channelLayout(const Shape& shape, int axis);
 // Parameter index of channel c: c for PerChannel, c / groupSize for PerGroup, 0 for PerTensor.
-inline size_t paramIndex(const QuantSpec& spec, int64_t channel)
-{
+inline size_t paramIndex(const QuantSpec& spec, int64_t channel) {
     switch (spec.granularity) {
-    case Granularity::PerTensor: return 0;
-    case Granularity::PerChannel: return size_t(channel);
-    case Granularity::PerGroup: return size_t(channel / spec.groupSize);
+    case Granularity::PerTensor:
+        return 0;
+    case Granularity::PerChannel:
+        return size_t(channel);
+    case Granularity::PerGroup:
+        return size_t(channel / spec.groupSize);
     }
     return 0;
 }
 // Number of parameter sets a tensor of `shape` needs under `spec`.
 Result<int64_t> paramCount(const QuantSpec& spec, const Shape& shape);
 
-// Per-channel (or per-group, or whole-tensor) min and max of a float tensor. NaN/Inf → NumericError.
-Result<std::pair<std::vector<float>, std::vector<float>>> tensorRanges(const Tensor& t, const QuantSpec& spec);
+// Per-channel (or per-group, or whole-tensor) min and max of a float tensor. NaN/Inf →
+// NumericError.
+Result<std::pair<std::vector<float>, std::vector<float>>> tensorRanges(const Tensor& t,
+                                                                       const QuantSpec& spec);
 
 // x → x̂ for every element (quantize then dequantize), f32 in, f32 out.
 Result<Tensor> fakeQuantize(const Tensor& t, const QuantParams& params);

@@ -18,16 +18,16 @@ struct NodeQuantInfo {
     std::string op;
     NodeRegion region = NodeRegion::Quantizable;
     OpQuantRule rule = OpQuantRule::Float;
-    bool quantized = false;   // computes on quantized values (region, --float and mode allowing)
+    bool quantized = false; // computes on quantized values (region, --float and mode allowing)
     bool fusedActivation = false; // its output clamp is fused into this node's requantization
-    int bits = 0;             // weight bits for weighted nodes, activation bits otherwise, 0 = float
+    int bits = 0; // weight bits for weighted nodes, activation bits otherwise, 0 = float
 };
 
 struct TensorQuantEntry {
-    QuantParams params;      // state Float: params are empty
+    QuantParams params; // state Float: params are empty
     bool isWeight = false;
     bool isBias = false;
-    bool dynamic = false;    // activation params computed per input at run time
+    bool dynamic = false;      // activation params computed per input at run time
     std::string passiveSource; // state Passive: the tensor whose params it takes
     std::string alignedWith;   // scale alignment (align-concat): the group's representative tensor;
                                // every member of a group has the same scale and zero point
@@ -40,8 +40,7 @@ struct QuantPlan {
     std::map<std::string, NodeQuantInfo> nodes;      // by node name
     std::vector<std::string> notes;                  // assumptions made ("data-free: ...")
 
-    const TensorQuantEntry* tensor(const std::string& name) const
-    {
+    const TensorQuantEntry* tensor(const std::string& name) const {
         auto it = tensors.find(name);
         return it == tensors.end() ? nullptr : &it->second;
     }

@@ -12,29 +12,32 @@
 
 namespace qs {
 
-Result<std::vector<Tensor>> splitIntoBatches(const Tensor& samples, const Value& input, int preferred)
-{
+Result<std::vector<Tensor>> splitIntoBatches(const Tensor& samples, const Value& input,
+                                             int preferred) {
     if (samples.rank() < 1 || samples.dim(0) < 1)
-        return makeError(ErrorCode::InvalidArgument, "calibration data for input '", input.name, "' is empty");
+        return makeError(ErrorCode::InvalidArgument, "calibration data for input '", input.name,
+                         "' is empty");
     if (samples.dtype() != DataType::F32)
-        return makeError(ErrorCode::TypeMismatch, "calibration data for input '", input.name, "' is ",
-                         dataTypeName(samples.dtype()), ", expected f32");
+        return makeError(ErrorCode::TypeMismatch, "calibration data for input '", input.name,
+                         "' is ", dataTypeName(samples.dtype()), ", expected f32");
     const TensorInfo& d = input.info;
     if (d.shapeKnown) {
         bool ok = d.shape.size() == samples.shape().size();
         for (size_t i = 1; ok && i < d.shape.size(); ++i)
             if (d.shape[i] >= 0 && d.shape[i] != samples.shape()[i]) ok = false;
         if (!ok)
-            return makeError(ErrorCode::ShapeMismatch, "calibration data of shape ", shapeToString(samples.shape()),
-                             " does not fit input '", input.name, "' of shape ", shapeToString(d.shape));
+            return makeError(ErrorCode::ShapeMismatch, "calibration data of shape ",
+                             shapeToString(samples.shape()), " does not fit input '", input.name,
+                             "' of shape ", shapeToString(d.shape));
     }
     const int64_t n = samples.dim(0);
     int64_t batch = std::max(1, preferred);
     if (d.shapeKnown && !d.shape.empty() && d.shape[0] > 0) {
         batch = d.shape[0];
         if (n % batch != 0)
-            return makeError(ErrorCode::ShapeMismatch, "input '", input.name, "' has a fixed batch of ", batch, ", but ",
-                             n, " calibration samples are not a multiple of it");
+            return makeError(ErrorCode::ShapeMismatch, "input '", input.name,
+                             "' has a fixed batch of ", batch, ", but ", n,
+                             " calibration samples are not a multiple of it");
     }
     const int64_t per = samples.numel() / n;
     std::vector<Tensor> batches;
@@ -42,7 +45,8 @@ Result<std::vector<Tensor>> splitIntoBatches(const Tensor& samples, const Value&
         Shape s = samples.shape();
         s[0] = std::min(batch, n - b);
         Tensor t(DataType::F32, s);
-        std::memcpy(t.rawData(), samples.data<float>() + b * per, size_t(s[0] * per) * sizeof(float));
+        std::memcpy(t.rawData(), samples.data<float>() + b * per,
+                    size_t(s[0] * per) * sizeof(float));
         batches.push_back(std::move(t));
     }
     return batches;
@@ -60,8 +64,7 @@ public:
         , m_options(options)
         , m_only(only)
         , m_pool(pool) {}
-    Status onTensor(NodeId, ValueId value, Tensor& tensor) override
-    {
+    Status onTensor(NodeId, ValueId value, Tensor& tensor) override {
         if (tensor.dtype() != DataType::F32) return {};
         if (m_only && !m_only->count(m_graph.value(value).name)) return {};
         const std::string& name = m_graph.value(value).name;
@@ -82,10 +85,11 @@ private:
 
 } // namespace
 
-Result<std::map<std::string, std::shared_ptr<RangeCollector>>> collectActivationStatistics(
-    const Graph& graph, const std::string& inputName, const std::vector<Tensor>& batches, int threads,
-    const RangeCollectorOptions& options, Progress* progress, const std::set<std::string>* only)
-{
+Result<std::map<std::string, std::shared_ptr<RangeCollector>>>
+collectActivationStatistics(const Graph& graph, const std::string& inputName,
+                            const std::vector<Tensor>& batches, int threads,
+                            const RangeCollectorOptions& options, Progress* progress,
+                            const std::set<std::string>* only) {
     QS_ASSIGN(auto executor, Executor::create(graph, ExecOptions{threads}));
     std::map<std::string, std::shared_ptr<RangeCollector>> collectors;
     // Observers run between kernels, while the executor's threads wait: a pool of the same size
@@ -95,18 +99,20 @@ Result<std::map<std::string, std::shared_ptr<RangeCollector>>> collectActivation
         if (progress) {
             if (progress->isCancelled()) return Error(ErrorCode::Cancelled, "cancelled");
             progress->report(double(b) / double(batches.size()),
-                             "calibration batch " + std::to_string(b + 1) + "/" + std::to_string(batches.size()));
+                             "calibration batch " + std::to_string(b + 1) + "/" +
+                                 std::to_string(batches.size()));
         }
         StatisticsHooks hooks(executor->graph(), collectors, options, only, &pool);
         auto r = executor->run({{inputName, batches[b]}}, &hooks);
-        if (!r) return std::move(r.addContext("calibration batch " + std::to_string(b + 1))).takeError();
+        if (!r)
+            return std::move(r.addContext("calibration batch " + std::to_string(b + 1)))
+                .takeError();
     }
     return collectors;
 }
 
-Result<QuantizedModel> quantizeModel(const Graph& original, const QuantConfig& config, const CalibrationData* calibration,
-                                     Progress* progress)
-{
+Result<QuantizedModel> quantizeModel(const Graph& original, const QuantConfig& config,
+                                     const CalibrationData* calibration, Progress* progress) {
     QuantizedModel m;
     m.original = original;
     m.config = config;
@@ -137,21 +143,24 @@ Result<QuantizedModel> quantizeModel(const Graph& original, const QuantConfig& c
         }
         m.cle = std::move(cle);
     }
-    if (m.graph.inputs().empty()) return makeError(ErrorCode::InvalidModel, "the model has no inputs");
+    if (m.graph.inputs().empty())
+        return makeError(ErrorCode::InvalidModel, "the model has no inputs");
     // Types of intermediate values decide what can be quantized (int64 shape arithmetic is not):
     // infer them, binding a dynamic batch to the calibration data's where there is one.
     {
         std::map<std::string, Shape> shapes;
         if (calibration && calibration->samples.rank() > 0) {
-            const std::string name =
-                calibration->inputName.empty() ? m.graph.value(m.graph.inputs()[0]).name : calibration->inputName;
+            const std::string name = calibration->inputName.empty()
+                                         ? m.graph.value(m.graph.inputs()[0]).name
+                                         : calibration->inputName;
             Shape s = calibration->samples.shape();
             s[0] = 1;
             if (auto id = m.graph.findValue(name); id && m.graph.value(*id).isGraphInput &&
                                                    m.graph.value(*id).info.shape.size() == s.size())
                 shapes[name] = s;
         }
-        auto report = inferShapes(m.graph, shapes); // unknown shapes are not fatal: data decides at run time
+        auto report =
+            inferShapes(m.graph, shapes); // unknown shapes are not fatal: data decides at run time
         (void)report;
     }
 
@@ -163,15 +172,19 @@ Result<QuantizedModel> quantizeModel(const Graph& original, const QuantConfig& c
     std::string inputName;
     std::vector<Tensor> batches;
     const bool haveData = calibration && calibration->samples.numel() > 0 &&
-                          (config.activationMode == ActivationMode::Static || config.biasCorrection || config.adaround);
+                          (config.activationMode == ActivationMode::Static ||
+                           config.biasCorrection || config.adaround);
     if (config.adaround && !haveData)
-        return makeError(ErrorCode::InvalidArgument, "option '--adaround' needs calibration data (--calib)");
+        return makeError(ErrorCode::InvalidArgument,
+                         "option '--adaround' needs calibration data (--calib)");
     if (haveData) {
-        inputName = calibration->inputName.empty() ? m.graph.value(m.graph.inputs()[0]).name : calibration->inputName;
+        inputName = calibration->inputName.empty() ? m.graph.value(m.graph.inputs()[0]).name
+                                                   : calibration->inputName;
         auto inputId = m.graph.findValue(inputName);
         if (!inputId || !m.graph.value(*inputId).isGraphInput)
             return makeError(ErrorCode::NotFound, "the model has no input named '", inputName, "'");
-        QS_ASSIGN(batches, splitIntoBatches(calibration->samples, m.graph.value(*inputId), calibration->batchSize));
+        QS_ASSIGN(batches, splitIntoBatches(calibration->samples, m.graph.value(*inputId),
+                                            calibration->batchSize));
         m.calibrationSamples = int(calibration->samples.dim(0));
     }
     std::vector<std::string> dataFreeNotes;
@@ -185,7 +198,8 @@ Result<QuantizedModel> quantizeModel(const Graph& original, const QuantConfig& c
             QS_ASSIGN(QuantPlan shape, buildQuantPlan(m.graph, config, placeholder));
             std::set<std::string> needed;
             for (const auto& [name, e] : shape.tensors)
-                if (e.params.state == TensorQuantState::Quantized && !e.isWeight && !e.isBias) needed.insert(name);
+                if (e.params.state == TensorQuantState::Quantized && !e.isWeight && !e.isBias)
+                    needed.insert(name);
             const RangeCollectorOptions options = collectorOptionsFor(config.calibration);
             // Calibrate on the activation-fused graph (Conv/Gemm + Relu/Clip as one kernel, as the
             // optimised fp32 forward runs): the fused output carries the activation's name and
@@ -199,18 +213,23 @@ Result<QuantizedModel> quantizeModel(const Graph& original, const QuantConfig& c
                       collectActivationStatistics(fusedHasAll ? fused : m.graph, inputName, batches,
                                                   config.threads, options, progress, &needed));
             QS_ASSIGN(std::unique_ptr<Calibrator> calibrator, makeCalibrator(config.calibration));
-            // Range choice per tensor is independent (KL costs a few ms each): spread it over the threads.
+            // Range choice per tensor is independent (KL costs a few ms each): spread it over the
+            // threads.
             std::vector<std::pair<std::string, const RangeCollector*>> items;
-            for (const auto& [name, collector] : m.collectors) items.emplace_back(name, collector.get());
+            for (const auto& [name, collector] : m.collectors)
+                items.emplace_back(name, collector.get());
             std::vector<std::optional<Result<ClipRange>>> chosen(items.size());
             ThreadPool pool(config.threads);
             pool.parallelFor(int64_t(items.size()), 1, [&](int64_t b, int64_t e) {
                 for (int64_t i = b; i < e; ++i)
-                    chosen[size_t(i)] = calibrator->chooseRange(*items[size_t(i)].second, config.activation);
+                    chosen[size_t(i)] =
+                        calibrator->chooseRange(*items[size_t(i)].second, config.activation);
             });
             for (size_t i = 0; i < items.size(); ++i) {
                 Result<ClipRange>& range = *chosen[i];
-                if (!range) return std::move(range.addContext("tensor '" + items[i].first + "'")).takeError();
+                if (!range)
+                    return std::move(range.addContext("tensor '" + items[i].first + "'"))
+                        .takeError();
                 m.activationRanges[items[i].first] = *range;
             }
         } else {
@@ -225,7 +244,8 @@ Result<QuantizedModel> quantizeModel(const Graph& original, const QuantConfig& c
         // After the plan: the correction needs each weight's quantization error.
         InputMeans means;
         std::map<std::string, std::string> sources;
-        const BiasCorrectionMode mode = haveData ? BiasCorrectionMode::Empirical : BiasCorrectionMode::DataFree;
+        const BiasCorrectionMode mode =
+            haveData ? BiasCorrectionMode::Empirical : BiasCorrectionMode::DataFree;
         if (haveData) {
             std::vector<std::string> inputs;
             for (const auto& [name, info] : m.plan.nodes) {
@@ -238,10 +258,12 @@ Result<QuantizedModel> quantizeModel(const Graph& original, const QuantConfig& c
         } else {
             means = dataFreeInputMeans(m.graph, outputStats, &sources);
         }
-        QS_ASSIGN(BiasCorrectionResult bc, computeBiasCorrection(m.graph, m.plan, means, mode, sources));
+        QS_ASSIGN(BiasCorrectionResult bc,
+                  computeBiasCorrection(m.graph, m.plan, means, mode, sources));
         QS_ASSIGN(m.graph, applyBiasCorrection(m.graph, bc));
         QS_ASSIGN(m.plan, buildQuantPlan(m.graph, config, m.activationRanges));
-        for (const std::string& s : bc.skipped) m.plan.notes.push_back("bias correction skipped " + s);
+        for (const std::string& s : bc.skipped)
+            m.plan.notes.push_back("bias correction skipped " + s);
         m.biasCorrection = std::move(bc);
     }
     if (config.adaround) {

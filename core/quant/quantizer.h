@@ -26,8 +26,8 @@ struct CalibrationData {
 };
 
 struct QuantizedModel {
-    Graph original;                         // as imported
-    Graph graph;                            // what the plan describes (BatchNorm folded unless disabled)
+    Graph original; // as imported
+    Graph graph;    // what the plan describes (BatchNorm folded unless disabled)
     std::vector<FoldedBatchNorm> folds;
     // BatchNorm folded, before cross-layer equalization: what "weights after BN merge" shows
     // (shares its buffers with `graph` where CLE changed nothing). Same as `graph` without CLE.
@@ -53,17 +53,21 @@ struct QuantizedModel {
 };
 
 // progress/cancel: reported per calibration batch.
-Result<QuantizedModel> quantizeModel(const Graph& original, const QuantConfig& config, const CalibrationData* calibration,
+Result<QuantizedModel> quantizeModel(const Graph& original, const QuantConfig& config,
+                                     const CalibrationData* calibration,
                                      Progress* progress = nullptr);
 
 // Splits samples (N first) into batches for `input`: its fixed batch size if the model fixes
 // one, else `preferred`. Fails naming the input when the shapes do not fit.
-Result<std::vector<Tensor>> splitIntoBatches(const Tensor& samples, const Value& input, int preferred);
+Result<std::vector<Tensor>> splitIntoBatches(const Tensor& samples, const Value& input,
+                                             int preferred);
 
 // Streams batches through the fp32 executor and collects the statistics of every float
 // activation (or only those named in `only`).
-Result<std::map<std::string, std::shared_ptr<RangeCollector>>> collectActivationStatistics(
-    const Graph& graph, const std::string& inputName, const std::vector<Tensor>& batches, int threads,
-    const RangeCollectorOptions& options, Progress* progress = nullptr, const std::set<std::string>* only = nullptr);
+Result<std::map<std::string, std::shared_ptr<RangeCollector>>>
+collectActivationStatistics(const Graph& graph, const std::string& inputName,
+                            const std::vector<Tensor>& batches, int threads,
+                            const RangeCollectorOptions& options, Progress* progress = nullptr,
+                            const std::set<std::string>* only = nullptr);
 
 } // namespace qs

@@ -2,8 +2,7 @@
 
 namespace qs {
 
-Result<Graph> fakeQuantizeWeights(const Graph& graph, const QuantPlan& plan)
-{
+Result<Graph> fakeQuantizeWeights(const Graph& graph, const QuantPlan& plan) {
     Graph g = graph;
     for (ValueId v = 0; v < g.valueCount(); ++v) {
         Value& value = g.value(v);
@@ -22,21 +21,22 @@ namespace {
 class FakeQuantHooks : public ExecHooks {
 public:
     FakeQuantHooks(const Graph& graph, const QuantPlan& plan, ExecHooks* observer)
-        : m_observer(observer)
-    {
+        : m_observer(observer) {
         m_entries.resize(size_t(graph.valueCount()), nullptr);
-        for (ValueId v = 0; v < graph.valueCount(); ++v) m_entries[size_t(v)] = plan.tensor(graph.value(v).name);
+        for (ValueId v = 0; v < graph.valueCount(); ++v)
+            m_entries[size_t(v)] = plan.tensor(graph.value(v).name);
     }
 
-    Status onTensor(NodeId producer, ValueId value, Tensor& tensor) override
-    {
+    Status onTensor(NodeId producer, ValueId value, Tensor& tensor) override {
         const TensorQuantEntry* e = m_entries[size_t(value)];
         if (e && e->params.state == TensorQuantState::Quantized && !e->isWeight && !e->isBias &&
             tensor.dtype() == DataType::F32) {
             if (e->dynamic) {
-                // Dynamic mode: the range of this very tensor (per input), as PyTorch's dynamic quantization.
+                // Dynamic mode: the range of this very tensor (per input), as PyTorch's dynamic
+                // quantization.
                 QS_ASSIGN(auto ranges, tensorRanges(tensor, e->params.spec));
-                QS_ASSIGN(QuantParams p, computeQuantParams(e->params.spec, ranges.first, ranges.second));
+                QS_ASSIGN(QuantParams p,
+                          computeQuantParams(e->params.spec, ranges.first, ranges.second));
                 QS_ASSIGN(tensor, fakeQuantize(tensor, p));
             } else {
                 QS_ASSIGN(tensor, fakeQuantize(tensor, e->params));
@@ -54,8 +54,8 @@ private:
 
 } // namespace
 
-Result<std::unique_ptr<Simulator>> Simulator::create(const Graph& graph, const QuantPlan& plan, const ExecOptions& options)
-{
+Result<std::unique_ptr<Simulator>> Simulator::create(const Graph& graph, const QuantPlan& plan,
+                                                     const ExecOptions& options) {
     QS_ASSIGN(Graph g, fakeQuantizeWeights(graph, plan));
     auto sim = std::unique_ptr<Simulator>(new Simulator());
     sim->m_plan = plan;
@@ -63,8 +63,8 @@ Result<std::unique_ptr<Simulator>> Simulator::create(const Graph& graph, const Q
     return sim;
 }
 
-Result<RunResult> Simulator::run(const std::map<std::string, Tensor>& inputs, ExecHooks* observer, Progress* progress)
-{
+Result<RunResult> Simulator::run(const std::map<std::string, Tensor>& inputs, ExecHooks* observer,
+                                 Progress* progress) {
     FakeQuantHooks hooks(m_executor->graph(), m_plan, observer);
     return m_executor->run(inputs, &hooks, progress);
 }

@@ -17,8 +17,8 @@ public:
                                                      const ExecOptions& options = {});
 
     // `observer` (optional) sees every tensor after fake quantization.
-    Result<RunResult> run(const std::map<std::string, Tensor>& inputs, ExecHooks* observer = nullptr,
-                          Progress* progress = nullptr);
+    Result<RunResult> run(const std::map<std::string, Tensor>& inputs,
+                          ExecHooks* observer = nullptr, Progress* progress = nullptr);
 
     const Graph& graph() const { return m_executor->graph(); }
 

@@ -2,28 +2,39 @@
 
 namespace qs {
 
-const char* errorCodeName(ErrorCode code)
-{
+const char* errorCodeName(ErrorCode code) {
     switch (code) {
-    case ErrorCode::Ok: return "ok";
-    case ErrorCode::InvalidArgument: return "invalid argument";
-    case ErrorCode::InvalidModel: return "invalid model";
-    case ErrorCode::ParseError: return "parse error";
-    case ErrorCode::IoError: return "i/o error";
-    case ErrorCode::NotFound: return "not found";
-    case ErrorCode::Unsupported: return "unsupported";
-    case ErrorCode::ShapeMismatch: return "shape mismatch";
-    case ErrorCode::TypeMismatch: return "type mismatch";
-    case ErrorCode::ResourceLimit: return "resource limit";
-    case ErrorCode::NumericError: return "numeric error";
-    case ErrorCode::Cancelled: return "cancelled";
-    case ErrorCode::Internal: return "internal error";
+    case ErrorCode::Ok:
+        return "ok";
+    case ErrorCode::InvalidArgument:
+        return "invalid argument";
+    case ErrorCode::InvalidModel:
+        return "invalid model";
+    case ErrorCode::ParseError:
+        return "parse error";
+    case ErrorCode::IoError:
+        return "i/o error";
+    case ErrorCode::NotFound:
+        return "not found";
+    case ErrorCode::Unsupported:
+        return "unsupported";
+    case ErrorCode::ShapeMismatch:
+        return "shape mismatch";
+    case ErrorCode::TypeMismatch:
+        return "type mismatch";
+    case ErrorCode::ResourceLimit:
+        return "resource limit";
+    case ErrorCode::NumericError:
+        return "numeric error";
+    case ErrorCode::Cancelled:
+        return "cancelled";
+    case ErrorCode::Internal:
+        return "internal error";
     }
     return "unknown error";
 }
 
-std::string Error::toString() const
-{
+std::string Error::toString() const {
     std::string out;
     for (const auto& frame : m_context) {
         out += frame;

@@ -32,7 +32,9 @@ const char* errorCodeName(ErrorCode code);
 
 class Error {
 public:
-    Error(ErrorCode code, std::string message) : m_code(code), m_message(std::move(message)) {}
+    Error(ErrorCode code, std::string message)
+        : m_code(code)
+        , m_message(std::move(message)) {}
 
     ErrorCode code() const { return m_code; }
     const std::string& message() const { return m_message; }
@@ -40,8 +42,7 @@ public:
     const std::vector<std::string>& context() const { return m_context; }
 
     // Adds an enclosing context frame (called while unwinding, so it goes to the front).
-    Error& addContext(std::string frame)
-    {
+    Error& addContext(std::string frame) {
         m_context.insert(m_context.begin(), std::move(frame));
         return *this;
     }
@@ -58,11 +59,12 @@ private:
 class [[nodiscard]] Status {
 public:
     Status() = default;
-    Status(Error error) : m_error(std::make_unique<Error>(std::move(error))) {}
-    Status(const Status& other) : m_error(other.m_error ? std::make_unique<Error>(*other.m_error) : nullptr) {}
+    Status(Error error)
+        : m_error(std::make_unique<Error>(std::move(error))) {}
+    Status(const Status& other)
+        : m_error(other.m_error ? std::make_unique<Error>(*other.m_error) : nullptr) {}
     Status(Status&&) noexcept = default;
-    Status& operator=(const Status& other)
-    {
+    Status& operator=(const Status& other) {
         m_error = other.m_error ? std::make_unique<Error>(*other.m_error) : nullptr;
         return *this;
     }
@@ -72,21 +74,18 @@ public:
 
     bool isOk() const { return !m_error; }
     explicit operator bool() const { return isOk(); }
-    const Error& error() const
-    {
+    const Error& error() const {
         assert(m_error);
         return *m_error;
     }
-    Error takeError()
-    {
+    Error takeError() {
         assert(m_error);
         return std::move(*m_error);
     }
     ErrorCode code() const { return m_error ? m_error->code() : ErrorCode::Ok; }
     std::string message() const { return m_error ? m_error->toString() : std::string(); }
 
-    Status& addContext(std::string frame)
-    {
+    Status& addContext(std::string frame) {
         if (m_error) m_error->addContext(std::move(frame));
         return *this;
     }
@@ -95,28 +94,27 @@ private:
     std::unique_ptr<Error> m_error;
 };
 
-template <class T>
-class [[nodiscard]] Result {
+template <class T> class [[nodiscard]] Result {
 public:
-    Result(T value) : m_state(std::move(value)) {}
-    Result(Error error) : m_state(std::move(error)) {}
-    Result(Status status) : m_state(status.takeError()) {} // only from a failed Status
+    Result(T value)
+        : m_state(std::move(value)) {}
+    Result(Error error)
+        : m_state(std::move(error)) {}
+    Result(Status status)
+        : m_state(status.takeError()) {} // only from a failed Status
 
     bool isOk() const { return std::holds_alternative<T>(m_state); }
     explicit operator bool() const { return isOk(); }
 
-    T& value() &
-    {
+    T& value() & {
         assert(isOk());
         return std::get<T>(m_state);
     }
-    const T& value() const&
-    {
+    const T& value() const& {
         assert(isOk());
         return std::get<T>(m_state);
     }
-    T&& value() &&
-    {
+    T&& value() && {
         assert(isOk());
         return std::get<T>(std::move(m_state));
     }
@@ -125,21 +123,18 @@ public:
     T& operator*() & { return value(); }
     const T& operator*() const& { return value(); }
 
-    const Error& error() const
-    {
+    const Error& error() const {
         assert(!isOk());
         return std::get<Error>(m_state);
     }
     Status status() const { return isOk() ? Status() : Status(error()); }
-    Error takeError()
-    {
+    Error takeError() {
         assert(!isOk());
         return std::get<Error>(std::move(m_state));
     }
     std::string message() const { return isOk() ? std::string() : error().toString(); }
 
-    Result& addContext(std::string frame)
-    {
+    Result& addContext(std::string frame) {
         if (!isOk()) std::get<Error>(m_state).addContext(std::move(frame));
         return *this;
     }
@@ -148,18 +143,16 @@ private:
     std::variant<T, Error> m_state;
 };
 
-// Builds an Error from stream-like pieces: makeError(ErrorCode::InvalidModel, "input '", n, "' ...").
-template <class... Args>
-Error makeError(ErrorCode code, const Args&... args);
+// Builds an Error from stream-like pieces: makeError(ErrorCode::InvalidModel, "input '", n, "'
+// ...").
+template <class... Args> Error makeError(ErrorCode code, const Args&... args);
 
 } // namespace qs
 
 #include <sstream>
 
 namespace qs {
-template <class... Args>
-Error makeError(ErrorCode code, const Args&... args)
-{
+template <class... Args> Error makeError(ErrorCode code, const Args&... args) {
     std::ostringstream os;
     (os << ... << args);
     return Error(code, os.str());

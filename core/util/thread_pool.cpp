@@ -14,15 +14,13 @@ struct InsideJob {
 };
 } // namespace
 
-ThreadPool::ThreadPool(int threads)
-{
+ThreadPool::ThreadPool(int threads) {
     if (threads <= 0) threads = int(std::max(1u, std::thread::hardware_concurrency()));
     m_threadCount = threads;
     for (int i = 1; i < threads; ++i) m_workers.emplace_back([this, i] { workerLoop(i); });
 }
 
-ThreadPool::~ThreadPool()
-{
+ThreadPool::~ThreadPool() {
     {
         std::lock_guard lock(m_mutex);
         m_stop = true;
@@ -31,8 +29,8 @@ ThreadPool::~ThreadPool()
     for (auto& t : m_workers) t.join();
 }
 
-void ThreadPool::parallelFor(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn)
-{
+void ThreadPool::parallelFor(int64_t n, int64_t grain,
+                             const std::function<void(int64_t, int64_t)>& fn) {
     if (n <= 0) return;
     grain = std::max<int64_t>(1, grain);
     if (m_threadCount == 1 || n <= grain || t_insideJob) {
@@ -40,7 +38,8 @@ void ThreadPool::parallelFor(int64_t n, int64_t grain, const std::function<void(
         return;
     }
     // Up to 4 chunks per thread for balance, each at least 'grain'.
-    const int64_t maxChunks = std::min<int64_t>((n + grain - 1) / grain, int64_t(m_threadCount) * 4);
+    const int64_t maxChunks =
+        std::min<int64_t>((n + grain - 1) / grain, int64_t(m_threadCount) * 4);
     const int64_t chunk = (n + maxChunks - 1) / maxChunks;
     const int64_t chunks = (n + chunk - 1) / chunk;
     {
@@ -70,8 +69,7 @@ void ThreadPool::parallelFor(int64_t n, int64_t grain, const std::function<void(
     m_job = nullptr;
 }
 
-void ThreadPool::workerLoop(int)
-{
+void ThreadPool::workerLoop(int) {
     uint64_t seen = 0;
     std::unique_lock lock(m_mutex);
     for (;;) {

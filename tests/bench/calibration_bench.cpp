@@ -15,17 +15,18 @@
 using namespace qs;
 
 namespace {
-double median(std::vector<double> v)
-{
+double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
     return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
 }
-double seconds(std::chrono::steady_clock::time_point a) { return std::chrono::duration<double>(std::chrono::steady_clock::now() - a).count(); }
+double seconds(std::chrono::steady_clock::time_point a) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - a).count();
+}
 } // namespace
 
-int main(int argc, char** argv)
-{
-    const std::string model = argc > 1 ? argv[1] : std::string(QS_SHARED_DIR) + "/models/mobilenet_v2_bn.onnx";
+int main(int argc, char** argv) {
+    const std::string model =
+        argc > 1 ? argv[1] : std::string(QS_SHARED_DIR) + "/models/mobilenet_v2_bn.onnx";
     const int n = argc > 2 ? std::atoi(argv[2]) : 32;
     const int reps = argc > 3 ? std::atoi(argv[3]) : 3;
     const std::string method = argc > 4 ? argv[4] : "kl";
@@ -77,11 +78,13 @@ int main(int argc, char** argv)
             }
             cal.push_back(seconds(t0));
         }
-        std::printf("%s, %d inputs, %d thread(s): %d fp32 forwards %.3f s (BN-folded+fused graph %.3f s), "
-                    "calibrate (%s) %.3f s, ratio %.2f (%.2f against the optimised forwards; target <= 2: %s)\n",
-                    model.substr(model.rfind('/') + 1).c_str(), n, threads, n, median(fwd), median(fwdOpt),
-                    method.c_str(), median(cal), median(cal) / median(fwd), median(cal) / median(fwdOpt),
-                    median(cal) <= 2.0 * median(fwdOpt) ? "met" : "missed");
+        std::printf(
+            "%s, %d inputs, %d thread(s): %d fp32 forwards %.3f s (BN-folded+fused graph %.3f s), "
+            "calibrate (%s) %.3f s, ratio %.2f (%.2f against the optimised forwards; target <= 2: "
+            "%s)\n",
+            model.substr(model.rfind('/') + 1).c_str(), n, threads, n, median(fwd), median(fwdOpt),
+            method.c_str(), median(cal), median(cal) / median(fwd), median(cal) / median(fwdOpt),
+            median(cal) <= 2.0 * median(fwdOpt) ? "met" : "missed");
     }
     return 0;
 }

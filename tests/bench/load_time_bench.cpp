@@ -17,8 +17,8 @@
 
 namespace {
 
-void addValueInfo(onnx::ValueInfoProto* v, const std::string& name, const std::vector<int64_t>& shape)
-{
+void addValueInfo(onnx::ValueInfoProto* v, const std::string& name,
+                  const std::vector<int64_t>& shape) {
     v->set_name(name);
     auto* tt = v->mutable_type()->mutable_tensor_type();
     tt->set_elem_type(onnx::TensorProto::FLOAT);
@@ -26,8 +26,7 @@ void addValueInfo(onnx::ValueInfoProto* v, const std::string& name, const std::v
 }
 
 // About `nodes` nodes in blocks of three: Conv(x, W_i) → Relu → Add(relu, x).
-std::string makeModel(int nodes)
-{
+std::string makeModel(int nodes) {
     constexpr int64_t kChannels = 4;
     onnx::ModelProto m;
     m.set_ir_version(7);
@@ -45,7 +44,8 @@ std::string makeModel(int nodes)
         w->set_name("w" + id);
         w->set_data_type(onnx::TensorProto::FLOAT);
         for (int64_t d : {kChannels, kChannels, int64_t(1), int64_t(1)}) w->add_dims(d);
-        for (int64_t i = 0; i < kChannels * kChannels; ++i) w->add_float_data(i % (kChannels + 1) == 0 ? 0.5f : 0.01f);
+        for (int64_t i = 0; i < kChannels * kChannels; ++i)
+            w->add_float_data(i % (kChannels + 1) == 0 ? 0.5f : 0.01f);
         auto* conv = g->add_node();
         conv->set_op_type("Conv");
         conv->set_name("conv" + id);
@@ -71,18 +71,17 @@ std::string makeModel(int nodes)
     return bytes;
 }
 
-double msSince(std::chrono::steady_clock::time_point t0)
-{
+double msSince(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
 } // namespace
 
-int main()
-{
-    std::printf("load time vs node count (import + shape inference + executor prepare; median of 3)\n\n");
-    std::printf("%8s %10s %10s %10s %10s %10s %12s\n", "nodes", "bytes", "import ms", "infer ms", "prepare ms",
-                "total ms", "us/node");
+int main() {
+    std::printf(
+        "load time vs node count (import + shape inference + executor prepare; median of 3)\n\n");
+    std::printf("%8s %10s %10s %10s %10s %10s %12s\n", "nodes", "bytes", "import ms", "infer ms",
+                "prepare ms", "total ms", "us/node");
     for (int nodes : {1000, 10000, 100000}) {
         const std::string bytes = makeModel(nodes);
         std::vector<double> imp, inf, prep, total;
@@ -119,8 +118,9 @@ int main()
             std::sort(v.begin(), v.end());
             return v[v.size() / 2];
         };
-        std::printf("%8d %10zu %10.1f %10.1f %10.1f %10.1f %12.2f\n", actualNodes, bytes.size(), median(imp),
-                    median(inf), median(prep), median(total), 1000.0 * median(total) / actualNodes);
+        std::printf("%8d %10zu %10.1f %10.1f %10.1f %10.1f %12.2f\n", actualNodes, bytes.size(),
+                    median(imp), median(inf), median(prep), median(total),
+                    1000.0 * median(total) / actualNodes);
     }
     return 0;
 }

@@ -23,12 +23,12 @@ struct CliResult {
     QString err;
 };
 
-CliResult runCli(const QStringList& args)
-{
+CliResult runCli(const QStringList& args) {
     QProcess p;
     p.start(QStringLiteral(QS_CLI_PATH), args);
     if (!p.waitForFinished(300000)) return {};
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2, QString::fromUtf8(p.readAllStandardOutput()),
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2,
+            QString::fromUtf8(p.readAllStandardOutput()),
             QString::fromUtf8(p.readAllStandardError())};
 }
 
@@ -45,13 +45,13 @@ private slots:
     void benchPrintsJson();
 };
 
-void CliTest::helpAndUsage()
-{
+void CliTest::helpAndUsage() {
     QCOMPARE(runCli({QStringLiteral("--help")}).exitCode, 0);
     for (const char* cmd : {"info", "run", "bench"}) {
         const CliResult r = runCli({QString::fromLatin1(cmd), QStringLiteral("--help")});
         QCOMPARE(r.exitCode, 0);
-        QVERIFY(r.out.contains(QStringLiteral("usage: quantscope-cli ") + QString::fromLatin1(cmd)));
+        QVERIFY(
+            r.out.contains(QStringLiteral("usage: quantscope-cli ") + QString::fromLatin1(cmd)));
     }
     const CliResult none = runCli({});
     QCOMPARE(none.exitCode, 2);
@@ -60,42 +60,50 @@ void CliTest::helpAndUsage()
     QVERIFY(unknown.err.contains(QStringLiteral("frobnicate")));
 }
 
-void CliTest::infoJsonMatchesModelCard()
-{
-    // ../shared/models/README.md: ppocr_cls has 471 nodes incl. 250 Constant and 35 BatchNormalization,
-    // input x N×3×48×192 (dynamic batch, height and width in the file), output softmax_0.tmp_0.
-    const CliResult r = runCli({QStringLiteral("info"), kShared + QStringLiteral("/models/ppocr_cls.onnx"), QStringLiteral("--json")});
+void CliTest::infoJsonMatchesModelCard() {
+    // ../shared/models/README.md: ppocr_cls has 471 nodes incl. 250 Constant and 35
+    // BatchNormalization, input x N×3×48×192 (dynamic batch, height and width in the file), output
+    // softmax_0.tmp_0.
+    const CliResult r =
+        runCli({QStringLiteral("info"), kShared + QStringLiteral("/models/ppocr_cls.onnx"),
+                QStringLiteral("--json")});
     QCOMPARE(r.exitCode, 0);
     QJsonParseError perr;
     const QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8(), &perr).object();
     QCOMPARE(perr.error, QJsonParseError::NoError);
     QCOMPARE(j[QStringLiteral("node_count")].toInt(), 471);
     QCOMPARE(j[QStringLiteral("op_counts")].toObject()[QStringLiteral("Constant")].toInt(), 250);
-    QCOMPARE(j[QStringLiteral("op_counts")].toObject()[QStringLiteral("BatchNormalization")].toInt(), 35);
+    QCOMPARE(
+        j[QStringLiteral("op_counts")].toObject()[QStringLiteral("BatchNormalization")].toInt(),
+        35);
     QCOMPARE(j[QStringLiteral("opset")].toInt(), 9);
     const QJsonObject in = j[QStringLiteral("inputs")].toArray()[0].toObject();
     QCOMPARE(in[QStringLiteral("name")].toString(), QStringLiteral("x"));
     QCOMPARE(in[QStringLiteral("shape")].toArray()[1].toInt(), 3);
     QVERIFY(in[QStringLiteral("shape")].toArray()[0].isString()); // dynamic batch keeps its symbol
-    QCOMPARE(j[QStringLiteral("outputs")].toArray()[0].toObject()[QStringLiteral("name")].toString(),
-             QStringLiteral("softmax_0.tmp_0"));
+    QCOMPARE(
+        j[QStringLiteral("outputs")].toArray()[0].toObject()[QStringLiteral("name")].toString(),
+        QStringLiteral("softmax_0.tmp_0"));
     QVERIFY(j[QStringLiteral("unsupported_ops")].toObject().isEmpty());
 
-    const CliResult text = runCli({QStringLiteral("info"), kShared + QStringLiteral("/models/digits_mbv2_bn.onnx")});
+    const CliResult text =
+        runCli({QStringLiteral("info"), kShared + QStringLiteral("/models/digits_mbv2_bn.onnx")});
     QCOMPARE(text.exitCode, 0);
     QVERIFY(text.out.contains(QStringLiteral("input  f32 [N,1,16,16]")));
 }
 
-void CliTest::runWritesOutputsMatchingOnnxRuntime()
-{
+void CliTest::runWritesOutputsMatchingOnnxRuntime() {
     QTemporaryDir dir;
-    const CliResult r = runCli({QStringLiteral("run"), kShared + QStringLiteral("/models/digits_mbv2_bn.onnx"),
-                                QStringLiteral("--input"), QStringLiteral("input=") + kShared + QStringLiteral("/data/digits_test_x.npy"),
-                                QStringLiteral("--out"), dir.path(), QStringLiteral("--threads"), QStringLiteral("2")});
+    const CliResult r = runCli(
+        {QStringLiteral("run"), kShared + QStringLiteral("/models/digits_mbv2_bn.onnx"),
+         QStringLiteral("--input"),
+         QStringLiteral("input=") + kShared + QStringLiteral("/data/digits_test_x.npy"),
+         QStringLiteral("--out"), dir.path(), QStringLiteral("--threads"), QStringLiteral("2")});
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
     auto y = readNpy(dir.filePath(QStringLiteral("logits.npy")).toStdString());
     QVERIFY2(y.isOk(), y.message().c_str());
-    auto ref = readNpy((kShared + QStringLiteral("/models/digits_mbv2_bn.ort_test_logits.npy")).toStdString());
+    auto ref = readNpy(
+        (kShared + QStringLiteral("/models/digits_mbv2_bn.ort_test_logits.npy")).toStdString());
     QVERIFY(ref.isOk());
     QCOMPARE(y->shape(), ref->shape());
     const auto a = y->toFloatVector(), b = ref->toFloatVector();
@@ -107,38 +115,44 @@ void CliTest::runWritesOutputsMatchingOnnxRuntime()
     QVERIFY(maxDiff <= 1e-4 * maxRef);
 }
 
-void CliTest::badInputs_data()
-{
+void CliTest::badInputs_data() {
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<int>("exitCode");
     QTest::addColumn<QString>("mentions");
     const QString model = kShared + QStringLiteral("/models/digits_mbv2_bn.onnx");
     const QString wrongShape = kShared + QStringLiteral("/data/mobilenet_v2_input.npy");
     const QString wrongType = kShared + QStringLiteral("/data/digits_test_y.npy");
-    QTest::newRow("missing model") << QStringList{QStringLiteral("info"), QStringLiteral("/nonexistent/m.onnx")} << 1
-                                   << QStringLiteral("/nonexistent/m.onnx");
-    QTest::newRow("not a model") << QStringList{QStringLiteral("info"), wrongShape} << 1 << wrongShape;
-    QTest::newRow("unknown option") << QStringList{QStringLiteral("info"), model, QStringLiteral("--frob")} << 2
-                                    << QStringLiteral("--frob");
+    QTest::newRow("missing model")
+        << QStringList{QStringLiteral("info"), QStringLiteral("/nonexistent/m.onnx")} << 1
+        << QStringLiteral("/nonexistent/m.onnx");
+    QTest::newRow("not a model") << QStringList{QStringLiteral("info"), wrongShape} << 1
+                                 << wrongShape;
+    QTest::newRow("unknown option")
+        << QStringList{QStringLiteral("info"), model, QStringLiteral("--frob")} << 2
+        << QStringLiteral("--frob");
     QTest::newRow("input wrong shape")
-        << QStringList{QStringLiteral("run"), model, QStringLiteral("--input"), QStringLiteral("input=") + wrongShape,
-                       QStringLiteral("--out"), QStringLiteral("/tmp/qs-cli-test-out")}
+        << QStringList{QStringLiteral("run"),     model,
+                       QStringLiteral("--input"), QStringLiteral("input=") + wrongShape,
+                       QStringLiteral("--out"),   QStringLiteral("/tmp/qs-cli-test-out")}
         << 1 << QStringLiteral("expects shape [?,1,16,16]");
     QTest::newRow("input wrong dtype")
-        << QStringList{QStringLiteral("run"), model, QStringLiteral("--input"), QStringLiteral("input=") + wrongType,
-                       QStringLiteral("--out"), QStringLiteral("/tmp/qs-cli-test-out")}
+        << QStringList{QStringLiteral("run"),     model,
+                       QStringLiteral("--input"), QStringLiteral("input=") + wrongType,
+                       QStringLiteral("--out"),   QStringLiteral("/tmp/qs-cli-test-out")}
         << 1 << QStringLiteral("expects f32, got i64");
     QTest::newRow("unknown input name")
-        << QStringList{QStringLiteral("run"), model, QStringLiteral("--input"), QStringLiteral("image=") + wrongType,
-                       QStringLiteral("--out"), QStringLiteral("/tmp/qs-cli-test-out")}
+        << QStringList{QStringLiteral("run"),     model,
+                       QStringLiteral("--input"), QStringLiteral("image=") + wrongType,
+                       QStringLiteral("--out"),   QStringLiteral("/tmp/qs-cli-test-out")}
         << 1 << QStringLiteral("no input 'image'");
-    QTest::newRow("missing out") << QStringList{QStringLiteral("run"), model} << 2 << QStringLiteral("--out");
-    QTest::newRow("bad threads") << QStringList{QStringLiteral("bench"), model, QStringLiteral("--threads"), QStringLiteral("x")}
+    QTest::newRow("missing out") << QStringList{QStringLiteral("run"), model} << 2
+                                 << QStringLiteral("--out");
+    QTest::newRow("bad threads") << QStringList{QStringLiteral("bench"), model,
+                                                QStringLiteral("--threads"), QStringLiteral("x")}
                                  << 2 << QStringLiteral("--threads");
 }
 
-void CliTest::badInputs()
-{
+void CliTest::badInputs() {
     QFETCH(QStringList, args);
     QFETCH(int, exitCode);
     QFETCH(QString, mentions);
@@ -148,14 +162,15 @@ void CliTest::badInputs()
     QCOMPARE(r.err.trimmed().count(QLatin1Char('\n')), 0); // one line
 }
 
-void CliTest::benchPrintsJson()
-{
-    const CliResult r = runCli({QStringLiteral("bench"), kShared + QStringLiteral("/models/digits_mbv2_bn.onnx"),
-                                QStringLiteral("--runs"), QStringLiteral("3"), QStringLiteral("--input"),
-                                kShared + QStringLiteral("/data/digits_calib_x.npy")});
+void CliTest::benchPrintsJson() {
+    const CliResult r =
+        runCli({QStringLiteral("bench"), kShared + QStringLiteral("/models/digits_mbv2_bn.onnx"),
+                QStringLiteral("--runs"), QStringLiteral("3"), QStringLiteral("--input"),
+                kShared + QStringLiteral("/data/digits_calib_x.npy")});
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
     const QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8()).object();
-    for (const char* key : {"executor", "threads", "runs", "median_ms", "min_ms", "max_ms", "peak_rss_mb"})
+    for (const char* key :
+         {"executor", "threads", "runs", "median_ms", "min_ms", "max_ms", "peak_rss_mb"})
         QVERIFY2(j.contains(QString::fromLatin1(key)), key);
     QCOMPARE(j[QStringLiteral("runs")].toInt(), 3);
     QVERIFY(j[QStringLiteral("min_ms")].toDouble() <= j[QStringLiteral("median_ms")].toDouble());

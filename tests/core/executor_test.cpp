@@ -13,8 +13,7 @@ using namespace qs;
 namespace {
 
 // x -> Relu -> a -> Neg -> b -> Add(b, a) -> y      (a is read twice)
-Graph makeChain()
-{
+Graph makeChain() {
     onnx::ModelProto m;
     m.set_ir_version(7);
     m.add_opset_import()->set_version(13);
@@ -24,7 +23,8 @@ Graph makeChain()
     in->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
     in->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(4);
     g->add_output()->set_name("y");
-    auto add = [&](const char* op, std::vector<const char*> ins, const char* out, const char* name) {
+    auto add = [&](const char* op, std::vector<const char*> ins, const char* out,
+                   const char* name) {
         auto* n = g->add_node();
         n->set_op_type(op);
         n->set_name(name);
@@ -44,10 +44,10 @@ public:
     const Graph* graph = nullptr;
     std::string replace; // value name to replace by zeros
     std::string keepName;
-    Status onTensor(NodeId producer, ValueId value, Tensor& tensor) override
-    {
+    Status onTensor(NodeId producer, ValueId value, Tensor& tensor) override {
         seen.emplace_back(producer, graph->value(value).name);
-        if (graph->value(value).name == replace) tensor = Tensor::zeros(tensor.dtype(), tensor.shape());
+        if (graph->value(value).name == replace)
+            tensor = Tensor::zeros(tensor.dtype(), tensor.shape());
         return {};
     }
     bool keep(ValueId value) const override { return graph->value(value).name == keepName; }
@@ -70,8 +70,7 @@ private slots:
     void releasesTensorsAfterLastUse();
 };
 
-void ExecutorTest::observerSeesEveryTensorInOrder()
-{
+void ExecutorTest::observerSeesEveryTensorInOrder() {
     Graph g = makeChain();
     auto ex = Executor::create(g);
     QVERIFY2(ex.isOk(), ex.message().c_str());
@@ -90,8 +89,7 @@ void ExecutorTest::observerSeesEveryTensorInOrder()
     QCOMPARE(r->outputs.at("y").toFloatVector(), (std::vector<float>{0, 0, 0, 0}));
 }
 
-void ExecutorTest::transformReplacesBeforeConsumers()
-{
+void ExecutorTest::transformReplacesBeforeConsumers() {
     auto ex = Executor::create(makeChain());
     QVERIFY(ex.isOk());
     RecordingHooks hooks;
@@ -102,8 +100,7 @@ void ExecutorTest::transformReplacesBeforeConsumers()
     QCOMPARE(r->outputs.at("y").toFloatVector(), (std::vector<float>{0, 2, 0, 4}));
 }
 
-void ExecutorTest::keptValuesAreReturned()
-{
+void ExecutorTest::keptValuesAreReturned() {
     auto ex = Executor::create(makeChain());
     QVERIFY(ex.isOk());
     RecordingHooks hooks;
@@ -119,8 +116,7 @@ void ExecutorTest::keptValuesAreReturned()
     QVERIFY(plain->kept.empty());
 }
 
-void ExecutorTest::cancellationStops()
-{
+void ExecutorTest::cancellationStops() {
     auto ex = Executor::create(makeChain());
     QVERIFY(ex.isOk());
     CancelAtStart cancel;
@@ -129,8 +125,7 @@ void ExecutorTest::cancellationStops()
     QCOMPARE(r.error().code(), ErrorCode::Cancelled);
 }
 
-void ExecutorTest::releasesTensorsAfterLastUse()
-{
+void ExecutorTest::releasesTensorsAfterLastUse() {
     // 20 Relus in a chain on a 1 MB tensor: at most input, one intermediate being read and the
     // one being written are alive at once, never all 20.
     onnx::ModelProto m;

@@ -1,8 +1,8 @@
 // Conformance against the ONNX backend test data (Debian libonnx-testdata): every node/ and
 // pytorch-converted/ case whose ops we implement must reproduce the suite's outputs within its
 // tolerances (rtol 1e-3, atol 1e-7). A case may be rejected with ErrorCode::Unsupported only if
-// tests/data/conformance_rejected.txt lists it with the reason (the README's op table says the same).
-// QS_CONFORMANCE_FILTER=<regex> runs a subset.
+// tests/data/conformance_rejected.txt lists it with the reason (the README's op table says the
+// same). QS_CONFORMANCE_FILTER=<regex> runs a subset.
 #include "exec/executor.h"
 #include "io/npy.h"
 #include "onnx/onnx_importer.h"
@@ -25,13 +25,15 @@ struct Mismatch {
 };
 
 // |actual - expected| <= atol + rtol * |expected| elementwise, NaN matches NaN; exact for integers.
-Mismatch compareTensors(const Tensor& actual, const Tensor& expected, double rtol, double atol)
-{
+Mismatch compareTensors(const Tensor& actual, const Tensor& expected, double rtol, double atol) {
     if (actual.shape() != expected.shape())
-        return {false, "shape " + shapeToString(actual.shape()) + " vs expected " + shapeToString(expected.shape())};
+        return {false, "shape " + shapeToString(actual.shape()) + " vs expected " +
+                           shapeToString(expected.shape())};
     if (actual.dtype() != expected.dtype())
-        return {false, std::string("dtype ") + dataTypeName(actual.dtype()) + " vs expected " + dataTypeName(expected.dtype())};
-    const bool isFloat = expected.dtype() == DataType::F32 || expected.dtype() == DataType::F16 || expected.dtype() == DataType::F64;
+        return {false, std::string("dtype ") + dataTypeName(actual.dtype()) + " vs expected " +
+                           dataTypeName(expected.dtype())};
+    const bool isFloat = expected.dtype() == DataType::F32 || expected.dtype() == DataType::F16 ||
+                         expected.dtype() == DataType::F64;
     const Tensor a = actual.castTo(DataType::F64), e = expected.castTo(DataType::F64);
     const double* pa = a.data<double>();
     const double* pe = e.data<double>();
@@ -52,13 +54,12 @@ Mismatch compareTensors(const Tensor& actual, const Tensor& expected, double rto
         }
     }
     if (!bad) return {};
-    return {false, std::to_string(bad) + " of " + std::to_string(a.numel()) + " elements differ; worst at " +
-                       std::to_string(worstAt) + ": got " + std::to_string(pa[worstAt]) + ", expected " +
-                       std::to_string(pe[worstAt])};
+    return {false, std::to_string(bad) + " of " + std::to_string(a.numel()) +
+                       " elements differ; worst at " + std::to_string(worstAt) + ": got " +
+                       std::to_string(pa[worstAt]) + ", expected " + std::to_string(pe[worstAt])};
 }
 
-std::vector<fs::path> sortedFiles(const fs::path& dir, const std::string& prefix)
-{
+std::vector<fs::path> sortedFiles(const fs::path& dir, const std::string& prefix) {
     std::vector<std::pair<int, fs::path>> items;
     for (const auto& e : fs::directory_iterator(dir)) {
         const std::string name = e.path().filename().string();
@@ -71,15 +72,15 @@ std::vector<fs::path> sortedFiles(const fs::path& dir, const std::string& prefix
     return out;
 }
 
-std::map<std::string, std::string> readRejectedList()
-{
+std::map<std::string, std::string> readRejectedList() {
     std::map<std::string, std::string> list;
     std::ifstream in(std::string(QS_TEST_DATA_DIR) + "/conformance_rejected.txt");
     std::string line;
     while (std::getline(in, line)) {
         if (line.empty() || line[0] == '#') continue;
         const auto sp = line.find_first_of(" \t");
-        list[line.substr(0, sp)] = sp == std::string::npos ? "" : line.substr(line.find_first_not_of(" \t", sp));
+        list[line.substr(0, sp)] =
+            sp == std::string::npos ? "" : line.substr(line.find_first_not_of(" \t", sp));
     }
     return list;
 }
@@ -92,8 +93,7 @@ private slots:
     void backendNodeCases();
 };
 
-void OnnxConformanceTest::backendNodeCases()
-{
+void OnnxConformanceTest::backendNodeCases() {
     const fs::path root = QS_ONNX_TESTDATA_DIR;
     if (!fs::exists(root)) QSKIP("libonnx-testdata is not installed");
     const char* filterEnv = std::getenv("QS_CONFORMANCE_FILTER");
@@ -112,7 +112,8 @@ void OnnxConformanceTest::backendNodeCases()
     std::vector<std::string> failures, unlistedRejections;
     std::map<std::string, int> unsupportedOpCases;
     for (const fs::path& dir : cases) {
-        const std::string caseName = dir.parent_path().filename().string() + "/" + dir.filename().string();
+        const std::string caseName =
+            dir.parent_path().filename().string() + "/" + dir.filename().string();
         if (!std::regex_search(caseName, filter)) continue;
         ImportReport report;
         auto graph = importOnnxFile((dir / "model.onnx").string(), {}, &report);
@@ -129,32 +130,44 @@ void OnnxConformanceTest::backendNodeCases()
             ++notClaimed;
             continue;
         }
-        auto check = [&]() -> std::string { // "" = pass, "unsupported: ..." = rejection, else failure
+        auto check =
+            [&]() -> std::string { // "" = pass, "unsupported: ..." = rejection, else failure
             auto executor = Executor::create(*graph);
             if (!executor)
-                return (executor.error().code() == ErrorCode::Unsupported ? "unsupported: " : "") + executor.message();
+                return (executor.error().code() == ErrorCode::Unsupported ? "unsupported: " : "") +
+                       executor.message();
             for (const auto& e : fs::directory_iterator(dir)) {
-                if (!e.is_directory() || e.path().filename().string().rfind("test_data_set_", 0) != 0) continue;
+                if (!e.is_directory() ||
+                    e.path().filename().string().rfind("test_data_set_", 0) != 0)
+                    continue;
                 std::map<std::string, Tensor> inputs;
                 const auto inputFiles = sortedFiles(e.path(), "input_");
                 const auto& graphInputs = (*executor)->graph().inputs();
-                if (inputFiles.size() > graphInputs.size()) return "more input files than graph inputs";
+                if (inputFiles.size() > graphInputs.size())
+                    return "more input files than graph inputs";
                 for (size_t i = 0; i < inputFiles.size(); ++i) {
                     auto t = readTensorFile(inputFiles[i].string());
-                    if (!t) return (t.error().code() == ErrorCode::Unsupported ? "unsupported: " : "") + t.message();
+                    if (!t)
+                        return (t.error().code() == ErrorCode::Unsupported ? "unsupported: " : "") +
+                               t.message();
                     inputs[(*executor)->graph().value(graphInputs[i]).name] = std::move(t).value();
                 }
                 auto result = (*executor)->run(inputs);
                 if (!result)
-                    return (result.error().code() == ErrorCode::Unsupported ? "unsupported: " : "") + result.message();
+                    return (result.error().code() == ErrorCode::Unsupported ? "unsupported: "
+                                                                            : "") +
+                           result.message();
                 const auto outputFiles = sortedFiles(e.path(), "output_");
                 const auto& graphOutputs = (*executor)->graph().outputs();
                 for (size_t i = 0; i < outputFiles.size() && i < graphOutputs.size(); ++i) {
                     auto expected = readTensorFile(outputFiles[i].string());
                     if (!expected) return "unsupported: reference " + expected.message();
                     const std::string outName = (*executor)->graph().value(graphOutputs[i]).name;
-                    const Mismatch m = compareTensors(result->outputs.at(outName), *expected, 1e-3, 1e-7);
-                    if (!m.ok) return e.path().filename().string() + " output '" + outName + "': " + m.detail;
+                    const Mismatch m =
+                        compareTensors(result->outputs.at(outName), *expected, 1e-3, 1e-7);
+                    if (!m.ok)
+                        return e.path().filename().string() + " output '" + outName +
+                               "': " + m.detail;
                 }
             }
             return "";
@@ -163,21 +176,27 @@ void OnnxConformanceTest::backendNodeCases()
         if (outcome.empty()) {
             ++passed;
         } else if (outcome.rfind("unsupported: ", 0) == 0) {
-            if (rejectedList.count(caseName)) ++rejectedListed;
-            else unlistedRejections.push_back(caseName + ": " + outcome);
+            if (rejectedList.count(caseName))
+                ++rejectedListed;
+            else
+                unlistedRejections.push_back(caseName + ": " + outcome);
         } else {
             failures.push_back(caseName + ": " + outcome);
         }
     }
-    qInfo("conformance: %d passed, %zu failed, %d rejected as listed, %zu rejected but not listed, %d not claimed "
+    qInfo("conformance: %d passed, %zu failed, %d rejected as listed, %zu rejected but not listed, "
+          "%d not claimed "
           "(unsupported op)",
           passed, failures.size(), rejectedListed, unlistedRejections.size(), notClaimed);
     for (const auto& f : failures) qInfo("FAIL %s", f.c_str());
-    for (const auto& f : unlistedRejections) qInfo("REJECTED (not in conformance_rejected.txt) %s", f.c_str());
+    for (const auto& f : unlistedRejections)
+        qInfo("REJECTED (not in conformance_rejected.txt) %s", f.c_str());
     if (std::getenv("QS_CONFORMANCE_VERBOSE"))
-        for (const auto& [op, n] : unsupportedOpCases) qInfo("not claimed: %s in %d cases", op.c_str(), n);
+        for (const auto& [op, n] : unsupportedOpCases)
+            qInfo("not claimed: %s in %d cases", op.c_str(), n);
     QVERIFY2(failures.empty(), "conformance failures (see FAIL lines)");
-    QVERIFY2(unlistedRejections.empty(), "unsupported cases missing from tests/data/conformance_rejected.txt");
+    QVERIFY2(unlistedRejections.empty(),
+             "unsupported cases missing from tests/data/conformance_rejected.txt");
     QVERIFY(passed > 0);
 }
 

@@ -16,8 +16,7 @@ using namespace qs;
 
 namespace {
 
-onnx::ModelProto makeModel(int opset = 13)
-{
+onnx::ModelProto makeModel(int opset = 13) {
     onnx::ModelProto m;
     m.set_ir_version(7);
     m.set_producer_name("quantscope-test");
@@ -27,29 +26,29 @@ onnx::ModelProto makeModel(int opset = 13)
     return m;
 }
 
-void addTensorInput(onnx::GraphProto* g, const std::string& name, std::vector<int64_t> dims, const char* dynamicName = nullptr)
-{
+void addTensorInput(onnx::GraphProto* g, const std::string& name, std::vector<int64_t> dims,
+                    const char* dynamicName = nullptr) {
     auto* in = g->add_input();
     in->set_name(name);
     auto* tt = in->mutable_type()->mutable_tensor_type();
     tt->set_elem_type(onnx::TensorProto::FLOAT);
     for (int64_t d : dims) {
         auto* dim = tt->mutable_shape()->add_dim();
-        if (d < 0) dim->set_dim_param(dynamicName ? dynamicName : "N");
-        else dim->set_dim_value(d);
+        if (d < 0)
+            dim->set_dim_param(dynamicName ? dynamicName : "N");
+        else
+            dim->set_dim_value(d);
     }
 }
 
-void addOutput(onnx::GraphProto* g, const std::string& name)
-{
+void addOutput(onnx::GraphProto* g, const std::string& name) {
     auto* out = g->add_output();
     out->set_name(name);
     out->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
 }
 
 onnx::NodeProto* addNode(onnx::GraphProto* g, const std::string& op, std::vector<std::string> ins,
-                         std::vector<std::string> outs, const std::string& name = {})
-{
+                         std::vector<std::string> outs, const std::string& name = {}) {
     auto* n = g->add_node();
     n->set_op_type(op);
     n->set_name(name);
@@ -58,16 +57,16 @@ onnx::NodeProto* addNode(onnx::GraphProto* g, const std::string& op, std::vector
     return n;
 }
 
-std::string writeModel(const QTemporaryDir& dir, const std::string& file, const onnx::ModelProto& m)
-{
+std::string writeModel(const QTemporaryDir& dir, const std::string& file,
+                       const onnx::ModelProto& m) {
     const std::string path = dir.filePath(QString::fromStdString(file)).toStdString();
     std::ofstream out(path, std::ios::binary);
     m.SerializeToOstream(&out);
     return path;
 }
 
-std::string writeBytes(const QTemporaryDir& dir, const std::string& file, const std::string& bytes)
-{
+std::string writeBytes(const QTemporaryDir& dir, const std::string& file,
+                       const std::string& bytes) {
     const std::string path = dir.filePath(QString::fromStdString(file)).toStdString();
     std::ofstream out(path, std::ios::binary);
     out << bytes;
@@ -75,8 +74,7 @@ std::string writeBytes(const QTemporaryDir& dir, const std::string& file, const 
 }
 
 // y = Identity(x) + a weight in raw_data, another in float_data.
-onnx::ModelProto identityModel()
-{
+onnx::ModelProto identityModel() {
     onnx::ModelProto m = makeModel();
     auto* g = m.mutable_graph();
     g->set_name("tiny");
@@ -104,8 +102,7 @@ private slots:
     void shapeInferenceBindsDynamicDims();
 };
 
-void OnnxImporterTest::importsTinyModel()
-{
+void OnnxImporterTest::importsTinyModel() {
     QTemporaryDir dir;
     const std::string path = writeModel(dir, "tiny.onnx", identityModel());
     ImportReport report;
@@ -119,8 +116,7 @@ void OnnxImporterTest::importsTinyModel()
     QVERIFY(report.unsupportedOps.empty());
 }
 
-void OnnxImporterTest::initializersTypedRawFp16AndExternal()
-{
+void OnnxImporterTest::initializersTypedRawFp16AndExternal() {
     QTemporaryDir dir;
     onnx::ModelProto m = identityModel();
     auto* g = m.mutable_graph();
@@ -170,8 +166,7 @@ void OnnxImporterTest::initializersTypedRawFp16AndExternal()
     QCOMPARE(get("external").toFloatVector(), (std::vector<float>{0.25f, 0.5f, 0.75f}));
 }
 
-void OnnxImporterTest::missingExternalDataFile()
-{
+void OnnxImporterTest::missingExternalDataFile() {
     QTemporaryDir dir;
     onnx::ModelProto m = identityModel();
     auto* external = m.mutable_graph()->add_initializer();
@@ -190,18 +185,18 @@ void OnnxImporterTest::missingExternalDataFile()
     QVERIFY2(g.message().find(path) != std::string::npos, g.message().c_str());
 }
 
-void OnnxImporterTest::badFilesGiveOneLineErrors_data()
-{
+void OnnxImporterTest::badFilesGiveOneLineErrors_data() {
     QTest::addColumn<QByteArray>("bytes");
     QTest::addColumn<int>("code");
     QTest::addColumn<QString>("mentions");
 
     const std::string valid = identityModel().SerializeAsString();
-    QTest::newRow("empty file") << QByteArray() << int(ErrorCode::ParseError) << QStringLiteral("empty file");
+    QTest::newRow("empty file") << QByteArray() << int(ErrorCode::ParseError)
+                                << QStringLiteral("empty file");
     QTest::newRow("truncated") << QByteArray::fromStdString(valid.substr(0, valid.size() - 5))
                                << int(ErrorCode::ParseError) << QStringLiteral("truncated");
-    QTest::newRow("not onnx") << QByteArray("hello, this is a text file\n") << int(ErrorCode::ParseError)
-                              << QStringLiteral("not an ONNX model");
+    QTest::newRow("not onnx") << QByteArray("hello, this is a text file\n")
+                              << int(ErrorCode::ParseError) << QStringLiteral("not an ONNX model");
 
     onnx::ModelProto dangling = identityModel();
     dangling.mutable_graph()->mutable_node(0)->set_input(0, "nowhere");
@@ -213,8 +208,8 @@ void OnnxImporterTest::badFilesGiveOneLineErrors_data()
     addOutput(cycle.mutable_graph(), "b");
     addNode(cycle.mutable_graph(), "Add", {"x", "b"}, {"a"}, "first");
     addNode(cycle.mutable_graph(), "Relu", {"a"}, {"b"}, "second");
-    QTest::newRow("cycle") << QByteArray::fromStdString(cycle.SerializeAsString()) << int(ErrorCode::InvalidModel)
-                           << QStringLiteral("cycle");
+    QTest::newRow("cycle") << QByteArray::fromStdString(cycle.SerializeAsString())
+                           << int(ErrorCode::InvalidModel) << QStringLiteral("cycle");
 
     onnx::ModelProto lying = identityModel();
     auto* w = lying.mutable_graph()->add_initializer();
@@ -238,12 +233,11 @@ void OnnxImporterTest::badFilesGiveOneLineErrors_data()
 
     onnx::ModelProto old = identityModel();
     old.mutable_opset_import(0)->set_version(6);
-    QTest::newRow("opset 6") << QByteArray::fromStdString(old.SerializeAsString()) << int(ErrorCode::Unsupported)
-                             << QStringLiteral("opset 6");
+    QTest::newRow("opset 6") << QByteArray::fromStdString(old.SerializeAsString())
+                             << int(ErrorCode::Unsupported) << QStringLiteral("opset 6");
 }
 
-void OnnxImporterTest::badFilesGiveOneLineErrors()
-{
+void OnnxImporterTest::badFilesGiveOneLineErrors() {
     QFETCH(QByteArray, bytes);
     QFETCH(int, code);
     QFETCH(QString, mentions);
@@ -258,8 +252,7 @@ void OnnxImporterTest::badFilesGiveOneLineErrors()
     QVERIFY(msg.find('\n') == std::string::npos);
 }
 
-void OnnxImporterTest::unknownOpImportsButDoesNotRun()
-{
+void OnnxImporterTest::unknownOpImportsButDoesNotRun() {
     QTemporaryDir dir;
     onnx::ModelProto m = makeModel();
     addTensorInput(m.mutable_graph(), "x", {2});
@@ -278,8 +271,7 @@ void OnnxImporterTest::unknownOpImportsButDoesNotRun()
     QVERIFY2(ex.message().find("fancy_1 (FancyOp)") != std::string::npos, ex.message().c_str());
 }
 
-void OnnxImporterTest::initializerListedAsInputIsNotAnInput()
-{
+void OnnxImporterTest::initializerListedAsInputIsNotAnInput() {
     QTemporaryDir dir;
     onnx::ModelProto m = identityModel();
     addTensorInput(m.mutable_graph(), "w", {2});
@@ -295,8 +287,7 @@ void OnnxImporterTest::initializerListedAsInputIsNotAnInput()
     QCOMPARE(g->value(g->inputs()[0]).name, std::string("x"));
 }
 
-void OnnxImporterTest::npyReadWriteRoundTrip()
-{
+void OnnxImporterTest::npyReadWriteRoundTrip() {
     QTemporaryDir dir;
     const std::string path = dir.filePath(QStringLiteral("t.npy")).toStdString();
     Tensor t = Tensor::fromVector<float>({2, 3}, {1, 2, 3, 4, 5, 6});
@@ -318,8 +309,7 @@ void OnnxImporterTest::npyReadWriteRoundTrip()
     QCOMPARE(labels->shape(), (Shape{500}));
 }
 
-void OnnxImporterTest::npyRejectsBrokenFiles()
-{
+void OnnxImporterTest::npyRejectsBrokenFiles() {
     QTemporaryDir dir;
     const std::string good = dir.filePath(QStringLiteral("g.npy")).toStdString();
     QVERIFY(writeNpy(good, Tensor::fromVector<float>({4}, {1, 2, 3, 4})).isOk());
@@ -328,7 +318,8 @@ void OnnxImporterTest::npyRejectsBrokenFiles()
     const std::string truncated = writeBytes(dir, "t.npy", bytes.substr(0, bytes.size() - 3));
     auto t = readNpy(truncated);
     QVERIFY(!t.isOk());
-    QVERIFY2(t.message().find(truncated) != std::string::npos && t.message().find("truncated") != std::string::npos,
+    QVERIFY2(t.message().find(truncated) != std::string::npos &&
+                 t.message().find("truncated") != std::string::npos,
              t.message().c_str());
     auto n = readNpy(writeBytes(dir, "x.npy", "not numpy at all"));
     QVERIFY(!n.isOk());
@@ -337,8 +328,7 @@ void OnnxImporterTest::npyRejectsBrokenFiles()
     QCOMPARE(missing.error().code(), ErrorCode::IoError);
 }
 
-void OnnxImporterTest::executorChecksInputShapeAndType()
-{
+void OnnxImporterTest::executorChecksInputShapeAndType() {
     QTemporaryDir dir;
     auto g = importOnnxFile(writeModel(dir, "tiny.onnx", identityModel()));
     QVERIFY(g.isOk());
@@ -356,15 +346,15 @@ void OnnxImporterTest::executorChecksInputShapeAndType()
     QCOMPARE(ok->outputs.at("y").toFloatVector(), (std::vector<float>{1, 2, 3}));
 }
 
-void OnnxImporterTest::shapeInferenceBindsDynamicDims()
-{
+void OnnxImporterTest::shapeInferenceBindsDynamicDims() {
     QTemporaryDir dir;
     auto g = importOnnxFile(writeModel(dir, "tiny.onnx", identityModel()));
     QVERIFY(g.isOk());
     auto report = inferShapes(*g, {{"x", {5, 3}}});
     QVERIFY2(report.isOk(), report.message().c_str());
     QCOMPARE(g->value(*g->findValue("y")).info.shape, (Shape{5, 3}));
-    QCOMPARE(g->value(*g->findValue("x")).info.shape, (Shape{-1, 3})); // the declaration stays dynamic
+    QCOMPARE(g->value(*g->findValue("x")).info.shape,
+             (Shape{-1, 3})); // the declaration stays dynamic
     auto bad = inferShapes(*g, {{"nope", {1}}});
     QCOMPARE(bad.error().code(), ErrorCode::NotFound);
     // PP-OCR computes its Reshape target from Shape(x) at run time; with x bound, static inference

@@ -16,8 +16,7 @@ namespace {
 const std::string kShared = QS_SHARED_DIR;
 
 // max |a - b| / max |b|
-double maxRelativeError(const Tensor& actual, const Tensor& reference)
-{
+double maxRelativeError(const Tensor& actual, const Tensor& reference) {
     const auto a = actual.toFloatVector();
     const auto r = reference.toFloatVector();
     double maxRef = 0, maxDiff = 0;
@@ -38,25 +37,31 @@ private slots:
     void sameResultWithTwoThreads();
 };
 
-void RealModelsTest::matchesOnnxRuntime_data()
-{
+void RealModelsTest::matchesOnnxRuntime_data() {
     QTest::addColumn<QString>("model");
     QTest::addColumn<QString>("input");
     QTest::addColumn<QString>("reference");
     QTest::addColumn<QString>("labels"); // "" = no accuracy check
     QTest::addColumn<double>("minTop1");
-    QTest::newRow("ppocr_cls") << "models/ppocr_cls.onnx" << "data/textlines_x.npy" << "models/ppocr_cls.ort_out.npy"
+    QTest::newRow("ppocr_cls") << "models/ppocr_cls.onnx"
+                               << "data/textlines_x.npy"
+                               << "models/ppocr_cls.ort_out.npy"
                                << "data/textlines_y.npy" << 1.0;
-    QTest::newRow("digits_mbv2_bn") << "models/digits_mbv2_bn.onnx" << "data/digits_test_x.npy"
-                                    << "models/digits_mbv2_bn.ort_test_logits.npy" << "data/digits_test_y.npy" << 0.988;
-    QTest::newRow("digits_mbv1_imb") << "models/digits_mbv1_imb.onnx" << "data/digits_test_x.npy"
-                                     << "models/digits_mbv1_imb.ort_test_logits.npy" << "data/digits_test_y.npy" << 0.996;
-    QTest::newRow("mobilenet_v2_bn") << "models/mobilenet_v2_bn.onnx" << "data/mobilenet_v2_input.npy"
-                                     << "models/mobilenet_v2_bn.ort_out.npy" << "" << 0.0;
+    QTest::newRow("digits_mbv2_bn") << "models/digits_mbv2_bn.onnx"
+                                    << "data/digits_test_x.npy"
+                                    << "models/digits_mbv2_bn.ort_test_logits.npy"
+                                    << "data/digits_test_y.npy" << 0.988;
+    QTest::newRow("digits_mbv1_imb") << "models/digits_mbv1_imb.onnx"
+                                     << "data/digits_test_x.npy"
+                                     << "models/digits_mbv1_imb.ort_test_logits.npy"
+                                     << "data/digits_test_y.npy" << 0.996;
+    QTest::newRow("mobilenet_v2_bn") << "models/mobilenet_v2_bn.onnx"
+                                     << "data/mobilenet_v2_input.npy"
+                                     << "models/mobilenet_v2_bn.ort_out.npy"
+                                     << "" << 0.0;
 }
 
-void RealModelsTest::matchesOnnxRuntime()
-{
+void RealModelsTest::matchesOnnxRuntime() {
     QFETCH(QString, model);
     QFETCH(QString, input);
     QFETCH(QString, reference);
@@ -80,8 +85,10 @@ void RealModelsTest::matchesOnnxRuntime()
         auto oy = (*ox)->run({{inputName, *x}});
         QVERIFY2(oy.isOk(), oy.message().c_str());
         const double oerr = maxRelativeError(oy->outputs.begin()->second, *ref);
-        qInfo("%s optimised (%d BN folded, %d activations fused, %d Identity removed): rel error %.3g", qPrintable(model),
-              report.batchNormsFolded, report.activationsFused, report.identitiesRemoved, oerr);
+        qInfo("%s optimised (%d BN folded, %d activations fused, %d Identity removed): rel error "
+              "%.3g",
+              qPrintable(model), report.batchNormsFolded, report.activationsFused,
+              report.identitiesRemoved, oerr);
         QVERIFY(oerr <= 1e-4);
         if (model.contains(QStringLiteral("mobilenet_v2"))) {
             QCOMPARE(report.batchNormsFolded, 52); // every BN of torchvision MobileNetV2
@@ -116,8 +123,7 @@ void RealModelsTest::matchesOnnxRuntime()
     }
 }
 
-void RealModelsTest::sameResultWithTwoThreads()
-{
+void RealModelsTest::sameResultWithTwoThreads() {
     auto graph = importOnnxFile(kShared + "/models/digits_mbv2_bn.onnx");
     QVERIFY(graph.isOk());
     auto x = readNpy(kShared + "/data/digits_test_x.npy");
@@ -131,7 +137,8 @@ void RealModelsTest::sameResultWithTwoThreads()
     const Tensor& ya = a->outputs.at("logits");
     const Tensor& yb = b->outputs.at("logits");
     QCOMPARE(ya.byteSize(), yb.byteSize());
-    QVERIFY2(std::memcmp(ya.rawData(), yb.rawData(), ya.byteSize()) == 0, "results depend on the thread count");
+    QVERIFY2(std::memcmp(ya.rawData(), yb.rawData(), ya.byteSize()) == 0,
+             "results depend on the thread count");
 }
 
 QTEST_GUILESS_MAIN(RealModelsTest)

@@ -16,8 +16,7 @@ constexpr int64_t kMaxInputElements = int64_t(1) << 16;
 
 } // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
-{
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     qs::ImportOptions options;
     options.maxTensorBytes = int64_t(64) << 20;
     auto graph = qs::importOnnxBytes(data, size, "", options);

@@ -3,8 +3,7 @@
 
 #include <cstdlib>
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
-{
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto t = qs::readTensorProtoBytes(data, size);
     if (t) {
         auto numel = qs::checkedNumel(t->shape());

@@ -246,8 +246,11 @@ void OrtInteropTest::alignedConcatQdqMatchesSimulator() {
     QVERIFY(g.finalize().isOk());
     QuantConfig config;
     config.alignConcatScales = true;
-    const std::map<std::string, ClipRange> ranges{
-        {"x", {-1.0f, 1.0f}}, {"y1", {-2.0f, 6.0f}}, {"y3", {0.0f, 12.0f}}, {"c", {-1.5f, 10.0f}}, {"z", {-1.0f, 1.0f}}};
+    const std::map<std::string, ClipRange> ranges{{"x", {-1.0f, 1.0f}},
+                                                  {"y1", {-2.0f, 6.0f}},
+                                                  {"y3", {0.0f, 12.0f}},
+                                                  {"c", {-1.5f, 10.0f}},
+                                                  {"z", {-1.0f, 1.0f}}};
     auto plan = buildQuantPlan(g, config, ranges);
     QVERIFY2(plan.isOk(), plan.message().c_str());
     QCOMPARE(plan->tensor("y3")->alignedWith, std::string("c"));
@@ -255,20 +258,22 @@ void OrtInteropTest::alignedConcatQdqMatchesSimulator() {
     QVERIFY(exportQdqModel(g, *plan, path.toStdString()).isOk());
     auto sim = Simulator::create(g, *plan);
     QVERIFY2(sim.isOk(), sim.message().c_str());
-    const Tensor x = Tensor::fromVector<float>({1, 2, 2, 2}, {0.93f, -0.41f, 0.17f, -1.0f, 0.66f, 0.0f, 1.0f, 0.29f});
+    const Tensor x = Tensor::fromVector<float>(
+        {1, 2, 2, 2}, {0.93f, -0.41f, 0.17f, -1.0f, 0.66f, 0.0f, 1.0f, 0.29f});
     auto simOut = (*sim)->run({{"x", x}});
     QVERIFY2(simOut.isOk(), simOut.message().c_str());
     QString error;
     const auto ort = runOrt(path, "x", x, &error);
     QVERIFY2(error.isEmpty(), qPrintable(error));
-    for (const auto& [name, step] : {std::pair<std::string, float>{"c", 14.0f / 255.0f}, {"z", 2.0f / 255.0f}}) {
+    for (const auto& [name, step] :
+         {std::pair<std::string, float>{"c", 14.0f / 255.0f}, {"z", 2.0f / 255.0f}}) {
         QVERIFY2(ort.count(name), name.c_str());
         const auto a = ort.at(name).toFloatVector(), b = simOut->outputs.at(name).toFloatVector();
         QCOMPARE(a.size(), b.size());
         float worst = 0;
         for (size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::fabs(a[i] - b[i]));
-        qInfo("aligned Concat graph, output %s: ORT vs simulator max |diff| %.3g (%.2f steps)", name.c_str(),
-              double(worst), double(worst / step));
+        qInfo("aligned Concat graph, output %s: ORT vs simulator max |diff| %.3g (%.2f steps)",
+              name.c_str(), double(worst), double(worst / step));
         QVERIFY2(worst <= step * 1.001f, name.c_str());
     }
 }

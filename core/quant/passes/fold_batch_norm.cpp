@@ -8,10 +8,11 @@ namespace qs {
 
 namespace {
 
-std::vector<float> floats(const Tensor& t) { return t.toFloatVector(); }
+std::vector<float> floats(const Tensor& t) {
+    return t.toFloatVector();
+}
 
-int64_t groupOf(const Node& node)
-{
+int64_t groupOf(const Node& node) {
     const Attribute* a = node.attribute("group");
     return a && a->kind == Attribute::Kind::Int && a->i > 0 ? a->i : 1;
 }
@@ -19,13 +20,14 @@ int64_t groupOf(const Node& node)
 // Multiplies the weight's output-channel slices by f. Layouts: Conv W[Cout, Cin/g, k...];
 // ConvTranspose W[Cin, Cout/g, k...] (output channel = group·Cout/g + j); Gemm B[K, N] or
 // B[N, K] with transB.
-Result<Tensor> scaleWeight(const Node& target, const Tensor& w, const std::vector<float>& f)
-{
+Result<Tensor> scaleWeight(const Node& target, const Tensor& w, const std::vector<float>& f) {
     Tensor out = w.castTo(DataType::F32).clone();
     float* p = out.data<float>();
     const int64_t cout = int64_t(f.size());
     if (target.opType == "Conv") {
-        if (out.rank() < 1 || out.dim(0) != cout) return makeError(ErrorCode::ShapeMismatch, "weight has ", out.dim(0), " output channels, BN has ", cout);
+        if (out.rank() < 1 || out.dim(0) != cout)
+            return makeError(ErrorCode::ShapeMismatch, "weight has ", out.dim(0),
+                             " output channels, BN has ", cout);
         const int64_t inner = out.numel() / cout;
         for (int64_t c = 0; c < cout; ++c)
             for (int64_t i = 0; i < inner; ++i) p[c * inner + i] *= f[size_t(c)];
@@ -34,7 +36,8 @@ Result<Tensor> scaleWeight(const Node& target, const Tensor& w, const std::vecto
     if (target.opType == "ConvTranspose") {
         const int64_t group = groupOf(target);
         if (out.rank() < 2 || out.dim(1) * group != cout)
-            return makeError(ErrorCode::ShapeMismatch, "ConvTranspose weight does not have ", cout, " output channels");
+            return makeError(ErrorCode::ShapeMismatch, "ConvTranspose weight does not have ", cout,
+                             " output channels");
         const int64_t cin = out.dim(0), coutG = out.dim(1), inner = out.numel() / (cin * coutG);
         const int64_t cinG = cin / group;
         for (int64_t ci = 0; ci < cin; ++ci)
@@ -50,7 +53,8 @@ Result<Tensor> scaleWeight(const Node& target, const Tensor& w, const std::vecto
     if (const Attribute* a = target.attribute("transB")) transB = a->i != 0;
     if (out.rank() != 2) return makeError(ErrorCode::ShapeMismatch, "Gemm weight is not 2-D");
     const int64_t rows = out.dim(0), cols = out.dim(1);
-    if ((transB ? rows : cols) != cout) return makeError(ErrorCode::ShapeMismatch, "Gemm weight does not have ", cout, " outputs");
+    if ((transB ? rows : cols) != cout)
+        return makeError(ErrorCode::ShapeMismatch, "Gemm weight does not have ", cout, " outputs");
     for (int64_t r = 0; r < rows; ++r)
         for (int64_t c = 0; c < cols; ++c) p[r * cols + c] *= f[size_t(transB ? r : c)];
     return out;
@@ -58,8 +62,7 @@ Result<Tensor> scaleWeight(const Node& target, const Tensor& w, const std::vecto
 
 } // namespace
 
-Result<BatchNormFoldResult> foldBatchNorms(const Graph& input)
-{
+Result<BatchNormFoldResult> foldBatchNorms(const Graph& input) {
     BatchNormFoldResult result;
     QS_ASSIGN(Graph g, inlineConstantNodes(input));
     std::vector<bool> removed(size_t(g.nodeCount()), false);
@@ -67,7 +70,9 @@ Result<BatchNormFoldResult> foldBatchNorms(const Graph& input)
     for (NodeId bnId : g.topoOrder()) {
         const Node bn = g.node(bnId); // copy: g's nodes are edited below
         if (bn.opType != "BatchNormalization" || !bn.domain.empty()) continue;
-        auto skip = [&](const std::string& why) { result.notFolded.push_back(bn.name + ": " + why); };
+        auto skip = [&](const std::string& why) {
+            result.notFolded.push_back(bn.name + ": " + why);
+        };
         if (bn.inputs.size() != 5 || bn.outputs.empty() || bn.outputs[0] == kNoValue) {
             skip("not an inference-mode BatchNormalization");
             continue;
@@ -87,8 +92,9 @@ Result<BatchNormFoldResult> foldBatchNorms(const Graph& input)
         }
         const NodeId targetId = xv.producer;
         Node& target = g.node(targetId);
-        const bool foldable = target.domain.empty() &&
-                              (target.opType == "Conv" || target.opType == "ConvTranspose" || target.opType == "Gemm");
+        const bool foldable =
+            target.domain.empty() && (target.opType == "Conv" || target.opType == "ConvTranspose" ||
+                                      target.opType == "Gemm");
         if (!foldable) {
             skip("its input comes from " + target.opType + ", not a Conv, ConvTranspose or Gemm");
             continue;
@@ -125,7 +131,8 @@ Result<BatchNormFoldResult> foldBatchNorms(const Graph& input)
         if (target.opType == "Gemm") {
             const float alpha = target.attribute("alpha") ? target.attribute("alpha")->f : 1.0f;
             const float beta = target.attribute("beta") ? target.attribute("beta")->f : 1.0f;
-            if (alpha != 1.0f || beta != 1.0f || (target.attribute("transA") && target.attribute("transA")->i)) {
+            if (alpha != 1.0f || beta != 1.0f ||
+                (target.attribute("transA") && target.attribute("transA")->i)) {
                 skip("Gemm with alpha/beta/transA is not folded");
                 continue;
             }
@@ -136,7 +143,8 @@ Result<BatchNormFoldResult> foldBatchNorms(const Graph& input)
         }
         rec.factor.resize(c);
         std::vector<float> newBias(c);
-        const std::vector<float> b0 = oldBias->isNull() ? std::vector<float>(c, 0.0f) : floats(*oldBias);
+        const std::vector<float> b0 =
+            oldBias->isNull() ? std::vector<float>(c, 0.0f) : floats(*oldBias);
         if (b0.size() != c) {
             skip("bias length differs from the channel count");
             continue;

@@ -13,9 +13,9 @@
 namespace qs {
 
 struct FoldedBatchNorm {
-    std::string batchNormNode; // the removed node
-    std::string targetNode;    // the Conv/ConvTranspose/Gemm that absorbed it
-    std::string outputValue;   // the target's output now (the BN's former output name)
+    std::string batchNormNode;  // the removed node
+    std::string targetNode;     // the Conv/ConvTranspose/Gemm that absorbed it
+    std::string outputValue;    // the target's output now (the BN's former output name)
     std::string originalWeight; // weight value name in the unfolded graph
     std::string foldedWeight;   // weight value name in the folded graph
     std::vector<float> factor;  // γ / √(σ² + ε) per output channel

@@ -7,8 +7,7 @@
 
 namespace qs {
 
-std::optional<Tensor> constantTensor(const Graph& graph, ValueId value)
-{
+std::optional<Tensor> constantTensor(const Graph& graph, ValueId value) {
     if (value == kNoValue) return std::nullopt;
     const Value& v = graph.value(value);
     if (v.initializer) return *v.initializer;
@@ -23,8 +22,7 @@ std::optional<Tensor> constantTensor(const Graph& graph, ValueId value)
     return (*outs)[0];
 }
 
-Result<Graph> inlineConstantNodes(const Graph& graph)
-{
+Result<Graph> inlineConstantNodes(const Graph& graph) {
     Graph g = graph;
     std::vector<bool> removed(size_t(g.nodeCount()), false);
     for (NodeId n = 0; n < g.nodeCount(); ++n) {
@@ -43,8 +41,7 @@ Result<Graph> inlineConstantNodes(const Graph& graph)
     return g;
 }
 
-std::optional<std::pair<float, float>> clipBounds(const Graph& g, const Node& n)
-{
+std::optional<std::pair<float, float>> clipBounds(const Graph& g, const Node& n) {
     float lo = -std::numeric_limits<float>::infinity(), hi = std::numeric_limits<float>::infinity();
     if (g.opsetVersion() < 11) {
         if (const Attribute* a = n.attribute("min")) lo = a->f;

@@ -9,18 +9,18 @@ namespace qs {
 
 namespace {
 
-bool isPassThrough(const Node& n)
-{
-    if (!n.domain.empty() || n.inputs.empty() || n.outputs.empty() || n.outputs[0] == kNoValue) return false;
+bool isPassThrough(const Node& n) {
+    if (!n.domain.empty() || n.inputs.empty() || n.outputs.empty() || n.outputs[0] == kNoValue)
+        return false;
     if (n.opType == "Identity") return true;
     // Dropout in inference mode, with no mask output requested and no training_mode input.
-    return n.opType == "Dropout" && (n.outputs.size() < 2 || n.outputs[1] == kNoValue) && n.inputs.size() < 3;
+    return n.opType == "Dropout" && (n.outputs.size() < 2 || n.outputs[1] == kNoValue) &&
+           n.inputs.size() < 3;
 }
 
 } // namespace
 
-Result<Graph> removePassThroughs(const Graph& input, int* removedCount)
-{
+Result<Graph> removePassThroughs(const Graph& input, int* removedCount) {
     Graph g = input;
     std::vector<bool> removed(size_t(g.nodeCount()), false);
     int count = 0;
@@ -50,16 +50,17 @@ Result<Graph> removePassThroughs(const Graph& input, int* removedCount)
     return g;
 }
 
-Result<Graph> fuseActivations(const Graph& input, int* fusedCount)
-{
+Result<Graph> fuseActivations(const Graph& input, int* fusedCount) {
     Graph g = input;
     std::vector<bool> removed(size_t(g.nodeCount()), false);
     int count = 0;
     for (NodeId n : g.topoOrder()) {
         Node& producer = g.node(n);
-        if (!producer.domain.empty() || producer.outputs.size() != 1 || producer.outputs[0] == kNoValue) continue;
-        if (producer.opType != "Conv" && producer.opType != "ConvTranspose" && producer.opType != "Gemm" &&
-            producer.opType != "MatMul")
+        if (!producer.domain.empty() || producer.outputs.size() != 1 ||
+            producer.outputs[0] == kNoValue)
+            continue;
+        if (producer.opType != "Conv" && producer.opType != "ConvTranspose" &&
+            producer.opType != "Gemm" && producer.opType != "MatMul")
             continue;
         if (producer.attribute("qs_clip_min") || producer.attribute("qs_clip_max")) continue;
         const Value& out = g.value(producer.outputs[0]);
@@ -67,7 +68,8 @@ Result<Graph> fuseActivations(const Graph& input, int* fusedCount)
         const NodeId a = out.consumers[0];
         const Node& act = g.node(a);
         if (!act.domain.empty() || act.outputs.empty() || act.outputs[0] == kNoValue) continue;
-        float lo = -std::numeric_limits<float>::infinity(), hi = std::numeric_limits<float>::infinity();
+        float lo = -std::numeric_limits<float>::infinity(),
+              hi = std::numeric_limits<float>::infinity();
         if (act.opType == "Relu") {
             lo = 0.0f;
         } else if (act.opType == "Clip") {
@@ -105,8 +107,7 @@ Result<Graph> fuseActivations(const Graph& input, int* fusedCount)
     return g;
 }
 
-Result<Graph> optimizeForInference(const Graph& graph, InferenceOptimizationReport* report)
-{
+Result<Graph> optimizeForInference(const Graph& graph, InferenceOptimizationReport* report) {
     InferenceOptimizationReport r;
     QS_ASSIGN(Graph g, inlineConstantNodes(graph));
     QS_ASSIGN(g, removePassThroughs(g, &r.identitiesRemoved));

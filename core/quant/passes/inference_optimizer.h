@@ -16,7 +16,8 @@ struct InferenceOptimizationReport {
     int activationsFused = 0;
 };
 
-Result<Graph> optimizeForInference(const Graph& graph, InferenceOptimizationReport* report = nullptr);
+Result<Graph> optimizeForInference(const Graph& graph,
+                                   InferenceOptimizationReport* report = nullptr);
 
 // Identity / inference Dropout removed (consumers read the input; Identity of a constant becomes
 // a constant). Exposed for the quantization pipeline, which folds BN but fuses in its plan.

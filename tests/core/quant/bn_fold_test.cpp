@@ -15,8 +15,7 @@ namespace {
 
 const std::string kShared = QS_SHARED_DIR;
 
-Tensor runModel(const Graph& g, const Tensor& x)
-{
+Tensor runModel(const Graph& g, const Tensor& x) {
     auto ex = Executor::create(g, ExecOptions{2});
     if (!ex) qFatal("%s", ex.message().c_str());
     auto r = (*ex)->run({{g.value(g.inputs()[0]).name, x}});
@@ -24,8 +23,7 @@ Tensor runModel(const Graph& g, const Tensor& x)
     return r->outputs.begin()->second;
 }
 
-double maxRelDiff(const Tensor& a, const Tensor& b)
-{
+double maxRelDiff(const Tensor& a, const Tensor& b) {
     const auto x = a.toFloatVector(), y = b.toFloatVector();
     double m = 0, d = 0;
     for (size_t i = 0; i < x.size(); ++i) {
@@ -35,8 +33,7 @@ double maxRelDiff(const Tensor& a, const Tensor& b)
     return d / m;
 }
 
-int countOps(const Graph& g, const char* op)
-{
+int countOps(const Graph& g, const char* op) {
     int n = 0;
     for (const Node& node : g.nodes()) n += node.opType == op;
     return n;
@@ -53,18 +50,19 @@ private slots:
     void handComputedConvBn();
 };
 
-void BnFoldTest::foldIsExact_data()
-{
+void BnFoldTest::foldIsExact_data() {
     QTest::addColumn<QString>("model");
     QTest::addColumn<QString>("data");
     QTest::addColumn<int>("bnCount");
-    QTest::newRow("digits_mbv2_bn") << "models/digits_mbv2_bn.onnx" << "data/digits_test_x.npy" << 16;
-    QTest::newRow("digits_mbv1_imb") << "models/digits_mbv1_imb.onnx" << "data/digits_test_x.npy" << -1;
-    QTest::newRow("ppocr_cls") << "models/ppocr_cls.onnx" << "data/textlines_x.npy" << 35;
+    QTest::newRow("digits_mbv2_bn") << "models/digits_mbv2_bn.onnx"
+                                    << "data/digits_test_x.npy" << 16;
+    QTest::newRow("digits_mbv1_imb") << "models/digits_mbv1_imb.onnx"
+                                     << "data/digits_test_x.npy" << -1;
+    QTest::newRow("ppocr_cls") << "models/ppocr_cls.onnx"
+                               << "data/textlines_x.npy" << 35;
 }
 
-void BnFoldTest::foldIsExact()
-{
+void BnFoldTest::foldIsExact() {
     QFETCH(QString, model);
     QFETCH(QString, data);
     QFETCH(int, bnCount);
@@ -89,8 +87,7 @@ void BnFoldTest::foldIsExact()
     }
 }
 
-void BnFoldTest::matchesExporterFolding()
-{
+void BnFoldTest::matchesExporterFolding() {
     auto bn = importOnnxFile(kShared + "/models/digits_mbv2_bn.onnx");
     auto ref = importOnnxFile(kShared + "/models/digits_mbv2.onnx");
     QVERIFY(bn.isOk() && ref.isOk());
@@ -99,9 +96,11 @@ void BnFoldTest::matchesExporterFolding()
     // Conv weights in node order, ours vs the exporter's.
     std::vector<Tensor> ours, theirs;
     for (NodeId n : folded->graph.topoOrder())
-        if (folded->graph.node(n).opType == "Conv") ours.push_back(*folded->graph.value(folded->graph.node(n).inputs[1]).initializer);
+        if (folded->graph.node(n).opType == "Conv")
+            ours.push_back(*folded->graph.value(folded->graph.node(n).inputs[1]).initializer);
     for (NodeId n : ref->topoOrder())
-        if (ref->node(n).opType == "Conv") theirs.push_back(*ref->value(ref->node(n).inputs[1]).initializer);
+        if (ref->node(n).opType == "Conv")
+            theirs.push_back(*ref->value(ref->node(n).inputs[1]).initializer);
     QCOMPARE(ours.size(), theirs.size());
     double worst = 0;
     for (size_t i = 0; i < ours.size(); ++i) {
@@ -112,8 +111,7 @@ void BnFoldTest::matchesExporterFolding()
     QVERIFY(worst <= 1e-5);
 }
 
-void BnFoldTest::handComputedConvBn()
-{
+void BnFoldTest::handComputedConvBn() {
     // 1x1 conv, 2 output channels, W = [[1],[2]] (Cin = 1), b = [0.5, -1];
     // BN γ = [2, 0.5], β = [1, 0], μ = [0.5, 1], σ² = [3, 0.25 - 1e-5] with ε = 1e-5.
     // f = γ/√(σ²+ε) = [2/√(3.00001), 1]; W' = [f0, 2]; b' = β + (b − μ) f = [1 + 0, -2].
@@ -127,8 +125,8 @@ void BnFoldTest::handComputedConvBn()
     };
     const ValueId w = init("w", {2, 1, 1, 1}, {1, 2});
     const ValueId b = init("b", {2}, {0.5f, -1});
-    const ValueId gam = init("g", {2}, {2, 0.5f}), bet = init("be", {2}, {1, 0}), mu = init("mu", {2}, {0.5f, 1}),
-                  var = init("var", {2}, {3, 0.25f - 1e-5f});
+    const ValueId gam = init("g", {2}, {2, 0.5f}), bet = init("be", {2}, {1, 0}),
+                  mu = init("mu", {2}, {0.5f, 1}), var = init("var", {2}, {3, 0.25f - 1e-5f});
     const ValueId c = g.addValue("c").value(), y = g.addValue("y").value();
     Node conv;
     conv.name = "conv";

@@ -8,8 +8,8 @@ using namespace qs;
 
 namespace {
 
-NodeId add(Graph& g, const char* name, const char* op, std::vector<ValueId> ins, std::vector<ValueId> outs)
-{
+NodeId add(Graph& g, const char* name, const char* op, std::vector<ValueId> ins,
+           std::vector<ValueId> outs) {
     Node n;
     n.name = name;
     n.opType = op;
@@ -27,14 +27,13 @@ private slots:
     void ppocrRegions();
 };
 
-void DispatcherTest::shapeSubgraphIsNotQuantized()
-{
+void DispatcherTest::shapeSubgraphIsNotQuantized() {
     // x -> Conv -> c -> Reshape(c, shape) -> y ; shape = Concat(Gather(Shape(c), 0), [-1])
     // and a contested branch: s = Cast(Gather(Shape(c))) ; z = Mul(c, s)
     Graph g;
     auto v = [&](const char* name) { return g.addValue(name).value(); };
-    const ValueId x = v("x"), w = v("w"), c = v("c"), shp = v("shp"), idx = v("idx"), n = v("n"), m1 = v("m1"),
-                  target = v("target"), y = v("y"), sf = v("sf"), z = v("z");
+    const ValueId x = v("x"), w = v("w"), c = v("c"), shp = v("shp"), idx = v("idx"), n = v("n"),
+                  m1 = v("m1"), target = v("target"), y = v("y"), sf = v("sf"), z = v("z");
     g.value(w).initializer = Tensor::zeros(DataType::F32, {1, 1, 1, 1});
     g.value(idx).initializer = Tensor::fromVector<int64_t>({1}, {0});
     g.value(m1).initializer = Tensor::fromVector<int64_t>({1}, {-1});
@@ -60,8 +59,7 @@ void DispatcherTest::shapeSubgraphIsNotQuantized()
     QVERIFY(!regionIsQuantized(NodeRegion::Contested, DispatchMode::Conservative));
 }
 
-void DispatcherTest::ppocrRegions()
-{
+void DispatcherTest::ppocrRegions() {
     auto g = importOnnxFile(std::string(QS_SHARED_DIR) + "/models/ppocr_cls.onnx");
     QVERIFY2(g.isOk(), g.message().c_str());
     const auto r = dispatchRegions(*g);

@@ -19,15 +19,13 @@ namespace {
 
 const std::string kShared = QS_SHARED_DIR;
 
-Graph digits()
-{
+Graph digits() {
     auto g = importOnnxFile(kShared + "/models/digits_mbv2_bn.onnx");
     if (!g) qFatal("%s", g.message().c_str());
     return std::move(g).value();
 }
 
-Tensor calibSamples(int64_t n)
-{
+Tensor calibSamples(int64_t n) {
     auto x = readNpy(kShared + "/data/digits_calib_x.npy");
     if (!x) qFatal("%s", x.message().c_str());
     Shape s = x->shape();
@@ -38,15 +36,13 @@ Tensor calibSamples(int64_t n)
 }
 
 // The first Conv's weight initializer (a copy that the test may modify).
-ValueId firstConvWeight(const Graph& g)
-{
+ValueId firstConvWeight(const Graph& g) {
     for (NodeId n : g.topoOrder())
         if (g.node(n).opType == "Conv") return g.node(n).inputs[1];
     qFatal("no Conv");
 }
 
-void setWeight(Graph& g, ValueId w, const std::function<float(int64_t, float)>& f)
-{
+void setWeight(Graph& g, ValueId w, const std::function<float(int64_t, float)>& f) {
     Tensor t = g.value(w).initializer->clone();
     float* p = t.data<float>();
     for (int64_t i = 0; i < t.numel(); ++i) p[i] = f(i, p[i]);
@@ -54,8 +50,7 @@ void setWeight(Graph& g, ValueId w, const std::function<float(int64_t, float)>& 
 }
 
 // Runs the simulator on the calibration samples; every output value must be finite.
-void expectFiniteSimulation(const QuantizedModel& q, const Tensor& x)
-{
+void expectFiniteSimulation(const QuantizedModel& q, const Tensor& x) {
     auto sim = Simulator::create(q.graph, q.plan, ExecOptions{1});
     QVERIFY2(sim.isOk(), sim.message().c_str());
     const std::string in = q.graph.value(q.graph.inputs()[0]).name;
@@ -65,12 +60,12 @@ void expectFiniteSimulation(const QuantizedModel& q, const Tensor& x)
     for (int64_t i = 0; i < y.numel(); ++i) QVERIFY(std::isfinite(y.data<float>()[i]));
 }
 
-void expectFinitePlan(const QuantizedModel& q)
-{
+void expectFinitePlan(const QuantizedModel& q) {
     for (const auto& [name, e] : q.plan.tensors)
         for (float s : e.params.scale) {
             if (!(s > 0.0f) || !std::isfinite(s))
-                QFAIL(qPrintable(QString::fromStdString("tensor " + name + " has scale " + std::to_string(s))));
+                QFAIL(qPrintable(
+                    QString::fromStdString("tensor " + name + " has scale " + std::to_string(s))));
         }
 }
 
@@ -79,8 +74,7 @@ void expectFinitePlan(const QuantizedModel& q)
 class NumericHazardsTest : public QObject {
     Q_OBJECT
 private slots:
-    void oneCalibrationSample()
-    {
+    void oneCalibrationSample() {
         const Tensor x = calibSamples(1);
         CalibrationData c{x, "", 16};
         auto q = quantizeModel(digits(), QuantConfig{}, &c);
@@ -90,52 +84,54 @@ private slots:
         expectFiniteSimulation(*q, x);
     }
 
-    void emptyCalibrationSetIsAnError()
-    {
+    void emptyCalibrationSetIsAnError() {
         CalibrationData c{calibSamples(0), "", 16};
         auto q = quantizeModel(digits(), QuantConfig{}, &c);
         QVERIFY(!q.isOk());
-        QVERIFY2(QString::fromStdString(q.message()).contains(QLatin1String("no samples"), Qt::CaseInsensitive) ||
-                     QString::fromStdString(q.message()).contains(QLatin1String("empty"), Qt::CaseInsensitive),
+        QVERIFY2(QString::fromStdString(q.message())
+                         .contains(QLatin1String("no samples"), Qt::CaseInsensitive) ||
+                     QString::fromStdString(q.message())
+                         .contains(QLatin1String("empty"), Qt::CaseInsensitive),
                  q.message().c_str());
     }
 
-    void nanInCalibrationDataNamesTheTensor()
-    {
+    void nanInCalibrationDataNamesTheTensor() {
         Tensor x = calibSamples(4).clone();
         x.data<float>()[5] = std::numeric_limits<float>::quiet_NaN();
         CalibrationData c{x, "", 16};
         auto q = quantizeModel(digits(), QuantConfig{}, &c);
         QVERIFY(!q.isOk());
-        QVERIFY2(QString::fromStdString(q.message()).contains(QLatin1String("NaN")), q.message().c_str());
+        QVERIFY2(QString::fromStdString(q.message()).contains(QLatin1String("NaN")),
+                 q.message().c_str());
     }
 
-    void infInCalibrationDataIsAnError()
-    {
+    void infInCalibrationDataIsAnError() {
         Tensor x = calibSamples(4).clone();
         x.data<float>()[7] = std::numeric_limits<float>::infinity();
         CalibrationData c{x, "", 16};
         auto q = quantizeModel(digits(), QuantConfig{}, &c);
         QVERIFY(!q.isOk());
-        QVERIFY2(QString::fromStdString(q.message()).contains(QLatin1String("not finite")), q.message().c_str());
+        QVERIFY2(QString::fromStdString(q.message()).contains(QLatin1String("not finite")),
+                 q.message().c_str());
     }
 
-    void nanWeightNamesTheInitializer()
-    {
+    void nanWeightNamesTheInitializer() {
         Graph g = digits();
         const ValueId w = firstConvWeight(g);
-        setWeight(g, w, [](int64_t i, float v) { return i == 3 ? std::numeric_limits<float>::quiet_NaN() : v; });
+        setWeight(g, w, [](int64_t i, float v) {
+            return i == 3 ? std::numeric_limits<float>::quiet_NaN() : v;
+        });
         CalibrationData c{calibSamples(8), "", 16};
         auto q = quantizeModel(g, QuantConfig{}, &c);
         QVERIFY(!q.isOk());
         // The node and its weight are named, and the fault.
         const QString msg = QString::fromStdString(q.message());
         const QString node = QString::fromStdString(g.node(g.value(w).consumers.front()).name);
-        QVERIFY2(msg.contains(node) && msg.contains(QLatin1String("not finite")), q.message().c_str());
+        QVERIFY2(msg.contains(node) && msg.contains(QLatin1String("not finite")),
+                 q.message().c_str());
     }
 
-    void allZeroWeightsQuantizeToZero()
-    {
+    void allZeroWeightsQuantizeToZero() {
         Graph g = digits();
         const ValueId w = firstConvWeight(g);
         setWeight(g, w, [](int64_t, float) { return 0.0f; });
@@ -151,15 +147,16 @@ private slots:
         }
     }
 
-    void denormalWeightsGiveFiniteScales()
-    {
+    void denormalWeightsGiveFiniteScales() {
         Graph g = digits();
         const ValueId w = firstConvWeight(g);
         // Channel 0 of the first conv becomes denormal: its per-channel scale must stay finite
         // and positive (1e-40 / 127 underflows to 0 in float without a floor).
         const Shape shape = g.value(w).initializer->shape();
         const int64_t perChannel = g.value(w).initializer->numel() / shape[0];
-        setWeight(g, w, [&](int64_t i, float v) { return i < perChannel ? (i % 2 ? 1e-40f : -1e-40f) : v; });
+        setWeight(g, w, [&](int64_t i, float v) {
+            return i < perChannel ? (i % 2 ? 1e-40f : -1e-40f) : v;
+        });
         const Tensor x = calibSamples(8);
         CalibrationData c{x, "", 16};
         QuantConfig config;

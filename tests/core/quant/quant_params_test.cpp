@@ -20,8 +20,7 @@ private slots:
     void fakeQuantizeErrorIsAtMostHalfAStep();
 };
 
-void QuantParamsTest::asymmetricWorkedExample()
-{
+void QuantParamsTest::asymmetricWorkedExample() {
     // Range [-2, 6] in int8 [-128, 127]: S = 8/255, Z = round(-128 + 2/S) = round(-64.25) = -64,
     // and 0.28 -> round(0.28 / S) + Z = round(8.925) - 64 = -55.
     QuantSpec spec{8, QuantScheme::Asymmetric, true, Granularity::PerTensor};
@@ -36,8 +35,7 @@ void QuantParamsTest::asymmetricWorkedExample()
     QCOMPARE(quantizeValue(0.0f, p->scale[0], p->zeroPoint[0], spec), -64);   // zero is exact
 }
 
-void QuantParamsTest::symmetricWorkedExample()
-{
+void QuantParamsTest::symmetricWorkedExample() {
     // Range [-2, 6] symmetric int8: S = 6/127, Z = 0; 0.28 -> round(5.927) = 6.
     QuantSpec spec{8, QuantScheme::Symmetric, true, Granularity::PerTensor};
     auto p = computeQuantParams(spec, {-2.0f}, {6.0f});
@@ -49,8 +47,7 @@ void QuantParamsTest::symmetricWorkedExample()
     QCOMPARE(quantizeValue(-7.0f, p->scale[0], 0, spec), -127);
 }
 
-void QuantParamsTest::codeRanges()
-{
+void QuantParamsTest::codeRanges() {
     QCOMPARE((QuantSpec{8, QuantScheme::Symmetric, true}.qmin()), -127);
     QCOMPARE((QuantSpec{8, QuantScheme::Asymmetric, true}.qmin()), -128);
     QCOMPARE((QuantSpec{8, QuantScheme::Asymmetric, false}.qmax()), 255);
@@ -71,8 +68,7 @@ void QuantParamsTest::codeRanges()
     QCOMPARE(ps->zeroPoint[0], 128);
 }
 
-void QuantParamsTest::roundingModes()
-{
+void QuantParamsTest::roundingModes() {
     QuantSpec even{8, QuantScheme::Symmetric, true};
     QuantSpec away = even;
     away.rounding = RoundingMode::HalfAwayFromZero;
@@ -84,17 +80,20 @@ void QuantParamsTest::roundingModes()
     QCOMPARE(quantizeValue(-2.5f, 1.0f, 0, away), -3);
 }
 
-void QuantParamsTest::degenerateAndNonFiniteRanges()
-{
+void QuantParamsTest::degenerateAndNonFiniteRanges() {
     QuantSpec spec{8, QuantScheme::Asymmetric, true};
     auto zero = computeQuantParams(spec, {0.0f}, {0.0f});
     QVERIFY(zero.isOk());
     QVERIFY(std::isfinite(zero->scale[0]) && zero->scale[0] > 0);
-    QCOMPARE(dequantizeValue(quantizeValue(0.0f, zero->scale[0], zero->zeroPoint[0], spec), zero->scale[0], zero->zeroPoint[0]), 0.0f);
+    QCOMPARE(dequantizeValue(quantizeValue(0.0f, zero->scale[0], zero->zeroPoint[0], spec),
+                             zero->scale[0], zero->zeroPoint[0]),
+             0.0f);
     // A constant tensor of 5s: the range includes 0, so 5 is the top of the grid, exactly.
     auto five = computeQuantParams(spec, {5.0f}, {5.0f});
     QVERIFY(five.isOk());
-    QCOMPARE(dequantizeValue(quantizeValue(5.0f, five->scale[0], five->zeroPoint[0], spec), five->scale[0], five->zeroPoint[0]), 5.0f);
+    QCOMPARE(dequantizeValue(quantizeValue(5.0f, five->scale[0], five->zeroPoint[0], spec),
+                             five->scale[0], five->zeroPoint[0]),
+             5.0f);
     auto nan = computeQuantParams(spec, {NAN}, {1.0f});
     QCOMPARE(nan.error().code(), ErrorCode::NumericError);
     auto inf = computeQuantParams(spec, {0.0f}, {INFINITY});
@@ -106,8 +105,7 @@ void QuantParamsTest::degenerateAndNonFiniteRanges()
     QCOMPARE(tensorRanges(withNan, spec).error().code(), ErrorCode::NumericError);
 }
 
-void QuantParamsTest::perChannelAndPerGroup()
-{
+void QuantParamsTest::perChannelAndPerGroup() {
     // Weight [4 channels, 2]: channel c holds {-c-1, c+1}.
     Tensor w = Tensor::fromVector<float>({4, 2}, {-1, 1, -2, 2, -3, 3, -4, 4});
     QuantSpec ch{8, QuantScheme::Symmetric, true, Granularity::PerChannel, 0};
@@ -130,8 +128,7 @@ void QuantParamsTest::perChannelAndPerGroup()
     QCOMPARE(paramCount(grp, w.shape()).value(), int64_t(2));
 }
 
-void QuantParamsTest::powerOfTwoScales()
-{
+void QuantParamsTest::powerOfTwoScales() {
     QuantSpec spec{8, QuantScheme::Symmetric, true};
     spec.powerOfTwoScale = true;
     auto p = computeQuantParams(spec, {-1.0f}, {1.0f}); // 1/127 -> 2^-6 = 1/64
@@ -139,8 +136,7 @@ void QuantParamsTest::powerOfTwoScales()
     QCOMPARE(p->scale[0], 1.0f / 64.0f);
 }
 
-void QuantParamsTest::fakeQuantizeErrorIsAtMostHalfAStep()
-{
+void QuantParamsTest::fakeQuantizeErrorIsAtMostHalfAStep() {
     QuantSpec spec{8, QuantScheme::Asymmetric, false};
     std::vector<float> v;
     for (int i = 0; i < 1000; ++i) v.push_back(-1.0f + 4.0f * float(i) / 999.0f);
@@ -150,7 +146,8 @@ void QuantParamsTest::fakeQuantizeErrorIsAtMostHalfAStep()
     auto fq = fakeQuantize(t, *p);
     QVERIFY(fq.isOk());
     const auto y = fq->toFloatVector();
-    for (size_t i = 0; i < v.size(); ++i) QVERIFY(std::fabs(y[i] - v[i]) <= 0.5f * p->scale[0] * 1.0001f);
+    for (size_t i = 0; i < v.size(); ++i)
+        QVERIFY(std::fabs(y[i] - v[i]) <= 0.5f * p->scale[0] * 1.0001f);
 }
 
 QTEST_GUILESS_MAIN(QuantParamsTest)

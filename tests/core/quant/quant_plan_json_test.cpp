@@ -92,7 +92,7 @@ QuantPlan handMadePlan() {
             .value();
     a.params.spec.axis = 1;
     a.alignedWith = "concat_out"; // a member of a Concat scale-alignment group
-    plan.tensors["act/0:x"] = a; // names with characters JSON must carry as they are
+    plan.tensors["act/0:x"] = a;  // names with characters JSON must carry as they are
 
     TensorQuantEntry pc;
     pc.params =

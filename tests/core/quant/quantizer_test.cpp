@@ -17,8 +17,7 @@ namespace {
 
 const std::string kShared = QS_SHARED_DIR;
 
-Tensor firstSamples(const Tensor& t, int64_t n)
-{
+Tensor firstSamples(const Tensor& t, int64_t n) {
     Shape s = t.shape();
     s[0] = std::min(n, s[0]);
     Tensor out(DataType::F32, s);
@@ -32,8 +31,7 @@ struct Outcome {
 };
 
 Outcome evaluate(const std::string& model, const std::string& data, const std::string& labels,
-                 const std::string& calib, int64_t calibSamples, const QuantConfig& config)
-{
+                 const std::string& calib, int64_t calibSamples, const QuantConfig& config) {
     auto g = importOnnxFile(kShared + "/" + model);
     if (!g) qFatal("%s", g.message().c_str());
     auto x = readNpy(kShared + "/" + data);
@@ -59,8 +57,7 @@ Outcome evaluate(const std::string& model, const std::string& data, const std::s
     return {*acc, std::move(q).value()};
 }
 
-QuantConfig configWith(Granularity g, CalibrationMethod m)
-{
+QuantConfig configWith(Granularity g, CalibrationMethod m) {
     QuantConfig c;
     c.weight.granularity = g;
     c.calibration.method = m;
@@ -82,65 +79,67 @@ private slots:
     void floatNodeAndLayerBitsOptions();
 };
 
-void QuantizerTest::digitsMbv2Targets_data()
-{
+void QuantizerTest::digitsMbv2Targets_data() {
     QTest::addColumn<int>("granularity");
     QTest::addColumn<int>("method");
-    QTest::newRow("per-channel minmax") << int(Granularity::PerChannel) << int(CalibrationMethod::MinMax);
+    QTest::newRow("per-channel minmax")
+        << int(Granularity::PerChannel) << int(CalibrationMethod::MinMax);
     QTest::newRow("per-channel kl") << int(Granularity::PerChannel) << int(CalibrationMethod::Kl);
-    QTest::newRow("per-tensor minmax") << int(Granularity::PerTensor) << int(CalibrationMethod::MinMax);
+    QTest::newRow("per-tensor minmax")
+        << int(Granularity::PerTensor) << int(CalibrationMethod::MinMax);
     QTest::newRow("per-tensor kl") << int(Granularity::PerTensor) << int(CalibrationMethod::Kl);
 }
 
-void QuantizerTest::digitsMbv2Targets()
-{
-    // Issue target: int8 per-channel (and per-tensor) weights, per-tensor activations, min-max or KL:
-    // top-1 >= fp32 - 1 point (PyTorch's per-tensor int8 keeps 98.8% on this net).
+void QuantizerTest::digitsMbv2Targets() {
+    // Issue target: int8 per-channel (and per-tensor) weights, per-tensor activations, min-max or
+    // KL: top-1 >= fp32 - 1 point (PyTorch's per-tensor int8 keeps 98.8% on this net).
     QFETCH(int, granularity);
     QFETCH(int, method);
-    const Outcome o = evaluate("models/digits_mbv2_bn.onnx", "data/digits_test_x.npy", "data/digits_test_y.npy",
-                               "data/digits_calib_x.npy", 0,
+    const Outcome o = evaluate("models/digits_mbv2_bn.onnx", "data/digits_test_x.npy",
+                               "data/digits_test_y.npy", "data/digits_calib_x.npy", 0,
                                configWith(Granularity(granularity), CalibrationMethod(method)));
-    qInfo("digits_mbv2_bn: top-1 %.3f (fp32 %.3f), agreement %.3f, SQNR %.1f dB", *o.acc.top1, *o.acc.fp32Top1,
-          o.acc.agreement, o.acc.sqnrDb);
+    qInfo("digits_mbv2_bn: top-1 %.3f (fp32 %.3f), agreement %.3f, SQNR %.1f dB", *o.acc.top1,
+          *o.acc.fp32Top1, o.acc.agreement, o.acc.sqnrDb);
     QVERIFY(*o.acc.top1 >= *o.acc.fp32Top1 - 0.01);
 }
 
-void QuantizerTest::ppocrPerChannel()
-{
+void QuantizerTest::ppocrPerChannel() {
     // Issue target: int8 per-channel top-1 >= fp32 - 1 point and agreement >= 98%; calibration on
     // the first 32 text lines.
-    const Outcome o = evaluate("models/ppocr_cls.onnx", "data/textlines_x.npy", "data/textlines_y.npy",
-                               "data/textlines_x.npy", 32, configWith(Granularity::PerChannel, CalibrationMethod::MinMax));
-    qInfo("ppocr_cls: top-1 %.3f (fp32 %.3f), agreement %.3f, SQNR %.1f dB", *o.acc.top1, *o.acc.fp32Top1,
-          o.acc.agreement, o.acc.sqnrDb);
+    const Outcome o = evaluate("models/ppocr_cls.onnx", "data/textlines_x.npy",
+                               "data/textlines_y.npy", "data/textlines_x.npy", 32,
+                               configWith(Granularity::PerChannel, CalibrationMethod::MinMax));
+    qInfo("ppocr_cls: top-1 %.3f (fp32 %.3f), agreement %.3f, SQNR %.1f dB", *o.acc.top1,
+          *o.acc.fp32Top1, o.acc.agreement, o.acc.sqnrDb);
     QVERIFY(*o.acc.top1 >= *o.acc.fp32Top1 - 0.01);
     QVERIFY(o.acc.agreement >= 0.98);
     QCOMPARE(o.model.folds.size(), size_t(35));
 }
 
-void QuantizerTest::imbalancedMobileNetCollapses()
-{
+void QuantizerTest::imbalancedMobileNetCollapses() {
     // digits_mbv1_imb: BN scales spread over three decades. An independent PyTorch simulation of
     // W8A8 gives 11.4% (per-tensor) and 17.6% (per-channel) against 99.6% fp32: both collapse.
     for (Granularity g : {Granularity::PerTensor, Granularity::PerChannel}) {
-        const Outcome o = evaluate("models/digits_mbv1_imb.onnx", "data/digits_test_x.npy", "data/digits_test_y.npy",
-                                   "data/digits_calib_x.npy", 0, configWith(g, CalibrationMethod::MinMax));
-        qInfo("digits_mbv1_imb %s: top-1 %.3f (fp32 %.3f)", granularityName(g), *o.acc.top1, *o.acc.fp32Top1);
+        const Outcome o = evaluate("models/digits_mbv1_imb.onnx", "data/digits_test_x.npy",
+                                   "data/digits_test_y.npy", "data/digits_calib_x.npy", 0,
+                                   configWith(g, CalibrationMethod::MinMax));
+        qInfo("digits_mbv1_imb %s: top-1 %.3f (fp32 %.3f)", granularityName(g), *o.acc.top1,
+              *o.acc.fp32Top1);
         QVERIFY(*o.acc.fp32Top1 > 0.99);
         QVERIFY(*o.acc.top1 < 0.35);
     }
 }
 
-void QuantizerTest::weightOnlyAndDynamicModes()
-{
+void QuantizerTest::weightOnlyAndDynamicModes() {
     QuantConfig c = configWith(Granularity::PerChannel, CalibrationMethod::MinMax);
     c.activationMode = ActivationMode::WeightOnly;
-    const Outcome w = evaluate("models/digits_mbv2_bn.onnx", "data/digits_test_x.npy", "data/digits_test_y.npy", "", 0, c);
+    const Outcome w = evaluate("models/digits_mbv2_bn.onnx", "data/digits_test_x.npy",
+                               "data/digits_test_y.npy", "", 0, c);
     c.activationMode = ActivationMode::Dynamic;
-    const Outcome d = evaluate("models/digits_mbv2_bn.onnx", "data/digits_test_x.npy", "data/digits_test_y.npy", "", 0, c);
-    qInfo("weight-only: top-1 %.3f SQNR %.1f dB; dynamic: top-1 %.3f SQNR %.1f dB", *w.acc.top1, w.acc.sqnrDb,
-          *d.acc.top1, d.acc.sqnrDb);
+    const Outcome d = evaluate("models/digits_mbv2_bn.onnx", "data/digits_test_x.npy",
+                               "data/digits_test_y.npy", "", 0, c);
+    qInfo("weight-only: top-1 %.3f SQNR %.1f dB; dynamic: top-1 %.3f SQNR %.1f dB", *w.acc.top1,
+          w.acc.sqnrDb, *d.acc.top1, d.acc.sqnrDb);
     // Weight-only keeps activations exact, so it is at least as close to fp32 as dynamic.
     QVERIFY(w.acc.sqnrDb > d.acc.sqnrDb);
     QVERIFY(*w.acc.top1 >= *w.acc.fp32Top1 - 0.01);
@@ -150,18 +149,17 @@ void QuantizerTest::weightOnlyAndDynamicModes()
         if (!e.isWeight && !e.isBias) QCOMPARE(e.params.state, TensorQuantState::Float);
 }
 
-void QuantizerTest::dataFreeWithoutCalibration()
-{
-    const Outcome o = evaluate("models/digits_mbv2_bn.onnx", "data/digits_test_x.npy", "data/digits_test_y.npy", "", 0,
-                               configWith(Granularity::PerChannel, CalibrationMethod::MinMax));
+void QuantizerTest::dataFreeWithoutCalibration() {
+    const Outcome o =
+        evaluate("models/digits_mbv2_bn.onnx", "data/digits_test_x.npy", "data/digits_test_y.npy",
+                 "", 0, configWith(Granularity::PerChannel, CalibrationMethod::MinMax));
     QVERIFY(o.model.dataFree);
     QVERIFY(!o.model.plan.notes.empty());
     qInfo("data-free digits_mbv2_bn: top-1 %.3f (fp32 %.3f)", *o.acc.top1, *o.acc.fp32Top1);
     QVERIFY(*o.acc.top1 >= *o.acc.fp32Top1 - 0.03);
 }
 
-void QuantizerTest::floatNodeAndLayerBitsOptions()
-{
+void QuantizerTest::floatNodeAndLayerBitsOptions() {
     auto g = importOnnxFile(kShared + "/models/digits_mbv2_bn.onnx");
     QVERIFY(g.isOk());
     std::string firstConv;
