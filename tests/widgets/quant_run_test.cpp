@@ -2,6 +2,7 @@
 // `quantscope-cli eval` on the same samples), stale marking and deltas, Cancel within a
 // second with the previous results kept, a broken model leaving Run usable, and the longest
 // stall of the GUI thread while a PP-OCR run works.
+#include "timing_budget.h"
 #include "graph_items.h"
 #include "graph_view.h"
 #include "io/npy.h"
@@ -259,7 +260,7 @@ private slots:
         qInfo("ppocr_cls run (160 calibration samples, 32 evaluated): %lld ms; longest GUI "
               "stall %lld ms, ending %lld ms after the start",
               runMs, heartbeat.longestMs(), heartbeat.longestAtMs());
-        QVERIFY2(heartbeat.longestMs() <= 100, qPrintable(QString::number(heartbeat.longestMs())));
+        QVERIFY2(heartbeat.longestMs() <= timingBudgetMs(100), qPrintable(QString::number(heartbeat.longestMs())));
         const auto first = window.runController()->current();
         QVERIFY(first && first->ok);
         // Static inference assumed 1 for the dynamic height and width; the run measured the
@@ -290,7 +291,7 @@ private slots:
         QVERIFY(cancelled.wait(5000));
         const qint64 cancelMs = cancelClock.elapsed();
         qInfo("cancel took %lld ms", cancelMs);
-        QVERIFY2(cancelMs <= 1000, qPrintable(QString::number(cancelMs)));
+        QVERIFY2(cancelMs <= timingBudgetMs(1000), qPrintable(QString::number(cancelMs)));
         QVERIFY(!window.runController()->isRunning());
         QCOMPARE(window.runController()->current(), first);
         QCOMPARE(cell(window.nodePage()->model(), QStringLiteral("p2o.Conv.20"),
