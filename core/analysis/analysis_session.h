@@ -7,8 +7,8 @@
 // of them (the cone) are run, fed at the cone's edge from the cached quantized activations.
 // The result equals a full simulator run of the new plan from the model input.
 //
-// Memory: both caches keep every f32 value of every sample (mobilenet_v2 at 224×224: about
-// 60 MB per sample per cache); give it a few evaluation samples.
+// Memory: both caches keep every f32 value of every sample (mobilenet_v2_bn at 224×224: about
+// 75 MB per sample for the two); give it a few evaluation samples.
 #pragma once
 
 #include "quant/quantizer.h"
