@@ -1,5 +1,8 @@
 // quantscope-cli analyze: quantize, then run the analyses of core/analysis and write the
 // DESIGN.md `analyze --json` contract (plus the detail rows the GUI and report also read).
+#include "analysis/analysis_session.h"
+#include "analysis/calibration_extremes.h"
+#include "analysis/calibrator_comparison.h"
 #include "analysis/error_propagation.h"
 #include "analysis/mixed_bits.h"
 #include "analysis/quant_layers.h"
@@ -10,6 +13,7 @@
 #include "io/npy.h"
 #include "onnx/onnx_exporter.h"
 #include "onnx/onnx_importer.h"
+#include "quant/simulator.h"
 
 #include <chrono>
 #include <cmath>
@@ -19,6 +23,10 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 namespace qs::cli {
 
@@ -46,6 +54,37 @@ Tensor firstRows(const Tensor& t, int64_t n) {
     return out;
 }
 
+// The first graph output over all of `data` from the simulator with the model's plan.
+Result<Tensor> simulateFirstOutput(const QuantizedModel& q, const Tensor& data,
+                                   const std::string& inputName, int threads, int batchSize) {
+    auto inputId = q.graph.findValue(inputName);
+    if (!inputId)
+        return makeError(ErrorCode::NotFound, "the model has no input named '", inputName, "'");
+    QS_ASSIGN(std::vector<Tensor> batches,
+              splitIntoBatches(data, q.graph.value(*inputId), batchSize));
+    QS_ASSIGN(auto sim, Simulator::create(q.graph, q.plan, ExecOptions{threads}));
+    const std::string out = q.graph.value(q.graph.outputs()[0]).name;
+    std::vector<Tensor> parts;
+    int64_t rows = 0;
+    for (const Tensor& b : batches) {
+        QS_ASSIGN(RunResult r, sim->run({{inputName, b}}));
+        Tensor t = r.outputs.at(out);
+        if (t.dtype() != DataType::F32) t = t.castTo(DataType::F32);
+        rows += t.dim(0);
+        parts.push_back(std::move(t));
+    }
+    if (parts.empty()) return makeError(ErrorCode::InvalidArgument, "no evaluation samples");
+    Shape shape = parts[0].shape();
+    shape[0] = rows;
+    Tensor all(DataType::F32, shape);
+    size_t offset = 0;
+    for (const Tensor& t : parts) {
+        std::memcpy(all.data<float>() + offset, t.data<float>(), t.byteSize());
+        offset += size_t(t.numel());
+    }
+    return all;
+}
+
 // Suggested weight bits per layer (stated rule, not a search): the configured bits when the
 // layer quantized alone keeps the output above kSuggestSqnrDb, else 16.
 constexpr double kSuggestSqnrDb = 30.0;
@@ -64,6 +103,9 @@ int runAnalyze(const std::vector<std::string>& raw) {
         {"eval-samples", true, false, "N  use the first N evaluation samples (default all)"},
         {"outlier-k", true, false, "K  outlier threshold in sigmas (default 4)"},
         {"no-reverse", false, false, "skip the all-but-one sensitivity runs"},
+        {"calibrator-samples", true, false,
+         "N  evaluation samples for the calibrator comparison's output SQNRs (default 4; 0 = "
+         "ranges and MSE only)"},
         {"mixed-bits-budget", true, false,
          "B  average weight bits for the mixed-bit suggestion (default 6; 0 = skip)"}};
     const auto q = quantOptionSpecs();
@@ -108,6 +150,21 @@ int runAnalyze(const std::vector<std::string>& raw) {
                 "analyze",
                 "option '--mixed-bits-budget': '" + text + "' is not a number of bits in 0..16", 2);
     }
+    int64_t calibratorSamples = 4;
+    if (p.args.has("calibrator-samples")) {
+        auto n =
+            parseIntOption("calibrator-samples", p.args.value("calibrator-samples"), 0, 1 << 30);
+        if (!n) return fail("analyze", n.message(), 2);
+        calibratorSamples = *n;
+    }
+    // The analyses allocate and free the same large activation buffers thousands of times
+    // (one cone run per layer and setting): keep freed memory in the heap instead of returning
+    // it to the kernel, so it is reused without page faults (15% of the run's time otherwise).
+#if defined(__GLIBC__)
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    mallopt(M_TOP_PAD, 64 << 20);
+#endif
     const auto started = std::chrono::steady_clock::now();
 
     const std::string modelPath = p.args.positional[0];
@@ -184,9 +241,10 @@ int runAnalyze(const std::vector<std::string>& raw) {
         calibData.inputName = p.args.value("input-name");
         auto q2 = quantizeModel(*graph, withBits, &calibData);
         if (!q2) return fail("analyze", q2.message());
-        auto r2 = LayerConeRunner::create(*q2, {}, data, inputName, so.threads, so.batchSize, true);
-        if (!r2) return fail("analyze", r2.message());
-        measuredMixed = sqnrDb((*runner)->reference(), (*r2)->quantized());
+        // Only the simulator: the fp32 reference is the runner's.
+        auto measured = simulateFirstOutput(*q2, data, inputName, so.threads, so.batchSize);
+        if (!measured) return fail("analyze", measured.message());
+        measuredMixed = sqnrDb((*runner)->reference(), *measured);
         lap("mixed_bits");
     }
     ErrorPropagationOptions eo;
@@ -196,6 +254,25 @@ int runAnalyze(const std::vector<std::string>& raw) {
     auto errors = analyzeErrorPropagation(qm, data, inputName, eo);
     if (!errors) return fail("analyze", errors.message());
     lap("error_propagation");
+    // Calibrator comparison: every calibrated activation; output SQNRs from a what-if session on
+    // the first --calibrator-samples evaluation samples.
+    std::unique_ptr<AnalysisSession> session;
+    if (calibratorSamples > 0 && !qm.collectors.empty()) {
+        AnalysisSessionOptions ao;
+        ao.threads = *threads;
+        ao.batchSize = 4;
+        auto sess = AnalysisSession::create(qm, firstRows(data, calibratorSamples), inputName, ao);
+        if (!sess) return fail("analyze", sess.message());
+        session = std::move(sess).value();
+    }
+    auto calibrators = compareCalibratorsAll(qm, session.get());
+    if (!calibrators) return fail("analyze", calibrators.message());
+    lap("calibrator_comparison");
+    CalibrationExtremesOptions xo;
+    xo.threads = *threads;
+    auto extremes = analyzeCalibrationExtremes(qm, *calib, inputName, xo);
+    if (!extremes) return fail("analyze", extremes.message());
+    lap("calibration");
 
     json rows = json::array();
     for (size_t i = 0; i < layers.size(); ++i) {
@@ -313,6 +390,62 @@ int runAnalyze(const std::vector<std::string>& raw) {
                               {"weights", l.weights},
                               {"seconds", l.seconds}});
         out["adaround"] = json{{"layers", al}, {"skipped", qm.adaround->skipped}};
+    }
+    {
+        json tensors = json::array();
+        for (const TensorCalibratorComparison& t : *calibrators) {
+            json choices = json::array();
+            for (const CalibratorChoice& c : t.choices) {
+                json row{{"method", c.method}, {"current", c.current}};
+                if (!c.error.empty()) {
+                    row["error"] = c.error;
+                } else {
+                    row["lo"] = c.range.lo;
+                    row["hi"] = c.range.hi;
+                    row["quant_mse"] = number(c.quantMse);
+                    row["clipped_fraction"] = c.clippedFraction;
+                    row["output_sqnr_db"] =
+                        c.outputSqnrDb ? number(*c.outputSqnrDb) : json(nullptr);
+                }
+                choices.push_back(row);
+            }
+            auto methodAt = [&](int i) {
+                return i < 0 ? json(nullptr) : json(t.choices[size_t(i)].method);
+            };
+            tensors.push_back(json{{"tensor", t.tensor},
+                                   {"best_by_mse", methodAt(t.bestByMse)},
+                                   {"best_by_sqnr", methodAt(t.bestBySqnr)},
+                                   {"choices", choices}});
+        }
+        out["calibrator_comparison"] =
+            json{{"samples", session ? json(session->samples()) : json(0)},
+                 {"output_sqnr_db", session ? number(session->outputSqnrDb()) : json(nullptr)},
+                 {"tensors", tensors}};
+    }
+    {
+        json tensors = json::array();
+        for (const TensorCalibrationExtremes& e : extremes->tensors) {
+            json conv = json::array();
+            for (const RangeCheckpoint& c : e.convergence)
+                conv.push_back(
+                    json{{"samples", c.samples}, {"lo", c.range.lo}, {"hi", c.range.hi}});
+            tensors.push_back(json{{"tensor", e.tensor},
+                                   {"min", e.min},
+                                   {"max", e.max},
+                                   {"min_sample", e.minSample},
+                                   {"max_sample", e.maxSample},
+                                   {"min_without_sample", e.minWithoutSample},
+                                   {"max_without_sample", e.maxWithoutSample},
+                                   {"min_dominated", e.minDominated},
+                                   {"max_dominated", e.maxDominated},
+                                   {"last_doubling_change", number(e.lastDoublingChange)},
+                                   {"convergence", conv}});
+        }
+        out["calibration"] = json{{"method", extremes->method},
+                                  {"samples", extremes->samples},
+                                  {"dominance_ratio", xo.dominanceRatio},
+                                  {"dominated", extremes->dominated},
+                                  {"tensors", tensors}};
     }
     out["timings_s"] = timings;
     out["seconds"] =

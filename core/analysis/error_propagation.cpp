@@ -24,7 +24,8 @@ double sqnrOf(double signal, double noise) {
 }
 
 // What the plan does to a produced tensor (the simulator's transform), or nothing.
-Result<Tensor> quantizeOutput(const QuantPlan& plan, const std::string& name, const Tensor& t) {
+Result<Tensor> quantizeOutput(const QuantPlan& plan, const std::string& name, const Tensor& t,
+                              ThreadPool* pool) {
     const TensorQuantEntry* e = plan.tensor(name);
     if (!e || e->params.state != TensorQuantState::Quantized || e->isWeight || e->isBias ||
         t.dtype() != DataType::F32)
@@ -32,9 +33,9 @@ Result<Tensor> quantizeOutput(const QuantPlan& plan, const std::string& name, co
     if (e->dynamic) {
         QS_ASSIGN(auto ranges, tensorRanges(t, e->params.spec));
         QS_ASSIGN(QuantParams p, computeQuantParams(e->params.spec, ranges.first, ranges.second));
-        return fakeQuantize(t, p);
+        return fakeQuantize(t, p, pool);
     }
-    return fakeQuantize(t, e->params);
+    return fakeQuantize(t, e->params, pool);
 }
 
 struct Sums {
@@ -68,7 +69,7 @@ Result<ErrorPropagation> analyzeErrorPropagation(const QuantizedModel& m, const 
         for (auto& [id, t] : rq.kept) qv[sim->graph().value(id).name] = t;
         fv[inputName] = batches[b];
         if (!qv.count(inputName)) {
-            QS_ASSIGN(qv[inputName], quantizeOutput(m.plan, inputName, batches[b]));
+            QS_ASSIGN(qv[inputName], quantizeOutput(m.plan, inputName, batches[b], &pool));
         }
         auto accumulate = [&](ValueId v, const Tensor& yf, const Tensor& yq, const Tensor& yi) {
             if (yf.dtype() != DataType::F32 || yq.numel() != yf.numel() || yi.numel() != yf.numel())
@@ -125,7 +126,7 @@ Result<ErrorPropagation> analyzeErrorPropagation(const QuantizedModel& m, const 
                 if (v == kNoValue) continue;
                 const std::string& name = g.value(v).name;
                 if (!fv.count(name) || !qv.count(name)) continue;
-                QS_ASSIGN(Tensor yi, quantizeOutput(m.plan, name, (*outs)[o]));
+                QS_ASSIGN(Tensor yi, quantizeOutput(m.plan, name, (*outs)[o], &pool));
                 accumulate(v, fv[name], qv[name], yi);
             }
         }

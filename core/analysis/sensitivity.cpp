@@ -29,9 +29,18 @@ QuantPlan planWithFloat(const QuantPlan& plan, const std::vector<std::string>& d
 }
 
 Result<Graph> downstreamCone(const Graph& graph, NodeId start, std::vector<std::string>* external) {
+    return downstreamCone(graph, std::vector<NodeId>{start}, external);
+}
+
+Result<Graph> downstreamCone(const Graph& graph, const std::vector<NodeId>& starts,
+                             std::vector<std::string>* external) {
     Graph g = graph;
     std::vector<bool> inCone(size_t(g.nodeCount()), false);
-    inCone[size_t(start)] = true;
+    for (NodeId start : starts) {
+        if (start < 0 || start >= g.nodeCount())
+            return makeError(ErrorCode::InvalidArgument, "no node ", start, " in the graph");
+        inCone[size_t(start)] = true;
+    }
     for (NodeId n : g.topoOrder()) {
         if (inCone[size_t(n)]) continue;
         for (ValueId v : g.node(n).inputs)

@@ -112,5 +112,8 @@ QuantPlan planWithFloat(const QuantPlan& plan, const std::vector<std::string>& d
 // `start` and every node downstream of it; every value those nodes read that is produced
 // elsewhere becomes a graph input (named in *external, its type kept, its shape left to run time).
 Result<Graph> downstreamCone(const Graph& graph, NodeId start, std::vector<std::string>* external);
+// The same from several start nodes (their union).
+Result<Graph> downstreamCone(const Graph& graph, const std::vector<NodeId>& starts,
+                             std::vector<std::string>* external);
 
 } // namespace qs

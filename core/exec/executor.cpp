@@ -130,6 +130,10 @@ int Executor::threads() const {
     return m_impl->pool.threadCount();
 }
 
+ThreadPool& Executor::pool() const {
+    return m_impl->pool;
+}
+
 Result<std::unique_ptr<Executor>> Executor::create(Graph graph, const ExecOptions& options) {
     std::unique_ptr<Executor> ex(new Executor());
     ex->m_graph = std::move(graph);

@@ -14,6 +14,8 @@
 
 namespace qs {
 
+class ThreadPool;
+
 struct ExecOptions {
     int threads = 1; // <= 0: all hardware threads
     // A node output larger than this is refused with an error naming the node (a lying shape
@@ -54,6 +56,8 @@ public:
 
     const Graph& graph() const { return m_graph; }
     int threads() const;
+    // The pool the kernels run on (hooks may use it between nodes: a run is sequential).
+    ThreadPool& pool() const;
 
     // inputs by graph input name; every graph input without an initializer must be given.
     Result<RunResult> run(const std::map<std::string, Tensor>& inputs, ExecHooks* hooks = nullptr,

@@ -152,6 +152,9 @@ Result<QuantPlan> buildPlanOnce(const Graph& graph, const QuantConfig& config,
             QuantSpec spec = config.weight;
             if (auto lb = config.layerBits.find(node.name); lb != config.layerBits.end())
                 spec.bits = lb->second;
+            if (auto lg = config.layerGranularity.find(node.name);
+                lg != config.layerGranularity.end())
+                spec.granularity = lg->second;
             spec.axis = weightChannelAxis(node, w.initializer->rank());
             if (spec.granularity != Granularity::PerTensor && w.initializer->rank() == 0)
                 spec.granularity = Granularity::PerTensor;

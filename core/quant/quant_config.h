@@ -47,6 +47,8 @@ struct QuantConfig {
     int adaroundIterations = 1000;
     std::set<std::string> floatNodes;     // --float NODE
     std::map<std::string, int> layerBits; // --layer-bits NODE=N (weight bits)
+    // Weight granularity of one layer (the what-if analysis; no command-line form yet).
+    std::map<std::string, Granularity> layerGranularity;
     int threads = 1;
 
     // Settings as JSON-able key/value text pairs (quant_table.json "settings", reports).

@@ -1,5 +1,8 @@
 #include "quant/quant_params.h"
 
+#include "kernels/fake_quant.h"
+#include "util/thread_pool.h"
+
 #include <algorithm>
 #include <cfloat>
 #include <limits>
@@ -186,14 +189,54 @@ template <class Fn> Status forEachElement(const Tensor& t, const QuantParams& pa
 }
 } // namespace
 
-Result<Tensor> fakeQuantize(const Tensor& t, const QuantParams& params) {
+Result<Tensor> fakeQuantize(const Tensor& t, const QuantParams& params, ThreadPool* pool) {
     Tensor out(DataType::F32, t.shape());
-    const float* x = t.data<float>();
-    float* y = out.data<float>();
-    QS_TRY(forEachElement(t, params, [&](int64_t i, float s, int32_t z) {
-        y[i] = dequantizeValue(quantizeValue(x[i], s, z, params.spec), s, z);
-    }));
+    QS_TRY(fakeQuantizeInto(t, params, out.data<float>(), pool));
     return out;
+}
+
+Status fakeQuantizeInto(const Tensor& t, const QuantParams& params, float* y, ThreadPool* pool) {
+    if (t.dtype() != DataType::F32)
+        return makeError(ErrorCode::TypeMismatch, "quantization needs an f32 tensor");
+    const float* x = t.data<float>();
+    const QuantSpec& spec = params.spec;
+    // The vector kernel (kernels/fake_quant.h) when its rounding is the spec's and every
+    // parameter set's bounds fit; else the scalar definition.
+    bool fast = spec.rounding == RoundingMode::HalfToEven && params.count() > 0;
+    const float qmin = float(spec.qmin()), qmax = float(spec.qmax());
+    for (size_t k = 0; fast && k < params.count(); ++k)
+        fast = params.scale[k] > 0.0f && fakeQuantSpanApplies(qmin - float(params.zeroPoint[k]),
+                                                              qmax - float(params.zeroPoint[k]));
+    if (!fast)
+        return forEachElement(t, params, [&](int64_t i, float s, int32_t z) {
+            y[i] = dequantizeValue(quantizeValue(x[i], s, z, spec), s, z);
+        });
+    QS_ASSIGN(int64_t n, paramCount(spec, t.shape()));
+    if (size_t(n) != params.count())
+        return makeError(ErrorCode::ShapeMismatch, "tensor ", shapeToString(t.shape()), " needs ",
+                         n, " quantization parameters, have ", params.count());
+    const ChannelLayout l = spec.granularity == Granularity::PerTensor
+                                ? ChannelLayout{1, 1, t.numel()}
+                                : channelLayout(t.shape(), spec.axis);
+    // Elements [begin, end) walked block by block (a block: `inner` values of one channel).
+    auto run = [&](int64_t begin, int64_t end) {
+        while (begin < end) {
+            const int64_t block = begin / l.inner;
+            const int64_t stop = std::min(end, (block + 1) * l.inner);
+            const size_t k = paramIndex(spec, block % l.channels);
+            const float z = float(params.zeroPoint[k]);
+            fakeQuantizeSpan(x + begin, y + begin, stop - begin, params.scale[k], qmin - z,
+                             qmax - z);
+            begin = stop;
+        }
+    };
+    const int64_t total = t.numel();
+    constexpr int64_t kGrain = 32768; // below this a thread hand-off costs more than it saves
+    if (pool && pool->threadCount() > 1 && total >= 2 * kGrain)
+        pool->parallelFor(total, kGrain, run);
+    else
+        run(0, total);
+    return {};
 }
 
 Result<std::vector<int32_t>> quantizeToCodes(const Tensor& t, const QuantParams& params) {

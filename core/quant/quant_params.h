@@ -12,6 +12,8 @@
 
 namespace qs {
 
+class ThreadPool;
+
 enum class QuantScheme : uint8_t {
     Symmetric,  // z = 0; signed range is [-(2^(b-1)-1), 2^(b-1)-1] (the -2^(b-1) code is dropped)
     Asymmetric, // z from min/max; the range always includes 0 so zero is exact (padding, ReLU)
@@ -102,8 +104,13 @@ Result<int64_t> paramCount(const QuantSpec& spec, const Shape& shape);
 Result<std::pair<std::vector<float>, std::vector<float>>> tensorRanges(const Tensor& t,
                                                                        const QuantSpec& spec);
 
-// x → x̂ for every element (quantize then dequantize), f32 in, f32 out.
-Result<Tensor> fakeQuantize(const Tensor& t, const QuantParams& params);
+// x → x̂ for every element (quantize then dequantize), f32 in, f32 out. Vectorised (bit for bit
+// the scalar quantizeValue/dequantizeValue) and, with a pool of more than one thread, split
+// over it; the result does not depend on the thread count.
+Result<Tensor> fakeQuantize(const Tensor& t, const QuantParams& params, ThreadPool* pool = nullptr);
+// The same into y (t.numel() floats; y may be t's own data).
+Status fakeQuantizeInto(const Tensor& t, const QuantParams& params, float* y,
+                        ThreadPool* pool = nullptr);
 // x → q codes as int32 (for export and the integer executor).
 Result<std::vector<int32_t>> quantizeToCodes(const Tensor& t, const QuantParams& params);
 

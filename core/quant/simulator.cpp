@@ -20,8 +20,9 @@ namespace {
 
 class FakeQuantHooks : public ExecHooks {
 public:
-    FakeQuantHooks(const Graph& graph, const QuantPlan& plan, ExecHooks* observer)
-        : m_observer(observer) {
+    FakeQuantHooks(const Graph& graph, const QuantPlan& plan, ExecHooks* observer, ThreadPool* pool)
+        : m_observer(observer)
+        , m_pool(pool) {
         m_entries.resize(size_t(graph.valueCount()), nullptr);
         for (ValueId v = 0; v < graph.valueCount(); ++v)
             m_entries[size_t(v)] = plan.tensor(graph.value(v).name);
@@ -37,9 +38,9 @@ public:
                 QS_ASSIGN(auto ranges, tensorRanges(tensor, e->params.spec));
                 QS_ASSIGN(QuantParams p,
                           computeQuantParams(e->params.spec, ranges.first, ranges.second));
-                QS_ASSIGN(tensor, fakeQuantize(tensor, p));
+                QS_ASSIGN(tensor, fakeQuantize(tensor, p, m_pool));
             } else {
-                QS_ASSIGN(tensor, fakeQuantize(tensor, e->params));
+                QS_ASSIGN(tensor, fakeQuantize(tensor, e->params, m_pool));
             }
         }
         if (m_observer) return m_observer->onTensor(producer, value, tensor);
@@ -50,6 +51,7 @@ public:
 private:
     std::vector<const TensorQuantEntry*> m_entries;
     ExecHooks* m_observer;
+    ThreadPool* m_pool;
 };
 
 } // namespace
@@ -65,7 +67,7 @@ Result<std::unique_ptr<Simulator>> Simulator::create(const Graph& graph, const Q
 
 Result<RunResult> Simulator::run(const std::map<std::string, Tensor>& inputs, ExecHooks* observer,
                                  Progress* progress) {
-    FakeQuantHooks hooks(m_executor->graph(), m_plan, observer);
+    FakeQuantHooks hooks(m_executor->graph(), m_plan, observer, &m_executor->pool());
     return m_executor->run(inputs, &hooks, progress);
 }
 

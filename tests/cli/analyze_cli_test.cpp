@@ -101,6 +101,39 @@ void AnalyzeCliTest::jsonContractOnImbalancedModel() {
                 .value(QStringLiteral("sqnr_db"))
                 .isNull());
     QVERIFY(j.value(QStringLiteral("error_propagation")).toArray().size() > 12);
+    // Calibrator comparison: every calibrated activation, four methods, min-max (configured)
+    // marked current, each with a range, an MSE and an output SQNR.
+    const QJsonObject cc = j.value(QStringLiteral("calibrator_comparison")).toObject();
+    QCOMPARE(cc.value(QStringLiteral("samples")).toInt(), 4);
+    const QJsonArray ccTensors = cc.value(QStringLiteral("tensors")).toArray();
+    QVERIFY(ccTensors.size() >= 12);
+    for (const QJsonValue& v : ccTensors) {
+        const QJsonArray choices = v.toObject().value(QStringLiteral("choices")).toArray();
+        QCOMPARE(choices.size(), 4);
+        const QJsonObject mm = choices[0].toObject();
+        QCOMPARE(mm.value(QStringLiteral("method")).toString(), QStringLiteral("minmax"));
+        QVERIFY(mm.value(QStringLiteral("current")).toBool());
+        QCOMPARE(mm.value(QStringLiteral("output_sqnr_db")).toDouble(),
+                 cc.value(QStringLiteral("output_sqnr_db")).toDouble());
+        for (const QJsonValue& c : choices) {
+            const QJsonObject o = c.toObject();
+            QVERIFY(o.value(QStringLiteral("lo")).toDouble() <=
+                    o.value(QStringLiteral("hi")).toDouble());
+            QVERIFY(o.value(QStringLiteral("quant_mse")).toDouble() >= 0.0);
+            QVERIFY(o.contains(QStringLiteral("output_sqnr_db")));
+        }
+    }
+    // Calibration diagnostics: the 128 calibration samples, checkpoints 1..128.
+    const QJsonObject cal = j.value(QStringLiteral("calibration")).toObject();
+    QCOMPARE(cal.value(QStringLiteral("samples")).toInt(), 128);
+    const QJsonArray calTensors = cal.value(QStringLiteral("tensors")).toArray();
+    QVERIFY(calTensors.size() >= 12);
+    for (const QJsonValue& v : calTensors) {
+        const QJsonObject o = v.toObject();
+        QVERIFY(o.value(QStringLiteral("max_sample")).toInt() >= 0 &&
+                o.value(QStringLiteral("max_sample")).toInt() < 128);
+        QCOMPARE(o.value(QStringLiteral("convergence")).toArray().size(), 8);
+    }
 }
 
 void AnalyzeCliTest::cleAndBiasCorrectionOptions() {

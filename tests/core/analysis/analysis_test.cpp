@@ -3,6 +3,9 @@
 // model itself (CLE must not change it), the model card of ../shared (fp32 top-1, what
 // per-tensor quantization does to digits_mbv1_imb).
 #include "analysis/accuracy.h"
+#include "analysis/analysis_session.h"
+#include "analysis/calibration_extremes.h"
+#include "analysis/calibrator_comparison.h"
 #include "analysis/channel_spread.h"
 #include "analysis/error_propagation.h"
 #include "analysis/mixed_bits.h"
@@ -14,6 +17,7 @@
 #include "io/npy.h"
 #include "onnx/onnx_importer.h"
 #include "quant/passes/cross_layer_equalization.h"
+#include "quant/plan_builder.h"
 #include "quant/quantizer.h"
 #include "quant/simulator.h"
 
@@ -21,6 +25,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <chrono>
 #include <random>
 
 using namespace qs;
@@ -159,6 +164,11 @@ private slots:
     void adaroundBeatsNearestW4();
     void mixedBitsPredictedMatchesMeasured();
     void sensitivityConeWithIntegerInput();
+    void calibratorComparisonOutlierHandComputed();
+    void calibratorComparisonSqnrMatchesFullRun();
+    void calibrationExtremesFindPlantedSample();
+    void whatIfMatchesFullRunDigits();
+    void whatIfMobileNetLayerIsFast();
 };
 
 void AnalysisTest::cleHandComputed() {
@@ -627,6 +637,316 @@ void AnalysisTest::sensitivityConeWithIntegerInput() {
     auto s = analyzeSensitivity(*q, layers, calib.samples, nullptr, "x");
     QVERIFY2(s.isOk(), s.message().c_str());
     QVERIFY(s->layers[0].alone.sqnrDb > 20.0);
+}
+
+void AnalysisTest::calibratorComparisonOutlierHandComputed() {
+    // 100000 values uniform in [-1, 1] and one outlier at 50, asymmetric uint8 per tensor (the
+    // default activation spec). Min-max must take the outlier: range [min, 50], step
+    // Δ = (50 − min)/255, and every histogram bin inside the grid costs Δ²/12. Percentile 99.99
+    // leaves out 0.01% (10 values) of |x|: the outlier is cut and the range stays inside ±1.
+    std::mt19937 rng(5);
+    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+    std::vector<float> v(100000);
+    for (float& x : v) x = u(rng);
+    v.push_back(50.0f);
+    const float lo = *std::min_element(v.begin(), v.end());
+    RangeCollector collector;
+    QVERIFY(collector.observe(Tensor::fromVector<float>({1, int64_t(v.size())}, v)).isOk());
+    const QuantSpec spec = QuantConfig().activation;
+    auto c = compareCalibrators("t", collector, spec);
+    QVERIFY2(c.isOk(), c.message().c_str());
+    QCOMPARE(int(c->choices.size()), 4);
+    const CalibratorChoice &minmax = c->choices[0], &pct = c->choices[1], &kl = c->choices[2],
+                           &mse = c->choices[3];
+    QCOMPARE(minmax.method, std::string("minmax"));
+    QCOMPARE(pct.method, std::string("percentile:99.99"));
+    QCOMPARE(kl.method, std::string("kl"));
+    QCOMPARE(mse.method, std::string("mse"));
+    QCOMPARE(minmax.range.hi, 50.0f);
+    QCOMPARE(minmax.range.lo, lo);
+    QVERIFY(pct.range.hi > 0.99f && pct.range.hi <= 1.0f);
+    QVERIFY(pct.range.lo < -0.99f && pct.range.lo >= -1.0f);
+    const double step = (50.0 - double(lo)) / 255.0;
+    const double handMse = step * step / 12.0 * 100000.0 / 100001.0;
+    qInfo("min-max MSE %.6g (hand %.6g), percentile %.6g, KL %.6g [%g, %g], MSE %.6g [%g, %g]",
+          minmax.quantMse, handMse, pct.quantMse, kl.quantMse, kl.range.lo, kl.range.hi,
+          mse.quantMse, mse.range.lo, mse.range.hi);
+    QVERIFY(std::fabs(minmax.quantMse - handMse) < 0.02 * handMse);
+    // Percentile clips the outlier: at least (50 − 1)² / 100001 of clipping error, and at least
+    // 1/100001 of the values outside its grid; min-max clips nothing.
+    QVERIFY(pct.quantMse >= 49.0 * 49.0 / 100001.0 * 0.99);
+    QCOMPARE(minmax.clippedFraction, 0.0);
+    QVERIFY(pct.clippedFraction >= 1.0 / 100001.0 * 0.99);
+    // The MSE search includes the min-max range, so it never does worse.
+    QVERIFY(mse.quantMse <= minmax.quantMse * (1 + 1e-12));
+    QCOMPARE(c->choices[size_t(c->bestByMse)].method,
+             mse.quantMse <= kl.quantMse ? std::string("mse") : std::string("kl"));
+    QCOMPARE(c->bestBySqnr, -1); // no session
+}
+
+void AnalysisTest::calibratorComparisonSqnrMatchesFullRun() {
+    // digits_mbv2_bn W8A8: the output SQNR of a calibrator's range equals a full simulator run of
+    // the plan with only that tensor's range replaced; the configured method's is the session's.
+    const Graph g = loadModel("digits_mbv2_bn.onnx");
+    QuantConfig config;
+    config.threads = 2;
+    const QuantizedModel q = quantizeDigits(g, config);
+    const Tensor x = firstRows(loadData("digits_test_x.npy"), 64);
+    const std::string in = g.value(g.inputs()[0]).name;
+    auto session = AnalysisSession::create(q, x, in, AnalysisSessionOptions{2, 16});
+    QVERIFY2(session.isOk(), session.message().c_str());
+    auto all = compareCalibratorsAll(q, session->get());
+    QVERIFY2(all.isOk(), all.message().c_str());
+    QVERIFY(all->size() >= 10);
+    for (const TensorCalibratorComparison& t : *all) {
+        QCOMPARE(int(t.choices.size()), 4);
+        QVERIFY2(t.choices[0].current, t.tensor.c_str()); // min-max is configured
+        QCOMPARE(*t.choices[0].outputSqnrDb, (*session)->outputSqnrDb());
+        QVERIFY(t.bestBySqnr >= 0);
+    }
+    auto fp32 = Executor::create(q.graph, ExecOptions{2});
+    const Tensor reference = (*fp32)->run({{in, x}})->outputs.begin()->second;
+    int checked = 0;
+    for (size_t i : {size_t(1), all->size() / 2, all->size() - 2}) {
+        const TensorCalibratorComparison& t = (*all)[i];
+        for (size_t k = 1; k < 4; ++k) {
+            const CalibratorChoice& c = t.choices[k];
+            if (!c.error.empty()) continue;
+            std::map<std::string, ClipRange> ranges = q.activationRanges;
+            ranges[t.tensor] = c.range;
+            auto plan = buildQuantPlan(q.graph, q.config, ranges);
+            QVERIFY(plan.isOk());
+            auto sim = Simulator::create(q.graph, *plan, ExecOptions{2});
+            QVERIFY(sim.isOk());
+            const double full = sqnrDb(reference, (*sim)->run({{in, x}})->outputs.begin()->second);
+            qInfo("  %s %s [%g, %g]: cone %.4f dB, full run %.4f dB (min-max %.4f dB)",
+                  t.tensor.c_str(), c.method.c_str(), c.range.lo, c.range.hi, *c.outputSqnrDb, full,
+                  *t.choices[0].outputSqnrDb);
+            QVERIFY(std::fabs(*c.outputSqnrDb - full) < 1e-6 * std::max(1.0, std::fabs(full)));
+            ++checked;
+        }
+    }
+    QVERIFY(checked >= 6);
+}
+
+void AnalysisTest::calibrationExtremesFindPlantedSample() {
+    // digits calibration set (128 samples) with sample 77 made extreme (×8): it must be named as
+    // setting the input's min and max, and the range flagged as dominated by one sample; the
+    // untouched set has no dominated input range. The range after all N samples is what
+    // calibration chose (min-max: exact).
+    const Graph g = loadModel("digits_mbv2_bn.onnx");
+    QuantConfig config;
+    config.threads = 2;
+    const QuantizedModel q = quantizeDigits(g, config);
+    const std::string in = g.value(g.inputs()[0]).name;
+    const Tensor calib = loadData("digits_calib_x.npy");
+    Tensor planted = calib.clone();
+    const int64_t per = calib.numel() / calib.dim(0);
+    for (int64_t i = 0; i < per; ++i) planted.data<float>()[77 * per + i] *= 8.0f;
+    CalibrationExtremesOptions options;
+    options.threads = 2;
+    auto clean = analyzeCalibrationExtremes(q, calib, in, options);
+    QVERIFY2(clean.isOk(), clean.message().c_str());
+    auto hit = analyzeCalibrationExtremes(q, planted, in, options);
+    QVERIFY2(hit.isOk(), hit.message().c_str());
+    QCOMPARE(hit->samples, int64_t(128));
+    QVERIFY(!hit->tensors.empty());
+    const TensorCalibrationExtremes& e = hit->tensors.front();
+    QCOMPARE(e.tensor, in);
+    QCOMPARE(e.maxSample, int64_t(77));
+    QCOMPARE(e.minSample, int64_t(77));
+    QVERIFY(e.maxDominated && e.minDominated);
+    QVERIFY(std::find(hit->dominated.begin(), hit->dominated.end(), in) != hit->dominated.end());
+    // Hand: the other samples' max is the largest pixel value (1 − 0.30556)/0.31851 ≈ 2.18.
+    QVERIFY(std::fabs(e.maxWithoutSample - 2.18f) < 0.02f);
+    QVERIFY(e.max > 8.0f);
+    const TensorCalibrationExtremes& c = clean->tensors.front();
+    QVERIFY(!c.maxDominated && !c.minDominated);
+    // Checkpoints 1, 2, 4, …, 128; the last is the calibrated range.
+    QCOMPARE(int(c.convergence.size()), 8);
+    for (size_t k = 0; k < c.convergence.size(); ++k)
+        QCOMPARE(c.convergence[k].samples, int64_t(1) << k);
+    QCOMPARE(c.convergence.back().range.lo, q.activationRanges.at(in).lo);
+    QCOMPARE(c.convergence.back().range.hi, q.activationRanges.at(in).hi);
+    // Min-max after k samples is the running extreme: it can only widen.
+    for (size_t k = 1; k < c.convergence.size(); ++k) {
+        QVERIFY(c.convergence[k].range.lo <= c.convergence[k - 1].range.lo);
+        QVERIFY(c.convergence[k].range.hi >= c.convergence[k - 1].range.hi);
+    }
+    int flaggedPlanted = int(hit->dominated.size()), flaggedClean = int(clean->dominated.size());
+    qInfo("dominated tensors: %d planted, %d clean (of %zu)", flaggedPlanted, flaggedClean,
+          hit->tensors.size());
+    QVERIFY(flaggedPlanted > flaggedClean);
+}
+
+namespace {
+
+// The whole model run from its input with `plan`: first output and every kept f32 value.
+std::pair<Tensor, std::map<std::string, Tensor>>
+fullRun(const QuantizedModel& q, const QuantPlan& plan, const Tensor& x, int batch) {
+    struct KeepAll : ExecHooks {
+        bool keep(ValueId) const override { return true; }
+    };
+    auto sim = Simulator::create(q.graph, plan, ExecOptions{2});
+    if (!sim) qFatal("%s", sim.message().c_str());
+    const std::string in = q.graph.value(q.graph.inputs()[0]).name;
+    auto batches = splitIntoBatches(x, q.graph.value(q.graph.inputs()[0]), batch);
+    std::vector<Tensor> outs;
+    std::map<std::string, std::vector<Tensor>> parts;
+    for (const Tensor& b : *batches) {
+        KeepAll keep;
+        auto r = (*sim)->run({{in, b}}, &keep);
+        if (!r) qFatal("%s", r.message().c_str());
+        outs.push_back(r->outputs.begin()->second);
+        for (auto& [id, t] : r->kept) parts[q.graph.value(id).name].push_back(t);
+    }
+    auto cat = [](const std::vector<Tensor>& p) {
+        Shape s = p[0].shape();
+        s[0] = 0;
+        for (const Tensor& t : p) s[0] += t.dim(0);
+        Tensor all(p[0].dtype(), s);
+        size_t off = 0;
+        for (const Tensor& t : p) {
+            std::memcpy(static_cast<char*>(all.rawData()) + off, t.rawData(), t.byteSize());
+            off += t.byteSize();
+        }
+        return all;
+    };
+    std::map<std::string, Tensor> values;
+    for (auto& [name, p] : parts)
+        if (p[0].rank() > 0 && p[0].dtype() == DataType::F32) values[name] = cat(p);
+    return {cat(outs), values};
+}
+
+} // namespace
+
+void AnalysisTest::whatIfMatchesFullRunDigits() {
+    // Each kind of change on digits_mbv2_bn: the cone's output equals a full simulator run of the
+    // changed plan (built independently from the config), bit for bit, and so do per-tensor SQNRs.
+    const Graph g = loadModel("digits_mbv2_bn.onnx");
+    QuantConfig config;
+    config.threads = 2;
+    const QuantizedModel q = quantizeDigits(g, config);
+    const auto layers = quantLayers(q);
+    const Tensor x = firstRows(loadData("digits_test_x.npy"), 48);
+    auto session = AnalysisSession::create(q, x, "", AnalysisSessionOptions{2, 16});
+    QVERIFY2(session.isOk(), session.message().c_str());
+    auto fp32 = Executor::create(q.graph, ExecOptions{2});
+    struct KeepAll : ExecHooks {
+        bool keep(ValueId) const override { return true; }
+    };
+    const std::string mid = layers[layers.size() / 2].name;
+    std::vector<LayerChange> changes(4);
+    changes[0].node = mid;
+    changes[0].weightBits = 3;
+    changes[1].node = layers[1].name;
+    changes[1].keepFloat = true;
+    changes[2].node = mid;
+    changes[2].granularity = Granularity::PerTensor;
+    changes[3].node = layers.front().name;
+    changes[3].weightBits = 4;
+    for (const LayerChange& ch : changes) {
+        QuantConfig c = config;
+        if (ch.weightBits) c.layerBits[ch.node] = *ch.weightBits;
+        if (ch.keepFloat) c.floatNodes.insert(ch.node);
+        if (ch.granularity) c.layerGranularity[ch.node] = *ch.granularity;
+        auto plan = buildQuantPlan(q.graph, c, q.activationRanges);
+        QVERIFY2(plan.isOk(), plan.message().c_str());
+        auto [full, values] = fullRun(q, *plan, x, 16);
+        auto r = (*session)->whatIf(ch);
+        QVERIFY2(r.isOk(), r.message().c_str());
+        QVERIFY(!r->changedTensors.empty());
+        QVERIFY(r->nodesRun > 0 && r->nodesRun < int(q.graph.nodeCount()) + 1);
+        QCOMPARE(r->output.numel(), full.numel());
+        QVERIFY(std::memcmp(r->output.data<float>(), full.data<float>(), full.byteSize()) == 0);
+        const double reference = sqnrDb((*session)->reference(), full);
+        QCOMPARE(r->outputSqnrAfterDb, reference);
+        QCOMPARE(r->outputSqnrBeforeDb, (*session)->outputSqnrDb());
+        qInfo("  %s: %d nodes, %.2f → %.2f dB, %.1f ms", ch.node.c_str(), r->nodesRun,
+              r->outputSqnrBeforeDb, r->outputSqnrAfterDb, r->seconds * 1e3);
+        // A per-tensor figure against the full run's value of that tensor.
+        QVERIFY(!r->tensors.empty());
+        const TensorSqnrDelta& d = r->tensors[r->tensors.size() / 2];
+        KeepAll keep;
+        auto rfAll = (*fp32)->run({{g.value(g.inputs()[0]).name, x}}, &keep);
+        QVERIFY(rfAll.isOk());
+        const ValueId vid = *q.graph.findValue(d.tensor);
+        QCOMPARE(d.afterDb, sqnrDb(rfAll->kept.at(vid), values.at(d.tensor)));
+    }
+    // Apply one change, then another on top: still the full run of both.
+    QVERIFY((*session)->apply(changes[0]).isOk());
+    auto r = (*session)->whatIf(changes[1]);
+    QVERIFY(r.isOk());
+    QuantConfig both = config;
+    both.layerBits[mid] = 3;
+    both.floatNodes.insert(layers[1].name);
+    auto plan = buildQuantPlan(q.graph, both, q.activationRanges);
+    auto [full, values] = fullRun(q, *plan, x, 16);
+    QVERIFY(std::memcmp(r->output.data<float>(), full.data<float>(), full.byteSize()) == 0);
+}
+
+void AnalysisTest::whatIfMobileNetLayerIsFast() {
+    // mobilenet_v2_bn (224×224), 4 evaluation samples (the shared input and three flips/shifts):
+    // changing one layer in the second half of the network re-runs only its cone. The time is
+    // printed, not asserted (shared machine); the result must equal a full run's.
+    const Graph g = loadModel("mobilenet_v2_bn.onnx");
+    const Tensor x0 = loadData("mobilenet_v2_input.npy");
+    const int64_t per = x0.numel();
+    Shape s = x0.shape();
+    s[0] = 4;
+    Tensor x(DataType::F32, s);
+    const int64_t h = 224, w = 224;
+    for (int64_t n = 0; n < 4; ++n)
+        for (int64_t c = 0; c < 3; ++c)
+            for (int64_t i = 0; i < h; ++i)
+                for (int64_t j = 0; j < w; ++j) {
+                    const int64_t si = n & 1 ? h - 1 - i : i, sj = n & 2 ? (j + 17) % w : j;
+                    x.data<float>()[n * per + (c * h + i) * w + j] =
+                        x0.data<float>()[(c * h + si) * w + sj];
+                }
+    QuantConfig config;
+    config.threads = 2;
+    CalibrationData calib;
+    calib.samples = x;
+    calib.batchSize = 4;
+    auto q = quantizeModel(g, config, &calib);
+    QVERIFY2(q.isOk(), q.message().c_str());
+    const auto layers = quantLayers(*q);
+    const auto t0 = std::chrono::steady_clock::now();
+    auto session = AnalysisSession::create(*q, x, "", AnalysisSessionOptions{2, 4});
+    QVERIFY2(session.isOk(), session.message().c_str());
+    const double prepare =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    LayerChange ch;
+    ch.node = layers[layers.size() * 2 / 3].name;
+    ch.weightBits = 4;
+    auto r = (*session)->whatIf(ch);
+    QVERIFY2(r.isOk(), r.message().c_str());
+    qInfo("mobilenet_v2_bn what-if %s → 4 bits: %d of %d nodes, %.3f s (session prepared in "
+          "%.2f s); output SQNR %.2f → %.2f dB",
+          ch.node.c_str(), r->nodesRun, int(q->graph.nodeCount()), r->seconds, prepare,
+          r->outputSqnrBeforeDb, r->outputSqnrAfterDb);
+    QuantConfig c = config;
+    c.layerBits[ch.node] = 4;
+    auto plan = buildQuantPlan(q->graph, c, q->activationRanges);
+    QVERIFY(plan.isOk());
+    auto [full, values] = fullRun(*q, *plan, x, 4);
+    QVERIFY(std::memcmp(r->output.data<float>(), full.data<float>(), full.byteSize()) == 0);
+    QVERIFY(r->outputSqnrAfterDb < r->outputSqnrBeforeDb);
+    // The worst case: the first layer's cone is the whole network.
+    LayerChange first;
+    first.node = layers.front().name;
+    first.keepFloat = true;
+    auto f = (*session)->whatIf(first);
+    QVERIFY2(f.isOk(), f.message().c_str());
+    qInfo("  first layer %s kept float: %d nodes, %.3f s; output SQNR %.2f → %.2f dB",
+          first.node.c_str(), f->nodesRun, f->seconds, f->outputSqnrBeforeDb, f->outputSqnrAfterDb);
+    QuantConfig cf = config;
+    cf.floatNodes.insert(first.node);
+    auto planF = buildQuantPlan(q->graph, cf, q->activationRanges);
+    QVERIFY(planF.isOk());
+    auto fullF = fullRun(*q, *planF, x, 4).first;
+    QVERIFY(std::memcmp(f->output.data<float>(), fullF.data<float>(), fullF.byteSize()) == 0);
 }
 
 QTEST_GUILESS_MAIN(AnalysisTest)

@@ -1,9 +1,16 @@
 // Quantization formulas against hand-worked examples (DESIGN.md; Krishnamoorthi 2018 §2).
 #include "quant/quant_params.h"
 
+#include "kernels/fake_quant.h"
+#include "util/thread_pool.h"
+
 #include <QtTest>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
 
 using namespace qs;
 
@@ -18,6 +25,7 @@ private slots:
     void perChannelAndPerGroup();
     void powerOfTwoScales();
     void fakeQuantizeErrorIsAtMostHalfAStep();
+    void fakeQuantizeVectorPathsMatchScalarDefinition();
 };
 
 void QuantParamsTest::asymmetricWorkedExample() {
@@ -148,6 +156,72 @@ void QuantParamsTest::fakeQuantizeErrorIsAtMostHalfAStep() {
     const auto y = fq->toFloatVector();
     for (size_t i = 0; i < v.size(); ++i)
         QVERIFY(std::fabs(y[i] - v[i]) <= 0.5f * p->scale[0] * 1.0001f);
+}
+
+void QuantParamsTest::fakeQuantizeVectorPathsMatchScalarDefinition() {
+    // Every SIMD path of the fake-quant kernel, with and without a thread pool, against the
+    // scalar definition s·(clamp(nearbyint(x/s) + z, qmin, qmax) − z) written out here, bit for
+    // bit: exact ties (k + ½)·s, values far outside the grid, ±Inf, NaN, ±0, per channel.
+    std::mt19937 rng(11);
+    std::normal_distribution<float> d(0.0f, 3.0f);
+    const int64_t channels = 5, inner = 20011; // odd sizes: every path has a tail
+    std::vector<float> v(size_t(channels * inner));
+    for (float& x : v) x = d(rng);
+    const float inf = std::numeric_limits<float>::infinity();
+    const std::vector<float> specials{0.0f, -0.0f, inf, -inf, std::nanf(""), 1e30f, -1e30f};
+    for (size_t i = 0; i < specials.size(); ++i) v[i * 997] = specials[i];
+    Tensor t = Tensor::fromVector<float>({1, channels, inner, 1}, v);
+    for (int bits : {8, 4, 16}) {
+        for (QuantScheme scheme : {QuantScheme::Symmetric, QuantScheme::Asymmetric}) {
+            QuantSpec spec;
+            spec.bits = bits;
+            spec.scheme = scheme;
+            spec.isSigned = scheme == QuantScheme::Symmetric;
+            spec.granularity = Granularity::PerChannel;
+            spec.axis = 1;
+            std::vector<float> mins, maxs;
+            for (int64_t c = 0; c < channels; ++c) {
+                mins.push_back(-1.0f - float(c));
+                maxs.push_back(2.0f + 0.5f * float(c));
+            }
+            auto p = computeQuantParams(spec, mins, maxs);
+            QVERIFY(p.isOk());
+            // Exact ties on this channel's grid.
+            for (int64_t i = 0; i < 64; ++i)
+                v[size_t(2 * inner + 100 + i)] = (float(i - 32) + 0.5f) * p->scale[2];
+            t = Tensor::fromVector<float>({1, channels, inner, 1}, v);
+            std::vector<float> want(v.size());
+            for (int64_t c = 0; c < channels; ++c) {
+                const float s = p->scale[size_t(c)];
+                const int32_t z = p->zeroPoint[size_t(c)];
+                for (int64_t i = 0; i < inner; ++i) {
+                    const size_t k = size_t(c * inner + i);
+                    const float r = std::nearbyint(v[k] / s);
+                    const double q = std::isnan(r) ? double(z)
+                                                   : std::clamp(double(r) + z, double(spec.qmin()),
+                                                                double(spec.qmax()));
+                    want[k] = s * float(int32_t(q) - z);
+                }
+            }
+            ThreadPool pool(2);
+            for (SimdPath path : {SimdPath::Generic, SimdPath::Avx2, SimdPath::Avx512}) {
+                if (!setFakeQuantPath(path)) continue;
+                for (ThreadPool* usePool : {static_cast<ThreadPool*>(nullptr), &pool}) {
+                    auto y = fakeQuantize(t, *p, usePool);
+                    QVERIFY(y.isOk());
+                    if (std::memcmp(y->data<float>(), want.data(), want.size() * sizeof(float))) {
+                        for (size_t k = 0; k < want.size(); ++k)
+                            if (std::memcmp(&y->data<float>()[k], &want[k], sizeof(float)))
+                                qWarning("%s bits %d element %zu: x %g got %g want %g",
+                                         simdPathName(path), bits, k, double(v[k]),
+                                         double(y->data<float>()[k]), double(want[k]));
+                        QFAIL("fake quantization differs from the scalar definition");
+                    }
+                }
+            }
+            setFakeQuantPath(bestSimdPath());
+        }
+    }
 }
 
 QTEST_GUILESS_MAIN(QuantParamsTest)

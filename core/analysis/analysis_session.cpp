@@ -1,0 +1,298 @@
+#include "analysis/analysis_session.h"
+
+#include "analysis/sensitivity.h"
+#include "exec/executor.h"
+#include "quant/plan_builder.h"
+#include "quant/simulator.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <set>
+
+namespace qs {
+
+namespace {
+
+class KeepAll : public ExecHooks {
+public:
+    bool keep(ValueId) const override { return true; }
+};
+
+double sqnrOf(double signal, double noise) {
+    if (noise <= 0.0) return std::numeric_limits<double>::infinity();
+    if (signal <= 0.0) return -std::numeric_limits<double>::infinity();
+    return 10.0 * std::log10(signal / noise);
+}
+
+// Σ f², Σ (q − f)² of two f32 tensors of the same size; false when they do not pair up.
+bool addPower(const Tensor& f, const Tensor& q, double& signal, double& noise) {
+    if (f.isNull() || q.isNull() || f.dtype() != DataType::F32 || q.dtype() != DataType::F32 ||
+        f.numel() != q.numel())
+        return false;
+    const float* a = f.data<float>();
+    const float* b = q.data<float>();
+    double s = 0.0, n = 0.0;
+    for (int64_t i = 0; i < f.numel(); ++i) {
+        s += double(a[i]) * a[i];
+        n += (double(b[i]) - a[i]) * (double(b[i]) - a[i]);
+    }
+    signal += s;
+    noise += n;
+    return true;
+}
+
+Tensor concatRows(const std::vector<Tensor>& parts) {
+    Shape shape = parts[0].shape();
+    int64_t rows = 0;
+    for (const Tensor& t : parts) rows += t.dim(0);
+    shape[0] = rows;
+    Tensor all(DataType::F32, shape);
+    size_t offset = 0;
+    for (const Tensor& t : parts) {
+        const Tensor f = t.dtype() == DataType::F32 ? t : t.castTo(DataType::F32);
+        std::memcpy(all.data<float>() + offset, f.data<float>(), f.byteSize());
+        offset += size_t(f.numel());
+    }
+    return all;
+}
+
+bool sameParams(const QuantParams& a, const QuantParams& b) {
+    return a.state == b.state && a.scale == b.scale && a.zeroPoint == b.zeroPoint &&
+           a.spec.bits == b.spec.bits && a.spec.scheme == b.spec.scheme &&
+           a.spec.isSigned == b.spec.isSigned && a.spec.granularity == b.spec.granularity &&
+           a.spec.axis == b.spec.axis && a.spec.groupSize == b.spec.groupSize &&
+           a.spec.rounding == b.spec.rounding;
+}
+
+bool sameEntry(const TensorQuantEntry* a, const TensorQuantEntry* b) {
+    if (!a || !b) return !a && !b;
+    if (a->dynamic != b->dynamic) return false;
+    // Float and Passive tensors are not transformed by the simulator: their parameters do not
+    // matter, only the state.
+    if (a->params.state != TensorQuantState::Quantized ||
+        b->params.state != TensorQuantState::Quantized)
+        return a->params.state == b->params.state;
+    return sameParams(a->params, b->params);
+}
+
+} // namespace
+
+Result<std::unique_ptr<AnalysisSession>>
+AnalysisSession::create(const QuantizedModel& m, const Tensor& data, const std::string& inputName,
+                        const AnalysisSessionOptions& options) {
+    const Graph& g = m.graph;
+    if (g.outputs().empty()) return makeError(ErrorCode::InvalidModel, "the model has no outputs");
+    if (g.inputs().empty()) return makeError(ErrorCode::InvalidModel, "the model has no inputs");
+    auto s = std::unique_ptr<AnalysisSession>(new AnalysisSession());
+    s->m_model = &m;
+    s->m_config = m.config;
+    s->m_ranges = m.activationRanges;
+    s->m_plan = m.plan;
+    s->m_threads = options.threads;
+    s->m_inputName = inputName.empty() ? g.value(g.inputs()[0]).name : inputName;
+    s->m_outputName = g.value(g.outputs()[0]).name;
+    auto inputId = g.findValue(s->m_inputName);
+    if (!inputId || !g.value(*inputId).isGraphInput)
+        return makeError(ErrorCode::NotFound, "the model has no input named '", s->m_inputName,
+                         "'");
+    QS_ASSIGN(std::vector<Tensor> batches,
+              splitIntoBatches(data, g.value(*inputId), options.batchSize));
+    s->m_samples = data.rank() > 0 ? data.dim(0) : 0;
+    QS_ASSIGN(auto fp32, Executor::create(g, ExecOptions{options.threads}));
+    QS_ASSIGN(auto sim, Simulator::create(g, m.plan, ExecOptions{options.threads}));
+    std::vector<Tensor> refs, outs;
+    for (const Tensor& b : batches) {
+        KeepAll keep;
+        QS_ASSIGN(RunResult rf, fp32->run({{s->m_inputName, b}}, &keep));
+        QS_ASSIGN(RunResult rq, sim->run({{s->m_inputName, b}}, &keep));
+        std::map<std::string, Tensor> fv, qv;
+        for (auto& [id, t] : rf.kept)
+            if (!g.value(id).initializer) fv[g.value(id).name] = std::move(t);
+        for (auto& [id, t] : rq.kept)
+            if (!g.value(id).initializer) qv[g.value(id).name] = std::move(t);
+        fv[s->m_inputName] = b;
+        for (const auto& [name, f] : fv) {
+            auto it = qv.find(name);
+            if (it == qv.end()) continue;
+            Power& p = s->m_power[name];
+            addPower(f, it->second, p.signal, p.noise);
+        }
+        refs.push_back(rf.outputs.at(s->m_outputName));
+        outs.push_back(rq.outputs.at(s->m_outputName));
+        s->m_float.push_back(std::move(fv));
+        s->m_quant.push_back(std::move(qv));
+    }
+    if (refs.empty()) return makeError(ErrorCode::InvalidArgument, "no evaluation samples");
+    s->m_reference = concatRows(refs);
+    s->m_output = concatRows(outs);
+    return s;
+}
+
+double AnalysisSession::outputSqnrDb() const {
+    return sqnrDb(m_reference, m_output);
+}
+
+std::optional<double> AnalysisSession::tensorSqnrDb(const std::string& tensor) const {
+    auto it = m_power.find(tensor);
+    if (it == m_power.end()) return std::nullopt;
+    return sqnrOf(it->second.signal, it->second.noise);
+}
+
+Result<QuantPlan> AnalysisSession::planWith(const LayerChange& change) const {
+    const Graph& g = m_model->graph;
+    auto id = g.findNode(change.node);
+    if (!id)
+        return makeError(ErrorCode::NotFound, "the model has no node named '", change.node, "'");
+    QuantConfig config = m_config;
+    if (change.keepFloat) config.floatNodes.insert(change.node);
+    if (change.weightBits) {
+        if (*change.weightBits < 2 || *change.weightBits > 16)
+            return makeError(ErrorCode::InvalidArgument, "node '", change.node, "': weight bits ",
+                             *change.weightBits, " outside 2..16");
+        config.layerBits[change.node] = *change.weightBits;
+    }
+    if (change.granularity) config.layerGranularity[change.node] = *change.granularity;
+    auto plan = buildQuantPlan(g, config, m_ranges);
+    if (!plan)
+        return std::move(plan.addContext("what-if on node '" + change.node + "'")).takeError();
+    return std::move(plan).value();
+}
+
+Result<QuantPlan> AnalysisSession::planWithRange(const std::string& tensor, ClipRange range) const {
+    if (!m_ranges.count(tensor))
+        return makeError(ErrorCode::NotFound, "tensor '", tensor, "' has no calibrated range");
+    std::map<std::string, ClipRange> ranges = m_ranges;
+    ranges[tensor] = range;
+    auto plan = buildQuantPlan(m_model->graph, m_config, ranges);
+    if (!plan) return std::move(plan.addContext("range of tensor '" + tensor + "'")).takeError();
+    return std::move(plan).value();
+}
+
+Result<WhatIfResult> AnalysisSession::whatIf(const LayerChange& change, bool perTensor) const {
+    const auto t0 = std::chrono::steady_clock::now();
+    QS_ASSIGN(QuantPlan plan, planWith(change));
+    QS_ASSIGN(WhatIfResult r, evaluate(plan, perTensor));
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return r;
+}
+
+Result<WhatIfResult> AnalysisSession::whatIfRange(const std::string& tensor, ClipRange range,
+                                                  bool perTensor) const {
+    const auto t0 = std::chrono::steady_clock::now();
+    QS_ASSIGN(QuantPlan plan, planWithRange(tensor, range));
+    QS_ASSIGN(WhatIfResult r, evaluate(plan, perTensor));
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return r;
+}
+
+Result<WhatIfResult> AnalysisSession::evaluate(const QuantPlan& plan, bool perTensor) const {
+    return const_cast<AnalysisSession*>(this)->evaluateInto(plan, false, perTensor);
+}
+
+Status AnalysisSession::apply(const LayerChange& change) {
+    QS_ASSIGN(QuantPlan plan, planWith(change));
+    QS_TRY(evaluateInto(plan, true, true).status());
+    if (change.keepFloat) m_config.floatNodes.insert(change.node);
+    if (change.weightBits) m_config.layerBits[change.node] = *change.weightBits;
+    if (change.granularity) m_config.layerGranularity[change.node] = *change.granularity;
+    return {};
+}
+
+// commit == false never modifies *this (evaluate() casts const away only to share the code).
+Result<WhatIfResult> AnalysisSession::evaluateInto(const QuantPlan& plan, bool commit,
+                                                   bool perTensor) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const Graph& g = m_model->graph;
+    WhatIfResult result;
+    result.outputSqnrBeforeDb = outputSqnrDb();
+    // Tensors whose quantization differs, and the nodes that must run again: their producers,
+    // or, for graph inputs and weights, their readers.
+    std::set<std::string> names;
+    for (const auto& [name, e] : m_plan.tensors) names.insert(name);
+    for (const auto& [name, e] : plan.tensors) names.insert(name);
+    std::set<NodeId> starts;
+    for (const std::string& name : names) {
+        if (sameEntry(m_plan.tensor(name), plan.tensor(name))) continue;
+        auto v = g.findValue(name);
+        if (!v) continue;
+        result.changedTensors.push_back(name);
+        const Value& value = g.value(*v);
+        if (value.producer != kNoNode && !value.initializer) {
+            starts.insert(value.producer);
+        } else {
+            for (NodeId n = 0; n < g.nodeCount(); ++n)
+                for (ValueId in : g.node(n).inputs)
+                    if (in == *v) starts.insert(n);
+        }
+    }
+    if (starts.empty()) {
+        result.outputSqnrAfterDb = result.outputSqnrBeforeDb;
+        result.output = m_output;
+        result.seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        if (commit) m_plan = plan;
+        return result;
+    }
+    std::vector<std::string> external;
+    QS_ASSIGN(Graph cone,
+              downstreamCone(g, std::vector<NodeId>(starts.begin(), starts.end()), &external));
+    result.nodesRun = int(cone.nodeCount());
+    QS_ASSIGN(auto sim, Simulator::create(cone, plan, ExecOptions{m_threads}));
+    const bool outputInCone = [&] {
+        for (ValueId o : cone.outputs())
+            if (cone.value(o).name == m_outputName) return true;
+        return false;
+    }();
+    std::set<std::string> graphInputs;
+    for (ValueId v : g.inputs()) graphInputs.insert(g.value(v).name);
+    std::map<std::string, Power> power;
+    std::vector<Tensor> outs;
+    for (size_t b = 0; b < m_quant.size(); ++b) {
+        std::map<std::string, Tensor> inputs;
+        for (const std::string& name : external) {
+            // Graph inputs enter float (the plan quantizes them on entry, perhaps differently
+            // now); everything else at the cone's edge is unchanged and enters as it was quantized.
+            const auto& cache = graphInputs.count(name) ? m_float[b] : m_quant[b];
+            auto it = cache.find(name);
+            if (it == cache.end())
+                return makeError(ErrorCode::Internal, "tensor '", name, "' was not cached");
+            inputs[name] = it->second;
+        }
+        KeepAll keep;
+        QS_ASSIGN(RunResult r, sim->run(inputs, perTensor || commit ? &keep : nullptr));
+        for (auto& [id, t] : r.kept) {
+            const Value& v = cone.value(id);
+            if (v.initializer || v.isGraphInput) continue;
+            auto f = m_float[b].find(v.name);
+            if (f == m_float[b].end()) continue;
+            Power& p = power[v.name];
+            addPower(f->second, t, p.signal, p.noise);
+            if (commit) m_quant[b][v.name] = t;
+        }
+        if (outputInCone) outs.push_back(r.outputs.at(m_outputName));
+    }
+    result.output = outputInCone ? concatRows(outs) : m_output;
+    result.outputSqnrAfterDb = sqnrDb(m_reference, result.output);
+    for (NodeId n : cone.topoOrder())
+        for (ValueId v : cone.node(n).outputs) {
+            if (v == kNoValue) continue;
+            auto it = power.find(cone.value(v).name);
+            if (it == power.end()) continue;
+            TensorSqnrDelta d;
+            d.tensor = it->first;
+            d.beforeDb = tensorSqnrDb(d.tensor).value_or(std::numeric_limits<double>::quiet_NaN());
+            d.afterDb = sqnrOf(it->second.signal, it->second.noise);
+            result.tensors.push_back(d);
+        }
+    if (commit) {
+        for (const auto& [name, p] : power) m_power[name] = p;
+        m_output = result.output;
+        m_plan = plan;
+    }
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return result;
+}
+
+} // namespace qs
