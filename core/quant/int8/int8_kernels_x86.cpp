@@ -12,7 +12,15 @@
 #include <cstdint>
 #include <cstring>
 #include <immintrin.h>
+#include <limits>
 #include <vector>
+
+// GCC 12 reports false -Wmaybe-uninitialized inside the AVX-512 intrinsic headers (GCC bug
+// 105593, fixed in 13): the "undefined" pass-through operands of the unmasked forms.
+#pragma GCC diagnostic push
+#ifndef __clang__
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 namespace qs::int8::x86 {
 
@@ -42,15 +50,14 @@ void packAAvx2(int64_t m, int64_t k, const int8_t* a, std::vector<int32_t>& pack
         }
 }
 
-__attribute__((target("avx2"))) void gemmAvx2(int64_t m, int64_t k, const int32_t* packedA,
-                                              int64_t n, const uint8_t* b, int64_t strideK,
-                                              int64_t strideN, int32_t* c, int64_t ldc,
-                                              std::vector<uint8_t>& scratch) {
-    const int64_t k2 = ceilDiv(k, 2), nb = ceilDiv(n, kAvx2Cols), mb = ceilDiv(m, kAvx2Rows);
-    scratch.resize(size_t(nb * k2 * kAvx2Cols * 2 * 2));
-    int16_t* packedB = reinterpret_cast<int16_t*>(scratch.data());
-    // B → [nb][k2][16 columns][2] int16 (the k pair of each column side by side).
-    for (int64_t jb = 0; jb < nb; ++jb)
+// B → [nb][k2][16 columns][2] int16 (the k pair of each column side by side), column blocks
+// [jb0, jb1).
+__attribute__((target("avx2"))) void packBAvx2(int64_t k, int64_t n, const uint8_t* b,
+                                               int64_t strideK, int64_t strideN, uint8_t* packed,
+                                               int64_t jb0, int64_t jb1) {
+    const int64_t k2 = ceilDiv(k, 2);
+    int16_t* packedB = reinterpret_cast<int16_t*>(packed);
+    for (int64_t jb = jb0; jb < jb1; ++jb)
         for (int64_t kp = 0; kp < k2; ++kp) {
             int16_t* dst = packedB + (jb * k2 + kp) * kAvx2Cols * 2;
             const int64_t n0 = jb * kAvx2Cols, k0 = 2 * kp;
@@ -72,10 +79,21 @@ __attribute__((target("avx2"))) void gemmAvx2(int64_t m, int64_t k, const int32_
                 dst[2 * j + 1] = bAt(b, k0 + 1, n0 + j, k, n, strideK, strideN);
             }
         }
-    for (int64_t jb = 0; jb < nb; ++jb) {
+}
+
+// C rows [r0, r1) (r0 a multiple of 4), columns [c0, c1) (c0 a multiple of 16) from packed B.
+__attribute__((target("avx2"))) void multiplyAvx2(int64_t m, int64_t k, const int32_t* packedA,
+                                                  const uint8_t* packed, int64_t n, int64_t r0,
+                                                  int64_t r1, int64_t c0, int64_t c1, int32_t* c,
+                                                  int64_t ldc) {
+    const int64_t k2 = ceilDiv(k, 2);
+    const int16_t* packedB = reinterpret_cast<const int16_t*>(packed);
+    r1 = std::min(r1, m);
+    c1 = std::min(c1, n);
+    for (int64_t jb = c0 / kAvx2Cols; jb * kAvx2Cols < c1; ++jb) {
         const int16_t* bp = packedB + jb * k2 * kAvx2Cols * 2;
-        const int64_t n0 = jb * kAvx2Cols, cols = std::min(kAvx2Cols, n - n0);
-        for (int64_t ib = 0; ib < mb; ++ib) {
+        const int64_t n0 = jb * kAvx2Cols, cols = std::min(kAvx2Cols, c1 - n0);
+        for (int64_t ib = r0 / kAvx2Rows; ib * kAvx2Rows < r1; ++ib) {
             const int32_t* ap = packedA + ib * k2 * kAvx2Rows;
             __m256i acc[kAvx2Rows][2];
             for (auto& r : acc) r[0] = r[1] = _mm256_setzero_si256();
@@ -90,7 +108,7 @@ __attribute__((target("avx2"))) void gemmAvx2(int64_t m, int64_t k, const int32_
                     acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(b1, av));
                 }
             }
-            const int64_t rows = std::min(kAvx2Rows, m - ib * kAvx2Rows);
+            const int64_t rows = std::min(kAvx2Rows, r1 - ib * kAvx2Rows);
             for (int64_t r = 0; r < rows; ++r) {
                 int32_t* dst = c + (ib * kAvx2Rows + r) * ldc + n0;
                 if (cols == kAvx2Cols) {
@@ -119,14 +137,13 @@ void packAVnni(int64_t m, int64_t k, const int8_t* a, std::vector<int32_t>& pack
         }
 }
 
+// B → [nb][k4][32 columns][4] u8 (the k quad of each column side by side), column blocks
+// [jb0, jb1).
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void
-gemmVnni(int64_t m, int64_t k, const int32_t* packedA, int64_t n, const uint8_t* b, int64_t strideK,
-         int64_t strideN, int32_t* c, int64_t ldc, std::vector<uint8_t>& scratch) {
-    const int64_t k4 = ceilDiv(k, 4), nb = ceilDiv(n, kVnniCols), mb = ceilDiv(m, kVnniRows);
-    scratch.resize(size_t(nb * k4 * kVnniCols * 4));
-    uint8_t* packedB = scratch.data();
-    // B → [nb][k4][32 columns][4] u8 (the k quad of each column side by side).
-    for (int64_t jb = 0; jb < nb; ++jb)
+packBVnni(int64_t k, int64_t n, const uint8_t* b, int64_t strideK, int64_t strideN,
+          uint8_t* packedB, int64_t jb0, int64_t jb1) {
+    const int64_t k4 = ceilDiv(k, 4);
+    for (int64_t jb = jb0; jb < jb1; ++jb)
         for (int64_t kq = 0; kq < k4; ++kq) {
             uint8_t* dst = packedB + (jb * k4 + kq) * kVnniCols * 4;
             const int64_t n0 = jb * kVnniCols, k0 = 4 * kq;
@@ -156,32 +173,55 @@ gemmVnni(int64_t m, int64_t k, const int32_t* packedA, int64_t n, const uint8_t*
                 for (int64_t t = 0; t < 4; ++t)
                     dst[j * 4 + t] = bAt(b, k0 + t, n0 + j, k, n, strideK, strideN);
         }
-    for (int64_t jb = 0; jb < nb; ++jb) {
+}
+
+namespace {
+// One 8-row × (16·V)-column VNNI micro-tile over all of K: 8·V independent accumulators.
+template <int V>
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"), always_inline)) inline void
+vnniTile(int64_t k4, const int32_t* ap, const uint8_t* bp, int64_t rows, int32_t* dst, int64_t ldc,
+         __mmask16 mask0, __mmask16 mask1) {
+    __m512i acc[kVnniRows][V];
+    for (auto& r : acc)
+        for (auto& v : r) v = _mm512_setzero_si512();
+    for (int64_t kq = 0; kq < k4; ++kq) {
+        __m512i b[V];
+        for (int v = 0; v < V; ++v) b[v] = _mm512_loadu_si512(bp + kq * 128 + v * 64);
+        for (int64_t r = 0; r < kVnniRows; ++r) {
+            const __m512i av = _mm512_set1_epi32(ap[kq * kVnniRows + r]);
+            for (int v = 0; v < V; ++v) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], b[v], av);
+        }
+    }
+    for (int64_t r = 0; r < rows; ++r) {
+        _mm512_mask_storeu_epi32(dst + r * ldc, mask0, acc[r][0]);
+        if (V == 2 && mask1) _mm512_mask_storeu_epi32(dst + r * ldc + 16, mask1, acc[r][V - 1]);
+    }
+}
+} // namespace
+
+// C rows [r0, r1) (r0 a multiple of 8), columns [c0, c1) (c0 a multiple of 32) from packed B.
+// A block of 16 or fewer columns (the tail of 7×7 planes) runs the one-vector tile.
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void
+multiplyVnni(int64_t m, int64_t k, const int32_t* packedA, const uint8_t* packedB, int64_t n,
+             int64_t r0, int64_t r1, int64_t c0, int64_t c1, int32_t* c, int64_t ldc) {
+    const int64_t k4 = ceilDiv(k, 4);
+    r1 = std::min(r1, m);
+    c1 = std::min(c1, n);
+    for (int64_t jb = c0 / kVnniCols; jb * kVnniCols < c1; ++jb) {
         const uint8_t* bp = packedB + jb * k4 * kVnniCols * 4;
-        const int64_t n0 = jb * kVnniCols, cols = std::min(kVnniCols, n - n0);
+        const int64_t n0 = jb * kVnniCols, cols = std::min(kVnniCols, c1 - n0);
         const __mmask16 mask0 = cols >= 16 ? __mmask16(0xffff) : __mmask16((1u << cols) - 1);
         const __mmask16 mask1 = cols >= 32   ? __mmask16(0xffff)
                                 : cols <= 16 ? 0
                                              : __mmask16((1u << (cols - 16)) - 1);
-        for (int64_t ib = 0; ib < mb; ++ib) {
+        for (int64_t ib = r0 / kVnniRows; ib * kVnniRows < r1; ++ib) {
             const int32_t* ap = packedA + ib * k4 * kVnniRows;
-            __m512i acc[kVnniRows][2];
-            for (auto& r : acc) r[0] = r[1] = _mm512_setzero_si512();
-            for (int64_t kq = 0; kq < k4; ++kq) {
-                const __m512i b0 = _mm512_loadu_si512(bp + kq * 128);
-                const __m512i b1 = _mm512_loadu_si512(bp + kq * 128 + 64);
-                for (int64_t r = 0; r < kVnniRows; ++r) {
-                    const __m512i av = _mm512_set1_epi32(ap[kq * kVnniRows + r]);
-                    acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], b0, av);
-                    acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], b1, av);
-                }
-            }
-            const int64_t rows = std::min(kVnniRows, m - ib * kVnniRows);
-            for (int64_t r = 0; r < rows; ++r) {
-                int32_t* dst = c + (ib * kVnniRows + r) * ldc + n0;
-                _mm512_mask_storeu_epi32(dst, mask0, acc[r][0]);
-                if (mask1) _mm512_mask_storeu_epi32(dst + 16, mask1, acc[r][1]);
-            }
+            const int64_t rows = std::min(kVnniRows, r1 - ib * kVnniRows);
+            int32_t* dst = c + ib * kVnniRows * ldc + n0;
+            if (cols <= 16)
+                vnniTile<1>(k4, ap, bp, rows, dst, ldc, mask0, mask1);
+            else
+                vnniTile<2>(k4, ap, bp, rows, dst, ldc, mask0, mask1);
         }
     }
 }
@@ -351,3 +391,174 @@ __attribute__((target("avx2"))) int64_t qmulFloatAvx2(const void* a, bool aSigne
 }
 
 } // namespace qs::int8::x86
+
+namespace qs::int8::x86 {
+
+// Whether depthwisePlaneVbmi handles the geometry: the dwords of 16 output columns come from
+// one 64-byte window (15·stride + 3·dilation < 64 when the kernel is 4 or more wide).
+bool depthwiseVbmiFits(int64_t kw, int64_t stride, int64_t dilation) {
+    return 15 * stride + std::min<int64_t>(3, kw - 1) * dilation < 64;
+}
+
+// Depthwise 2-D convolution of one channel plane with AVX-512 VBMI + VNNI. The plane is copied
+// into `scratch` with its padding filled with the zero point z, so every output sums all
+// kh·kw taps: Σ x·w over the padded plane minus z·Σw equals Σ (x − z)·w over the valid taps
+// (a padded tap adds z·w − z·w = 0). For 16 output columns, one kernel row and one group of four
+// taps g, vpermb gathers from a 64-byte window the dword (x[o·s + (4g+t)·d], t = 0..3) of each
+// output o (taps past kw meet a zero weight), and vpdpbusd multiplies it with the four taps'
+// weights (u8 · s8, four products summed straight into int32: exact). Equals referenceConv2d.
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx512vbmi"))) void
+depthwisePlaneVbmi(const uint8_t* x, int64_t h, int64_t w, int32_t xZero, const int8_t* wt,
+                   int64_t kh, int64_t kw, int64_t strideH, int64_t stride, int64_t dilationH,
+                   int64_t dilation, int64_t padTop, int64_t padLeft, int32_t bias, int32_t* out,
+                   int64_t oh, int64_t ow, std::vector<uint8_t>& scratch) {
+    const int64_t groups = ceilDiv(kw, 4);
+    const int64_t owRounded = ceilDiv(ow, 16) * 16;
+    const int64_t pw = std::max<int64_t>((owRounded - 16) * stride + 64,
+                                         (ow - 1) * stride + (kw - 1) * dilation + 1);
+    const int64_t ph = (oh - 1) * strideH + (kh - 1) * dilationH + 1;
+    const int64_t slack = 64 + 4 * (groups - 1) * dilation; // the last row's last windows
+    scratch.resize(size_t(pw * ph + slack));
+    uint8_t* p = scratch.data();
+    const uint8_t z = uint8_t(xZero);
+    for (int64_t r = 0; r < ph; ++r) {
+        uint8_t* dst = p + r * pw;
+        const int64_t iy = r - padTop;
+        if (iy < 0 || iy >= h) {
+            std::memset(dst, z, size_t(pw));
+            continue;
+        }
+        const int64_t lead = std::min<int64_t>(pw, padLeft);
+        const int64_t count = std::clamp<int64_t>(pw - padLeft, 0, w);
+        std::memset(dst, z, size_t(lead));
+        if (count > 0) std::memcpy(dst + padLeft, x + iy * w, size_t(count));
+        const int64_t tail = lead + count;
+        if (tail < pw) std::memset(dst + tail, z, size_t(pw - tail));
+    }
+    std::memset(p + pw * ph, z, size_t(slack));
+    alignas(64) uint8_t idx[64];
+    for (int64_t o = 0; o < 16; ++o)
+        for (int64_t t = 0; t < 4; ++t)
+            idx[o * 4 + t] = t < kw ? uint8_t(o * stride + t * dilation) : uint8_t(0);
+    const __m512i perm = _mm512_load_si512(idx);
+    int32_t wsum = 0;
+    std::vector<int32_t> wd(size_t(kh * groups), 0); // the weight dword of (ky, g)
+    for (int64_t ky = 0; ky < kh; ++ky)
+        for (int64_t kx = 0; kx < kw; ++kx) {
+            const int8_t v = wt[ky * kw + kx];
+            wsum += v;
+            wd[size_t(ky * groups + kx / 4)] |= int32_t(uint32_t(uint8_t(v)) << (8 * (kx % 4)));
+        }
+    const __m512i init = _mm512_set1_epi32(bias - xZero * wsum);
+    for (int64_t oy = 0; oy < oh; ++oy) {
+        for (int64_t ox = 0; ox < owRounded; ox += 16) {
+            __m512i acc = init;
+            for (int64_t ky = 0; ky < kh; ++ky) {
+                const uint8_t* src = p + (oy * strideH + ky * dilationH) * pw + ox * stride;
+                for (int64_t g = 0; g < groups; ++g) {
+                    const __m512i win = _mm512_loadu_si512(src + 4 * g * dilation);
+                    acc = _mm512_dpbusd_epi32(acc, _mm512_permutexvar_epi8(perm, win),
+                                              _mm512_set1_epi32(wd[size_t(ky * groups + g)]));
+                }
+            }
+            const int64_t n = std::min<int64_t>(16, ow - ox);
+            _mm512_mask_storeu_epi32(out + oy * ow + ox, __mmask16((1u << n) - 1), acc);
+        }
+    }
+}
+
+} // namespace qs::int8::x86
+
+namespace qs::int8::x86 {
+
+// requantizeFloatAvx2's operations 16 at a time (same order, same rounding: every element
+// equals the scalar requantizeFloat). The codes are within [lo, hi] ⊂ [−128, 255] before the
+// narrowing, so vpmovdb's truncation keeps each code's byte.
+__attribute__((target("avx512f,avx512bw,avx512vl"))) int64_t
+requantizeFloatAvx512(const int32_t* acc, int32_t offset, int64_t n, float multiplier,
+                      int32_t zeroPoint, int32_t lo, int32_t hi, void* out) {
+    const __m512 m = _mm512_set1_ps(multiplier);
+    const __m512 vlo = _mm512_set1_ps(float(lo - zeroPoint)),
+                 vhi = _mm512_set1_ps(float(hi - zeroPoint));
+    const __m512i z = _mm512_set1_epi32(zeroPoint), off = _mm512_set1_epi32(offset);
+    uint8_t* o = static_cast<uint8_t*>(out);
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 v = _mm512_mul_ps(
+            _mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_loadu_si512(acc + i), off)), m);
+        v = _mm512_min_ps(_mm512_max_ps(v, vlo), vhi);
+        const __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(v), z);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(o + i), _mm512_cvtepi32_epi8(q));
+    }
+    return i;
+}
+
+namespace {
+// The doubling high multiply of the 8 signed 32-bit values in the low halves of the 64-bit lanes
+// by m0: (x·m0 + nudge) / 2^31, truncated toward zero, in the 64-bit lanes.
+__attribute__((target("avx512f,avx512bw,avx512vl"), always_inline)) inline __m512i
+highMul(__m512i x, __m512i vm0) {
+    const __m512i zero = _mm512_setzero_si512();
+    const __m512i ab = _mm512_mul_epi32(x, vm0);
+    const __mmask8 neg = _mm512_cmplt_epi64_mask(ab, zero);
+    __m512i s =
+        _mm512_add_epi64(ab, _mm512_mask_blend_epi64(neg, _mm512_set1_epi64(int64_t(1) << 30),
+                                                     _mm512_set1_epi64(1 - (int64_t(1) << 30))));
+    const __mmask8 sneg = _mm512_cmplt_epi64_mask(s, zero);
+    s = _mm512_mask_add_epi64(s, sneg, s, _mm512_set1_epi64((int64_t(1) << 31) - 1));
+    return _mm512_srai_epi64(s, 31);
+}
+} // namespace
+
+// requantizeFixedPoint (TFLite's MultiplyByQuantizedMultiplier, then + z and the clamp), 16 at a
+// time, the scalar steps exactly: the saturating left shift; the doubling high multiply as
+// 64-bit products of the even and odd lanes, + the nudge (2^30, or 1 − 2^30 for a negative
+// product), divided by 2^31 truncating toward zero (C++ integer division); the rounding right
+// shift (remainder against (mask >> 1) + [x < 0]); then clamp(v, lo − z, hi − z) + z, which
+// equals clamp(v + z, lo, hi) without the int32 overflow. m0 < 2^31, so the one saturating case
+// of the high multiply (both operands INT32_MIN) never occurs.
+__attribute__((target("avx512f,avx512bw,avx512vl"))) int64_t
+requantizeFixedAvx512(const int32_t* acc, int32_t offset, int64_t n, int32_t m0, int shift,
+                      int32_t zeroPoint, int32_t lo, int32_t hi, void* out) {
+    const int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+    const __m512i off = _mm512_set1_epi32(offset), vm0 = _mm512_set1_epi32(m0);
+    const __m512i satHi = _mm512_set1_epi32(std::numeric_limits<int32_t>::max() >> left);
+    const __m512i satLo = _mm512_set1_epi32(std::numeric_limits<int32_t>::min() >> left);
+    const __m512i intMax = _mm512_set1_epi32(std::numeric_limits<int32_t>::max());
+    const __m512i intMin = _mm512_set1_epi32(std::numeric_limits<int32_t>::min());
+    const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi32(1);
+    const int32_t maskBits = int32_t((int64_t(1) << right) - 1);
+    const __m512i rmask = _mm512_set1_epi32(maskBits), rhalf = _mm512_set1_epi32(maskBits >> 1);
+    const __m128i rcount = _mm_cvtsi32_si128(right);
+    const __m512i vlo = _mm512_set1_epi32(lo - zeroPoint), vhi = _mm512_set1_epi32(hi - zeroPoint);
+    const __m512i z = _mm512_set1_epi32(zeroPoint);
+    uint8_t* o = static_cast<uint8_t*>(out);
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512i x = _mm512_add_epi32(_mm512_loadu_si512(acc + i), off);
+        if (left > 0) {
+            const __mmask16 over = _mm512_cmpgt_epi32_mask(x, satHi),
+                            under = _mm512_cmplt_epi32_mask(x, satLo);
+            x = _mm512_sll_epi32(x, _mm_cvtsi32_si128(left));
+            x = _mm512_mask_mov_epi32(x, over, intMax);
+            x = _mm512_mask_mov_epi32(x, under, intMin);
+        }
+        const __m512i even = highMul(x, vm0), odd = highMul(_mm512_srli_epi64(x, 32), vm0);
+        __m512i r = _mm512_mask_blend_epi32(__mmask16(0xAAAA), even, _mm512_slli_epi64(odd, 32));
+        if (right > 0) {
+            const __m512i rem = _mm512_and_si512(r, rmask);
+            const __mmask16 neg = _mm512_cmplt_epi32_mask(r, zero);
+            const __m512i thr = _mm512_mask_add_epi32(rhalf, neg, rhalf, one);
+            const __mmask16 up = _mm512_cmpgt_epi32_mask(rem, thr);
+            r = _mm512_mask_add_epi32(_mm512_sra_epi32(r, rcount), up, _mm512_sra_epi32(r, rcount),
+                                      one);
+        }
+        r = _mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(r, vlo), vhi), z);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(o + i), _mm512_cvtepi32_epi8(r));
+    }
+    return i;
+}
+
+} // namespace qs::int8::x86
+
+#pragma GCC diagnostic pop

@@ -205,7 +205,7 @@ public:
         const int64_t p = s.outH * s.outW, mg = s.outPerGroup(), cg = s.inPerGroup();
         // Not zero-filled: every accumulator is written by the kernels before it is read.
         auto acc = std::make_unique_for_overwrite<int32_t[]>(size_t(s.outChannels * p));
-        std::unique_ptr<uint8_t[]> cols;
+        std::unique_ptr<uint8_t[]> cols, packed;
         std::vector<int32_t> offsets(size_t(s.outChannels),
                                      0); // added to acc[m][·] in the output stage
         for (int64_t n = 0; n < s.batch; ++n) {
@@ -218,6 +218,9 @@ public:
                     depthwiseConv2d(m_path, part, xn + b * s.inH * s.inW, zx,
                                     m_weights.data<int8_t>() + b * s.kernelH * s.kernelW,
                                     m_bias.data() + b, acc.get() + b * p);
+                    // The output stage while the planes are still in cache.
+                    for (int64_t m = b; m < e; ++m)
+                        writeChannel(y, n, acc.get(), 0, s.outChannels, m, p, 0, p);
                 });
             } else {
                 const bool direct = s.kernelH == 1 && s.kernelW == 1 && s.strideH == 1 &&
@@ -233,30 +236,39 @@ public:
                         b = cols.get();
                     }
                     const QGemm& gemm = *m_gemms[size_t(g)];
-                    int32_t* cg0 = acc.get() + g * mg * p;
                     // Zero-point correction Σ_k (x − z)·w = Σ x·w − z·Σ w, and the bias: one
                     // offset per channel, added in the output stage.
                     for (int64_t m = 0; m < mg; ++m)
                         offsets[size_t(g * mg + m)] =
                             m_bias[size_t(g * mg + m)] - zx * gemm.rowSums()[size_t(m)];
-                    // Each task multiplies a block of columns and requantizes it while the
-                    // accumulators are still in cache.
-                    constexpr int64_t kChunk =
-                        256; // columns per task: a multiple of every micro-tile width
-                    ctx.pool().parallelFor(
-                        (p + kChunk - 1) / kChunk, 1, [&](int64_t cb, int64_t ce) {
-                            thread_local std::vector<uint8_t> scratch; // packed B, reused
-                            for (int64_t c = cb; c < ce; ++c) {
-                                const int64_t p0 = c * kChunk, pn = std::min(kChunk, p - p0);
-                                gemm.run(pn, b + p0, p, 1, cg0 + p0, p, scratch);
-                                for (int64_t m = g * mg; m < (g + 1) * mg; ++m)
-                                    writeChannel(y, n, acc.get(), offsets[size_t(m)], s.outChannels,
-                                                 m, p, p0, pn);
-                            }
-                        });
+                    // B packed once (in parallel over column blocks), then tiles of C in
+                    // parallel, each requantized while its accumulators are still in cache.
+                    if (!packed)
+                        packed =
+                            std::make_unique_for_overwrite<uint8_t[]>(size_t(gemm.packedBBytes(p)));
+                    const int64_t colBlocks = (p + QGemm::kColBlock - 1) / QGemm::kColBlock;
+                    ctx.pool().parallelFor(colBlocks, 8, [&](int64_t jb, int64_t je) {
+                        gemm.packB(p, b, p, 1, packed.get(), jb * QGemm::kColBlock,
+                                   je * QGemm::kColBlock);
+                    });
+                    constexpr int64_t kTileRows = 64, kTileCols = 256; // multiples of the blocks
+                    const int64_t rowTiles = (mg + kTileRows - 1) / kTileRows,
+                                  colTiles = (p + kTileCols - 1) / kTileCols;
+                    ctx.pool().parallelFor(rowTiles * colTiles, 1, [&](int64_t tb, int64_t te) {
+                        for (int64_t t = tb; t < te; ++t) {
+                            const int64_t r0 = (t / colTiles) * kTileRows,
+                                          r1 = std::min(mg, r0 + kTileRows);
+                            const int64_t c0 = (t % colTiles) * kTileCols,
+                                          c1 = std::min(p, c0 + kTileCols);
+                            gemm.multiplyPacked(packed.get(), p, r0, r1, c0, c1,
+                                                acc.get() + g * mg * p, p);
+                            for (int64_t m = g * mg + r0; m < g * mg + r1; ++m)
+                                writeChannel(y, n, acc.get(), offsets[size_t(m)], s.outChannels, m,
+                                             p, c0, c1 - c0);
+                        }
+                    });
                 }
             }
-            if (m_depthwise) writeOutput(ctx, y, n, acc.get(), offsets, s.outChannels, p);
         }
         return {};
     }
@@ -280,14 +292,6 @@ public:
         return s;
     }
 
-    void writeOutput(KernelContext& ctx, Tensor& y, int64_t n, const int32_t* acc,
-                     const std::vector<int32_t>& offsets, int64_t channels, int64_t p) const {
-        ctx.pool().parallelFor(channels, 1, [&](int64_t b, int64_t e) {
-            for (int64_t m = b; m < e; ++m)
-                writeChannel(y, n, acc, offsets[size_t(m)], channels, m, p, 0, p);
-        });
-    }
-
     // Output stage of channel m, columns [p0, p0 + pn) of a plane of p.
     void writeChannel(Tensor& y, int64_t n, const int32_t* acc, int32_t off, int64_t channels,
                       int64_t m, int64_t p, int64_t p0, int64_t pn) const {
@@ -302,8 +306,10 @@ public:
                                r.lo, r.hi, m_out.type == DataType::I8,
                                static_cast<uint8_t*>(y.rawData()) + base);
         } else {
-            for (int64_t i = 0; i < pn; ++i)
-                storeCode(y, base + i, m_out.requant.apply(a[i] + off, m_channels[size_t(m)]));
+            const OutputRequant& r = m_out.requant;
+            requantizeFixedRow(m_path, a, off, pn, m_channels[size_t(m)].fixed, r.zeroPoint, r.lo,
+                               r.hi, m_out.type == DataType::I8,
+                               static_cast<uint8_t*>(y.rawData()) + base);
         }
     }
 

@@ -290,12 +290,29 @@ void Int8ExecutorTest::convPathsMatchReference() {
         int strideW = 0; // 0: as stride
     };
     std::vector<Case> cases{
-        {1, 3, 9, 11, 5, 3, 3, 1, 1, 1, 1},       {2, 7, 8, 8, 13, 1, 1, 1, 0, 1, 1},
-        {1, 16, 10, 10, 16, 3, 3, 2, 1, 1, 16},   {1, 6, 9, 7, 9, 3, 3, 1, 2, 2, 3},
-        {1, 5, 12, 13, 33, 5, 3, 2, 2, 1, 1},     {1, 17, 7, 7, 17, 3, 3, 1, 1, 1, 17},
-        {1, 40, 15, 15, 24, 1, 1, 1, 0, 1, 1},    {1, 4, 6, 6, 8, 1, 1, 2, 0, 1, 2},
-        {1, 9, 5, 5, 1, 5, 5, 1, 2, 1, 1},        {1, 64, 14, 14, 70, 3, 3, 1, 1, 1, 1},
-        {1, 12, 9, 37, 12, 3, 3, 2, 1, 1, 12, 1}, {1, 8, 10, 21, 8, 3, 5, 1, 2, 1, 8, 2},
+        {1, 3, 9, 11, 5, 3, 3, 1, 1, 1, 1},
+        {2, 7, 8, 8, 13, 1, 1, 1, 0, 1, 1},
+        {1, 16, 10, 10, 16, 3, 3, 2, 1, 1, 16},
+        {1, 6, 9, 7, 9, 3, 3, 1, 2, 2, 3},
+        {1, 5, 12, 13, 33, 5, 3, 2, 2, 1, 1},
+        {1, 17, 7, 7, 17, 3, 3, 1, 1, 1, 17},
+        {1, 40, 15, 15, 24, 1, 1, 1, 0, 1, 1},
+        {1, 4, 6, 6, 8, 1, 1, 2, 0, 1, 2},
+        {1, 9, 5, 5, 1, 5, 5, 1, 2, 1, 1},
+        {1, 64, 14, 14, 70, 3, 3, 1, 1, 1, 1},
+        {1, 12, 9, 37, 12, 3, 3, 2, 1, 1, 12, 1},
+        {1, 8, 10, 21, 8, 3, 5, 1, 2, 1, 8, 2},
+        // Depthwise on the VBMI path: wide rows (several 16-column steps and a tail), 5×5 and 7×7
+        // kernels (two four-tap groups), dilation, and a geometry outside its 64-byte window
+        // (15·2 + 2·17 ≥ 64: the fallback).
+        {1, 5, 6, 70, 5, 3, 3, 2, 1, 1, 5},
+        {1, 3, 11, 50, 3, 5, 5, 1, 2, 1, 3},
+        {1, 4, 13, 41, 4, 7, 7, 2, 3, 1, 4},
+        {1, 3, 12, 40, 3, 3, 3, 1, 2, 2, 3},
+        {1, 2, 40, 40, 2, 3, 3, 2, 17, 17, 2},
+        // The GEMM's parallel tiles: more than one 64-row tile and one 256-column tile.
+        {1, 19, 17, 19, 130, 1, 1, 1, 0, 1, 1},
+        {1, 6, 20, 15, 72, 3, 3, 1, 1, 1, 2},
     };
     for (int r = 0; r < 6; ++r) { // random extra shapes
         Case k{uni(1, 2), 0,         0,         0,         0,        uni(1, 3),
@@ -433,7 +450,7 @@ void Int8ExecutorTest::outputStagePathsAgree() {
     int checked = 0;
     for (int r = 0; r < 8; ++r) {
         const bool outSigned = r % 2 == 1;
-        const int64_t c = uni(1, 9), hw = uni(1, 40);
+        const int64_t c = uni(1, 9), hw = uni(1, 70);
         Tensor x(DataType::U8, {1, c, 1, hw});
         for (int64_t i = 0; i < x.numel(); ++i) x.data<uint8_t>()[i] = uint8_t(uni(0, 255));
         Tensor w(DataType::I8, {c, c, 1, 1});
@@ -450,12 +467,21 @@ void Int8ExecutorTest::outputStagePathsAgree() {
             {"y_type", attrS(outSigned ? "i8" : "u8")},
             {"lo", attrI(lo)},
             {"hi", attrI(outSigned ? 127 : 255)}};
-        std::vector<Tensor> results;
+        // Every fourth case a multiplier far above 1 (the fixed-point form's saturating left
+        // shift) and one far below (a long rounding right shift).
+        if (r % 4 == 3) attrs["y_scale"] = attrF(real(1e-6f, 1e-5f));
+        if (r % 4 == 1) attrs["y_scale"] = attrF(real(50.0f, 500.0f));
+        std::vector<Tensor> results, fixedResults;
         for (SimdPath path : paths) {
             attrs["simd_path"] = attrS(simdPathName(path));
+            attrs["requant"] = attrS("float");
             auto y = runInt8Op(int8Node("QConv", 2, attrs), {&x, &w});
             QVERIFY2(y.isOk(), y.message().c_str());
             results.push_back(*y);
+            attrs["requant"] = attrS("fixed");
+            auto yf = runInt8Op(int8Node("QConv", 2, attrs), {&x, &w});
+            QVERIFY2(yf.isOk(), yf.message().c_str());
+            fixedResults.push_back(*yf);
         }
         // QAdd, same shapes.
         Tensor a(outSigned ? DataType::I8 : DataType::U8, {3, 37}), b(a.dtype(), a.shape());
@@ -494,6 +520,8 @@ void Int8ExecutorTest::outputStagePathsAgree() {
         for (size_t p = 1; p < paths.size(); ++p) {
             QVERIFY(std::memcmp(results[p].rawData(), results[0].rawData(),
                                 results[0].byteSize()) == 0);
+            QVERIFY(std::memcmp(fixedResults[p].rawData(), fixedResults[0].rawData(),
+                                fixedResults[0].byteSize()) == 0);
             QVERIFY(std::memcmp(sums[p].rawData(), sums[0].rawData(), sums[0].byteSize()) == 0);
             QVERIFY(std::memcmp(products[p].rawData(), products[0].rawData(),
                                 products[0].byteSize()) == 0);
