@@ -19,6 +19,10 @@ void packBVnni(int64_t k, int64_t n, const uint8_t* b, int64_t strideK, int64_t 
                uint8_t* packedB, int64_t jb0, int64_t jb1);
 void multiplyVnni(int64_t m, int64_t k, const int32_t* packedA, const uint8_t* packedB, int64_t n,
                   int64_t r0, int64_t r1, int64_t c0, int64_t c1, int32_t* c, int64_t ldc);
+void multiplyVnniRequant(int64_t m, int64_t k, const int32_t* packedA, const uint8_t* packedB,
+                         int64_t n, int64_t r0, int64_t r1, int64_t c0, int64_t c1,
+                         const int32_t* offsets, const float* multipliers, int32_t zeroPoint,
+                         int32_t lo, int32_t hi, uint8_t* out, int64_t ldo);
 void depthwisePlaneAvx2(const uint8_t* x, int64_t h, int64_t w, int32_t xZero, const int8_t* wt,
                         int64_t kh, int64_t kw, int64_t strideH, int64_t stride, int64_t dilation,
                         int64_t padTop, int64_t padLeft, int32_t bias, int32_t* out, int64_t oh,
@@ -27,7 +31,9 @@ bool depthwiseVbmiFits(int64_t kw, int64_t stride, int64_t dilation);
 void depthwisePlaneVbmi(const uint8_t* x, int64_t h, int64_t w, int32_t xZero, const int8_t* wt,
                         int64_t kh, int64_t kw, int64_t strideH, int64_t stride, int64_t dilationH,
                         int64_t dilation, int64_t padTop, int64_t padLeft, int32_t bias,
-                        int32_t* out, int64_t oh, int64_t ow, std::vector<uint8_t>& scratch);
+                        int32_t* out, int64_t oh, int64_t ow, std::vector<uint8_t>& scratch,
+                        const float* multiplier, int32_t zOut, int32_t lo, int32_t hi,
+                        uint8_t* codes);
 int64_t requantizeFloatAvx512(const int32_t* acc, int32_t offset, int64_t n, float multiplier,
                               int32_t zeroPoint, int32_t lo, int32_t hi, void* out);
 int64_t requantizeFixedAvx512(const int32_t* acc, int32_t offset, int64_t n, int32_t m0, int shift,
@@ -76,7 +82,7 @@ void referenceDot(int64_t rows, int64_t m, int64_t k, const uint8_t* x, int32_t 
 }
 
 void depthwiseConv2d(SimdPath path, const Conv2dShape& s, const uint8_t* x, int32_t xZero,
-                     const int8_t* w, const int32_t* bias, int32_t* acc) {
+                     const int8_t* w, const int32_t* bias, int32_t* acc, const FusedRequant* rq) {
     const int64_t kh = s.kernelH, kw = s.kernelW;
     thread_local std::vector<uint8_t> scratch; // the padded plane, reused
     const bool vbmi = path == SimdPath::Avx512 && cpuFeatures().avx512vbmi &&
@@ -85,18 +91,31 @@ void depthwiseConv2d(SimdPath path, const Conv2dShape& s, const uint8_t* x, int3
         for (int64_t c = 0; c < s.outChannels; ++c) {
             const uint8_t* xc = x + (n * s.inChannels + c) * s.inH * s.inW;
             const int8_t* wc = w + c * kh * kw;
-            int32_t* out = acc + (n * s.outChannels + c) * s.outH * s.outW;
+            const int64_t plane = s.outH * s.outW;
             const int32_t b = bias ? bias[c] : 0;
+            uint8_t* codes = rq ? rq->out + (n * s.outChannels + c) * rq->ldo : nullptr;
             if (vbmi) {
                 x86::depthwisePlaneVbmi(xc, s.inH, s.inW, xZero, wc, kh, kw, s.strideH, s.strideW,
-                                        s.dilationH, s.dilationW, s.padTop, s.padLeft, b, out,
-                                        s.outH, s.outW, scratch);
+                                        s.dilationH, s.dilationW, s.padTop, s.padLeft, b,
+                                        rq ? nullptr : acc + (n * s.outChannels + c) * plane,
+                                        s.outH, s.outW, scratch, rq ? rq->multipliers + c : nullptr,
+                                        rq ? rq->zeroPoint : 0, rq ? rq->lo : 0, rq ? rq->hi : 0,
+                                        codes);
                 continue;
             }
+            thread_local std::vector<int32_t> planeAcc; // the accumulators before rq
+            if (rq) planeAcc.resize(size_t(plane));
+            int32_t* out = rq ? planeAcc.data() : acc + (n * s.outChannels + c) * plane;
+            const auto finish = [&] {
+                if (rq)
+                    requantizeFloatRow(path, out, rq->offsets[c], plane, rq->multipliers[c],
+                                       rq->zeroPoint, rq->lo, rq->hi, rq->isSigned, codes);
+            };
             if (path != SimdPath::Generic && s.strideW <= 2 && s.dilationH == s.dilationW) {
                 x86::depthwisePlaneAvx2(xc, s.inH, s.inW, xZero, wc, kh, kw, s.strideH, s.strideW,
                                         s.dilationH, s.padTop, s.padLeft, b, out, s.outH, s.outW,
                                         scratch);
+                finish();
                 continue;
             }
             for (int64_t oy = 0; oy < s.outH; ++oy) {
@@ -117,6 +136,7 @@ void depthwiseConv2d(SimdPath path, const Conv2dShape& s, const uint8_t* x, int3
                     out[oy * s.outW + ox] = sum;
                 }
             }
+            finish();
         }
 }
 
@@ -251,6 +271,28 @@ void QGemm::multiplyPacked(const uint8_t* packed, int64_t n, int64_t r0, int64_t
             for (int64_t p = c0; p < c1; ++p) row[p] += a * int32_t(bk[p]);
         }
     }
+}
+
+void QGemm::multiplyRequant(const uint8_t* packed, int64_t n, int64_t r0, int64_t r1, int64_t c0,
+                            int64_t c1, const FusedRequant& rq) const {
+    r1 = std::min(r1, m_m);
+    c1 = std::min(c1, n);
+    if (m_path == SimdPath::Avx512) {
+        x86::multiplyVnniRequant(m_m, m_k, m_packed.data(), packed, n, r0, r1, c0, c1, rq.offsets,
+                                 rq.multipliers, rq.zeroPoint, rq.lo, rq.hi, rq.out, rq.ldo);
+        return;
+    }
+    // An int32 tile (rows r0.., columns c0..), then the row requantization.
+    thread_local std::vector<int32_t> tile;
+    const int64_t cols = c1 - c0;
+    tile.resize(size_t((r1 - r0) * cols));
+    // multiplyPacked addresses C from its row 0, column 0: rebase so that (r0, c0) is tile[0].
+    int32_t* c = tile.data() - (r0 * cols + c0);
+    multiplyPacked(packed, n, r0, r1, c0, c1, c, cols);
+    for (int64_t r = r0; r < r1; ++r)
+        requantizeFloatRow(m_path, tile.data() + (r - r0) * cols, rq.offsets[r], cols,
+                           rq.multipliers[r], rq.zeroPoint, rq.lo, rq.hi, rq.isSigned,
+                           rq.out + r * rq.ldo + c0);
 }
 
 void QGemm::run(int64_t n, const uint8_t* b, int64_t strideK, int64_t strideN, int32_t* c,

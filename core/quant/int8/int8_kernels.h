@@ -38,6 +38,18 @@ void referenceConv2d(const Conv2dShape& s, const uint8_t* x, int32_t xZero, cons
 void referenceDot(int64_t rows, int64_t m, int64_t k, const uint8_t* x, int32_t xZero,
                   const int8_t* w, const int32_t* bias, int32_t* acc);
 
+// The float output stage fused into a kernel: code[r][c] = requantizeFloat(acc[r][c] +
+// offsets[r], multipliers[r], zeroPoint, lo, hi), written as bytes (u8, or the two's complement
+// byte of i8) at out[r·ldo + c]; rows r are the kernel's output channels.
+struct FusedRequant {
+    const int32_t* offsets = nullptr;
+    const float* multipliers = nullptr;
+    int32_t zeroPoint = 0, lo = 0, hi = 255;
+    bool isSigned = false; // i8 codes
+    uint8_t* out = nullptr;
+    int64_t ldo = 0;
+};
+
 // C[M][N] = A[M][K] · B[K][N] in int32, A int8 (the weights, packed once), B uint8 given with
 // strides (im2col rows, or a transposed activation matrix). No zero-point terms: callers
 // subtract z_x · Σ_k A[m][k] (rowSums()).
@@ -69,6 +81,10 @@ public:
     // C[0][0].
     void multiplyPacked(const uint8_t* packed, int64_t n, int64_t r0, int64_t r1, int64_t c0,
                         int64_t c1, int32_t* c, int64_t ldc) const;
+    // The same tile through the float output stage (Avx512: requantized in registers; other
+    // paths: an int32 tile, then requantizeFloatRow). Equal to multiplyPacked + requantizeFloat.
+    void multiplyRequant(const uint8_t* packed, int64_t n, int64_t r0, int64_t r1, int64_t c0,
+                         int64_t c1, const FusedRequant& rq) const;
 
     // The paths this CPU can run, Generic first (for tests).
     static std::vector<SimdPath> supportedPaths();
@@ -88,8 +104,10 @@ private:
 // then 16 output columns per AVX2 step; Avx512 with VBMI (15·stride + 3·dilation < 64): the
 // padded plane, then per kernel row a vpermb gather of four taps per output and vpdpbusd, 16
 // output columns per step. Exact on every path; equals referenceConv2d.
+// With rq, acc is unused and the channels (rows of rq) go through the float output stage instead.
 void depthwiseConv2d(SimdPath path, const Conv2dShape& s, const uint8_t* x, int32_t xZero,
-                     const int8_t* w, const int32_t* bias, int32_t* acc);
+                     const int8_t* w, const int32_t* bias, int32_t* acc,
+                     const FusedRequant* rq = nullptr);
 
 // Float requantization (requantizeFloat) of n accumulators (each + offset) to codes, vectorised on
 // Avx2 (8 per step) and Avx512 (16); every element equals the scalar result.

@@ -176,11 +176,32 @@ packBVnni(int64_t k, int64_t n, const uint8_t* b, int64_t strideK, int64_t strid
 }
 
 namespace {
-// One 8-row × (16·V)-column VNNI micro-tile over all of K: 8·V independent accumulators.
+// The float output stage fused into a kernel (FusedRequant's fields, unpacked).
+struct RequantArgs {
+    const int32_t* offsets;
+    const float* multipliers;
+    int32_t zeroPoint, lo, hi;
+    uint8_t* out;
+    int64_t ldo;
+};
+
+// requantizeFloat of 16 accumulators (+ offset) to 16 code bytes, stored under `mask`: the
+// operations of requantizeFloatAvx512 (and so of the scalar form).
+__attribute__((target("avx512f,avx512bw,avx512vl"), always_inline)) inline void
+storeRequantized(__m512i acc, __m512i offset, __m512 multiplier, __m512 lo, __m512 hi, __m512i z,
+                 uint8_t* dst, __mmask16 mask) {
+    __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(acc, offset)), multiplier);
+    v = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
+    const __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(v), z);
+    _mm_mask_storeu_epi8(dst, mask, _mm512_cvtepi32_epi8(q));
+}
+
+// One 8-row × (16·V)-column VNNI micro-tile over all of K: 8·V independent accumulators, stored
+// as int32 (rq null) or requantized to codes (rows from `row`, columns from `col`).
 template <int V>
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"), always_inline)) inline void
 vnniTile(int64_t k4, const int32_t* ap, const uint8_t* bp, int64_t rows, int32_t* dst, int64_t ldc,
-         __mmask16 mask0, __mmask16 mask1) {
+         __mmask16 mask0, __mmask16 mask1, const RequantArgs* rq, int64_t row, int64_t col) {
     __m512i acc[kVnniRows][V];
     for (auto& r : acc)
         for (auto& v : r) v = _mm512_setzero_si512();
@@ -192,18 +213,29 @@ vnniTile(int64_t k4, const int32_t* ap, const uint8_t* bp, int64_t rows, int32_t
             for (int v = 0; v < V; ++v) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], b[v], av);
         }
     }
+    if (rq) {
+        const __m512i z = _mm512_set1_epi32(rq->zeroPoint);
+        const __m512 lo = _mm512_set1_ps(float(rq->lo - rq->zeroPoint)),
+                     hi = _mm512_set1_ps(float(rq->hi - rq->zeroPoint));
+        for (int64_t r = 0; r < rows; ++r) {
+            const __m512i off = _mm512_set1_epi32(rq->offsets[row + r]);
+            const __m512 m = _mm512_set1_ps(rq->multipliers[row + r]);
+            uint8_t* o = rq->out + (row + r) * rq->ldo + col;
+            storeRequantized(acc[r][0], off, m, lo, hi, z, o, mask0);
+            if (V == 2 && mask1) storeRequantized(acc[r][V - 1], off, m, lo, hi, z, o + 16, mask1);
+        }
+        return;
+    }
     for (int64_t r = 0; r < rows; ++r) {
         _mm512_mask_storeu_epi32(dst + r * ldc, mask0, acc[r][0]);
         if (V == 2 && mask1) _mm512_mask_storeu_epi32(dst + r * ldc + 16, mask1, acc[r][V - 1]);
     }
 }
-} // namespace
 
-// C rows [r0, r1) (r0 a multiple of 8), columns [c0, c1) (c0 a multiple of 32) from packed B.
-// A block of 16 or fewer columns (the tail of 7×7 planes) runs the one-vector tile.
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void
-multiplyVnni(int64_t m, int64_t k, const int32_t* packedA, const uint8_t* packedB, int64_t n,
-             int64_t r0, int64_t r1, int64_t c0, int64_t c1, int32_t* c, int64_t ldc) {
+multiplyVnniImpl(int64_t m, int64_t k, const int32_t* packedA, const uint8_t* packedB, int64_t n,
+                 int64_t r0, int64_t r1, int64_t c0, int64_t c1, int32_t* c, int64_t ldc,
+                 const RequantArgs* rq) {
     const int64_t k4 = ceilDiv(k, 4);
     r1 = std::min(r1, m);
     c1 = std::min(c1, n);
@@ -217,13 +249,30 @@ multiplyVnni(int64_t m, int64_t k, const int32_t* packedA, const uint8_t* packed
         for (int64_t ib = r0 / kVnniRows; ib * kVnniRows < r1; ++ib) {
             const int32_t* ap = packedA + ib * k4 * kVnniRows;
             const int64_t rows = std::min(kVnniRows, r1 - ib * kVnniRows);
-            int32_t* dst = c + ib * kVnniRows * ldc + n0;
+            int32_t* dst = c ? c + ib * kVnniRows * ldc + n0 : nullptr;
             if (cols <= 16)
-                vnniTile<1>(k4, ap, bp, rows, dst, ldc, mask0, mask1);
+                vnniTile<1>(k4, ap, bp, rows, dst, ldc, mask0, mask1, rq, ib * kVnniRows, n0);
             else
-                vnniTile<2>(k4, ap, bp, rows, dst, ldc, mask0, mask1);
+                vnniTile<2>(k4, ap, bp, rows, dst, ldc, mask0, mask1, rq, ib * kVnniRows, n0);
         }
     }
+}
+} // namespace
+
+// C rows [r0, r1) (r0 a multiple of 8), columns [c0, c1) (c0 a multiple of 32) from packed B.
+// A block of 16 or fewer columns (the tail of 7×7 planes) runs the one-vector tile.
+void multiplyVnni(int64_t m, int64_t k, const int32_t* packedA, const uint8_t* packedB, int64_t n,
+                  int64_t r0, int64_t r1, int64_t c0, int64_t c1, int32_t* c, int64_t ldc) {
+    multiplyVnniImpl(m, k, packedA, packedB, n, r0, r1, c0, c1, c, ldc, nullptr);
+}
+
+// The same tiles requantized in registers (float form) straight to codes: no int32 round trip.
+void multiplyVnniRequant(int64_t m, int64_t k, const int32_t* packedA, const uint8_t* packedB,
+                         int64_t n, int64_t r0, int64_t r1, int64_t c0, int64_t c1,
+                         const int32_t* offsets, const float* multipliers, int32_t zeroPoint,
+                         int32_t lo, int32_t hi, uint8_t* out, int64_t ldo) {
+    const RequantArgs rq{offsets, multipliers, zeroPoint, lo, hi, out, ldo};
+    multiplyVnniImpl(m, k, packedA, packedB, n, r0, r1, c0, c1, nullptr, 0, &rq);
 }
 
 } // namespace qs::int8::x86
@@ -411,7 +460,8 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx512vbmi"))) void
 depthwisePlaneVbmi(const uint8_t* x, int64_t h, int64_t w, int32_t xZero, const int8_t* wt,
                    int64_t kh, int64_t kw, int64_t strideH, int64_t stride, int64_t dilationH,
                    int64_t dilation, int64_t padTop, int64_t padLeft, int32_t bias, int32_t* out,
-                   int64_t oh, int64_t ow, std::vector<uint8_t>& scratch) {
+                   int64_t oh, int64_t ow, std::vector<uint8_t>& scratch, const float* multiplier,
+                   int32_t zOut, int32_t lo, int32_t hi, uint8_t* codes) {
     const int64_t groups = ceilDiv(kw, 4);
     const int64_t owRounded = ceilDiv(ow, 16) * 16;
     const int64_t pw = std::max<int64_t>((owRounded - 16) * stride + 64,
@@ -450,6 +500,10 @@ depthwisePlaneVbmi(const uint8_t* x, int64_t h, int64_t w, int32_t xZero, const 
             wd[size_t(ky * groups + kx / 4)] |= int32_t(uint32_t(uint8_t(v)) << (8 * (kx % 4)));
         }
     const __m512i init = _mm512_set1_epi32(bias - xZero * wsum);
+    // The fused float output stage (codes non-null): offset 0, the bias is in the accumulator.
+    const __m512i zero = _mm512_setzero_si512(), rz = _mm512_set1_epi32(zOut);
+    const __m512 rm = _mm512_set1_ps(multiplier ? *multiplier : 0.0f),
+                 rlo = _mm512_set1_ps(float(lo - zOut)), rhi = _mm512_set1_ps(float(hi - zOut));
     for (int64_t oy = 0; oy < oh; ++oy) {
         for (int64_t ox = 0; ox < owRounded; ox += 16) {
             __m512i acc = init;
@@ -462,7 +516,11 @@ depthwisePlaneVbmi(const uint8_t* x, int64_t h, int64_t w, int32_t xZero, const 
                 }
             }
             const int64_t n = std::min<int64_t>(16, ow - ox);
-            _mm512_mask_storeu_epi32(out + oy * ow + ox, __mmask16((1u << n) - 1), acc);
+            if (codes)
+                storeRequantized(acc, zero, rm, rlo, rhi, rz, codes + oy * ow + ox,
+                                 __mmask16((1u << n) - 1));
+            else
+                _mm512_mask_storeu_epi32(out + oy * ow + ox, __mmask16((1u << n) - 1), acc);
         }
     }
 }

@@ -184,6 +184,7 @@ public:
             k->m_channels.push_back(
                 makeChannelRequant(k->m_xScale * ws[size_t(c)] / k->m_out.scale));
             k->m_dequant.push_back(k->m_xScale * ws[size_t(c)]);
+            k->m_multipliers.push_back(k->m_channels.back().multiplier);
         }
         const int64_t mg = m / k->m_group, kk = w->numel() / m;
         k->m_depthwise = w->dim(1) == 1 && mg == 1;
@@ -203,24 +204,43 @@ public:
         std::vector<uint8_t> shifted;
         const uint8_t* xu = asUnsigned(x, zx, shifted);
         const int64_t p = s.outH * s.outW, mg = s.outPerGroup(), cg = s.inPerGroup();
+        // The float output stage runs inside the kernels (codes straight from the accumulator
+        // registers on Avx512); otherwise int32 accumulators first, then writeChannel.
+        const bool fused = m_out.type != DataType::F32 && m_out.requant.kind == RequantKind::Float;
         // Not zero-filled: every accumulator is written by the kernels before it is read.
-        auto acc = std::make_unique_for_overwrite<int32_t[]>(size_t(s.outChannels * p));
+        std::unique_ptr<int32_t[]> acc;
+        if (!fused) acc = std::make_unique_for_overwrite<int32_t[]>(size_t(s.outChannels * p));
         std::unique_ptr<uint8_t[]> cols, packed;
         std::vector<int32_t> offsets(size_t(s.outChannels),
                                      0); // added to acc[m][·] in the output stage
+        FusedRequant rq;
+        rq.offsets = offsets.data();
+        rq.multipliers = m_multipliers.data();
+        rq.zeroPoint = m_out.requant.zeroPoint;
+        rq.lo = m_out.requant.lo;
+        rq.hi = m_out.requant.hi;
+        rq.isSigned = m_out.type == DataType::I8;
+        rq.ldo = p;
         for (int64_t n = 0; n < s.batch; ++n) {
             const uint8_t* xn = xu + n * s.inChannels * s.inH * s.inW;
+            uint8_t* yn = static_cast<uint8_t*>(y.rawData()) + n * s.outChannels * p;
             if (m_depthwise) {
                 ctx.pool().parallelFor(s.outChannels, 1, [&](int64_t b, int64_t e) {
                     Conv2dShape part = s;
                     part.batch = 1;
                     part.inChannels = part.outChannels = part.group = e - b;
+                    FusedRequant partRq = rq;
+                    partRq.offsets += b;
+                    partRq.multipliers += b;
+                    partRq.out = yn + b * p;
                     depthwiseConv2d(m_path, part, xn + b * s.inH * s.inW, zx,
                                     m_weights.data<int8_t>() + b * s.kernelH * s.kernelW,
-                                    m_bias.data() + b, acc.get() + b * p);
+                                    m_bias.data() + b, fused ? nullptr : acc.get() + b * p,
+                                    fused ? &partRq : nullptr);
                     // The output stage while the planes are still in cache.
-                    for (int64_t m = b; m < e; ++m)
-                        writeChannel(y, n, acc.get(), 0, s.outChannels, m, p, 0, p);
+                    if (!fused)
+                        for (int64_t m = b; m < e; ++m)
+                            writeChannel(y, n, acc.get(), 0, s.outChannels, m, p, 0, p);
                 });
             } else {
                 const bool direct = s.kernelH == 1 && s.kernelW == 1 && s.strideH == 1 &&
@@ -260,6 +280,14 @@ public:
                                           r1 = std::min(mg, r0 + kTileRows);
                             const int64_t c0 = (t % colTiles) * kTileCols,
                                           c1 = std::min(p, c0 + kTileCols);
+                            if (fused) {
+                                FusedRequant groupRq = rq;
+                                groupRq.offsets += g * mg;
+                                groupRq.multipliers += g * mg;
+                                groupRq.out = yn + g * mg * p;
+                                gemm.multiplyRequant(packed.get(), p, r0, r1, c0, c1, groupRq);
+                                continue;
+                            }
                             gemm.multiplyPacked(packed.get(), p, r0, r1, c0, c1,
                                                 acc.get() + g * mg * p, p);
                             for (int64_t m = g * mg + r0; m < g * mg + r1; ++m)
@@ -323,6 +351,7 @@ private:
     int32_t m_xZero = 0;
     std::vector<ChannelRequant> m_channels;
     std::vector<float> m_dequant;
+    std::vector<float> m_multipliers; // m_channels' float multipliers, contiguous (FusedRequant)
     bool m_depthwise = false;
     SimdPath m_path = SimdPath::Generic;
     std::vector<std::unique_ptr<QGemm>> m_gemms;

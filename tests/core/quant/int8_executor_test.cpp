@@ -483,6 +483,27 @@ void Int8ExecutorTest::outputStagePathsAgree() {
             QVERIFY2(yf.isOk(), yf.message().c_str());
             fixedResults.push_back(*yf);
         }
+        // Depthwise 3×3 (stride 1 or 2, pad 1), the same output stages (fused into the kernel).
+        Tensor xd(DataType::U8, {1, c, 9, hw});
+        for (int64_t i = 0; i < xd.numel(); ++i) xd.data<uint8_t>()[i] = uint8_t(uni(0, 255));
+        Tensor wd(DataType::I8, {c, 1, 3, 3});
+        for (int64_t i = 0; i < wd.numel(); ++i) wd.data<int8_t>()[i] = int8_t(uni(-127, 127));
+        std::map<std::string, Attribute> dw = attrs;
+        dw["group"] = attrI(c);
+        dw["pads"] = attrIs({1, 1, 1, 1});
+        dw["strides"] = attrIs({r % 2 + 1, r % 2 + 1});
+        std::vector<Tensor> dwResults;
+        for (SimdPath path : paths)
+            for (const char* kind : {"float", "fixed"}) {
+                dw["simd_path"] = attrS(simdPathName(path));
+                dw["requant"] = attrS(kind);
+                auto y = runInt8Op(int8Node("QConv", 2, dw), {&xd, &wd});
+                QVERIFY2(y.isOk(), y.message().c_str());
+                dwResults.push_back(*y);
+            }
+        for (size_t i = 2; i < dwResults.size(); ++i)
+            QVERIFY(std::memcmp(dwResults[i].rawData(), dwResults[i % 2].rawData(),
+                                dwResults[i % 2].byteSize()) == 0);
         // QAdd, same shapes.
         Tensor a(outSigned ? DataType::I8 : DataType::U8, {3, 37}), b(a.dtype(), a.shape());
         for (int64_t i = 0; i < a.numel(); ++i) {
