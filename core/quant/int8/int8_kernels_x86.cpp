@@ -468,43 +468,87 @@ depthwisePlaneVbmi(const uint8_t* x, int64_t h, int64_t w, int32_t xZero, const 
                                          (ow - 1) * stride + (kw - 1) * dilation + 1);
     const int64_t ph = (oh - 1) * strideH + (kh - 1) * dilationH + 1;
     const int64_t slack = 64 + 4 * (groups - 1) * dilation; // the last row's last windows
-    scratch.resize(size_t(pw * ph + slack));
+    scratch.resize(size_t(pw * ph + std::max<int64_t>(slack, 64)));
     uint8_t* p = scratch.data();
-    const uint8_t z = uint8_t(xZero);
+    // Rows in 64-byte steps: masked loads of the valid columns over a vector of z (a masked-off
+    // byte is never read). A step may run past the row's end into the next row, which is
+    // written after it, or into the slack.
+    const __m512i zv = _mm512_set1_epi8(char(xZero));
     for (int64_t r = 0; r < ph; ++r) {
         uint8_t* dst = p + r * pw;
         const int64_t iy = r - padTop;
-        if (iy < 0 || iy >= h) {
-            std::memset(dst, z, size_t(pw));
-            continue;
+        const bool inside = iy >= 0 && iy < h;
+        for (int64_t d = 0; d < pw; d += 64) {
+            __m512i v = zv;
+            const int64_t c = d - padLeft; // the input column of dst[d]
+            const int64_t from = std::max<int64_t>(0, -c), to = std::min<int64_t>(64, w - c);
+            if (inside && to > from) {
+                const uint64_t upper = to == 64 ? ~uint64_t(0) : (uint64_t(1) << to) - 1;
+                const __mmask64 mask = __mmask64(upper & ~((uint64_t(1) << from) - 1));
+                const uint8_t* src = x + iy * w; // + c, possibly before the row: masked off
+                v = _mm512_mask_loadu_epi8(
+                    zv, mask,
+                    reinterpret_cast<const void*>(reinterpret_cast<uintptr_t>(src) + uintptr_t(c)));
+            }
+            _mm512_storeu_si512(dst + d, v);
         }
-        const int64_t lead = std::min<int64_t>(pw, padLeft);
-        const int64_t count = std::clamp<int64_t>(pw - padLeft, 0, w);
-        std::memset(dst, z, size_t(lead));
-        if (count > 0) std::memcpy(dst + padLeft, x + iy * w, size_t(count));
-        const int64_t tail = lead + count;
-        if (tail < pw) std::memset(dst + tail, z, size_t(pw - tail));
     }
-    std::memset(p + pw * ph, z, size_t(slack));
+    std::memset(p + pw * ph, uint8_t(xZero), size_t(slack));
     alignas(64) uint8_t idx[64];
     for (int64_t o = 0; o < 16; ++o)
         for (int64_t t = 0; t < 4; ++t)
             idx[o * 4 + t] = t < kw ? uint8_t(o * stride + t * dilation) : uint8_t(0);
     const __m512i perm = _mm512_load_si512(idx);
     int32_t wsum = 0;
-    std::vector<int32_t> wd(size_t(kh * groups), 0); // the weight dword of (ky, g)
+    int32_t wdLocal[64] = {};
+    std::vector<int32_t> wdHeap;
+    int32_t* wd = wdLocal; // the weight dword of (ky, g)
+    if (kh * groups > 64) {
+        wdHeap.assign(size_t(kh * groups), 0);
+        wd = wdHeap.data();
+    }
     for (int64_t ky = 0; ky < kh; ++ky)
         for (int64_t kx = 0; kx < kw; ++kx) {
             const int8_t v = wt[ky * kw + kx];
             wsum += v;
-            wd[size_t(ky * groups + kx / 4)] |= int32_t(uint32_t(uint8_t(v)) << (8 * (kx % 4)));
+            wd[ky * groups + kx / 4] |= int32_t(uint32_t(uint8_t(v)) << (8 * (kx % 4)));
         }
     const __m512i init = _mm512_set1_epi32(bias - xZero * wsum);
     // The fused float output stage (codes non-null): offset 0, the bias is in the accumulator.
     const __m512i zero = _mm512_setzero_si512(), rz = _mm512_set1_epi32(zOut);
     const __m512 rm = _mm512_set1_ps(multiplier ? *multiplier : 0.0f),
                  rlo = _mm512_set1_ps(float(lo - zOut)), rhi = _mm512_set1_ps(float(hi - zOut));
-    for (int64_t oy = 0; oy < oh; ++oy) {
+#define QS_DW_STORE(acc, oy, ox)                                                                   \
+    do {                                                                                           \
+        const __mmask16 mask = __mmask16((1u << std::min<int64_t>(16, ow - (ox))) - 1);            \
+        if (codes)                                                                                 \
+            storeRequantized(acc, zero, rm, rlo, rhi, rz, codes + (oy)*ow + (ox), mask);           \
+        else                                                                                       \
+            _mm512_mask_storeu_epi32(out + (oy)*ow + (ox), mask, acc);                             \
+    } while (0)
+    int64_t oy = 0;
+    // Two output rows per step when the kernel is at most 4 wide and 8 high, rows not dilated:
+    // input row oy·s + rel serves kernel row rel of the first and rel − s of the second output
+    // row, so its window is loaded and permuted once for both.
+    if (groups == 1 && kh <= 8 && dilationH == 1) {
+        __m512i wv[8];
+        for (int64_t ky = 0; ky < kh; ++ky) wv[ky] = _mm512_set1_epi32(wd[ky]);
+        for (; oy + 1 < oh; oy += 2)
+            for (int64_t ox = 0; ox < owRounded; ox += 16) {
+                __m512i acc0 = init, acc1 = init;
+                const uint8_t* src = p + oy * strideH * pw + ox * stride;
+                for (int64_t rel = 0; rel < strideH + kh; ++rel) {
+                    const __m512i pv =
+                        _mm512_permutexvar_epi8(perm, _mm512_loadu_si512(src + rel * pw));
+                    if (rel < kh) acc0 = _mm512_dpbusd_epi32(acc0, pv, wv[rel]);
+                    const int64_t k1 = rel - strideH;
+                    if (k1 >= 0 && k1 < kh) acc1 = _mm512_dpbusd_epi32(acc1, pv, wv[k1]);
+                }
+                QS_DW_STORE(acc0, oy, ox);
+                QS_DW_STORE(acc1, oy + 1, ox);
+            }
+    }
+    for (; oy < oh; ++oy) {
         for (int64_t ox = 0; ox < owRounded; ox += 16) {
             __m512i acc = init;
             for (int64_t ky = 0; ky < kh; ++ky) {
@@ -512,17 +556,13 @@ depthwisePlaneVbmi(const uint8_t* x, int64_t h, int64_t w, int32_t xZero, const 
                 for (int64_t g = 0; g < groups; ++g) {
                     const __m512i win = _mm512_loadu_si512(src + 4 * g * dilation);
                     acc = _mm512_dpbusd_epi32(acc, _mm512_permutexvar_epi8(perm, win),
-                                              _mm512_set1_epi32(wd[size_t(ky * groups + g)]));
+                                              _mm512_set1_epi32(wd[ky * groups + g]));
                 }
             }
-            const int64_t n = std::min<int64_t>(16, ow - ox);
-            if (codes)
-                storeRequantized(acc, zero, rm, rlo, rhi, rz, codes + oy * ow + ox,
-                                 __mmask16((1u << n) - 1));
-            else
-                _mm512_mask_storeu_epi32(out + oy * ow + ox, __mmask16((1u << n) - 1), acc);
+            QS_DW_STORE(acc, oy, ox);
         }
     }
+#undef QS_DW_STORE
 }
 
 } // namespace qs::int8::x86
@@ -613,6 +653,32 @@ requantizeFixedAvx512(const int32_t* acc, int32_t offset, int64_t n, int32_t m0,
         }
         r = _mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(r, vlo), vhi), z);
         _mm_storeu_si128(reinterpret_cast<__m128i*>(o + i), _mm512_cvtepi32_epi8(r));
+    }
+    return i;
+}
+
+} // namespace qs::int8::x86
+
+namespace qs::int8::x86 {
+
+// Quantize's arithmetic (int8_ops.cpp computeQuantize, half to even), 16 at a time: x / s in
+// float, rounded half to even (vrndscaleps), + z (exact below 2^24; beyond, the clamp decides
+// the same either way), clamped to [qmin, qmax] in float, NaN → z; the codes' bytes stored.
+__attribute__((target("avx512f,avx512bw,avx512vl"))) int64_t
+quantizeAvx512(const float* x, int64_t n, float scale, int32_t zeroPoint, int32_t qmin,
+               int32_t qmax, void* out) {
+    const __m512 s = _mm512_set1_ps(scale), z = _mm512_set1_ps(float(zeroPoint));
+    const __m512 lo = _mm512_set1_ps(float(qmin)), hi = _mm512_set1_ps(float(qmax));
+    uint8_t* o = static_cast<uint8_t*>(out);
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m512 v = _mm512_div_ps(_mm512_loadu_ps(x + i), s);
+        const __mmask16 nan = _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+        const __m512 r = _mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        __m512 q = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(r, z), lo), hi);
+        q = _mm512_mask_mov_ps(q, nan, z);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(o + i),
+                         _mm512_cvtepi32_epi8(_mm512_cvtps_epi32(q)));
     }
     return i;
 }

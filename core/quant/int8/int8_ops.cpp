@@ -26,6 +26,8 @@ int64_t qaddFloatAvx2(const void* a, bool aSigned, const void* b, bool bSigned, 
 int64_t qmulFloatAvx2(const void* a, bool aSigned, int32_t za, const void* b, bool bSigned,
                       bool bScalar, int32_t zb, int64_t n, float multiplier, int32_t zeroPoint,
                       int32_t lo, int32_t hi, bool outSigned, void* out);
+int64_t quantizeAvx512(const float* x, int64_t n, float scale, int32_t zeroPoint, int32_t qmin,
+                       int32_t qmax, void* out);
 } // namespace int8::x86
 namespace {
 
@@ -116,7 +118,11 @@ Status computeQuantize(KernelContext& ctx) {
     const bool halfEven = ctx.getInt("half_to_even", 1) != 0;
     const float* xs = x.data<float>();
     // quantizeValue's arithmetic: division by s (as ONNX QuantizeLinear), the plan's rounding.
+    const bool simd = halfEven && chosenPath(ctx) == SimdPath::Avx512;
     ctx.pool().parallelFor(x.numel(), 4096, [&](int64_t b, int64_t e) {
+        if (simd)
+            b += x86::quantizeAvx512(xs + b, e - b, s, z, int32_t(qmin), int32_t(qmax),
+                                     static_cast<uint8_t*>(y.rawData()) + b);
         for (int64_t i = b; i < e; ++i) {
             const float r = halfEven ? std::nearbyint(xs[i] / s) : std::round(xs[i] / s);
             const int32_t q =

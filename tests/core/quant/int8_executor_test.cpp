@@ -25,6 +25,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 #include <cstring>
+#include <limits>
 #include <random>
 
 using namespace qs;
@@ -548,6 +549,41 @@ void Int8ExecutorTest::outputStagePathsAgree() {
                                 products[0].byteSize()) == 0);
             QVERIFY(std::memcmp(scaled[p].rawData(), scaled[0].rawData(), scaled[0].byteSize()) ==
                     0);
+            ++checked;
+        }
+    }
+    // Quantize (f32 → codes) on every path against the formula: round half to even of x / s,
+    // + z, clamped; NaN → z. Ties (k + 0.5)·s, ±inf, NaN and far-out values included.
+    for (bool outSigned : {false, true}) {
+        const float scale = 0.037f;
+        const int32_t z = outSigned ? -3 : 131, qmin = outSigned ? -127 : 0,
+                      qmax = outSigned ? 127 : 255;
+        Tensor x(DataType::F32, {1, 203});
+        for (int64_t i = 0; i < x.numel(); ++i)
+            x.data<float>()[i] =
+                i % 3 == 0 ? (float(uni(-150, 150)) + 0.5f) * scale : real(-12.0f, 12.0f);
+        x.data<float>()[5] = std::numeric_limits<float>::quiet_NaN();
+        x.data<float>()[7] = std::numeric_limits<float>::infinity();
+        x.data<float>()[8] = -std::numeric_limits<float>::infinity();
+        x.data<float>()[10] = 3e38f;
+        for (SimdPath path : paths) {
+            const Node q = int8Node("Quantize", 1,
+                                    {{"scale", attrF(scale)},
+                                     {"zero_point", attrI(z)},
+                                     {"qmin", attrI(qmin)},
+                                     {"qmax", attrI(qmax)},
+                                     {"y_type", attrS(outSigned ? "i8" : "u8")},
+                                     {"simd_path", attrS(simdPathName(path))}});
+            auto y = runInt8Op(q, {&x});
+            QVERIFY2(y.isOk(), y.message().c_str());
+            for (int64_t i = 0; i < x.numel(); ++i) {
+                const float v = x.data<float>()[i] / scale;
+                const int32_t expected = std::isnan(v)
+                                             ? z
+                                             : int32_t(std::clamp(double(std::nearbyint(v)) + z,
+                                                                  double(qmin), double(qmax)));
+                QCOMPARE(codeOf(*y, i), expected);
+            }
             ++checked;
         }
     }
