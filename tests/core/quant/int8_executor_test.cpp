@@ -2,8 +2,9 @@
 // - requantization arithmetic and a 1×1 QConv against hand-computed codes (float and fixed point);
 // - every SIMD path of QConv/QGemm bit for bit against the direct reference loops on random
 //   shapes (odd channels, strides, pads, dilations, groups, depthwise, 1×1, int8 and uint8 input);
-// - digits_mbv2_bn: every integer tensor within one quantization step of the Simulator's, same
-//   top-1 on the 500 test images (float and fixed-point requantization);
+// - digits_mbv2_bn, ppocr_cls, mobilenet_v2_bn: every integer tensor within one quantization step
+//   of the Simulator's given the same inputs, same top-1 on the test data (digits' 500 test
+//   images, ppocr's 160 text lines, mobilenet's one input; float and fixed-point requantization);
 // - ONNX Runtime running our QDQ export (QLinearConv & co.): float requantization equal on
 //   ≥ 99.9% of the compared codes, never more than one step apart, same top-1 for every sample
 //   (digits_mbv2_bn, ppocr_cls). Skipped with the install command when ORT is not installed.
@@ -215,8 +216,8 @@ private slots:
     void gemmPathsMatchReference();
     void outputStagePathsAgree();
     void diagnosticsCountCodes();
-    void digitsWithinOneStepOfSimulator_data();
-    void digitsWithinOneStepOfSimulator();
+    void withinOneStepOfSimulator_data();
+    void withinOneStepOfSimulator();
     void matchesOnnxRuntime_data();
     void matchesOnnxRuntime();
 };
@@ -625,16 +626,43 @@ void Int8ExecutorTest::diagnosticsCountCodes() {
     QCOMPARE(nodes[0].shift[0], 0);
 }
 
-void Int8ExecutorTest::digitsWithinOneStepOfSimulator_data() {
+void Int8ExecutorTest::withinOneStepOfSimulator_data() {
+    QTest::addColumn<QString>("model");
+    QTest::addColumn<QString>("calib");
+    QTest::addColumn<int>("calibSamples");
+    QTest::addColumn<QString>("test");
+    QTest::addColumn<int>("tensorSamples"); // the first N test samples for the per-tensor checks
     QTest::addColumn<int>("requant");
-    QTest::newRow("float requantization") << int(RequantMode::Float);
-    QTest::newRow("fixed-point requantization") << int(RequantMode::FixedPoint);
+    const int fl = int(RequantMode::Float), fixed = int(RequantMode::FixedPoint);
+    QTest::newRow("digits_mbv2_bn float requantization")
+        << "digits_mbv2_bn.onnx"
+        << "digits_calib_x.npy" << 128 << "digits_test_x.npy" << 500 << fl;
+    QTest::newRow("digits_mbv2_bn fixed-point requantization")
+        << "digits_mbv2_bn.onnx"
+        << "digits_calib_x.npy" << 128 << "digits_test_x.npy" << 500 << fixed;
+    // PP-OCR: calibrated on the first 32 text lines; every tensor of 12 lines compared (all would
+    // hold 2.4 GB), top-1 on all 160.
+    QTest::newRow("ppocr_cls float requantization")
+        << "ppocr_cls.onnx"
+        << "textlines_x.npy" << 32 << "textlines_x.npy" << 12 << fl;
+    QTest::newRow("ppocr_cls fixed-point requantization")
+        << "ppocr_cls.onnx"
+        << "textlines_x.npy" << 32 << "textlines_x.npy" << 12 << fixed;
+    // MobileNetV2 (random weights): its one shared input, calibration and test.
+    QTest::newRow("mobilenet_v2_bn float requantization")
+        << "mobilenet_v2_bn.onnx"
+        << "mobilenet_v2_input.npy" << 1 << "mobilenet_v2_input.npy" << 1 << fl;
 }
 
-void Int8ExecutorTest::digitsWithinOneStepOfSimulator() {
+void Int8ExecutorTest::withinOneStepOfSimulator() {
+    QFETCH(QString, model);
+    QFETCH(QString, calib);
+    QFETCH(int, calibSamples);
+    QFETCH(QString, test);
+    QFETCH(int, tensorSamples);
     QFETCH(int, requant);
-    auto m = quantizeShared("digits_mbv2_bn.onnx", "digits_calib_x.npy", 128, "digits_test_x.npy",
-                            RequantMode(requant));
+    auto m = quantizeShared(model.toStdString(), calib.toStdString(), calibSamples,
+                            test.toStdString(), RequantMode(requant));
     QVERIFY2(m.isOk(), m.message().c_str());
     auto sim = Simulator::create(m->model.graph, m->model.plan);
     QVERIFY2(sim.isOk(), sim.message().c_str());
@@ -647,15 +675,19 @@ void Int8ExecutorTest::digitsWithinOneStepOfSimulator() {
     QVERIFY(program.integerNodes > 20);
     for (const std::string& f : program.floatNodes) qInfo("  float island: %s", f.c_str());
 
+    Shape firstShape = m->test.shape();
+    firstShape[0] = std::min<int64_t>(firstShape[0], tensorSamples);
+    Tensor first(DataType::F32, firstShape);
+    std::memcpy(first.rawData(), m->test.rawData(), first.byteSize()); // batch outermost
     KeepAll keep;
-    auto simRun = (*sim)->run({{m->inputName, m->test}}, &keep);
+    auto simRun = (*sim)->run({{m->inputName, first}}, &keep);
     QVERIFY2(simRun.isOk(), simRun.message().c_str());
     const auto simValues = keptByName((*sim)->graph(), *simRun);
 
     // Per node: every integer op fed the Simulator's codes (the hook compares each produced
     // code tensor with the Simulator's, then replaces it), so a difference is that op's own.
     TeacherForcing forcing((*ex)->graph(), program, simValues, m->model.plan);
-    auto forced = (*ex)->run({{m->inputName, m->test}}, &forcing);
+    auto forced = (*ex)->run({{m->inputName, first}}, &forcing);
     QVERIFY2(forced.isOk(), forced.message().c_str());
     for (const auto& [name, worst] : forcing.worst)
         if (worst > 1)
@@ -670,7 +702,7 @@ void Int8ExecutorTest::digitsWithinOneStepOfSimulator() {
     QVERIFY(forcing.largest() <= 1);
 
     // End to end: differences may compound through the layers; reported, and top-1 must agree.
-    auto intRun = (*ex)->run({{m->inputName, m->test}}, &keep);
+    auto intRun = (*ex)->run({{m->inputName, first}}, &keep);
     QVERIFY2(intRun.isOk(), intRun.message().c_str());
     TeacherForcing measure((*ex)->graph(), program, simValues, m->model.plan, false);
     for (const auto& [id, t] : intRun->kept) {
@@ -680,8 +712,13 @@ void Int8ExecutorTest::digitsWithinOneStepOfSimulator() {
     qInfo("end to end: %.4f%% of %lld codes equal to the Simulator, largest difference %d step(s)",
           100.0 * double(measure.exact) / double(std::max<int64_t>(1, measure.compared)),
           (long long)measure.compared, measure.largest());
+    // Top-1 on every test sample (outputs only).
+    auto simAll = (*sim)->run({{m->inputName, m->test}});
+    auto intAll = (*ex)->run({{m->inputName, m->test}});
+    QVERIFY2(simAll.isOk(), simAll.message().c_str());
+    QVERIFY2(intAll.isOk(), intAll.message().c_str());
     const std::string out = (*sim)->graph().value((*sim)->graph().outputs()[0]).name;
-    const auto a = argmaxRows(simRun->outputs.at(out)), b = argmaxRows(intRun->outputs.at(out));
+    const auto a = argmaxRows(simAll->outputs.at(out)), b = argmaxRows(intAll->outputs.at(out));
     int64_t same = 0;
     for (size_t i = 0; i < a.size(); ++i) same += a[i] == b[i];
     qInfo("top-1 equal to the Simulator's on %lld / %zu test images", (long long)same, a.size());
