@@ -588,6 +588,28 @@ void Int8ExecutorTest::outputStagePathsAgree() {
             ++checked;
         }
     }
+    // Lut: a random table on every code (int8 and uint8 input), every path against the table.
+    for (DataType t : {DataType::U8, DataType::I8}) {
+        std::vector<int64_t> table(256);
+        for (auto& v : table) v = uni(0, 255);
+        Tensor x(t, {2, 150});
+        for (int64_t i = 0; i < x.numel(); ++i)
+            static_cast<uint8_t*>(x.rawData())[i] = uint8_t(i < 256 ? i : uni(0, 255));
+        for (SimdPath path : paths) {
+            auto y = runInt8Op(
+                int8Node("Lut", 1,
+                         {{"table", attrIs(table)}, {"simd_path", attrS(simdPathName(path))}}),
+                {&x});
+            QVERIFY2(y.isOk(), y.message().c_str());
+            for (int64_t i = 0; i < x.numel(); ++i) {
+                const int32_t code = codeOf(x, i);
+                const int64_t index = t == DataType::I8 ? code + 128 : code;
+                QCOMPARE(int(static_cast<const uint8_t*>(y->rawData())[i]),
+                         int(table[size_t(index)]));
+            }
+            ++checked;
+        }
+    }
     qInfo("output stages: %d comparisons of a SIMD path with the scalar loops, all equal", checked);
 }
 
