@@ -188,10 +188,20 @@ void im2colU8(const Conv2dShape& s, const uint8_t* xGroup, uint8_t pad, uint8_t*
                         continue;
                     }
                     const uint8_t* src = xc + iy * s.inW;
-                    for (int64_t ox = 0; ox < s.outW; ++ox) {
-                        const int64_t ix = ox * s.strideW - s.padLeft + kx * s.dilationW;
-                        dst[ox] = ix < 0 || ix >= s.inW ? pad : src[ix];
+                    // Columns whose input column ix = ox·stride + off lies inside the row:
+                    // [oxLo, oxHi); the rest are padding.
+                    const int64_t off = kx * s.dilationW - s.padLeft, sw = s.strideW;
+                    const int64_t oxLo = std::clamp<int64_t>((-off + sw - 1) / sw, 0, s.outW);
+                    const int64_t oxHi =
+                        std::clamp<int64_t>((s.inW - off + sw - 1) / sw, oxLo, s.outW);
+                    std::memset(dst, pad, size_t(oxLo));
+                    if (sw == 1) {
+                        std::memcpy(dst + oxLo, src + oxLo + off, size_t(oxHi - oxLo));
+                    } else {
+                        const uint8_t* from = src + oxLo * sw + off;
+                        for (int64_t ox = oxLo; ox < oxHi; ++ox, from += sw) dst[ox] = *from;
                     }
+                    std::memset(dst + oxHi, pad, size_t(s.outW - oxHi));
                 }
             }
 }
