@@ -16,13 +16,14 @@ const CpuFeatures& cpuFeatures() {
         f.avx512bw = __builtin_cpu_supports("avx512bw");
         f.avx512vl = __builtin_cpu_supports("avx512vl");
         f.avx512vnni = __builtin_cpu_supports("avx512vnni");
+        f.avx512vbmi = __builtin_cpu_supports("avx512vbmi");
 #endif
         // QUANTSCOPE_CPU=generic|avx2 caps the paths (for testing the fallbacks).
         if (const char* cap = std::getenv("QUANTSCOPE_CPU")) {
             if (!std::strcmp(cap, "generic"))
                 f = CpuFeatures{};
             else if (!std::strcmp(cap, "avx2"))
-                f.avx512f = f.avx512bw = f.avx512vl = f.avx512vnni = false;
+                f.avx512f = f.avx512bw = f.avx512vl = f.avx512vnni = f.avx512vbmi = false;
         }
         return f;
     }();

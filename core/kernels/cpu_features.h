@@ -12,6 +12,7 @@ struct CpuFeatures {
     bool avx512bw = false;
     bool avx512vl = false;
     bool avx512vnni = false;
+    bool avx512vbmi = false; // vpermb (the int8 depthwise kernel)
     bool avxvnni = false;
 };
 

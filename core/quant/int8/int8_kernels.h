@@ -38,6 +38,18 @@ void referenceConv2d(const Conv2dShape& s, const uint8_t* x, int32_t xZero, cons
 void referenceDot(int64_t rows, int64_t m, int64_t k, const uint8_t* x, int32_t xZero,
                   const int8_t* w, const int32_t* bias, int32_t* acc);
 
+// The float output stage fused into a kernel: code[r][c] = requantizeFloat(acc[r][c] +
+// offsets[r], multipliers[r], zeroPoint, lo, hi), written as bytes (u8, or the two's complement
+// byte of i8) at out[r·ldo + c]; rows r are the kernel's output channels.
+struct FusedRequant {
+    const int32_t* offsets = nullptr;
+    const float* multipliers = nullptr;
+    int32_t zeroPoint = 0, lo = 0, hi = 255;
+    bool isSigned = false; // i8 codes
+    uint8_t* out = nullptr;
+    int64_t ldo = 0;
+};
+
 // C[M][N] = A[M][K] · B[K][N] in int32, A int8 (the weights, packed once), B uint8 given with
 // strides (im2col rows, or a transposed activation matrix). No zero-point terms: callers
 // subtract z_x · Σ_k A[m][k] (rowSums()).
@@ -54,8 +66,25 @@ public:
     const std::vector<int32_t>& rowSums() const { return m_rowSums; }
 
     // B element (k, n) at b[k·strideK + n·strideN]. c: [M][ldc]. scratch is reused between calls.
+    // packB + multiplyPacked over all of C.
     void run(int64_t n, const uint8_t* b, int64_t strideK, int64_t strideN, int32_t* c, int64_t ldc,
              std::vector<uint8_t>& scratch) const;
+
+    // The two halves of run(), for callers that pack B once and compute tiles of C in parallel.
+    // Tiles start at multiples of kRowBlock rows and kColBlock columns.
+    static constexpr int64_t kRowBlock = 8, kColBlock = 32;
+    int64_t packedBBytes(int64_t n) const;
+    // Packs columns [c0, c1) of B (c0 a multiple of kColBlock; c1 too, or n).
+    void packB(int64_t n, const uint8_t* b, int64_t strideK, int64_t strideN, uint8_t* packed,
+               int64_t c0, int64_t c1) const;
+    // C[r][c] for rows [r0, r1), columns [c0, c1) (r0, c0 multiples of the blocks), c pointing at
+    // C[0][0].
+    void multiplyPacked(const uint8_t* packed, int64_t n, int64_t r0, int64_t r1, int64_t c0,
+                        int64_t c1, int32_t* c, int64_t ldc) const;
+    // The same tile through the float output stage (Avx512: requantized in registers; other
+    // paths: an int32 tile, then requantizeFloatRow). Equal to multiplyPacked + requantizeFloat.
+    void multiplyRequant(const uint8_t* packed, int64_t n, int64_t r0, int64_t r1, int64_t c0,
+                         int64_t c1, const FusedRequant& rq) const;
 
     // The paths this CPU can run, Generic first (for tests).
     static std::vector<SimdPath> supportedPaths();
@@ -71,16 +100,26 @@ private:
 };
 
 // Depthwise 2-D convolution (group == C == M, one filter per channel). Generic: direct loops;
-// Avx2/Avx512 (strides 1 and 2): each plane copied with its padding filled with the zero point,
-// then 16 output columns per AVX2 step. Exact on every path; equals referenceConv2d.
+// Avx2 (column strides 1 and 2): each plane copied with its padding filled with the zero point,
+// then 16 output columns per AVX2 step; Avx512 with VBMI (15·stride + 3·dilation < 64): the
+// padded plane, then per kernel row a vpermb gather of four taps per output and vpdpbusd, 16
+// output columns per step. Exact on every path; equals referenceConv2d.
+// With rq, acc is unused and the channels (rows of rq) go through the float output stage instead.
 void depthwiseConv2d(SimdPath path, const Conv2dShape& s, const uint8_t* x, int32_t xZero,
-                     const int8_t* w, const int32_t* bias, int32_t* acc);
+                     const int8_t* w, const int32_t* bias, int32_t* acc,
+                     const FusedRequant* rq = nullptr);
 
 // Float requantization (requantizeFloat) of n accumulators (each + offset) to codes, vectorised on
-// Avx2/Avx512; every element equals the scalar result.
+// Avx2 (8 per step) and Avx512 (16); every element equals the scalar result.
 void requantizeFloatRow(SimdPath path, const int32_t* acc, int32_t offset, int64_t n,
                         float multiplier, int32_t zeroPoint, int32_t lo, int32_t hi, bool isSigned,
                         void* out);
+
+// Fixed-point requantization (requantizeFixedPoint) of n accumulators (each + offset), vectorised
+// on Avx512 (64-bit lane products); every element equals the scalar result.
+void requantizeFixedRow(SimdPath path, const int32_t* acc, int32_t offset, int64_t n,
+                        FixedPointMultiplier multiplier, int32_t zeroPoint, int32_t lo, int32_t hi,
+                        bool isSigned, void* out);
 
 // im2col of one image's group: rows k = (c, ky, kx), columns p = (oy, ox); padding = pad value.
 void im2colU8(const Conv2dShape& s, const uint8_t* xGroup, uint8_t pad, uint8_t* cols);

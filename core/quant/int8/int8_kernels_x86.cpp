@@ -12,7 +12,15 @@
 #include <cstdint>
 #include <cstring>
 #include <immintrin.h>
+#include <limits>
 #include <vector>
+
+// GCC 12 reports false -Wmaybe-uninitialized inside the AVX-512 intrinsic headers (GCC bug
+// 105593, fixed in 13): the "undefined" pass-through operands of the unmasked forms.
+#pragma GCC diagnostic push
+#ifndef __clang__
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 namespace qs::int8::x86 {
 
@@ -42,15 +50,14 @@ void packAAvx2(int64_t m, int64_t k, const int8_t* a, std::vector<int32_t>& pack
         }
 }
 
-__attribute__((target("avx2"))) void gemmAvx2(int64_t m, int64_t k, const int32_t* packedA,
-                                              int64_t n, const uint8_t* b, int64_t strideK,
-                                              int64_t strideN, int32_t* c, int64_t ldc,
-                                              std::vector<uint8_t>& scratch) {
-    const int64_t k2 = ceilDiv(k, 2), nb = ceilDiv(n, kAvx2Cols), mb = ceilDiv(m, kAvx2Rows);
-    scratch.resize(size_t(nb * k2 * kAvx2Cols * 2 * 2));
-    int16_t* packedB = reinterpret_cast<int16_t*>(scratch.data());
-    // B → [nb][k2][16 columns][2] int16 (the k pair of each column side by side).
-    for (int64_t jb = 0; jb < nb; ++jb)
+// B → [nb][k2][16 columns][2] int16 (the k pair of each column side by side), column blocks
+// [jb0, jb1).
+__attribute__((target("avx2"))) void packBAvx2(int64_t k, int64_t n, const uint8_t* b,
+                                               int64_t strideK, int64_t strideN, uint8_t* packed,
+                                               int64_t jb0, int64_t jb1) {
+    const int64_t k2 = ceilDiv(k, 2);
+    int16_t* packedB = reinterpret_cast<int16_t*>(packed);
+    for (int64_t jb = jb0; jb < jb1; ++jb)
         for (int64_t kp = 0; kp < k2; ++kp) {
             int16_t* dst = packedB + (jb * k2 + kp) * kAvx2Cols * 2;
             const int64_t n0 = jb * kAvx2Cols, k0 = 2 * kp;
@@ -72,10 +79,21 @@ __attribute__((target("avx2"))) void gemmAvx2(int64_t m, int64_t k, const int32_
                 dst[2 * j + 1] = bAt(b, k0 + 1, n0 + j, k, n, strideK, strideN);
             }
         }
-    for (int64_t jb = 0; jb < nb; ++jb) {
+}
+
+// C rows [r0, r1) (r0 a multiple of 4), columns [c0, c1) (c0 a multiple of 16) from packed B.
+__attribute__((target("avx2"))) void multiplyAvx2(int64_t m, int64_t k, const int32_t* packedA,
+                                                  const uint8_t* packed, int64_t n, int64_t r0,
+                                                  int64_t r1, int64_t c0, int64_t c1, int32_t* c,
+                                                  int64_t ldc) {
+    const int64_t k2 = ceilDiv(k, 2);
+    const int16_t* packedB = reinterpret_cast<const int16_t*>(packed);
+    r1 = std::min(r1, m);
+    c1 = std::min(c1, n);
+    for (int64_t jb = c0 / kAvx2Cols; jb * kAvx2Cols < c1; ++jb) {
         const int16_t* bp = packedB + jb * k2 * kAvx2Cols * 2;
-        const int64_t n0 = jb * kAvx2Cols, cols = std::min(kAvx2Cols, n - n0);
-        for (int64_t ib = 0; ib < mb; ++ib) {
+        const int64_t n0 = jb * kAvx2Cols, cols = std::min(kAvx2Cols, c1 - n0);
+        for (int64_t ib = r0 / kAvx2Rows; ib * kAvx2Rows < r1; ++ib) {
             const int32_t* ap = packedA + ib * k2 * kAvx2Rows;
             __m256i acc[kAvx2Rows][2];
             for (auto& r : acc) r[0] = r[1] = _mm256_setzero_si256();
@@ -90,7 +108,7 @@ __attribute__((target("avx2"))) void gemmAvx2(int64_t m, int64_t k, const int32_
                     acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(b1, av));
                 }
             }
-            const int64_t rows = std::min(kAvx2Rows, m - ib * kAvx2Rows);
+            const int64_t rows = std::min(kAvx2Rows, r1 - ib * kAvx2Rows);
             for (int64_t r = 0; r < rows; ++r) {
                 int32_t* dst = c + (ib * kAvx2Rows + r) * ldc + n0;
                 if (cols == kAvx2Cols) {
@@ -119,14 +137,13 @@ void packAVnni(int64_t m, int64_t k, const int8_t* a, std::vector<int32_t>& pack
         }
 }
 
+// B → [nb][k4][32 columns][4] u8 (the k quad of each column side by side), column blocks
+// [jb0, jb1).
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void
-gemmVnni(int64_t m, int64_t k, const int32_t* packedA, int64_t n, const uint8_t* b, int64_t strideK,
-         int64_t strideN, int32_t* c, int64_t ldc, std::vector<uint8_t>& scratch) {
-    const int64_t k4 = ceilDiv(k, 4), nb = ceilDiv(n, kVnniCols), mb = ceilDiv(m, kVnniRows);
-    scratch.resize(size_t(nb * k4 * kVnniCols * 4));
-    uint8_t* packedB = scratch.data();
-    // B → [nb][k4][32 columns][4] u8 (the k quad of each column side by side).
-    for (int64_t jb = 0; jb < nb; ++jb)
+packBVnni(int64_t k, int64_t n, const uint8_t* b, int64_t strideK, int64_t strideN,
+          uint8_t* packedB, int64_t jb0, int64_t jb1) {
+    const int64_t k4 = ceilDiv(k, 4);
+    for (int64_t jb = jb0; jb < jb1; ++jb)
         for (int64_t kq = 0; kq < k4; ++kq) {
             uint8_t* dst = packedB + (jb * k4 + kq) * kVnniCols * 4;
             const int64_t n0 = jb * kVnniCols, k0 = 4 * kq;
@@ -156,34 +173,106 @@ gemmVnni(int64_t m, int64_t k, const int32_t* packedA, int64_t n, const uint8_t*
                 for (int64_t t = 0; t < 4; ++t)
                     dst[j * 4 + t] = bAt(b, k0 + t, n0 + j, k, n, strideK, strideN);
         }
-    for (int64_t jb = 0; jb < nb; ++jb) {
+}
+
+namespace {
+// The float output stage fused into a kernel (FusedRequant's fields, unpacked).
+struct RequantArgs {
+    const int32_t* offsets;
+    const float* multipliers;
+    int32_t zeroPoint, lo, hi;
+    uint8_t* out;
+    int64_t ldo;
+};
+
+// requantizeFloat of 16 accumulators (+ offset) to 16 code bytes, stored under `mask`: the
+// operations of requantizeFloatAvx512 (and so of the scalar form).
+__attribute__((target("avx512f,avx512bw,avx512vl"), always_inline)) inline void
+storeRequantized(__m512i acc, __m512i offset, __m512 multiplier, __m512 lo, __m512 hi, __m512i z,
+                 uint8_t* dst, __mmask16 mask) {
+    __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(acc, offset)), multiplier);
+    v = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
+    const __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(v), z);
+    _mm_mask_storeu_epi8(dst, mask, _mm512_cvtepi32_epi8(q));
+}
+
+// One 8-row × (16·V)-column VNNI micro-tile over all of K: 8·V independent accumulators, stored
+// as int32 (rq null) or requantized to codes (rows from `row`, columns from `col`).
+template <int V>
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"), always_inline)) inline void
+vnniTile(int64_t k4, const int32_t* ap, const uint8_t* bp, int64_t rows, int32_t* dst, int64_t ldc,
+         __mmask16 mask0, __mmask16 mask1, const RequantArgs* rq, int64_t row, int64_t col) {
+    __m512i acc[kVnniRows][V];
+    for (auto& r : acc)
+        for (auto& v : r) v = _mm512_setzero_si512();
+    for (int64_t kq = 0; kq < k4; ++kq) {
+        __m512i b[V];
+        for (int v = 0; v < V; ++v) b[v] = _mm512_loadu_si512(bp + kq * 128 + v * 64);
+        for (int64_t r = 0; r < kVnniRows; ++r) {
+            const __m512i av = _mm512_set1_epi32(ap[kq * kVnniRows + r]);
+            for (int v = 0; v < V; ++v) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], b[v], av);
+        }
+    }
+    if (rq) {
+        const __m512i z = _mm512_set1_epi32(rq->zeroPoint);
+        const __m512 lo = _mm512_set1_ps(float(rq->lo - rq->zeroPoint)),
+                     hi = _mm512_set1_ps(float(rq->hi - rq->zeroPoint));
+        for (int64_t r = 0; r < rows; ++r) {
+            const __m512i off = _mm512_set1_epi32(rq->offsets[row + r]);
+            const __m512 m = _mm512_set1_ps(rq->multipliers[row + r]);
+            uint8_t* o = rq->out + (row + r) * rq->ldo + col;
+            storeRequantized(acc[r][0], off, m, lo, hi, z, o, mask0);
+            if (V == 2 && mask1) storeRequantized(acc[r][V - 1], off, m, lo, hi, z, o + 16, mask1);
+        }
+        return;
+    }
+    for (int64_t r = 0; r < rows; ++r) {
+        _mm512_mask_storeu_epi32(dst + r * ldc, mask0, acc[r][0]);
+        if (V == 2 && mask1) _mm512_mask_storeu_epi32(dst + r * ldc + 16, mask1, acc[r][V - 1]);
+    }
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void
+multiplyVnniImpl(int64_t m, int64_t k, const int32_t* packedA, const uint8_t* packedB, int64_t n,
+                 int64_t r0, int64_t r1, int64_t c0, int64_t c1, int32_t* c, int64_t ldc,
+                 const RequantArgs* rq) {
+    const int64_t k4 = ceilDiv(k, 4);
+    r1 = std::min(r1, m);
+    c1 = std::min(c1, n);
+    for (int64_t jb = c0 / kVnniCols; jb * kVnniCols < c1; ++jb) {
         const uint8_t* bp = packedB + jb * k4 * kVnniCols * 4;
-        const int64_t n0 = jb * kVnniCols, cols = std::min(kVnniCols, n - n0);
+        const int64_t n0 = jb * kVnniCols, cols = std::min(kVnniCols, c1 - n0);
         const __mmask16 mask0 = cols >= 16 ? __mmask16(0xffff) : __mmask16((1u << cols) - 1);
         const __mmask16 mask1 = cols >= 32   ? __mmask16(0xffff)
                                 : cols <= 16 ? 0
                                              : __mmask16((1u << (cols - 16)) - 1);
-        for (int64_t ib = 0; ib < mb; ++ib) {
+        for (int64_t ib = r0 / kVnniRows; ib * kVnniRows < r1; ++ib) {
             const int32_t* ap = packedA + ib * k4 * kVnniRows;
-            __m512i acc[kVnniRows][2];
-            for (auto& r : acc) r[0] = r[1] = _mm512_setzero_si512();
-            for (int64_t kq = 0; kq < k4; ++kq) {
-                const __m512i b0 = _mm512_loadu_si512(bp + kq * 128);
-                const __m512i b1 = _mm512_loadu_si512(bp + kq * 128 + 64);
-                for (int64_t r = 0; r < kVnniRows; ++r) {
-                    const __m512i av = _mm512_set1_epi32(ap[kq * kVnniRows + r]);
-                    acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], b0, av);
-                    acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], b1, av);
-                }
-            }
-            const int64_t rows = std::min(kVnniRows, m - ib * kVnniRows);
-            for (int64_t r = 0; r < rows; ++r) {
-                int32_t* dst = c + (ib * kVnniRows + r) * ldc + n0;
-                _mm512_mask_storeu_epi32(dst, mask0, acc[r][0]);
-                if (mask1) _mm512_mask_storeu_epi32(dst + 16, mask1, acc[r][1]);
-            }
+            const int64_t rows = std::min(kVnniRows, r1 - ib * kVnniRows);
+            int32_t* dst = c ? c + ib * kVnniRows * ldc + n0 : nullptr;
+            if (cols <= 16)
+                vnniTile<1>(k4, ap, bp, rows, dst, ldc, mask0, mask1, rq, ib * kVnniRows, n0);
+            else
+                vnniTile<2>(k4, ap, bp, rows, dst, ldc, mask0, mask1, rq, ib * kVnniRows, n0);
         }
     }
+}
+} // namespace
+
+// C rows [r0, r1) (r0 a multiple of 8), columns [c0, c1) (c0 a multiple of 32) from packed B.
+// A block of 16 or fewer columns (the tail of 7×7 planes) runs the one-vector tile.
+void multiplyVnni(int64_t m, int64_t k, const int32_t* packedA, const uint8_t* packedB, int64_t n,
+                  int64_t r0, int64_t r1, int64_t c0, int64_t c1, int32_t* c, int64_t ldc) {
+    multiplyVnniImpl(m, k, packedA, packedB, n, r0, r1, c0, c1, c, ldc, nullptr);
+}
+
+// The same tiles requantized in registers (float form) straight to codes: no int32 round trip.
+void multiplyVnniRequant(int64_t m, int64_t k, const int32_t* packedA, const uint8_t* packedB,
+                         int64_t n, int64_t r0, int64_t r1, int64_t c0, int64_t c1,
+                         const int32_t* offsets, const float* multipliers, int32_t zeroPoint,
+                         int32_t lo, int32_t hi, uint8_t* out, int64_t ldo) {
+    const RequantArgs rq{offsets, multipliers, zeroPoint, lo, hi, out, ldo};
+    multiplyVnniImpl(m, k, packedA, packedB, n, r0, r1, c0, c1, nullptr, 0, &rq);
 }
 
 } // namespace qs::int8::x86
@@ -351,3 +440,311 @@ __attribute__((target("avx2"))) int64_t qmulFloatAvx2(const void* a, bool aSigne
 }
 
 } // namespace qs::int8::x86
+
+namespace qs::int8::x86 {
+
+// Whether depthwisePlaneVbmi handles the geometry: the dwords of 16 output columns come from
+// one 64-byte window (15·stride + 3·dilation < 64 when the kernel is 4 or more wide).
+bool depthwiseVbmiFits(int64_t kw, int64_t stride, int64_t dilation) {
+    return 15 * stride + std::min<int64_t>(3, kw - 1) * dilation < 64;
+}
+
+// Depthwise 2-D convolution of one channel plane with AVX-512 VBMI + VNNI. The plane is copied
+// into `scratch` with its padding filled with the zero point z, so every output sums all
+// kh·kw taps: Σ x·w over the padded plane minus z·Σw equals Σ (x − z)·w over the valid taps
+// (a padded tap adds z·w − z·w = 0). For 16 output columns, one kernel row and one group of four
+// taps g, vpermb gathers from a 64-byte window the dword (x[o·s + (4g+t)·d], t = 0..3) of each
+// output o (taps past kw meet a zero weight), and vpdpbusd multiplies it with the four taps'
+// weights (u8 · s8, four products summed straight into int32: exact). Equals referenceConv2d.
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx512vbmi"))) void
+depthwisePlaneVbmi(const uint8_t* x, int64_t h, int64_t w, int32_t xZero, const int8_t* wt,
+                   int64_t kh, int64_t kw, int64_t strideH, int64_t stride, int64_t dilationH,
+                   int64_t dilation, int64_t padTop, int64_t padLeft, int32_t bias, int32_t* out,
+                   int64_t oh, int64_t ow, std::vector<uint8_t>& scratch, const float* multiplier,
+                   int32_t zOut, int32_t lo, int32_t hi, uint8_t* codes) {
+    const int64_t groups = ceilDiv(kw, 4);
+    const int64_t owRounded = ceilDiv(ow, 16) * 16;
+    const int64_t pw = std::max<int64_t>((owRounded - 16) * stride + 64,
+                                         (ow - 1) * stride + (kw - 1) * dilation + 1);
+    const int64_t ph = (oh - 1) * strideH + (kh - 1) * dilationH + 1;
+    const int64_t slack = 64 + 4 * (groups - 1) * dilation; // the last row's last windows
+    scratch.resize(size_t(pw * ph + std::max<int64_t>(slack, 64)));
+    uint8_t* p = scratch.data();
+    // Rows in 64-byte steps: masked loads of the valid columns over a vector of z (a masked-off
+    // byte is never read). A step may run past the row's end into the next row, which is
+    // written after it, or into the slack.
+    const __m512i zv = _mm512_set1_epi8(char(xZero));
+    for (int64_t r = 0; r < ph; ++r) {
+        uint8_t* dst = p + r * pw;
+        const int64_t iy = r - padTop;
+        const bool inside = iy >= 0 && iy < h;
+        for (int64_t d = 0; d < pw; d += 64) {
+            __m512i v = zv;
+            const int64_t c = d - padLeft; // the input column of dst[d]
+            const int64_t from = std::max<int64_t>(0, -c), to = std::min<int64_t>(64, w - c);
+            if (inside && to > from) {
+                const uint64_t upper = to == 64 ? ~uint64_t(0) : (uint64_t(1) << to) - 1;
+                const __mmask64 mask = __mmask64(upper & ~((uint64_t(1) << from) - 1));
+                const uint8_t* src = x + iy * w; // + c, possibly before the row: masked off
+                v = _mm512_mask_loadu_epi8(
+                    zv, mask,
+                    reinterpret_cast<const void*>(reinterpret_cast<uintptr_t>(src) + uintptr_t(c)));
+            }
+            _mm512_storeu_si512(dst + d, v);
+        }
+    }
+    std::memset(p + pw * ph, uint8_t(xZero), size_t(slack));
+    alignas(64) uint8_t idx[64];
+    for (int64_t o = 0; o < 16; ++o)
+        for (int64_t t = 0; t < 4; ++t)
+            idx[o * 4 + t] = t < kw ? uint8_t(o * stride + t * dilation) : uint8_t(0);
+    const __m512i perm = _mm512_load_si512(idx);
+    int32_t wsum = 0;
+    int32_t wdLocal[64] = {};
+    std::vector<int32_t> wdHeap;
+    int32_t* wd = wdLocal; // the weight dword of (ky, g)
+    if (kh * groups > 64) {
+        wdHeap.assign(size_t(kh * groups), 0);
+        wd = wdHeap.data();
+    }
+    for (int64_t ky = 0; ky < kh; ++ky)
+        for (int64_t kx = 0; kx < kw; ++kx) {
+            const int8_t v = wt[ky * kw + kx];
+            wsum += v;
+            wd[ky * groups + kx / 4] |= int32_t(uint32_t(uint8_t(v)) << (8 * (kx % 4)));
+        }
+    const __m512i init = _mm512_set1_epi32(bias - xZero * wsum);
+    // The fused float output stage (codes non-null): offset 0, the bias is in the accumulator.
+    const __m512i zero = _mm512_setzero_si512(), rz = _mm512_set1_epi32(zOut);
+    const __m512 rm = _mm512_set1_ps(multiplier ? *multiplier : 0.0f),
+                 rlo = _mm512_set1_ps(float(lo - zOut)), rhi = _mm512_set1_ps(float(hi - zOut));
+#define QS_DW_STORE(acc, oy, ox)                                                                   \
+    do {                                                                                           \
+        const __mmask16 mask = __mmask16((1u << std::min<int64_t>(16, ow - (ox))) - 1);            \
+        if (codes)                                                                                 \
+            storeRequantized(acc, zero, rm, rlo, rhi, rz, codes + (oy)*ow + (ox), mask);           \
+        else                                                                                       \
+            _mm512_mask_storeu_epi32(out + (oy)*ow + (ox), mask, acc);                             \
+    } while (0)
+    int64_t oy = 0;
+    // Two output rows per step when the kernel is at most 4 wide and 8 high, rows not dilated:
+    // input row oy·s + rel serves kernel row rel of the first and rel − s of the second output
+    // row, so its window is loaded and permuted once for both.
+    if (groups == 1 && kh <= 8 && dilationH == 1) {
+        __m512i wv[8];
+        for (int64_t ky = 0; ky < kh; ++ky) wv[ky] = _mm512_set1_epi32(wd[ky]);
+        for (; oy + 1 < oh; oy += 2)
+            for (int64_t ox = 0; ox < owRounded; ox += 16) {
+                __m512i acc0 = init, acc1 = init;
+                const uint8_t* src = p + oy * strideH * pw + ox * stride;
+                for (int64_t rel = 0; rel < strideH + kh; ++rel) {
+                    const __m512i pv =
+                        _mm512_permutexvar_epi8(perm, _mm512_loadu_si512(src + rel * pw));
+                    if (rel < kh) acc0 = _mm512_dpbusd_epi32(acc0, pv, wv[rel]);
+                    const int64_t k1 = rel - strideH;
+                    if (k1 >= 0 && k1 < kh) acc1 = _mm512_dpbusd_epi32(acc1, pv, wv[k1]);
+                }
+                QS_DW_STORE(acc0, oy, ox);
+                QS_DW_STORE(acc1, oy + 1, ox);
+            }
+    }
+    for (; oy < oh; ++oy) {
+        for (int64_t ox = 0; ox < owRounded; ox += 16) {
+            __m512i acc = init;
+            for (int64_t ky = 0; ky < kh; ++ky) {
+                const uint8_t* src = p + (oy * strideH + ky * dilationH) * pw + ox * stride;
+                for (int64_t g = 0; g < groups; ++g) {
+                    const __m512i win = _mm512_loadu_si512(src + 4 * g * dilation);
+                    acc = _mm512_dpbusd_epi32(acc, _mm512_permutexvar_epi8(perm, win),
+                                              _mm512_set1_epi32(wd[ky * groups + g]));
+                }
+            }
+            QS_DW_STORE(acc, oy, ox);
+        }
+    }
+#undef QS_DW_STORE
+}
+
+} // namespace qs::int8::x86
+
+namespace qs::int8::x86 {
+
+// requantizeFloatAvx2's operations 16 at a time (same order, same rounding: every element
+// equals the scalar requantizeFloat). The codes are within [lo, hi] ⊂ [−128, 255] before the
+// narrowing, so vpmovdb's truncation keeps each code's byte.
+__attribute__((target("avx512f,avx512bw,avx512vl"))) int64_t
+requantizeFloatAvx512(const int32_t* acc, int32_t offset, int64_t n, float multiplier,
+                      int32_t zeroPoint, int32_t lo, int32_t hi, void* out) {
+    const __m512 m = _mm512_set1_ps(multiplier);
+    const __m512 vlo = _mm512_set1_ps(float(lo - zeroPoint)),
+                 vhi = _mm512_set1_ps(float(hi - zeroPoint));
+    const __m512i z = _mm512_set1_epi32(zeroPoint), off = _mm512_set1_epi32(offset);
+    uint8_t* o = static_cast<uint8_t*>(out);
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 v = _mm512_mul_ps(
+            _mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_loadu_si512(acc + i), off)), m);
+        v = _mm512_min_ps(_mm512_max_ps(v, vlo), vhi);
+        const __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(v), z);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(o + i), _mm512_cvtepi32_epi8(q));
+    }
+    return i;
+}
+
+namespace {
+// The doubling high multiply of the 8 signed 32-bit values in the low halves of the 64-bit lanes
+// by m0: (x·m0 + nudge) / 2^31, truncated toward zero, in the 64-bit lanes.
+__attribute__((target("avx512f,avx512bw,avx512vl"), always_inline)) inline __m512i
+highMul(__m512i x, __m512i vm0) {
+    const __m512i zero = _mm512_setzero_si512();
+    const __m512i ab = _mm512_mul_epi32(x, vm0);
+    const __mmask8 neg = _mm512_cmplt_epi64_mask(ab, zero);
+    __m512i s =
+        _mm512_add_epi64(ab, _mm512_mask_blend_epi64(neg, _mm512_set1_epi64(int64_t(1) << 30),
+                                                     _mm512_set1_epi64(1 - (int64_t(1) << 30))));
+    const __mmask8 sneg = _mm512_cmplt_epi64_mask(s, zero);
+    s = _mm512_mask_add_epi64(s, sneg, s, _mm512_set1_epi64((int64_t(1) << 31) - 1));
+    return _mm512_srai_epi64(s, 31);
+}
+} // namespace
+
+// requantizeFixedPoint (TFLite's MultiplyByQuantizedMultiplier, then + z and the clamp), 16 at a
+// time, the scalar steps exactly: the saturating left shift; the doubling high multiply as
+// 64-bit products of the even and odd lanes, + the nudge (2^30, or 1 − 2^30 for a negative
+// product), divided by 2^31 truncating toward zero (C++ integer division); the rounding right
+// shift (remainder against (mask >> 1) + [x < 0]); then clamp(v, lo − z, hi − z) + z, which
+// equals clamp(v + z, lo, hi) without the int32 overflow. m0 < 2^31, so the one saturating case
+// of the high multiply (both operands INT32_MIN) never occurs.
+__attribute__((target("avx512f,avx512bw,avx512vl"))) int64_t
+requantizeFixedAvx512(const int32_t* acc, int32_t offset, int64_t n, int32_t m0, int shift,
+                      int32_t zeroPoint, int32_t lo, int32_t hi, void* out) {
+    const int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+    const __m512i off = _mm512_set1_epi32(offset), vm0 = _mm512_set1_epi32(m0);
+    const __m512i satHi = _mm512_set1_epi32(std::numeric_limits<int32_t>::max() >> left);
+    const __m512i satLo = _mm512_set1_epi32(std::numeric_limits<int32_t>::min() >> left);
+    const __m512i intMax = _mm512_set1_epi32(std::numeric_limits<int32_t>::max());
+    const __m512i intMin = _mm512_set1_epi32(std::numeric_limits<int32_t>::min());
+    const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi32(1);
+    const int32_t maskBits = int32_t((int64_t(1) << right) - 1);
+    const __m512i rmask = _mm512_set1_epi32(maskBits), rhalf = _mm512_set1_epi32(maskBits >> 1);
+    const __m128i rcount = _mm_cvtsi32_si128(right);
+    const __m512i vlo = _mm512_set1_epi32(lo - zeroPoint), vhi = _mm512_set1_epi32(hi - zeroPoint);
+    const __m512i z = _mm512_set1_epi32(zeroPoint);
+    uint8_t* o = static_cast<uint8_t*>(out);
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512i x = _mm512_add_epi32(_mm512_loadu_si512(acc + i), off);
+        if (left > 0) {
+            const __mmask16 over = _mm512_cmpgt_epi32_mask(x, satHi),
+                            under = _mm512_cmplt_epi32_mask(x, satLo);
+            x = _mm512_sll_epi32(x, _mm_cvtsi32_si128(left));
+            x = _mm512_mask_mov_epi32(x, over, intMax);
+            x = _mm512_mask_mov_epi32(x, under, intMin);
+        }
+        const __m512i even = highMul(x, vm0), odd = highMul(_mm512_srli_epi64(x, 32), vm0);
+        __m512i r = _mm512_mask_blend_epi32(__mmask16(0xAAAA), even, _mm512_slli_epi64(odd, 32));
+        if (right > 0) {
+            const __m512i rem = _mm512_and_si512(r, rmask);
+            const __mmask16 neg = _mm512_cmplt_epi32_mask(r, zero);
+            const __m512i thr = _mm512_mask_add_epi32(rhalf, neg, rhalf, one);
+            const __mmask16 up = _mm512_cmpgt_epi32_mask(rem, thr);
+            r = _mm512_mask_add_epi32(_mm512_sra_epi32(r, rcount), up, _mm512_sra_epi32(r, rcount),
+                                      one);
+        }
+        r = _mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(r, vlo), vhi), z);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(o + i), _mm512_cvtepi32_epi8(r));
+    }
+    return i;
+}
+
+} // namespace qs::int8::x86
+
+namespace qs::int8::x86 {
+
+// Quantize's arithmetic (int8_ops.cpp computeQuantize, half to even), 16 at a time: x / s in
+// float, rounded half to even (vrndscaleps), + z (exact below 2^24; beyond, the clamp decides
+// the same either way), clamped to [qmin, qmax] in float, NaN → z; the codes' bytes stored.
+__attribute__((target("avx512f,avx512bw,avx512vl"))) int64_t
+quantizeAvx512(const float* x, int64_t n, float scale, int32_t zeroPoint, int32_t qmin,
+               int32_t qmax, void* out) {
+    const __m512 s = _mm512_set1_ps(scale), z = _mm512_set1_ps(float(zeroPoint));
+    const __m512 lo = _mm512_set1_ps(float(qmin)), hi = _mm512_set1_ps(float(qmax));
+    uint8_t* o = static_cast<uint8_t*>(out);
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m512 v = _mm512_div_ps(_mm512_loadu_ps(x + i), s);
+        const __mmask16 nan = _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+        const __m512 r = _mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        __m512 q = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(r, z), lo), hi);
+        q = _mm512_mask_mov_ps(q, nan, z);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(o + i),
+                         _mm512_cvtepi32_epi8(_mm512_cvtps_epi32(q)));
+    }
+    return i;
+}
+
+} // namespace qs::int8::x86
+
+namespace qs::int8::x86 {
+
+// A 256-entry byte table applied to n codes (index = code byte ^ flip), 64 at a time: vpermi2b
+// looks the low 7 bits up in entries 0-127 and in entries 128-255, bit 7 picks one of the two.
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi"))) int64_t
+lutAvx512(const uint8_t* table, const uint8_t* x, uint8_t flip, int64_t n, uint8_t* y) {
+    const __m512i t0 = _mm512_loadu_si512(table), t1 = _mm512_loadu_si512(table + 64);
+    const __m512i t2 = _mm512_loadu_si512(table + 128), t3 = _mm512_loadu_si512(table + 192);
+    const __m512i f = _mm512_set1_epi8(char(flip));
+    int64_t i = 0;
+    for (; i + 64 <= n; i += 64) {
+        const __m512i idx = _mm512_xor_si512(_mm512_loadu_si512(x + i), f);
+        const __m512i lo = _mm512_permutex2var_epi8(t0, idx, t1); // entries 0-127
+        const __m512i hi = _mm512_permutex2var_epi8(t2, idx, t3); // entries 128-255
+        _mm512_storeu_si512(y + i, _mm512_mask_blend_epi8(_mm512_movepi8_mask(idx), lo, hi));
+    }
+    return i;
+}
+
+} // namespace qs::int8::x86
+
+namespace qs::int8::x86 {
+
+// qmulFloatAvx2's operations 16 at a time (the exact integer product (a − z_a)(b − z_b), in
+// float times M, clamped, rounded half to even, + z); the codes lie in [lo, hi], so vpmovdb's
+// truncation keeps each code's byte.
+__attribute__((target("avx512f,avx512bw,avx512vl"))) int64_t
+qmulFloatAvx512(const void* a, bool aSigned, int32_t za, const void* b, bool bSigned, bool bScalar,
+                int32_t zb, int64_t n, float multiplier, int32_t zeroPoint, int32_t lo, int32_t hi,
+                void* out) {
+    const __m512 m = _mm512_set1_ps(multiplier);
+    const __m512 vlo = _mm512_set1_ps(float(lo - zeroPoint)),
+                 vhi = _mm512_set1_ps(float(hi - zeroPoint));
+    const __m512i z = _mm512_set1_epi32(zeroPoint), vza = _mm512_set1_epi32(za),
+                  vzb = _mm512_set1_epi32(zb);
+    const uint8_t* pa = static_cast<const uint8_t*>(a);
+    const uint8_t* pb = static_cast<const uint8_t*>(b);
+    const int32_t scalarB = bSigned ? int32_t(int8_t(pb[0])) : int32_t(pb[0]);
+    uint8_t* o = static_cast<uint8_t*>(out);
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m128i ra = _mm_loadu_si128(reinterpret_cast<const __m128i*>(pa + i));
+        const __m512i da =
+            _mm512_sub_epi32(aSigned ? _mm512_cvtepi8_epi32(ra) : _mm512_cvtepu8_epi32(ra), vza);
+        __m512i db;
+        if (bScalar) {
+            db = _mm512_set1_epi32(scalarB - zb);
+        } else {
+            const __m128i rb = _mm_loadu_si128(reinterpret_cast<const __m128i*>(pb + i));
+            db = _mm512_sub_epi32(bSigned ? _mm512_cvtepi8_epi32(rb) : _mm512_cvtepu8_epi32(rb),
+                                  vzb);
+        }
+        __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_mullo_epi32(da, db)), m);
+        v = _mm512_min_ps(_mm512_max_ps(v, vlo), vhi);
+        const __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(v), z);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(o + i), _mm512_cvtepi32_epi8(q));
+    }
+    return i;
+}
+
+} // namespace qs::int8::x86
+
+#pragma GCC diagnostic pop

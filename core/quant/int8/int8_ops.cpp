@@ -11,6 +11,7 @@
 //   QAveragePool AveragePool / GlobalAveragePool: integer window sums, then requantization
 //   Lut          256-entry table (Sigmoid, HardSigmoid, HardSwish, Tanh, Gelu, Exp, ...)
 //   Clamp        Relu/Clip not fused into a producer: a clamp on codes
+#include "kernels/cpu_features.h"
 #include "ops/conv_geometry.h"
 #include "ops/op.h"
 #include "quant/int8/int8_kernels.h"
@@ -26,6 +27,12 @@ int64_t qaddFloatAvx2(const void* a, bool aSigned, const void* b, bool bSigned, 
 int64_t qmulFloatAvx2(const void* a, bool aSigned, int32_t za, const void* b, bool bSigned,
                       bool bScalar, int32_t zb, int64_t n, float multiplier, int32_t zeroPoint,
                       int32_t lo, int32_t hi, bool outSigned, void* out);
+int64_t qmulFloatAvx512(const void* a, bool aSigned, int32_t za, const void* b, bool bSigned,
+                        bool bScalar, int32_t zb, int64_t n, float multiplier, int32_t zeroPoint,
+                        int32_t lo, int32_t hi, void* out);
+int64_t lutAvx512(const uint8_t* table, const uint8_t* x, uint8_t flip, int64_t n, uint8_t* y);
+int64_t quantizeAvx512(const float* x, int64_t n, float scale, int32_t zeroPoint, int32_t qmin,
+                       int32_t qmax, void* out);
 } // namespace int8::x86
 namespace {
 
@@ -116,7 +123,11 @@ Status computeQuantize(KernelContext& ctx) {
     const bool halfEven = ctx.getInt("half_to_even", 1) != 0;
     const float* xs = x.data<float>();
     // quantizeValue's arithmetic: division by s (as ONNX QuantizeLinear), the plan's rounding.
+    const bool simd = halfEven && chosenPath(ctx) == SimdPath::Avx512;
     ctx.pool().parallelFor(x.numel(), 4096, [&](int64_t b, int64_t e) {
+        if (simd)
+            b += x86::quantizeAvx512(xs + b, e - b, s, z, int32_t(qmin), int32_t(qmax),
+                                     static_cast<uint8_t*>(y.rawData()) + b);
         for (int64_t i = b; i < e; ++i) {
             const float r = halfEven ? std::nearbyint(xs[i] / s) : std::round(xs[i] / s);
             const int32_t q =
@@ -184,6 +195,7 @@ public:
             k->m_channels.push_back(
                 makeChannelRequant(k->m_xScale * ws[size_t(c)] / k->m_out.scale));
             k->m_dequant.push_back(k->m_xScale * ws[size_t(c)]);
+            k->m_multipliers.push_back(k->m_channels.back().multiplier);
         }
         const int64_t mg = m / k->m_group, kk = w->numel() / m;
         k->m_depthwise = w->dim(1) == 1 && mg == 1;
@@ -203,21 +215,43 @@ public:
         std::vector<uint8_t> shifted;
         const uint8_t* xu = asUnsigned(x, zx, shifted);
         const int64_t p = s.outH * s.outW, mg = s.outPerGroup(), cg = s.inPerGroup();
+        // The float output stage runs inside the kernels (codes straight from the accumulator
+        // registers on Avx512); otherwise int32 accumulators first, then writeChannel.
+        const bool fused = m_out.type != DataType::F32 && m_out.requant.kind == RequantKind::Float;
         // Not zero-filled: every accumulator is written by the kernels before it is read.
-        auto acc = std::make_unique_for_overwrite<int32_t[]>(size_t(s.outChannels * p));
-        std::unique_ptr<uint8_t[]> cols;
+        std::unique_ptr<int32_t[]> acc;
+        if (!fused) acc = std::make_unique_for_overwrite<int32_t[]>(size_t(s.outChannels * p));
+        std::unique_ptr<uint8_t[]> cols, packed;
         std::vector<int32_t> offsets(size_t(s.outChannels),
                                      0); // added to acc[m][·] in the output stage
+        FusedRequant rq;
+        rq.offsets = offsets.data();
+        rq.multipliers = m_multipliers.data();
+        rq.zeroPoint = m_out.requant.zeroPoint;
+        rq.lo = m_out.requant.lo;
+        rq.hi = m_out.requant.hi;
+        rq.isSigned = m_out.type == DataType::I8;
+        rq.ldo = p;
         for (int64_t n = 0; n < s.batch; ++n) {
             const uint8_t* xn = xu + n * s.inChannels * s.inH * s.inW;
+            uint8_t* yn = static_cast<uint8_t*>(y.rawData()) + n * s.outChannels * p;
             if (m_depthwise) {
                 ctx.pool().parallelFor(s.outChannels, 1, [&](int64_t b, int64_t e) {
                     Conv2dShape part = s;
                     part.batch = 1;
                     part.inChannels = part.outChannels = part.group = e - b;
+                    FusedRequant partRq = rq;
+                    partRq.offsets += b;
+                    partRq.multipliers += b;
+                    partRq.out = yn + b * p;
                     depthwiseConv2d(m_path, part, xn + b * s.inH * s.inW, zx,
                                     m_weights.data<int8_t>() + b * s.kernelH * s.kernelW,
-                                    m_bias.data() + b, acc.get() + b * p);
+                                    m_bias.data() + b, fused ? nullptr : acc.get() + b * p,
+                                    fused ? &partRq : nullptr);
+                    // The output stage while the planes are still in cache.
+                    if (!fused)
+                        for (int64_t m = b; m < e; ++m)
+                            writeChannel(y, n, acc.get(), 0, s.outChannels, m, p, 0, p);
                 });
             } else {
                 const bool direct = s.kernelH == 1 && s.kernelW == 1 && s.strideH == 1 &&
@@ -233,30 +267,47 @@ public:
                         b = cols.get();
                     }
                     const QGemm& gemm = *m_gemms[size_t(g)];
-                    int32_t* cg0 = acc.get() + g * mg * p;
                     // Zero-point correction Σ_k (x − z)·w = Σ x·w − z·Σ w, and the bias: one
                     // offset per channel, added in the output stage.
                     for (int64_t m = 0; m < mg; ++m)
                         offsets[size_t(g * mg + m)] =
                             m_bias[size_t(g * mg + m)] - zx * gemm.rowSums()[size_t(m)];
-                    // Each task multiplies a block of columns and requantizes it while the
-                    // accumulators are still in cache.
-                    constexpr int64_t kChunk =
-                        256; // columns per task: a multiple of every micro-tile width
-                    ctx.pool().parallelFor(
-                        (p + kChunk - 1) / kChunk, 1, [&](int64_t cb, int64_t ce) {
-                            thread_local std::vector<uint8_t> scratch; // packed B, reused
-                            for (int64_t c = cb; c < ce; ++c) {
-                                const int64_t p0 = c * kChunk, pn = std::min(kChunk, p - p0);
-                                gemm.run(pn, b + p0, p, 1, cg0 + p0, p, scratch);
-                                for (int64_t m = g * mg; m < (g + 1) * mg; ++m)
-                                    writeChannel(y, n, acc.get(), offsets[size_t(m)], s.outChannels,
-                                                 m, p, p0, pn);
+                    // B packed once (in parallel over column blocks), then tiles of C in
+                    // parallel, each requantized while its accumulators are still in cache.
+                    if (!packed)
+                        packed =
+                            std::make_unique_for_overwrite<uint8_t[]>(size_t(gemm.packedBBytes(p)));
+                    const int64_t colBlocks = (p + QGemm::kColBlock - 1) / QGemm::kColBlock;
+                    ctx.pool().parallelFor(colBlocks, 8, [&](int64_t jb, int64_t je) {
+                        gemm.packB(p, b, p, 1, packed.get(), jb * QGemm::kColBlock,
+                                   je * QGemm::kColBlock);
+                    });
+                    constexpr int64_t kTileRows = 64, kTileCols = 256; // multiples of the blocks
+                    const int64_t rowTiles = (mg + kTileRows - 1) / kTileRows,
+                                  colTiles = (p + kTileCols - 1) / kTileCols;
+                    ctx.pool().parallelFor(rowTiles * colTiles, 1, [&](int64_t tb, int64_t te) {
+                        for (int64_t t = tb; t < te; ++t) {
+                            const int64_t r0 = (t / colTiles) * kTileRows,
+                                          r1 = std::min(mg, r0 + kTileRows);
+                            const int64_t c0 = (t % colTiles) * kTileCols,
+                                          c1 = std::min(p, c0 + kTileCols);
+                            if (fused) {
+                                FusedRequant groupRq = rq;
+                                groupRq.offsets += g * mg;
+                                groupRq.multipliers += g * mg;
+                                groupRq.out = yn + g * mg * p;
+                                gemm.multiplyRequant(packed.get(), p, r0, r1, c0, c1, groupRq);
+                                continue;
                             }
-                        });
+                            gemm.multiplyPacked(packed.get(), p, r0, r1, c0, c1,
+                                                acc.get() + g * mg * p, p);
+                            for (int64_t m = g * mg + r0; m < g * mg + r1; ++m)
+                                writeChannel(y, n, acc.get(), offsets[size_t(m)], s.outChannels, m,
+                                             p, c0, c1 - c0);
+                        }
+                    });
                 }
             }
-            if (m_depthwise) writeOutput(ctx, y, n, acc.get(), offsets, s.outChannels, p);
         }
         return {};
     }
@@ -280,14 +331,6 @@ public:
         return s;
     }
 
-    void writeOutput(KernelContext& ctx, Tensor& y, int64_t n, const int32_t* acc,
-                     const std::vector<int32_t>& offsets, int64_t channels, int64_t p) const {
-        ctx.pool().parallelFor(channels, 1, [&](int64_t b, int64_t e) {
-            for (int64_t m = b; m < e; ++m)
-                writeChannel(y, n, acc, offsets[size_t(m)], channels, m, p, 0, p);
-        });
-    }
-
     // Output stage of channel m, columns [p0, p0 + pn) of a plane of p.
     void writeChannel(Tensor& y, int64_t n, const int32_t* acc, int32_t off, int64_t channels,
                       int64_t m, int64_t p, int64_t p0, int64_t pn) const {
@@ -302,8 +345,10 @@ public:
                                r.lo, r.hi, m_out.type == DataType::I8,
                                static_cast<uint8_t*>(y.rawData()) + base);
         } else {
-            for (int64_t i = 0; i < pn; ++i)
-                storeCode(y, base + i, m_out.requant.apply(a[i] + off, m_channels[size_t(m)]));
+            const OutputRequant& r = m_out.requant;
+            requantizeFixedRow(m_path, a, off, pn, m_channels[size_t(m)].fixed, r.zeroPoint, r.lo,
+                               r.hi, m_out.type == DataType::I8,
+                               static_cast<uint8_t*>(y.rawData()) + base);
         }
     }
 
@@ -317,6 +362,7 @@ private:
     int32_t m_xZero = 0;
     std::vector<ChannelRequant> m_channels;
     std::vector<float> m_dequant;
+    std::vector<float> m_multipliers; // m_channels' float multipliers, contiguous (FusedRequant)
     bool m_depthwise = false;
     SimdPath m_path = SimdPath::Generic;
     std::vector<std::unique_ptr<QGemm>> m_gemms;
@@ -451,6 +497,19 @@ std::vector<int64_t> broadcastStrides(const Shape& shape, const Shape& out) {
     return strides;
 }
 
+// QMul's float form on n elements: 16 at a time on Avx512, then 8 at a time (Avx2 and Avx512);
+// returns how many were done. bScalar: b is one code for all n.
+int64_t qmulFloatRow(SimdPath path, const uint8_t* a, bool aSigned, int32_t za, const uint8_t* b,
+                     bool bSigned, bool bScalar, int32_t zb, int64_t n, float multiplier,
+                     const OutputRequant& rq, bool ySigned, uint8_t* out) {
+    int64_t i = 0;
+    if (path == SimdPath::Avx512)
+        i = x86::qmulFloatAvx512(a, aSigned, za, b, bSigned, bScalar, zb, n, multiplier,
+                                 rq.zeroPoint, rq.lo, rq.hi, out);
+    return i + x86::qmulFloatAvx2(a + i, aSigned, za, bScalar ? b : b + i, bSigned, bScalar, zb,
+                                  n - i, multiplier, rq.zeroPoint, rq.lo, rq.hi, ySigned, out + i);
+}
+
 Status computeBinary(KernelContext& ctx) {
     const Tensor& a = ctx.input(0);
     const Tensor& b = ctx.input(1);
@@ -493,7 +552,8 @@ Status computeBinary(KernelContext& ctx) {
         return requantizeFixedPoint(sum, fo, rq.zeroPoint, rq.lo, rq.hi);
     };
     const Shape& os = y.shape();
-    const bool simd = rq.kind == RequantKind::Float && chosenPath(ctx) != SimdPath::Generic;
+    const SimdPath path = chosenPath(ctx);
+    const bool simd = rq.kind == RequantKind::Float && path != SimdPath::Generic;
     const bool aSigned = a.dtype() == DataType::I8, bSigned = b.dtype() == DataType::I8;
     const bool ySigned = y.dtype() == DataType::I8;
     if (a.shape() == b.shape()) {
@@ -502,8 +562,9 @@ Status computeBinary(KernelContext& ctx) {
             i = x86::qaddFloatAvx2(a.rawData(), aSigned, b.rawData(), bSigned, y.numel(), ra, rb,
                                    fixedPart, rq.lo, rq.hi, ySigned, y.rawData());
         else if (simd)
-            i = x86::qmulFloatAvx2(a.rawData(), aSigned, za, b.rawData(), bSigned, false, zb,
-                                   y.numel(), rm, rq.zeroPoint, rq.lo, rq.hi, ySigned, y.rawData());
+            i = qmulFloatRow(path, static_cast<const uint8_t*>(a.rawData()), aSigned, za,
+                             static_cast<const uint8_t*>(b.rawData()), bSigned, false, zb,
+                             y.numel(), rm, rq, ySigned, static_cast<uint8_t*>(y.rawData()));
         for (; i < y.numel(); ++i) storeCode(y, i, combine(codeAt(a, i), codeAt(b, i)));
         return {};
     }
@@ -524,9 +585,8 @@ Status computeBinary(KernelContext& ctx) {
             const uint8_t* pb = static_cast<const uint8_t*>(b.rawData());
             uint8_t* py = static_cast<uint8_t*>(y.rawData());
             for (int64_t o = 0; o < outer; ++o) {
-                int64_t i = x86::qmulFloatAvx2(pa + o * inner, aSigned, za, pb + o, bSigned, true,
-                                               zb, inner, rm, rq.zeroPoint, rq.lo, rq.hi, ySigned,
-                                               py + o * inner);
+                int64_t i = qmulFloatRow(path, pa + o * inner, aSigned, za, pb + o, bSigned, true,
+                                         zb, inner, rm, rq, ySigned, py + o * inner);
                 const int32_t qb = codeAt(b, o);
                 for (; i < inner; ++i)
                     storeCode(y, o * inner + i, combine(codeAt(a, o * inner + i), qb));
@@ -591,7 +651,10 @@ Status computeLut(KernelContext& ctx) {
     const uint8_t flip = x.dtype() == DataType::I8 ? 0x80 : 0x00;
     const uint8_t* xs = static_cast<const uint8_t*>(x.rawData());
     uint8_t* ys = static_cast<uint8_t*>(y.rawData());
-    for (int64_t i = 0; i < x.numel(); ++i) ys[i] = lut[xs[i] ^ flip];
+    int64_t i = 0;
+    if (chosenPath(ctx) == SimdPath::Avx512 && cpuFeatures().avx512vbmi)
+        i = x86::lutAvx512(lut, xs, flip, x.numel(), ys);
+    for (; i < x.numel(); ++i) ys[i] = lut[xs[i] ^ flip];
     return {};
 }
 

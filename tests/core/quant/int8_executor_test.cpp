@@ -2,8 +2,9 @@
 // - requantization arithmetic and a 1×1 QConv against hand-computed codes (float and fixed point);
 // - every SIMD path of QConv/QGemm bit for bit against the direct reference loops on random
 //   shapes (odd channels, strides, pads, dilations, groups, depthwise, 1×1, int8 and uint8 input);
-// - digits_mbv2_bn: every integer tensor within one quantization step of the Simulator's, same
-//   top-1 on the 500 test images (float and fixed-point requantization);
+// - digits_mbv2_bn, ppocr_cls, mobilenet_v2_bn: every integer tensor within one quantization step
+//   of the Simulator's given the same inputs, same top-1 on the test data (digits' 500 test
+//   images, ppocr's 160 text lines, mobilenet's one input; float and fixed-point requantization);
 // - ONNX Runtime running our QDQ export (QLinearConv & co.): float requantization equal on
 //   ≥ 99.9% of the compared codes, never more than one step apart, same top-1 for every sample
 //   (digits_mbv2_bn, ppocr_cls). Skipped with the install command when ORT is not installed.
@@ -25,6 +26,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 #include <cstring>
+#include <limits>
 #include <random>
 
 using namespace qs;
@@ -214,8 +216,8 @@ private slots:
     void gemmPathsMatchReference();
     void outputStagePathsAgree();
     void diagnosticsCountCodes();
-    void digitsWithinOneStepOfSimulator_data();
-    void digitsWithinOneStepOfSimulator();
+    void withinOneStepOfSimulator_data();
+    void withinOneStepOfSimulator();
     void matchesOnnxRuntime_data();
     void matchesOnnxRuntime();
 };
@@ -290,12 +292,29 @@ void Int8ExecutorTest::convPathsMatchReference() {
         int strideW = 0; // 0: as stride
     };
     std::vector<Case> cases{
-        {1, 3, 9, 11, 5, 3, 3, 1, 1, 1, 1},       {2, 7, 8, 8, 13, 1, 1, 1, 0, 1, 1},
-        {1, 16, 10, 10, 16, 3, 3, 2, 1, 1, 16},   {1, 6, 9, 7, 9, 3, 3, 1, 2, 2, 3},
-        {1, 5, 12, 13, 33, 5, 3, 2, 2, 1, 1},     {1, 17, 7, 7, 17, 3, 3, 1, 1, 1, 17},
-        {1, 40, 15, 15, 24, 1, 1, 1, 0, 1, 1},    {1, 4, 6, 6, 8, 1, 1, 2, 0, 1, 2},
-        {1, 9, 5, 5, 1, 5, 5, 1, 2, 1, 1},        {1, 64, 14, 14, 70, 3, 3, 1, 1, 1, 1},
-        {1, 12, 9, 37, 12, 3, 3, 2, 1, 1, 12, 1}, {1, 8, 10, 21, 8, 3, 5, 1, 2, 1, 8, 2},
+        {1, 3, 9, 11, 5, 3, 3, 1, 1, 1, 1},
+        {2, 7, 8, 8, 13, 1, 1, 1, 0, 1, 1},
+        {1, 16, 10, 10, 16, 3, 3, 2, 1, 1, 16},
+        {1, 6, 9, 7, 9, 3, 3, 1, 2, 2, 3},
+        {1, 5, 12, 13, 33, 5, 3, 2, 2, 1, 1},
+        {1, 17, 7, 7, 17, 3, 3, 1, 1, 1, 17},
+        {1, 40, 15, 15, 24, 1, 1, 1, 0, 1, 1},
+        {1, 4, 6, 6, 8, 1, 1, 2, 0, 1, 2},
+        {1, 9, 5, 5, 1, 5, 5, 1, 2, 1, 1},
+        {1, 64, 14, 14, 70, 3, 3, 1, 1, 1, 1},
+        {1, 12, 9, 37, 12, 3, 3, 2, 1, 1, 12, 1},
+        {1, 8, 10, 21, 8, 3, 5, 1, 2, 1, 8, 2},
+        // Depthwise on the VBMI path: wide rows (several 16-column steps and a tail), 5×5 and 7×7
+        // kernels (two four-tap groups), dilation, and a geometry outside its 64-byte window
+        // (15·2 + 2·17 ≥ 64: the fallback).
+        {1, 5, 6, 70, 5, 3, 3, 2, 1, 1, 5},
+        {1, 3, 11, 50, 3, 5, 5, 1, 2, 1, 3},
+        {1, 4, 13, 41, 4, 7, 7, 2, 3, 1, 4},
+        {1, 3, 12, 40, 3, 3, 3, 1, 2, 2, 3},
+        {1, 2, 40, 40, 2, 3, 3, 2, 17, 17, 2},
+        // The GEMM's parallel tiles: more than one 64-row tile and one 256-column tile.
+        {1, 19, 17, 19, 130, 1, 1, 1, 0, 1, 1},
+        {1, 6, 20, 15, 72, 3, 3, 1, 1, 1, 2},
     };
     for (int r = 0; r < 6; ++r) { // random extra shapes
         Case k{uni(1, 2), 0,         0,         0,         0,        uni(1, 3),
@@ -433,7 +452,7 @@ void Int8ExecutorTest::outputStagePathsAgree() {
     int checked = 0;
     for (int r = 0; r < 8; ++r) {
         const bool outSigned = r % 2 == 1;
-        const int64_t c = uni(1, 9), hw = uni(1, 40);
+        const int64_t c = uni(1, 9), hw = uni(1, 70);
         Tensor x(DataType::U8, {1, c, 1, hw});
         for (int64_t i = 0; i < x.numel(); ++i) x.data<uint8_t>()[i] = uint8_t(uni(0, 255));
         Tensor w(DataType::I8, {c, c, 1, 1});
@@ -450,13 +469,43 @@ void Int8ExecutorTest::outputStagePathsAgree() {
             {"y_type", attrS(outSigned ? "i8" : "u8")},
             {"lo", attrI(lo)},
             {"hi", attrI(outSigned ? 127 : 255)}};
-        std::vector<Tensor> results;
+        // Every fourth case a multiplier far above 1 (the fixed-point form's saturating left
+        // shift) and one far below (a long rounding right shift).
+        if (r % 4 == 3) attrs["y_scale"] = attrF(real(1e-6f, 1e-5f));
+        if (r % 4 == 1) attrs["y_scale"] = attrF(real(50.0f, 500.0f));
+        std::vector<Tensor> results, fixedResults;
         for (SimdPath path : paths) {
             attrs["simd_path"] = attrS(simdPathName(path));
+            attrs["requant"] = attrS("float");
             auto y = runInt8Op(int8Node("QConv", 2, attrs), {&x, &w});
             QVERIFY2(y.isOk(), y.message().c_str());
             results.push_back(*y);
+            attrs["requant"] = attrS("fixed");
+            auto yf = runInt8Op(int8Node("QConv", 2, attrs), {&x, &w});
+            QVERIFY2(yf.isOk(), yf.message().c_str());
+            fixedResults.push_back(*yf);
         }
+        // Depthwise 3×3 (stride 1 or 2, pad 1), the same output stages (fused into the kernel).
+        Tensor xd(DataType::U8, {1, c, 9, hw});
+        for (int64_t i = 0; i < xd.numel(); ++i) xd.data<uint8_t>()[i] = uint8_t(uni(0, 255));
+        Tensor wd(DataType::I8, {c, 1, 3, 3});
+        for (int64_t i = 0; i < wd.numel(); ++i) wd.data<int8_t>()[i] = int8_t(uni(-127, 127));
+        std::map<std::string, Attribute> dw = attrs;
+        dw["group"] = attrI(c);
+        dw["pads"] = attrIs({1, 1, 1, 1});
+        dw["strides"] = attrIs({r % 2 + 1, r % 2 + 1});
+        std::vector<Tensor> dwResults;
+        for (SimdPath path : paths)
+            for (const char* kind : {"float", "fixed"}) {
+                dw["simd_path"] = attrS(simdPathName(path));
+                dw["requant"] = attrS(kind);
+                auto y = runInt8Op(int8Node("QConv", 2, dw), {&xd, &wd});
+                QVERIFY2(y.isOk(), y.message().c_str());
+                dwResults.push_back(*y);
+            }
+        for (size_t i = 2; i < dwResults.size(); ++i)
+            QVERIFY(std::memcmp(dwResults[i].rawData(), dwResults[i % 2].rawData(),
+                                dwResults[i % 2].byteSize()) == 0);
         // QAdd, same shapes.
         Tensor a(outSigned ? DataType::I8 : DataType::U8, {3, 37}), b(a.dtype(), a.shape());
         for (int64_t i = 0; i < a.numel(); ++i) {
@@ -494,11 +543,70 @@ void Int8ExecutorTest::outputStagePathsAgree() {
         for (size_t p = 1; p < paths.size(); ++p) {
             QVERIFY(std::memcmp(results[p].rawData(), results[0].rawData(),
                                 results[0].byteSize()) == 0);
+            QVERIFY(std::memcmp(fixedResults[p].rawData(), fixedResults[0].rawData(),
+                                fixedResults[0].byteSize()) == 0);
             QVERIFY(std::memcmp(sums[p].rawData(), sums[0].rawData(), sums[0].byteSize()) == 0);
             QVERIFY(std::memcmp(products[p].rawData(), products[0].rawData(),
                                 products[0].byteSize()) == 0);
             QVERIFY(std::memcmp(scaled[p].rawData(), scaled[0].rawData(), scaled[0].byteSize()) ==
                     0);
+            ++checked;
+        }
+    }
+    // Quantize (f32 → codes) on every path against the formula: round half to even of x / s,
+    // + z, clamped; NaN → z. Ties (k + 0.5)·s, ±inf, NaN and far-out values included.
+    for (bool outSigned : {false, true}) {
+        const float scale = 0.037f;
+        const int32_t z = outSigned ? -3 : 131, qmin = outSigned ? -127 : 0,
+                      qmax = outSigned ? 127 : 255;
+        Tensor x(DataType::F32, {1, 203});
+        for (int64_t i = 0; i < x.numel(); ++i)
+            x.data<float>()[i] =
+                i % 3 == 0 ? (float(uni(-150, 150)) + 0.5f) * scale : real(-12.0f, 12.0f);
+        x.data<float>()[5] = std::numeric_limits<float>::quiet_NaN();
+        x.data<float>()[7] = std::numeric_limits<float>::infinity();
+        x.data<float>()[8] = -std::numeric_limits<float>::infinity();
+        x.data<float>()[10] = 3e38f;
+        for (SimdPath path : paths) {
+            const Node q = int8Node("Quantize", 1,
+                                    {{"scale", attrF(scale)},
+                                     {"zero_point", attrI(z)},
+                                     {"qmin", attrI(qmin)},
+                                     {"qmax", attrI(qmax)},
+                                     {"y_type", attrS(outSigned ? "i8" : "u8")},
+                                     {"simd_path", attrS(simdPathName(path))}});
+            auto y = runInt8Op(q, {&x});
+            QVERIFY2(y.isOk(), y.message().c_str());
+            for (int64_t i = 0; i < x.numel(); ++i) {
+                const float v = x.data<float>()[i] / scale;
+                const int32_t expected = std::isnan(v)
+                                             ? z
+                                             : int32_t(std::clamp(double(std::nearbyint(v)) + z,
+                                                                  double(qmin), double(qmax)));
+                QCOMPARE(codeOf(*y, i), expected);
+            }
+            ++checked;
+        }
+    }
+    // Lut: a random table on every code (int8 and uint8 input), every path against the table.
+    for (DataType t : {DataType::U8, DataType::I8}) {
+        std::vector<int64_t> table(256);
+        for (auto& v : table) v = uni(0, 255);
+        Tensor x(t, {2, 150});
+        for (int64_t i = 0; i < x.numel(); ++i)
+            static_cast<uint8_t*>(x.rawData())[i] = uint8_t(i < 256 ? i : uni(0, 255));
+        for (SimdPath path : paths) {
+            auto y = runInt8Op(
+                int8Node("Lut", 1,
+                         {{"table", attrIs(table)}, {"simd_path", attrS(simdPathName(path))}}),
+                {&x});
+            QVERIFY2(y.isOk(), y.message().c_str());
+            for (int64_t i = 0; i < x.numel(); ++i) {
+                const int32_t code = codeOf(x, i);
+                const int64_t index = t == DataType::I8 ? code + 128 : code;
+                QCOMPARE(int(static_cast<const uint8_t*>(y->rawData())[i]),
+                         int(table[size_t(index)]));
+            }
             ++checked;
         }
     }
@@ -540,16 +648,43 @@ void Int8ExecutorTest::diagnosticsCountCodes() {
     QCOMPARE(nodes[0].shift[0], 0);
 }
 
-void Int8ExecutorTest::digitsWithinOneStepOfSimulator_data() {
+void Int8ExecutorTest::withinOneStepOfSimulator_data() {
+    QTest::addColumn<QString>("model");
+    QTest::addColumn<QString>("calib");
+    QTest::addColumn<int>("calibSamples");
+    QTest::addColumn<QString>("test");
+    QTest::addColumn<int>("tensorSamples"); // the first N test samples for the per-tensor checks
     QTest::addColumn<int>("requant");
-    QTest::newRow("float requantization") << int(RequantMode::Float);
-    QTest::newRow("fixed-point requantization") << int(RequantMode::FixedPoint);
+    const int fl = int(RequantMode::Float), fixed = int(RequantMode::FixedPoint);
+    QTest::newRow("digits_mbv2_bn float requantization")
+        << "digits_mbv2_bn.onnx"
+        << "digits_calib_x.npy" << 128 << "digits_test_x.npy" << 500 << fl;
+    QTest::newRow("digits_mbv2_bn fixed-point requantization")
+        << "digits_mbv2_bn.onnx"
+        << "digits_calib_x.npy" << 128 << "digits_test_x.npy" << 500 << fixed;
+    // PP-OCR: calibrated on the first 32 text lines; every tensor of 12 lines compared (all would
+    // hold 2.4 GB), top-1 on all 160.
+    QTest::newRow("ppocr_cls float requantization")
+        << "ppocr_cls.onnx"
+        << "textlines_x.npy" << 32 << "textlines_x.npy" << 12 << fl;
+    QTest::newRow("ppocr_cls fixed-point requantization")
+        << "ppocr_cls.onnx"
+        << "textlines_x.npy" << 32 << "textlines_x.npy" << 12 << fixed;
+    // MobileNetV2 (random weights): its one shared input, calibration and test.
+    QTest::newRow("mobilenet_v2_bn float requantization")
+        << "mobilenet_v2_bn.onnx"
+        << "mobilenet_v2_input.npy" << 1 << "mobilenet_v2_input.npy" << 1 << fl;
 }
 
-void Int8ExecutorTest::digitsWithinOneStepOfSimulator() {
+void Int8ExecutorTest::withinOneStepOfSimulator() {
+    QFETCH(QString, model);
+    QFETCH(QString, calib);
+    QFETCH(int, calibSamples);
+    QFETCH(QString, test);
+    QFETCH(int, tensorSamples);
     QFETCH(int, requant);
-    auto m = quantizeShared("digits_mbv2_bn.onnx", "digits_calib_x.npy", 128, "digits_test_x.npy",
-                            RequantMode(requant));
+    auto m = quantizeShared(model.toStdString(), calib.toStdString(), calibSamples,
+                            test.toStdString(), RequantMode(requant));
     QVERIFY2(m.isOk(), m.message().c_str());
     auto sim = Simulator::create(m->model.graph, m->model.plan);
     QVERIFY2(sim.isOk(), sim.message().c_str());
@@ -562,15 +697,19 @@ void Int8ExecutorTest::digitsWithinOneStepOfSimulator() {
     QVERIFY(program.integerNodes > 20);
     for (const std::string& f : program.floatNodes) qInfo("  float island: %s", f.c_str());
 
+    Shape firstShape = m->test.shape();
+    firstShape[0] = std::min<int64_t>(firstShape[0], tensorSamples);
+    Tensor first(DataType::F32, firstShape);
+    std::memcpy(first.rawData(), m->test.rawData(), first.byteSize()); // batch outermost
     KeepAll keep;
-    auto simRun = (*sim)->run({{m->inputName, m->test}}, &keep);
+    auto simRun = (*sim)->run({{m->inputName, first}}, &keep);
     QVERIFY2(simRun.isOk(), simRun.message().c_str());
     const auto simValues = keptByName((*sim)->graph(), *simRun);
 
     // Per node: every integer op fed the Simulator's codes (the hook compares each produced
     // code tensor with the Simulator's, then replaces it), so a difference is that op's own.
     TeacherForcing forcing((*ex)->graph(), program, simValues, m->model.plan);
-    auto forced = (*ex)->run({{m->inputName, m->test}}, &forcing);
+    auto forced = (*ex)->run({{m->inputName, first}}, &forcing);
     QVERIFY2(forced.isOk(), forced.message().c_str());
     for (const auto& [name, worst] : forcing.worst)
         if (worst > 1)
@@ -585,7 +724,7 @@ void Int8ExecutorTest::digitsWithinOneStepOfSimulator() {
     QVERIFY(forcing.largest() <= 1);
 
     // End to end: differences may compound through the layers; reported, and top-1 must agree.
-    auto intRun = (*ex)->run({{m->inputName, m->test}}, &keep);
+    auto intRun = (*ex)->run({{m->inputName, first}}, &keep);
     QVERIFY2(intRun.isOk(), intRun.message().c_str());
     TeacherForcing measure((*ex)->graph(), program, simValues, m->model.plan, false);
     for (const auto& [id, t] : intRun->kept) {
@@ -595,8 +734,13 @@ void Int8ExecutorTest::digitsWithinOneStepOfSimulator() {
     qInfo("end to end: %.4f%% of %lld codes equal to the Simulator, largest difference %d step(s)",
           100.0 * double(measure.exact) / double(std::max<int64_t>(1, measure.compared)),
           (long long)measure.compared, measure.largest());
+    // Top-1 on every test sample (outputs only).
+    auto simAll = (*sim)->run({{m->inputName, m->test}});
+    auto intAll = (*ex)->run({{m->inputName, m->test}});
+    QVERIFY2(simAll.isOk(), simAll.message().c_str());
+    QVERIFY2(intAll.isOk(), intAll.message().c_str());
     const std::string out = (*sim)->graph().value((*sim)->graph().outputs()[0]).name;
-    const auto a = argmaxRows(simRun->outputs.at(out)), b = argmaxRows(intRun->outputs.at(out));
+    const auto a = argmaxRows(simAll->outputs.at(out)), b = argmaxRows(intAll->outputs.at(out));
     int64_t same = 0;
     for (size_t i = 0; i < a.size(); ++i) same += a[i] == b[i];
     qInfo("top-1 equal to the Simulator's on %lld / %zu test images", (long long)same, a.size());
