@@ -714,6 +714,109 @@
     </message>
 </context>
 <context>
+    <name>qs::ProjectController</name>
+    <message>
+        <source>Open &amp;Project…</source>
+        <translation>打开项目(&amp;P)…</translation>
+    </message>
+    <message>
+        <source>Open a QuantScope project (.qsproj)</source>
+        <translation>打开 QuantScope 项目 (.qsproj)</translation>
+    </message>
+    <message>
+        <source>&amp;Save Project</source>
+        <translation>保存项目(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Save the model, data, settings and last results as a project</source>
+        <translation>将模型、数据、设置和上次结果保存为项目</translation>
+    </message>
+    <message>
+        <source>Save Project &amp;As…</source>
+        <translation>项目另存为(&amp;A)…</translation>
+    </message>
+    <message>
+        <source>Project not opened: %1</source>
+        <translation>项目未打开：%1</translation>
+    </message>
+    <message>
+        <source>Open Project</source>
+        <translation>打开项目</translation>
+    </message>
+    <message>
+        <source>Open a model before saving a project.</source>
+        <translation>请先打开模型再保存项目。</translation>
+    </message>
+    <message>
+        <source>Save Project</source>
+        <translation>保存项目</translation>
+    </message>
+    <message>
+        <source>QuantScope projects (*.qsproj)</source>
+        <translation>QuantScope 项目 (*.qsproj)</translation>
+    </message>
+    <message>
+        <source>Project not saved: %1</source>
+        <translation>项目未保存：%1</translation>
+    </message>
+    <message>
+        <source>Project saved to %1.</source>
+        <translation>项目已保存到 %1。</translation>
+    </message>
+    <message>
+        <source>Model Not Found</source>
+        <translation>找不到模型</translation>
+    </message>
+    <message>
+        <source>The project&apos;s model %1 was not found. Locate it?</source>
+        <translation>找不到项目的模型 %1。要手动定位吗？</translation>
+    </message>
+    <message>
+        <source>Locate Model</source>
+        <translation>定位模型</translation>
+    </message>
+    <message>
+        <source>ONNX models (*.onnx);;All files (*)</source>
+        <translation>ONNX 模型 (*.onnx);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>QuantScope projects (*.qsproj);;All files (*)</source>
+        <translation>QuantScope 项目 (*.qsproj);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>The project names no model.</source>
+        <translation>项目中没有指定模型。</translation>
+    </message>
+    <message>
+        <source>The project&apos;s model %1 was not found.</source>
+        <translation>找不到项目的模型 %1。</translation>
+    </message>
+    <message>
+        <source>model: located at %1</source>
+        <translation>model：已定位到 %1</translation>
+    </message>
+    <message>
+        <source>Some of the project could not be read and was left out:
+%1</source>
+        <translation>项目中有部分内容无法读取，已略过：
+%1</translation>
+    </message>
+    <message>
+        <source>quant_options: %1</source>
+        <translation>quant_options：%1</translation>
+    </message>
+    <message>
+        <source>Opened project %1.</source>
+        <translation>已打开项目 %1。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Opened project %1; %n field(s) left out.</source>
+        <translation>
+            <numerusform>已打开项目 %1；略过了 %n 个字段。</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>qs::QuantRunner</name>
     <message>
         <source>no model is loaded</source>
