@@ -12,6 +12,7 @@
 #include "quant_settings_widget.h"
 #include "run_controller.h"
 
+#include <QCheckBox>
 #include <QFile>
 #include <QSettings>
 #include <QSignalSpy>
@@ -207,6 +208,27 @@ private slots:
         QVERIFY(warnings.contains(QStringLiteral("results.run.output_sqnr_db")));
         QVERIFY(options(window).contains({QStringLiteral("bits"), QStringLiteral("5")}));
         QVERIFY(window.statusText().contains(QStringLiteral("left out")));
+    }
+
+    // Switches come back as their check boxes, and a project without them clears them.
+    void switchesFollowTheProject() {
+        QTemporaryDir dir;
+        const QString withCle = dir.filePath(QStringLiteral("cle.qsproj"));
+        const QString without = dir.filePath(QStringLiteral("plain.qsproj"));
+        MainWindow window;
+        window.setInteractive(false);
+        QVERIFY(openAndWait(window, kModel));
+        QVERIFY(window.projectController()->saveAs(without));
+        QVERIFY(window.settingsWidget()->setOptions({{QStringLiteral("cle"), QString()}}).isOk());
+        QVERIFY(window.projectController()->saveAs(withCle));
+        auto* cle = window.settingsWidget()->findChild<QCheckBox*>(QStringLiteral("cle"));
+        QVERIFY(cle);
+        QVERIFY(openProjectAndWait(window, without));
+        QVERIFY(!cle->isChecked());
+        QVERIFY(!options(window).contains({QStringLiteral("cle"), QString()}));
+        QVERIFY(openProjectAndWait(window, withCle));
+        QVERIFY(cle->isChecked());
+        QCOMPARE(options(window).count({QStringLiteral("cle"), QString()}), 1);
     }
 
     void closingSavesWithBackup() {
