@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <filesystem>
 #include <cmath>
 #include <fstream>
 #include <iterator>
@@ -28,9 +29,14 @@ Result<RunSnapshot> readRunSnapshot(const std::string& path) {
         QS_ASSIGN(ProjectLoad load, readProjectFile(path));
         s.analyze = load.project.analyze;
         s.plan = load.project.quantTable;
-        if (!s.analyze && !s.plan)
+        s.run = load.project.run;
+        if (!s.analyze && !s.plan && !s.run)
             return makeError(ErrorCode::NotFound, "file ", path,
-                             ": the project holds no analysis and no quantization table");
+                             ": the project holds no results (no run, analysis or table)");
+        // The project's own settings, in command-line form.
+        s.settings = projectQuantOptions(load.project);
+        s.model = std::filesystem::path(load.project.modelPath).filename().string();
+        if (s.analyze && s.analyze->model.empty()) s.analyze->model = s.model;
     } else if (j.contains("layers")) {
         auto a = analyzeResultFromJson(text);
         if (!a) return std::move(a.addContext("file " + path)).takeError();
@@ -44,11 +50,12 @@ Result<RunSnapshot> readRunSnapshot(const std::string& path) {
                          ": neither an analyze JSON (layers), a quant_table.json (tensors) nor a "
                          "project (format_version)");
     }
-    s.model = s.analyze ? s.analyze->model : s.plan->model;
+    if (s.model.empty()) s.model = s.analyze ? s.analyze->model : s.plan->model;
     if (s.model.empty() && s.plan) s.model = s.plan->model;
-    s.settings = s.analyze && !s.analyze->settings.empty() ? s.analyze->settings
-                 : s.plan                                  ? s.plan->settings
-                                                           : s.settings;
+    if (s.settings.empty())
+        s.settings = s.analyze && !s.analyze->settings.empty() ? s.analyze->settings
+                     : s.plan                                  ? s.plan->settings
+                                                               : s.settings;
     return s;
 }
 
@@ -114,6 +121,9 @@ RunDiff diffRuns(const RunSnapshot& a, const RunSnapshot& b) {
             for (const auto& [name, n] : s.plan->nodes)
                 if (n.rule == OpQuantRule::Weighted && seen.insert(name).second)
                     order.push_back(name);
+        if (s.run)
+            for (const auto& [name, l] : s.run->layers)
+                if (l.inPlan && seen.insert(name).second) order.push_back(name);
     };
     collect(a);
     collect(b);
@@ -122,7 +132,16 @@ RunDiff diffRuns(const RunSnapshot& a, const RunSnapshot& b) {
         l.node = node;
         auto fill = [&](const RunSnapshot& s, bool& in, std::optional<int>& bits,
                         std::optional<bool>& quantized, std::optional<double>& sqnr,
-                        std::optional<int>& rank, std::optional<int>& suggested) {
+                        std::optional<int>& rank, std::optional<int>& suggested,
+                        std::optional<double>& runSqnr) {
+            if (s.run)
+                if (auto it = s.run->layers.find(node); it != s.run->layers.end()) {
+                    in = true;
+                    l.op = it->second.op;
+                    bits = it->second.bits;
+                    quantized = it->second.quantized;
+                    runSqnr = it->second.sqnrDb;
+                }
             if (s.analyze)
                 if (const AnalyzeLayerRow* r = s.analyze->layer(node)) {
                     in = true;
@@ -139,8 +158,10 @@ RunDiff diffRuns(const RunSnapshot& a, const RunSnapshot& b) {
                     quantized = it->second.quantized;
                 }
         };
-        fill(a, l.inA, l.bitsA, l.quantizedA, l.sqnrDbA, l.sensitivityRankA, l.suggestedBitsA);
-        fill(b, l.inB, l.bitsB, l.quantizedB, l.sqnrDbB, l.sensitivityRankB, l.suggestedBitsB);
+        fill(a, l.inA, l.bitsA, l.quantizedA, l.sqnrDbA, l.sensitivityRankA, l.suggestedBitsA,
+             l.runSqnrDbA);
+        fill(b, l.inB, l.bitsB, l.quantizedB, l.sqnrDbB, l.sensitivityRankB, l.suggestedBitsB,
+             l.runSqnrDbB);
         d.layers.push_back(std::move(l));
     }
     if (a.plan && b.plan) {
@@ -183,6 +204,14 @@ RunDiff diffRuns(const RunSnapshot& a, const RunSnapshot& b) {
         d.top1B = b.analyze->accuracyTop1;
         d.sqnrDbB = b.analyze->accuracySqnrDb;
     }
+    if (a.run) {
+        d.runOutputSqnrDbA = a.run->outputSqnrDb;
+        d.runAgreementA = a.run->agreement;
+    }
+    if (b.run) {
+        d.runOutputSqnrDbB = b.run->outputSqnrDb;
+        d.runAgreementB = b.run->agreement;
+    }
     return d;
 }
 
@@ -206,7 +235,9 @@ std::string runDiffToJson(const RunDiff& d) {
                               {"sensitivity_rank_a", opt(l.sensitivityRankA)},
                               {"sensitivity_rank_b", opt(l.sensitivityRankB)},
                               {"suggested_bits_a", opt(l.suggestedBitsA)},
-                              {"suggested_bits_b", opt(l.suggestedBitsB)}});
+                              {"suggested_bits_b", opt(l.suggestedBitsB)},
+                              {"run_sqnr_db_a", opt(l.runSqnrDbA)},
+                              {"run_sqnr_db_b", opt(l.runSqnrDbB)}});
     json tensors = json::array();
     for (const TensorDiff& t : d.tensors)
         tensors.push_back(json{{"tensor", t.tensor},
@@ -229,7 +260,11 @@ std::string runDiffToJson(const RunDiff& d) {
                     {{"top1_a", opt(d.top1A)},
                      {"top1_b", opt(d.top1B)},
                      {"sqnr_db_a", opt(d.sqnrDbA)},
-                     {"sqnr_db_b", opt(d.sqnrDbB)}}}};
+                     {"sqnr_db_b", opt(d.sqnrDbB)},
+                     {"run_output_sqnr_db_a", opt(d.runOutputSqnrDbA)},
+                     {"run_output_sqnr_db_b", opt(d.runOutputSqnrDbB)},
+                     {"run_agreement_a", opt(d.runAgreementA)},
+                     {"run_agreement_b", opt(d.runAgreementB)}}}};
     return out.dump(1) + "\n";
 }
 

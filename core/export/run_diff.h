@@ -7,6 +7,7 @@
 #pragma once
 
 #include "export/analyze_result.h"
+#include "project/project_file.h"
 #include "quant/quant_plan.h"
 
 #include <optional>
@@ -15,13 +16,15 @@
 
 namespace qs {
 
-// What one side of the comparison holds: any of an analysis and a plan.
+// What one side of the comparison holds: any of an analysis, a plan and (from a project saved
+// by the GUI) the last run's per-layer results.
 struct RunSnapshot {
     std::string source; // file it came from
     std::string model;
     std::vector<std::pair<std::string, std::string>> settings;
     std::optional<AnalyzeResult> analyze;
     std::optional<QuantPlan> plan;
+    std::optional<ProjectRunResult> run;
 };
 
 // Reads an analyze JSON, a quant_table.json or a .qsproj (told apart by their keys: layers,
@@ -37,9 +40,11 @@ struct LayerDiff {
     std::string node;
     std::string op;
     bool inA = false, inB = false;
-    std::optional<int> bitsA, bitsB;            // the plan's weight bits (0 = float)
-    std::optional<bool> quantizedA, quantizedB; // from the plan
-    std::optional<double> sqnrDbA, sqnrDbB;     // analysis: this layer alone quantized
+    std::optional<int> bitsA, bitsB;            // the plan's (else the run's) bits (0 = float)
+    std::optional<bool> quantizedA, quantizedB; // from the plan, else the run
+    // The run's SQNR of this node's output with the whole model quantized (GUI projects).
+    std::optional<double> runSqnrDbA, runSqnrDbB;
+    std::optional<double> sqnrDbA, sqnrDbB; // analysis: this layer alone quantized
     std::optional<int> sensitivityRankA, sensitivityRankB;
     std::optional<int> suggestedBitsA, suggestedBitsB;
     std::optional<double> sqnrDbDelta() const {
@@ -66,6 +71,8 @@ struct RunDiff {
     std::vector<LayerDiff> layers;     // A's order, then B's extra layers
     std::vector<TensorDiff> tensors;   // only tensors that differ (beyond ratio 1 + 1e-6)
     std::optional<double> top1A, top1B, sqnrDbA, sqnrDbB;
+    std::optional<double> runOutputSqnrDbA, runOutputSqnrDbB; // GUI runs: first graph output
+    std::optional<double> runAgreementA, runAgreementB;
 };
 
 RunDiff diffRuns(const RunSnapshot& a, const RunSnapshot& b);

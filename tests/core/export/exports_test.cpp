@@ -8,6 +8,7 @@
 #include "export/run_diff.h"
 #include "export/trt_calibration_cache.h"
 
+#include <QTemporaryDir>
 #include <QtTest>
 #include <nlohmann/json.hpp>
 
@@ -146,6 +147,7 @@ private slots:
     void csvRowsMatchJson();
     void netronAttachmentShape();
     void runDiffLayerByLayer();
+    void runDiffOfGuiProjects();
     void analyzeReaderNamesBadField_data();
     void analyzeReaderNamesBadField();
 };
@@ -329,6 +331,48 @@ void ExportsTest::runDiffLayerByLayer() {
     QCOMPARE(j["layers"][0]["sqnr_db_delta"].get<double>(), -6.0);
     QCOMPARE(j["tensors"].size(), size_t(2));
     QVERIFY(j["accuracy"]["top1_a"].get<double>() == 0.875);
+}
+
+// Projects saved by the GUI hold a run (per-node output SQNR, bits) and command-line options.
+void ExportsTest::runDiffOfGuiProjects() {
+    QTemporaryDir dir;
+    auto save = [&](const char* name, int bits, double sqnr, double output) {
+        Project p;
+        p.modelPath = dir.filePath(QStringLiteral("m.onnx")).toStdString();
+        p.quantOptions = {{"bits", std::to_string(bits)}, {"granularity", "channel"}};
+        ProjectRunResult run;
+        run.layers["conv1"] =
+            ProjectRunLayer{"Conv", true, true, bits, "symmetric", "channel", sqnr};
+        run.layers["relu"] = ProjectRunLayer{"Relu", false, false, 0, "", "", std::nullopt};
+        run.outputSqnrDb = output;
+        run.agreement = 1.0;
+        p.run = run;
+        const std::string path = dir.filePath(QString::fromLatin1(name)).toStdString();
+        if (!writeProjectFile(path, p).isOk()) return std::string();
+        return path;
+    };
+    const std::string a = save("a.qsproj", 8, 30.5, 25.0), b = save("b.qsproj", 4, 18.25, 12.5);
+    QVERIFY(!a.empty() && !b.empty());
+    auto sa = readRunSnapshot(a), sb = readRunSnapshot(b);
+    QVERIFY2(sa.isOk(), sa.message().c_str());
+    QVERIFY(sb.isOk());
+    const RunDiff d = diffRuns(*sa, *sb);
+    QVERIFY(d.sameModel);
+    QCOMPARE(d.settings.size(), size_t(1)); // bits; granularity is the same
+    QCOMPARE(d.settings[0].a, std::string("8"));
+    QCOMPARE(d.layers.size(), size_t(1)); // conv1; relu is not in the quantized graph
+    QCOMPARE(d.layers[0].runSqnrDbA.value(), 30.5);
+    QCOMPARE(d.layers[0].runSqnrDbB.value(), 18.25);
+    QCOMPARE(d.layers[0].bitsB.value(), 4);
+    QCOMPARE(d.runOutputSqnrDbB.value(), 12.5);
+    // A project without any results is refused, naming the file.
+    Project empty;
+    empty.modelPath = "m.onnx";
+    const std::string e = dir.filePath(QStringLiteral("e.qsproj")).toStdString();
+    QVERIFY(writeProjectFile(e, empty).isOk());
+    auto se = readRunSnapshot(e);
+    QVERIFY(!se.isOk());
+    QVERIFY(se.message().find("e.qsproj") != std::string::npos);
 }
 
 void ExportsTest::analyzeReaderNamesBadField_data() {
