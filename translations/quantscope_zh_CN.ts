@@ -815,6 +815,48 @@
             <numerusform>已打开项目 %1；略过了 %n 个字段。</numerusform>
         </translation>
     </message>
+    <message>
+        <source>Co&amp;mpare with Run…</source>
+        <translation>与其他运行比较(&amp;M)…</translation>
+    </message>
+    <message>
+        <source>Compare the last run layer by layer with a project, an analysis or a quantization table</source>
+        <translation>将上次运行与项目、分析结果或量化表逐层比较</translation>
+    </message>
+    <message>
+        <source>Compare Runs</source>
+        <translation>比较运行</translation>
+    </message>
+    <message>
+        <source>Run the quantization first: there is no run to compare.</source>
+        <translation>请先运行量化：没有可比较的运行结果。</translation>
+    </message>
+    <message>
+        <source>Compare with Run</source>
+        <translation>与其他运行比较</translation>
+    </message>
+    <message>
+        <source>Runs (*.qsproj *.json);;All files (*)</source>
+        <translation>运行结果 (*.qsproj *.json);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Not compared: %1</source>
+        <translation>未比较：%1</translation>
+    </message>
+    <message numerus="yes">
+        <source>This run vs %1: %n setting(s) differ.</source>
+        <translation>
+            <numerusform>本次运行与 %1 相比：%n 项设置不同。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The runs are of different models (%1, %2).</source>
+        <translation>两次运行的模型不同（%1，%2）。</translation>
+    </message>
+    <message>
+        <source>Compared the last run with %1.</source>
+        <translation>已将上次运行与 %1 比较。</translation>
+    </message>
 </context>
 <context>
     <name>qs::QuantRunner</name>
@@ -1000,6 +1042,37 @@
     <message>
         <source>Bits of the activations, 2 to 16</source>
         <translation>激活位宽，2 到 16</translation>
+    </message>
+</context>
+<context>
+    <name>qs::RunDiffModel</name>
+    <message>
+        <source>Node</source>
+        <translation>节点</translation>
+    </message>
+    <message>
+        <source>Op</source>
+        <translation>算子</translation>
+    </message>
+    <message>
+        <source>Bits (this)</source>
+        <translation>位宽（本次）</translation>
+    </message>
+    <message>
+        <source>Bits (other)</source>
+        <translation>位宽（对比）</translation>
+    </message>
+    <message>
+        <source>SQNR (this, dB)</source>
+        <translation>SQNR（本次，dB）</translation>
+    </message>
+    <message>
+        <source>SQNR (other, dB)</source>
+        <translation>SQNR（对比，dB）</translation>
+    </message>
+    <message>
+        <source>Δ SQNR (dB)</source>
+        <translation>Δ SQNR (dB)</translation>
     </message>
 </context>
 </TS>

@@ -202,6 +202,7 @@ void MainWindow::createMenus() {
     m_fileMenu->addAction(m_project->openAction());
     m_fileMenu->addAction(m_project->saveAction());
     m_fileMenu->addAction(m_project->saveAsAction());
+    m_fileMenu->addAction(m_project->compareAction());
     m_fileMenu->addSeparator();
     m_fileMenu->addAction(m_runAction);
     m_fileMenu->addAction(m_cancelAction);

@@ -5,8 +5,16 @@
 #include "node_table_page.h"
 #include "quant_settings_widget.h"
 #include "run_controller.h"
+#include "run_diff_model.h"
 
 #include <QAction>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QHeaderView>
+#include <QLabel>
+#include <QSortFilterProxyModel>
+#include <QTableView>
+#include <QVBoxLayout>
 #include <QDir>
 #include <QFile>
 #include <QFileDialog>
@@ -47,6 +55,10 @@ ProjectController::ProjectController(MainWindow* window)
     m_saveAsAction->setObjectName(QStringLiteral("saveProjectAsAction"));
     m_saveAsAction->setShortcut(QKeySequence::SaveAs);
     connect(m_saveAsAction, &QAction::triggered, this, [this] { saveAs(); });
+    m_compareAction = new QAction(this);
+    m_compareAction->setObjectName(QStringLiteral("compareRunsAction"));
+    connect(m_compareAction, &QAction::triggered, this, [this] { compareWith(); });
+    m_diffModel = new RunDiffModel(this);
     connect(LanguageManager::instance(), &LanguageManager::languageChanged, this,
             &ProjectController::retranslateUi);
     retranslateUi();
@@ -58,6 +70,81 @@ void ProjectController::retranslateUi() {
     m_saveAction->setText(tr("&Save Project"));
     m_saveAction->setStatusTip(tr("Save the model, data, settings and last results as a project"));
     m_saveAsAction->setText(tr("Save Project &As\u2026"));
+    m_compareAction->setText(tr("Co&mpare with Run\u2026"));
+    m_compareAction->setStatusTip(
+        tr("Compare the last run layer by layer with a project, an analysis or a quantization "
+           "table"));
+    if (m_diffDialog) m_diffDialog->setWindowTitle(tr("Compare Runs"));
+}
+
+bool ProjectController::compareWith(const QString& requested) {
+    const RunController* runs = m_window->runController();
+    if (!runs->current()) {
+        m_error = tr("Run the quantization first: there is no run to compare.");
+        const QString message = m_error;
+        m_window->showStatus([message] { return message; });
+        return false;
+    }
+    QString path = requested;
+    if (path.isEmpty()) {
+        path = QFileDialog::getOpenFileName(m_window, tr("Compare with Run"), QString(),
+                                            tr("Runs (*.qsproj *.json);;All files (*)"));
+        if (path.isEmpty()) return false;
+    }
+    auto other = readRunSnapshot(toStd(path));
+    if (!other) {
+        m_error = fromStd(other.message());
+        const QString message = m_error;
+        m_window->showStatus([message] { return tr("Not compared: %1").arg(message); });
+        if (m_window->isInteractive())
+            QMessageBox::warning(m_window, tr("Compare with Run"), message);
+        return false;
+    }
+    const Project here = currentProject();
+    RunSnapshot mine;
+    mine.source = m_path.isEmpty() ? toStd(m_window->model().path) : toStd(m_path);
+    mine.model = toStd(QFileInfo(m_window->model().path).fileName());
+    mine.settings = projectQuantOptions(here);
+    mine.run = here.run;
+    auto diff = std::make_shared<const RunDiff>(diffRuns(mine, *other));
+    m_diffModel->setDiff(diff);
+    if (!m_diffDialog) {
+        m_diffDialog = new QDialog(m_window);
+        m_diffDialog->setObjectName(QStringLiteral("runDiffDialog"));
+        auto* layout = new QVBoxLayout(m_diffDialog);
+        m_diffSummary = new QLabel(m_diffDialog);
+        m_diffSummary->setTextInteractionFlags(Qt::TextSelectableByMouse);
+        layout->addWidget(m_diffSummary);
+        auto* proxy = new QSortFilterProxyModel(m_diffDialog);
+        proxy->setSourceModel(m_diffModel);
+        proxy->setSortRole(Qt::UserRole);
+        auto* table = new QTableView(m_diffDialog);
+        table->setObjectName(QStringLiteral("runDiffTable"));
+        table->setModel(proxy);
+        table->setSortingEnabled(true);
+        table->horizontalHeader()->setStretchLastSection(true);
+        layout->addWidget(table);
+        auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, m_diffDialog);
+        connect(buttons, &QDialogButtonBox::rejected, m_diffDialog, &QDialog::close);
+        layout->addWidget(buttons);
+        m_diffDialog->resize(900, 600);
+        m_diffDialog->setWindowTitle(tr("Compare Runs"));
+    }
+    QStringList lines;
+    lines << tr("This run vs %1: %n setting(s) differ.", nullptr, int(diff->settings.size()))
+                 .arg(QFileInfo(path).fileName());
+    for (const SettingDiff& d : diff->settings)
+        lines
+            << QStringLiteral("  %1: %2 \u2192 %3").arg(fromStd(d.key), fromStd(d.a), fromStd(d.b));
+    if (!diff->sameModel)
+        lines << tr("The runs are of different models (%1, %2).")
+                     .arg(fromStd(diff->modelA), fromStd(diff->modelB));
+    m_diffSummary->setText(lines.join(QLatin1Char('\n')));
+    m_diffDialog->show();
+    m_diffDialog->raise();
+    const QString name = QFileInfo(path).fileName();
+    m_window->showStatus([name] { return tr("Compared the last run with %1.").arg(name); });
+    return true;
 }
 
 ProjectRunResult ProjectController::toProjectRun(const QuantRunResult& run) {

@@ -16,10 +16,13 @@
 #include <optional>
 
 class QAction;
+class QDialog;
+class QLabel;
 
 namespace qs {
 
 class MainWindow;
+class RunDiffModel;
 
 class ProjectController : public QObject {
     Q_OBJECT
@@ -41,6 +44,12 @@ public:
     // Saves the open project (when there is one and a model is loaded); called on close.
     bool autosave();
 
+    // Compares the window's last run with another run (a .qsproj, an analyze JSON or a
+    // quant_table.json; empty path: ask) layer by layer and shows it in a dialog. False when
+    // there is nothing to compare or the file cannot be read (lastError() says why).
+    bool compareWith(const QString& path = QString());
+    RunDiffModel* diffModel() const { return m_diffModel; }
+
     // The window's state as a project.
     Project currentProject() const;
     QString lastError() const { return m_error; }
@@ -50,6 +59,7 @@ public:
     QAction* openAction() const { return m_openAction; }
     QAction* saveAction() const { return m_saveAction; }
     QAction* saveAsAction() const { return m_saveAsAction; }
+    QAction* compareAction() const { return m_compareAction; }
 
     // Conversions between the GUI's run result and the project's (no Qt in core).
     static ProjectRunResult toProjectRun(const QuantRunResult& run);
@@ -81,6 +91,10 @@ private:
     QAction* m_openAction;
     QAction* m_saveAction;
     QAction* m_saveAsAction;
+    QAction* m_compareAction;
+    RunDiffModel* m_diffModel;
+    QDialog* m_diffDialog = nullptr;
+    QLabel* m_diffSummary = nullptr;
 };
 
 } // namespace qs

@@ -51,6 +51,10 @@ struct LayerDiff {
         if (sqnrDbA && sqnrDbB) return *sqnrDbB - *sqnrDbA;
         return std::nullopt;
     }
+    std::optional<double> runSqnrDbDelta() const {
+        if (runSqnrDbA && runSqnrDbB) return *runSqnrDbB - *runSqnrDbA;
+        return std::nullopt;
+    }
 };
 
 struct TensorDiff {

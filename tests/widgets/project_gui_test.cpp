@@ -11,8 +11,11 @@
 #include "project_controller.h"
 #include "quant_settings_widget.h"
 #include "run_controller.h"
+#include "run_diff_model.h"
 
 #include <QCheckBox>
+#include <QAbstractItemModelTester>
+#include <QDialog>
 #include <QFile>
 #include <QSettings>
 #include <QSignalSpy>
@@ -229,6 +232,48 @@ private slots:
         QVERIFY(openProjectAndWait(window, withCle));
         QVERIFY(cle->isChecked());
         QCOMPARE(options(window).count({QStringLiteral("cle"), QString()}), 1);
+    }
+
+    // File ▸ Compare with Run: this run (4-bit) against a saved project's (8-bit), per layer.
+    void compareWithSavedProject() {
+        QTemporaryDir dir;
+        const QString file = dir.filePath(QStringLiteral("eight.qsproj"));
+        MainWindow window;
+        window.setInteractive(false);
+        QVERIFY(openAndWait(window, kModel));
+        QVERIFY(!window.projectController()->compareWith(file)); // no run yet
+        window.settingsWidget()->setCalibrationPath(kCalib);
+        QSignalSpy done(window.runController(), &RunController::succeeded);
+        QVERIFY(window.runQuantization());
+        QVERIFY(done.wait(120000));
+        QVERIFY(window.projectController()->saveAs(file));
+        QVERIFY(window.settingsWidget()
+                    ->setOptions({{QStringLiteral("bits"), QStringLiteral("4")}})
+                    .isOk());
+        QVERIFY(window.runQuantization());
+        QVERIFY(done.wait(120000));
+        QVERIFY2(window.projectController()->compareWith(file),
+                 qPrintable(window.projectController()->lastError()));
+        RunDiffModel* model = window.projectController()->diffModel();
+        QAbstractItemModelTester tester(model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QVERIFY(model->rowCount() > 0);
+        const QString conv = QStringLiteral("/features/features.0/features.0.0/Conv");
+        int row = -1;
+        for (int r = 0; r < model->rowCount(); ++r)
+            if (model->index(r, RunDiffModel::NodeColumn).data().toString() == conv) row = r;
+        QVERIFY(row >= 0);
+        QCOMPARE(model->index(row, RunDiffModel::BitsAColumn).data().toInt(), 4);
+        QCOMPARE(model->index(row, RunDiffModel::BitsBColumn).data().toInt(), 8);
+        // The delta is the difference of the two SQNR cells (core computes it).
+        const double a = model->index(row, RunDiffModel::SqnrAColumn).data(Qt::UserRole).toDouble();
+        const double b = model->index(row, RunDiffModel::SqnrBColumn).data(Qt::UserRole).toDouble();
+        QCOMPARE(model->index(row, RunDiffModel::SqnrDeltaColumn).data(Qt::UserRole).toDouble(),
+                 b - a);
+        QVERIFY(a < b); // 4-bit weights lose SQNR against 8-bit
+        QCOMPARE(model->diff()->settings.size(), size_t(1));
+        auto* dialog = window.findChild<QDialog*>(QStringLiteral("runDiffDialog"));
+        QVERIFY(dialog && dialog->isVisible());
     }
 
     void closingSavesWithBackup() {
