@@ -714,6 +714,151 @@
     </message>
 </context>
 <context>
+    <name>qs::ProjectController</name>
+    <message>
+        <source>Open &amp;Project…</source>
+        <translation>打开项目(&amp;P)…</translation>
+    </message>
+    <message>
+        <source>Open a QuantScope project (.qsproj)</source>
+        <translation>打开 QuantScope 项目 (.qsproj)</translation>
+    </message>
+    <message>
+        <source>&amp;Save Project</source>
+        <translation>保存项目(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Save the model, data, settings and last results as a project</source>
+        <translation>将模型、数据、设置和上次结果保存为项目</translation>
+    </message>
+    <message>
+        <source>Save Project &amp;As…</source>
+        <translation>项目另存为(&amp;A)…</translation>
+    </message>
+    <message>
+        <source>Project not opened: %1</source>
+        <translation>项目未打开：%1</translation>
+    </message>
+    <message>
+        <source>Open Project</source>
+        <translation>打开项目</translation>
+    </message>
+    <message>
+        <source>Open a model before saving a project.</source>
+        <translation>请先打开模型再保存项目。</translation>
+    </message>
+    <message>
+        <source>Save Project</source>
+        <translation>保存项目</translation>
+    </message>
+    <message>
+        <source>QuantScope projects (*.qsproj)</source>
+        <translation>QuantScope 项目 (*.qsproj)</translation>
+    </message>
+    <message>
+        <source>Project not saved: %1</source>
+        <translation>项目未保存：%1</translation>
+    </message>
+    <message>
+        <source>Project saved to %1.</source>
+        <translation>项目已保存到 %1。</translation>
+    </message>
+    <message>
+        <source>Model Not Found</source>
+        <translation>找不到模型</translation>
+    </message>
+    <message>
+        <source>The project&apos;s model %1 was not found. Locate it?</source>
+        <translation>找不到项目的模型 %1。要手动定位吗？</translation>
+    </message>
+    <message>
+        <source>Locate Model</source>
+        <translation>定位模型</translation>
+    </message>
+    <message>
+        <source>ONNX models (*.onnx);;All files (*)</source>
+        <translation>ONNX 模型 (*.onnx);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>QuantScope projects (*.qsproj);;All files (*)</source>
+        <translation>QuantScope 项目 (*.qsproj);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>The project names no model.</source>
+        <translation>项目中没有指定模型。</translation>
+    </message>
+    <message>
+        <source>The project&apos;s model %1 was not found.</source>
+        <translation>找不到项目的模型 %1。</translation>
+    </message>
+    <message>
+        <source>model: located at %1</source>
+        <translation>model：已定位到 %1</translation>
+    </message>
+    <message>
+        <source>Some of the project could not be read and was left out:
+%1</source>
+        <translation>项目中有部分内容无法读取，已略过：
+%1</translation>
+    </message>
+    <message>
+        <source>quant_options: %1</source>
+        <translation>quant_options：%1</translation>
+    </message>
+    <message>
+        <source>Opened project %1.</source>
+        <translation>已打开项目 %1。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Opened project %1; %n field(s) left out.</source>
+        <translation>
+            <numerusform>已打开项目 %1；略过了 %n 个字段。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Co&amp;mpare with Run…</source>
+        <translation>与其他运行比较(&amp;M)…</translation>
+    </message>
+    <message>
+        <source>Compare the last run layer by layer with a project, an analysis or a quantization table</source>
+        <translation>将上次运行与项目、分析结果或量化表逐层比较</translation>
+    </message>
+    <message>
+        <source>Compare Runs</source>
+        <translation>比较运行</translation>
+    </message>
+    <message>
+        <source>Run the quantization first: there is no run to compare.</source>
+        <translation>请先运行量化：没有可比较的运行结果。</translation>
+    </message>
+    <message>
+        <source>Compare with Run</source>
+        <translation>与其他运行比较</translation>
+    </message>
+    <message>
+        <source>Runs (*.qsproj *.json);;All files (*)</source>
+        <translation>运行结果 (*.qsproj *.json);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Not compared: %1</source>
+        <translation>未比较：%1</translation>
+    </message>
+    <message numerus="yes">
+        <source>This run vs %1: %n setting(s) differ.</source>
+        <translation>
+            <numerusform>本次运行与 %1 相比：%n 项设置不同。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The runs are of different models (%1, %2).</source>
+        <translation>两次运行的模型不同（%1，%2）。</translation>
+    </message>
+    <message>
+        <source>Compared the last run with %1.</source>
+        <translation>已将上次运行与 %1 比较。</translation>
+    </message>
+</context>
+<context>
     <name>qs::QuantRunner</name>
     <message>
         <source>no model is loaded</source>
@@ -897,6 +1042,37 @@
     <message>
         <source>Bits of the activations, 2 to 16</source>
         <translation>激活位宽，2 到 16</translation>
+    </message>
+</context>
+<context>
+    <name>qs::RunDiffModel</name>
+    <message>
+        <source>Node</source>
+        <translation>节点</translation>
+    </message>
+    <message>
+        <source>Op</source>
+        <translation>算子</translation>
+    </message>
+    <message>
+        <source>Bits (this)</source>
+        <translation>位宽（本次）</translation>
+    </message>
+    <message>
+        <source>Bits (other)</source>
+        <translation>位宽（对比）</translation>
+    </message>
+    <message>
+        <source>SQNR (this, dB)</source>
+        <translation>SQNR（本次，dB）</translation>
+    </message>
+    <message>
+        <source>SQNR (other, dB)</source>
+        <translation>SQNR（对比，dB）</translation>
+    </message>
+    <message>
+        <source>Δ SQNR (dB)</source>
+        <translation>Δ SQNR (dB)</translation>
     </message>
 </context>
 </TS>

@@ -5,6 +5,7 @@
 #include "model_summary_widget.h"
 #include "node_table_model.h"
 #include "node_table_page.h"
+#include "project_controller.h"
 #include "quant_settings_widget.h"
 #include "resources.h"
 #include "run_controller.h"
@@ -73,6 +74,7 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_nodePage, &NodeTablePage::currentNodeChanged, this, &MainWindow::onTableNodeSelected);
 
     createActions();
+    m_project = new ProjectController(this);
     createMenus();
     createDocks();
     createStatusBar();
@@ -197,6 +199,11 @@ void MainWindow::createMenus() {
     m_fileMenu->addAction(m_openExampleAction);
     m_recentMenu = m_fileMenu->addMenu(QString());
     m_fileMenu->addSeparator();
+    m_fileMenu->addAction(m_project->openAction());
+    m_fileMenu->addAction(m_project->saveAction());
+    m_fileMenu->addAction(m_project->saveAsAction());
+    m_fileMenu->addAction(m_project->compareAction());
+    m_fileMenu->addSeparator();
     m_fileMenu->addAction(m_runAction);
     m_fileMenu->addAction(m_cancelAction);
     m_fileMenu->addSeparator();
@@ -317,7 +324,8 @@ void MainWindow::saveWindowState() {
 
 void MainWindow::closeEvent(QCloseEvent* event) {
     saveWindowState();
-    m_loadJob.cancel(); // a load still running must not deliver into a closing window
+    m_project->autosave(); // the open project keeps what was done in this session
+    m_loadJob.cancel();    // a load still running must not deliver into a closing window
     QMainWindow::closeEvent(event);
 }
 

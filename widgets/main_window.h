@@ -24,6 +24,7 @@ namespace qs {
 class GraphView;
 class ModelSummaryWidget;
 class NodeTablePage;
+class ProjectController;
 class QuantSettingsWidget;
 class RunController;
 
@@ -60,7 +61,10 @@ public:
     bool runQuantization();
     void cancelRun();
     ModelSummaryWidget* summaryWidget() const { return m_summary; }
+    ProjectController* projectController() const { return m_project; }
     QString statusText() const;
+    // The status line; a function so that it is rebuilt in the new language on a switch.
+    void showStatus(std::function<QString()> text) { setStatus(std::move(text)); }
 
 signals:
     void modelLoaded(const QString& path);
@@ -112,6 +116,7 @@ private:
     QToolBar* m_toolBar = nullptr;
     bool m_syncingSelection = false;
     ModelSummaryWidget* m_summary = nullptr;
+    ProjectController* m_project = nullptr;
     QDockWidget* m_summaryDock = nullptr;
     QLabel* m_statusLabel = nullptr;
     QProgressBar* m_progress = nullptr;

@@ -141,4 +141,15 @@ void RunController::deliver(QuantRunResult result) {
     emit succeeded();
 }
 
+void RunController::restore(QuantRunResult result) {
+    if (isRunning() || !result.ok) return;
+    m_previous.reset();
+    m_current = std::make_shared<const QuantRunResult>(std::move(result));
+    if (m_stale) {
+        m_stale = false;
+        emit staleChanged(false);
+    }
+    emit succeeded();
+}
+
 } // namespace qs

@@ -46,6 +46,9 @@ public:
 
     std::shared_ptr<const QuantRunResult> current() const { return m_current; }
     std::shared_ptr<const QuantRunResult> previous() const { return m_previous; }
+    // Shows a result computed earlier (a reopened project) as the current one, without
+    // running: succeeded() follows as after a run. Ignored while a run is under way.
+    void restore(QuantRunResult result);
     // Settings changed after the current result was computed.
     bool isStale() const { return m_stale; }
     void markStale();

@@ -10,10 +10,13 @@
 #include "analysis/weight_outliers.h"
 #include "cli/commands.h"
 #include "cli/model_runner.h"
+#include "export/analyze_result.h"
+#include "export/layer_exports.h"
 #include "io/npy.h"
 #include "onnx/onnx_exporter.h"
 #include "onnx/onnx_importer.h"
 #include "quant/simulator.h"
+#include "util/atomic_file.h"
 
 #include <chrono>
 #include <cmath>
@@ -98,6 +101,9 @@ double sqnrFromNoise(double signal, double noise) {
 int runAnalyze(const std::vector<std::string>& raw) {
     std::vector<OptionSpec> specs{
         {"json", true, false, "OUT.json  where the analysis goes"},
+        {"csv", true, false, "OUT.csv  also the per-layer table as CSV (the JSON's numbers)"},
+        {"netron", true, false,
+         "OUT.json  also a Netron attachment (netron:attachment, metrics per node)"},
         {"data", true, false, "X.npy  evaluation inputs (default: the calibration data)"},
         {"labels", true, false, "Y.npy  integer labels of --data"},
         {"eval-samples", true, false, "N  use the first N evaluation samples (default all)"},
@@ -114,7 +120,7 @@ int runAnalyze(const std::vector<std::string>& raw) {
     specs.push_back(kHelp);
     Parsed p = parseCommand("analyze", raw, specs,
                             "analyze MODEL --calib C.npy [--data X.npy --labels Y.npy] [QUANT "
-                            "OPTIONS] --json OUT.json");
+                            "OPTIONS] --json OUT.json [--csv OUT.csv] [--netron OUT.json]");
     if (p.exitCode >= 0) return p.exitCode;
     if (!p.args.has("json")) return fail("analyze", "option '--json OUT.json' is required", 2);
     if (!p.args.has("calib")) return fail("analyze", "option '--calib C.npy' is required", 2);
@@ -451,9 +457,29 @@ int runAnalyze(const std::vector<std::string>& raw) {
     out["seconds"] =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     const std::string jsonPath = p.args.value("json");
-    if (Status st = writeFileAtomically(jsonPath, out.dump(1) + "\n"); !st)
+    const std::string jsonText = out.dump(1) + "\n";
+    if (Status st = writeFileAtomically(jsonPath, jsonText); !st)
         return fail("analyze", st.message());
     std::printf("%s\n", jsonPath.c_str());
+    if (p.args.has("csv") || p.args.has("netron")) {
+        // Read back from the JSON text: the CSV and the attachment show what the JSON holds.
+        auto result = analyzeResultFromJson(jsonText);
+        if (!result) return fail("analyze", "file " + jsonPath + ": " + result.message());
+        if (p.args.has("csv")) {
+            const std::string csvPath = p.args.value("csv");
+            if (Status st = writeFileAtomically(csvPath, analyzeLayersCsv(*result)); !st)
+                return fail("analyze", st.message());
+            std::printf("%s\n", csvPath.c_str());
+        }
+        if (p.args.has("netron")) {
+            const std::string netronPath = p.args.value("netron");
+            if (Status st =
+                    writeFileAtomically(netronPath, netronAttachmentJson(*result, &qm.plan));
+                !st)
+                return fail("analyze", st.message());
+            std::printf("%s\n", netronPath.c_str());
+        }
+    }
     return 0;
 }
 

@@ -12,6 +12,7 @@ int runBench(const std::vector<std::string>& args);
 int runEval(const std::vector<std::string>& args);
 int runQuantize(const std::vector<std::string>& args);
 int runAnalyze(const std::vector<std::string>& args);
+int runDiff(const std::vector<std::string>& args);
 
 // Prints "quantscope-cli <command>: error: <message>" on stderr and returns the exit code.
 int fail(const std::string& command, const std::string& message, int exitCode = 1);

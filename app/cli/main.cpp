@@ -17,9 +17,12 @@ commands:
   info MODEL [--json]                         inputs, outputs, op counts, parameters, unsupported ops
   run MODEL --input NAME=FILE ... --out DIR   run the model, write each output to DIR/NAME.npy
   bench MODEL [--input NAME=FILE] [--runs N]  time the executor (median/min/max ms, peak RSS)
-  quantize MODEL --calib C.npy --out-dir DIR  quantize; write quantized.onnx (QDQ) and quant_table.json
+  quantize MODEL --calib C.npy --out-dir DIR  quantize; write quantized.onnx (QDQ), quant_table.json,
+                                              calibration.cache (TensorRT), ort_overrides.json (ONNX Runtime)
   eval MODEL --data X.npy [--labels Y.npy]    top-1, fp32 top-1, agreement and SQNR of the quantized model
-  analyze MODEL --calib C.npy --json OUT.json per-layer sensitivity, outliers, error propagation (JSON)
+  analyze MODEL --calib C.npy --json OUT.json per-layer sensitivity, outliers, error propagation (JSON;
+                                              --csv OUT.csv, --netron OUT.json)
+  diff A B [--json OUT.json]                  compare two runs (analyze JSON, quant table, project)
 
 `quantscope-cli <command> --help` describes a command's options.
 )";
@@ -49,9 +52,10 @@ int main(int argc, char** argv) {
     if (command == "eval") return qs::cli::runEval(args);
     if (command == "quantize") return qs::cli::runQuantize(args);
     if (command == "analyze") return qs::cli::runAnalyze(args);
+    if (command == "diff") return qs::cli::runDiff(args);
     std::fprintf(stderr,
                  "quantscope-cli: error: unknown command '%s' (commands: info, run, bench, "
-                 "quantize, eval, analyze)\n",
+                 "quantize, eval, analyze, diff)\n",
                  command.c_str());
     return 2;
 }

@@ -1,6 +1,7 @@
 #include "cli/model_runner.h"
 
 #include "io/npy.h"
+#include "util/atomic_file.h"
 #include "quant/passes/inference_optimizer.h"
 #include "quant/int8/int8_diagnostics.h"
 #include "quant/int8/int8_executor.h"
@@ -114,12 +115,8 @@ public:
     int threads() const override { return m_ex->threads(); }
     Status writeDiagnostics(const std::string& path) override {
         if (!m_diagnostics) return makeError(ErrorCode::Internal, "diagnostics were not collected");
-        std::FILE* f = std::fopen(path.c_str(), "wb");
-        if (!f) return makeError(ErrorCode::IoError, "option '--diagnostics': cannot write ", path);
-        const std::string text = int8DiagnosticsToJson(m_diagnostics->result());
-        const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-        if (std::fclose(f) != 0 || !ok)
-            return makeError(ErrorCode::IoError, "option '--diagnostics': cannot write ", path);
+        Status st = writeFileAtomically(path, int8DiagnosticsToJson(m_diagnostics->result()));
+        if (!st) return st.addContext("option '--diagnostics'");
         return {};
     }
 

@@ -2,6 +2,9 @@
 #include "analysis/accuracy.h"
 #include "cli/commands.h"
 #include "cli/model_runner.h"
+#include "export/ort_overrides.h"
+#include "export/trt_calibration_cache.h"
+#include "util/atomic_file.h"
 #include "io/npy.h"
 #include "onnx/onnx_exporter.h"
 #include "onnx/onnx_importer.h"
@@ -12,6 +15,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <set>
 
 namespace qs::cli {
 
@@ -91,7 +95,9 @@ int runEval(const std::vector<std::string>& raw) {
 
 int runQuantize(const std::vector<std::string>& raw) {
     const auto specs = withQuantOptions(
-        {{"out-dir", true, false, "DIR  where quantized.onnx and quant_table.json go"}});
+        {{"out-dir", true, false,
+          "DIR  where quantized.onnx, quant_table.json, calibration.cache (TensorRT) and "
+          "ort_overrides.json (ONNX Runtime TensorQuantOverrides) go"}});
     Parsed p = parseCommand("quantize", raw, specs,
                             "quantize MODEL --calib FILE.npy [QUANT OPTIONS] --out-dir DIR");
     if (p.exitCode >= 0) return p.exitCode;
@@ -114,7 +120,24 @@ int runQuantize(const std::vector<std::string>& raw) {
     const std::string tablePath = (outDir / "quant_table.json").string();
     if (Status st = writeFileAtomically(tablePath, quantPlanToJson(plan)); !st)
         return fail("quantize", st.message());
-    std::printf("%s\n%s\n", modelOut.c_str(), tablePath.c_str());
+    // Interop: TensorRT's calibration cache and ONNX Runtime's TensorQuantOverrides.
+    auto cache = tensorRtCalibrationCache(plan);
+    if (!cache) return fail("quantize", cache.message());
+    const std::string cachePath = (outDir / "calibration.cache").string();
+    if (Status st = writeFileAtomically(cachePath, cache->text); !st)
+        return fail("quantize", st.message());
+    std::set<std::string> modelTensors; // ORT quantizes the model as given, not our folded one
+    for (const Value& v : graph->values()) modelTensors.insert(v.name);
+    const OrtOverridesExport ort = ortTensorQuantOverrides(plan, &modelTensors);
+    const std::string ortPath = (outDir / "ort_overrides.json").string();
+    if (Status st = writeFileAtomically(ortPath, ort.json); !st)
+        return fail("quantize", st.message());
+    for (const std::string& note : cache->notes)
+        std::fprintf(stderr, "quantize: note: %s: %s\n", cachePath.c_str(), note.c_str());
+    for (const std::string& note : ort.notes)
+        std::fprintf(stderr, "quantize: note: %s: %s\n", ortPath.c_str(), note.c_str());
+    std::printf("%s\n%s\n%s\n%s\n", modelOut.c_str(), tablePath.c_str(), cachePath.c_str(),
+                ortPath.c_str());
     return 0;
 }
 

@@ -162,28 +162,6 @@ Result<Tensor> readNpy(const std::string& path) {
     return t;
 }
 
-Status writeFileAtomically(const std::string& path, const std::string& bytes) {
-    const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out)
-            return makeError(ErrorCode::IoError, "file ", path,
-                             ": cannot write: ", std::strerror(errno));
-        out.write(bytes.data(), std::streamsize(bytes.size()));
-        out.flush();
-        if (!out) {
-            std::remove(tmp.c_str());
-            return makeError(ErrorCode::IoError, "file ", path, ": write failed");
-        }
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        const std::string why = std::strerror(errno);
-        std::remove(tmp.c_str());
-        return makeError(ErrorCode::IoError, "file ", path, ": cannot replace: ", why);
-    }
-    return {};
-}
-
 Status writeNpy(const std::string& path, const Tensor& tensor) {
     std::string header = "{'descr': '";
     header += typeToNpyDescr(tensor.dtype());
@@ -203,8 +181,12 @@ Status writeNpy(const std::string& path, const Tensor& tensor) {
     bytes += char(header.size() & 0xff);
     bytes += char((header.size() >> 8) & 0xff);
     bytes += header;
-    bytes.append(static_cast<const char*>(tensor.rawData()), tensor.byteSize());
-    return writeFileAtomically(path, bytes);
+    // Streamed: the tensor is not copied into the header's string.
+    return writeFileAtomically(path, [&](AtomicFileSink& sink) -> Status {
+        QS_TRY(sink.write(bytes));
+        return sink.write(
+            std::string_view(static_cast<const char*>(tensor.rawData()), tensor.byteSize()));
+    });
 }
 
 Result<Tensor> tensorFromProto(const onnx::TensorProto& proto, const std::string& baseDir,

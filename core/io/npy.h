@@ -2,6 +2,7 @@
 #pragma once
 
 #include "ir/tensor.h"
+#include "util/atomic_file.h" // writeFileAtomically, used by every writer of io/
 
 #include <string>
 
@@ -18,8 +19,5 @@ Result<Tensor> readTensorProtoFile(const std::string& path);
 Result<Tensor> readTensorProtoBytes(const void* data, size_t size);
 // .npy or .pb by extension.
 Result<Tensor> readTensorFile(const std::string& path);
-
-// Writes bytes to path atomically: a temporary file in the same folder, then rename.
-Status writeFileAtomically(const std::string& path, const std::string& bytes);
 
 } // namespace qs

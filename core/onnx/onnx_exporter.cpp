@@ -1,6 +1,7 @@
 #include "onnx/onnx_exporter.h"
 
 #include "io/npy.h"
+#include "util/atomic_file.h"
 #include "onnx/shape_probe.h"
 
 #include <algorithm>

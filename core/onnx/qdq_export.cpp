@@ -8,6 +8,7 @@
 //   passes through its hooks (not the outputs it folds at preparation: Constant nodes and cheap
 //   ops on constants).
 #include "io/npy.h"
+#include "util/atomic_file.h"
 #include "onnx/onnx_exporter.h"
 #include "onnx/opset_upgrade.h"
 #include "ops/op_registry.h"

@@ -175,6 +175,13 @@ Result<QuantPlan> quantPlanFromJson(const std::string& text) {
                 if (!(s > 0.0f) || !std::isfinite(s))
                     return makeError(ErrorCode::ParseError, where, ": scale ", s,
                                      " is not positive");
+            // A clip range beyond float (1e39 reads as inf) would be written back as null.
+            for (const auto* v : {&e.params.min, &e.params.max})
+                for (float x : *v)
+                    if (!std::isfinite(x))
+                        return makeError(ErrorCode::ParseError, where, ": ",
+                                         v == &e.params.min ? "min " : "max ", x,
+                                         " is not a finite float");
         }
         plan.tensors[name] = std::move(e);
     }
