@@ -65,10 +65,6 @@
         <source>Inherited from upstream</source>
         <translation>从上游继承</translation>
     </message>
-    <message>
-        <source>Graph-wise error — selected: %1, total %2 dB, injected share %3 %</source>
-        <translation>全图误差 — 已选：%1，总计 %2 dB，本节点引入占比 %3 %</translation>
-    </message>
     <message numerus="yes">
         <source>Graph-wise error: %n tensor(s), %1 sample(s)</source>
         <translation>
@@ -86,6 +82,12 @@ Injected share: %7 %</source>
 本节点引入：%5 dB
 继承：%6 dB
 本节点引入占比：%7 %</translation>
+    </message>
+    <message>
+        <source>Graph-wise error at %1
+total %2 dB, %3 % of the noise injected here</source>
+        <translation>%1 处的全图误差
+总计 %2 dB，其中 %3 % 的噪声由本节点引入</translation>
     </message>
 </context>
 <context>

@@ -84,7 +84,7 @@ void ErrorPropagationChart::rebuild() {
         m_marker->point1->setCoords(m_selected, 0);
         m_marker->point2->setCoords(m_selected, 1);
         m_marker->setPen(QPen(QColor(0xe0, 0x80, 0x10), 2));
-        setTitle(tr("Graph-wise error \u2014 selected: %1, total %2 dB, injected share %3 %")
+        setTitle(tr("Graph-wise error at %1\ntotal %2 dB, %3 % of the noise injected here")
                      .arg(QString::fromStdString(tensors[size_t(m_selected)].tensor))
                      .arg(tensors[size_t(m_selected)].totalSqnrDb, 0, 'f', 1)
                      .arg(tensors[size_t(m_selected)].injectedShare * 100, 0, 'f', 0));
@@ -96,6 +96,10 @@ void ErrorPropagationChart::rebuild() {
     rescaleAxes(true);
     yAxis2->setRange(0, 1.05);
     xAxis->setRange(-1, double(tensors.size()));
+    auto ticker = QSharedPointer<QCPAxisTickerFixed>::create(); // tensor indices
+    ticker->setTickStep(1.0);
+    ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+    xAxis->setTicker(ticker);
     const QCPRange y = yAxis->range();
     yAxis->setRange(y.lower - 0.05 * y.size() - 1, y.upper + 0.1 * y.size() + 1);
     replot();

@@ -129,7 +129,7 @@ void PerChannelRangeChart::rebuild() {
     }
     QString title = QString::fromStdString(s.node);
     if (m_outliers)
-        title += QLatin1String(" \u2014 ") +
+        title += QStringLiteral(" \u2014 ") +
                  tr("channel range ratio %1").arg(m_outliers->channelRangeRatio, 0, 'f', 1);
     setTitle(title);
     rescaleAxes(true);
@@ -141,6 +141,10 @@ void PerChannelRangeChart::rebuild() {
         yAxis2->setRange(a - 0.05 * (b - a), b + 0.05 * (b - a) + 1e-12);
     }
     xAxis->setRange(-1, double(s.weightAfterBn.channels()));
+    auto ticker = QSharedPointer<QCPAxisTickerFixed>::create(); // channels are whole numbers
+    ticker->setTickStep(1.0);
+    ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+    xAxis->setTicker(ticker);
     replot();
 }
 

@@ -60,7 +60,11 @@ void SensitivityChart::rebuild() {
         keys << i;
         alone << finiteOrNaN(layers[size_t(i)].alone.sqnrDb);
         reverse << finiteOrNaN(layers[size_t(i)].reverse.sqnrDb);
-        ticker->addTick(i, QString::fromStdString(layers[size_t(i)].node));
+        // Long exported names ("/features/features.3/conv/conv.1/Conv") keep their end; the
+        // tooltip has the whole name.
+        QString label = QString::fromStdString(layers[size_t(i)].node);
+        if (label.size() > 18) label = QStringLiteral("\u2026") + label.right(17);
+        ticker->addTick(i, label);
     }
     m_alone->setData(keys, alone, true);
     if (m_selected >= 0 && m_selected < n) {

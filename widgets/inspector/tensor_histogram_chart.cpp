@@ -143,7 +143,7 @@ void TensorHistogramChart::rebuild() {
                         .arg(what)
                         .arg(m_clippedFraction * 100.0, 0, 'f', m_clippedFraction < 0.01 ? 3 : 2);
     if (gridSource->grids.size() > 1)
-        title += QLatin1String(" \u2014 ") +
+        title += QStringLiteral(" \u2014 ") +
                  tr("%n per-channel grid(s)", nullptr, int(gridSource->grids.size()));
     setTitle(title);
     rescaleAxes(true);
