@@ -763,14 +763,13 @@ void MainWindow::remedyChosen(const QString& node, const QString& what) {
     m_remedyNode = node;
     m_remedyWhat = what;
     const auto current = m_run->current();
-    m_remedyBefore = current && current->layers.contains(node) ? current->layers[node].sqnrDb
-                                                               : qQNaN();
+    m_remedyBefore =
+        current && current->layers.contains(node) ? current->layers[node].sqnrDb : qQNaN();
     const double seconds = current ? current->seconds : qQNaN();
     setStatus([node, what, seconds] {
         QString text = tr("%1: %2 set in the settings; Run to see its effect.").arg(node, what);
         if (std::isfinite(seconds))
-            text += QLatin1Char(' ') +
-                    tr("The last run took %1 s.").arg(seconds, 0, 'f', 1);
+            text += QLatin1Char(' ') + tr("The last run took %1 s.").arg(seconds, 0, 'f', 1);
         return text;
     });
 }

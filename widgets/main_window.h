@@ -112,8 +112,8 @@ private:
     void onTableNodeSelected(const QString& name);
     void showMixedBits(const std::map<std::string, int>& assignment);
     void remedyChosen(const QString& node, const QString& what);
-    QString m_remedyNode;   // the node of the last remedy, until the next run reports it
-    QString m_remedyWhat;   // its description, translated when chosen
+    QString m_remedyNode;      // the node of the last remedy, until the next run reports it
+    QString m_remedyWhat;      // its description, translated when chosen
     double m_remedyBefore = 0; // the node's SQNR in the run before (NaN: not measured)
     void applyMixedBits(const std::map<std::string, int>& assignment);
 

@@ -205,14 +205,15 @@ QList<LegendEntry> NodeColoring::legend(ColorMode mode, const ModelSnapshot& sna
         const auto [lo, hi] = metricRange(metric);
         const double best = metric.higherIsBetter ? hi : lo;
         const double worst = metric.higherIsBetter ? lo : hi;
-        entries = {{heatColor(1.0), metric.bestText.isEmpty()
-                                        ? tr("%1: %2 (best)").arg(metric.title).arg(best, 0, 'f', 1)
-                                        : metric.bestText},
-                   {heatColor(0.5), tr("%1: %2").arg(metric.title).arg((lo + hi) / 2, 0, 'f', 1)},
-                   {heatColor(0.0), metric.worstText.isEmpty()
-                                        ? tr("%1: %2 (worst)").arg(metric.title).arg(worst, 0, 'f', 1)
-                                        : metric.worstText},
-                   {neutral(), tr("No value")}};
+        entries = {
+            {heatColor(1.0), metric.bestText.isEmpty()
+                                 ? tr("%1: %2 (best)").arg(metric.title).arg(best, 0, 'f', 1)
+                                 : metric.bestText},
+            {heatColor(0.5), tr("%1: %2").arg(metric.title).arg((lo + hi) / 2, 0, 'f', 1)},
+            {heatColor(0.0), metric.worstText.isEmpty()
+                                 ? tr("%1: %2 (worst)").arg(metric.title).arg(worst, 0, 'f', 1)
+                                 : metric.worstText},
+            {neutral(), tr("No value")}};
         break;
     }
     case ColorMode::Count:

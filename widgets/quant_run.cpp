@@ -249,8 +249,7 @@ Result<std::shared_ptr<const RunAnalyses>> analyze(const Graph& original, const 
     const int threads = q.config.threads;
     progress.report(0.05, "activation cache");
     const bool mixed = request.mixedBitsBudget > 0 && !layers.empty();
-    QS_ASSIGN(auto runner,
-              LayerConeRunner::create(q, layers, data, inputName, threads, 16, true));
+    QS_ASSIGN(auto runner, LayerConeRunner::create(q, layers, data, inputName, threads, 16, true));
     QS_TRY(cancelled());
     SubProgress sensProgress(progress, 0.15, mixed ? 0.55 : 0.8);
     SensitivityOptions so;
@@ -273,7 +272,8 @@ Result<std::shared_ptr<const RunAnalyses>> analyze(const Graph& original, const 
         CalibrationData calibration;
         calibration.samples = samples;
         SubProgress requantizing(progress, 0.75, 0.8);
-        QS_ASSIGN(QuantizedModel q2, quantizeModel(original, withBits, &calibration, &requantizing));
+        QS_ASSIGN(QuantizedModel q2,
+                  quantizeModel(original, withBits, &calibration, &requantizing));
         QS_TRY(cancelled());
         QS_ASSIGN(auto r2, LayerConeRunner::create(q2, {}, data, inputName, threads, 16, true));
         out->mixedBitsMeasuredSqnrDb = sqnrDb(runner->reference(), r2->quantized());
@@ -356,7 +356,8 @@ QuantRunResult QuantRunner::run(const QuantRunRequest& request, Progress& progre
                     return result;
                 }
                 if (!analyzed) {
-                    result.error = tr("analyses: %1").arg(QString::fromStdString(analyzed.message()));
+                    result.error =
+                        tr("analyses: %1").arg(QString::fromStdString(analyzed.message()));
                     return result;
                 }
                 result.analyses = std::move(analyzed).value();

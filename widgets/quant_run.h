@@ -56,10 +56,10 @@ struct QuantRunResult {
 struct QuantRunRequest {
     std::shared_ptr<const Graph> graph;
     QuantConfig config;
-    QString calibrationPath; // .npy file or ":/" resource; empty = data-free
-    int maxEvalSamples = 32; // the first samples of the calibration data
-    int evalBatch = 4;       // small batches: every activation of one batch is held for SQNR
-    bool analyses = true;    // run core's analyses on the evaluation samples after the run
+    QString calibrationPath;      // .npy file or ":/" resource; empty = data-free
+    int maxEvalSamples = 32;      // the first samples of the calibration data
+    int evalBatch = 4;            // small batches: every activation of one batch is held for SQNR
+    bool analyses = true;         // run core's analyses on the evaluation samples after the run
     double mixedBitsBudget = 6.0; // average weight bits of the mixed-bit suggestion (0 = skip)
 };
 

@@ -259,7 +259,8 @@ void QuantSettingsWidget::setLayerBits(const QList<QPair<QString, int>>& bits) {
     });
     for (const auto& [node, b] : bits)
         if (b != m_weightBits->value())
-            m_extra.append({QStringLiteral("layer-bits"), QStringLiteral("%1=%2").arg(node).arg(b)});
+            m_extra.append(
+                {QStringLiteral("layer-bits"), QStringLiteral("%1=%2").arg(node).arg(b)});
     updateOverrides();
     emit settingsChanged();
 }

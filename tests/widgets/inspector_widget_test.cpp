@@ -70,8 +70,8 @@ std::vector<HandFold> foldByHand(const Graph& g) {
         f.weightCount = w.numel();
         const int64_t per = w.numel() / f.channels;
         for (int64_t c = 0; c < f.channels; ++c) {
-            const double k = double(gamma.data<float>()[c]) /
-                             std::sqrt(double(var.data<float>()[c]) + epsilon);
+            const double k =
+                double(gamma.data<float>()[c]) / std::sqrt(double(var.data<float>()[c]) + epsilon);
             double lo = INFINITY, hi = -INFINITY;
             for (int64_t i = 0; i < per; ++i) {
                 const double v = double(w.data<float>()[c * per + i]) * k;
@@ -127,8 +127,9 @@ class InspectorWidgetTest : public QObject {
         QImage image(png);
         QCOMPARE(image.size(), QSize(640, 400));
         const auto [ink, colors] = inkOf(image);
-        QVERIFY2(ink > 0.01 && colors >= 4,
-                 qPrintable(QStringLiteral("%1: ink %2, colours %3").arg(name).arg(ink).arg(colors)));
+        QVERIFY2(
+            ink > 0.01 && colors >= 4,
+            qPrintable(QStringLiteral("%1: ink %2, colours %3").arg(name).arg(ink).arg(colors)));
         QFile file(svg);
         QVERIFY(file.open(QIODevice::ReadOnly));
         const QByteArray text = file.readAll();
@@ -181,8 +182,10 @@ private slots:
         }
         // The after-merge histogram spans the hand-folded weights.
         const auto after = chart.histogramGraphs().at(1)->data();
-        QVERIFY(after->constBegin()->key <= *std::min_element(f.mergedMin.begin(), f.mergedMin.end()));
-        QVERIFY((after->constEnd() - 1)->key >= *std::max_element(f.mergedMax.begin(), f.mergedMax.end()));
+        QVERIFY(after->constBegin()->key <=
+                *std::min_element(f.mergedMin.begin(), f.mergedMin.end()));
+        QVERIFY((after->constEnd() - 1)->key >=
+                *std::max_element(f.mergedMax.begin(), f.mergedMax.end()));
         // Clip lines at the plan's range; per-channel symmetric weights: the widest channel's
         // grid reaches max|W'|.
         QVERIFY(chart.clipGraph());
@@ -190,7 +193,8 @@ private slots:
         QCOMPARE(chart.clipGraph()->data()->at(0)->key, double(h.weightQuantized.clipLo));
         QCOMPARE(chart.clipGraph()->data()->at(3)->key, double(h.weightQuantized.clipHi));
         QVERIFY2(closeTo(h.weightQuantized.clipHi, f.mergedAbsMax, 1e-3),
-                 qPrintable(QStringLiteral("%1 vs %2").arg(h.weightQuantized.clipHi).arg(f.mergedAbsMax)));
+                 qPrintable(
+                     QStringLiteral("%1 vs %2").arg(h.weightQuantized.clipHi).arg(f.mergedAbsMax)));
         QVERIFY(!chart.levelsGraph()); // one grid per channel: no single level set to draw
         checkRenders(chart, QStringLiteral("histogram_weights"));
 
@@ -278,7 +282,8 @@ private slots:
         QCOMPARE(errors.shareBars()->dataCount(), int(e.tensors.size()));
         // The last tensor is the graph output: its total error is the run's output SQNR.
         const TensorError& last = e.tensors.back();
-        QCOMPARE(errors.totalGraph()->data()->at(int(e.tensors.size()) - 1)->value, last.totalSqnrDb);
+        QCOMPARE(errors.totalGraph()->data()->at(int(e.tensors.size()) - 1)->value,
+                 last.totalSqnrDb);
         QVERIFY(std::abs(last.totalSqnrDb - m_run.outputSqnrDb) < 0.5);
         const int t = analyses().errorIndex(m_folds.front().bn); // the BN's output is the Conv's
         QVERIFY(t >= 0);
@@ -304,7 +309,8 @@ private slots:
         QObject::connect(&panel, &MixedBitPanel::applyRequested, &settings,
                          [&settings](const std::map<std::string, int>& a) {
                              QList<QPair<QString, int>> bits;
-                             for (const auto& [n, b] : a) bits.append({QString::fromStdString(n), b});
+                             for (const auto& [n, b] : a)
+                                 bits.append({QString::fromStdString(n), b});
                              settings.setLayerBits(bits);
                          });
         QSignalSpy changed(&settings, &QuantSettingsWidget::settingsChanged);
@@ -325,7 +331,8 @@ private slots:
         QVERIFY(inspector.histogramChart()->isEmpty()); // no run yet
         inspector.setAnalyses(m_run.analyses);
         QVERIFY(!inspector.histogramChart()->isEmpty());
-        QCOMPARE(inspector.rangeChart()->afterMaxBars()->dataCount(), int(m_folds.front().channels));
+        QCOMPARE(inspector.rangeChart()->afterMaxBars()->dataCount(),
+                 int(m_folds.front().channels));
         QVERIFY(inspector.findChild<QLabel*>(QStringLiteral("inspectorHeader"))
                     ->text()
                     .contains(QString::fromStdString(m_folds.front().conv)));
@@ -345,7 +352,8 @@ private slots:
         const RunAnalyses& a = analyses();
 
         const NodeMetric origin = NodeColoring::metricFor(ColorMode::ErrorOrigin, a);
-        const auto originColors = NodeColoring::colors(ColorMode::ErrorOrigin, snapshot, {}, origin);
+        const auto originColors =
+            NodeColoring::colors(ColorMode::ErrorOrigin, snapshot, {}, origin);
         int checked = 0;
         for (const TensorError& e : a.errors->tensors) {
             const QString node = QString::fromStdString(e.node);
@@ -369,11 +377,14 @@ private slots:
             return x.alone.sqnrDb < y.alone.sqnrDb;
         });
         QVERIFY(best->alone.sqnrDb > worst->alone.sqnrDb);
-        QCOMPARE(sensColors.value(QString::fromStdString(best->node)), NodeColoring::heatColor(1.0));
-        QCOMPARE(sensColors.value(QString::fromStdString(worst->node)), NodeColoring::heatColor(0.0));
+        QCOMPARE(sensColors.value(QString::fromStdString(best->node)),
+                 NodeColoring::heatColor(1.0));
+        QCOMPARE(sensColors.value(QString::fromStdString(worst->node)),
+                 NodeColoring::heatColor(0.0));
 
         const NodeMetric outl = NodeColoring::metricFor(ColorMode::OutlierSeverity, a);
-        const auto outlColors = NodeColoring::colors(ColorMode::OutlierSeverity, snapshot, {}, outl);
+        const auto outlColors =
+            NodeColoring::colors(ColorMode::OutlierSeverity, snapshot, {}, outl);
         QString worstNode;
         double worstRatio = -1;
         for (const LayerOutliers& l : a.outliers.layers)
@@ -415,15 +426,17 @@ private slots:
         window.graphView()->setColorMode(ColorMode::ErrorOrigin);
         const int t = run->analyses->errorIndex(conv.toStdString());
         QVERIFY(t >= 0);
-        QCOMPARE(window.graphView()->nodeColor(conv),
-                 NodeColoring::heatColor(1.0 - run->analyses->errors->tensors[size_t(t)].injectedShare));
+        QCOMPARE(
+            window.graphView()->nodeColor(conv),
+            NodeColoring::heatColor(1.0 - run->analyses->errors->tensors[size_t(t)].injectedShare));
 
         std::unique_ptr<QMenu> menu(window.createNodeMenu(conv, &window));
         auto* keepFloat = menu->findChild<QAction*>(QStringLiteral("remedyKeepFloat"));
         QVERIFY(keepFloat && !keepFloat->isChecked());
         keepFloat->trigger();
         QVERIFY(window.runController()->isStale());
-        QVERIFY(window.settingsWidget()->nodeOverrides(conv).contains(QStringLiteral("--float ") + conv));
+        QVERIFY(window.settingsWidget()->nodeOverrides(conv).contains(QStringLiteral("--float ") +
+                                                                      conv));
         QVERIFY(window.statusText().contains(conv));
         menu.reset(window.createNodeMenu(conv, &window));
         QVERIFY(menu->findChild<QAction*>(QStringLiteral("remedyKeepFloat"))->isChecked());
@@ -435,8 +448,9 @@ private slots:
         QVERIFY(!after->layers.value(conv).quantized);
         // The float layer drops out of the analyses' layer list.
         QCOMPARE(after->analyses->layerIndex(conv.toStdString()), -1);
-        QVERIFY2(window.statusText().contains(QStringLiteral("%1 dB before").arg(before, 0, 'f', 1)),
-                 qPrintable(window.statusText()));
+        QVERIFY2(
+            window.statusText().contains(QStringLiteral("%1 dB before").arg(before, 0, 'f', 1)),
+            qPrintable(window.statusText()));
     }
 };
 

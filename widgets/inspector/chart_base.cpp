@@ -11,8 +11,7 @@ namespace qs {
 
 AnalysisChart::AnalysisChart(QWidget* parent)
     : QCustomPlot(parent)
-    , m_title(new QCPTextElement(this, QString(), QFont(font().family(), font().pointSize())))
-{
+    , m_title(new QCPTextElement(this, QString(), QFont(font().family(), font().pointSize()))) {
     setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     axisRect()->setRangeZoom(Qt::Horizontal | Qt::Vertical);
     axisRect()->setRangeDrag(Qt::Horizontal | Qt::Vertical);

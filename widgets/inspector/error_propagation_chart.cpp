@@ -77,8 +77,8 @@ void ErrorPropagationChart::rebuild() {
     m_total = line(tr("Total (quantized model vs float)"), total, QColor(0x20, 0x20, 0x20),
                    Qt::SolidLine);
     m_injected = line(tr("Injected here"), injected, QColor(0xc0, 0x20, 0x20), Qt::SolidLine);
-    m_inherited = line(tr("Inherited from upstream"), inherited, QColor(0x33, 0x6f, 0xb5),
-                       Qt::DashLine);
+    m_inherited =
+        line(tr("Inherited from upstream"), inherited, QColor(0x33, 0x6f, 0xb5), Qt::DashLine);
     if (m_selected >= 0 && m_selected < int(tensors.size())) {
         m_marker = new QCPItemStraightLine(this);
         m_marker->point1->setCoords(m_selected, 0);
@@ -89,8 +89,7 @@ void ErrorPropagationChart::rebuild() {
                      .arg(tensors[size_t(m_selected)].totalSqnrDb, 0, 'f', 1)
                      .arg(tensors[size_t(m_selected)].injectedShare * 100, 0, 'f', 0));
     } else {
-        setTitle(tr("Graph-wise error: %n tensor(s), %1 sample(s)", nullptr,
-                    int(tensors.size()))
+        setTitle(tr("Graph-wise error: %n tensor(s), %1 sample(s)", nullptr, int(tensors.size()))
                      .arg(m_result->samples));
     }
     rescaleAxes(true);

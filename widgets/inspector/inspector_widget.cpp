@@ -66,9 +66,8 @@ InspectorWidget::InspectorWidget(QWidget* parent)
     layout->addWidget(m_header);
     layout->addWidget(m_tabs, 1);
 
-    connect(m_source, &QComboBox::currentIndexChanged, this, [this](int index) {
-        m_histogram->setSource(TensorHistogramChart::Source(index));
-    });
+    connect(m_source, &QComboBox::currentIndexChanged, this,
+            [this](int index) { m_histogram->setSource(TensorHistogramChart::Source(index)); });
     connect(m_log, &QCheckBox::toggled, m_histogram, &TensorHistogramChart::setLogScale);
     connect(m_resetZoom, &QPushButton::clicked, this, [this] {
         if (auto* chart = qobject_cast<AnalysisChart*>(m_tabs->currentWidget()))

@@ -68,17 +68,16 @@ void MixedBitChart::rebuild() {
                           .arg(r.chosen.averageBits, 0, 'f', 2)
                           .arg(r.chosen.predictedSqnrDb, 0, 'f', 1));
     m_chosen->setLineStyle(QCPGraph::lsNone);
-    m_chosen->setScatterStyle(
-        QCPScatterStyle(QCPScatterStyle::ssStar, QPen(QColor(0xe0, 0x80, 0x10), 2), Qt::NoBrush,
-                        14));
+    m_chosen->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssStar,
+                                              QPen(QColor(0xe0, 0x80, 0x10), 2), Qt::NoBrush, 14));
     m_chosen->setData({r.chosen.averageBits}, {r.chosen.predictedSqnrDb}, true);
     if (std::isfinite(m_measured_db)) {
         m_measured = addGraph();
         m_measured->setName(tr("Measured: %1 dB").arg(m_measured_db, 0, 'f', 1));
         m_measured->setLineStyle(QCPGraph::lsNone);
-        m_measured->setScatterStyle(QCPScatterStyle(
-            QCPScatterStyle::ssSquare, QPen(QColor(0xc0, 0x20, 0x20), 2), QColor(0xc0, 0x20, 0x20),
-            9));
+        m_measured->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssSquare,
+                                                    QPen(QColor(0xc0, 0x20, 0x20), 2),
+                                                    QColor(0xc0, 0x20, 0x20), 9));
         m_measured->setData({r.chosen.averageBits}, {m_measured_db}, true);
     }
     if (m_picked >= 0 && m_picked < int(r.pareto.size())) {

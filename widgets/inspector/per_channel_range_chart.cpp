@@ -11,17 +11,15 @@ PerChannelRangeChart::PerChannelRangeChart(QWidget* parent)
     connect(this, &QCustomPlot::plottableClick, this,
             [this](QCPAbstractPlottable* plottable, int index, QMouseEvent*) {
                 if (!plottable || index < 0) return;
-                const double key = plottable->interface1D()
-                                       ? plottable->interface1D()->dataMainKey(index)
-                                       : -1.0;
+                const double key =
+                    plottable->interface1D() ? plottable->interface1D()->dataMainKey(index) : -1.0;
                 const int channel = int(std::lround(key - 0.2));
                 if (channel >= 0) emit channelClicked(channel);
             });
     setLayer(nullptr, nullptr, nullptr);
 }
 
-void PerChannelRangeChart::setLayer(const LayerChannelSpread* spread,
-                                    const LayerOutliers* outliers,
+void PerChannelRangeChart::setLayer(const LayerChannelSpread* spread, const LayerOutliers* outliers,
                                     const std::vector<float>* bnFactor) {
     m_spread = spread ? std::optional<LayerChannelSpread>(*spread) : std::nullopt;
     m_outliers = outliers ? std::optional<LayerOutliers>(*outliers) : std::nullopt;
@@ -86,10 +84,9 @@ void PerChannelRangeChart::rebuild() {
     m_afterMin->removeFromLegend();
     if (m_outliers && !m_outliers->outlierChannels.empty()) {
         const QColor red(0xd0, 0x30, 0x30);
-        m_outlierMax = addBars(tr("Outlier channel (%n)", nullptr,
-                                  int(m_outliers->outlierChannels.size())),
-                               red, after, width, s.weightAfterBn.max,
-                               &m_outliers->outlierChannels);
+        m_outlierMax =
+            addBars(tr("Outlier channel (%n)", nullptr, int(m_outliers->outlierChannels.size())),
+                    red, after, width, s.weightAfterBn.max, &m_outliers->outlierChannels);
         m_outlierMin = addBars(QString(), red, after, width, s.weightAfterBn.min,
                                &m_outliers->outlierChannels);
         m_outlierMin->removeFromLegend();
@@ -99,8 +96,8 @@ void PerChannelRangeChart::rebuild() {
             QCPGraph* g = addGraph();
             g->setName(name);
             g->setLineStyle(QCPGraph::lsNone);
-            g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QColor(0x3c, 0x8d, 0x4f),
-                                               5));
+            g->setScatterStyle(
+                QCPScatterStyle(QCPScatterStyle::ssCircle, QColor(0x3c, 0x8d, 0x4f), 5));
             QVector<double> keys, values;
             for (size_t c = 0; c < v.size(); ++c) {
                 keys << double(c) + after;

@@ -25,10 +25,10 @@ struct LayerInfo {
 };
 
 struct RunAnalyses {
-    std::vector<LayerInfo> layers;             // quantLayers() order
-    std::vector<LayerHistograms> histograms;   // per layer
-    std::vector<LayerChannelSpread> spread;    // per layer
-    OutlierReport outliers;                    // per layer
+    std::vector<LayerInfo> layers;           // quantLayers() order
+    std::vector<LayerHistograms> histograms; // per layer
+    std::vector<LayerChannelSpread> spread;  // per layer
+    OutlierReport outliers;                  // per layer
     std::optional<SensitivityResult> sensitivity;
     std::optional<ErrorPropagation> errors;
     std::optional<MixedBitsResult> mixedBits;

@@ -132,8 +132,9 @@ void TensorHistogramChart::rebuild() {
             replot();
             return;
         }
-        addHistogram(*a, m_source == Source::InputActivation ? tr("Input activation")
-                                                             : tr("Output activation"),
+        addHistogram(*a,
+                     m_source == Source::InputActivation ? tr("Input activation")
+                                                         : tr("Output activation"),
                      QColor(0xc0, 0x7a, 0x14));
         gridSource = &*a;
         what = QString::fromStdString(a->tensor);
