@@ -260,8 +260,11 @@ void MainWindow::createDocks() {
     m_inspectorDock = new QDockWidget(this);
     m_inspectorDock->setObjectName(QStringLiteral("inspectorDock"));
     m_inspectorDock->setWidget(m_inspector);
+    // A third tab beside the summary and the settings (stacked below them, the docks' minimum
+    // heights would not fit a small window); a run with analyses brings it to the front.
     addDockWidget(Qt::RightDockWidgetArea, m_inspectorDock);
-    splitDockWidget(m_settingsDock, m_inspectorDock, Qt::Vertical);
+    tabifyDockWidget(m_settingsDock, m_inspectorDock);
+    m_settingsDock->raise();
     m_viewMenu->addAction(m_inspectorDock->toggleViewAction());
 }
 
@@ -572,6 +575,9 @@ void MainWindow::onRunSucceeded() {
     const auto current = m_run->current();
     m_nodePage->model()->setRunResults(current, m_run->previous());
     m_inspector->setAnalyses(current->analyses);
+    // A saved layout may keep the inspector as a tab behind another dock: show it.
+    if (current->analyses && !tabifiedDockWidgets(m_inspectorDock).isEmpty())
+        m_inspectorDock->raise();
     QHash<QString, int> bits;
     NodeMetric sqnr;
     sqnr.title = tr("SQNR (dB)");
