@@ -86,6 +86,10 @@ void AnalysisChart::render(QPaintDevice& device, const QSize& size) {
     toPainter(&painter, size.width(), size.height());
 }
 
+QString shortName(const QString& name, int keep) {
+    return name.size() <= keep + 1 ? name : QStringLiteral("\u2026") + name.right(keep);
+}
+
 QString saveChartImage(AnalysisChart& chart, const QString& path, const QSize& size) {
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly))

@@ -46,6 +46,10 @@ private:
     QString m_placeholder;
 };
 
+// A long exported name ("/features/features.3/conv/conv.0/conv.0.0/Conv.weight") cut to its
+// last `keep` characters after an ellipsis, for titles and tick labels (tooltips keep it whole).
+QString shortName(const QString& name, int keep = 30);
+
 // Writes `chart` at `size` to `path`: SVG when the name ends in .svg, otherwise PNG (any other
 // extension Qt's image writers know). Atomic (temp + rename). Empty on success, else the error.
 QString saveChartImage(AnalysisChart& chart, const QString& path, const QSize& size = {800, 500});

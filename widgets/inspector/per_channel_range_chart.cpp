@@ -124,7 +124,7 @@ void PerChannelRangeChart::rebuild() {
         m_bnFactor->setData(keys, values, true);
         yAxis2->setVisible(true);
     }
-    QString title = QString::fromStdString(s.node);
+    QString title = shortName(QString::fromStdString(s.node));
     if (m_outliers)
         title += QStringLiteral(" \u2014 ") +
                  tr("channel range ratio %1").arg(m_outliers->channelRangeRatio, 0, 'f', 1);

@@ -123,7 +123,7 @@ void TensorHistogramChart::rebuild() {
             addHistogram(l.weightQuantized, tr("Weights as quantized (after CLE)"),
                          QColor(0x3c, 0x8d, 0x4f));
         gridSource = &l.weightQuantized;
-        what = QString::fromStdString(l.weightQuantized.tensor);
+        what = shortName(QString::fromStdString(l.weightQuantized.tensor));
     } else {
         const std::optional<TensorHistogram>& a =
             m_source == Source::InputActivation ? l.input : l.output;
@@ -137,7 +137,7 @@ void TensorHistogramChart::rebuild() {
                                                          : tr("Output activation"),
                      QColor(0xc0, 0x7a, 0x14));
         gridSource = &*a;
-        what = QString::fromStdString(a->tensor);
+        what = shortName(QString::fromStdString(a->tensor));
     }
     drawGrid(*gridSource);
     QString title = tr("%1 \u2014 clipped: %2 %")
