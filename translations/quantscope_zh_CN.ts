@@ -2,6 +2,17 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>qs::AnalysisChart</name>
+    <message>
+        <source>cannot write %1: %2</source>
+        <translation>无法写入 %1：%2</translation>
+    </message>
+    <message>
+        <source>cannot encode %1</source>
+        <translation>无法编码 %1</translation>
+    </message>
+</context>
+<context>
     <name>qs::Automation</name>
     <message>
         <source>node &apos;%1&apos; not found in %2</source>
@@ -18,6 +29,65 @@
     <message>
         <source>cannot encode screenshot %1</source>
         <translation>无法编码截图 %1</translation>
+    </message>
+</context>
+<context>
+    <name>qs::ErrorPropagationChart</name>
+    <message>
+        <source>Tensor (topological order)</source>
+        <translation>张量（拓扑顺序）</translation>
+    </message>
+    <message>
+        <source>SQNR against float (dB)</source>
+        <translation>相对浮点的 SQNR（dB）</translation>
+    </message>
+    <message>
+        <source>Injected share of the noise</source>
+        <translation>本节点引入的噪声占比</translation>
+    </message>
+    <message>
+        <source>Run with calibration data to see the error through the network</source>
+        <translation>使用校准数据运行以查看误差在网络中的传播</translation>
+    </message>
+    <message>
+        <source>Injected share (right axis)</source>
+        <translation>本节点引入占比（右轴）</translation>
+    </message>
+    <message>
+        <source>Total (quantized model vs float)</source>
+        <translation>总误差（量化模型对比浮点）</translation>
+    </message>
+    <message>
+        <source>Injected here</source>
+        <translation>本节点引入</translation>
+    </message>
+    <message>
+        <source>Inherited from upstream</source>
+        <translation>从上游继承</translation>
+    </message>
+    <message numerus="yes">
+        <source>Graph-wise error: %n tensor(s), %1 sample(s)</source>
+        <translation>
+            <numerusform>全图误差：%n 个张量，%1 个样本</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 (%2 %3)
+Total: %4 dB
+Injected here: %5 dB
+Inherited: %6 dB
+Injected share: %7 %</source>
+        <translation>%1（%2 %3）
+总计：%4 dB
+本节点引入：%5 dB
+继承：%6 dB
+本节点引入占比：%7 %</translation>
+    </message>
+    <message>
+        <source>Graph-wise error at %1
+total %2 dB, %3 % of the noise injected here</source>
+        <translation>%1 处的全图误差
+总计 %2 dB，其中 %3 % 的噪声由本节点引入</translation>
     </message>
 </context>
 <context>
@@ -69,6 +139,18 @@
     <message>
         <source>Show the constant nodes and the shape arithmetic (Shape, Gather on shapes, ...), hidden by default: they are not quantized and clutter the picture.</source>
         <translation>显示常量节点和形状运算（Shape、对形状的 Gather 等）；它们默认隐藏：不参与量化，只会让图变得杂乱。</translation>
+    </message>
+    <message>
+        <source>By sensitivity</source>
+        <translation>按敏感度</translation>
+    </message>
+    <message>
+        <source>By outlier severity</source>
+        <translation>按离群严重程度</translation>
+    </message>
+    <message>
+        <source>By error injected vs inherited</source>
+        <translation>按误差来源（引入/继承）</translation>
     </message>
 </context>
 <context>
@@ -144,6 +226,87 @@
     <message>
         <source>option &apos;--calib&apos; needs a file name</source>
         <translation>选项“--calib”需要一个文件名</translation>
+    </message>
+</context>
+<context>
+    <name>qs::InspectorWidget</name>
+    <message>
+        <source>Histogram</source>
+        <translation>直方图</translation>
+    </message>
+    <message>
+        <source>Channel Ranges</source>
+        <translation>通道范围</translation>
+    </message>
+    <message>
+        <source>Sensitivity</source>
+        <translation>敏感度</translation>
+    </message>
+    <message>
+        <source>Error Propagation</source>
+        <translation>误差传播</translation>
+    </message>
+    <message>
+        <source>Mixed Bits</source>
+        <translation>混合精度</translation>
+    </message>
+    <message>
+        <source>Weights</source>
+        <translation>权重</translation>
+    </message>
+    <message>
+        <source>Input activation</source>
+        <translation>输入激活</translation>
+    </message>
+    <message>
+        <source>Output activation</source>
+        <translation>输出激活</translation>
+    </message>
+    <message>
+        <source>Log scale</source>
+        <translation>对数刻度</translation>
+    </message>
+    <message>
+        <source>Reset Zoom</source>
+        <translation>重置缩放</translation>
+    </message>
+    <message>
+        <source>Wheel: zoom; drag: pan</source>
+        <translation>滚轮：缩放；拖动：平移</translation>
+    </message>
+    <message>
+        <source>No analysis yet: Run quantization with calibration data.</source>
+        <translation>尚无分析：请使用校准数据运行量化。</translation>
+    </message>
+    <message>
+        <source>%1 — no analysis yet: Run quantization with calibration data.</source>
+        <translation>%1 — 尚无分析：请使用校准数据运行量化。</translation>
+    </message>
+    <message>
+        <source>Select a node to inspect it.</source>
+        <translation>选择一个节点以查看详情。</translation>
+    </message>
+    <message>
+        <source>%1 — not a quantized weighted layer; the model-wide charts still apply.</source>
+        <translation>%1 — 不是量化的带权重层；全模型图表仍然适用。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 (%2), %n output channel(s)</source>
+        <translation>
+            <numerusform>%1（%2），%n 个输出通道</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>depthwise</source>
+        <translation>深度卷积</translation>
+    </message>
+    <message>
+        <source>BN %1 merged</source>
+        <translation>已合并 BN %1</translation>
+    </message>
+    <message>
+        <source>Stale: the settings changed since this run.</source>
+        <translation>已过期：此次运行后设置已更改。</translation>
     </message>
 </context>
 <context>
@@ -400,6 +563,204 @@
         <source>Stale: the settings changed since this run.</source>
         <translation>已过期：本次运行后设置已更改。</translation>
     </message>
+    <message>
+        <source>Inspector</source>
+        <translation>检查器</translation>
+    </message>
+    <message>
+        <source>%1 (%2): SQNR %3 dB before, %4 dB after.</source>
+        <translation>%1（%2）：SQNR 之前 %3 dB，之后 %4 dB。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Mixed-bit assignment of %n layer(s) applied to the settings; Run to measure it.</source>
+        <translation>
+            <numerusform>已将 %n 层的混合精度分配应用到设置；运行以测量。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Remedies for %1</source>
+        <translation>%1 的补救措施</translation>
+    </message>
+    <message>
+        <source>Keep in &amp;Float</source>
+        <translation>保持浮点(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Leave this node unquantized (--float)</source>
+        <translation>不量化此节点（--float）</translation>
+    </message>
+    <message>
+        <source>kept in float</source>
+        <translation>保持浮点</translation>
+    </message>
+    <message>
+        <source>quantized again</source>
+        <translation>重新量化</translation>
+    </message>
+    <message>
+        <source>&amp;16-Bit Weights</source>
+        <translation>16 位权重(&amp;1)</translation>
+    </message>
+    <message>
+        <source>Quantize this layer&apos;s weights with 16 bits (--layer-bits)</source>
+        <translation>以 16 位量化此层的权重（--layer-bits）</translation>
+    </message>
+    <message>
+        <source>16-bit weights</source>
+        <translation>16 位权重</translation>
+    </message>
+    <message>
+        <source>configured weight bits</source>
+        <translation>配置的权重位宽</translation>
+    </message>
+    <message>
+        <source>&amp;Per-Channel Weights (all layers)</source>
+        <translation>逐通道权重（所有层）(&amp;P)</translation>
+    </message>
+    <message>
+        <source>per-channel weights</source>
+        <translation>逐通道权重</translation>
+    </message>
+    <message>
+        <source>&amp;Cross-Layer Equalization (every pair, this one included)</source>
+        <translation>跨层均衡（所有层对，包括此对）(&amp;C)</translation>
+    </message>
+    <message>
+        <source>cross-layer equalization</source>
+        <translation>跨层均衡</translation>
+    </message>
+    <message>
+        <source>no cross-layer equalization</source>
+        <translation>不做跨层均衡</translation>
+    </message>
+    <message>
+        <source>&amp;AdaRound (every layer, this one included)</source>
+        <translation>AdaRound（所有层，包括此层）(&amp;A)</translation>
+    </message>
+    <message>
+        <source>AdaRound</source>
+        <translation>AdaRound</translation>
+    </message>
+    <message>
+        <source>nearest rounding</source>
+        <translation>就近舍入</translation>
+    </message>
+    <message>
+        <source>Estimated time: about %1 s per run (the last run); AdaRound adds its optimization per layer</source>
+        <translation>预计时间：每次运行约 %1 秒（上次运行）；AdaRound 会为每层增加优化时间</translation>
+    </message>
+    <message>
+        <source>Estimated time: unknown until the first run</source>
+        <translation>预计时间：首次运行前未知</translation>
+    </message>
+    <message>
+        <source>%1: %2 set in the settings; Run to see its effect.</source>
+        <translation>%1：已在设置中设为%2；运行以查看效果。</translation>
+    </message>
+    <message>
+        <source>The last run took %1 s.</source>
+        <translation>上次运行耗时 %1 秒。</translation>
+    </message>
+</context>
+<context>
+    <name>qs::MixedBitChart</name>
+    <message>
+        <source>Average weight bits (weighted by parameters)</source>
+        <translation>平均权重位宽（按参数量加权）</translation>
+    </message>
+    <message>
+        <source>Output SQNR (dB)</source>
+        <translation>输出 SQNR（dB）</translation>
+    </message>
+    <message>
+        <source>Run with calibration data to see the mixed-bit suggestion</source>
+        <translation>使用校准数据运行以查看混合精度建议</translation>
+    </message>
+    <message>
+        <source>Budget: %1 bits</source>
+        <translation>预算：%1 位</translation>
+    </message>
+    <message>
+        <source>Predicted (Pareto points)</source>
+        <translation>预测值（帕累托点）</translation>
+    </message>
+    <message>
+        <source>Suggested: %1 bits, %2 dB predicted</source>
+        <translation>建议：%1 位，预测 %2 dB</translation>
+    </message>
+    <message>
+        <source>Measured: %1 dB</source>
+        <translation>实测：%1 dB</translation>
+    </message>
+    <message>
+        <source>Picked point</source>
+        <translation>已选点</translation>
+    </message>
+    <message numerus="yes">
+        <source>Mixed bits: %n Pareto point(s)</source>
+        <translation>
+            <numerusform>混合精度：%n 个帕累托点</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 average bits
+Predicted output SQNR: %2 dB
+Click to show this assignment</source>
+        <translation>平均 %1 位
+预测输出 SQNR：%2 dB
+点击以显示此分配</translation>
+    </message>
+    <message>
+        <source>The suggestion quantized and run: %1 dB</source>
+        <translation>按建议量化并运行：%1 dB</translation>
+    </message>
+    <message>
+        <source>Best predicted point within the budget of %1 bits</source>
+        <translation>在 %1 位预算内预测最佳的点</translation>
+    </message>
+    <message>
+        <source>Budget: %1 average bits</source>
+        <translation>预算：平均 %1 位</translation>
+    </message>
+</context>
+<context>
+    <name>qs::MixedBitPanel</name>
+    <message>
+        <source>Layer</source>
+        <translation>层</translation>
+    </message>
+    <message>
+        <source>Configured bits</source>
+        <translation>配置位宽</translation>
+    </message>
+    <message>
+        <source>Suggested bits</source>
+        <translation>建议位宽</translation>
+    </message>
+    <message>
+        <source>Apply These Bits to the Settings</source>
+        <translation>将这些位宽应用到设置</translation>
+    </message>
+    <message>
+        <source>Sets a per-layer weight bit width (--layer-bits) for every layer whose bits differ from the configured ones; Run to measure</source>
+        <translation>为位宽与配置不同的每一层设置逐层权重位宽（--layer-bits）；运行以测量</translation>
+    </message>
+    <message>
+        <source>No mixed-bit suggestion: run with calibration data.</source>
+        <translation>没有混合精度建议：请使用校准数据运行。</translation>
+    </message>
+    <message>
+        <source>Picked point: %1 average bits, predicted %2 dB.</source>
+        <translation>已选点：平均 %1 位，预测 %2 dB。</translation>
+    </message>
+    <message>
+        <source>Suggestion within %1 bits: %2 average bits, predicted %3 dB.</source>
+        <translation>%1 位预算内的建议：平均 %2 位，预测 %3 dB。</translation>
+    </message>
+    <message>
+        <source>No assignment fits the budget; this is the smallest.</source>
+        <translation>没有满足预算的分配；这是最小的一个。</translation>
+    </message>
 </context>
 <context>
     <name>qs::ModelLoader</name>
@@ -584,6 +945,26 @@
     <message>
         <source>No value</source>
         <translation>无数值</translation>
+    </message>
+    <message>
+        <source>SQNR with only this layer quantized (dB)</source>
+        <translation>仅量化此层时的 SQNR（dB）</translation>
+    </message>
+    <message>
+        <source>Largest max|w|/σ of a channel</source>
+        <translation>通道的最大 max|w|/σ</translation>
+    </message>
+    <message>
+        <source>Share of the error injected here (%)</source>
+        <translation>本节点引入的误差占比（%）</translation>
+    </message>
+    <message>
+        <source>Error inherited from upstream (0 % injected)</source>
+        <translation>误差继承自上游（本节点引入 0 %）</translation>
+    </message>
+    <message>
+        <source>Error injected here (100 %)</source>
+        <translation>误差由本节点引入（100 %）</translation>
     </message>
 </context>
 <context>
@@ -859,6 +1240,106 @@
     </message>
 </context>
 <context>
+    <name>qs::OutlierList</name>
+    <message>
+        <source>Channel</source>
+        <translation>通道</translation>
+    </message>
+    <message>
+        <source>max|w|/σ</source>
+        <translation>max|w|/σ</translation>
+    </message>
+    <message>
+        <source>max|w|</source>
+        <translation>max|w|</translation>
+    </message>
+    <message>
+        <source>Outlier</source>
+        <translation>离群</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+</context>
+<context>
+    <name>qs::PerChannelRangeChart</name>
+    <message>
+        <source>Output channel</source>
+        <translation>输出通道</translation>
+    </message>
+    <message>
+        <source>Weight range [min, max]</source>
+        <translation>权重范围 [最小值, 最大值]</translation>
+    </message>
+    <message>
+        <source>BN factor γ/√(σ²+ε)</source>
+        <translation>BN 因子 γ/√(σ²+ε)</translation>
+    </message>
+    <message>
+        <source>Select a quantized layer after a run to see its channel ranges</source>
+        <translation>运行后选择一个量化层以查看其各通道范围</translation>
+    </message>
+    <message>
+        <source>Before BN merge</source>
+        <translation>BN 合并前</translation>
+    </message>
+    <message>
+        <source>After BN merge</source>
+        <translation>BN 合并后</translation>
+    </message>
+    <message>
+        <source>Weight range</source>
+        <translation>权重范围</translation>
+    </message>
+    <message numerus="yes">
+        <source>Outlier channel (%n)</source>
+        <translation>
+            <numerusform>离群通道（%n 个）</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>After CLE</source>
+        <translation>CLE 之后</translation>
+    </message>
+    <message>
+        <source>BN factor</source>
+        <translation>BN 因子</translation>
+    </message>
+    <message>
+        <source>channel range ratio %1</source>
+        <translation>通道范围比 %1</translation>
+    </message>
+    <message>
+        <source>Channel %1</source>
+        <translation>通道 %1</translation>
+    </message>
+    <message>
+        <source>Before BN merge: [%1, %2]</source>
+        <translation>BN 合并前：[%1, %2]</translation>
+    </message>
+    <message>
+        <source>After BN merge: [%1, %2]</source>
+        <translation>BN 合并后：[%1, %2]</translation>
+    </message>
+    <message>
+        <source>After CLE: [%1, %2]</source>
+        <translation>CLE 之后：[%1, %2]</translation>
+    </message>
+    <message>
+        <source>BN factor: %1</source>
+        <translation>BN 因子：%1</translation>
+    </message>
+    <message>
+        <source>max|w|/σ: %1</source>
+        <translation>max|w|/σ：%1</translation>
+    </message>
+    <message>
+        <source>Outlier channel</source>
+        <translation>离群通道</translation>
+    </message>
+</context>
+<context>
     <name>qs::QuantRunner</name>
     <message>
         <source>no model is loaded</source>
@@ -879,6 +1360,10 @@
     <message>
         <source>unexpected error: %1</source>
         <translation>意外错误：%1</translation>
+    </message>
+    <message>
+        <source>analyses: %1</source>
+        <translation>分析：%1</translation>
     </message>
 </context>
 <context>
@@ -1042,6 +1527,130 @@
     <message>
         <source>Bits of the activations, 2 to 16</source>
         <translation>激活位宽，2 到 16</translation>
+    </message>
+    <message>
+        <source>Per-node overrides:</source>
+        <translation>逐节点覆盖：</translation>
+    </message>
+</context>
+<context>
+    <name>qs::SensitivityChart</name>
+    <message>
+        <source>Layer (graph order)</source>
+        <translation>层（按图顺序）</translation>
+    </message>
+    <message>
+        <source>Output SQNR (dB)</source>
+        <translation>输出 SQNR（dB）</translation>
+    </message>
+    <message>
+        <source>Run with calibration data to see the sensitivity of every layer</source>
+        <translation>使用校准数据运行以查看每一层的敏感度</translation>
+    </message>
+    <message>
+        <source>Only this layer quantized</source>
+        <translation>仅量化此层</translation>
+    </message>
+    <message>
+        <source>Selected: %1</source>
+        <translation>已选：%1</translation>
+    </message>
+    <message>
+        <source>All but this layer quantized</source>
+        <translation>量化除此层外的所有层</translation>
+    </message>
+    <message>
+        <source>Whole model quantized: %1 dB</source>
+        <translation>整个模型量化：%1 dB</translation>
+    </message>
+    <message numerus="yes">
+        <source>Sensitivity: %n layer(s), %1 sample(s)</source>
+        <translation>
+            <numerusform>敏感度：%n 层，%1 个样本</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 (%2)
+Only this layer quantized: %3 dB, cosine %4
+All but this layer: %5 dB
+Sensitivity rank %6 of %7</source>
+        <translation>%1（%2）
+仅量化此层：%3 dB，余弦相似度 %4
+除此层外全部量化：%5 dB
+敏感度排名第 %6 / %7</translation>
+    </message>
+</context>
+<context>
+    <name>qs::TensorHistogramChart</name>
+    <message>
+        <source>Clip range [%1, %2]</source>
+        <translation>截断范围 [%1, %2]</translation>
+    </message>
+    <message numerus="yes">
+        <source>Quantization levels (%n)</source>
+        <translation>
+            <numerusform>量化级别（%n 个）</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>数值</translation>
+    </message>
+    <message>
+        <source>Count</source>
+        <translation>计数</translation>
+    </message>
+    <message>
+        <source>Select a quantized layer after a run to see its histograms</source>
+        <translation>运行后选择一个量化层以查看其直方图</translation>
+    </message>
+    <message>
+        <source>Weights before BN merge</source>
+        <translation>BN 合并前的权重</translation>
+    </message>
+    <message>
+        <source>Weights after BN merge</source>
+        <translation>BN 合并后的权重</translation>
+    </message>
+    <message>
+        <source>Weights as quantized (after CLE)</source>
+        <translation>实际量化的权重（CLE 之后）</translation>
+    </message>
+    <message>
+        <source>No histogram of this activation (float, or no calibration data)</source>
+        <translation>此激活没有直方图（保持浮点，或没有校准数据）</translation>
+    </message>
+    <message>
+        <source>Input activation</source>
+        <translation>输入激活</translation>
+    </message>
+    <message>
+        <source>Output activation</source>
+        <translation>输出激活</translation>
+    </message>
+    <message>
+        <source>%1 — clipped: %2 %</source>
+        <translation>%1 — 截断比例：%2 %</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n per-channel grid(s)</source>
+        <translation>
+            <numerusform>%n 个逐通道量化网格</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Clip range: values outside [%1, %2] saturate; %3 % clipped</source>
+        <translation>截断范围：[%1, %2] 之外的值饱和；截断比例 %3 %</translation>
+    </message>
+    <message>
+        <source>Quantization level %1</source>
+        <translation>量化级别 %1</translation>
+    </message>
+    <message>
+        <source>%1
+[%2, %3): %4 value(s)</source>
+        <translation>%1
+[%2, %3)：%4 个值</translation>
     </message>
 </context>
 <context>

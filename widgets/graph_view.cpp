@@ -5,6 +5,7 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QContextMenuEvent>
 #include <QElapsedTimer>
 #include <QEvent>
 #include <QGraphicsScene>
@@ -99,7 +100,7 @@ GraphView::GraphView(QWidget* parent)
     m_search->setClearButtonEnabled(true);
     m_showFolded->setObjectName(QStringLiteral("showFoldedNodes"));
     m_colorCombo->setObjectName(QStringLiteral("colorMode"));
-    for (int i = 0; i < 4; ++i) m_colorCombo->addItem(QString());
+    for (int i = 0; i < int(ColorMode::Count); ++i) m_colorCombo->addItem(QString());
     m_colorCombo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
     m_colorCombo->setMinimumContentsLength(12);
     m_search->setMinimumWidth(120);
@@ -142,6 +143,16 @@ GraphView::GraphView(QWidget* parent)
         m_miniMap->update();
     };
     connect(m_canvas, &GraphCanvas::viewportChanged, this, placeOverlays);
+    connect(m_canvas, &GraphCanvas::nodeContextMenuRequested, this,
+            [this](const QString& name, const QPoint& globalPos) {
+                // Selected without centring (the menu opens where the user clicked); the scene's
+                // selection change tells the window.
+                if (NodeItem* item = m_nodeItems.value(name); item && !item->isSelected()) {
+                    m_scene->clearSelection();
+                    item->setSelected(true);
+                }
+                emit nodeContextMenuRequested(name, globalPos);
+            });
     retranslateUi();
 }
 
@@ -166,6 +177,7 @@ void GraphView::setSnapshot(std::shared_ptr<const ModelSnapshot> snapshot) {
     m_snapshot = std::move(snapshot);
     m_bits.clear();
     m_metric = NodeMetric();
+    m_modeMetrics.clear();
     m_measuredShapes.clear();
     rebuild();
 }
@@ -313,10 +325,25 @@ void GraphView::setNodeMetric(NodeMetric metric) {
     applyColors();
 }
 
+void GraphView::setModeMetric(ColorMode mode, NodeMetric metric) {
+    m_modeMetrics.insert(int(mode), std::move(metric));
+    if (mode == m_colorMode) applyColors();
+}
+
+const NodeMetric& GraphView::activeMetric() const {
+    const auto it = m_modeMetrics.constFind(int(m_colorMode));
+    return it != m_modeMetrics.cend() ? it.value() : m_metric;
+}
+
+QColor GraphView::nodeColor(const QString& name) const {
+    const NodeItem* item = m_nodeItems.value(name);
+    return item ? item->color() : NodeColoring::neutral();
+}
+
 void GraphView::applyColors() {
     if (m_snapshot) {
         const QHash<QString, QColor> colors =
-            NodeColoring::colors(m_colorMode, *m_snapshot, m_bits, m_metric);
+            NodeColoring::colors(m_colorMode, *m_snapshot, m_bits, activeMetric());
         for (auto it = m_nodeItems.cbegin(); it != m_nodeItems.cend(); ++it)
             it.value()->setColor(colors.value(it.key(), NodeColoring::neutral()));
     }
@@ -331,7 +358,7 @@ void GraphView::updateLegend() {
     }
     QStringList rows;
     for (const LegendEntry& entry :
-         NodeColoring::legend(m_colorMode, *m_snapshot, m_bits, m_metric))
+         NodeColoring::legend(m_colorMode, *m_snapshot, m_bits, activeMetric()))
         rows << QStringLiteral(
                     "<tr><td><span style=\"color:%1\">\u25a0</span></td><td>%2</td></tr>")
                     .arg(entry.color.name(), entry.text.toHtmlEscaped());
@@ -472,6 +499,9 @@ void GraphView::retranslateUi() {
     m_colorCombo->setItemText(int(ColorMode::Region), tr("By dispatch region"));
     m_colorCombo->setItemText(int(ColorMode::BitWidth), tr("By bit width"));
     m_colorCombo->setItemText(int(ColorMode::Metric), tr("By output SQNR"));
+    m_colorCombo->setItemText(int(ColorMode::Sensitivity), tr("By sensitivity"));
+    m_colorCombo->setItemText(int(ColorMode::OutlierSeverity), tr("By outlier severity"));
+    m_colorCombo->setItemText(int(ColorMode::ErrorOrigin), tr("By error injected vs inherited"));
     if (!m_search->text().isEmpty()) search(m_search->text());
     updateLegend();
     // Input/Output box titles are part of the picture: rebuild it in the new language.
@@ -506,6 +536,18 @@ void GraphCanvas::wheelEvent(QWheelEvent* event) {
     const double steps = event->angleDelta().y() / 120.0;
     if (steps != 0) zoomBy(std::pow(1.15, steps));
     event->accept();
+}
+
+void GraphCanvas::contextMenuEvent(QContextMenuEvent* event) {
+    for (QGraphicsItem* item : items(event->pos())) {
+        if (item->type() != NodeItem::Type) continue;
+        const auto* node = static_cast<NodeItem*>(item);
+        if (node->kind() != NodeItem::Kind::Node) continue;
+        emit nodeContextMenuRequested(node->text().name, event->globalPos());
+        event->accept();
+        return;
+    }
+    QGraphicsView::contextMenuEvent(event);
 }
 
 void GraphCanvas::keyPressEvent(QKeyEvent* event) {

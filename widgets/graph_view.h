@@ -50,8 +50,12 @@ public:
     ColorMode colorMode() const { return m_colorMode; }
     // Weight/activation bits per node from the last QuantPlan (0 = float); empty = no plan.
     void setNodeBits(QHash<QString, int> bits);
-    // A per-node metric for ColorMode::Metric (SQNR now; sensitivity, outliers later).
+    // A per-node metric for ColorMode::Metric (the run's SQNR).
     void setNodeMetric(NodeMetric metric);
+    // The metric of one of the analysis modes (Sensitivity, OutlierSeverity, ErrorOrigin).
+    void setModeMetric(ColorMode mode, NodeMetric metric);
+    // The colour a drawn node has now (neutral if there is no such node).
+    QColor nodeColor(const QString& name) const;
     QString legendText() const;
     // Everything a quantization run gives the picture, applied in one pass; `showMetric`
     // switches the colouring to the metric.
@@ -83,6 +87,8 @@ public:
 
 signals:
     void nodeSelected(const QString& name);
+    // Right-click on a node box (after selecting it): the window shows its remedies menu.
+    void nodeContextMenuRequested(const QString& name, const QPoint& globalPos);
     void layoutFinished();
     void showFoldedChanged(bool shown);
 
@@ -116,6 +122,8 @@ private:
     QHash<QString, int> m_bits;
     QHash<QString, QString> m_measuredShapes;
     NodeMetric m_metric;
+    QHash<int, NodeMetric> m_modeMetrics; // by ColorMode
+    const NodeMetric& activeMetric() const;
     QHash<NodeItem*, QString> m_searchText; // lower-case name, op and tensor names
     QString m_pendingSelection;             // asked for while the layout was running
     bool m_selecting = false;
@@ -131,8 +139,10 @@ public:
 
 signals:
     void viewportChanged();
+    void nodeContextMenuRequested(const QString& name, const QPoint& globalPos);
 
 protected:
+    void contextMenuEvent(QContextMenuEvent* event) override;
     void wheelEvent(QWheelEvent* event) override;
     void keyPressEvent(QKeyEvent* event) override;
     void scrollContentsBy(int dx, int dy) override;

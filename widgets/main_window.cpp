@@ -1,6 +1,7 @@
 #include "main_window.h"
 
 #include "graph_view.h"
+#include "inspector/inspector_widget.h"
 #include "language_manager.h"
 #include "model_summary_widget.h"
 #include "node_table_model.h"
@@ -20,6 +21,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
+#include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
@@ -70,7 +72,14 @@ MainWindow::MainWindow(QWidget* parent)
     m_nodePage = new NodeTablePage(this);
     m_settings = new QuantSettingsWidget(this);
     m_run = new RunController(this);
+    m_inspector = new InspectorWidget(this);
     connect(m_graphView, &GraphView::nodeSelected, this, &MainWindow::onGraphNodeSelected);
+    connect(m_graphView, &GraphView::nodeContextMenuRequested, this,
+            [this](const QString& name, const QPoint& globalPos) {
+                QMenu* menu = createNodeMenu(name, this);
+                menu->setAttribute(Qt::WA_DeleteOnClose);
+                menu->popup(globalPos);
+            });
     connect(m_nodePage, &NodeTablePage::currentNodeChanged, this, &MainWindow::onTableNodeSelected);
 
     createActions();
@@ -90,8 +99,14 @@ MainWindow::MainWindow(QWidget* parent)
 
     connect(m_settings, &QuantSettingsWidget::settingsChanged, m_run, &RunController::markStale);
     connect(m_settings->runButton(), &QPushButton::clicked, m_runAction, &QAction::trigger);
+    connect(m_inspector, &InspectorWidget::nodeRequested, this,
+            [this](const QString& name) { selectNode(name); });
+    connect(m_inspector, &InspectorWidget::mixedBitsPicked, this, &MainWindow::showMixedBits);
+    connect(m_inspector, &InspectorWidget::mixedBitsApplyRequested, this,
+            &MainWindow::applyMixedBits);
     connect(m_run, &RunController::staleChanged, this, [this](bool stale) {
         m_nodePage->model()->setResultsStale(stale);
+        m_inspector->setStale(stale);
         updateRunSummary();
         if (stale)
             setStatus([] { return tr("Settings changed: the results are stale; Run to update."); });
@@ -248,6 +263,16 @@ void MainWindow::createDocks() {
     tabifyDockWidget(m_summaryDock, m_settingsDock);
     m_settingsDock->raise();
     m_viewMenu->addAction(m_settingsDock->toggleViewAction());
+
+    m_inspectorDock = new QDockWidget(this);
+    m_inspectorDock->setObjectName(QStringLiteral("inspectorDock"));
+    m_inspectorDock->setWidget(m_inspector);
+    // A third tab beside the summary and the settings (stacked below them, the docks' minimum
+    // heights would not fit a small window); a run with analyses brings it to the front.
+    addDockWidget(Qt::RightDockWidgetArea, m_inspectorDock);
+    tabifyDockWidget(m_settingsDock, m_inspectorDock);
+    m_settingsDock->raise();
+    m_viewMenu->addAction(m_inspectorDock->toggleViewAction());
 }
 
 void MainWindow::createStatusBar() {
@@ -283,6 +308,7 @@ void MainWindow::retranslateUi() {
     m_showFoldedAction->setText(tr("Show &Constant and Shape Nodes"));
     m_layerDock->setWindowTitle(tr("Layers"));
     m_settingsDock->setWindowTitle(tr("Quantization"));
+    m_inspectorDock->setWindowTitle(tr("Inspector"));
     m_toolBar->setWindowTitle(tr("Main Toolbar"));
     m_runAction->setText(tr("&Run Quantization"));
     m_runAction->setStatusTip(
@@ -416,6 +442,8 @@ void MainWindow::onModelLoaded(LoadedModel loaded) {
     m_model = std::move(loaded);
     m_run->setModel(m_model.graph);
     m_nodePage->model()->setRunResults(nullptr, nullptr);
+    m_inspector->setAnalyses(nullptr);
+    m_inspector->setNode(QString());
     updateRunSummary();
     // The bundled example comes with its calibration data; another model's data would not fit.
     if (isResource(m_model.path))
@@ -470,6 +498,7 @@ bool MainWindow::selectNode(const QString& name) {
     m_syncingSelection = true;
     const bool found = m_nodePage->selectNode(name);
     if (found) m_graphView->selectNode(name);
+    if (found) m_inspector->setNode(name);
     m_syncingSelection = false;
     return found;
 }
@@ -553,6 +582,10 @@ void MainWindow::onRunSucceeded() {
     updateRunSummary();
     const auto current = m_run->current();
     m_nodePage->model()->setRunResults(current, m_run->previous());
+    m_inspector->setAnalyses(current->analyses);
+    // A saved layout may keep the inspector as a tab behind another dock: show it.
+    if (current->analyses && !tabifiedDockWidgets(m_inspectorDock).isEmpty())
+        m_inspectorDock->raise();
     QHash<QString, int> bits;
     NodeMetric sqnr;
     sqnr.title = tr("SQNR (dB)");
@@ -566,6 +599,11 @@ void MainWindow::onRunSucceeded() {
     const bool showMetric = m_graphView->colorMode() == ColorMode::OpCategory;
     m_graphView->setQuantResults(std::move(bits), std::move(sqnr), current->tensorShapes,
                                  showMetric);
+    for (ColorMode mode :
+         {ColorMode::Sensitivity, ColorMode::OutlierSeverity, ColorMode::ErrorOrigin})
+        m_graphView->setModeMetric(mode, current->analyses
+                                             ? NodeColoring::metricFor(mode, *current->analyses)
+                                             : NodeMetric());
 
     const double seconds = current->seconds;
     if (current->evalSamples == 0) {
@@ -577,6 +615,20 @@ void MainWindow::onRunSucceeded() {
     }
     const double db = current->outputSqnrDb, agreement = current->agreement * 100;
     const int samples = current->evalSamples;
+    QString remedy;
+    if (!m_remedyNode.isEmpty()) {
+        const QString node = m_remedyNode, what = m_remedyWhat;
+        const double before = m_remedyBefore;
+        const double after =
+            current->layers.contains(node) ? current->layers[node].sqnrDb : qQNaN();
+        remedy = tr("%1 (%2): SQNR %3 dB before, %4 dB after.")
+                     .arg(node, what,
+                          std::isfinite(before) ? QString::number(before, 'f', 1)
+                                                : QStringLiteral("\u2013"),
+                          std::isfinite(after) ? QString::number(after, 'f', 1)
+                                               : QStringLiteral("\u2013"));
+        m_remedyNode.clear();
+    }
     const auto previous = m_run->previous();
     const double before = previous && previous->evalSamples > 0 ? previous->outputSqnrDb : qQNaN();
     setStatus([=] {
@@ -591,11 +643,13 @@ void MainWindow::onRunSucceeded() {
                                            .arg(before, 0, 'f', 1)
                                            .arg(db >= before ? QStringLiteral("+") : QString())
                                            .arg(db - before, 0, 'f', 1);
+        if (!remedy.isEmpty()) text += QLatin1Char(' ') + remedy;
         return text;
     });
 }
 
 void MainWindow::onGraphNodeSelected(const QString& name) {
+    if (!name.isEmpty()) m_inspector->setNode(name);
     if (m_syncingSelection || name.isEmpty()) return;
     m_syncingSelection = true;
     m_nodePage->selectNode(name);
@@ -603,10 +657,135 @@ void MainWindow::onGraphNodeSelected(const QString& name) {
 }
 
 void MainWindow::onTableNodeSelected(const QString& name) {
+    if (!name.isEmpty()) m_inspector->setNode(name);
     if (m_syncingSelection || name.isEmpty()) return;
     m_syncingSelection = true;
     m_graphView->selectNode(name);
     m_syncingSelection = false;
+}
+
+// A picked mixed-bit point: the graph shows its weight bits (the other nodes keep the run's).
+void MainWindow::showMixedBits(const std::map<std::string, int>& assignment) {
+    const auto current = m_run->current();
+    if (!current) return;
+    QHash<QString, int> bits;
+    for (auto it = current->layers.cbegin(); it != current->layers.cend(); ++it)
+        if (it.value().inPlan) bits.insert(it.key(), it.value().quantized ? it.value().bits : 0);
+    for (const auto& [node, b] : assignment) bits.insert(QString::fromStdString(node), b);
+    m_graphView->setNodeBits(std::move(bits));
+    m_graphView->setColorMode(ColorMode::BitWidth);
+}
+
+void MainWindow::applyMixedBits(const std::map<std::string, int>& assignment) {
+    QList<QPair<QString, int>> bits;
+    for (const auto& [node, b] : assignment) bits.append({QString::fromStdString(node), b});
+    m_settings->setLayerBits(bits);
+    m_settingsDock->raise();
+    const int count = int(bits.size());
+    setStatus([count] {
+        return tr("Mixed-bit assignment of %n layer(s) applied to the settings; Run to measure it.",
+                  nullptr, count);
+    });
+}
+
+QMenu* MainWindow::createNodeMenu(const QString& name, QWidget* parent) {
+    auto* menu = new QMenu(parent);
+    menu->setObjectName(QStringLiteral("nodeMenu"));
+    const QStringList overrides = m_settings->nodeOverrides(name);
+    const QuantSettingsWidget::Options options = m_settings->options();
+    auto has = [&options](const QString& option, const QString& value) {
+        for (const auto& [n, v] : options)
+            if (n == option && (value.isNull() || v == value)) return true;
+        return false;
+    };
+    // A whole-model switch set or cleared through the settings' own option list.
+    auto setSwitch = [this](const QString& option, const QString& value, bool on) {
+        QuantSettingsWidget::Options next;
+        for (const auto& entry : m_settings->options())
+            if (entry.first != option) next.append(entry);
+        if (on) next.append({option, value});
+        // The options come from the widget itself: core accepted them already.
+        if (Status st = m_settings->setOptions(next); !st) {
+            const QString message = QString::fromStdString(st.message());
+            setStatus([message] { return tr("Invalid settings: %1").arg(message); });
+        }
+    };
+    auto* title = menu->addAction(tr("Remedies for %1").arg(name));
+    title->setEnabled(false);
+    menu->addSeparator();
+
+    auto* keepFloat = menu->addAction(tr("Keep in &Float"));
+    keepFloat->setObjectName(QStringLiteral("remedyKeepFloat"));
+    keepFloat->setCheckable(true);
+    keepFloat->setChecked(overrides.contains(QStringLiteral("--float ") + name));
+    keepFloat->setStatusTip(tr("Leave this node unquantized (--float)"));
+    connect(keepFloat, &QAction::toggled, this, [this, name](bool on) {
+        m_settings->setNodeFloat(name, on);
+        remedyChosen(name, on ? tr("kept in float") : tr("quantized again"));
+    });
+
+    auto* bits16 = menu->addAction(tr("&16-Bit Weights"));
+    bits16->setObjectName(QStringLiteral("remedy16Bit"));
+    bits16->setCheckable(true);
+    bits16->setChecked(overrides.contains(QStringLiteral("--layer-bits %1=16").arg(name)));
+    bits16->setStatusTip(tr("Quantize this layer's weights with 16 bits (--layer-bits)"));
+    connect(bits16, &QAction::toggled, this, [this, name](bool on) {
+        m_settings->setNodeBits(name, on ? 16 : 0);
+        remedyChosen(name, on ? tr("16-bit weights") : tr("configured weight bits"));
+    });
+
+    // Core applies these model-wide: the menu says so rather than pretending otherwise.
+    auto* perChannel = menu->addAction(tr("&Per-Channel Weights (all layers)"));
+    perChannel->setObjectName(QStringLiteral("remedyPerChannel"));
+    perChannel->setCheckable(true);
+    perChannel->setChecked(has(QStringLiteral("granularity"), QStringLiteral("channel")));
+    perChannel->setEnabled(!perChannel->isChecked());
+    connect(perChannel, &QAction::triggered, this, [this, name, setSwitch] {
+        setSwitch(QStringLiteral("granularity"), QStringLiteral("channel"), true);
+        remedyChosen(name, tr("per-channel weights"));
+    });
+    auto* cle = menu->addAction(tr("&Cross-Layer Equalization (every pair, this one included)"));
+    cle->setObjectName(QStringLiteral("remedyCle"));
+    cle->setCheckable(true);
+    cle->setChecked(has(QStringLiteral("cle"), QString()));
+    connect(cle, &QAction::toggled, this, [this, name, setSwitch](bool on) {
+        setSwitch(QStringLiteral("cle"), QString(), on);
+        remedyChosen(name, on ? tr("cross-layer equalization") : tr("no cross-layer equalization"));
+    });
+    auto* adaround = menu->addAction(tr("&AdaRound (every layer, this one included)"));
+    adaround->setObjectName(QStringLiteral("remedyAdaRound"));
+    adaround->setCheckable(true);
+    adaround->setChecked(has(QStringLiteral("adaround"), QString()));
+    connect(adaround, &QAction::toggled, this, [this, name, setSwitch](bool on) {
+        setSwitch(QStringLiteral("adaround"), QString(), on);
+        remedyChosen(name, on ? tr("AdaRound") : tr("nearest rounding"));
+    });
+
+    menu->addSeparator();
+    const auto current = m_run->current();
+    auto* estimate = menu->addAction(
+        current ? tr("Estimated time: about %1 s per run (the last run); AdaRound adds its "
+                     "optimization per layer")
+                      .arg(current->seconds, 0, 'f', 1)
+                : tr("Estimated time: unknown until the first run"));
+    estimate->setObjectName(QStringLiteral("remedyEstimate"));
+    estimate->setEnabled(false);
+    return menu;
+}
+
+void MainWindow::remedyChosen(const QString& node, const QString& what) {
+    m_remedyNode = node;
+    m_remedyWhat = what;
+    const auto current = m_run->current();
+    m_remedyBefore =
+        current && current->layers.contains(node) ? current->layers[node].sqnrDb : qQNaN();
+    const double seconds = current ? current->seconds : qQNaN();
+    setStatus([node, what, seconds] {
+        QString text = tr("%1: %2 set in the settings; Run to see its effect.").arg(node, what);
+        if (std::isfinite(seconds))
+            text += QLatin1Char(' ') + tr("The last run took %1 s.").arg(seconds, 0, 'f', 1);
+        return text;
+    });
 }
 
 } // namespace qs

@@ -9,6 +9,8 @@
 #include <QMainWindow>
 #include <QPointer>
 #include <functional>
+#include <map>
+#include <string>
 
 class QAction;
 class QActionGroup;
@@ -22,6 +24,7 @@ class QToolBar;
 namespace qs {
 
 class GraphView;
+class InspectorWidget;
 class ModelSummaryWidget;
 class NodeTablePage;
 class ProjectController;
@@ -54,6 +57,11 @@ public:
     GraphView* graphView() const { return m_graphView; }
     QuantSettingsWidget* settingsWidget() const { return m_settings; }
     RunController* runController() const { return m_run; }
+    InspectorWidget* inspector() const { return m_inspector; }
+    // The remedies of a node's context menu: keep float, 16-bit weights, per-channel weights,
+    // CLE, AdaRound; each sets the override in the settings (results become stale) and the
+    // next run reports the node's SQNR before and after. The caller owns the menu.
+    QMenu* createNodeMenu(const QString& name, QWidget* parent);
 
     // Quantizes the loaded model with the settings dock's options on a worker thread, then
     // measures every layer against fp32; false if no model is loaded, a run is under way or
@@ -106,12 +114,20 @@ private:
     void updateRunActions();
     void updateRunSummary();
     void onTableNodeSelected(const QString& name);
+    void showMixedBits(const std::map<std::string, int>& assignment);
+    void remedyChosen(const QString& node, const QString& what);
+    QString m_remedyNode;      // the node of the last remedy, until the next run reports it
+    QString m_remedyWhat;      // its description, translated when chosen
+    double m_remedyBefore = 0; // the node's SQNR in the run before (NaN: not measured)
+    void applyMixedBits(const std::map<std::string, int>& assignment);
 
     GraphView* m_graphView = nullptr;
     NodeTablePage* m_nodePage = nullptr;
     QDockWidget* m_layerDock = nullptr;
     QuantSettingsWidget* m_settings = nullptr;
     QDockWidget* m_settingsDock = nullptr;
+    InspectorWidget* m_inspector = nullptr;
+    QDockWidget* m_inspectorDock = nullptr;
     RunController* m_run = nullptr;
     QToolBar* m_toolBar = nullptr;
     bool m_syncingSelection = false;

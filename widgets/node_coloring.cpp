@@ -1,5 +1,7 @@
 #include "node_coloring.h"
 
+#include "inspector/run_analyses.h"
+
 #include <QSet>
 #include <algorithm>
 #include <cmath>
@@ -69,6 +71,7 @@ QColor categoryColor(OpCategory c) {
 
 // The metric's range over the nodes that have a value.
 std::pair<double, double> metricRange(const NodeMetric& metric) {
+    if (metric.fixedRange) return {metric.lo, metric.hi};
     double lo = 0, hi = 0;
     bool first = true;
     for (double v : metric.values) {
@@ -144,8 +147,13 @@ QHash<QString, QColor> NodeColoring::colors(ColorMode mode, const ModelSnapshot&
             if (bits.contains(node.name)) color = bitsColor(bits.value(node.name));
             break;
         case ColorMode::Metric:
+        case ColorMode::Sensitivity:
+        case ColorMode::OutlierSeverity:
+        case ColorMode::ErrorOrigin:
             if (metric.values.contains(node.name))
                 color = heatColor(metricFraction(metric, metric.values.value(node.name), range));
+            break;
+        case ColorMode::Count:
             break;
         }
         result.insert(node.name, color);
@@ -186,7 +194,10 @@ QList<LegendEntry> NodeColoring::legend(ColorMode mode, const ModelSnapshot& sna
         entries << LegendEntry{neutral(), tr("Not in the plan")};
         break;
     }
-    case ColorMode::Metric: {
+    case ColorMode::Metric:
+    case ColorMode::Sensitivity:
+    case ColorMode::OutlierSeverity:
+    case ColorMode::ErrorOrigin: {
         if (metric.isEmpty()) {
             entries = {{neutral(), tr("No values yet: run the quantization")}};
             break;
@@ -194,14 +205,68 @@ QList<LegendEntry> NodeColoring::legend(ColorMode mode, const ModelSnapshot& sna
         const auto [lo, hi] = metricRange(metric);
         const double best = metric.higherIsBetter ? hi : lo;
         const double worst = metric.higherIsBetter ? lo : hi;
-        entries = {{heatColor(1.0), tr("%1: %2 (best)").arg(metric.title).arg(best, 0, 'f', 1)},
-                   {heatColor(0.5), tr("%1: %2").arg(metric.title).arg((lo + hi) / 2, 0, 'f', 1)},
-                   {heatColor(0.0), tr("%1: %2 (worst)").arg(metric.title).arg(worst, 0, 'f', 1)},
-                   {neutral(), tr("No value")}};
+        entries = {
+            {heatColor(1.0), metric.bestText.isEmpty()
+                                 ? tr("%1: %2 (best)").arg(metric.title).arg(best, 0, 'f', 1)
+                                 : metric.bestText},
+            {heatColor(0.5), tr("%1: %2").arg(metric.title).arg((lo + hi) / 2, 0, 'f', 1)},
+            {heatColor(0.0), metric.worstText.isEmpty()
+                                 ? tr("%1: %2 (worst)").arg(metric.title).arg(worst, 0, 'f', 1)
+                                 : metric.worstText},
+            {neutral(), tr("No value")}};
         break;
     }
+    case ColorMode::Count:
+        break;
     }
     return entries;
+}
+
+bool NodeColoring::isMetricMode(ColorMode mode) {
+    return mode == ColorMode::Metric || mode == ColorMode::Sensitivity ||
+           mode == ColorMode::OutlierSeverity || mode == ColorMode::ErrorOrigin;
+}
+
+NodeMetric NodeColoring::metricFor(ColorMode mode, const RunAnalyses& analyses) {
+    NodeMetric metric;
+    auto put = [&metric, &analyses](const std::string& node, double value) {
+        metric.values.insert(QString::fromStdString(node), value);
+        for (const auto& [bn, target] : analyses.foldedInto)
+            if (target == node) metric.values.insert(QString::fromStdString(bn), value);
+    };
+    switch (mode) {
+    case ColorMode::Sensitivity:
+        metric.title = tr("SQNR with only this layer quantized (dB)");
+        metric.higherIsBetter = true;
+        if (analyses.sensitivity)
+            for (const LayerSensitivity& l : analyses.sensitivity->layers)
+                put(l.node, l.alone.sqnrDb);
+        break;
+    case ColorMode::OutlierSeverity:
+        metric.title = tr("Largest max|w|/σ of a channel");
+        metric.higherIsBetter = false;
+        for (const LayerOutliers& l : analyses.outliers.layers) {
+            double worst = 0;
+            for (const ChannelWeightStats& c : l.channels) worst = std::max(worst, c.absMaxOverStd);
+            put(l.node, worst);
+        }
+        break;
+    case ColorMode::ErrorOrigin:
+        metric.title = tr("Share of the error injected here (%)");
+        metric.higherIsBetter = false; // 100 %: the node itself is the cause (red)
+        metric.fixedRange = true;
+        metric.lo = 0.0;
+        metric.hi = 100.0;
+        metric.bestText = tr("Error inherited from upstream (0 % injected)");
+        metric.worstText = tr("Error injected here (100 %)");
+        if (analyses.errors)
+            for (const TensorError& e : analyses.errors->tensors)
+                if (std::isfinite(e.injectedShare)) put(e.node, e.injectedShare * 100.0);
+        break;
+    default:
+        break;
+    }
+    return metric;
 }
 
 } // namespace qs

@@ -13,7 +13,22 @@
 
 namespace qs {
 
-enum class ColorMode { OpCategory, Region, BitWidth, Metric };
+// Metric: the run's per-node output SQNR. Sensitivity, OutlierSeverity and ErrorOrigin read the
+// run's analyses (metricFor()): the SQNR with only that layer quantized, the largest
+// max|w|/σ of a channel of its merged weight, and the share of its output's noise it injects
+// itself rather than inherits from upstream.
+enum class ColorMode {
+    OpCategory,
+    Region,
+    BitWidth,
+    Metric,
+    Sensitivity,
+    OutlierSeverity,
+    ErrorOrigin,
+    Count
+};
+
+struct RunAnalyses;
 
 // A per-node number and how to read it: `higherIsBetter` puts the best values in cool colours
 // (SQNR), otherwise the worst are cool (error, sensitivity rank).
@@ -21,6 +36,11 @@ struct NodeMetric {
     QString title;                 // shown in the legend, already translated ("Output SQNR (dB)")
     QHash<QString, double> values; // by node name; nodes without a value are drawn neutral
     bool higherIsBetter = true;
+    // A fixed scale (e.g. a share in [0, 1]); otherwise the values' own range.
+    bool fixedRange = false;
+    double lo = 0.0, hi = 1.0;
+    // Legend texts of the two ends, when plainer words than "title: value" say it better.
+    QString bestText, worstText;
     bool isEmpty() const { return values.isEmpty(); }
 };
 
@@ -43,6 +63,10 @@ public:
     // The colour of each node of `snapshot` under `mode` (by node name).
     static QHash<QString, QColor> colors(ColorMode mode, const ModelSnapshot& snapshot,
                                          const QHash<QString, int>& bits, const NodeMetric& metric);
+    // The metric a colour mode draws from a run's analyses (empty for the modes without one,
+    // or when the analyses lack it). A BatchNorm folded into a layer takes the layer's value.
+    static NodeMetric metricFor(ColorMode mode, const RunAnalyses& analyses);
+    static bool isMetricMode(ColorMode mode);
     // What the colours mean, in the current language.
     static QList<LegendEntry> legend(ColorMode mode, const ModelSnapshot& snapshot,
                                      const QHash<QString, int>& bits, const NodeMetric& metric);

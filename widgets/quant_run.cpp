@@ -1,6 +1,7 @@
 #include "quant_run.h"
 
 #include "analysis/accuracy.h"
+#include "analysis/quant_layers.h"
 #include "exec/executor.h"
 #include "io/npy.h"
 #include "quant/quantizer.h"
@@ -208,6 +209,86 @@ Status evaluate(const QuantizedModel& q, const Tensor& samples, const QuantRunRe
     return {};
 }
 
+// Core's analyses on the evaluation samples, as `quantscope-cli analyze` runs them: outliers,
+// histograms and channel ranges from the plan, then the cone runner shared by sensitivity and
+// the mixed-bit table, the suggestion verified by quantizing with it, and the graph-wise error.
+Result<std::shared_ptr<const RunAnalyses>> analyze(const Graph& original, const QuantizedModel& q,
+                                                   const Tensor& samples,
+                                                   const QuantRunRequest& request,
+                                                   Progress& progress) {
+    auto out = std::make_shared<RunAnalyses>();
+    const Tensor data = firstSamples(samples, request.maxEvalSamples);
+    const std::string inputName = q.graph.value(q.graph.inputs().at(0)).name;
+    const std::vector<QuantLayerRef> layers = quantLayers(q);
+    out->configuredWeightBits = q.config.weight.bits;
+    for (const QuantLayerRef& l : layers) {
+        LayerInfo info{l.name, l.op, l.weight, l.batchNorm, l.depthwise, 0};
+        if (l.weightMerged.rank() > 0) info.channels = l.weightMerged.dim(l.channelAxis);
+        out->layers.push_back(std::move(info));
+    }
+    for (const FoldedBatchNorm& f : q.folds) {
+        out->bnFactor[f.targetNode] = f.factor;
+        out->foldedInto[f.batchNormNode] = f.targetNode;
+    }
+    auto cancelled = [&progress]() -> Status {
+        if (progress.isCancelled()) return makeError(ErrorCode::Cancelled, "cancelled");
+        return {};
+    };
+    progress.report(0.0, "weight outliers");
+    OutlierOptions outlierOptions;
+    outlierOptions.weightSpec.bits = q.config.weight.bits;
+    outlierOptions.weightSpec.scheme = q.config.weight.scheme;
+    QS_ASSIGN(out->outliers, analyzeWeightOutliers(layers, outlierOptions));
+    QS_ASSIGN(out->histograms, layerHistograms(q, layers));
+    QS_ASSIGN(out->spread, channelSpread(q, layers));
+    QS_TRY(cancelled());
+    if (data.rank() < 1 || data.dtype() != DataType::F32) {
+        out->notes.push_back("sensitivity, mixed bits and graph-wise error need float32 data");
+        return std::shared_ptr<const RunAnalyses>(std::move(out));
+    }
+    const int threads = q.config.threads;
+    progress.report(0.05, "activation cache");
+    const bool mixed = request.mixedBitsBudget > 0 && !layers.empty();
+    QS_ASSIGN(auto runner, LayerConeRunner::create(q, layers, data, inputName, threads, 16, true));
+    QS_TRY(cancelled());
+    SubProgress sensProgress(progress, 0.15, mixed ? 0.55 : 0.8);
+    SensitivityOptions so;
+    so.threads = threads;
+    so.progress = &sensProgress;
+    QS_ASSIGN(out->sensitivity, analyzeSensitivity(q, layers, *runner, nullptr, so));
+    QS_TRY(cancelled());
+    if (mixed) {
+        SubProgress mixedProgress(progress, 0.55, 0.75);
+        MixedBitsOptions mo;
+        mo.budgetBits = request.mixedBitsBudget;
+        mo.progress = &mixedProgress;
+        QS_ASSIGN(out->mixedBits, suggestMixedBits(q, layers, *runner, mo));
+        QS_TRY(cancelled());
+        // Verify the suggestion: quantize with it (as --layer-bits would) and run it.
+        progress.report(0.75, "mixed bits: measuring the suggestion");
+        QuantConfig withBits = q.config;
+        for (const auto& [node, bits] : out->mixedBits->chosen.assignment)
+            withBits.layerBits[node] = bits;
+        CalibrationData calibration;
+        calibration.samples = samples;
+        SubProgress requantizing(progress, 0.75, 0.8);
+        QS_ASSIGN(QuantizedModel q2,
+                  quantizeModel(original, withBits, &calibration, &requantizing));
+        QS_TRY(cancelled());
+        QS_ASSIGN(auto r2, LayerConeRunner::create(q2, {}, data, inputName, threads, 16, true));
+        out->mixedBitsMeasuredSqnrDb = sqnrDb(runner->reference(), r2->quantized());
+        out->mixedBitsMeasured = true;
+    }
+    QS_TRY(cancelled());
+    progress.report(0.8, "graph-wise error");
+    ErrorPropagationOptions eo;
+    eo.threads = threads;
+    eo.batchSize = 4; // every value of a batch is kept twice: small batches bound the memory
+    QS_ASSIGN(out->errors, analyzeErrorPropagation(q, data, inputName, eo));
+    progress.report(1.0, "analyses");
+    return std::shared_ptr<const RunAnalyses>(std::move(out));
+}
+
 } // namespace
 
 QuantRunResult QuantRunner::run(const QuantRunRequest& request, Progress& progress) {
@@ -232,7 +313,8 @@ QuantRunResult QuantRunner::run(const QuantRunRequest& request, Progress& progre
             samples = std::move(read).value();
             calibration.samples = *samples;
         }
-        SubProgress quantizing(progress, 0.0, 0.6);
+        const bool analyses = request.analyses && samples.has_value();
+        SubProgress quantizing(progress, 0.0, analyses ? 0.35 : 0.6);
         Result<QuantizedModel> quantized = quantizeModel(
             *request.graph, request.config, samples ? &calibration : nullptr, &quantizing);
         if (progress.isCancelled()) {
@@ -256,7 +338,7 @@ QuantRunResult QuantRunner::run(const QuantRunRequest& request, Progress& progre
             result.layers.insert(QString::fromStdString(node.name), layer);
         }
         if (samples) {
-            SubProgress evaluating(progress, 0.6, 1.0);
+            SubProgress evaluating(progress, analyses ? 0.35 : 0.6, analyses ? 0.5 : 1.0);
             Status evaluated = evaluate(q, *samples, request, result, evaluating);
             if (progress.isCancelled()) {
                 result.cancelled = true;
@@ -265,6 +347,20 @@ QuantRunResult QuantRunner::run(const QuantRunRequest& request, Progress& progre
             if (!evaluated) {
                 result.error = QString::fromStdString(evaluated.message());
                 return result;
+            }
+            if (analyses) {
+                SubProgress analyzing(progress, 0.5, 1.0);
+                auto analyzed = analyze(*request.graph, q, *samples, request, analyzing);
+                if (progress.isCancelled()) {
+                    result.cancelled = true;
+                    return result;
+                }
+                if (!analyzed) {
+                    result.error =
+                        tr("analyses: %1").arg(QString::fromStdString(analyzed.message()));
+                    return result;
+                }
+                result.analyses = std::move(analyzed).value();
             }
         } else {
             result.notes << tr("no calibration data: ranges are data-free and no layer was "

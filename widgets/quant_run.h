@@ -4,6 +4,7 @@
 // struct the layer table and the graph colouring read; a failure or a cancel is a value too.
 #pragma once
 
+#include "inspector/run_analyses.h"
 #include "quant/quant_config.h"
 #include "util/progress.h"
 
@@ -47,14 +48,19 @@ struct QuantRunResult {
     // Shapes measured in the fp32 run by tensor name, "[N,8,24,96]" ("N": a dynamic batch).
     // Exact where static inference had to assume 1 for a dynamic dimension.
     QHash<QString, QString> tensorShapes;
+    // The analyses (histograms, channel ranges, outliers, sensitivity, graph-wise error, mixed
+    // bits) when the request asked for them and there was data; what the inspector draws.
+    std::shared_ptr<const RunAnalyses> analyses;
 };
 
 struct QuantRunRequest {
     std::shared_ptr<const Graph> graph;
     QuantConfig config;
-    QString calibrationPath; // .npy file or ":/" resource; empty = data-free
-    int maxEvalSamples = 32; // the first samples of the calibration data
-    int evalBatch = 4;       // small batches: every activation of one batch is held for SQNR
+    QString calibrationPath;      // .npy file or ":/" resource; empty = data-free
+    int maxEvalSamples = 32;      // the first samples of the calibration data
+    int evalBatch = 4;            // small batches: every activation of one batch is held for SQNR
+    bool analyses = true;         // run core's analyses on the evaluation samples after the run
+    double mixedBitsBudget = 6.0; // average weight bits of the mixed-bit suggestion (0 = skip)
 };
 
 class QuantRunner {

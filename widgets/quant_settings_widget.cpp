@@ -120,6 +120,12 @@ QuantSettingsWidget::QuantSettingsWidget(QWidget* parent)
 
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(m_form);
+    m_overrides = new QLabel(this);
+    m_overrides->setObjectName(QStringLiteral("nodeOverrides"));
+    m_overrides->setTextFormat(Qt::PlainText);
+    m_overrides->setWordWrap(true);
+    m_overrides->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    layout->addWidget(m_overrides);
     layout->addWidget(m_runButton);
     m_summary->setObjectName(QStringLiteral("runSummary"));
     m_summary->setTextFormat(Qt::PlainText);
@@ -144,6 +150,7 @@ QuantSettingsWidget::QuantSettingsWidget(QWidget* parent)
 
     updateEnabled();
     retranslateUi();
+    updateOverrides();
 }
 
 QuantSettingsWidget::Options QuantSettingsWidget::options() const {
@@ -207,12 +214,86 @@ Status QuantSettingsWidget::setOptions(const Options& options) {
             select(m_dispatch, value);
         } else if (name == QLatin1String("requant")) {
             select(m_requant, value);
+        } else if (name == QLatin1String("cle") || name == QLatin1String("bias-correction") ||
+                   name == QLatin1String("adaround")) {
+            // Switches with a check box: set below from their presence.
         } else {
             m_extra.append({name, value});
         }
     }
+    auto present = [&options](const char* name) {
+        for (const auto& option : options)
+            if (option.first == QLatin1String(name)) return true;
+        return false;
+    };
+    m_cle->setChecked(present("cle"));
+    m_biasCorrection->setChecked(present("bias-correction"));
+    m_adaround->setChecked(present("adaround"));
+    updateOverrides();
     emit settingsChanged();
     return {};
+}
+
+bool QuantSettingsWidget::removeNodeOverride(const QString& name, const QString& node) {
+    const qsizetype before = m_extra.size();
+    m_extra.removeIf([&](const QPair<QString, QString>& option) {
+        if (option.first != name) return false;
+        if (name == QLatin1String("float")) return option.second == node;
+        return option.second.section(QLatin1Char('='), 0, -2) == node;
+    });
+    return m_extra.size() != before;
+}
+
+void QuantSettingsWidget::setNodeFloat(const QString& node, bool keepFloat) {
+    removeNodeOverride(QStringLiteral("float"), node);
+    if (keepFloat) m_extra.append({QStringLiteral("float"), node});
+    updateOverrides();
+    emit settingsChanged();
+}
+
+void QuantSettingsWidget::setNodeBits(const QString& node, int bits) {
+    removeNodeOverride(QStringLiteral("layer-bits"), node);
+    if (bits > 0) {
+        removeNodeOverride(QStringLiteral("float"), node);
+        m_extra.append({QStringLiteral("layer-bits"), QStringLiteral("%1=%2").arg(node).arg(bits)});
+    }
+    updateOverrides();
+    emit settingsChanged();
+}
+
+void QuantSettingsWidget::setLayerBits(const QList<QPair<QString, int>>& bits) {
+    m_extra.removeIf([](const QPair<QString, QString>& option) {
+        return option.first == QLatin1String("layer-bits");
+    });
+    for (const auto& [node, b] : bits)
+        if (b != m_weightBits->value())
+            m_extra.append(
+                {QStringLiteral("layer-bits"), QStringLiteral("%1=%2").arg(node).arg(b)});
+    updateOverrides();
+    emit settingsChanged();
+}
+
+QStringList QuantSettingsWidget::nodeOverrides(const QString& node) const {
+    QStringList out;
+    for (const auto& [name, value] : m_extra) {
+        if (name == QLatin1String("float") && value == node)
+            out << QStringLiteral("--float ") + value;
+        else if (name == QLatin1String("layer-bits") &&
+                 value.section(QLatin1Char('='), 0, -2) == node)
+            out << QStringLiteral("--layer-bits ") + value;
+    }
+    return out;
+}
+
+void QuantSettingsWidget::updateOverrides() {
+    QStringList lines;
+    for (const auto& [name, value] : m_extra)
+        lines << (value.isEmpty() ? QStringLiteral("--") + name
+                                  : QStringLiteral("--%1 %2").arg(name, value));
+    m_overrides->setVisible(!lines.isEmpty());
+    m_overrides->setText(lines.isEmpty() ? QString()
+                                         : tr("Per-node overrides:") + QLatin1Char('\n') +
+                                               lines.join(QLatin1Char('\n')));
 }
 
 Result<QuantConfig> QuantSettingsWidget::config() const {
@@ -262,6 +343,7 @@ void QuantSettingsWidget::changeEvent(QEvent* event) {
 void QuantSettingsWidget::retranslateUi() {
     for (const auto& [label, text] : std::as_const(m_labels))
         static_cast<QLabel*>(label)->setText(tr(text));
+    if (m_overrides) updateOverrides();
     m_weightBits->setToolTip(tr("Bits of the weights, 2 to 16 (the simulator runs any width)"));
     m_activationBits->setToolTip(tr("Bits of the activations, 2 to 16"));
     m_scheme->setItemText(0, tr("Default (symmetric weights, asymmetric activations)"));

@@ -45,6 +45,16 @@ public:
     void setCalibrationPath(const QString& path);
     QString calibrationPath() const;
 
+    // Per-node overrides (the graph's context menu, the mixed-bit "Apply"): --float NODE and
+    // --layer-bits NODE=N, kept with the options that have no control of their own.
+    void setNodeFloat(const QString& node, bool keepFloat);
+    void setNodeBits(const QString& node, int bits); // 0 removes the node's --layer-bits
+    // Sets --layer-bits for every node of `bits` whose value differs from the weight bits and
+    // removes the other nodes' --layer-bits; one settingsChanged.
+    void setLayerBits(const QList<QPair<QString, int>>& bits);
+    // The node's override as a command-line fragment ("--float conv1"), empty if none.
+    QStringList nodeOverrides(const QString& node) const;
+
     QPushButton* runButton() const { return m_runButton; }
     // The last run's model-level numbers, shown under the Run button (rich text is not used).
     void setResultSummary(const QString& text);
@@ -61,6 +71,8 @@ private:
     void retranslateUi();
     void browseCalibration();
     void updateEnabled();
+    void updateOverrides();
+    bool removeNodeOverride(const QString& name, const QString& node);
 
     QSpinBox* m_weightBits;
     QSpinBox* m_activationBits;
@@ -78,6 +90,7 @@ private:
     QPushButton* m_browse;
     QPushButton* m_runButton;
     QLabel* m_summary;
+    QLabel* m_overrides = nullptr;
     QFormLayout* m_form;
     QList<QPair<QWidget*, const char*>> m_labels;
     Options

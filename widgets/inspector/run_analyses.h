@@ -1,0 +1,64 @@
+// The analyses of one GUI run, as core computed them (the same calls `quantscope-cli analyze`
+// makes): histograms, channel ranges, weight outliers, sensitivity, graph-wise error and the
+// mixed-bit suggestion. Plain core structs, immutable once built on the worker thread; the
+// inspector's charts only read them. Rows of the per-layer vectors line up with `layers`.
+#pragma once
+
+#include "analysis/channel_spread.h"
+#include "analysis/error_propagation.h"
+#include "analysis/mixed_bits.h"
+#include "analysis/sensitivity.h"
+#include "analysis/tensor_histograms.h"
+#include "analysis/weight_outliers.h"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace qs {
+
+struct LayerInfo {
+    std::string node, op, weight, batchNorm;
+    bool depthwise = false;
+    int64_t channels = 0;
+};
+
+struct RunAnalyses {
+    std::vector<LayerInfo> layers;           // quantLayers() order
+    std::vector<LayerHistograms> histograms; // per layer
+    std::vector<LayerChannelSpread> spread;  // per layer
+    OutlierReport outliers;                  // per layer
+    std::optional<SensitivityResult> sensitivity;
+    std::optional<ErrorPropagation> errors;
+    std::optional<MixedBitsResult> mixedBits;
+    double mixedBitsMeasuredSqnrDb = 0.0; // the chosen assignment quantized and run
+    bool mixedBitsMeasured = false;
+    int configuredWeightBits = 8;
+    // BN factor γ/√(σ²+ε) per output channel, by the node the BatchNorm was folded into
+    // (QuantizedModel::folds, as core's fold recorded it).
+    std::map<std::string, std::vector<float>> bnFactor;
+    // The folded BatchNorm node → the node that absorbed it (selecting a BN shows its Conv).
+    std::map<std::string, std::string> foldedInto;
+    std::vector<std::string> notes; // analyses skipped, and why
+
+    // Index into `layers` of a node (or of the layer a folded BN went into); -1 if none.
+    int layerIndex(const std::string& node) const {
+        std::string name = node;
+        if (const auto it = foldedInto.find(node); it != foldedInto.end()) name = it->second;
+        for (size_t i = 0; i < layers.size(); ++i)
+            if (layers[i].node == name) return int(i);
+        return -1;
+    }
+    // Index into errors->tensors of the node's output tensor; -1 if none.
+    int errorIndex(const std::string& node) const {
+        if (!errors) return -1;
+        std::string name = node;
+        if (const auto it = foldedInto.find(node); it != foldedInto.end()) name = it->second;
+        for (size_t i = 0; i < errors->tensors.size(); ++i)
+            if (errors->tensors[i].node == name) return int(i);
+        return -1;
+    }
+};
+
+} // namespace qs
