@@ -186,17 +186,9 @@ Status QuantSettingsWidget::setOptions(const Options& options) {
         combo->setCurrentIndex(std::max(0, combo->findData(value)));
     };
     m_extra.clear();
-    // The switches are on exactly when given (a reopened project lists every option it had).
-    for (QCheckBox* box : {m_cle, m_biasCorrection, m_adaround}) box->setChecked(false);
     // Core accepted every value above, so they are well-formed here.
     for (const auto& [name, value] : options) {
-        if (name == QLatin1String("cle")) {
-            m_cle->setChecked(true);
-        } else if (name == QLatin1String("bias-correction")) {
-            m_biasCorrection->setChecked(true);
-        } else if (name == QLatin1String("adaround")) {
-            m_adaround->setChecked(true);
-        } else if (name == QLatin1String("bits")) {
+        if (name == QLatin1String("bits")) {
             m_weightBits->setValue(value.toInt());
         } else if (name == QLatin1String("act-bits")) {
             m_activationBits->setValue(value.toInt());
@@ -216,7 +208,8 @@ Status QuantSettingsWidget::setOptions(const Options& options) {
             select(m_requant, value);
         } else if (name == QLatin1String("cle") || name == QLatin1String("bias-correction") ||
                    name == QLatin1String("adaround")) {
-            // Switches with a check box: set below from their presence.
+            // Switches with a check box: on exactly when given (a reopened project lists every
+            // option it had), set below from their presence.
         } else {
             m_extra.append({name, value});
         }
