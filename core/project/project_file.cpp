@@ -257,7 +257,8 @@ std::string projectToJson(const Project& p, const std::string& projectDir) {
         overrides[node] = e;
     }
     json model{{"path", toStored(p.modelPath, projectDir)}};
-    if (fs::path(p.modelPath).is_absolute()) model["absolute_path"] = p.modelPath;
+    if (fs::path(p.modelPath).is_absolute())
+        model["absolute_path"] = fs::path(p.modelPath).lexically_normal().generic_string();
     json results = json::object();
     if (p.run) results["run"] = runToJson(*p.run);
     if (p.analyzeJson) {
@@ -319,7 +320,7 @@ Result<ProjectLoad> projectFromJson(const std::string& text, const std::string& 
         if (!fileExists(p.modelPath) && fileExists(absolute)) {
             w.push_back("model.path: '" + stored + "' not found next to the project; using " +
                         absolute);
-            p.modelPath = absolute;
+            p.modelPath = fs::path(absolute).lexically_normal().string();
         }
     } else if (!root.has("model")) {
         w.push_back("model: missing");

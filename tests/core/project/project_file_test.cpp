@@ -109,6 +109,7 @@ private slots:
     void notAProject();
     void missingModel();
     void movedWithoutModelUsesAbsolutePath();
+    void absoluteFallbackIsNormalised();
 };
 
 void ProjectFileTest::roundTrip() {
@@ -348,6 +349,28 @@ void ProjectFileTest::movedWithoutModelUsesAbsolutePath() {
     QVERIFY(load->modelFound);
     QCOMPARE(load->project.modelPath, p.modelPath);
     QVERIFY(anyWarningContains(*load, "model.path:", "not found next to the project"));
+}
+
+// Found by fuzz_project_file: an absolute fallback spelled with a doubled slash was kept as
+// written, and the next save normalised it, so save → open → save changed the file.
+void ProjectFileTest::absoluteFallbackIsNormalised() {
+    QTemporaryDir dir;
+    const QString model = dir.filePath(QStringLiteral("models/m.onnx"));
+    writeText(model, "not read");
+    const std::string spelled =
+        dir.path().toStdString() + "//models/./m.onnx"; // same file, not normal form
+    const json j{{"signature", "quantscope-project"},
+                 {"format_version", 1},
+                 {"model", {{"path", "../gone/m.onnx"}, {"absolute_path", spelled}}}};
+    const std::string projectDir = dir.filePath(QStringLiteral("p")).toStdString();
+    auto load = projectFromJson(j.dump(), projectDir);
+    QVERIFY(load.isOk());
+    QCOMPARE(QString::fromStdString(load->project.modelPath), QDir::cleanPath(model));
+    const std::string once = projectToJson(load->project, projectDir);
+    auto again = projectFromJson(once, projectDir);
+    QVERIFY(again.isOk());
+    QVERIFY(again->warnings.empty());
+    QCOMPARE(projectToJson(again->project, projectDir), once);
 }
 
 QTEST_GUILESS_MAIN(ProjectFileTest)
