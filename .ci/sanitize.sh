@@ -13,6 +13,8 @@ export LSAN_OPTIONS="suppressions=$PWD/.ci/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 # Responsiveness budgets are Release-build requirements; ASan makes every path several times slower.
 export QS_TIMING_SCALE="${QS_TIMING_SCALE:-4}"
+# Qt Test stops a test function after 300 s; the PP-OCR Run with its analyses takes longer under ASan.
+export QTEST_FUNCTION_TIMEOUT="${QTEST_FUNCTION_TIMEOUT:-1800000}"
 ctest --test-dir build-asan --output-on-failure -j"$(nproc)"
 work="$(mktemp -d)"
 for corpus in tests/fuzz/corpus/*/; do

@@ -51,7 +51,7 @@ bool openAndWait(MainWindow& window, const QString& path) {
 bool runAndWait(MainWindow& window, int timeoutMs = 120000) {
     QSignalSpy done(window.runController(), &RunController::succeeded);
     if (!window.runQuantization()) return false;
-    return done.wait(timeoutMs);
+    return done.wait(int(timingBudgetMs(timeoutMs)));
 }
 
 // The longest gap between the ticks of a 10 ms timer on the GUI thread.
