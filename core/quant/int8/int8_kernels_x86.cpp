@@ -414,7 +414,9 @@ __attribute__((target("avx2"))) int64_t qmulFloatAvx2(const void* a, bool aSigne
                   vzb = _mm256_set1_epi32(zb);
     const uint8_t* pa = static_cast<const uint8_t*>(a);
     const uint8_t* pb = static_cast<const uint8_t*>(b);
-    const int32_t scalarB = bSigned ? int32_t(int8_t(pb[0])) : int32_t(pb[0]);
+    // b is read only when it is one broadcast code: a full row may be empty here (n == 0,
+    // the wider path took every element) and b + i then points past its end.
+    const int32_t scalarB = !bScalar ? 0 : bSigned ? int32_t(int8_t(pb[0])) : int32_t(pb[0]);
     int64_t i = 0;
     for (; i + 8 <= n; i += 8) {
         const __m128i ra8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(pa + i));
@@ -722,7 +724,9 @@ qmulFloatAvx512(const void* a, bool aSigned, int32_t za, const void* b, bool bSi
                   vzb = _mm512_set1_epi32(zb);
     const uint8_t* pa = static_cast<const uint8_t*>(a);
     const uint8_t* pb = static_cast<const uint8_t*>(b);
-    const int32_t scalarB = bSigned ? int32_t(int8_t(pb[0])) : int32_t(pb[0]);
+    // b is read only when it is one broadcast code: a full row may be empty here (n == 0,
+    // the wider path took every element) and b + i then points past its end.
+    const int32_t scalarB = !bScalar ? 0 : bSigned ? int32_t(int8_t(pb[0])) : int32_t(pb[0]);
     uint8_t* o = static_cast<uint8_t*>(out);
     int64_t i = 0;
     for (; i + 16 <= n; i += 16) {
