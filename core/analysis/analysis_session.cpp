@@ -1,4 +1,5 @@
 #include "analysis/analysis_session.h"
+#include "analysis/analysis_common.h"
 
 #include "analysis/sensitivity.h"
 #include "exec/executor.h"
@@ -15,17 +16,6 @@ namespace qs {
 
 namespace {
 
-class KeepAll : public ExecHooks {
-public:
-    bool keep(ValueId) const override { return true; }
-};
-
-double sqnrOf(double signal, double noise) {
-    if (noise <= 0.0) return std::numeric_limits<double>::infinity();
-    if (signal <= 0.0) return -std::numeric_limits<double>::infinity();
-    return 10.0 * std::log10(signal / noise);
-}
-
 // Σ f², Σ (q − f)² of two f32 tensors of the same size; false when they do not pair up.
 bool addPower(const Tensor& f, const Tensor& q, double& signal, double& noise) {
     if (f.isNull() || q.isNull() || f.dtype() != DataType::F32 || q.dtype() != DataType::F32 ||
@@ -41,21 +31,6 @@ bool addPower(const Tensor& f, const Tensor& q, double& signal, double& noise) {
     signal += s;
     noise += n;
     return true;
-}
-
-Tensor concatRows(const std::vector<Tensor>& parts) {
-    Shape shape = parts[0].shape();
-    int64_t rows = 0;
-    for (const Tensor& t : parts) rows += t.dim(0);
-    shape[0] = rows;
-    Tensor all(DataType::F32, shape);
-    size_t offset = 0;
-    for (const Tensor& t : parts) {
-        const Tensor f = t.dtype() == DataType::F32 ? t : t.castTo(DataType::F32);
-        std::memcpy(all.data<float>() + offset, f.data<float>(), f.byteSize());
-        offset += size_t(f.numel());
-    }
-    return all;
 }
 
 bool sameParams(const QuantParams& a, const QuantParams& b) {

@@ -1,4 +1,5 @@
 #include "analysis/error_propagation.h"
+#include "analysis/analysis_common.h"
 
 #include "exec/executor.h"
 #include "exec/node_runner.h"
@@ -11,17 +12,6 @@
 namespace qs {
 
 namespace {
-
-class KeepAll : public ExecHooks {
-public:
-    bool keep(ValueId) const override { return true; }
-};
-
-double sqnrOf(double signal, double noise) {
-    if (noise <= 0.0) return std::numeric_limits<double>::infinity();
-    if (signal <= 0.0) return -std::numeric_limits<double>::infinity();
-    return 10.0 * std::log10(signal / noise);
-}
 
 // What the plan does to a produced tensor (the simulator's transform), or nothing.
 Result<Tensor> quantizeOutput(const QuantPlan& plan, const std::string& name, const Tensor& t,

@@ -1,4 +1,5 @@
 #include "analysis/sensitivity.h"
+#include "analysis/analysis_common.h"
 
 #include "exec/executor.h"
 #include "quant/simulator.h"
@@ -93,21 +94,6 @@ public:
 private:
     std::vector<bool> m_keep;
 };
-
-Tensor concatRows(const std::vector<Tensor>& parts) {
-    Shape shape = parts[0].shape();
-    int64_t rows = 0;
-    for (const Tensor& t : parts) rows += t.dim(0);
-    shape[0] = rows;
-    Tensor all(DataType::F32, shape);
-    size_t offset = 0;
-    for (const Tensor& t : parts) {
-        const Tensor f = t.dtype() == DataType::F32 ? t : t.castTo(DataType::F32);
-        std::memcpy(all.data<float>() + offset, f.data<float>(), f.byteSize());
-        offset += size_t(f.numel());
-    }
-    return all;
-}
 
 Result<OutputAgreement> agreementOf(const Tensor& reference, const Tensor& test,
                                     const Tensor* labels) {
