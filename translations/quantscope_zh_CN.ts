@@ -1457,6 +1457,26 @@ Click to show this assignment</source>
         <translation>滑动平均最小-最大</translation>
     </message>
     <message>
+        <source>A&amp;nalyses:</source>
+        <translation>分析(&amp;N):</translation>
+    </message>
+    <message>
+        <source>Full (sensitivity, error, mixed bits)</source>
+        <translation>完整（敏感度、误差、混合精度）</translation>
+    </message>
+    <message>
+        <source>Without the mixed-bit search</source>
+        <translation>不含混合精度搜索</translation>
+    </message>
+    <message>
+        <source>None (quantize and evaluate only)</source>
+        <translation>无（仅量化和评估）</translation>
+    </message>
+    <message>
+        <source>What a run analyses after quantizing. The mixed-bit search quantizes every layer at several widths and is the slowest part on large models.</source>
+        <translation>运行在量化之后进行哪些分析。混合精度搜索会以多种位宽量化每一层，是大模型上最慢的部分。</translation>
+    </message>
+    <message>
         <source>Percentile of |x| kept inside the clip range</source>
         <translation>保留在截断范围内的 |x| 百分位</translation>
     </message>

@@ -511,7 +511,8 @@ bool MainWindow::runQuantization() {
         setStatus([message] { return tr("Invalid settings: %1").arg(message); });
         return false;
     }
-    if (!m_run->start(*config, m_settings->calibrationPath())) return false;
+    if (!m_run->start(*config, m_settings->calibrationPath(), m_settings->analysisDepth()))
+        return false;
     m_progress->setRange(0, 100);
     m_progress->setValue(0);
     m_progress->setFormat(tr("%p %"));

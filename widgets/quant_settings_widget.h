@@ -5,6 +5,7 @@
 #pragma once
 
 #include "quant/quant_config.h"
+#include "quant_run.h"
 #include "util/error.h"
 
 #include <QList>
@@ -55,6 +56,11 @@ public:
     // The node's override as a command-line fragment ("--float conv1"), empty if none.
     QStringList nodeOverrides(const QString& node) const;
 
+    // What a run analyses after quantizing (a preference kept in QSettings, not a quantization
+    // setting: changing it does not make results stale and is not saved in projects).
+    AnalysisDepth analysisDepth() const;
+    void setAnalysisDepth(AnalysisDepth depth);
+
     QPushButton* runButton() const { return m_runButton; }
     // The last run's model-level numbers, shown under the Run button (rich text is not used).
     void setResultSummary(const QString& text);
@@ -86,6 +92,7 @@ private:
     QCheckBox* m_cle;
     QCheckBox* m_biasCorrection;
     QCheckBox* m_adaround;
+    QComboBox* m_analysisDepth;
     QLineEdit* m_calibPath;
     QPushButton* m_browse;
     QPushButton* m_runButton;

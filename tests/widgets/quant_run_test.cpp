@@ -13,6 +13,7 @@
 #include "quant_settings_widget.h"
 #include "run_controller.h"
 
+#include <QComboBox>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QGraphicsScene>
@@ -214,6 +215,48 @@ private slots:
         QVERIFY(!summary.contains(QStringLiteral("Stale")));
     }
 
+    // The Analyses setting decides what a run computes after evaluating: everything, all but the
+    // mixed-bit search, or nothing; it persists in QSettings and does not make results stale.
+    void analysisDepthChoosesWhatRuns() {
+        MainWindow window;
+        window.setInteractive(false);
+        QVERIFY(openAndWait(window, kDigits));
+        window.settingsWidget()->setCalibrationPath(kDigitsCalib);
+        auto* depth =
+            window.settingsWidget()->findChild<QComboBox*>(QStringLiteral("analysisDepth"));
+        QVERIFY(depth);
+
+        window.settingsWidget()->setAnalysisDepth(AnalysisDepth::None);
+        QVERIFY(runAndWait(window));
+        auto result = window.runController()->current();
+        QVERIFY(result && result->ok);
+        QVERIFY(!result->analyses);
+        QVERIFY(result->layers.size() > 10); // quantized and evaluated all the same
+        QCOMPARE(QSettings().value(QStringLiteral("run/analysisDepth")).toString(),
+                 QStringLiteral("none"));
+
+        window.settingsWidget()->setAnalysisDepth(AnalysisDepth::WithoutMixedBits);
+        QVERIFY(!window.runController()->isStale());
+        QVERIFY(runAndWait(window));
+        result = window.runController()->current();
+        QVERIFY(result->analyses);
+        QVERIFY(result->analyses->sensitivity);
+        QVERIFY(result->analyses->errors);
+        QVERIFY(!result->analyses->mixedBits);
+        QVERIFY(!result->analyses->mixedBitsMeasured);
+
+        window.settingsWidget()->setAnalysisDepth(AnalysisDepth::Full);
+        QVERIFY(runAndWait(window));
+        result = window.runController()->current();
+        QVERIFY(result->analyses && result->analyses->mixedBits);
+        QVERIFY(result->analyses->mixedBitsMeasured);
+        // A new settings dock (a restarted app) starts from the saved choice.
+        window.settingsWidget()->setAnalysisDepth(AnalysisDepth::WithoutMixedBits);
+        QuantSettingsWidget fresh;
+        QCOMPARE(fresh.analysisDepth(), AnalysisDepth::WithoutMixedBits);
+        window.settingsWidget()->setAnalysisDepth(AnalysisDepth::Full);
+    }
+
     void brokenModelLeavesRunUsable() {
         MainWindow window;
         window.setInteractive(false);
@@ -260,7 +303,8 @@ private slots:
         qInfo("ppocr_cls run (160 calibration samples, 32 evaluated): %lld ms; longest GUI "
               "stall %lld ms, ending %lld ms after the start",
               runMs, heartbeat.longestMs(), heartbeat.longestAtMs());
-        QVERIFY2(heartbeat.longestMs() <= timingBudgetMs(100), qPrintable(QString::number(heartbeat.longestMs())));
+        QVERIFY2(heartbeat.longestMs() <= timingBudgetMs(100),
+                 qPrintable(QString::number(heartbeat.longestMs())));
         const auto first = window.runController()->current();
         QVERIFY(first && first->ok);
         // Static inference assumed 1 for the dynamic height and width; the run measured the
