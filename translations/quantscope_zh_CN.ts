@@ -614,12 +614,24 @@ total %2 dB, %3 % of the noise injected here</source>
         <translation>配置的权重位宽</translation>
     </message>
     <message>
-        <source>&amp;Per-Channel Weights (all layers)</source>
-        <translation>逐通道权重（所有层）(&amp;P)</translation>
+        <source>&amp;Per-Channel Weights</source>
+        <translation>逐通道权重(&amp;P)</translation>
     </message>
     <message>
         <source>per-channel weights</source>
         <translation>逐通道权重</translation>
+    </message>
+    <message>
+        <source>configured granularity</source>
+        <translation>配置的量化粒度</translation>
+    </message>
+    <message>
+        <source>Every layer&apos;s weights are already per channel</source>
+        <translation>所有层的权重已是逐通道量化</translation>
+    </message>
+    <message>
+        <source>Quantize this layer&apos;s weights per output channel (--layer-granularity)</source>
+        <translation>按输出通道量化本层权重（--layer-granularity）</translation>
     </message>
     <message>
         <source>&amp;Cross-Layer Equalization (every pair, this one included)</source>

@@ -266,6 +266,15 @@ void QuantSettingsWidget::setNodeBits(const QString& node, int bits) {
     emit settingsChanged();
 }
 
+void QuantSettingsWidget::setNodeGranularity(const QString& node, const QString& granularity) {
+    removeNodeOverride(QStringLiteral("layer-granularity"), node);
+    if (!granularity.isEmpty())
+        m_extra.append(
+            {QStringLiteral("layer-granularity"), QStringLiteral("%1=%2").arg(node, granularity)});
+    updateOverrides();
+    emit settingsChanged();
+}
+
 void QuantSettingsWidget::setLayerBits(const QList<QPair<QString, int>>& bits) {
     m_extra.removeIf([](const QPair<QString, QString>& option) {
         return option.first == QLatin1String("layer-bits");
@@ -283,9 +292,10 @@ QStringList QuantSettingsWidget::nodeOverrides(const QString& node) const {
     for (const auto& [name, value] : m_extra) {
         if (name == QLatin1String("float") && value == node)
             out << QStringLiteral("--float ") + value;
-        else if (name == QLatin1String("layer-bits") &&
+        else if ((name == QLatin1String("layer-bits") ||
+                  name == QLatin1String("layer-granularity")) &&
                  value.section(QLatin1Char('='), 0, -2) == node)
-            out << QStringLiteral("--layer-bits ") + value;
+            out << QStringLiteral("--%1 %2").arg(name, value);
     }
     return out;
 }

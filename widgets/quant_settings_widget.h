@@ -50,6 +50,8 @@ public:
     // --layer-bits NODE=N, kept with the options that have no control of their own.
     void setNodeFloat(const QString& node, bool keepFloat);
     void setNodeBits(const QString& node, int bits); // 0 removes the node's --layer-bits
+    // --layer-granularity NODE=tensor|channel; an empty granularity removes the override.
+    void setNodeGranularity(const QString& node, const QString& granularity);
     // Sets --layer-bits for every node of `bits` whose value differs from the weight bits and
     // removes the other nodes' --layer-bits; one settingsChanged.
     void setLayerBits(const QList<QPair<QString, int>>& bits);

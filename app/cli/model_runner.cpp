@@ -19,7 +19,8 @@ std::vector<OptionSpec> quantOptionSpecs() {
         {"input-name", true, false,
          "NAME  the model input that takes --calib/--data (default: the first)"}};
     for (const auto& [name, takesValue] : quantOptionNames()) {
-        OptionSpec s{name, takesValue, name == "float" || name == "layer-bits", ""};
+        OptionSpec s{name, takesValue,
+                     name == "float" || name == "layer-bits" || name == "layer-granularity", ""};
         if (name == "bits")
             s.help = "N  weight bits (2-16, default 8)";
         else if (name == "act-bits")
@@ -36,6 +37,8 @@ std::vector<OptionSpec> quantOptionSpecs() {
             s.help = "NODE  keep this node in float (repeatable)";
         else if (name == "layer-bits")
             s.help = "NODE=N  weight bits of one node (repeatable)";
+        else if (name == "layer-granularity")
+            s.help = "NODE=tensor|channel  weight granularity of one node (repeatable)";
         else if (name == "requant")
             s.help = "float|fixed  requantization in the int8 executor";
         else if (name == "act-mode")

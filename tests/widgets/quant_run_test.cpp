@@ -15,6 +15,7 @@
 
 #include <QComboBox>
 #include <QElapsedTimer>
+#include <QMenu>
 #include <QFile>
 #include <QGraphicsScene>
 #include <QJsonDocument>
@@ -254,6 +255,49 @@ private slots:
         window.settingsWidget()->setAnalysisDepth(AnalysisDepth::WithoutMixedBits);
         QuantSettingsWidget fresh;
         QCOMPARE(fresh.analysisDepth(), AnalysisDepth::WithoutMixedBits);
+        window.settingsWidget()->setAnalysisDepth(AnalysisDepth::Full);
+    }
+
+    // The Per-Channel remedy of a node's menu sets per-channel weights for that layer only
+    // (--layer-granularity) when the model is quantized per tensor; the run shows both.
+    void perChannelRemedyForOneLayer() {
+        MainWindow window;
+        window.setInteractive(false);
+        QVERIFY(openAndWait(window, kDigits));
+        window.settingsWidget()->setCalibrationPath(kDigitsCalib);
+        window.settingsWidget()->setAnalysisDepth(AnalysisDepth::None);
+        auto* granularity =
+            window.settingsWidget()->findChild<QComboBox*>(QStringLiteral("granularity"));
+        granularity->setCurrentIndex(granularity->findData(QStringLiteral("tensor")));
+        QVERIFY(runAndWait(window));
+        const NodeTableModel* table = window.nodePage()->model();
+        QStringList convs;
+        for (int row = 0; row < table->rowCount(); ++row)
+            if (table->index(row, NodeTableModel::OpColumn).data().toString() ==
+                QLatin1String("Conv"))
+                convs << table->index(row, NodeTableModel::NameColumn).data().toString();
+        QVERIFY(convs.size() > 2);
+        const QString picked = convs[1];
+
+        std::unique_ptr<QMenu> menu(window.createNodeMenu(picked, &window));
+        auto* perChannel = menu->findChild<QAction*>(QStringLiteral("remedyPerChannel"));
+        QVERIFY(perChannel && perChannel->isEnabled() && !perChannel->isChecked());
+        perChannel->trigger();
+        QVERIFY(window.runController()->isStale());
+        QVERIFY(window.settingsWidget()->nodeOverrides(picked).contains(
+            QStringLiteral("--layer-granularity %1=channel").arg(picked)));
+        QVERIFY(runAndWait(window));
+        QCOMPARE(cell(table, picked, NodeTableModel::SchemeColumn),
+                 QStringLiteral("symmetric, per channel"));
+        for (const QString& conv : convs)
+            if (conv != picked)
+                QCOMPARE(cell(table, conv, NodeTableModel::SchemeColumn),
+                         QStringLiteral("symmetric, per tensor"));
+        menu.reset(window.createNodeMenu(picked, &window));
+        perChannel = menu->findChild<QAction*>(QStringLiteral("remedyPerChannel"));
+        QVERIFY(perChannel->isChecked());
+        perChannel->trigger(); // unchecks: back to the model's granularity
+        QVERIFY(window.settingsWidget()->nodeOverrides(picked).isEmpty());
         window.settingsWidget()->setAnalysisDepth(AnalysisDepth::Full);
     }
 
