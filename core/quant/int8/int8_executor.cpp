@@ -713,6 +713,14 @@ Int8Executor::create(const Graph& graph, const QuantPlan& plan, const Int8Option
     return ex;
 }
 
+Result<std::unique_ptr<Int8Executor>> Int8Executor::fromProgram(Int8Program program,
+                                                                const Int8Options& options) {
+    auto ex = std::unique_ptr<Int8Executor>(new Int8Executor());
+    ex->m_program = std::move(program);
+    QS_ASSIGN(ex->m_executor, Executor::create(ex->m_program.graph, ExecOptions{options.threads}));
+    return ex;
+}
+
 Result<RunResult> Int8Executor::run(const std::map<std::string, Tensor>& inputs, ExecHooks* hooks,
                                     Progress* progress) {
     QS_ASSIGN(RunResult r, m_executor->run(inputs, hooks, progress));
