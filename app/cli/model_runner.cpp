@@ -186,6 +186,7 @@ Result<PreparedRunner> prepareRunner(Graph graph, const ParsedArgs& args,
             return std::move(q.addContext("calibration file " + args.value("calib"))).takeError();
         return q.takeError();
     }
+    graph = Graph(); // the quantized model holds its own (folded) copy: let the original go
     prepared.quantized = std::make_shared<QuantizedModel>(std::move(q).value());
     if (prepared.quantized->dataFree)
         std::fprintf(stderr, "quantscope-cli: note: no --calib given: activation ranges are "
@@ -202,6 +203,9 @@ Result<PreparedRunner> prepareRunner(Graph graph, const ParsedArgs& args,
             QS_TRY(runner->enableDiagnostics(*prepared.quantized, options));
         }
         prepared.runner = std::move(runner);
+        // The integer program holds what it runs (int8 weights, float islands' weights): the
+        // folded fp32 graph goes once lowered, unless the divergence finder runs it beside.
+        if (!args.has("diagnostics")) prepared.quantized.reset();
         return prepared;
     }
     QS_ASSIGN(auto sim, Simulator::create(prepared.quantized->graph, prepared.quantized->plan,

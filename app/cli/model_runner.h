@@ -33,7 +33,8 @@ public:
 
 struct PreparedRunner {
     std::unique_ptr<ModelRunner> runner;
-    std::shared_ptr<QuantizedModel> quantized; // null for fp32
+    // Null for fp32, and for int8 without --diagnostics (the fp32 graph is dropped once lowered).
+    std::shared_ptr<QuantizedModel> quantized;
 };
 
 // Reads --calib (if any), quantizes for sim/int8, and builds the runner. Notes (data-free
