@@ -9,7 +9,6 @@
 #include <cstdio>
 #include <functional>
 #include <nlohmann/json.hpp>
-#include <set>
 
 namespace qs {
 
@@ -72,9 +71,10 @@ struct Counts {
 
 // The Simulator's code of x. x_sim is s·(q − z) in float: x·(1/s) lands far within half a step
 // of an integer, so the rounding (here half away from zero, by truncation: no libm call per
-// element) does not matter.
+// element) does not matter. Out of range (and NaN) saturates instead of overflowing the cast.
 inline int32_t simCode(const Grid& g, float x) {
     const double t = double(x) * g.inverseScale;
+    if (!(std::abs(t) < 1e9)) return t > 0 ? g.qmax : g.qmin;
     return std::clamp(int32_t(t + (t >= 0 ? 0.5 : -0.5)) + g.zeroPoint, g.qmin, g.qmax);
 }
 
@@ -116,8 +116,8 @@ Counts compareEndToEnd(const Grid& g, const float* fp32, const float* sim, const
 // Int8Executor produces it.
 class CompareHook : public ExecHooks {
 public:
-    using Row = std::function<Status(ValueId, Tensor&)>;
-    CompareHook(const std::vector<int>& rowOfValue, Row compare)
+    using Compare = std::function<Status(ValueId, Tensor&)>;
+    CompareHook(const std::vector<int>& rowOfValue, Compare compare)
         : m_rowOfValue(rowOfValue)
         , m_compare(std::move(compare)) {}
     Status onTensor(NodeId, ValueId value, Tensor& tensor) override {
@@ -128,10 +128,10 @@ public:
 
 private:
     const std::vector<int>& m_rowOfValue;
-    Row m_compare;
+    Compare m_compare;
 };
 
-// Progress of one of the three runs inside add().
+// Progress of one of the four runs of a batch.
 class PartProgress : public Progress {
 public:
     PartProgress(Progress* outer, int part)

@@ -21,7 +21,9 @@
 //   q_sim = clamp(round(x_sim / s) + z, qmin, qmax)   (x_sim is on the grid: exact)
 //   steps = |q_int − q_sim|; max steps and the count of elements with steps > 1
 //   SQNR(int) = 10·log10(Σ f² / Σ (s·(q_int − z) − f)²) end to end, SQNR(sim) likewise with
-//   x_sim; f the fp32 executor's value of the same tensor.
+//   x_sim; f the fp32 executor's value of the same tensor in the graph the plan describes (the
+//   float reference of the error-propagation analysis too: BatchNorm folded, and with bias
+//   correction or AdaRound their weights).
 #pragma once
 
 #include "quant/int8/int8_executor.h"
