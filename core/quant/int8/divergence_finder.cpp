@@ -426,10 +426,14 @@ std::string divergenceSummary(const DivergenceReport& report) {
     }
     const std::string where = d->node.empty() ? "input '" + d->tensor + "'" : d->node;
     const std::string sqnrRule = "SQNR below " + formatDb(report.sqnrThresholdDb);
-    const std::string why = report.criterion == DivergenceCriterion::Steps ? "more than one step"
-                            : report.criterion == DivergenceCriterion::Sqnr
-                                ? sqnrRule
-                                : "more than one step, " + sqnrRule;
+    std::string why = report.criterion == DivergenceCriterion::Steps ? "more than one step"
+                      : report.criterion == DivergenceCriterion::Sqnr
+                          ? sqnrRule
+                          : "more than one step, " + sqnrRule;
+    // Where the Simulator is as far from float, the loss is quantization's, not the integer
+    // arithmetic's: say so rather than let the line read as an executor fault.
+    if (report.criterion == DivergenceCriterion::Sqnr && d->sqnrSimDb() < report.sqnrThresholdDb)
+        why += " (the simulator's too: quantization loss, not integer arithmetic)";
     std::snprintf(buf, sizeof buf,
                   "first divergent node: %s (max %d step%s, %.2f%% > 1 step given the simulator's "
                   "inputs; end to end max %d, SQNR %s, simulator %s; %s; tensor %s, %s %s)",
