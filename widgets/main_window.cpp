@@ -27,6 +27,7 @@
 #include <QMimeData>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSettings>
 #include <QStatusBar>
 #include <QToolBar>
@@ -258,7 +259,15 @@ void MainWindow::createDocks() {
 
     m_settingsDock = new QDockWidget(this);
     m_settingsDock->setObjectName(QStringLiteral("settingsDock"));
-    m_settingsDock->setWidget(m_settings);
+    // Scrolls rather than growing: every new toggle would otherwise raise the window's
+    // minimum height (the dock is tabbed with the summary and inspector on small screens).
+    auto* settingsScroll = new QScrollArea(m_settingsDock);
+    settingsScroll->setObjectName(QStringLiteral("settingsScroll"));
+    settingsScroll->setWidgetResizable(true);
+    settingsScroll->setFrameShape(QFrame::NoFrame);
+    settingsScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    settingsScroll->setWidget(m_settings);
+    m_settingsDock->setWidget(settingsScroll);
     addDockWidget(Qt::RightDockWidgetArea, m_settingsDock);
     tabifyDockWidget(m_summaryDock, m_settingsDock);
     m_settingsDock->raise();
