@@ -6,6 +6,7 @@
 
 #include "analysis/channel_spread.h"
 #include "analysis/error_propagation.h"
+#include "analysis/executor_comparison.h"
 #include "analysis/mixed_bits.h"
 #include "analysis/sensitivity.h"
 #include "analysis/tensor_histograms.h"
@@ -41,6 +42,12 @@ struct RunAnalyses {
     // The folded BatchNorm node → the node that absorbed it (selecting a BN shows its Conv).
     std::map<std::string, std::string> foldedInto;
     std::vector<std::string> notes; // analyses skipped, and why
+    // False when the all-but-one runs were skipped (SensitivityResult::full and each layer's
+    // `reverse` then hold no measurement).
+    bool reverseMeasured = true;
+    QuantizedSize size; // of the quantized model's constants, fp32 and as quantized
+    // fp32 vs simulator vs int8 executor on the evaluation samples (absent: not run).
+    std::optional<ExecutorComparison> executors;
 
     // Index into `layers` of a node (or of the layer a folded BN went into); -1 if none.
     int layerIndex(const std::string& node) const {
@@ -60,5 +67,12 @@ struct RunAnalyses {
         return -1;
     }
 };
+
+// The layer-wise part every run shares (the GUI's and `analyze --report`'s): `layers`, BN
+// factors, the folded-BN map, weight outliers (with `outlierOptions`), histograms, channel
+// ranges and the model size. Sensitivity, errors, mixed bits and executors are left to the caller.
+Status fillLayerAnalyses(RunAnalyses& out, const QuantizedModel& model,
+                         const std::vector<QuantLayerRef>& layers,
+                         const OutlierOptions& outlierOptions);
 
 } // namespace qs
