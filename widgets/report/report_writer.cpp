@@ -67,7 +67,6 @@ public:
     const std::vector<Chart>& charts() const { return m_charts; }
 
 private:
-    using Tr = ReportWriter;
     void section(const char* id, const QString& title, bool pageBreak = false);
     void addChart(AnalysisChart& chart, const QString& caption);
     void row(const QStringList& cells, bool header = false, const QList<bool>& numeric = {});
@@ -136,30 +135,31 @@ QString shapeText(const TensorSummary& t) {
 }
 
 void Builder::modelSection() {
-    section("model", Tr::tr("Model summary"));
+    section("model", ReportWriter::tr("Model summary"));
     const ModelSummary& s = m_data.summary;
     m_html += L("<table>\n");
     auto kv = [this](const QString& k, const QString& v) { row({esc(k), v}); };
-    kv(Tr::tr("Model file"), esc(m_data.modelName));
-    if (!s.graphName.empty()) kv(Tr::tr("Graph"), esc(s.graphName));
-    if (!s.producer.empty()) kv(Tr::tr("Producer"), esc(s.producer));
-    kv(Tr::tr("Opset / IR version"), QStringLiteral("%1 / %2").arg(s.opset).arg(s.irVersion));
-    kv(Tr::tr("Nodes"), QString::number(s.nodeCount));
+    kv(ReportWriter::tr("Model file"), esc(m_data.modelName));
+    if (!s.graphName.empty()) kv(ReportWriter::tr("Graph"), esc(s.graphName));
+    if (!s.producer.empty()) kv(ReportWriter::tr("Producer"), esc(s.producer));
+    kv(ReportWriter::tr("Opset / IR version"),
+       QStringLiteral("%1 / %2").arg(s.opset).arg(s.irVersion));
+    kv(ReportWriter::tr("Nodes"), QString::number(s.nodeCount));
     QStringList io;
     for (const TensorSummary& t : s.inputs) io << esc(t.name) + QLatin1Char(' ') + shapeText(t);
-    kv(Tr::tr("Inputs"), io.join(QStringLiteral(", ")));
+    kv(ReportWriter::tr("Inputs"), io.join(QStringLiteral(", ")));
     io.clear();
     for (const TensorSummary& t : s.outputs) io << esc(t.name) + QLatin1Char(' ') + shapeText(t);
-    kv(Tr::tr("Outputs"), io.join(QStringLiteral(", ")));
-    kv(Tr::tr("Parameters"), QString::number(s.parameterCount));
-    kv(Tr::tr("Quantizable layers"), QString::number(m_a.layers.size()));
+    kv(ReportWriter::tr("Outputs"), io.join(QStringLiteral(", ")));
+    kv(ReportWriter::tr("Parameters"), QString::number(s.parameterCount));
+    kv(ReportWriter::tr("Quantizable layers"), QString::number(m_a.layers.size()));
     const QuantizedSize& z = m_a.size;
-    kv(Tr::tr("Size of the constants, fp32"),
-       Tr::tr("%1 MB (%2 parameters after BatchNorm folding)")
+    kv(ReportWriter::tr("Size of the constants, fp32"),
+       ReportWriter::tr("%1 MB (%2 parameters after BatchNorm folding)")
            .arg(megabytes(z.fp32Bytes))
            .arg(z.parameters));
-    kv(Tr::tr("Size of the constants, quantized"),
-       Tr::tr("%1 MB (%2\u00d7 smaller; %3 parameters quantized)")
+    kv(ReportWriter::tr("Size of the constants, quantized"),
+       ReportWriter::tr("%1 MB (%2\u00d7 smaller; %3 parameters quantized)")
            .arg(megabytes(z.quantizedBytes),
                 formatNumber(z.quantizedBytes > 0 ? double(z.fp32Bytes) / double(z.quantizedBytes)
                                                   : qQNaN(),
@@ -172,27 +172,27 @@ void Builder::modelSection() {
     QStringList opText;
     for (const auto& [op, count] : ops)
         opText << QStringLiteral("%1\u00a0%2").arg(esc(op)).arg(count);
-    m_html += L("<p>") + esc(Tr::tr("Operators:")) + QLatin1Char(' ') +
+    m_html += L("<p>") + esc(ReportWriter::tr("Operators:")) + QLatin1Char(' ') +
               opText.join(QStringLiteral(", ")) + L("</p>\n");
     if (!s.unsupportedOps.empty()) {
         QStringList un;
         for (const auto& [op, count] : s.unsupportedOps)
             un << QStringLiteral("%1 (%2)").arg(esc(op)).arg(count);
-        m_html += L("<p>") + esc(Tr::tr("Unsupported operators:")) + QLatin1Char(' ') +
+        m_html += L("<p>") + esc(ReportWriter::tr("Unsupported operators:")) + QLatin1Char(' ') +
                   un.join(QStringLiteral(", ")) + L("</p>\n");
     }
 }
 
 void Builder::settingsSection() {
-    section("settings", Tr::tr("Settings"));
+    section("settings", ReportWriter::tr("Settings"));
     m_html += L("<table>\n");
-    row({esc(Tr::tr("Setting")), esc(Tr::tr("Value"))}, true);
+    row({esc(ReportWriter::tr("Setting")), esc(ReportWriter::tr("Value"))}, true);
     for (const auto& [k, v] : m_data.settings) row({esc(k), esc(v)});
-    row({esc(Tr::tr("Calibration samples")), m_data.calibrationSamples > 0
-                                                 ? QString::number(m_data.calibrationSamples)
-                                                 : esc(Tr::tr("none (data-free ranges)"))});
+    row({esc(ReportWriter::tr("Calibration samples")),
+         m_data.calibrationSamples > 0 ? QString::number(m_data.calibrationSamples)
+                                       : esc(ReportWriter::tr("none (data-free ranges)"))});
     if (!m_data.evaluationData.isEmpty())
-        row({esc(Tr::tr("Evaluation data")), esc(m_data.evaluationData)});
+        row({esc(ReportWriter::tr("Evaluation data")), esc(m_data.evaluationData)});
     m_html += L("</table>\n");
     QStringList notes = m_data.notes;
     for (const std::string& n : m_a.notes) notes << QString::fromStdString(n);
@@ -204,33 +204,37 @@ void Builder::settingsSection() {
 }
 
 void Builder::accuracySection() {
-    section("accuracy", Tr::tr("Accuracy and agreement"));
+    section("accuracy", ReportWriter::tr("Accuracy and agreement"));
     if (!m_a.executors) {
-        m_html +=
-            L("<p>") + esc(Tr::tr("The executors were not compared in this run.")) + L("</p>\n");
+        m_html += L("<p>") + esc(ReportWriter::tr("The executors were not compared in this run.")) +
+                  L("</p>\n");
         return;
     }
     const ExecutorComparison& x = *m_a.executors;
-    m_html += L("<p>") +
-              esc(Tr::tr("On %n evaluation sample(s), against the fp32 executor on the same "
-                         "(BatchNorm-folded) graph.",
-                         nullptr, int(x.samples))) +
-              L("</p>\n<table>\n");
-    row({esc(Tr::tr("Executor")), esc(Tr::tr("Top-1")), esc(Tr::tr("Agreement with fp32")),
-         esc(Tr::tr("Output SQNR (dB)")), esc(Tr::tr("Cosine"))},
+    m_html +=
+        L("<p>") +
+        esc(ReportWriter::tr("On %n evaluation sample(s), against the fp32 executor on the same "
+                             "(BatchNorm-folded) graph.",
+                             nullptr, int(x.samples))) +
+        L("</p>\n<table>\n");
+    row({esc(ReportWriter::tr("Executor")), esc(ReportWriter::tr("Top-1")),
+         esc(ReportWriter::tr("Agreement with fp32")), esc(ReportWriter::tr("Output SQNR (dB)")),
+         esc(ReportWriter::tr("Cosine"))},
         true);
     const QList<bool> num{false, true, true, true, true};
     auto pct = [](std::optional<double> v) {
         return v ? formatNumber(100.0 * *v, 1) + QLatin1Char('%') : QStringLiteral("\u2014");
     };
-    row({esc(Tr::tr("fp32")), pct(x.fp32Top1), QStringLiteral("100.0%"), QStringLiteral("\u221e"),
-         QStringLiteral("1.0000")},
+    row({esc(ReportWriter::tr("fp32")), pct(x.fp32Top1), QStringLiteral("100.0%"),
+         QStringLiteral("\u221e"), QStringLiteral("1.0000")},
         false, num);
     for (const ExecutorAccuracy& e : x.executors) {
-        const QString name = e.executor == "int8" ? Tr::tr("int8 executor (integer)")
-                                                  : Tr::tr("simulator (fake quantization)");
+        const QString name = e.executor == "int8"
+                                 ? ReportWriter::tr("int8 executor (integer)")
+                                 : ReportWriter::tr("simulator (fake quantization)");
         if (!e.measured) {
-            row({esc(name), esc(Tr::tr("not run: %1").arg(QString::fromStdString(e.note))),
+            row({esc(name),
+                 esc(ReportWriter::tr("not run: %1").arg(QString::fromStdString(e.note))),
                  QString(), QString(), QString()});
             continue;
         }
@@ -242,10 +246,11 @@ void Builder::accuracySection() {
 }
 
 void Builder::findingsSection() {
-    section("findings", Tr::tr("Findings"));
+    section("findings", ReportWriter::tr("Findings"));
     const QStringList findings = ReportFindings::findings(m_data);
     if (findings.isEmpty()) {
-        m_html += L("<p>") + esc(Tr::tr("No findings: the analyses did not run.")) + L("</p>\n");
+        m_html += L("<p>") + esc(ReportWriter::tr("No findings: the analyses did not run.")) +
+                  L("</p>\n");
         return;
     }
     m_html += L("<ul>\n");
@@ -254,22 +259,24 @@ void Builder::findingsSection() {
 }
 
 void Builder::layersSection() {
-    section("layers", Tr::tr("Per-layer table"), true);
+    section("layers", ReportWriter::tr("Per-layer table"), true);
     if (m_a.sensitivity) {
         SensitivityChart chart;
         chart.setResult(&*m_a.sensitivity);
-        addChart(chart, Tr::tr("Output SQNR with each layer quantized alone (bars) and with all "
-                               "but that layer quantized (line), in graph order."));
+        addChart(chart,
+                 ReportWriter::tr("Output SQNR with each layer quantized alone (bars) and with all "
+                                  "but that layer quantized (line), in graph order."));
     }
     const bool reverse = m_a.sensitivity && m_a.reverseMeasured;
     const bool mixed = m_a.mixedBits.has_value();
-    QStringList header{esc(Tr::tr("#")),      esc(Tr::tr("Layer")),
-                       esc(Tr::tr("Op")),     esc(Tr::tr("SQNR alone (dB)")),
-                       esc(Tr::tr("Cosine")), esc(Tr::tr("Rank"))};
-    if (reverse) header << esc(Tr::tr("All but this (dB)"));
-    header << esc(Tr::tr("Range ratio")) << esc(Tr::tr("Outlier ch."))
-           << esc(Tr::tr("W noise/tensor (dB)")) << esc(Tr::tr("W noise/channel (dB)"));
-    if (mixed) header << esc(Tr::tr("Suggested bits"));
+    QStringList header{esc(ReportWriter::tr("#")),      esc(ReportWriter::tr("Layer")),
+                       esc(ReportWriter::tr("Op")),     esc(ReportWriter::tr("SQNR alone (dB)")),
+                       esc(ReportWriter::tr("Cosine")), esc(ReportWriter::tr("Rank"))};
+    if (reverse) header << esc(ReportWriter::tr("All but this (dB)"));
+    header << esc(ReportWriter::tr("Range ratio")) << esc(ReportWriter::tr("Outlier ch."))
+           << esc(ReportWriter::tr("W noise/tensor (dB)"))
+           << esc(ReportWriter::tr("W noise/channel (dB)"));
+    if (mixed) header << esc(ReportWriter::tr("Suggested bits"));
     m_html += L("<table width=\"100%\">\n");
     row(header, true);
     for (size_t l = 0; l < m_a.layers.size(); ++l) {
@@ -309,17 +316,17 @@ void Builder::layersSection() {
 
 void Builder::sensitiveSection() {
     const std::vector<size_t> top = ReportFindings::topLayers(m_data);
-    section("sensitive-layers", Tr::tr("The %n most sensitive layer(s)", nullptr, int(top.size())),
-            true);
+    section("sensitive-layers",
+            ReportWriter::tr("The %n most sensitive layer(s)", nullptr, int(top.size())), true);
     if (top.empty()) {
-        m_html += L("<p>") + esc(Tr::tr("No layer was analysed.")) + L("</p>\n");
+        m_html += L("<p>") + esc(ReportWriter::tr("No layer was analysed.")) + L("</p>\n");
         return;
     }
     int index = 0;
     for (size_t l : top) {
         const LayerInfo& info = m_a.layers[l];
         m_html += L("<h3>%1</h3>\n")
-                      .arg(esc(Tr::tr("%1. %2 (%3)")
+                      .arg(esc(ReportWriter::tr("%1. %2 (%3)")
                                    .arg(++index)
                                    .arg(QString::fromStdString(info.node),
                                         QString::fromStdString(info.op))));
@@ -332,9 +339,10 @@ void Builder::sensitiveSection() {
         if (l < m_a.histograms.size()) {
             TensorHistogramChart chart;
             chart.setLayer(&m_a.histograms[l]);
-            addChart(chart, Tr::tr("Weight histogram of %1 before and after BatchNorm merge, "
-                                   "with the clip range and quantization grid.")
-                                .arg(QString::fromStdString(info.node)));
+            addChart(chart,
+                     ReportWriter::tr("Weight histogram of %1 before and after BatchNorm merge, "
+                                      "with the clip range and quantization grid.")
+                         .arg(QString::fromStdString(info.node)));
         }
         if (l < m_a.spread.size()) {
             PerChannelRangeChart chart;
@@ -342,9 +350,10 @@ void Builder::sensitiveSection() {
             chart.setLayer(&m_a.spread[l],
                            l < m_a.outliers.layers.size() ? &m_a.outliers.layers[l] : nullptr,
                            factor != m_a.bnFactor.end() ? &factor->second : nullptr);
-            addChart(chart, Tr::tr("Per-channel weight range of %1 (outlier channels in red, "
-                                   "BN factor on the right axis).")
-                                .arg(QString::fromStdString(info.node)));
+            addChart(chart,
+                     ReportWriter::tr("Per-channel weight range of %1 (outlier channels in red, "
+                                      "BN factor on the right axis).")
+                         .arg(QString::fromStdString(info.node)));
         }
         if (l < m_a.outliers.layers.size()) {
             const LayerOutliers& o = m_a.outliers.layers[l];
@@ -353,18 +362,20 @@ void Builder::sensitiveSection() {
             std::stable_sort(channels.begin(), channels.end(),
                              [](auto* x, auto* y) { return x->absMaxOverStd > y->absMaxOverStd; });
             if (channels.size() > 8) channels.resize(8);
-            m_html += L("<p>") +
-                      esc(Tr::tr("Channels with the largest max|w|/\u03c3 (outlier threshold "
-                                 "%1\u03c3 of the median channel spread):")
-                              .arg(formatNumber(m_a.outliers.options.k, 1))) +
-                      L("</p>\n<table>\n");
-            row({esc(Tr::tr("Channel")), esc(Tr::tr("Min")), esc(Tr::tr("Max")),
-                 esc(Tr::tr("max|w|/\u03c3")), esc(Tr::tr("Outlier"))},
+            m_html +=
+                L("<p>") +
+                esc(ReportWriter::tr("Channels with the largest max|w|/\u03c3 (outlier threshold "
+                                     "%1\u03c3 of the median channel spread):")
+                        .arg(formatNumber(m_a.outliers.options.k, 1))) +
+                L("</p>\n<table>\n");
+            row({esc(ReportWriter::tr("Channel")), esc(ReportWriter::tr("Min")),
+                 esc(ReportWriter::tr("Max")), esc(ReportWriter::tr("max|w|/\u03c3")),
+                 esc(ReportWriter::tr("Outlier"))},
                 true);
             for (const ChannelWeightStats* c : channels)
                 row({QString::number(c->channel), formatNumber(c->min, 4), formatNumber(c->max, 4),
                      formatNumber(c->absMaxOverStd, 1),
-                     c->outlier ? esc(Tr::tr("yes")) : esc(Tr::tr("no"))},
+                     c->outlier ? esc(ReportWriter::tr("yes")) : esc(ReportWriter::tr("no"))},
                     false, {true, true, true, true, false});
             m_html += L("</table>\n");
         }
@@ -372,15 +383,17 @@ void Builder::sensitiveSection() {
 }
 
 void Builder::errorSection() {
-    section("error-propagation", Tr::tr("Graph-wise error"), true);
+    section("error-propagation", ReportWriter::tr("Graph-wise error"), true);
     if (!m_a.errors) {
-        m_html += L("<p>") + esc(Tr::tr("Not run (needs evaluation data).")) + L("</p>\n");
+        m_html +=
+            L("<p>") + esc(ReportWriter::tr("Not run (needs evaluation data).")) + L("</p>\n");
         return;
     }
     ErrorPropagationChart chart;
     chart.setResult(&*m_a.errors);
-    addChart(chart, Tr::tr("SQNR of every tensor with the whole model quantized (total), the "
-                           "error each node injects and the error it inherits."));
+    addChart(chart,
+             ReportWriter::tr("SQNR of every tensor with the whole model quantized (total), the "
+                              "error each node injects and the error it inherits."));
     std::vector<const TensorError*> worst;
     for (const TensorError& e : m_a.errors->tensors)
         if (std::isfinite(e.injectedSqnrDb)) worst.push_back(&e);
@@ -388,11 +401,11 @@ void Builder::errorSection() {
                      [](auto* x, auto* y) { return x->injectedSqnrDb < y->injectedSqnrDb; });
     if (worst.size() > 8) worst.resize(8);
     if (worst.empty()) return;
-    m_html +=
-        L("<p>") + esc(Tr::tr("The nodes that inject the most error:")) + L("</p>\n<table>\n");
-    row({esc(Tr::tr("Node")), esc(Tr::tr("Op")), esc(Tr::tr("Total (dB)")),
-         esc(Tr::tr("Injected (dB)")), esc(Tr::tr("Inherited (dB)")),
-         esc(Tr::tr("Injected share"))},
+    m_html += L("<p>") + esc(ReportWriter::tr("The nodes that inject the most error:")) +
+              L("</p>\n<table>\n");
+    row({esc(ReportWriter::tr("Node")), esc(ReportWriter::tr("Op")),
+         esc(ReportWriter::tr("Total (dB)")), esc(ReportWriter::tr("Injected (dB)")),
+         esc(ReportWriter::tr("Inherited (dB)")), esc(ReportWriter::tr("Injected share"))},
         true);
     for (const TensorError* e : worst)
         row({esc(shortName(QString::fromStdString(e->node), 34)), esc(e->op),
@@ -404,25 +417,28 @@ void Builder::errorSection() {
 }
 
 void Builder::mixedSection() {
-    section("mixed-bits", Tr::tr("Mixed-bit suggestion"), true);
+    section("mixed-bits", ReportWriter::tr("Mixed-bit suggestion"), true);
     if (!m_a.mixedBits || m_a.mixedBits->pareto.empty()) {
-        m_html +=
-            L("<p>") + esc(Tr::tr("Not run (budget 0, or no evaluation data).")) + L("</p>\n");
+        m_html += L("<p>") + esc(ReportWriter::tr("Not run (budget 0, or no evaluation data).")) +
+                  L("</p>\n");
         return;
     }
     const MixedBitsResult& m = *m_a.mixedBits;
     MixedBitChart chart;
     chart.setResult(&m, m_a.mixedBitsMeasured ? m_a.mixedBitsMeasuredSqnrDb : qQNaN());
-    addChart(chart, Tr::tr("Pareto curve of average weight bits against predicted output SQNR, "
-                           "the budget and the suggestion."));
-    QString text = Tr::tr("Budget %1 average weight bits; suggestion %2 bits, predicted %3 dB")
-                       .arg(formatNumber(m.budgetBits, 2), formatNumber(m.chosen.averageBits, 2),
-                            formatNumber(m.chosen.predictedSqnrDb, 1));
+    addChart(chart,
+             ReportWriter::tr("Pareto curve of average weight bits against predicted output SQNR, "
+                              "the budget and the suggestion."));
+    QString text =
+        ReportWriter::tr("Budget %1 average weight bits; suggestion %2 bits, predicted %3 dB")
+            .arg(formatNumber(m.budgetBits, 2), formatNumber(m.chosen.averageBits, 2),
+                 formatNumber(m.chosen.predictedSqnrDb, 1));
     if (m_a.mixedBitsMeasured)
-        text += Tr::tr(", measured %1 dB").arg(formatNumber(m_a.mixedBitsMeasuredSqnrDb, 1));
+        text +=
+            ReportWriter::tr(", measured %1 dB").arg(formatNumber(m_a.mixedBitsMeasuredSqnrDb, 1));
     m_html += L("<p>") + esc(text + QLatin1Char('.')) + L("</p>\n<table>\n");
-    row({esc(Tr::tr("Layer")), esc(Tr::tr("Parameters")), esc(Tr::tr("Configured bits")),
-         esc(Tr::tr("Suggested bits"))},
+    row({esc(ReportWriter::tr("Layer")), esc(ReportWriter::tr("Parameters")),
+         esc(ReportWriter::tr("Configured bits")), esc(ReportWriter::tr("Suggested bits"))},
         true);
     for (const LayerBitNoise& r : m.table) {
         const auto it = m.chosen.assignment.find(r.node);
