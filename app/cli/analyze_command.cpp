@@ -105,9 +105,10 @@ int runAnalyze(const std::vector<std::string>& raw) {
         {"csv", true, false, "OUT.csv  also the per-layer table as CSV (the JSON's numbers)"},
         {"netron", true, false,
          "OUT.json  also a Netron attachment (netron:attachment, metrics per node)"},
-        {"report", true, false,
+        {"report", true, true,
          "OUT.html|OUT.pdf  also the report: summary, settings, accuracy, per-layer table, "
-         "charts of the most sensitive layers, findings (needs a build with Qt widgets)"},
+         "charts of the most sensitive layers, findings (needs a build with Qt widgets); "
+         "repeatable (one analysis, several formats)"},
         {"data", true, false, "X.npy  evaluation inputs (default: the calibration data)"},
         {"labels", true, false, "Y.npy  integer labels of --data"},
         {"eval-samples", true, false, "N  use the first N evaluation samples (default all)"},
@@ -130,9 +131,8 @@ int runAnalyze(const std::vector<std::string>& raw) {
     if (p.exitCode >= 0) return p.exitCode;
     if (!p.args.has("json")) return fail("analyze", "option '--json OUT.json' is required", 2);
     if (!p.args.has("calib")) return fail("analyze", "option '--calib C.npy' is required", 2);
-    if (p.args.has("report"))
-        if (Status st = checkReportOption(p.args.value("report")); !st)
-            return fail("analyze", st.message(), 2);
+    for (const std::string& report : p.args.values("report"))
+        if (Status st = checkReportOption(report); !st) return fail("analyze", st.message(), 2);
     if (p.args.has("labels") && !p.args.has("data"))
         return fail("analyze", "option '--labels' needs '--data'", 2);
     auto config = quantConfigFromArgs(p.args);
@@ -491,7 +491,7 @@ int runAnalyze(const std::vector<std::string>& raw) {
     }
     if (p.args.has("report")) {
         AnalyzeReportInputs r;
-        r.path = p.args.value("report");
+        r.paths = p.args.values("report");
         r.modelPath = modelPath;
         r.original = &*graph;
         r.model = &qm;

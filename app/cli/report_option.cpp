@@ -69,16 +69,19 @@ int writeAnalyzeReport(const AnalyzeReportInputs& in) {
         data.notes << QStringLiteral("--no-reverse: the all-but-one sensitivity runs were skipped");
     data.analyses = std::move(analyses);
 
-    ReportWriter::Stats stats;
-    const QString error = ReportWriter::write(data, QString::fromStdString(in.path), &stats);
-    if (!error.isEmpty()) return fail("analyze", error.toStdString());
-    std::printf("%s\n", in.path.c_str());
-    std::fprintf(stderr,
-                 "quantscope-cli analyze: report %s: %d charts, %lld bytes%s; executor "
-                 "comparison %.2f s, rendering and writing %.2f s (analysis %.2f s)\n",
-                 in.path.c_str(), stats.charts, static_cast<long long>(stats.bytes),
-                 stats.pages > 0 ? (", " + std::to_string(stats.pages) + " pages").c_str() : "",
-                 executorSeconds, stats.seconds, in.analysisSeconds);
+    for (const std::string& path : in.paths) {
+        ReportWriter::Stats stats;
+        const QString error = ReportWriter::write(data, QString::fromStdString(path), &stats);
+        if (!error.isEmpty()) return fail("analyze", error.toStdString());
+        std::printf("%s\n", path.c_str());
+        const std::string pages =
+            stats.pages > 0 ? ", " + std::to_string(stats.pages) + " pages" : std::string();
+        std::fprintf(stderr,
+                     "quantscope-cli analyze: report %s: %d charts, %lld bytes%s, rendered and "
+                     "written in %.2f s (executor comparison %.2f s, analysis %.2f s)\n",
+                     path.c_str(), stats.charts, static_cast<long long>(stats.bytes), pages.c_str(),
+                     stats.seconds, executorSeconds, in.analysisSeconds);
+    }
     return 0;
 }
 

@@ -15,7 +15,7 @@
 namespace qs::cli {
 
 struct AnalyzeReportInputs {
-    std::string path;
+    std::vector<std::string> paths; // one report per path, format by extension
     std::string modelPath;
     const Graph* original = nullptr; // as imported
     const QuantizedModel* model = nullptr;
@@ -38,8 +38,8 @@ struct AnalyzeReportInputs {
 // is a usage error (exit 2).
 Status checkReportOption(const std::string& path);
 
-// Compares the executors, renders the report and writes it; prints the path on stdout and the
-// report's own time on stderr. Returns the exit code.
+// Compares the executors, renders each report and writes it; prints each path on stdout and
+// the report's own time on stderr. Returns the exit code.
 int writeAnalyzeReport(const AnalyzeReportInputs& inputs);
 
 } // namespace qs::cli

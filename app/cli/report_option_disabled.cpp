@@ -11,7 +11,10 @@ Status checkReportOption(const std::string& path) {
 }
 
 int writeAnalyzeReport(const AnalyzeReportInputs& inputs) {
-    return fail("analyze", checkReportOption(inputs.path).message(), 2);
+    return fail(
+        "analyze",
+        checkReportOption(inputs.paths.empty() ? std::string() : inputs.paths.front()).message(),
+        2);
 }
 
 } // namespace qs::cli

@@ -40,15 +40,16 @@ QString L(const char* s) {
 // Chart size in the report (CSS pixels) and the scale of the PNG behind it (sharp in print).
 constexpr int kChartWidth = 860, kChartHeight = 380;
 constexpr qreal kChartScale = 1.5;
-// Display width of a chart in the PDF's document pixels (A4 minus margins at 96 dpi ≈ 680).
-constexpr int kPdfChartWidth = 660;
+// Display width of a chart in the PDF's document pixels (A4 less print()'s 2 cm margins at 96 dpi
+// ≈ 643).
+constexpr int kPdfChartWidth = 640;
 
 const char* const kStyle =
-    "body{font-family:sans-serif;font-size:10pt;color:#202020;max-width:1000px;margin:auto;}"
+    "body{font-family:sans-serif;font-size:10pt;color:#202020;}"
     "h1{font-size:18pt;}h2{font-size:14pt;border-bottom:1px solid #999;margin-top:18pt;}"
     "h3{font-size:11pt;margin-top:12pt;}"
     "table{border-collapse:collapse;margin:4pt 0;}"
-    "th,td{border:1px solid #bbb;padding:2px 5px;text-align:left;vertical-align:top;}"
+    "th,td{border:1px solid #bbb;padding:2px 4px;text-align:left;vertical-align:top;font-size:8pt;}"
     "th{background:#eef2f7;}td.num{text-align:right;}"
     "p.caption{color:#555;font-size:9pt;}";
 
@@ -69,7 +70,9 @@ public:
 private:
     void section(const char* id, const QString& title, bool pageBreak = false);
     void addChart(AnalysisChart& chart, const QString& caption);
-    void row(const QStringList& cells, bool header = false, const QList<bool>& numeric = {});
+    // widths: percentages of the table width per column (header rows), 0 = automatic.
+    void row(const QStringList& cells, bool header = false, const QList<bool>& numeric = {},
+             const QList<int>& widths = {});
     void modelSection();
     void settingsSection();
     void accuracySection();
@@ -107,10 +110,13 @@ void Builder::addChart(AnalysisChart& chart, const QString& caption) {
     m_charts.push_back(Chart{caption, image.convertToFormat(QImage::Format_RGB32)});
 }
 
-void Builder::row(const QStringList& cells, bool header, const QList<bool>& numeric) {
+void Builder::row(const QStringList& cells, bool header, const QList<bool>& numeric,
+                  const QList<int>& widths) {
     m_html += L("<tr>");
     for (int i = 0; i < cells.size(); ++i) {
-        if (header)
+        if (header && i < widths.size() && widths[i] > 0)
+            m_html += L("<th width=\"%1%\">").arg(widths[i]) + cells[i] + L("</th>");
+        else if (header)
             m_html += L("<th>") + cells[i] + L("</th>");
         else if (i < numeric.size() && numeric[i])
             m_html += L("<td class=\"num\" align=\"right\">") + cells[i] + L("</td>");
@@ -277,8 +283,12 @@ void Builder::layersSection() {
            << esc(ReportWriter::tr("W noise/tensor (dB)"))
            << esc(ReportWriter::tr("W noise/channel (dB)"));
     if (mixed) header << esc(ReportWriter::tr("Suggested bits"));
+    // The names get the room; the numbers share the rest.
+    QList<int> widths{3, 24, 5};
+    const int numbers = int(header.size()) - 3;
+    while (widths.size() < header.size()) widths << (100 - 32) / numbers;
     m_html += L("<table width=\"100%\">\n");
-    row(header, true);
+    row(header, true, {}, widths);
     for (size_t l = 0; l < m_a.layers.size(); ++l) {
         const LayerInfo& info = m_a.layers[l];
         QStringList cells{
@@ -402,11 +412,11 @@ void Builder::errorSection() {
     if (worst.size() > 8) worst.resize(8);
     if (worst.empty()) return;
     m_html += L("<p>") + esc(ReportWriter::tr("The nodes that inject the most error:")) +
-              L("</p>\n<table>\n");
+              L("</p>\n<table width=\"100%\">\n");
     row({esc(ReportWriter::tr("Node")), esc(ReportWriter::tr("Op")),
          esc(ReportWriter::tr("Total (dB)")), esc(ReportWriter::tr("Injected (dB)")),
          esc(ReportWriter::tr("Inherited (dB)")), esc(ReportWriter::tr("Injected share"))},
-        true);
+        true, {}, {40, 12, 12, 12, 12, 12});
     for (const TensorError* e : worst)
         row({esc(shortName(QString::fromStdString(e->node), 34)), esc(e->op),
              formatNumber(e->totalSqnrDb, 1), formatNumber(e->injectedSqnrDb, 1),
@@ -436,10 +446,10 @@ void Builder::mixedSection() {
     if (m_a.mixedBitsMeasured)
         text +=
             ReportWriter::tr(", measured %1 dB").arg(formatNumber(m_a.mixedBitsMeasuredSqnrDb, 1));
-    m_html += L("<p>") + esc(text + QLatin1Char('.')) + L("</p>\n<table>\n");
+    m_html += L("<p>") + esc(text + QLatin1Char('.')) + L("</p>\n<table width=\"100%\">\n");
     row({esc(ReportWriter::tr("Layer")), esc(ReportWriter::tr("Parameters")),
          esc(ReportWriter::tr("Configured bits")), esc(ReportWriter::tr("Suggested bits"))},
-        true);
+        true, {}, {55, 15, 15, 15});
     for (const LayerBitNoise& r : m.table) {
         const auto it = m.chosen.assignment.find(r.node);
         row({esc(shortName(QString::fromStdString(r.node), 34)), QString::number(r.params),
@@ -511,7 +521,8 @@ QString writePdf(const QString& path, const ReportData& data, const QString& htm
     {
         QPdfWriter pdf(&file);
         pdf.setPageSize(QPageSize(QPageSize::A4));
-        pdf.setPageMargins(QMarginsF(15, 15, 15, 15), QPageLayout::Millimeter);
+        // QTextDocument::print() puts its own 2 cm margin inside the page: none from the writer.
+        pdf.setPageMargins(QMarginsF(0, 0, 0, 0), QPageLayout::Millimeter);
         pdf.setResolution(300);
         pdf.setTitle(ReportWriter::tr("QuantScope report: %1").arg(data.modelName));
         pdf.setCreator(QStringLiteral("QuantScope"));
