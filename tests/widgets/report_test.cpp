@@ -274,6 +274,25 @@ private slots:
         QCOMPARE(pages, stats.pages);
     }
 
+    // The model size in the summary against the ONNX file read by hand: every Conv (its BN
+    // folded in: a bias of C floats) and the Gemm, 8-bit per-channel weights (one f32 scale and
+    // one 1-byte zero point per output channel), int32 biases.
+    void modelSize() {
+        int64_t weights = 0, biases = 0, channels = 0;
+        for (const Node& n : m_graph->nodes()) {
+            if (n.opType != "Conv" && n.opType != "Gemm") continue;
+            const Tensor& w = *m_graph->value(n.inputs[1]).initializer;
+            weights += w.numel();
+            channels += w.dim(0); // output channels: Conv OIHW, Gemm here transB (N×K)
+            biases += w.dim(0);
+        }
+        const QuantizedSize& z = m_run.analyses->size;
+        QCOMPARE(z.parameters, weights + biases);
+        QCOMPARE(z.fp32Bytes, 4 * (weights + biases));
+        QCOMPARE(z.quantizedParameters, weights + biases);
+        QCOMPARE(z.quantizedBytes, weights + 5 * channels + 4 * biases);
+    }
+
     // Unknown extension and an unwritable path: one-line errors naming the file.
     void badPaths() {
         const auto data = reportDataFromRun(kModel, *m_graph, m_run);
