@@ -1666,6 +1666,24 @@ Click to show this assignment</source>
         <source>; no assignment fits the budget</source>
         <translation>；没有分配方案满足预算</translation>
     </message>
+    <message>
+        <source>per-channel weights</source>
+        <translation>逐通道权重</translation>
+    </message>
+    <message>
+        <source>16-bit weights</source>
+        <translation>16 位权重</translation>
+    </message>
+    <message>
+        <source>%1 on this layer only: output SQNR %2 dB (%3 dB), %4 points of agreement</source>
+        <translation>仅对该层使用%1：输出 SQNR %2 dB（%3 dB），一致率变化 %4 个百分点</translation>
+    </message>
+    <message numerus="yes">
+        <source> (measured on %n sample(s))</source>
+        <translation>
+            <numerusform>（在 %n 个样本上实测）</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>qs::ReportWriter</name>

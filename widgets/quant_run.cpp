@@ -280,6 +280,9 @@ Result<std::shared_ptr<const RunAnalyses>> analyze(const Graph& original, const 
     xo.threads = threads;
     xo.batchSize = request.evalBatch;
     QS_ASSIGN(out->executors, compareExecutors(q, data, nullptr, inputName, xo));
+    QS_TRY(cancelled());
+    progress.report(0.97, "remedies");
+    QS_TRY(measureReportRemedies(*out, q, data, nullptr, inputName, threads));
     progress.report(1.0, "analyses");
     return std::shared_ptr<const RunAnalyses>(std::move(out));
 }

@@ -3,7 +3,10 @@
 // exactly one embedded <img> per chart and no external reference; its per-layer table carries the
 // numbers of the analyze JSON written by the same run; the PDF is valid — pdftoppm (poppler)
 // renders every page to a PNG that is not blank. Digits models: seconds, not minutes.
+#include "analysis/layer_remedies.h"
+#include "io/npy.h"
 #include "onnx/onnx_importer.h"
+#include "quant/simulator.h"
 #include "quant_run.h"
 #include "report/report_findings.h"
 #include "report/report_writer.h"
@@ -265,6 +268,17 @@ private slots:
         QVERIFY(withOutliers > 0);
         QVERIFY(parsed.text.contains(QStringLiteral("outlier channel")));
         for (const QString& f : findings) QVERIFY2(parsed.text.contains(f), qPrintable(f));
+        // The remedies were measured for exactly the layers the report details (per-channel is the
+        // default, so 16-bit weights is the one remedy left to try).
+        QVERIFY(a.remedies);
+        const std::vector<size_t> detailed = ReportFindings::topLayers(*data);
+        QCOMPARE(a.remedies->layers.size(), detailed.size());
+        for (size_t i = 0; i < detailed.size(); ++i) {
+            QCOMPARE(a.remedies->layers[i].node, a.layers[detailed[i]].node);
+            QCOMPARE(a.remedies->layers[i].outcomes.size(), size_t(1));
+            QCOMPARE(a.remedies->layers[i].outcomes[0].remedy, std::string("weights_16_bit"));
+        }
+        QVERIFY(parsed.text.contains(QStringLiteral("16-bit weights on this layer only")));
 
         const QString pdf = m_dir.filePath(QStringLiteral("gui.pdf"));
         QCOMPARE(ReportWriter::write(*data, pdf, &stats), QString());
@@ -291,6 +305,54 @@ private slots:
         QCOMPARE(z.fp32Bytes, 4 * (weights + biases));
         QCOMPARE(z.quantizedParameters, weights + biases);
         QCOMPARE(z.quantizedBytes, weights + 5 * channels + 4 * biases);
+    }
+
+    // A measured remedy equals the same change made by quantizing the whole model again: per-tensor
+    // weights everywhere, then the most outlier-hit layer per channel (what-if on its cone vs a
+    // full quantization with layerGranularity and a full simulator run on the same 16 samples).
+    void remedyMatchesFullRequantization() {
+        auto calib = readNpy(kCalib.toStdString());
+        QVERIFY(calib);
+        CalibrationData calibration;
+        calibration.samples = *calib;
+        QuantConfig config;
+        config.weight.granularity = Granularity::PerTensor;
+        auto q = quantizeModel(*m_graph, config, &calibration);
+        QVERIFY2(q, q ? "" : q.message().c_str());
+        const std::vector<QuantLayerRef> layers = quantLayers(*q);
+        auto outliers = analyzeWeightOutliers(layers);
+        QVERIFY(outliers && !outliers->ranking.empty());
+        const std::string node = layers[outliers->ranking.front()].name;
+        Shape shape = calib->shape();
+        shape[0] = 16;
+        Tensor data(DataType::F32, shape);
+        std::memcpy(data.rawData(), calib->rawData(), data.byteSize());
+        const std::string input = m_graph->value(m_graph->inputs()[0]).name;
+        auto session = AnalysisSession::create(*q, data, input);
+        QVERIFY(session);
+        auto remedies = measureLayerRemedies(**session, {node}, nullptr);
+        QVERIFY2(remedies, remedies ? "" : remedies.message().c_str());
+        QCOMPARE(remedies->layers.size(), size_t(1));
+        QCOMPARE(remedies->layers[0].outcomes.size(), size_t(2)); // per channel, 16-bit
+        QCOMPARE(remedies->layers[0].outcomes[0].remedy, std::string("per_channel"));
+
+        QuantConfig perChannel = config;
+        perChannel.layerGranularity[node] = Granularity::PerChannel;
+        auto q2 = quantizeModel(*m_graph, perChannel, &calibration);
+        QVERIFY(q2);
+        auto fp32 = Executor::create(q->graph);
+        auto sim = Simulator::create(q2->graph, q2->plan);
+        QVERIFY(fp32 && sim);
+        auto ref = (*fp32)->run({{input, data}});
+        auto test = (*sim)->run({{input, data}});
+        QVERIFY(ref && test);
+        const std::string out = m_graph->value(m_graph->outputs()[0]).name;
+        const double expected = sqnrDb(ref->outputs.at(out), test->outputs.at(out));
+        const double measured = remedies->layers[0].outcomes[0].score.sqnrDb;
+        QVERIFY2(std::abs(measured - expected) < 1e-3,
+                 qPrintable(QStringLiteral("%1 vs %2").arg(measured).arg(expected)));
+        // On this model's spread channels, per channel on the worst layer helps.
+        QVERIFY(measured > remedies->current.sqnrDb);
     }
 
     // Unknown extension and an unwritable path: one-line errors naming the file.

@@ -1,5 +1,7 @@
 #include "run_analyses.h"
 
+#include <cstring>
+
 namespace qs {
 
 Status fillLayerAnalyses(RunAnalyses& out, const QuantizedModel& model,
@@ -20,6 +22,37 @@ Status fillLayerAnalyses(RunAnalyses& out, const QuantizedModel& model,
     QS_ASSIGN(out.histograms, layerHistograms(model, layers));
     QS_ASSIGN(out.spread, channelSpread(model, layers));
     out.size = quantizedModelSize(model);
+    return {};
+}
+
+namespace {
+
+Tensor firstRows(const Tensor& t, int64_t n) {
+    if (t.rank() == 0 || t.dim(0) <= n) return t;
+    Shape shape = t.shape();
+    shape[0] = n;
+    Tensor out(t.dtype(), shape);
+    std::memcpy(out.rawData(), t.rawData(), out.byteSize());
+    return out;
+}
+
+} // namespace
+
+Status measureReportRemedies(RunAnalyses& out, const QuantizedModel& model, const Tensor& data,
+                             const Tensor* labels, const std::string& inputName, int threads,
+                             int topLayers, int64_t maxSamples) {
+    std::vector<std::string> nodes;
+    for (size_t l : out.mostSensitive(topLayers)) nodes.push_back(out.layers[l].node);
+    if (nodes.empty()) return {};
+    AnalysisSessionOptions options;
+    options.threads = threads;
+    options.batchSize = 4; // every value of a batch is cached twice
+    QS_ASSIGN(auto session,
+              AnalysisSession::create(model, firstRows(data, maxSamples), inputName, options));
+    std::optional<Tensor> someLabels;
+    if (labels) someLabels = firstRows(*labels, maxSamples);
+    QS_ASSIGN(out.remedies,
+              measureLayerRemedies(*session, nodes, someLabels ? &*someLabels : nullptr));
     return {};
 }
 

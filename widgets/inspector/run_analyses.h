@@ -7,6 +7,7 @@
 #include "analysis/channel_spread.h"
 #include "analysis/error_propagation.h"
 #include "analysis/executor_comparison.h"
+#include "analysis/layer_remedies.h"
 #include "analysis/mixed_bits.h"
 #include "analysis/sensitivity.h"
 #include "analysis/tensor_histograms.h"
@@ -48,6 +49,8 @@ struct RunAnalyses {
     QuantizedSize size; // of the quantized model's constants, fp32 and as quantized
     // fp32 vs simulator vs int8 executor on the evaluation samples (absent: not run).
     std::optional<ExecutorComparison> executors;
+    // Per-channel / 16-bit weights measured on the mostSensitive() layers (absent: not run).
+    std::optional<RemedyReport> remedies;
 
     // Index into `layers` of a node (or of the layer a folded BN went into); -1 if none.
     int layerIndex(const std::string& node) const {
@@ -56,6 +59,14 @@ struct RunAnalyses {
         for (size_t i = 0; i < layers.size(); ++i)
             if (layers[i].node == name) return int(i);
         return -1;
+    }
+    // Indices into `layers` of the n most sensitive layers, rank 1 first (by the weight-outlier
+    // ranking when sensitivity was not run): the layers the report details.
+    std::vector<size_t> mostSensitive(int n) const {
+        std::vector<size_t> out;
+        for (size_t i : sensitivity ? sensitivity->ranking : outliers.ranking)
+            if (int(out.size()) < n && i < layers.size()) out.push_back(i);
+        return out;
     }
     // Index into errors->tensors of the node's output tensor; -1 if none.
     int errorIndex(const std::string& node) const {
@@ -74,5 +85,11 @@ struct RunAnalyses {
 Status fillLayerAnalyses(RunAnalyses& out, const QuantizedModel& model,
                          const std::vector<QuantLayerRef>& layers,
                          const OutlierOptions& outlierOptions);
+
+// The report's measured remedies: a what-if session on `data` (the first `maxSamples` rows)
+// and measureLayerRemedies on out.mostSensitive(topLayers). Needs out.sensitivity or outliers.
+Status measureReportRemedies(RunAnalyses& out, const QuantizedModel& model, const Tensor& data,
+                             const Tensor* labels, const std::string& inputName, int threads,
+                             int topLayers = 5, int64_t maxSamples = 32);
 
 } // namespace qs

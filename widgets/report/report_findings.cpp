@@ -40,16 +40,7 @@ bool perTensorWeights(const RunAnalyses& a, size_t l) {
 } // namespace
 
 std::vector<size_t> ReportFindings::topLayers(const ReportData& data) {
-    std::vector<size_t> out;
-    if (!data.analyses) return out;
-    const RunAnalyses& a = *data.analyses;
-    const std::vector<size_t>& ranking =
-        a.sensitivity ? a.sensitivity->ranking : a.outliers.ranking;
-    for (size_t i : ranking) {
-        if (int(out.size()) >= data.topLayers) break;
-        if (i < a.layers.size()) out.push_back(i);
-    }
-    return out;
+    return data.analyses ? data.analyses->mostSensitive(data.topLayers) : std::vector<size_t>{};
 }
 
 QStringList ReportFindings::layerFindings(const ReportData& data, size_t l) {
@@ -105,6 +96,24 @@ QStringList ReportFindings::layerFindings(const ReportData& data, size_t l) {
             out << tr("its output activation %1 clips %2% of the calibration values")
                        .arg(name(h.output->tensor),
                             formatNumber(100.0 * h.output->clippedFraction, 2));
+    }
+    if (a.remedies) {
+        for (const LayerRemedies& r : a.remedies->layers) {
+            if (r.node != info.node) continue;
+            const OutputScore& now = a.remedies->current;
+            for (const RemedyOutcome& o : r.outcomes) {
+                const QString what =
+                    o.remedy == "per_channel" ? tr("per-channel weights") : tr("16-bit weights");
+                QString text = tr("%1 on this layer only: output SQNR %2 dB (%3 dB), %4 points of "
+                                  "agreement")
+                                   .arg(what, formatNumber(o.score.sqnrDb, 1),
+                                        signedDb(o.score.sqnrDb - now.sqnrDb),
+                                        points(o.score.agreement, now.agreement));
+                if (o.score.top1 && now.top1)
+                    text += tr(", %1 points of top-1").arg(points(*o.score.top1, *now.top1));
+                out << text + tr(" (measured on %n sample(s))", nullptr, int(a.remedies->samples));
+            }
+        }
     }
     if (l < a.spread.size() && a.spread[l].weightAfterCle)
         out << tr("CLE changed its channel range ratio from %1\u00d7 to %2\u00d7")
