@@ -282,7 +282,9 @@ Result<std::shared_ptr<const RunAnalyses>> analyze(const Graph& original, const 
     QS_ASSIGN(out->executors, compareExecutors(q, data, nullptr, inputName, xo));
     QS_TRY(cancelled());
     progress.report(0.97, "remedies");
-    QS_TRY(measureReportRemedies(*out, q, data, nullptr, inputName, threads));
+    // The report's measured remedies on a few samples: the what-if session polls no cancel flag,
+    // so its work stays small (a Cancel answers within a second).
+    QS_TRY(measureReportRemedies(*out, q, data, nullptr, inputName, threads, 5, 8));
     progress.report(1.0, "analyses");
     return std::shared_ptr<const RunAnalyses>(std::move(out));
 }
