@@ -614,12 +614,24 @@ total %2 dB, %3 % of the noise injected here</source>
         <translation>配置的权重位宽</translation>
     </message>
     <message>
-        <source>&amp;Per-Channel Weights (all layers)</source>
-        <translation>逐通道权重（所有层）(&amp;P)</translation>
+        <source>&amp;Per-Channel Weights</source>
+        <translation>逐通道权重(&amp;P)</translation>
     </message>
     <message>
         <source>per-channel weights</source>
         <translation>逐通道权重</translation>
+    </message>
+    <message>
+        <source>configured granularity</source>
+        <translation>配置的量化粒度</translation>
+    </message>
+    <message>
+        <source>Every layer&apos;s weights are already per channel</source>
+        <translation>所有层的权重已是逐通道量化</translation>
+    </message>
+    <message>
+        <source>Quantize this layer&apos;s weights per output channel (--layer-granularity)</source>
+        <translation>按输出通道量化本层权重（--layer-granularity）</translation>
     </message>
     <message>
         <source>&amp;Cross-Layer Equalization (every pair, this one included)</source>
@@ -1455,6 +1467,26 @@ Click to show this assignment</source>
     <message>
         <source>Moving-average min-max</source>
         <translation>滑动平均最小-最大</translation>
+    </message>
+    <message>
+        <source>A&amp;nalyses:</source>
+        <translation>分析(&amp;N):</translation>
+    </message>
+    <message>
+        <source>Full (sensitivity, error, mixed bits)</source>
+        <translation>完整（敏感度、误差、混合精度）</translation>
+    </message>
+    <message>
+        <source>Without the mixed-bit search</source>
+        <translation>不含混合精度搜索</translation>
+    </message>
+    <message>
+        <source>None (quantize and evaluate only)</source>
+        <translation>无（仅量化和评估）</translation>
+    </message>
+    <message>
+        <source>What a run analyses after quantizing. The mixed-bit search quantizes every layer at several widths and is the slowest part on large models.</source>
+        <translation>运行在量化之后进行哪些分析。混合精度搜索会以多种位宽量化每一层，是大模型上最慢的部分。</translation>
     </message>
     <message>
         <source>Percentile of |x| kept inside the clip range</source>

@@ -513,7 +513,8 @@ bool MainWindow::runQuantization() {
         setStatus([message] { return tr("Invalid settings: %1").arg(message); });
         return false;
     }
-    if (!m_run->start(*config, m_settings->calibrationPath())) return false;
+    if (!m_run->start(*config, m_settings->calibrationPath(), m_settings->analysisDepth()))
+        return false;
     m_progress->setRange(0, 100);
     m_progress->setValue(0);
     m_progress->setFormat(tr("%p %"));
@@ -736,16 +737,25 @@ QMenu* MainWindow::createNodeMenu(const QString& name, QWidget* parent) {
         remedyChosen(name, on ? tr("16-bit weights") : tr("configured weight bits"));
     });
 
-    // Core applies these model-wide: the menu says so rather than pretending otherwise.
-    auto* perChannel = menu->addAction(tr("&Per-Channel Weights (all layers)"));
+    // Per channel for this layer only (--layer-granularity); when the whole model is already
+    // per channel the entry shows that and there is nothing to add.
+    const bool modelPerChannel = has(QStringLiteral("granularity"), QStringLiteral("channel"));
+    auto* perChannel = menu->addAction(tr("&Per-Channel Weights"));
     perChannel->setObjectName(QStringLiteral("remedyPerChannel"));
     perChannel->setCheckable(true);
-    perChannel->setChecked(has(QStringLiteral("granularity"), QStringLiteral("channel")));
-    perChannel->setEnabled(!perChannel->isChecked());
-    connect(perChannel, &QAction::triggered, this, [this, name, setSwitch] {
-        setSwitch(QStringLiteral("granularity"), QStringLiteral("channel"), true);
-        remedyChosen(name, tr("per-channel weights"));
+    perChannel->setChecked(
+        modelPerChannel ||
+        overrides.contains(QStringLiteral("--layer-granularity %1=channel").arg(name)));
+    perChannel->setEnabled(!modelPerChannel);
+    perChannel->setStatusTip(modelPerChannel
+                                 ? tr("Every layer's weights are already per channel")
+                                 : tr("Quantize this layer's weights per output channel "
+                                      "(--layer-granularity)"));
+    connect(perChannel, &QAction::toggled, this, [this, name](bool on) {
+        m_settings->setNodeGranularity(name, on ? QStringLiteral("channel") : QString());
+        remedyChosen(name, on ? tr("per-channel weights") : tr("configured granularity"));
     });
+    // Core applies these model-wide: the menu says so rather than pretending otherwise.
     auto* cle = menu->addAction(tr("&Cross-Layer Equalization (every pair, this one included)"));
     cle->setObjectName(QStringLiteral("remedyCle"));
     cle->setCheckable(true);

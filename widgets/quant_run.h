@@ -53,6 +53,11 @@ struct QuantRunResult {
     std::shared_ptr<const RunAnalyses> analyses;
 };
 
+// How much of core's analysis a GUI run does after quantizing and evaluating: everything, all
+// but the mixed-bit search (its per-layer bit-width table is the costliest part on large
+// models), or nothing (quick iterations on the settings).
+enum class AnalysisDepth { Full, WithoutMixedBits, None };
+
 struct QuantRunRequest {
     std::shared_ptr<const Graph> graph;
     QuantConfig config;

@@ -20,6 +20,7 @@ namespace qs {
 namespace {
 
 const QString kLastCalibDirKey = QStringLiteral("settings/lastCalibrationDir");
+const QString kAnalysisDepthKey = QStringLiteral("run/analysisDepth");
 
 // Combo items carry the option value as data; the text is translated in retranslateUi().
 void addValues(QComboBox* combo, const QStringList& values) {
@@ -42,6 +43,7 @@ QuantSettingsWidget::QuantSettingsWidget(QWidget* parent)
     , m_cle(new QCheckBox(this))
     , m_biasCorrection(new QCheckBox(this))
     , m_adaround(new QCheckBox(this))
+    , m_analysisDepth(new QComboBox(this))
     , m_calibPath(new QLineEdit(this))
     , m_browse(new QPushButton(this))
     , m_runButton(new QPushButton(this))
@@ -76,13 +78,19 @@ QuantSettingsWidget::QuantSettingsWidget(QWidget* parent)
     m_requant->setObjectName(QStringLiteral("requant"));
     addValues(m_requant, {QStringLiteral("float"), QStringLiteral("fixed")});
     // Long item texts must not widen the dock (and with it the window's minimum width).
-    for (QComboBox* combo : {m_scheme, m_granularity, m_calibMethod, m_dispatch, m_requant}) {
+    for (QComboBox* combo :
+         {m_scheme, m_granularity, m_calibMethod, m_dispatch, m_requant, m_analysisDepth}) {
         combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
         combo->setMinimumContentsLength(10);
     }
     m_cle->setObjectName(QStringLiteral("cle"));
     m_biasCorrection->setObjectName(QStringLiteral("biasCorrection"));
     m_adaround->setObjectName(QStringLiteral("adaround"));
+    m_analysisDepth->setObjectName(QStringLiteral("analysisDepth"));
+    addValues(m_analysisDepth,
+              {QStringLiteral("full"), QStringLiteral("no-mixed-bits"), QStringLiteral("none")});
+    m_analysisDepth->setCurrentIndex(
+        std::max(0, m_analysisDepth->findData(QSettings().value(kAnalysisDepthKey).toString())));
     m_calibPath->setObjectName(QStringLiteral("calibrationPath"));
     m_calibPath->setClearButtonEnabled(true);
     m_runButton->setObjectName(QStringLiteral("runButton"));
@@ -117,6 +125,7 @@ QuantSettingsWidget::QuantSettingsWidget(QWidget* parent)
     m_form->addRow(m_cle);
     m_form->addRow(m_biasCorrection);
     m_form->addRow(m_adaround);
+    addRow(QT_TR_NOOP("A&nalyses:"), m_analysisDepth);
 
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(m_form);
@@ -146,6 +155,9 @@ QuantSettingsWidget::QuantSettingsWidget(QWidget* parent)
     for (QCheckBox* box : {m_cle, m_biasCorrection, m_adaround})
         connect(box, &QCheckBox::toggled, this, changed);
     connect(m_calibPath, &QLineEdit::textChanged, this, changed);
+    connect(m_analysisDepth, &QComboBox::currentIndexChanged, this, [this] {
+        QSettings().setValue(kAnalysisDepthKey, m_analysisDepth->currentData().toString());
+    });
     connect(m_browse, &QPushButton::clicked, this, &QuantSettingsWidget::browseCalibration);
 
     updateEnabled();
@@ -254,6 +266,15 @@ void QuantSettingsWidget::setNodeBits(const QString& node, int bits) {
     emit settingsChanged();
 }
 
+void QuantSettingsWidget::setNodeGranularity(const QString& node, const QString& granularity) {
+    removeNodeOverride(QStringLiteral("layer-granularity"), node);
+    if (!granularity.isEmpty())
+        m_extra.append(
+            {QStringLiteral("layer-granularity"), QStringLiteral("%1=%2").arg(node, granularity)});
+    updateOverrides();
+    emit settingsChanged();
+}
+
 void QuantSettingsWidget::setLayerBits(const QList<QPair<QString, int>>& bits) {
     m_extra.removeIf([](const QPair<QString, QString>& option) {
         return option.first == QLatin1String("layer-bits");
@@ -271,9 +292,10 @@ QStringList QuantSettingsWidget::nodeOverrides(const QString& node) const {
     for (const auto& [name, value] : m_extra) {
         if (name == QLatin1String("float") && value == node)
             out << QStringLiteral("--float ") + value;
-        else if (name == QLatin1String("layer-bits") &&
+        else if ((name == QLatin1String("layer-bits") ||
+                  name == QLatin1String("layer-granularity")) &&
                  value.section(QLatin1Char('='), 0, -2) == node)
-            out << QStringLiteral("--layer-bits ") + value;
+            out << QStringLiteral("--%1 %2").arg(name, value);
     }
     return out;
 }
@@ -302,6 +324,20 @@ void QuantSettingsWidget::setCalibrationPath(const QString& path) {
 
 QString QuantSettingsWidget::calibrationPath() const {
     return m_calibPath->text().trimmed();
+}
+
+AnalysisDepth QuantSettingsWidget::analysisDepth() const {
+    const QString value = m_analysisDepth->currentData().toString();
+    if (value == QLatin1String("none")) return AnalysisDepth::None;
+    if (value == QLatin1String("no-mixed-bits")) return AnalysisDepth::WithoutMixedBits;
+    return AnalysisDepth::Full;
+}
+
+void QuantSettingsWidget::setAnalysisDepth(AnalysisDepth depth) {
+    const int index = depth == AnalysisDepth::None               ? 2
+                      : depth == AnalysisDepth::WithoutMixedBits ? 1
+                                                                 : 0;
+    m_analysisDepth->setCurrentIndex(index);
 }
 
 void QuantSettingsWidget::setResultSummary(const QString& text) {
@@ -367,6 +403,12 @@ void QuantSettingsWidget::retranslateUi() {
                                     "causes, per output channel."));
     m_adaround->setToolTip(tr("Learn whether each weight rounds up or down (needs calibration "
                               "data; slow)."));
+    m_analysisDepth->setItemText(0, tr("Full (sensitivity, error, mixed bits)"));
+    m_analysisDepth->setItemText(1, tr("Without the mixed-bit search"));
+    m_analysisDepth->setItemText(2, tr("None (quantize and evaluate only)"));
+    m_analysisDepth->setToolTip(tr("What a run analyses after quantizing. The mixed-bit search "
+                                   "quantizes every layer at several widths and is the slowest "
+                                   "part on large models."));
     m_calibPath->setPlaceholderText(tr("None: data-free ranges from BatchNorm statistics"));
     m_calibPath->setToolTip(tr("Float32 .npy in the model's input layout, samples first; the "
                                "first samples are also used to measure each layer's SQNR."));

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "quant/quant_config.h"
+#include "quant_run.h"
 #include "util/error.h"
 
 #include <QList>
@@ -49,11 +50,18 @@ public:
     // --layer-bits NODE=N, kept with the options that have no control of their own.
     void setNodeFloat(const QString& node, bool keepFloat);
     void setNodeBits(const QString& node, int bits); // 0 removes the node's --layer-bits
+    // --layer-granularity NODE=tensor|channel; an empty granularity removes the override.
+    void setNodeGranularity(const QString& node, const QString& granularity);
     // Sets --layer-bits for every node of `bits` whose value differs from the weight bits and
     // removes the other nodes' --layer-bits; one settingsChanged.
     void setLayerBits(const QList<QPair<QString, int>>& bits);
     // The node's override as a command-line fragment ("--float conv1"), empty if none.
     QStringList nodeOverrides(const QString& node) const;
+
+    // What a run analyses after quantizing (a preference kept in QSettings, not a quantization
+    // setting: changing it does not make results stale and is not saved in projects).
+    AnalysisDepth analysisDepth() const;
+    void setAnalysisDepth(AnalysisDepth depth);
 
     QPushButton* runButton() const { return m_runButton; }
     // The last run's model-level numbers, shown under the Run button (rich text is not used).
@@ -86,6 +94,7 @@ private:
     QCheckBox* m_cle;
     QCheckBox* m_biasCorrection;
     QCheckBox* m_adaround;
+    QComboBox* m_analysisDepth;
     QLineEdit* m_calibPath;
     QPushButton* m_browse;
     QPushButton* m_runButton;

@@ -83,7 +83,8 @@ void RunController::setModel(std::shared_ptr<const Graph> graph) {
     }
 }
 
-bool RunController::start(const QuantConfig& config, const QString& calibrationPath) {
+bool RunController::start(const QuantConfig& config, const QString& calibrationPath,
+                          AnalysisDepth depth) {
     if (!m_graph || m_job.isRunning()) return false;
     QuantRunRequest request;
     request.graph = m_graph;
@@ -92,6 +93,8 @@ bool RunController::start(const QuantConfig& config, const QString& calibrationP
     // thread so that it keeps painting while the run works.
     request.config.threads = std::max(1, QThread::idealThreadCount() - 1);
     request.calibrationPath = calibrationPath;
+    request.analyses = depth != AnalysisDepth::None;
+    if (depth != AnalysisDepth::Full) request.mixedBitsBudget = 0;
     auto progress = std::make_shared<SharedProgress>();
     m_progress = progress;
     m_cancelling = false;

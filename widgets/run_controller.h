@@ -38,7 +38,8 @@ public:
     // The model runs use; drops the results and abandons a running run.
     void setModel(std::shared_ptr<const Graph> graph);
     // Starts a run; false (and nothing happens) without a model or while one runs.
-    bool start(const QuantConfig& config, const QString& calibrationPath);
+    bool start(const QuantConfig& config, const QString& calibrationPath,
+               AnalysisDepth depth = AnalysisDepth::Full);
     // Asks the running run to stop; cancelled() follows once the worker has stopped.
     void cancel();
     bool isRunning() const { return m_job.isRunning(); }

@@ -142,16 +142,25 @@ int runRun(const std::vector<std::string>& raw) {
         kThreads,
         kHelp};
     specs.push_back(
-        {"diagnostics", true, false, "OUT.json  integer-domain diagnostics (--executor int8)"});
+        {"diagnostics", true, false,
+         "OUT.json  integer-domain diagnostics and the first node where the integer run departs "
+         "from the simulator (--executor int8)"});
+    specs.push_back({"divergence-sqnr", true, false,
+                     "DB|off  with --diagnostics: an integer tensor whose SQNR against fp32 is "
+                     "below DB is divergent too (default 20)"});
     for (const auto& q : quantOptionSpecs()) specs.push_back(q);
     Parsed p =
         parseCommand("run", raw, specs,
                      "run MODEL --input NAME=FILE ... --out DIR [--calib C.npy] [QUANT OPTIONS] "
-                     "[--executor fp32|sim|int8] [--diagnostics OUT.json] [--threads N]");
+                     "[--executor fp32|sim|int8] [--diagnostics OUT.json [--divergence-sqnr DB]] "
+                     "[--threads N]");
     if (p.exitCode >= 0) return p.exitCode;
     if (!p.args.has("out")) return fail("run", "option '--out DIR' is required", 2);
     if (p.args.has("diagnostics") && p.args.value("executor", "fp32") != "int8")
         return fail("run", "option '--diagnostics': needs --executor int8", 2);
+    if (p.args.has("divergence-sqnr") && !p.args.has("diagnostics"))
+        return fail("run", "option '--divergence-sqnr': needs --diagnostics", 2);
+    if (auto d = divergenceOptionsFromArgs(p.args); !d) return fail("run", d.message(), 2);
     if (Status st = checkExecutor(p.args); !st) return fail("run", st.message(), 2);
     auto threads = threadsOption(p.args);
     if (!threads) return fail("run", threads.message(), 2);
@@ -179,8 +188,9 @@ int runRun(const std::vector<std::string>& raw) {
                     shapeToString(tensor.shape()).c_str(), path.c_str());
     }
     if (p.args.has("diagnostics")) {
-        if (Status st = prepared->runner->writeDiagnostics(p.args.value("diagnostics")); !st)
-            return fail("run", st.message());
+        auto summary = prepared->runner->writeDiagnostics(p.args.value("diagnostics"));
+        if (!summary) return fail("run", summary.message());
+        std::printf("%s\n", summary->c_str());
         std::printf("diagnostics -> %s\n", p.args.value("diagnostics").c_str());
     }
     return 0;

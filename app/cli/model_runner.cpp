@@ -7,8 +7,11 @@
 #include "quant/int8/int8_executor.h"
 #include "quant/simulator.h"
 
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <limits>
 
 namespace qs::cli {
 
@@ -19,7 +22,8 @@ std::vector<OptionSpec> quantOptionSpecs() {
         {"input-name", true, false,
          "NAME  the model input that takes --calib/--data (default: the first)"}};
     for (const auto& [name, takesValue] : quantOptionNames()) {
-        OptionSpec s{name, takesValue, name == "float" || name == "layer-bits", ""};
+        OptionSpec s{name, takesValue,
+                     name == "float" || name == "layer-bits" || name == "layer-granularity", ""};
         if (name == "bits")
             s.help = "N  weight bits (2-16, default 8)";
         else if (name == "act-bits")
@@ -36,6 +40,8 @@ std::vector<OptionSpec> quantOptionSpecs() {
             s.help = "NODE  keep this node in float (repeatable)";
         else if (name == "layer-bits")
             s.help = "NODE=N  weight bits of one node (repeatable)";
+        else if (name == "layer-granularity")
+            s.help = "NODE=tensor|channel  weight granularity of one node (repeatable)";
         else if (name == "requant")
             s.help = "float|fixed  requantization in the int8 executor";
         else if (name == "act-mode")
@@ -71,6 +77,24 @@ Result<QuantConfig> quantConfigFromArgs(const ParsedArgs& args) {
     return config;
 }
 
+Result<DivergenceOptions> divergenceOptionsFromArgs(const ParsedArgs& args) {
+    DivergenceOptions options;
+    QS_ASSIGN(options.threads, threadsOption(args));
+    if (!args.has("divergence-sqnr")) return options;
+    const std::string text = args.value("divergence-sqnr");
+    if (text == "off") {
+        options.sqnrThresholdDb = -std::numeric_limits<double>::infinity();
+        return options;
+    }
+    char* end = nullptr;
+    const double db = std::strtod(text.c_str(), &end);
+    if (text.empty() || *end || !std::isfinite(db) || std::abs(db) > 1000)
+        return makeError(ErrorCode::InvalidArgument, "option '--divergence-sqnr': '", text,
+                         "' is not a number of dB in -1000..1000 or 'off'");
+    options.sqnrThresholdDb = db;
+    return options;
+}
+
 namespace {
 
 class Fp32Runner : public ModelRunner {
@@ -103,26 +127,36 @@ private:
 
 class Int8Runner : public ModelRunner {
 public:
-    Int8Runner(std::unique_ptr<Int8Executor> ex, bool diagnostics)
-        : m_ex(std::move(ex)) {
-        if (diagnostics) m_diagnostics = std::make_unique<Int8DiagnosticsCollector>(*m_ex);
+    explicit Int8Runner(std::unique_ptr<Int8Executor> ex)
+        : m_ex(std::move(ex)) {}
+    // --diagnostics: integer-domain statistics of every run, and the divergence finder (fp32 and
+    // Simulator runs beside each integer run; `quantized` must outlive the runner).
+    Status enableDiagnostics(const QuantizedModel& quantized, const DivergenceOptions& options) {
+        m_diagnostics = std::make_unique<Int8DiagnosticsCollector>(*m_ex);
+        QS_ASSIGN(m_finder,
+                  DivergenceFinder::create(quantized.graph, quantized.plan, *m_ex, options));
+        return {};
     }
     Result<RunResult> run(const std::map<std::string, Tensor>& inputs) override {
         auto r = m_ex->run(inputs, m_diagnostics.get());
         if (m_diagnostics) m_diagnostics->finishRun();
+        if (r && m_finder) QS_TRY(m_finder->add(inputs));
         return r;
     }
     int threads() const override { return m_ex->threads(); }
-    Status writeDiagnostics(const std::string& path) override {
+    Result<std::string> writeDiagnostics(const std::string& path) override {
         if (!m_diagnostics) return makeError(ErrorCode::Internal, "diagnostics were not collected");
-        Status st = writeFileAtomically(path, int8DiagnosticsToJson(m_diagnostics->result()));
-        if (!st) return st.addContext("option '--diagnostics'");
-        return {};
+        const DivergenceReport divergence = m_finder->result();
+        Status st =
+            writeFileAtomically(path, int8DiagnosticsToJson(m_diagnostics->result(), &divergence));
+        if (!st) return std::move(st.addContext("option '--diagnostics'")).takeError();
+        return divergenceSummary(divergence);
     }
 
 private:
     std::unique_ptr<Int8Executor> m_ex;
     std::unique_ptr<Int8DiagnosticsCollector> m_diagnostics;
+    std::unique_ptr<DivergenceFinder> m_finder;
 };
 
 } // namespace
@@ -155,6 +189,7 @@ Result<PreparedRunner> prepareRunner(Graph graph, const ParsedArgs& args,
             return std::move(q.addContext("calibration file " + args.value("calib"))).takeError();
         return q.takeError();
     }
+    graph = Graph(); // the quantized model holds its own (folded) copy: let the original go
     prepared.quantized = std::make_shared<QuantizedModel>(std::move(q).value());
     if (prepared.quantized->dataFree)
         std::fprintf(stderr, "quantscope-cli: note: no --calib given: activation ranges are "
@@ -165,8 +200,15 @@ Result<PreparedRunner> prepareRunner(Graph graph, const ParsedArgs& args,
         auto ex = Int8Executor::create(prepared.quantized->graph, prepared.quantized->plan,
                                        Int8Options{config.requant, threads});
         if (!ex) return std::move(ex.addContext("option '--executor int8'")).takeError();
-        prepared.runner =
-            std::make_unique<Int8Runner>(std::move(ex).value(), args.has("diagnostics"));
+        auto runner = std::make_unique<Int8Runner>(std::move(ex).value());
+        if (args.has("diagnostics")) {
+            QS_ASSIGN(DivergenceOptions options, divergenceOptionsFromArgs(args));
+            QS_TRY(runner->enableDiagnostics(*prepared.quantized, options));
+        }
+        prepared.runner = std::move(runner);
+        // The integer program holds what it runs (int8 weights, float islands' weights): the
+        // folded fp32 graph goes once lowered, unless the divergence finder runs it beside.
+        if (!args.has("diagnostics")) prepared.quantized.reset();
         return prepared;
     }
     QS_ASSIGN(auto sim, Simulator::create(prepared.quantized->graph, prepared.quantized->plan,

@@ -4,6 +4,7 @@
 
 #include "cli/cli_common.h"
 #include "exec/executor.h"
+#include "quant/int8/divergence_finder.h"
 #include "quant/quantizer.h"
 
 #include <memory>
@@ -13,6 +14,8 @@ namespace qs::cli {
 std::vector<OptionSpec>
 quantOptionSpecs(); // QUANT OPTIONS of DESIGN.md, plus --calib and --input-name
 Result<QuantConfig> quantConfigFromArgs(const ParsedArgs& args);
+// --divergence-sqnr DB|off (run --diagnostics): the divergence finder's SQNR threshold.
+Result<DivergenceOptions> divergenceOptionsFromArgs(const ParsedArgs& args);
 
 class ModelRunner {
 public:
@@ -20,8 +23,9 @@ public:
     virtual Result<RunResult> run(const std::map<std::string, Tensor>& inputs) = 0;
     virtual int threads() const = 0;
     // Writes what the runner collected for --diagnostics (the int8 executor's integer-domain
-    // statistics); other runners have none.
-    virtual Status writeDiagnostics(const std::string& path) {
+    // statistics and the divergence finder's comparison with the Simulator and fp32) and returns
+    // the finder's one-line summary; other runners have none.
+    virtual Result<std::string> writeDiagnostics(const std::string& path) {
         return makeError(ErrorCode::InvalidArgument, "option '--diagnostics ", path,
                          "': needs --executor int8");
     }
@@ -29,7 +33,8 @@ public:
 
 struct PreparedRunner {
     std::unique_ptr<ModelRunner> runner;
-    std::shared_ptr<QuantizedModel> quantized; // null for fp32
+    // Null for fp32, and for int8 without --diagnostics (the fp32 graph is dropped once lowered).
+    std::shared_ptr<QuantizedModel> quantized;
 };
 
 // Reads --calib (if any), quantizes for sim/int8, and builds the runner. Notes (data-free

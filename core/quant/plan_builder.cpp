@@ -35,6 +35,11 @@ Result<QuantPlan> buildPlanOnce(const Graph& graph, const QuantConfig& config,
         if (!graph.findNode(name))
             return makeError(ErrorCode::NotFound, "option '--layer-bits ", name, "=", bits,
                              "': the model has no node named '", name, "'");
+    for (const auto& [name, granularity] : config.layerGranularity)
+        if (!graph.findNode(name))
+            return makeError(ErrorCode::NotFound, "option '--layer-granularity ", name, "=",
+                             granularityName(granularity), "': the model has no node named '", name,
+                             "'");
 
     const std::vector<NodeRegion> regions = dispatchRegions(graph);
     const int32_t nodeCount = graph.nodeCount();

@@ -47,6 +47,7 @@ const std::vector<std::pair<std::string, bool>>& quantOptionNames() {
                                                                  {"dispatch", true},
                                                                  {"float", true},
                                                                  {"layer-bits", true},
+                                                                 {"layer-granularity", true},
                                                                  {"requant", true},
                                                                  {"act-mode", true},
                                                                  {"no-bn-fold", false},
@@ -116,6 +117,21 @@ Status applyQuantOption(QuantConfig& c, const std::string& name, const std::stri
                              "' is not NODE=N");
         QS_ASSIGN(int bits, parseInt(name, value.substr(eq + 1), 2, 16));
         c.layerBits[value.substr(0, eq)] = bits;
+    } else if (name == "layer-granularity") {
+        // One layer's weights per tensor or per channel whatever --granularity says: the
+        // sensitivity table often shows one depthwise layer that needs per channel while the
+        // target runtime prefers per tensor everywhere else.
+        const auto eq = value.rfind('=');
+        if (eq == std::string::npos || eq == 0)
+            return makeError(ErrorCode::InvalidArgument, "option '--layer-granularity': '", value,
+                             "' is not NODE=tensor|channel");
+        const std::string g = value.substr(eq + 1);
+        if (g == "tensor")
+            c.layerGranularity[value.substr(0, eq)] = Granularity::PerTensor;
+        else if (g == "channel")
+            c.layerGranularity[value.substr(0, eq)] = Granularity::PerChannel;
+        else
+            return badValue(name, value, "NODE=tensor, NODE=channel");
     } else if (name == "requant") {
         if (value == "float")
             c.requant = RequantMode::Float;
@@ -184,6 +200,8 @@ std::vector<std::pair<std::string, std::string>> QuantConfig::describe() const {
     };
     for (const auto& n : floatNodes) d.emplace_back("float_node", n);
     for (const auto& [n, b] : layerBits) d.emplace_back("layer_bits", n + "=" + std::to_string(b));
+    for (const auto& [n, g] : layerGranularity)
+        d.emplace_back("layer_granularity", n + "=" + granularityName(g));
     return d;
 }
 

@@ -1,17 +1,25 @@
 #include "quant/simulator.h"
 
+#include <cassert>
+
 namespace qs {
+
+Result<Tensor> fakeQuantizedInitializer(const Value& value, const QuantPlan& plan) {
+    assert(value.initializer);
+    if (value.initializer->dtype() != DataType::F32) return *value.initializer;
+    const TensorQuantEntry* e = plan.tensor(value.name);
+    if (!e || e->params.state != TensorQuantState::Quantized) return *value.initializer;
+    auto q = fakeQuantize(*value.initializer, e->params);
+    if (!q) return std::move(q.addContext("tensor '" + value.name + "'")).takeError();
+    return q;
+}
 
 Result<Graph> fakeQuantizeWeights(const Graph& graph, const QuantPlan& plan) {
     Graph g = graph;
     for (ValueId v = 0; v < g.valueCount(); ++v) {
         Value& value = g.value(v);
-        if (!value.initializer || value.initializer->dtype() != DataType::F32) continue;
-        const TensorQuantEntry* e = plan.tensor(value.name);
-        if (!e || e->params.state != TensorQuantState::Quantized) continue;
-        auto q = fakeQuantize(*value.initializer, e->params);
-        if (!q) return std::move(q.addContext("tensor '" + value.name + "'")).takeError();
-        value.initializer = std::move(q).value();
+        if (!value.initializer) continue;
+        QS_ASSIGN(value.initializer, fakeQuantizedInitializer(value, plan));
     }
     return g;
 }

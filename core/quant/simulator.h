@@ -29,5 +29,7 @@ private:
 
 // The graph with every quantized weight and bias replaced by its fake-quantized values.
 Result<Graph> fakeQuantizeWeights(const Graph& graph, const QuantPlan& plan);
+// One initializer as the Simulator sees it: fake-quantized if the plan quantizes it, else as is.
+Result<Tensor> fakeQuantizedInitializer(const Value& value, const QuantPlan& plan);
 
 } // namespace qs

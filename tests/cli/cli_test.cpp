@@ -40,6 +40,7 @@ private slots:
     void helpAndUsage();
     void infoJsonMatchesModelCard();
     void runWritesOutputsMatchingOnnxRuntime();
+    void runInt8DiagnosticsHasDivergence();
     void badInputs_data();
     void badInputs();
     void benchPrintsJson();
@@ -115,6 +116,70 @@ void CliTest::runWritesOutputsMatchingOnnxRuntime() {
     QVERIFY(maxDiff <= 1e-4 * maxRef);
 }
 
+// run --executor int8 --diagnostics: the integer-domain keys stay, the "divergence" object is
+// added, the summary line is printed; an absurd --divergence-sqnr fires at the first tensor.
+void CliTest::runInt8DiagnosticsHasDivergence() {
+    QTemporaryDir dir;
+    const QString json = dir.filePath(QStringLiteral("diag.json"));
+    const QStringList base{
+        QStringLiteral("run"),           kShared + QStringLiteral("/models/digits_mbv2_bn.onnx"),
+        QStringLiteral("--input"),       kShared + QStringLiteral("/data/digits_test_x.npy"),
+        QStringLiteral("--calib"),       kShared + QStringLiteral("/data/digits_calib_x.npy"),
+        QStringLiteral("--out"),         dir.path(),
+        QStringLiteral("--executor"),    QStringLiteral("int8"),
+        QStringLiteral("--diagnostics"), json};
+    const CliResult r = runCli(base); // default SQNR threshold 20 dB
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    auto readJson = [](const QString& path) {
+        QFile file(path);
+        return file.open(QIODevice::ReadOnly) ? QJsonDocument::fromJson(file.readAll()).object()
+                                              : QJsonObject();
+    };
+    const QJsonObject j = readJson(json);
+    for (const char* key : {"runs", "tensors", "nodes", "divergence"})
+        QVERIFY2(j.contains(QString::fromLatin1(key)), key);
+    const QJsonObject d = j[QStringLiteral("divergence")].toObject();
+    const QJsonArray rows = d[QStringLiteral("tensors")].toArray();
+    QVERIFY(rows.size() > 20);
+    QCOMPARE(d[QStringLiteral("compared")].toInt(), rows.size());
+    QVERIFY(d[QStringLiteral("first")].isNull()); // every tensor within one step, above 20 dB
+    QCOMPARE(d[QStringLiteral("sqnr_threshold_db")].toDouble(), 20.0);
+    // Every compared tensor is one the integer-domain statistics know as a source.
+    QSet<QString> sources;
+    for (const QJsonValue& t : j[QStringLiteral("tensors")].toArray())
+        sources.insert(t.toObject()[QStringLiteral("source")].toString());
+    for (const QJsonValue& v : rows) {
+        const QJsonObject t = v.toObject();
+        QVERIFY(sources.contains(t[QStringLiteral("tensor")].toString()));
+        QVERIFY(t[QStringLiteral("max_steps")].toInt() <= 1);
+        QCOMPARE(t[QStringLiteral("elements")].toInt() % 500, 0); // 500 test images
+        for (const char* key : {"node", "op", "lowered_node", "lowered_op", "scale", "zero_point",
+                                "share_beyond_one_step", "sqnr_int_db", "sqnr_sim_db"})
+            QVERIFY2(t.contains(QString::fromLatin1(key)), key);
+    }
+    const QString summary = d[QStringLiteral("summary")].toString();
+    QVERIFY(summary.startsWith(
+        QStringLiteral("no divergence: all %1 tensors within one step").arg(rows.size())));
+    QVERIFY2(r.out.contains(summary + QLatin1Char('\n')), qPrintable(r.out));
+
+    const CliResult high =
+        runCli(base + QStringList{QStringLiteral("--divergence-sqnr"), QStringLiteral("1000")});
+    QVERIFY2(high.exitCode == 0, qPrintable(high.err));
+    const QJsonObject h = readJson(json)[QStringLiteral("divergence")].toObject();
+    const QJsonObject first = h[QStringLiteral("first")].toObject();
+    QCOMPARE(first[QStringLiteral("criterion")].toString(), QStringLiteral("sqnr"));
+    QCOMPARE(first[QStringLiteral("index")].toInt(), 0);
+    QCOMPARE(h[QStringLiteral("sqnr_threshold_db")].toDouble(), 1000.0);
+    QVERIFY2(high.out.contains(QStringLiteral("first divergent node: ")), qPrintable(high.out));
+
+    const CliResult off =
+        runCli(base + QStringList{QStringLiteral("--divergence-sqnr"), QStringLiteral("off")});
+    QVERIFY2(off.exitCode == 0, qPrintable(off.err));
+    const QJsonObject o = readJson(json)[QStringLiteral("divergence")].toObject();
+    QVERIFY(o[QStringLiteral("sqnr_threshold_db")].isNull());
+    QVERIFY(o[QStringLiteral("first")].isNull());
+}
+
 void CliTest::badInputs_data() {
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<int>("exitCode");
@@ -147,6 +212,32 @@ void CliTest::badInputs_data() {
         << 1 << QStringLiteral("no input 'image'");
     QTest::newRow("missing out") << QStringList{QStringLiteral("run"), model} << 2
                                  << QStringLiteral("--out");
+    QTest::newRow("divergence-sqnr without diagnostics")
+        << QStringList{QStringLiteral("run"),
+                       model,
+                       QStringLiteral("--input"),
+                       kShared + QStringLiteral("/data/digits_test_x.npy"),
+                       QStringLiteral("--out"),
+                       QStringLiteral("/tmp/qs-cli-test-out"),
+                       QStringLiteral("--executor"),
+                       QStringLiteral("int8"),
+                       QStringLiteral("--divergence-sqnr"),
+                       QStringLiteral("20")}
+        << 2 << QStringLiteral("'--divergence-sqnr': needs --diagnostics");
+    QTest::newRow("bad divergence-sqnr")
+        << QStringList{QStringLiteral("run"),
+                       model,
+                       QStringLiteral("--input"),
+                       kShared + QStringLiteral("/data/digits_test_x.npy"),
+                       QStringLiteral("--out"),
+                       QStringLiteral("/tmp/qs-cli-test-out"),
+                       QStringLiteral("--executor"),
+                       QStringLiteral("int8"),
+                       QStringLiteral("--diagnostics"),
+                       QStringLiteral("/tmp/qs-cli-test-out/d.json"),
+                       QStringLiteral("--divergence-sqnr"),
+                       QStringLiteral("loud")}
+        << 2 << QStringLiteral("option '--divergence-sqnr': 'loud'");
     QTest::newRow("bad threads") << QStringList{QStringLiteral("bench"), model,
                                                 QStringLiteral("--threads"), QStringLiteral("x")}
                                  << 2 << QStringLiteral("--threads");

@@ -13,7 +13,9 @@
 #include "quant_settings_widget.h"
 #include "run_controller.h"
 
+#include <QComboBox>
 #include <QElapsedTimer>
+#include <QMenu>
 #include <QFile>
 #include <QGraphicsScene>
 #include <QJsonDocument>
@@ -214,6 +216,91 @@ private slots:
         QVERIFY(!summary.contains(QStringLiteral("Stale")));
     }
 
+    // The Analyses setting decides what a run computes after evaluating: everything, all but the
+    // mixed-bit search, or nothing; it persists in QSettings and does not make results stale.
+    void analysisDepthChoosesWhatRuns() {
+        MainWindow window;
+        window.setInteractive(false);
+        QVERIFY(openAndWait(window, kDigits));
+        window.settingsWidget()->setCalibrationPath(kDigitsCalib);
+        auto* depth =
+            window.settingsWidget()->findChild<QComboBox*>(QStringLiteral("analysisDepth"));
+        QVERIFY(depth);
+
+        window.settingsWidget()->setAnalysisDepth(AnalysisDepth::None);
+        QVERIFY(runAndWait(window));
+        auto result = window.runController()->current();
+        QVERIFY(result && result->ok);
+        QVERIFY(!result->analyses);
+        QVERIFY(result->layers.size() > 10); // quantized and evaluated all the same
+        QCOMPARE(QSettings().value(QStringLiteral("run/analysisDepth")).toString(),
+                 QStringLiteral("none"));
+
+        window.settingsWidget()->setAnalysisDepth(AnalysisDepth::WithoutMixedBits);
+        QVERIFY(!window.runController()->isStale());
+        QVERIFY(runAndWait(window));
+        result = window.runController()->current();
+        QVERIFY(result->analyses);
+        QVERIFY(result->analyses->sensitivity);
+        QVERIFY(result->analyses->errors);
+        QVERIFY(!result->analyses->mixedBits);
+        QVERIFY(!result->analyses->mixedBitsMeasured);
+
+        window.settingsWidget()->setAnalysisDepth(AnalysisDepth::Full);
+        QVERIFY(runAndWait(window));
+        result = window.runController()->current();
+        QVERIFY(result->analyses && result->analyses->mixedBits);
+        QVERIFY(result->analyses->mixedBitsMeasured);
+        // A new settings dock (a restarted app) starts from the saved choice.
+        window.settingsWidget()->setAnalysisDepth(AnalysisDepth::WithoutMixedBits);
+        QuantSettingsWidget fresh;
+        QCOMPARE(fresh.analysisDepth(), AnalysisDepth::WithoutMixedBits);
+        window.settingsWidget()->setAnalysisDepth(AnalysisDepth::Full);
+    }
+
+    // The Per-Channel remedy of a node's menu sets per-channel weights for that layer only
+    // (--layer-granularity) when the model is quantized per tensor; the run shows both.
+    void perChannelRemedyForOneLayer() {
+        MainWindow window;
+        window.setInteractive(false);
+        QVERIFY(openAndWait(window, kDigits));
+        window.settingsWidget()->setCalibrationPath(kDigitsCalib);
+        window.settingsWidget()->setAnalysisDepth(AnalysisDepth::None);
+        auto* granularity =
+            window.settingsWidget()->findChild<QComboBox*>(QStringLiteral("granularity"));
+        granularity->setCurrentIndex(granularity->findData(QStringLiteral("tensor")));
+        QVERIFY(runAndWait(window));
+        const NodeTableModel* table = window.nodePage()->model();
+        QStringList convs;
+        for (int row = 0; row < table->rowCount(); ++row)
+            if (table->index(row, NodeTableModel::OpColumn).data().toString() ==
+                QLatin1String("Conv"))
+                convs << table->index(row, NodeTableModel::NameColumn).data().toString();
+        QVERIFY(convs.size() > 2);
+        const QString picked = convs[1];
+
+        std::unique_ptr<QMenu> menu(window.createNodeMenu(picked, &window));
+        auto* perChannel = menu->findChild<QAction*>(QStringLiteral("remedyPerChannel"));
+        QVERIFY(perChannel && perChannel->isEnabled() && !perChannel->isChecked());
+        perChannel->trigger();
+        QVERIFY(window.runController()->isStale());
+        QVERIFY(window.settingsWidget()->nodeOverrides(picked).contains(
+            QStringLiteral("--layer-granularity %1=channel").arg(picked)));
+        QVERIFY(runAndWait(window));
+        QCOMPARE(cell(table, picked, NodeTableModel::SchemeColumn),
+                 QStringLiteral("symmetric, per channel"));
+        for (const QString& conv : convs)
+            if (conv != picked)
+                QCOMPARE(cell(table, conv, NodeTableModel::SchemeColumn),
+                         QStringLiteral("symmetric, per tensor"));
+        menu.reset(window.createNodeMenu(picked, &window));
+        perChannel = menu->findChild<QAction*>(QStringLiteral("remedyPerChannel"));
+        QVERIFY(perChannel->isChecked());
+        perChannel->trigger(); // unchecks: back to the model's granularity
+        QVERIFY(window.settingsWidget()->nodeOverrides(picked).isEmpty());
+        window.settingsWidget()->setAnalysisDepth(AnalysisDepth::Full);
+    }
+
     void brokenModelLeavesRunUsable() {
         MainWindow window;
         window.setInteractive(false);
@@ -260,7 +347,8 @@ private slots:
         qInfo("ppocr_cls run (160 calibration samples, 32 evaluated): %lld ms; longest GUI "
               "stall %lld ms, ending %lld ms after the start",
               runMs, heartbeat.longestMs(), heartbeat.longestAtMs());
-        QVERIFY2(heartbeat.longestMs() <= timingBudgetMs(100), qPrintable(QString::number(heartbeat.longestMs())));
+        QVERIFY2(heartbeat.longestMs() <= timingBudgetMs(100),
+                 qPrintable(QString::number(heartbeat.longestMs())));
         const auto first = window.runController()->current();
         QVERIFY(first && first->ok);
         // Static inference assumed 1 for the dynamic height and width; the run measured the

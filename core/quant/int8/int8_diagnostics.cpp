@@ -1,5 +1,6 @@
 #include "quant/int8/int8_diagnostics.h"
 
+#include "quant/int8/divergence_finder.h"
 #include "quant/int8/requantize.h"
 
 #include <algorithm>
@@ -102,7 +103,7 @@ std::vector<Int8NodeStats> int8NodeStats(const Int8Program& program) {
     return out;
 }
 
-std::string int8DiagnosticsToJson(const Int8Diagnostics& d) {
+std::string int8DiagnosticsToJson(const Int8Diagnostics& d, const DivergenceReport* divergence) {
     using nlohmann::json;
     json j;
     j["runs"] = d.runs;
@@ -130,6 +131,7 @@ std::string int8DiagnosticsToJson(const Int8Diagnostics& d) {
                               {"shift", s.shift},
                               {"accumulator_bound", s.accumulatorBound},
                               {"headroom_bits", s.headroomBits}});
+    if (divergence) j["divergence"] = json::parse(divergenceToJson(*divergence));
     return j.dump(1);
 }
 

@@ -14,6 +14,8 @@
 
 namespace qs {
 
+struct DivergenceReport;
+
 struct Int8TensorStats {
     std::string tensor; // lowered name
     std::string source; // the plan's tensor
@@ -64,6 +66,9 @@ std::vector<Int8NodeStats> int8NodeStats(const Int8Program& program);
 //   "codes_used", "codes_used_share", "saturation_low", "saturation_high"}],
 //  "nodes": [{"node", "op", "multiplier": [...], "m0": [...], "shift": [...],
 //   "accumulator_bound", "headroom_bits"}]}
-std::string int8DiagnosticsToJson(const Int8Diagnostics& diagnostics);
+// plus, with a divergence report, "divergence": divergenceToJson's object
+// (quant/int8/divergence_finder.h).
+std::string int8DiagnosticsToJson(const Int8Diagnostics& diagnostics,
+                                  const DivergenceReport* divergence = nullptr);
 
 } // namespace qs

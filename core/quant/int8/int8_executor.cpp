@@ -55,9 +55,8 @@ bool sameCodes(const Int8CodeInfo& a, const Int8CodeInfo& b) {
 
 class Lowerer {
 public:
-    Lowerer(const Graph& g, const Graph& fq, const QuantPlan& plan, const Int8Options& options)
+    Lowerer(const Graph& g, const QuantPlan& plan, const Int8Options& options)
         : m_g(g)
-        , m_fq(fq)
         , m_plan(plan)
         , m_options(options) {}
 
@@ -193,7 +192,10 @@ private:
         const Value& value = m_g.value(v);
         if (auto it = m_float.find(value.name); it != m_float.end()) return it->second;
         if (value.initializer) {
-            addInitializer(value.name, *m_fq.value(v).initializer);
+            // Fake-quantized one at a time, as islands need them (a copy of the whole graph's
+            // weights would be held through the lowering).
+            QS_ASSIGN(Tensor fq, fakeQuantizedInitializer(value, m_plan));
+            addInitializer(value.name, std::move(fq));
             m_float[value.name] = value.name;
             return value.name;
         }
@@ -681,7 +683,6 @@ private:
     }
 
     const Graph& m_g;
-    const Graph& m_fq;
     const QuantPlan& m_plan;
     Int8Options m_options;
     Int8Program m_p;
@@ -700,8 +701,7 @@ Result<Int8Program> lowerToInt8(const Graph& graph, const QuantPlan& plan,
                              "': dynamic activation quantization (--act-mode dynamic) has no fixed "
                              "integer form; "
                              "use --executor sim");
-    QS_ASSIGN(Graph fq, fakeQuantizeWeights(graph, plan));
-    Lowerer lowerer(graph, fq, plan, options);
+    Lowerer lowerer(graph, plan, options);
     return lowerer.lower();
 }
 
@@ -709,6 +709,14 @@ Result<std::unique_ptr<Int8Executor>>
 Int8Executor::create(const Graph& graph, const QuantPlan& plan, const Int8Options& options) {
     auto ex = std::unique_ptr<Int8Executor>(new Int8Executor());
     QS_ASSIGN(ex->m_program, lowerToInt8(graph, plan, options));
+    QS_ASSIGN(ex->m_executor, Executor::create(ex->m_program.graph, ExecOptions{options.threads}));
+    return ex;
+}
+
+Result<std::unique_ptr<Int8Executor>> Int8Executor::fromProgram(Int8Program program,
+                                                                const Int8Options& options) {
+    auto ex = std::unique_ptr<Int8Executor>(new Int8Executor());
+    ex->m_program = std::move(program);
     QS_ASSIGN(ex->m_executor, Executor::create(ex->m_program.graph, ExecOptions{options.threads}));
     return ex;
 }

@@ -62,6 +62,10 @@ public:
     // graph: the graph the plan describes (QuantizedModel::graph).
     static Result<std::unique_ptr<Int8Executor>> create(const Graph& graph, const QuantPlan& plan,
                                                         const Int8Options& options = {});
+    // Runs an already lowered program (e.g. one a test altered to plant a fault); only
+    // options.threads applies, the requantization mode is in the program's nodes.
+    static Result<std::unique_ptr<Int8Executor>> fromProgram(Int8Program program,
+                                                             const Int8Options& options = {});
 
     // Outputs by original name, dequantized to f32 where they are codes. Hooks see the lowered
     // graph's values (program().codes says which are codes).

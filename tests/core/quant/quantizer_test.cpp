@@ -77,6 +77,7 @@ private slots:
     void weightOnlyAndDynamicModes();
     void dataFreeWithoutCalibration();
     void floatNodeAndLayerBitsOptions();
+    void layerGranularityOption();
 };
 
 void QuantizerTest::digitsMbv2Targets_data() {
@@ -180,6 +181,52 @@ void QuantizerTest::floatNodeAndLayerBitsOptions() {
     QVERIFY(!q->plan.nodes.at(firstConv).quantized);
     QCOMPARE(applyQuantOption(c, "granularity", "rows").code(), ErrorCode::InvalidArgument);
     QCOMPARE(applyQuantOption(c, "bits", "1").code(), ErrorCode::InvalidArgument);
+}
+
+// --layer-granularity NODE=tensor|channel overrides --granularity for one layer's weights only.
+void QuantizerTest::layerGranularityOption() {
+    auto g = importOnnxFile(kShared + "/models/digits_mbv2_bn.onnx");
+    QVERIFY(g.isOk());
+    std::vector<const Node*> convs;
+    for (NodeId n : g->topoOrder())
+        if (g->node(n).opType == "Conv") convs.push_back(&g->node(n));
+    QVERIFY(convs.size() > 2);
+    const Node& picked = *convs[1];
+    const int64_t channels = g->value(picked.inputs[1]).initializer->dim(0);
+    QVERIFY(channels > 1);
+
+    QuantConfig c;
+    QVERIFY(applyQuantOption(c, "granularity", "tensor").isOk());
+    QVERIFY(applyQuantOption(c, "layer-granularity", picked.name + "=channel").isOk());
+    auto q = quantizeModel(*g, c, nullptr);
+    QVERIFY2(q.isOk(), q.message().c_str());
+    // quantizeModel folds BatchNorm into the weights under a new name: find the picked node's.
+    const Node* qPicked = nullptr;
+    for (NodeId n = 0; n < q->graph.nodeCount(); ++n)
+        if (q->graph.node(n).name == picked.name) qPicked = &q->graph.node(n);
+    QVERIFY(qPicked);
+    const TensorQuantEntry* w = q->plan.tensor(q->graph.value(qPicked->inputs[1]).name);
+    QVERIFY(w);
+    QCOMPARE(w->params.spec.granularity, Granularity::PerChannel);
+    QCOMPARE(int64_t(w->params.count()), channels);
+    size_t perTensorWeights = 0;
+    for (const auto& [name, entry] : q->plan.tensors)
+        if (entry.isWeight && entry.params.count() == 1) ++perTensorWeights;
+    QVERIFY(perTensorWeights >= convs.size() - 1); // every other Conv stays per tensor
+    bool described = false;
+    for (const auto& [key, value] : q->plan.settings)
+        described |= key == "layer_granularity" && value == picked.name + "=channel";
+    QVERIFY(described);
+
+    QCOMPARE(applyQuantOption(c, "layer-granularity", "nodename").code(),
+             ErrorCode::InvalidArgument);
+    QCOMPARE(applyQuantOption(c, "layer-granularity", picked.name + "=rows").code(),
+             ErrorCode::InvalidArgument);
+    QVERIFY(applyQuantOption(c, "layer-granularity", "nope=tensor").isOk());
+    auto bad = quantizeModel(*g, c, nullptr);
+    QVERIFY(!bad.isOk());
+    QVERIFY2(bad.message().find("--layer-granularity nope=tensor") != std::string::npos,
+             bad.message().c_str());
 }
 
 QTEST_GUILESS_MAIN(QuantizerTest)
