@@ -9,6 +9,7 @@ packages=(
   libonnx-dev libprotobuf-dev protobuf-compiler
   libeigen3-dev nlohmann-json3-dev
   libonnx-testdata
+  poppler-utils
   clang libclang-rt-14-dev
 )
 missing=()

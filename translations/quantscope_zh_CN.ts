@@ -1107,6 +1107,106 @@ Click to show this assignment</source>
     </message>
 </context>
 <context>
+    <name>qs::OutlierList</name>
+    <message>
+        <source>Channel</source>
+        <translation>通道</translation>
+    </message>
+    <message>
+        <source>max|w|/σ</source>
+        <translation>max|w|/σ</translation>
+    </message>
+    <message>
+        <source>max|w|</source>
+        <translation>max|w|</translation>
+    </message>
+    <message>
+        <source>Outlier</source>
+        <translation>离群</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+</context>
+<context>
+    <name>qs::PerChannelRangeChart</name>
+    <message>
+        <source>Output channel</source>
+        <translation>输出通道</translation>
+    </message>
+    <message>
+        <source>Weight range [min, max]</source>
+        <translation>权重范围 [最小值, 最大值]</translation>
+    </message>
+    <message>
+        <source>BN factor γ/√(σ²+ε)</source>
+        <translation>BN 因子 γ/√(σ²+ε)</translation>
+    </message>
+    <message>
+        <source>Select a quantized layer after a run to see its channel ranges</source>
+        <translation>运行后选择一个量化层以查看其各通道范围</translation>
+    </message>
+    <message>
+        <source>Before BN merge</source>
+        <translation>BN 合并前</translation>
+    </message>
+    <message>
+        <source>After BN merge</source>
+        <translation>BN 合并后</translation>
+    </message>
+    <message>
+        <source>Weight range</source>
+        <translation>权重范围</translation>
+    </message>
+    <message numerus="yes">
+        <source>Outlier channel (%n)</source>
+        <translation>
+            <numerusform>离群通道（%n 个）</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>After CLE</source>
+        <translation>CLE 之后</translation>
+    </message>
+    <message>
+        <source>BN factor</source>
+        <translation>BN 因子</translation>
+    </message>
+    <message>
+        <source>channel range ratio %1</source>
+        <translation>通道范围比 %1</translation>
+    </message>
+    <message>
+        <source>Channel %1</source>
+        <translation>通道 %1</translation>
+    </message>
+    <message>
+        <source>Before BN merge: [%1, %2]</source>
+        <translation>BN 合并前：[%1, %2]</translation>
+    </message>
+    <message>
+        <source>After BN merge: [%1, %2]</source>
+        <translation>BN 合并后：[%1, %2]</translation>
+    </message>
+    <message>
+        <source>After CLE: [%1, %2]</source>
+        <translation>CLE 之后：[%1, %2]</translation>
+    </message>
+    <message>
+        <source>BN factor: %1</source>
+        <translation>BN 因子：%1</translation>
+    </message>
+    <message>
+        <source>max|w|/σ: %1</source>
+        <translation>max|w|/σ：%1</translation>
+    </message>
+    <message>
+        <source>Outlier channel</source>
+        <translation>离群通道</translation>
+    </message>
+</context>
+<context>
     <name>qs::ProjectController</name>
     <message>
         <source>Open &amp;Project…</source>
@@ -1249,106 +1349,6 @@ Click to show this assignment</source>
     <message>
         <source>Compared the last run with %1.</source>
         <translation>已将上次运行与 %1 比较。</translation>
-    </message>
-</context>
-<context>
-    <name>qs::OutlierList</name>
-    <message>
-        <source>Channel</source>
-        <translation>通道</translation>
-    </message>
-    <message>
-        <source>max|w|/σ</source>
-        <translation>max|w|/σ</translation>
-    </message>
-    <message>
-        <source>max|w|</source>
-        <translation>max|w|</translation>
-    </message>
-    <message>
-        <source>Outlier</source>
-        <translation>离群</translation>
-    </message>
-    <message>
-        <source>yes</source>
-        <translation>是</translation>
-    </message>
-</context>
-<context>
-    <name>qs::PerChannelRangeChart</name>
-    <message>
-        <source>Output channel</source>
-        <translation>输出通道</translation>
-    </message>
-    <message>
-        <source>Weight range [min, max]</source>
-        <translation>权重范围 [最小值, 最大值]</translation>
-    </message>
-    <message>
-        <source>BN factor γ/√(σ²+ε)</source>
-        <translation>BN 因子 γ/√(σ²+ε)</translation>
-    </message>
-    <message>
-        <source>Select a quantized layer after a run to see its channel ranges</source>
-        <translation>运行后选择一个量化层以查看其各通道范围</translation>
-    </message>
-    <message>
-        <source>Before BN merge</source>
-        <translation>BN 合并前</translation>
-    </message>
-    <message>
-        <source>After BN merge</source>
-        <translation>BN 合并后</translation>
-    </message>
-    <message>
-        <source>Weight range</source>
-        <translation>权重范围</translation>
-    </message>
-    <message numerus="yes">
-        <source>Outlier channel (%n)</source>
-        <translation>
-            <numerusform>离群通道（%n 个）</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>After CLE</source>
-        <translation>CLE 之后</translation>
-    </message>
-    <message>
-        <source>BN factor</source>
-        <translation>BN 因子</translation>
-    </message>
-    <message>
-        <source>channel range ratio %1</source>
-        <translation>通道范围比 %1</translation>
-    </message>
-    <message>
-        <source>Channel %1</source>
-        <translation>通道 %1</translation>
-    </message>
-    <message>
-        <source>Before BN merge: [%1, %2]</source>
-        <translation>BN 合并前：[%1, %2]</translation>
-    </message>
-    <message>
-        <source>After BN merge: [%1, %2]</source>
-        <translation>BN 合并后：[%1, %2]</translation>
-    </message>
-    <message>
-        <source>After CLE: [%1, %2]</source>
-        <translation>CLE 之后：[%1, %2]</translation>
-    </message>
-    <message>
-        <source>BN factor: %1</source>
-        <translation>BN 因子：%1</translation>
-    </message>
-    <message>
-        <source>max|w|/σ: %1</source>
-        <translation>max|w|/σ：%1</translation>
-    </message>
-    <message>
-        <source>Outlier channel</source>
-        <translation>离群通道</translation>
     </message>
 </context>
 <context>
@@ -1566,6 +1566,534 @@ Click to show this assignment</source>
     </message>
 </context>
 <context>
+    <name>qs::ReportExporter</name>
+    <message>
+        <source>Export &amp;Report…</source>
+        <translation>导出报告(&amp;R)…</translation>
+    </message>
+    <message>
+        <source>Write the last run&apos;s report (summary, accuracy, per-layer table, charts, findings) as HTML or PDF</source>
+        <translation>将上次运行的报告（概要、精度、逐层表、图表、结论）写为 HTML 或 PDF</translation>
+    </message>
+    <message>
+        <source>Nothing to report: run the quantization with calibration data first.</source>
+        <translation>没有可报告的内容：请先使用校准数据运行量化。</translation>
+    </message>
+    <message>
+        <source>Export Report</source>
+        <translation>导出报告</translation>
+    </message>
+    <message>
+        <source>HTML report (*.html *.htm);;PDF report (*.pdf)</source>
+        <translation>HTML 报告 (*.html *.htm);;PDF 报告 (*.pdf)</translation>
+    </message>
+    <message>
+        <source>Report written to %1.</source>
+        <translation>报告已写入 %1。</translation>
+    </message>
+</context>
+<context>
+    <name>qs::ReportFindings</name>
+    <message>
+        <source>quantized alone it brings the output to %1 dB SQNR and %2% arg-max agreement (sensitivity rank %3 of %4)</source>
+        <translation>单独量化时输出 SQNR 为 %1 dB，arg-max 一致率 %2%（敏感度排名 %3/%4）</translation>
+    </message>
+    <message>
+        <source>in its weights</source>
+        <translation>在其权重中</translation>
+    </message>
+    <message>
+        <source>after merging BatchNorm %1</source>
+        <translation>在合并 BatchNorm %1 之后</translation>
+    </message>
+    <message>
+        <source>weight noise %1 dB per tensor vs %2 dB per channel</source>
+        <translation>权重噪声逐张量 %1 dB，逐通道 %2 dB</translation>
+    </message>
+    <message numerus="yes">
+        <source>per-tensor weights: %n outlier channel(s) %1 stretch the one grid of all %2 channels (channel range ratio %3×); %4</source>
+        <translation>
+            <numerusform>逐张量权重：%1有 %n 个离群通道，拉伸了全部 %2 个通道共用的网格（通道范围比 %3 倍）；%4</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n outlier channel(s) %1 (channel range ratio %2×); per-channel weights give each its own grid (%3)</source>
+        <translation>
+            <numerusform>%1有 %n 个离群通道（通道范围比 %2 倍）；逐通道权重为每个通道提供各自的网格（%3）</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>per-tensor weights: channel ranges spread %1× %2; %3</source>
+        <translation>逐张量权重：%2通道范围相差 %1 倍；%3</translation>
+    </message>
+    <message>
+        <source>per-channel weights would lower its weight noise by %1 dB</source>
+        <translation>逐通道权重可将其权重噪声降低 %1 dB</translation>
+    </message>
+    <message>
+        <source>%1% of its quantized weights lie outside the grid (clipped)</source>
+        <translation>其量化权重中有 %1% 落在网格之外（被截断）</translation>
+    </message>
+    <message>
+        <source>its output activation %1 clips %2% of the calibration values</source>
+        <translation>其输出激活 %1 截断了 %2% 的校准值</translation>
+    </message>
+    <message>
+        <source>CLE changed its channel range ratio from %1× to %2×</source>
+        <translation>CLE 将其通道范围比从 %1 倍变为 %2 倍</translation>
+    </message>
+    <message>
+        <source>keeping it in float (all else quantized) gives %1 dB output SQNR (%2 dB) and %3 points of agreement</source>
+        <translation>保持该层为浮点（其余全部量化）时输出 SQNR 为 %1 dB（%2 dB），一致率变化 %3 个百分点</translation>
+    </message>
+    <message>
+        <source>, %1 points of top-1</source>
+        <translation>，Top-1 变化 %1 个百分点</translation>
+    </message>
+    <message numerus="yes">
+        <source>The quantized model (simulated) agrees with fp32 on %1% of %n sample(s), output SQNR %2 dB</source>
+        <translation>
+            <numerusform>量化模型（模拟）在 %n 个样本中与 fp32 的一致率为 %1%，输出 SQNR %2 dB</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>; top-1 %1% against %2% in fp32</source>
+        <translation>；Top-1 为 %1%，fp32 为 %2%</translation>
+    </message>
+    <message>
+        <source>The int8 executor agrees with fp32 on %1% of the samples (output SQNR %2 dB), %3 points from the simulator.</source>
+        <translation>int8 执行器与 fp32 的一致率为 %1%（输出 SQNR %2 dB），与模拟器相差 %3 个百分点。</translation>
+    </message>
+    <message>
+        <source>The int8 executor could not run this plan: %1.</source>
+        <translation>int8 执行器无法运行此方案：%1。</translation>
+    </message>
+    <message>
+        <source>Layer %1 (%2): %3.</source>
+        <translation>层 %1（%2）：%3。</translation>
+    </message>
+    <message>
+        <source>Graph-wise error: node %1 (%2) injects the most error of any node (injected SQNR %3 dB; %4% of the error on its output is its own).</source>
+        <translation>全图误差：节点 %1（%2）注入的误差最多（注入 SQNR %3 dB；其输出误差的 %4% 来自自身）。</translation>
+    </message>
+    <message>
+        <source>The error accumulates to %1 dB SQNR at %2, the last tensor.</source>
+        <translation>误差累积到最后一个张量 %2 时 SQNR 为 %1 dB。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n layer(s) at %1 bits</source>
+        <translation>
+            <numerusform>%n 个层为 %1 位</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Mixed bits: under a budget of %1 average weight bits the suggestion averages %2 bits (%3), predicted output SQNR %4 dB</source>
+        <translation>混合位宽：在平均 %1 位权重的预算下，建议平均 %2 位（%3），预测输出 SQNR %4 dB</translation>
+    </message>
+    <message>
+        <source>, measured %1 dB</source>
+        <translation>，实测 %1 dB</translation>
+    </message>
+    <message>
+        <source>; no assignment fits the budget</source>
+        <translation>；没有分配方案满足预算</translation>
+    </message>
+    <message>
+        <source>per-channel weights</source>
+        <translation>逐通道权重</translation>
+    </message>
+    <message>
+        <source>16-bit weights</source>
+        <translation>16 位权重</translation>
+    </message>
+    <message>
+        <source>%1 on this layer only: output SQNR %2 dB (%3 dB), %4 points of agreement</source>
+        <translation>仅对该层使用%1：输出 SQNR %2 dB（%3 dB），一致率变化 %4 个百分点</translation>
+    </message>
+    <message numerus="yes">
+        <source> (measured on %n sample(s))</source>
+        <translation>
+            <numerusform>（在 %n 个样本上实测）</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>qs::ReportWriter</name>
+    <message>
+        <source>Model summary</source>
+        <translation>模型概要</translation>
+    </message>
+    <message>
+        <source>Model file</source>
+        <translation>模型文件</translation>
+    </message>
+    <message>
+        <source>Graph</source>
+        <translation>计算图</translation>
+    </message>
+    <message>
+        <source>Producer</source>
+        <translation>生成工具</translation>
+    </message>
+    <message>
+        <source>Opset / IR version</source>
+        <translation>Opset / IR 版本</translation>
+    </message>
+    <message>
+        <source>Nodes</source>
+        <translation>节点数</translation>
+    </message>
+    <message>
+        <source>Inputs</source>
+        <translation>输入</translation>
+    </message>
+    <message>
+        <source>Outputs</source>
+        <translation>输出</translation>
+    </message>
+    <message>
+        <source>Parameters</source>
+        <translation>参数量</translation>
+    </message>
+    <message>
+        <source>Quantizable layers</source>
+        <translation>可量化层</translation>
+    </message>
+    <message>
+        <source>Size of the constants, fp32</source>
+        <translation>常量大小（fp32）</translation>
+    </message>
+    <message>
+        <source>%1 MB (%2 parameters after BatchNorm folding)</source>
+        <translation>%1 MB（BatchNorm 折叠后 %2 个参数）</translation>
+    </message>
+    <message>
+        <source>Size of the constants, quantized</source>
+        <translation>常量大小（量化后）</translation>
+    </message>
+    <message>
+        <source>%1 MB (%2× smaller; %3 parameters quantized)</source>
+        <translation>%1 MB（缩小 %2 倍；%3 个参数已量化）</translation>
+    </message>
+    <message>
+        <source>Operators:</source>
+        <translation>算子：</translation>
+    </message>
+    <message>
+        <source>Unsupported operators:</source>
+        <translation>不支持的算子：</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Setting</source>
+        <translation>设置项</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>值</translation>
+    </message>
+    <message>
+        <source>Calibration samples</source>
+        <translation>校准样本数</translation>
+    </message>
+    <message>
+        <source>none (data-free ranges)</source>
+        <translation>无（无数据范围）</translation>
+    </message>
+    <message>
+        <source>Evaluation data</source>
+        <translation>评估数据</translation>
+    </message>
+    <message>
+        <source>Accuracy and agreement</source>
+        <translation>精度与一致性</translation>
+    </message>
+    <message>
+        <source>The executors were not compared in this run.</source>
+        <translation>本次运行未比较各执行器。</translation>
+    </message>
+    <message numerus="yes">
+        <source>On %n evaluation sample(s), against the fp32 executor on the same (BatchNorm-folded) graph.</source>
+        <translation>
+            <numerusform>基于 %n 个评估样本，与同一（已折叠 BatchNorm 的）计算图上的 fp32 执行器比较。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Executor</source>
+        <translation>执行器</translation>
+    </message>
+    <message>
+        <source>Top-1</source>
+        <translation>Top-1</translation>
+    </message>
+    <message>
+        <source>Agreement with fp32</source>
+        <translation>与 fp32 的一致率</translation>
+    </message>
+    <message>
+        <source>Output SQNR (dB)</source>
+        <translation>输出 SQNR（dB）</translation>
+    </message>
+    <message>
+        <source>Cosine</source>
+        <translation>余弦相似度</translation>
+    </message>
+    <message>
+        <source>fp32</source>
+        <translation>fp32</translation>
+    </message>
+    <message>
+        <source>int8 executor (integer)</source>
+        <translation>int8 执行器（整数）</translation>
+    </message>
+    <message>
+        <source>simulator (fake quantization)</source>
+        <translation>模拟器（伪量化）</translation>
+    </message>
+    <message>
+        <source>not run: %1</source>
+        <translation>未运行：%1</translation>
+    </message>
+    <message>
+        <source>Findings</source>
+        <translation>结论</translation>
+    </message>
+    <message>
+        <source>No findings: the analyses did not run.</source>
+        <translation>无结论：分析未运行。</translation>
+    </message>
+    <message>
+        <source>Per-layer table</source>
+        <translation>逐层表</translation>
+    </message>
+    <message>
+        <source>Output SQNR with each layer quantized alone (bars) and with all but that layer quantized (line), in graph order.</source>
+        <translation>按图顺序：仅量化该层时的输出 SQNR（柱）以及除该层外全部量化时的输出 SQNR（折线）。</translation>
+    </message>
+    <message>
+        <source>#</source>
+        <translation>序号</translation>
+    </message>
+    <message>
+        <source>Layer</source>
+        <translation>层</translation>
+    </message>
+    <message>
+        <source>Op</source>
+        <translation>算子</translation>
+    </message>
+    <message>
+        <source>SQNR alone (dB)</source>
+        <translation>单独量化 SQNR（dB）</translation>
+    </message>
+    <message>
+        <source>Rank</source>
+        <translation>排名</translation>
+    </message>
+    <message>
+        <source>All but this (dB)</source>
+        <translation>除此层外（dB）</translation>
+    </message>
+    <message>
+        <source>Range ratio</source>
+        <translation>范围比</translation>
+    </message>
+    <message>
+        <source>Outlier ch.</source>
+        <translation>离群通道</translation>
+    </message>
+    <message>
+        <source>W noise/tensor (dB)</source>
+        <translation>权重噪声/逐张量（dB）</translation>
+    </message>
+    <message>
+        <source>W noise/channel (dB)</source>
+        <translation>权重噪声/逐通道（dB）</translation>
+    </message>
+    <message>
+        <source>Suggested bits</source>
+        <translation>建议位宽</translation>
+    </message>
+    <message numerus="yes">
+        <source>The %n most sensitive layer(s)</source>
+        <translation>
+            <numerusform>最敏感的 %n 个层</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No layer was analysed.</source>
+        <translation>没有分析任何层。</translation>
+    </message>
+    <message>
+        <source>%1. %2 (%3)</source>
+        <translation>%1. %2（%3）</translation>
+    </message>
+    <message>
+        <source>Weight histogram of %1 before and after BatchNorm merge, with the clip range and quantization grid.</source>
+        <translation>%1 在合并 BatchNorm 前后的权重直方图，含截断范围与量化网格。</translation>
+    </message>
+    <message>
+        <source>Per-channel weight range of %1 (outlier channels in red, BN factor on the right axis).</source>
+        <translation>%1 的逐通道权重范围（离群通道为红色，右轴为 BN 系数）。</translation>
+    </message>
+    <message>
+        <source>Channels with the largest max|w|/σ (outlier threshold %1σ of the median channel spread):</source>
+        <translation>max|w|/σ 最大的通道（离群阈值为通道离散度中位数的 %1σ）：</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>通道</translation>
+    </message>
+    <message>
+        <source>Min</source>
+        <translation>最小值</translation>
+    </message>
+    <message>
+        <source>Max</source>
+        <translation>最大值</translation>
+    </message>
+    <message>
+        <source>max|w|/σ</source>
+        <translation>max|w|/σ</translation>
+    </message>
+    <message>
+        <source>Outlier</source>
+        <translation>离群</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>Graph-wise error</source>
+        <translation>全图误差</translation>
+    </message>
+    <message>
+        <source>Not run (needs evaluation data).</source>
+        <translation>未运行（需要评估数据）。</translation>
+    </message>
+    <message>
+        <source>SQNR of every tensor with the whole model quantized (total), the error each node injects and the error it inherits.</source>
+        <translation>整个模型量化后每个张量的 SQNR（总计）、每个节点注入的误差及其继承的误差。</translation>
+    </message>
+    <message>
+        <source>The nodes that inject the most error:</source>
+        <translation>注入误差最多的节点：</translation>
+    </message>
+    <message>
+        <source>Node</source>
+        <translation>节点</translation>
+    </message>
+    <message>
+        <source>Total (dB)</source>
+        <translation>总计（dB）</translation>
+    </message>
+    <message>
+        <source>Injected (dB)</source>
+        <translation>注入（dB）</translation>
+    </message>
+    <message>
+        <source>Inherited (dB)</source>
+        <translation>继承（dB）</translation>
+    </message>
+    <message>
+        <source>Injected share</source>
+        <translation>注入占比</translation>
+    </message>
+    <message>
+        <source>Mixed-bit suggestion</source>
+        <translation>混合位宽建议</translation>
+    </message>
+    <message>
+        <source>Not run (budget 0, or no evaluation data).</source>
+        <translation>未运行（预算为 0 或没有评估数据）。</translation>
+    </message>
+    <message>
+        <source>Pareto curve of average weight bits against predicted output SQNR, the budget and the suggestion.</source>
+        <translation>平均权重位宽与预测输出 SQNR 的帕累托曲线、预算及建议。</translation>
+    </message>
+    <message>
+        <source>Budget %1 average weight bits; suggestion %2 bits, predicted %3 dB</source>
+        <translation>预算为平均 %1 位权重；建议 %2 位，预测 %3 dB</translation>
+    </message>
+    <message>
+        <source>, measured %1 dB</source>
+        <translation>，实测 %1 dB</translation>
+    </message>
+    <message>
+        <source>Configured bits</source>
+        <translation>配置位宽</translation>
+    </message>
+    <message>
+        <source>QuantScope report: %1</source>
+        <translation>QuantScope 报告：%1</translation>
+    </message>
+    <message>
+        <source>Generated by QuantScope %1 on %2.</source>
+        <translation>由 QuantScope %1 于 %2 生成。</translation>
+    </message>
+    <message>
+        <source>cannot write %1: %2</source>
+        <translation>无法写入 %1：%2</translation>
+    </message>
+    <message>
+        <source>report %1: unknown format &apos;.%2&apos; (use .html, .htm or .pdf)</source>
+        <translation>报告 %1：未知格式“.%2”（请使用 .html、.htm 或 .pdf）</translation>
+    </message>
+    <message>
+        <source>report %1: no analysis to report (run first)</source>
+        <translation>报告 %1：没有可报告的分析（请先运行）</translation>
+    </message>
+    <message numerus="yes">
+        <source>the first %n calibration sample(s)</source>
+        <translation>
+            <numerusform>前 %n 个校准样本</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Nothing to report: run the quantization with calibration data first.</source>
+        <translation>没有可报告的内容：请先使用校准数据运行量化。</translation>
+    </message>
+</context>
+<context>
+    <name>qs::RunDiffModel</name>
+    <message>
+        <source>Node</source>
+        <translation>节点</translation>
+    </message>
+    <message>
+        <source>Op</source>
+        <translation>算子</translation>
+    </message>
+    <message>
+        <source>Bits (this)</source>
+        <translation>位宽（本次）</translation>
+    </message>
+    <message>
+        <source>Bits (other)</source>
+        <translation>位宽（对比）</translation>
+    </message>
+    <message>
+        <source>SQNR (this, dB)</source>
+        <translation>SQNR（本次，dB）</translation>
+    </message>
+    <message>
+        <source>SQNR (other, dB)</source>
+        <translation>SQNR（对比，dB）</translation>
+    </message>
+    <message>
+        <source>Δ SQNR (dB)</source>
+        <translation>Δ SQNR (dB)</translation>
+    </message>
+</context>
+<context>
     <name>qs::SensitivityChart</name>
     <message>
         <source>Layer (graph order)</source>
@@ -1683,37 +2211,6 @@ Sensitivity rank %6 of %7</source>
 [%2, %3): %4 value(s)</source>
         <translation>%1
 [%2, %3)：%4 个值</translation>
-    </message>
-</context>
-<context>
-    <name>qs::RunDiffModel</name>
-    <message>
-        <source>Node</source>
-        <translation>节点</translation>
-    </message>
-    <message>
-        <source>Op</source>
-        <translation>算子</translation>
-    </message>
-    <message>
-        <source>Bits (this)</source>
-        <translation>位宽（本次）</translation>
-    </message>
-    <message>
-        <source>Bits (other)</source>
-        <translation>位宽（对比）</translation>
-    </message>
-    <message>
-        <source>SQNR (this, dB)</source>
-        <translation>SQNR（本次，dB）</translation>
-    </message>
-    <message>
-        <source>SQNR (other, dB)</source>
-        <translation>SQNR（对比，dB）</translation>
-    </message>
-    <message>
-        <source>Δ SQNR (dB)</source>
-        <translation>Δ SQNR (dB)</translation>
     </message>
 </context>
 </TS>

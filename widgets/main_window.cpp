@@ -8,6 +8,7 @@
 #include "node_table_page.h"
 #include "project_controller.h"
 #include "quant_settings_widget.h"
+#include "report/report_export.h"
 #include "resources.h"
 #include "run_controller.h"
 
@@ -219,6 +220,7 @@ void MainWindow::createMenus() {
     m_fileMenu->addAction(m_project->saveAction());
     m_fileMenu->addAction(m_project->saveAsAction());
     m_fileMenu->addAction(m_project->compareAction());
+    m_fileMenu->addAction((new ReportExporter(this))->action());
     m_fileMenu->addSeparator();
     m_fileMenu->addAction(m_runAction);
     m_fileMenu->addAction(m_cancelAction);

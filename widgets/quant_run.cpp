@@ -220,16 +220,6 @@ Result<std::shared_ptr<const RunAnalyses>> analyze(const Graph& original, const 
     const Tensor data = firstSamples(samples, request.maxEvalSamples);
     const std::string inputName = q.graph.value(q.graph.inputs().at(0)).name;
     const std::vector<QuantLayerRef> layers = quantLayers(q);
-    out->configuredWeightBits = q.config.weight.bits;
-    for (const QuantLayerRef& l : layers) {
-        LayerInfo info{l.name, l.op, l.weight, l.batchNorm, l.depthwise, 0};
-        if (l.weightMerged.rank() > 0) info.channels = l.weightMerged.dim(l.channelAxis);
-        out->layers.push_back(std::move(info));
-    }
-    for (const FoldedBatchNorm& f : q.folds) {
-        out->bnFactor[f.targetNode] = f.factor;
-        out->foldedInto[f.batchNormNode] = f.targetNode;
-    }
     auto cancelled = [&progress]() -> Status {
         if (progress.isCancelled()) return makeError(ErrorCode::Cancelled, "cancelled");
         return {};
@@ -238,9 +228,7 @@ Result<std::shared_ptr<const RunAnalyses>> analyze(const Graph& original, const 
     OutlierOptions outlierOptions;
     outlierOptions.weightSpec.bits = q.config.weight.bits;
     outlierOptions.weightSpec.scheme = q.config.weight.scheme;
-    QS_ASSIGN(out->outliers, analyzeWeightOutliers(layers, outlierOptions));
-    QS_ASSIGN(out->histograms, layerHistograms(q, layers));
-    QS_ASSIGN(out->spread, channelSpread(q, layers));
+    QS_TRY(fillLayerAnalyses(*out, q, layers, outlierOptions));
     QS_TRY(cancelled());
     if (data.rank() < 1 || data.dtype() != DataType::F32) {
         out->notes.push_back("sensitivity, mixed bits and graph-wise error need float32 data");
@@ -285,6 +273,18 @@ Result<std::shared_ptr<const RunAnalyses>> analyze(const Graph& original, const 
     eo.threads = threads;
     eo.batchSize = 4; // every value of a batch is kept twice: small batches bound the memory
     QS_ASSIGN(out->errors, analyzeErrorPropagation(q, data, inputName, eo));
+    QS_TRY(cancelled());
+    // fp32 vs simulator vs int8 executor, as the report states them.
+    progress.report(0.95, "executors");
+    ExecutorComparisonOptions xo;
+    xo.threads = threads;
+    xo.batchSize = request.evalBatch;
+    QS_ASSIGN(out->executors, compareExecutors(q, data, nullptr, inputName, xo));
+    QS_TRY(cancelled());
+    progress.report(0.97, "remedies");
+    // The report's measured remedies on a few samples: the what-if session polls no cancel flag,
+    // so its work stays small (a Cancel answers within a second).
+    QS_TRY(measureReportRemedies(*out, q, data, nullptr, inputName, threads, 5, 8));
     progress.report(1.0, "analyses");
     return std::shared_ptr<const RunAnalyses>(std::move(out));
 }

@@ -10,6 +10,7 @@
 #include "analysis/weight_outliers.h"
 #include "cli/commands.h"
 #include "cli/model_runner.h"
+#include "cli/report_option.h"
 #include "export/analyze_result.h"
 #include "export/layer_exports.h"
 #include "io/npy.h"
@@ -104,6 +105,10 @@ int runAnalyze(const std::vector<std::string>& raw) {
         {"csv", true, false, "OUT.csv  also the per-layer table as CSV (the JSON's numbers)"},
         {"netron", true, false,
          "OUT.json  also a Netron attachment (netron:attachment, metrics per node)"},
+        {"report", true, true,
+         "OUT.html|OUT.pdf  also the report: summary, settings, accuracy, per-layer table, "
+         "charts of the most sensitive layers, findings (needs a build with Qt widgets); "
+         "repeatable (one analysis, several formats)"},
         {"data", true, false, "X.npy  evaluation inputs (default: the calibration data)"},
         {"labels", true, false, "Y.npy  integer labels of --data"},
         {"eval-samples", true, false, "N  use the first N evaluation samples (default all)"},
@@ -118,12 +123,16 @@ int runAnalyze(const std::vector<std::string>& raw) {
     specs.insert(specs.end(), q.begin(), q.end());
     specs.push_back(kThreads);
     specs.push_back(kHelp);
-    Parsed p = parseCommand("analyze", raw, specs,
-                            "analyze MODEL --calib C.npy [--data X.npy --labels Y.npy] [QUANT "
-                            "OPTIONS] --json OUT.json [--csv OUT.csv] [--netron OUT.json]");
+    Parsed p =
+        parseCommand("analyze", raw, specs,
+                     "analyze MODEL --calib C.npy [--data X.npy --labels Y.npy] [QUANT "
+                     "OPTIONS] --json OUT.json [--csv OUT.csv] [--netron OUT.json] [--report "
+                     "OUT.html|OUT.pdf]");
     if (p.exitCode >= 0) return p.exitCode;
     if (!p.args.has("json")) return fail("analyze", "option '--json OUT.json' is required", 2);
     if (!p.args.has("calib")) return fail("analyze", "option '--calib C.npy' is required", 2);
+    for (const std::string& report : p.args.values("report"))
+        if (Status st = checkReportOption(report); !st) return fail("analyze", st.message(), 2);
     if (p.args.has("labels") && !p.args.has("data"))
         return fail("analyze", "option '--labels' needs '--data'", 2);
     auto config = quantConfigFromArgs(p.args);
@@ -479,6 +488,27 @@ int runAnalyze(const std::vector<std::string>& raw) {
                 return fail("analyze", st.message());
             std::printf("%s\n", netronPath.c_str());
         }
+    }
+    if (p.args.has("report")) {
+        AnalyzeReportInputs r;
+        r.paths = p.args.values("report");
+        r.modelPath = modelPath;
+        r.original = &*graph;
+        r.model = &qm;
+        r.layers = &layers;
+        r.outlierOptions = outlierOptions;
+        r.sensitivity = &*sens;
+        r.reverseMeasured = so.reverse;
+        r.mixedBits = mixedBits ? &*mixedBits : nullptr;
+        r.mixedBitsMeasuredSqnrDb = measuredMixed;
+        r.errors = &*errors;
+        r.data = &data;
+        r.labels = labels ? &*labels : nullptr;
+        r.inputName = inputName;
+        r.evaluationData = p.args.has("data") ? p.args.value("data") : "calibration data";
+        r.threads = *threads;
+        r.analysisSeconds = out["seconds"].get<double>();
+        return writeAnalyzeReport(r);
     }
     return 0;
 }

@@ -21,7 +21,8 @@ commands:
                                               calibration.cache (TensorRT), ort_overrides.json (ONNX Runtime)
   eval MODEL --data X.npy [--labels Y.npy]    top-1, fp32 top-1, agreement and SQNR of the quantized model
   analyze MODEL --calib C.npy --json OUT.json per-layer sensitivity, outliers, error propagation (JSON;
-                                              --csv OUT.csv, --netron OUT.json)
+                                              --csv OUT.csv, --netron OUT.json,
+                                              --report OUT.html|OUT.pdf)
   diff A B [--json OUT.json]                  compare two runs (analyze JSON, quant table, project)
 
 `quantscope-cli <command> --help` describes a command's options.

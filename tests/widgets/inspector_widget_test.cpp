@@ -17,6 +17,7 @@
 #include "onnx/onnx_importer.h"
 #include "quant_run.h"
 #include "quant_settings_widget.h"
+#include "report/report_export.h"
 #include "run_controller.h"
 
 #include <QAction>
@@ -422,6 +423,19 @@ private slots:
         QVERIFY(!window.inspector()->histogramChart()->isEmpty());
         QCOMPARE(window.inspector()->sensitivityChart()->selectedLayer(),
                  run->analyses->layerIndex(conv.toStdString()));
+
+        // File ▸ Export Report… writes the run's report (the report itself: test_report).
+        auto* exportAction = window.findChild<QAction*>(QStringLiteral("exportReportAction"));
+        QVERIFY(exportAction && exportAction->isEnabled());
+        auto* exporter = qobject_cast<ReportExporter*>(exportAction->parent());
+        QVERIFY(exporter);
+        const QString report = m_dir.filePath(QStringLiteral("window_report.html"));
+        QVERIFY2(exporter->exportReport(report), qPrintable(exporter->lastError()));
+        QFile reportFile(report);
+        QVERIFY(reportFile.open(QIODevice::ReadOnly));
+        QVERIFY(reportFile.readAll().startsWith("<!DOCTYPE html>"));
+        QVERIFY(!exporter->exportReport(m_dir.filePath(QStringLiteral("window_report.odt"))));
+        QVERIFY(exporter->lastError().contains(QStringLiteral("window_report.odt")));
 
         window.graphView()->setColorMode(ColorMode::ErrorOrigin);
         const int t = run->analyses->errorIndex(conv.toStdString());

@@ -6,6 +6,8 @@
 
 #include "analysis/channel_spread.h"
 #include "analysis/error_propagation.h"
+#include "analysis/executor_comparison.h"
+#include "analysis/layer_remedies.h"
 #include "analysis/mixed_bits.h"
 #include "analysis/sensitivity.h"
 #include "analysis/tensor_histograms.h"
@@ -41,6 +43,14 @@ struct RunAnalyses {
     // The folded BatchNorm node → the node that absorbed it (selecting a BN shows its Conv).
     std::map<std::string, std::string> foldedInto;
     std::vector<std::string> notes; // analyses skipped, and why
+    // False when the all-but-one runs were skipped (SensitivityResult::full and each layer's
+    // `reverse` then hold no measurement).
+    bool reverseMeasured = true;
+    QuantizedSize size; // of the quantized model's constants, fp32 and as quantized
+    // fp32 vs simulator vs int8 executor on the evaluation samples (absent: not run).
+    std::optional<ExecutorComparison> executors;
+    // Per-channel / 16-bit weights measured on the mostSensitive() layers (absent: not run).
+    std::optional<RemedyReport> remedies;
 
     // Index into `layers` of a node (or of the layer a folded BN went into); -1 if none.
     int layerIndex(const std::string& node) const {
@@ -49,6 +59,14 @@ struct RunAnalyses {
         for (size_t i = 0; i < layers.size(); ++i)
             if (layers[i].node == name) return int(i);
         return -1;
+    }
+    // Indices into `layers` of the n most sensitive layers, rank 1 first (by the weight-outlier
+    // ranking when sensitivity was not run): the layers the report details.
+    std::vector<size_t> mostSensitive(int n) const {
+        std::vector<size_t> out;
+        for (size_t i : sensitivity ? sensitivity->ranking : outliers.ranking)
+            if (int(out.size()) < n && i < layers.size()) out.push_back(i);
+        return out;
     }
     // Index into errors->tensors of the node's output tensor; -1 if none.
     int errorIndex(const std::string& node) const {
@@ -60,5 +78,18 @@ struct RunAnalyses {
         return -1;
     }
 };
+
+// The layer-wise part every run shares (the GUI's and `analyze --report`'s): `layers`, BN
+// factors, the folded-BN map, weight outliers (with `outlierOptions`), histograms, channel
+// ranges and the model size. Sensitivity, errors, mixed bits and executors are left to the caller.
+Status fillLayerAnalyses(RunAnalyses& out, const QuantizedModel& model,
+                         const std::vector<QuantLayerRef>& layers,
+                         const OutlierOptions& outlierOptions);
+
+// The report's measured remedies: a what-if session on `data` (the first `maxSamples` rows)
+// and measureLayerRemedies on out.mostSensitive(topLayers). Needs out.sensitivity or outliers.
+Status measureReportRemedies(RunAnalyses& out, const QuantizedModel& model, const Tensor& data,
+                             const Tensor* labels, const std::string& inputName, int threads,
+                             int topLayers = 5, int64_t maxSamples = 32);
 
 } // namespace qs

@@ -1,0 +1,96 @@
+// `analyze --report`: runs the executor comparison, gathers the analyses into the widgets'
+// RunAnalyses and renders the report offscreen with the GUI's chart classes.
+#include "cli/report_option.h"
+
+#include "analysis/executor_comparison.h"
+#include "analysis/model_summary.h"
+#include "cli/commands.h"
+#include "report/report_writer.h"
+
+#include <QApplication>
+#include <QString>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+
+namespace qs::cli {
+
+Status checkReportOption(const std::string& path) {
+    const QString p = QString::fromStdString(path);
+    if (!ReportWriter::formatForPath(p))
+        return makeError(ErrorCode::InvalidArgument,
+                         "option '--report': ", ReportWriter::unknownFormatError(p).toStdString());
+    return {};
+}
+
+int writeAnalyzeReport(const AnalyzeReportInputs& in) {
+    const auto started = std::chrono::steady_clock::now();
+    // Charts are widgets: a QApplication, on the offscreen platform unless the caller chose one
+    // (no display is needed to render them into images).
+    if (!std::getenv("QT_QPA_PLATFORM")) setenv("QT_QPA_PLATFORM", "offscreen", 1);
+    std::unique_ptr<QApplication> app;
+    if (!QApplication::instance()) {
+        static int argc = 1;
+        static char name[] = "quantscope-cli";
+        static char* argv[] = {name, nullptr};
+        app = std::make_unique<QApplication>(argc, argv);
+    }
+    const QuantizedModel& q = *in.model;
+    auto analyses = std::make_shared<RunAnalyses>();
+    if (Status st = fillLayerAnalyses(*analyses, q, *in.layers, in.outlierOptions); !st)
+        return fail("analyze", "report: " + st.message());
+    if (in.sensitivity) analyses->sensitivity = *in.sensitivity;
+    analyses->reverseMeasured = in.reverseMeasured;
+    if (in.mixedBits) {
+        analyses->mixedBits = *in.mixedBits;
+        analyses->mixedBitsMeasuredSqnrDb = in.mixedBitsMeasuredSqnrDb;
+        analyses->mixedBitsMeasured = true;
+    }
+    if (in.errors) analyses->errors = *in.errors;
+    ExecutorComparisonOptions xo;
+    xo.threads = in.threads;
+    auto executors = compareExecutors(q, *in.data, in.labels, in.inputName, xo);
+    if (!executors) return fail("analyze", "report: " + executors.message());
+    analyses->executors = std::move(executors).value();
+    const auto executorsDone = std::chrono::steady_clock::now();
+    const double executorSeconds = std::chrono::duration<double>(executorsDone - started).count();
+    // Per-channel / 16-bit weights on the layers the report details, measured.
+    if (Status st =
+            measureReportRemedies(*analyses, q, *in.data, in.labels, in.inputName, in.threads);
+        !st)
+        return fail("analyze", "report: " + st.message());
+    const double remedySeconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - executorsDone).count();
+
+    ReportData data;
+    data.modelName =
+        QString::fromStdString(std::filesystem::path(in.modelPath).filename().string());
+    data.summary = summarizeModel(*in.original);
+    data.settings = q.config.describe();
+    data.calibrationSamples = q.calibrationSamples;
+    data.evaluationData = QString::fromStdString(in.evaluationData);
+    for (const std::string& n : q.plan.notes) data.notes << QString::fromStdString(n);
+    if (!in.reverseMeasured)
+        data.notes << QStringLiteral("--no-reverse: the all-but-one sensitivity runs were skipped");
+    data.analyses = std::move(analyses);
+
+    for (const std::string& path : in.paths) {
+        ReportWriter::Stats stats;
+        const QString error = ReportWriter::write(data, QString::fromStdString(path), &stats);
+        if (!error.isEmpty()) return fail("analyze", error.toStdString());
+        std::printf("%s\n", path.c_str());
+        const std::string pages =
+            stats.pages > 0 ? ", " + std::to_string(stats.pages) + " pages" : std::string();
+        std::fprintf(stderr,
+                     "quantscope-cli analyze: report %s: %d charts, %lld bytes%s, rendered and "
+                     "written in %.2f s (executor comparison %.2f s, remedies %.2f s, analysis "
+                     "%.2f s)\n",
+                     path.c_str(), stats.charts, static_cast<long long>(stats.bytes), pages.c_str(),
+                     stats.seconds, executorSeconds, remedySeconds, in.analysisSeconds);
+    }
+    return 0;
+}
+
+} // namespace qs::cli

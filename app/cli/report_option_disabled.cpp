@@ -1,0 +1,20 @@
+// quantscope-cli built without the widgets library (QUANTSCOPE_BUILD_GUI=OFF): no reports.
+#include "cli/commands.h"
+#include "cli/report_option.h"
+
+namespace qs::cli {
+
+Status checkReportOption(const std::string& path) {
+    return makeError(ErrorCode::InvalidArgument, "option '--report ", path,
+                     "': this quantscope-cli was built without Qt widgets "
+                     "(QUANTSCOPE_BUILD_GUI=OFF), which reports need");
+}
+
+int writeAnalyzeReport(const AnalyzeReportInputs& inputs) {
+    return fail(
+        "analyze",
+        checkReportOption(inputs.paths.empty() ? std::string() : inputs.paths.front()).message(),
+        2);
+}
+
+} // namespace qs::cli
