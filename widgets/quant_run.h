@@ -66,6 +66,8 @@ struct QuantRunRequest {
     int evalBatch = 4;            // small batches: every activation of one batch is held for SQNR
     bool analyses = true;         // run core's analyses on the evaluation samples after the run
     double mixedBitsBudget = 6.0; // average weight bits of the mixed-bit suggestion (0 = skip)
+    int calibratorSamples = 4;    // evaluation samples for the calibrator comparison's output
+                                  // SQNRs (0 = ranges and quantization MSE only)
 };
 
 class QuantRunner {

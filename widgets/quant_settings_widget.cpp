@@ -275,6 +275,15 @@ void QuantSettingsWidget::setNodeGranularity(const QString& node, const QString&
     emit settingsChanged();
 }
 
+void QuantSettingsWidget::setTensorCalibration(const QString& tensor, const QString& method) {
+    removeNodeOverride(QStringLiteral("tensor-calib"), tensor);
+    if (!method.isEmpty())
+        m_extra.append(
+            {QStringLiteral("tensor-calib"), QStringLiteral("%1=%2").arg(tensor, method)});
+    updateOverrides();
+    emit settingsChanged();
+}
+
 void QuantSettingsWidget::setLayerBits(const QList<QPair<QString, int>>& bits) {
     m_extra.removeIf([](const QPair<QString, QString>& option) {
         return option.first == QLatin1String("layer-bits");
