@@ -1593,8 +1593,8 @@ Click to show this assignment</source>
         <translation>无（仅量化和评估）</translation>
     </message>
     <message>
-        <source>What a run analyses after quantizing. The mixed-bit search quantizes every layer at several widths and is the slowest part on large models.</source>
-        <translation>运行在量化之后进行哪些分析。混合精度搜索会以多种位宽量化每一层，是大模型上最慢的部分。</translation>
+        <source>What a run analyses after quantizing. The mixed-bit search quantizes every layer at several widths and is the slowest part on large models; without it the calibrator comparison also leaves out its output SQNRs.</source>
+        <translation>运行在量化之后进行哪些分析。混合精度搜索会以多种位宽量化每一层，是大模型上最慢的部分；不做混合精度搜索时，校准方法比较也不计算各方法的输出 SQNR。</translation>
     </message>
     <message>
         <source>Percentile of |x| kept inside the clip range</source>
