@@ -1,6 +1,7 @@
 // End-to-end post-training quantization on the real models of ../shared, simulated: the
 // accuracy targets of the quantization engine issue.
 #include "analysis/accuracy.h"
+#include "analysis/calibration_extremes.h"
 #include "analysis/calibrator_comparison.h"
 #include "exec/executor.h"
 #include "io/npy.h"
@@ -289,6 +290,22 @@ void QuantizerTest::tensorCalibOption() {
                            {}, nullptr, q->activationRanges.at(picked->tensor));
     QVERIFY(again.isOk());
     QVERIFY(again->choices[2].current);
+    // The convergence of the chosen range follows the override too: after all samples it is
+    // KL's choice (on statistics observed one sample at a time: equal up to the histogram's
+    // binning), not min-max's.
+    auto extremes = analyzeCalibrationExtremes(*q, data.samples, "");
+    QVERIFY2(extremes.isOk(), extremes.message().c_str());
+    bool seen = false;
+    for (const TensorCalibrationExtremes& t : extremes->tensors) {
+        if (t.tensor != picked->tensor) continue;
+        seen = true;
+        const ClipRange last = t.convergence.back().range;
+        QCOMPARE(t.convergence.back().samples, int64_t(64));
+        QVERIFY2(std::abs(last.hi - kl.hi) <= 0.02f * std::abs(kl.hi),
+                 qPrintable(QString("%1 vs KL %2").arg(last.hi).arg(kl.hi)));
+        QVERIFY(last.hi < picked->choices[0].range.hi);
+    }
+    QVERIFY(seen);
 
     QVERIFY(applyQuantOption(withKl, "tensor-calib", picked->tensor + "=percentile:99.9").isOk());
     QCOMPARE(withKl.calibrationFor(picked->tensor).method, CalibrationMethod::Percentile);
