@@ -32,6 +32,110 @@
     </message>
 </context>
 <context>
+    <name>qs::CalibratorComparisonChart</name>
+    <message>
+        <source>min-max</source>
+        <translation>最小-最大值</translation>
+    </message>
+    <message>
+        <source>KL</source>
+        <translation>KL</translation>
+    </message>
+    <message>
+        <source>MSE</source>
+        <translation>MSE</translation>
+    </message>
+    <message>
+        <source>percentile %1</source>
+        <translation>百分位 %1</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>数值</translation>
+    </message>
+    <message>
+        <source>Count</source>
+        <translation>计数</translation>
+    </message>
+    <message>
+        <source>Select a node with a calibrated output activation after a run with calibration data to compare calibrators</source>
+        <translation>使用校准数据运行后，选择一个输出激活已校准的节点以比较各校准方法</translation>
+    </message>
+    <message>
+        <source>Calibration histogram</source>
+        <translation>校准直方图</translation>
+    </message>
+    <message>
+        <source>%1: [%2, %3], MSE %4</source>
+        <translation>%1：[%2, %3]，MSE %4</translation>
+    </message>
+    <message>
+        <source>output %1 dB</source>
+        <translation>输出 %1 dB</translation>
+    </message>
+    <message>
+        <source>(current)</source>
+        <translation>（当前）</translation>
+    </message>
+    <message>
+        <source>lowest MSE: %1</source>
+        <translation>MSE 最低：%1</translation>
+    </message>
+    <message>
+        <source>best output SQNR: %1</source>
+        <translation>输出 SQNR 最佳：%1</translation>
+    </message>
+    <message>
+        <source>[%1, %2): %3 value(s)</source>
+        <translation>[%1, %2)：%3 个值</translation>
+    </message>
+    <message>
+        <source>%1: clip range [%2, %3]
+quantization MSE %4, %5 % of the values clipped</source>
+        <translation>%1：截断范围 [%2, %3]
+量化 MSE %4，%5 % 的值被截断</translation>
+    </message>
+    <message>
+        <source>output SQNR with this range: %1 dB</source>
+        <translation>使用此范围时的输出 SQNR：%1 dB</translation>
+    </message>
+</context>
+<context>
+    <name>qs::CalibratorComparisonPanel</name>
+    <message>
+        <source>Log scale</source>
+        <translation>对数刻度</translation>
+    </message>
+    <message>
+        <source>Use sets --tensor-calib %1=METHOD in the settings; the next Run calibrates this tensor with it.</source>
+        <translation>“使用”会在设置中加入 --tensor-calib %1=方法；下次运行将用该方法校准此张量。</translation>
+    </message>
+    <message>
+        <source>Use %1</source>
+        <translation>使用 %1</translation>
+    </message>
+    <message>
+        <source>Use</source>
+        <translation>使用</translation>
+    </message>
+    <message>
+        <source>Run with calibration data first</source>
+        <translation>请先使用校准数据运行</translation>
+    </message>
+    <message>
+        <source>This calibrator failed on the tensor</source>
+        <translation>该校准方法在此张量上失败</translation>
+    </message>
+    <message>
+        <source>The run already uses this range</source>
+        <translation>本次运行已使用此范围</translation>
+    </message>
+    <message>
+        <source>Calibrate %1 with %2 from the next Run on</source>
+        <translation>从下次运行起用 %2 校准 %1</translation>
+    </message>
+</context>
+<context>
     <name>qs::ErrorPropagationChart</name>
     <message>
         <source>Tensor (topological order)</source>
@@ -230,6 +334,10 @@ total %2 dB, %3 % of the noise injected here</source>
 </context>
 <context>
     <name>qs::InspectorWidget</name>
+    <message>
+        <source>Calibrators</source>
+        <translation>校准方法</translation>
+    </message>
     <message>
         <source>Histogram</source>
         <translation>直方图</translation>
@@ -1485,8 +1593,8 @@ Click to show this assignment</source>
         <translation>无（仅量化和评估）</translation>
     </message>
     <message>
-        <source>What a run analyses after quantizing. The mixed-bit search quantizes every layer at several widths and is the slowest part on large models.</source>
-        <translation>运行在量化之后进行哪些分析。混合精度搜索会以多种位宽量化每一层，是大模型上最慢的部分。</translation>
+        <source>What a run analyses after quantizing. The mixed-bit search quantizes every layer at several widths and is the slowest part on large models; without it the calibrator comparison also leaves out its output SQNRs.</source>
+        <translation>运行在量化之后进行哪些分析。混合精度搜索会以多种位宽量化每一层，是大模型上最慢的部分；不做混合精度搜索时，校准方法比较也不计算各方法的输出 SQNR。</translation>
     </message>
     <message>
         <source>Percentile of |x| kept inside the clip range</source>

@@ -106,6 +106,8 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_inspector, &InspectorWidget::mixedBitsPicked, this, &MainWindow::showMixedBits);
     connect(m_inspector, &InspectorWidget::mixedBitsApplyRequested, this,
             &MainWindow::applyMixedBits);
+    connect(m_inspector, &InspectorWidget::tensorCalibrationRequested, m_settings,
+            &QuantSettingsWidget::setTensorCalibration);
     connect(m_run, &RunController::staleChanged, this, [this](bool stale) {
         m_nodePage->model()->setResultsStale(stale);
         m_inspector->setStale(stale);

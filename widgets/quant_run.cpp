@@ -1,6 +1,8 @@
 #include "quant_run.h"
 
 #include "analysis/accuracy.h"
+#include "analysis/analysis_session.h"
+#include "analysis/calibrator_comparison.h"
 #include "analysis/quant_layers.h"
 #include "exec/executor.h"
 #include "io/npy.h"
@@ -15,6 +17,7 @@
 #include <exception>
 #include <limits>
 #include <optional>
+#include <set>
 
 namespace qs {
 
@@ -209,6 +212,48 @@ Status evaluate(const QuantizedModel& q, const Tensor& samples, const QuantRunRe
     return {};
 }
 
+// The calibrator comparison of every calibrated activation, as `quantscope-cli analyze` computes
+// it: output SQNRs from a what-if session on the first request.calibratorSamples samples.
+Status compareCalibratorsOf(const QuantizedModel& q, const std::vector<QuantLayerRef>& layers,
+                            const Tensor& data, const QuantRunRequest& request, Progress& progress,
+                            RunAnalyses& out) {
+    out.activationRanges = q.activationRanges;
+    if (q.collectors.empty()) return {};
+    std::unique_ptr<AnalysisSession> session;
+    if (request.calibratorSamples > 0 && data.rank() >= 1 && data.dtype() == DataType::F32) {
+        progress.report(0.0, "calibrator comparison: evaluation samples");
+        AnalysisSessionOptions ao;
+        ao.threads = q.config.threads;
+        ao.batchSize = 4;
+        const std::string inputName = q.graph.value(q.graph.inputs().at(0)).name;
+        QS_ASSIGN(session, AnalysisSession::create(q, firstSamples(data, request.calibratorSamples),
+                                                   inputName, ao));
+        out.calibratorSamples = int(session->samples());
+        out.calibratorBaseSqnrDb = session->outputSqnrDb();
+    }
+    QS_ASSIGN(std::vector<TensorCalibratorComparison> all,
+              compareCalibratorsAll(q, session.get(), &progress));
+    for (TensorCalibratorComparison& c : all) {
+        const TensorQuantEntry* e = q.plan.tensor(c.tensor);
+        ActivationCalibrators a;
+        a.histogram =
+            activationHistogram(c.tensor, *q.collectors.at(c.tensor), e ? &e->params : nullptr);
+        a.comparison = std::move(c);
+        out.calibrators.push_back(std::move(a));
+    }
+    std::set<std::string> compared;
+    for (const ActivationCalibrators& a : out.calibrators) compared.insert(a.comparison.tensor);
+    for (const Node& node : q.graph.nodes())
+        for (ValueId v : node.outputs)
+            if (v != kNoValue && compared.count(q.graph.value(v).name) &&
+                !out.nodeActivation.count(node.name))
+                out.nodeActivation[node.name] = q.graph.value(v).name;
+    // A layer fused with its Relu/Clip is quantized on the activation's output.
+    for (const QuantLayerRef& l : layers)
+        if (compared.count(l.output)) out.nodeActivation[l.name] = l.output;
+    return {};
+}
+
 // Core's analyses on the evaluation samples, as `quantscope-cli analyze` runs them: outliers,
 // histograms and channel ranges from the plan, then the cone runner shared by sensitivity and
 // the mixed-bit table, the suggestion verified by quantizing with it, and the graph-wise error.
@@ -229,6 +274,11 @@ Result<std::shared_ptr<const RunAnalyses>> analyze(const Graph& original, const 
     outlierOptions.weightSpec.bits = q.config.weight.bits;
     outlierOptions.weightSpec.scheme = q.config.weight.scheme;
     QS_TRY(fillLayerAnalyses(*out, q, layers, outlierOptions));
+    QS_TRY(cancelled());
+    {
+        SubProgress calibratorProgress(progress, 0.0, 0.05);
+        QS_TRY(compareCalibratorsOf(q, layers, data, request, calibratorProgress, *out));
+    }
     QS_TRY(cancelled());
     if (data.rank() < 1 || data.dtype() != DataType::F32) {
         out->notes.push_back("sensitivity, mixed bits and graph-wise error need float32 data");

@@ -275,6 +275,15 @@ void QuantSettingsWidget::setNodeGranularity(const QString& node, const QString&
     emit settingsChanged();
 }
 
+void QuantSettingsWidget::setTensorCalibration(const QString& tensor, const QString& method) {
+    removeNodeOverride(QStringLiteral("tensor-calib"), tensor);
+    if (!method.isEmpty())
+        m_extra.append(
+            {QStringLiteral("tensor-calib"), QStringLiteral("%1=%2").arg(tensor, method)});
+    updateOverrides();
+    emit settingsChanged();
+}
+
 void QuantSettingsWidget::setLayerBits(const QList<QPair<QString, int>>& bits) {
     m_extra.removeIf([](const QPair<QString, QString>& option) {
         return option.first == QLatin1String("layer-bits");
@@ -408,7 +417,8 @@ void QuantSettingsWidget::retranslateUi() {
     m_analysisDepth->setItemText(2, tr("None (quantize and evaluate only)"));
     m_analysisDepth->setToolTip(tr("What a run analyses after quantizing. The mixed-bit search "
                                    "quantizes every layer at several widths and is the slowest "
-                                   "part on large models."));
+                                   "part on large models; without it the calibrator comparison "
+                                   "also leaves out its output SQNRs."));
     m_calibPath->setPlaceholderText(tr("None: data-free ranges from BatchNorm statistics"));
     m_calibPath->setToolTip(tr("Float32 .npy in the model's input layout, samples first; the "
                                "first samples are also used to measure each layer's SQNR."));

@@ -52,6 +52,9 @@ public:
     void setNodeBits(const QString& node, int bits); // 0 removes the node's --layer-bits
     // --layer-granularity NODE=tensor|channel; an empty granularity removes the override.
     void setNodeGranularity(const QString& node, const QString& granularity);
+    // --tensor-calib TENSOR=METHOD (the calibrator comparison's "Use"); an empty method removes
+    // the override.
+    void setTensorCalibration(const QString& tensor, const QString& method);
     // Sets --layer-bits for every node of `bits` whose value differs from the weight bits and
     // removes the other nodes' --layer-bits; one settingsChanged.
     void setLayerBits(const QList<QPair<QString, int>>& bits);

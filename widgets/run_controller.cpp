@@ -94,7 +94,10 @@ bool RunController::start(const QuantConfig& config, const QString& calibrationP
     request.config.threads = std::max(1, QThread::idealThreadCount() - 1);
     request.calibrationPath = calibrationPath;
     request.analyses = depth != AnalysisDepth::None;
-    if (depth != AnalysisDepth::Full) request.mixedBitsBudget = 0;
+    if (depth != AnalysisDepth::Full) {
+        request.mixedBitsBudget = 0;
+        request.calibratorSamples = 0; // the calibrator comparison without its output SQNRs
+    }
     auto progress = std::make_shared<SharedProgress>();
     m_progress = progress;
     m_cancelling = false;

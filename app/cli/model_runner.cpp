@@ -23,7 +23,9 @@ std::vector<OptionSpec> quantOptionSpecs() {
          "NAME  the model input that takes --calib/--data (default: the first)"}};
     for (const auto& [name, takesValue] : quantOptionNames()) {
         OptionSpec s{name, takesValue,
-                     name == "float" || name == "layer-bits" || name == "layer-granularity", ""};
+                     name == "float" || name == "layer-bits" || name == "layer-granularity" ||
+                         name == "tensor-calib",
+                     ""};
         if (name == "bits")
             s.help = "N  weight bits (2-16, default 8)";
         else if (name == "act-bits")
@@ -42,6 +44,9 @@ std::vector<OptionSpec> quantOptionSpecs() {
             s.help = "NODE=N  weight bits of one node (repeatable)";
         else if (name == "layer-granularity")
             s.help = "NODE=tensor|channel  weight granularity of one node (repeatable)";
+        else if (name == "tensor-calib")
+            s.help =
+                "TENSOR=minmax|percentile:P|kl|mse  calibration of one activation (repeatable)";
         else if (name == "requant")
             s.help = "float|fixed  requantization in the int8 executor";
         else if (name == "act-mode")

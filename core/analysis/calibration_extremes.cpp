@@ -17,6 +17,7 @@ namespace {
 struct Track {
     std::vector<float> sampleMin, sampleMax; // per calibration sample
     std::unique_ptr<RangeCollector> collector;
+    std::unique_ptr<Calibrator> calibrator; // --tensor-calib; null: the configured one
     std::vector<RangeCheckpoint> checkpoints;
 };
 
@@ -62,7 +63,8 @@ public:
             QS_TRY(t.collector->observe(sample, m_pool));
             const int64_t k = int64_t(s) + 1;
             if (isCheckpoint(k, m_total)) {
-                auto range = m_calibrator.chooseRange(*t.collector, m_spec);
+                const Calibrator& calibrator = t.calibrator ? *t.calibrator : m_calibrator;
+                auto range = calibrator.chooseRange(*t.collector, m_spec);
                 if (!range)
                     return std::move(range.addContext("after " + std::to_string(k) + " samples"))
                         .takeError();
@@ -122,6 +124,13 @@ Result<CalibrationExtremes> analyzeCalibrationExtremes(const QuantizedModel& m,
         t.sampleMin.assign(size_t(n), 0.0f);
         t.sampleMax.assign(size_t(n), 0.0f);
         t.collector = std::make_unique<RangeCollector>(collectorOptions);
+        if (m.config.tensorCalibration.count(name)) {
+            auto own = makeCalibrator(m.config.calibrationFor(name));
+            if (!own)
+                return std::move(own.addContext("option '--tensor-calib " + name + "'"))
+                    .takeError();
+            t.calibrator = std::move(own).value();
+        }
     }
 
     QS_ASSIGN(auto executor, Executor::create(g, ExecOptions{options.threads}));

@@ -15,7 +15,8 @@ namespace qs {
 
 struct RangeCheckpoint {
     int64_t samples = 0; // the first `samples` calibration samples
-    ClipRange range;     // what the configured calibrator chooses from them
+    ClipRange range;     // what the tensor's calibrator (--tensor-calib, else the configured one)
+                         // chooses from them
 };
 
 struct TensorCalibrationExtremes {

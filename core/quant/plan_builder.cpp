@@ -40,6 +40,13 @@ Result<QuantPlan> buildPlanOnce(const Graph& graph, const QuantConfig& config,
             return makeError(ErrorCode::NotFound, "option '--layer-granularity ", name, "=",
                              granularityName(granularity), "': the model has no node named '", name,
                              "'");
+    for (const auto& [name, calibration] : config.tensorCalibration) {
+        const auto id = graph.findValue(name);
+        if (!id || graph.value(*id).initializer)
+            return makeError(ErrorCode::NotFound, "option '--tensor-calib ", name, "=",
+                             calibrationMethodName(calibration),
+                             "': the model has no activation tensor named '", name, "'");
+    }
 
     const std::vector<NodeRegion> regions = dispatchRegions(graph);
     const int32_t nodeCount = graph.nodeCount();

@@ -48,6 +48,7 @@ const std::vector<std::pair<std::string, bool>>& quantOptionNames() {
                                                                  {"float", true},
                                                                  {"layer-bits", true},
                                                                  {"layer-granularity", true},
+                                                                 {"tensor-calib", true},
                                                                  {"requant", true},
                                                                  {"act-mode", true},
                                                                  {"no-bn-fold", false},
@@ -132,6 +133,20 @@ Status applyQuantOption(QuantConfig& c, const std::string& name, const std::stri
             c.layerGranularity[value.substr(0, eq)] = Granularity::PerChannel;
         else
             return badValue(name, value, "NODE=tensor, NODE=channel");
+    } else if (name == "tensor-calib") {
+        // One activation's calibrator whatever --calib-method says (the calibrator comparison
+        // shows which one suits each tensor). EMA is left out: the collectors observe with the
+        // global method's decay.
+        const auto eq = value.rfind('=');
+        if (eq == std::string::npos || eq == 0)
+            return makeError(ErrorCode::InvalidArgument, "option '--tensor-calib': '", value,
+                             "' is not TENSOR=minmax|percentile:P|kl|mse");
+        auto cfg = parseCalibrationMethod(value.substr(eq + 1));
+        if (!cfg || cfg->method == CalibrationMethod::EmaMinMax)
+            return makeError(ErrorCode::InvalidArgument, "option '--tensor-calib': '", value,
+                             "': '", value.substr(eq + 1),
+                             "' is not one of minmax, percentile:P (50 < P <= 100), kl, mse");
+        c.tensorCalibration[value.substr(0, eq)] = *cfg;
     } else if (name == "requant") {
         if (value == "float")
             c.requant = RequantMode::Float;
@@ -202,7 +217,18 @@ std::vector<std::pair<std::string, std::string>> QuantConfig::describe() const {
     for (const auto& [n, b] : layerBits) d.emplace_back("layer_bits", n + "=" + std::to_string(b));
     for (const auto& [n, g] : layerGranularity)
         d.emplace_back("layer_granularity", n + "=" + granularityName(g));
+    for (const auto& [t, m] : tensorCalibration)
+        d.emplace_back("tensor_calib", t + "=" + calibrationMethodName(m));
     return d;
+}
+
+CalibrationConfig QuantConfig::calibrationFor(const std::string& tensor) const {
+    const auto it = tensorCalibration.find(tensor);
+    if (it == tensorCalibration.end()) return calibration;
+    CalibrationConfig c = it->second;
+    c.klTargetBins = calibration.klTargetBins;
+    c.emaDecay = calibration.emaDecay;
+    return c;
 }
 
 } // namespace qs

@@ -49,7 +49,14 @@ struct QuantConfig {
     std::map<std::string, int> layerBits; // --layer-bits NODE=N (weight bits)
     // Weight granularity of one layer (the what-if analysis; no command-line form yet).
     std::map<std::string, Granularity> layerGranularity;
+    // --tensor-calib TENSOR=METHOD: one activation's calibration method instead of
+    // `calibration` (the calibrator comparison's "use this one for this tensor").
+    std::map<std::string, CalibrationConfig> tensorCalibration;
     int threads = 1;
+
+    // The calibration method of one activation tensor: its --tensor-calib override, else the
+    // configured one. KL's target level count follows `calibration` either way.
+    CalibrationConfig calibrationFor(const std::string& tensor) const;
 
     // Settings as JSON-able key/value text pairs (quant_table.json "settings", reports).
     std::vector<std::pair<std::string, std::string>> describe() const;

@@ -213,17 +213,36 @@ Result<QuantizedModel> quantizeModel(const Graph& original, const QuantConfig& c
                       collectActivationStatistics(fusedHasAll ? fused : m.graph, inputName, batches,
                                                   config.threads, options, progress, &needed));
             QS_ASSIGN(std::unique_ptr<Calibrator> calibrator, makeCalibrator(config.calibration));
+            // --tensor-calib: those tensors' own calibrators.
+            std::map<std::string, std::unique_ptr<Calibrator>> overrides;
+            for (const auto& [name, method] : config.tensorCalibration) {
+                if (!m.collectors.count(name)) {
+                    dataFreeNotes.push_back("--tensor-calib " + name + "=" +
+                                            calibrationMethodName(method) +
+                                            ": the tensor is not a calibrated activation; ignored");
+                    continue;
+                }
+                auto made = makeCalibrator(config.calibrationFor(name));
+                if (!made)
+                    return std::move(made.addContext("option '--tensor-calib " + name + "'"))
+                        .takeError();
+                overrides[name] = std::move(made).value();
+            }
             // Range choice per tensor is independent (KL costs a few ms each): spread it over the
             // threads.
             std::vector<std::pair<std::string, const RangeCollector*>> items;
-            for (const auto& [name, collector] : m.collectors)
+            std::vector<const Calibrator*> calibrators;
+            for (const auto& [name, collector] : m.collectors) {
                 items.emplace_back(name, collector.get());
+                const auto o = overrides.find(name);
+                calibrators.push_back(o != overrides.end() ? o->second.get() : calibrator.get());
+            }
             std::vector<std::optional<Result<ClipRange>>> chosen(items.size());
             ThreadPool pool(config.threads);
             pool.parallelFor(int64_t(items.size()), 1, [&](int64_t b, int64_t e) {
                 for (int64_t i = b; i < e; ++i)
-                    chosen[size_t(i)] =
-                        calibrator->chooseRange(*items[size_t(i)].second, config.activation);
+                    chosen[size_t(i)] = calibrators[size_t(i)]->chooseRange(
+                        *items[size_t(i)].second, config.activation);
             });
             for (size_t i = 0; i < items.size(); ++i) {
                 Result<ClipRange>& range = *chosen[i];
@@ -237,6 +256,9 @@ Result<QuantizedModel> quantizeModel(const Graph& original, const QuantConfig& c
             m.activationRanges = std::move(df.ranges);
             m.dataFree = true;
             dataFreeNotes = std::move(df.notes);
+            if (!config.tensorCalibration.empty())
+                dataFreeNotes.push_back("--tensor-calib is ignored without calibration data "
+                                        "(data-free ranges)");
         }
     }
     QS_ASSIGN(m.plan, buildQuantPlan(m.graph, config, m.activationRanges));

@@ -2,6 +2,8 @@
 // built from the run's analysis structs and checked against references computed here from the
 // ONNX file itself (BatchNorm folded by hand, channel counts, level counts), rendered offscreen
 // to PNG (not blank) and SVG, and the inspector follows the selected node.
+#include "analysis/calibrator_comparison.h"
+#include "inspector/calibrator_comparison_chart.h"
 #include "inspector/chart_base.h"
 #include "inspector/error_propagation_chart.h"
 #include "inspector/inspector_widget.h"
@@ -10,12 +12,15 @@
 #include "inspector/per_channel_range_chart.h"
 #include "inspector/sensitivity_chart.h"
 #include "inspector/tensor_histogram_chart.h"
+#include "analysis/quant_layers.h"
 #include "graph_view.h"
+#include "io/npy.h"
 #include "main_window.h"
 #include "model_loader.h"
 #include "node_coloring.h"
 #include "onnx/onnx_importer.h"
 #include "quant_run.h"
+#include "quant/quantizer.h"
 #include "quant_settings_widget.h"
 #include "report/report_export.h"
 #include "run_controller.h"
@@ -115,6 +120,15 @@ class InspectorWidgetTest : public QObject {
     QuantRunResult m_run;
     std::vector<HandFold> m_folds;
     QTemporaryDir m_dir;
+    // The reference for the calibrator comparison: core quantizes the model with the same data
+    // and settings and compares the calibrators itself (no GUI code involved).
+    std::vector<TensorCalibratorComparison> m_calibrators;
+    std::string m_calibConv, m_calibTensor; // a Conv whose output KL clips tighter than min-max
+    const TensorCalibratorComparison* referenceFor(const std::string& tensor) const {
+        for (const TensorCalibratorComparison& t : m_calibrators)
+            if (t.tensor == tensor) return &t;
+        return nullptr;
+    }
 
     const RunAnalyses& analyses() const { return *m_run.analyses; }
     int layerOf(const std::string& node) const { return analyses().layerIndex(node); }
@@ -164,6 +178,29 @@ private slots:
         QVERIFY(analyses().sensitivity);
         QVERIFY(analyses().errors);
         QVERIFY(analyses().mixedBits);
+
+        auto calib = readNpy(kDigitsCalib.toStdString());
+        QVERIFY(calib.isOk());
+        CalibrationData data;
+        data.samples = *calib;
+        QuantConfig config;
+        config.threads = 2;
+        auto q = quantizeModel(*m_graph, config, &data);
+        QVERIFY2(q.isOk(), q.message().c_str());
+        auto all = compareCalibratorsAll(*q);
+        QVERIFY2(all.isOk(), all.message().c_str());
+        m_calibrators = std::move(all).value();
+        for (const QuantLayerRef& l : quantLayers(*q)) {
+            if (l.op != "Conv") continue;
+            const TensorCalibratorComparison* t = referenceFor(l.output);
+            if (t && t->choices.size() == 4 && t->choices[2].error.empty() &&
+                t->choices[2].range.hi < t->choices[0].range.hi * 0.95f) {
+                m_calibConv = l.name;
+                m_calibTensor = l.output;
+                break;
+            }
+        }
+        QVERIFY(!m_calibConv.empty());
     }
 
     void histogramHoldsTheWeightsAndTheGrid() {
@@ -324,6 +361,113 @@ private slots:
             QVERIFY2(config->layerBits.count(node), node.c_str());
             QCOMPARE(config->layerBits.at(node), bits);
         }
+    }
+
+    // The calibrator comparison of a Conv's output: four brackets at core's clip ranges, the
+    // output SQNRs of the run's what-if session, and "Use" sets --tensor-calib in the settings.
+    void calibratorComparisonMatchesCore() {
+        const RunAnalyses& a = analyses();
+        QCOMPARE(a.calibrators.size(), m_calibrators.size());
+        QCOMPARE(a.calibratorSamples, 4);
+        const QString conv = QString::fromStdString(m_calibConv);
+        const int index = a.calibratorIndex(m_calibConv);
+        QVERIFY(index >= 0);
+        QCOMPARE(a.calibrators[size_t(index)].comparison.tensor, m_calibTensor);
+        const TensorCalibratorComparison& ref = *referenceFor(m_calibTensor);
+
+        InspectorWidget inspector;
+        inspector.setAnalyses(m_run.analyses);
+        inspector.setNode(conv);
+        CalibratorComparisonPanel& panel = *inspector.calibratorPanel();
+        QCOMPARE(panel.tensor(), QString::fromStdString(m_calibTensor));
+        CalibratorComparisonChart& chart = *panel.chart();
+        QVERIFY(!chart.isEmpty());
+        QVERIFY(chart.histogramGraph() && chart.histogramGraph()->dataCount() > 10);
+        QCOMPARE(chart.choiceCount(), 4);
+        for (int i = 0; i < 4; ++i) {
+            const CalibratorChoice& c = ref.choices[size_t(i)];
+            QCPGraph* clip = chart.clipGraph(i);
+            QVERIFY(clip);
+            QCOMPARE(clip->dataCount(), 4);
+            QCOMPARE(clip->data()->at(0)->key, double(c.range.lo));
+            QCOMPARE(clip->data()->at(1)->key, double(c.range.lo));
+            QCOMPARE(clip->data()->at(2)->key, double(c.range.hi));
+            QCOMPARE(clip->data()->at(3)->key, double(c.range.hi));
+            QVERIFY2(clip->name().contains(QString::number(c.quantMse, 'g', 3)),
+                     qPrintable(clip->name()));
+            QVERIFY(a.calibrators[size_t(index)].comparison.choices[size_t(i)].outputSqnrDb);
+            QVERIFY(clip->name().contains(QStringLiteral("dB")));
+        }
+        // The run calibrated with min-max (the default): that bracket is the current one.
+        QVERIFY(a.calibrators[size_t(index)].comparison.choices[0].current);
+        QVERIFY(!panel.useButton(0)->isEnabled());
+        QVERIFY(panel.useButton(2)->isEnabled());
+        QCOMPARE(panel.useButton(2)->objectName(), QStringLiteral("useCalibrator_kl"));
+        checkRenders(chart, QStringLiteral("calibrator_comparison"));
+
+        QuantSettingsWidget settings;
+        QObject::connect(&inspector, &InspectorWidget::tensorCalibrationRequested, &settings,
+                         &QuantSettingsWidget::setTensorCalibration);
+        QSignalSpy changed(&settings, &QuantSettingsWidget::settingsChanged);
+        panel.useButton(2)->click();
+        QCOMPARE(changed.count(), 1);
+        QVERIFY(settings.options().contains(
+            {QStringLiteral("tensor-calib"), QString::fromStdString(m_calibTensor + "=kl")}));
+        // Another pick for the same tensor replaces it.
+        panel.useButton(3)->click();
+        auto config = settings.config();
+        QVERIFY(config);
+        QCOMPARE(config->tensorCalibration.size(), size_t(1));
+        QCOMPARE(config->tensorCalibration.at(m_calibTensor).method, CalibrationMethod::Mse);
+
+        inspector.setNode(QStringLiteral("no such node"));
+        QVERIFY(panel.chart()->isEmpty());
+        QVERIFY(!panel.useButton(2)->isEnabled());
+    }
+
+    // The window: "Use KL" on the selected Conv marks the results stale, and the next run
+    // calibrates that tensor with KL (core's KL range) and every other one as before.
+    void windowUsesThePickedCalibrator() {
+        MainWindow window;
+        window.setInteractive(false);
+        window.resize(1280, 800);
+        window.show();
+        QSignalSpy loaded(&window, &MainWindow::modelLoaded);
+        QSignalSpy laidOut(window.graphView(), &GraphView::layoutFinished);
+        window.openModel(kDigits);
+        QVERIFY(loaded.wait(20000));
+        QVERIFY(laidOut.count() > 0 || laidOut.wait(20000));
+        window.settingsWidget()->setCalibrationPath(kDigitsCalib);
+        window.settingsWidget()->setAnalysisDepth(AnalysisDepth::WithoutMixedBits);
+        const QString conv = QString::fromStdString(m_calibConv);
+        QVERIFY(window.selectNode(conv));
+        QSignalSpy done(window.runController(), &RunController::succeeded);
+        QVERIFY(window.runQuantization());
+        QVERIFY(done.wait(300000));
+        CalibratorComparisonPanel& panel = *window.inspector()->calibratorPanel();
+        QCOMPARE(panel.tensor(), QString::fromStdString(m_calibTensor));
+        QVERIFY(!window.runController()->isStale());
+        panel.useButton(2)->click();
+        QVERIFY(window.runController()->isStale());
+        QVERIFY(window.settingsWidget()->options().contains(
+            {QStringLiteral("tensor-calib"), QString::fromStdString(m_calibTensor + "=kl")}));
+        QVERIFY(window.runQuantization());
+        QVERIFY(done.wait(300000));
+        const auto after = window.runController()->current();
+        QVERIFY(after && after->analyses);
+        const ClipRange kl = referenceFor(m_calibTensor)->choices[2].range;
+        const ClipRange got = after->analyses->activationRanges.at(m_calibTensor);
+        QCOMPARE(got.lo, kl.lo);
+        QCOMPARE(got.hi, kl.hi);
+        for (const TensorCalibratorComparison& t : m_calibrators) {
+            if (t.tensor == m_calibTensor) continue;
+            QCOMPARE(after->analyses->activationRanges.at(t.tensor).hi, t.choices[0].range.hi);
+        }
+        // The new comparison marks KL as current, and its Use button is off.
+        QVERIFY(!panel.useButton(2)->isEnabled());
+        QVERIFY(panel.useButton(0)->isEnabled());
+        QVERIFY(after->settings.join(QLatin1Char('\n'))
+                    .contains(QString::fromStdString("tensor_calib: " + m_calibTensor + "=kl")));
     }
 
     void inspectorFollowsTheNode() {

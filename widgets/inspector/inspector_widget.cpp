@@ -1,5 +1,6 @@
 #include "inspector_widget.h"
 
+#include "calibrator_comparison_chart.h"
 #include "error_propagation_chart.h"
 #include "mixed_bit_chart.h"
 #include "outlier_list.h"
@@ -31,7 +32,8 @@ InspectorWidget::InspectorWidget(QWidget* parent)
     , m_outliers(new OutlierList(this))
     , m_sensitivity(new SensitivityChart(this))
     , m_errors(new ErrorPropagationChart(this))
-    , m_mixed(new MixedBitPanel(this)) {
+    , m_mixed(new MixedBitPanel(this))
+    , m_calibrators(new CalibratorComparisonPanel(this)) {
     setObjectName(QStringLiteral("inspector"));
     m_header->setObjectName(QStringLiteral("inspectorHeader"));
     m_header->setWordWrap(true);
@@ -60,6 +62,7 @@ InspectorWidget::InspectorWidget(QWidget* parent)
     m_tabs->addTab(m_sensitivity, QString());
     m_tabs->addTab(m_errors, QString());
     m_tabs->addTab(m_mixed, QString());
+    m_tabs->addTab(m_calibrators, QString());
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
@@ -72,6 +75,8 @@ InspectorWidget::InspectorWidget(QWidget* parent)
     connect(m_resetZoom, &QPushButton::clicked, this, [this] {
         if (auto* chart = qobject_cast<AnalysisChart*>(m_tabs->currentWidget()))
             chart->resetZoom();
+        else if (m_tabs->currentWidget() == m_calibrators)
+            m_calibrators->chart()->resetZoom();
         else if (m_tabs->currentIndex() == 0)
             m_histogram->resetZoom();
         else if (m_tabs->currentIndex() == 1)
@@ -98,6 +103,8 @@ InspectorWidget::InspectorWidget(QWidget* parent)
     connect(m_mixed, &MixedBitPanel::assignmentPicked, this, &InspectorWidget::mixedBitsPicked);
     connect(m_mixed, &MixedBitPanel::applyRequested, this,
             &InspectorWidget::mixedBitsApplyRequested);
+    connect(m_calibrators, &CalibratorComparisonPanel::useRequested, this,
+            &InspectorWidget::tensorCalibrationRequested);
     retranslateUi();
 }
 
@@ -140,6 +147,8 @@ void InspectorWidget::refresh() {
         m_ranges->setLayer(nullptr, nullptr, nullptr);
         m_outliers->setLayer(nullptr);
     }
+    const int calibrators = a ? a->calibratorIndex(node) : -1;
+    m_calibrators->setActivation(calibrators >= 0 ? &a->calibrators[size_t(calibrators)] : nullptr);
     m_sensitivity->setSelectedLayer(layer);
     m_errors->setSelectedTensor(a ? a->errorIndex(node) : -1);
     retranslateUi();
@@ -151,6 +160,7 @@ void InspectorWidget::retranslateUi() {
     m_tabs->setTabText(2, tr("Sensitivity"));
     m_tabs->setTabText(3, tr("Error Propagation"));
     m_tabs->setTabText(4, tr("Mixed Bits"));
+    m_tabs->setTabText(5, tr("Calibrators"));
     m_source->setItemText(0, tr("Weights"));
     m_source->setItemText(1, tr("Input activation"));
     m_source->setItemText(2, tr("Output activation"));

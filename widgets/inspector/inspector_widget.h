@@ -1,7 +1,8 @@
 // The inspector dock: everything the last run's analyses say about the selected node, as
 // QCustomPlot charts — weight / activation histogram against the quantization grid, channel
 // ranges before and after BN merge with the BN factor and outlier list, the sensitivity of every
-// layer, the graph-wise error, and the mixed-bit suggestion. Reads RunAnalyses only.
+// layer, the graph-wise error, the mixed-bit suggestion and the calibrator comparison of the
+// node's output activation. Reads RunAnalyses only.
 #pragma once
 
 #include "run_analyses.h"
@@ -19,6 +20,7 @@ class QTabWidget;
 
 namespace qs {
 
+class CalibratorComparisonPanel;
 class ErrorPropagationChart;
 class MixedBitPanel;
 class OutlierList;
@@ -47,6 +49,7 @@ public:
     SensitivityChart* sensitivityChart() const { return m_sensitivity; }
     ErrorPropagationChart* errorChart() const { return m_errors; }
     MixedBitPanel* mixedBitPanel() const { return m_mixed; }
+    CalibratorComparisonPanel* calibratorPanel() const { return m_calibrators; }
     QTabWidget* tabs() const { return m_tabs; }
 
 signals:
@@ -54,6 +57,8 @@ signals:
     void nodeRequested(const QString& name);
     void mixedBitsPicked(const std::map<std::string, int>& assignment);
     void mixedBitsApplyRequested(const std::map<std::string, int>& assignment);
+    // "Use" in the calibrator comparison: --tensor-calib TENSOR=METHOD.
+    void tensorCalibrationRequested(const QString& tensor, const QString& method);
 
 protected:
     void changeEvent(QEvent* event) override;
@@ -76,6 +81,7 @@ private:
     SensitivityChart* m_sensitivity;
     ErrorPropagationChart* m_errors;
     MixedBitPanel* m_mixed;
+    CalibratorComparisonPanel* m_calibrators;
 };
 
 } // namespace qs

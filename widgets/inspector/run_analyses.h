@@ -1,9 +1,11 @@
 // The analyses of one GUI run, as core computed them (the same calls `quantscope-cli analyze`
-// makes): histograms, channel ranges, weight outliers, sensitivity, graph-wise error and the
-// mixed-bit suggestion. Plain core structs, immutable once built on the worker thread; the
-// inspector's charts only read them. Rows of the per-layer vectors line up with `layers`.
+// makes): histograms, channel ranges, weight outliers, sensitivity, graph-wise error, the
+// mixed-bit suggestion and the calibrator comparison. Plain core structs, immutable once built on
+// the worker thread; the inspector's charts only read them. Rows of the per-layer vectors line up
+// with `layers`.
 #pragma once
 
+#include "analysis/calibrator_comparison.h"
 #include "analysis/channel_spread.h"
 #include "analysis/error_propagation.h"
 #include "analysis/executor_comparison.h"
@@ -26,6 +28,13 @@ struct LayerInfo {
     int64_t channels = 0;
 };
 
+// One calibrated activation: what min-max, percentile, KL and MSE would choose for it, on its
+// calibration histogram (with the plan's clip range and grid).
+struct ActivationCalibrators {
+    TensorCalibratorComparison comparison;
+    TensorHistogram histogram;
+};
+
 struct RunAnalyses {
     std::vector<LayerInfo> layers;           // quantLayers() order
     std::vector<LayerHistograms> histograms; // per layer
@@ -42,6 +51,16 @@ struct RunAnalyses {
     std::map<std::string, std::vector<float>> bnFactor;
     // The folded BatchNorm node → the node that absorbed it (selecting a BN shows its Conv).
     std::map<std::string, std::string> foldedInto;
+    // Calibrator comparison of every calibrated activation (graph order); the output SQNRs come
+    // from `calibratorSamples` evaluation samples (0: not computed).
+    std::vector<ActivationCalibrators> calibrators;
+    int calibratorSamples = 0;
+    std::optional<double> calibratorBaseSqnrDb; // the current plan's output SQNR on those samples
+    // Node (QuantizedModel::graph) → the activation its output is quantized on (a Conv fused
+    // with its Relu: the Relu's output).
+    std::map<std::string, std::string> nodeActivation;
+    // The plan's activation clip ranges as calibrated (QuantizedModel::activationRanges).
+    std::map<std::string, ClipRange> activationRanges;
     std::vector<std::string> notes; // analyses skipped, and why
     // False when the all-but-one runs were skipped (SensitivityResult::full and each layer's
     // `reverse` then hold no measurement).
@@ -67,6 +86,16 @@ struct RunAnalyses {
         for (size_t i : sensitivity ? sensitivity->ranking : outliers.ranking)
             if (int(out.size()) < n && i < layers.size()) out.push_back(i);
         return out;
+    }
+    // Index into `calibrators` of the node's (or its layer's) output activation; -1 if none.
+    int calibratorIndex(const std::string& node) const {
+        std::string name = node;
+        if (const auto it = foldedInto.find(node); it != foldedInto.end()) name = it->second;
+        const auto t = nodeActivation.find(name);
+        if (t == nodeActivation.end()) return -1;
+        for (size_t i = 0; i < calibrators.size(); ++i)
+            if (calibrators[i].comparison.tensor == t->second) return int(i);
+        return -1;
     }
     // Index into errors->tensors of the node's output tensor; -1 if none.
     int errorIndex(const std::string& node) const {

@@ -1,6 +1,8 @@
 // End-to-end post-training quantization on the real models of ../shared, simulated: the
 // accuracy targets of the quantization engine issue.
 #include "analysis/accuracy.h"
+#include "analysis/calibration_extremes.h"
+#include "analysis/calibrator_comparison.h"
 #include "exec/executor.h"
 #include "io/npy.h"
 #include "onnx/onnx_importer.h"
@@ -78,6 +80,7 @@ private slots:
     void dataFreeWithoutCalibration();
     void floatNodeAndLayerBitsOptions();
     void layerGranularityOption();
+    void tensorCalibOption();
 };
 
 void QuantizerTest::digitsMbv2Targets_data() {
@@ -226,6 +229,97 @@ void QuantizerTest::layerGranularityOption() {
     auto bad = quantizeModel(*g, c, nullptr);
     QVERIFY(!bad.isOk());
     QVERIFY2(bad.message().find("--layer-granularity nope=tensor") != std::string::npos,
+             bad.message().c_str());
+}
+
+// --tensor-calib TENSOR=METHOD: that activation's clip range is what the method chooses on its
+// statistics (the calibrator comparison's figure, computed on a plain minmax run), every other
+// activation keeps the global method's range.
+void QuantizerTest::tensorCalibOption() {
+    auto g = importOnnxFile(kShared + "/models/digits_mbv2_bn.onnx");
+    QVERIFY(g.isOk());
+    auto cx = readNpy(kShared + "/data/digits_calib_x.npy");
+    QVERIFY(cx.isOk());
+    CalibrationData data;
+    data.samples = firstSamples(*cx, 64);
+    QuantConfig c;
+    c.threads = 2;
+    auto base = quantizeModel(*g, c, &data);
+    QVERIFY2(base.isOk(), base.message().c_str());
+    auto comparison = compareCalibratorsAll(*base);
+    QVERIFY2(comparison.isOk(), comparison.message().c_str());
+    QVERIFY(comparison->size() > 5);
+    // The tensor where KL's range differs most from min-max's.
+    const TensorCalibratorComparison* picked = nullptr;
+    double widest = 0.0;
+    for (const TensorCalibratorComparison& t : *comparison) {
+        QCOMPARE(t.choices.size(), size_t(4));
+        QCOMPARE(t.choices[2].method, std::string("kl"));
+        const double d = double(t.choices[0].range.hi - t.choices[2].range.hi);
+        if (t.choices[2].error.empty() && d > widest) {
+            widest = d;
+            picked = &t;
+        }
+    }
+    QVERIFY(picked && widest > 0.0);
+    const ClipRange kl = picked->choices[2].range;
+
+    QuantConfig withKl = c;
+    QVERIFY(applyQuantOption(withKl, "tensor-calib", picked->tensor + "=kl").isOk());
+    auto q = quantizeModel(*g, withKl, &data);
+    QVERIFY2(q.isOk(), q.message().c_str());
+    QCOMPARE(q->activationRanges.at(picked->tensor).lo, kl.lo);
+    QCOMPARE(q->activationRanges.at(picked->tensor).hi, kl.hi);
+    for (const auto& [name, range] : base->activationRanges) {
+        if (name == picked->tensor) continue;
+        QCOMPARE(q->activationRanges.at(name).lo, range.lo);
+        QCOMPARE(q->activationRanges.at(name).hi, range.hi);
+    }
+    // The plan quantizes the tensor on KL's (narrower) grid.
+    const TensorQuantEntry* e = q->plan.tensor(picked->tensor);
+    const TensorQuantEntry* e0 = base->plan.tensor(picked->tensor);
+    QVERIFY(e && e0);
+    QVERIFY(e->params.scale[0] < e0->params.scale[0]);
+    bool described = false;
+    for (const auto& [key, value] : q->plan.settings)
+        described |= key == "tensor_calib" && value == picked->tensor + "=kl";
+    QVERIFY(described);
+    // The comparison on the new model marks KL as the current choice.
+    auto again =
+        compareCalibrators(picked->tensor, *q->collectors.at(picked->tensor), q->config.activation,
+                           {}, nullptr, q->activationRanges.at(picked->tensor));
+    QVERIFY(again.isOk());
+    QVERIFY(again->choices[2].current);
+    // The convergence of the chosen range follows the override too: after all samples it is
+    // KL's choice (on statistics observed one sample at a time: equal up to the histogram's
+    // binning), not min-max's.
+    auto extremes = analyzeCalibrationExtremes(*q, data.samples, "");
+    QVERIFY2(extremes.isOk(), extremes.message().c_str());
+    bool seen = false;
+    for (const TensorCalibrationExtremes& t : extremes->tensors) {
+        if (t.tensor != picked->tensor) continue;
+        seen = true;
+        const ClipRange last = t.convergence.back().range;
+        QCOMPARE(t.convergence.back().samples, int64_t(64));
+        QVERIFY2(std::abs(last.hi - kl.hi) <= 0.02f * std::abs(kl.hi),
+                 qPrintable(QString("%1 vs KL %2").arg(last.hi).arg(kl.hi)));
+        QVERIFY(last.hi < picked->choices[0].range.hi);
+    }
+    QVERIFY(seen);
+
+    QVERIFY(applyQuantOption(withKl, "tensor-calib", picked->tensor + "=percentile:99.9").isOk());
+    QCOMPARE(withKl.calibrationFor(picked->tensor).method, CalibrationMethod::Percentile);
+    QCOMPARE(withKl.calibrationFor("other").method, CalibrationMethod::MinMax);
+    QCOMPARE(applyQuantOption(withKl, "tensor-calib", "nameonly").code(),
+             ErrorCode::InvalidArgument);
+    QCOMPARE(applyQuantOption(withKl, "tensor-calib", picked->tensor + "=ema").code(),
+             ErrorCode::InvalidArgument);
+    QCOMPARE(applyQuantOption(withKl, "tensor-calib", picked->tensor + "=best").code(),
+             ErrorCode::InvalidArgument);
+    QVERIFY(applyQuantOption(withKl, "tensor-calib", "nope=mse").isOk());
+    auto bad = quantizeModel(*g, withKl, &data);
+    QVERIFY(!bad.isOk());
+    QVERIFY2(bad.message().find("--tensor-calib nope=mse") != std::string::npos,
              bad.message().c_str());
 }
 
