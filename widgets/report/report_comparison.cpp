@@ -281,11 +281,16 @@ QString ReportComparison::section(const RunDiff& diff, bool pageBreak) {
     const bool suggestedColumns = any([](const LayerDiff* l) {
         return l->suggestedBitsA.value_or(0) > 0 || l->suggestedBitsB.value_or(0) > 0;
     });
+    const bool sqnrColumns = any([](const LayerDiff* l) { return l->sqnrDbA || l->sqnrDbB; });
+    const bool rankColumns = any([](const LayerDiff* l) {
+        return l->sensitivityRankA.value_or(0) > 0 || l->sensitivityRankB.value_or(0) > 0;
+    });
     const bool runColumns = any([](const LayerDiff* l) { return l->runSqnrDbA || l->runSqnrDbB; });
     QStringList header{esc(tr("Layer")), esc(tr("Op"))};
     if (bitsColumns) header << esc(tr("Bits A")) << esc(tr("Bits B"));
-    header << esc(tr("SQNR A (dB)")) << esc(tr("SQNR B (dB)")) << esc(tr("\u0394SQNR (dB)"))
-           << esc(tr("Rank A")) << esc(tr("Rank B")) << esc(tr("\u0394Rank"));
+    if (sqnrColumns)
+        header << esc(tr("SQNR A (dB)")) << esc(tr("SQNR B (dB)")) << esc(tr("\u0394SQNR (dB)"));
+    if (rankColumns) header << esc(tr("Rank A")) << esc(tr("Rank B")) << esc(tr("\u0394Rank"));
     if (suggestedColumns) header << esc(tr("Suggested bits A")) << esc(tr("Suggested bits B"));
     if (runColumns)
         header << esc(tr("Run SQNR A (dB)")) << esc(tr("Run SQNR B (dB)"))
@@ -301,12 +306,14 @@ QString ReportComparison::section(const RunDiff& diff, bool pageBreak) {
         QStringList cells{esc(l->node), esc(l->op)};
         if (bitsColumns)
             cells << bitsText(l->bitsA, l->quantizedA) << bitsText(l->bitsB, l->quantizedB);
-        cells << text(l->sqnrDbA) << text(l->sqnrDbB) << (d ? formatSigned(*d, 2) : kDash)
-              << text(l->sensitivityRankA) << text(l->sensitivityRankB)
-              << (r ? (*r > 0   ? QStringLiteral("+%1").arg(*r)
-                       : *r < 0 ? QStringLiteral("\u2212%1").arg(-*r)
-                                : QStringLiteral("0"))
-                    : kDash);
+        if (sqnrColumns)
+            cells << text(l->sqnrDbA) << text(l->sqnrDbB) << (d ? formatSigned(*d, 2) : kDash);
+        if (rankColumns)
+            cells << text(l->sensitivityRankA) << text(l->sensitivityRankB)
+                  << (r ? (*r > 0   ? QStringLiteral("+%1").arg(*r)
+                           : *r < 0 ? QStringLiteral("\u2212%1").arg(-*r)
+                                    : QStringLiteral("0"))
+                        : kDash);
         if (suggestedColumns) cells << suggested(l->suggestedBitsA) << suggested(l->suggestedBitsB);
         if (runColumns) {
             const auto rd = l->runSqnrDbDelta();
