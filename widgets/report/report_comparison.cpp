@@ -2,7 +2,6 @@
 
 #include "report_findings.h"
 
-#include <QFileInfo>
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -11,7 +10,7 @@
 namespace qs {
 
 QString formatSigned(double value, int decimals) {
-    if (std::isnan(value)) return formatNumber(value, decimals);
+    if (!std::isfinite(value)) return formatNumber(value, decimals); // "—", "∞", "−∞"
     const QString magnitude = formatNumber(std::abs(value), decimals);
     // No sign on a value that prints as zero.
     if (magnitude.toDouble() == 0.0) return magnitude;

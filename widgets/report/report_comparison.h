@@ -37,7 +37,7 @@ public:
     static QString section(const RunDiff& diff, bool pageBreak);
 };
 
-// "+1.23", "−3.20" (U+2212), "0.00"; "—" for NaN.
+// "+1.23", "−3.20" (U+2212), "0.00" (no sign when it prints as zero); "—" for NaN, "∞" / "−∞".
 QString formatSigned(double value, int decimals = 2);
 
 } // namespace qs
