@@ -1350,6 +1350,26 @@ Click to show this assignment</source>
         <source>Compared the last run with %1.</source>
         <translation>已将上次运行与 %1 比较。</translation>
     </message>
+    <message>
+        <source>Export &amp;Report…</source>
+        <translation>导出报告(&amp;R)…</translation>
+    </message>
+    <message>
+        <source>Nothing to export: compare the last run with another run first.</source>
+        <translation>没有可导出的内容：请先将上次运行与另一次运行进行对比。</translation>
+    </message>
+    <message>
+        <source>Export Comparison Report</source>
+        <translation>导出对比报告</translation>
+    </message>
+    <message>
+        <source>HTML report (*.html *.htm);;PDF report (*.pdf)</source>
+        <translation>HTML 报告 (*.html *.htm);;PDF 报告 (*.pdf)</translation>
+    </message>
+    <message>
+        <source>Comparison report written to %1.</source>
+        <translation>对比报告已写入 %1。</translation>
+    </message>
 </context>
 <context>
     <name>qs::QuantRunner</name>

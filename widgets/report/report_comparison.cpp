@@ -1,6 +1,7 @@
 #include "report_comparison.h"
 
 #include "report_findings.h"
+#include "report_writer.h"
 
 #include <algorithm>
 #include <cmath>
@@ -368,6 +369,10 @@ QString ReportComparison::section(const RunDiff& diff, bool pageBreak) {
     }
     html += L("</div>\n");
     return html;
+}
+
+QString ReportComparison::writeReport(const RunDiff& diff, const QString& path) {
+    return ReportWriter::writeComparison(diff, path);
 }
 
 } // namespace qs

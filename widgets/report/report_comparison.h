@@ -35,6 +35,9 @@ public:
     static QStringList summary(const RunDiff& diff);
     // The whole section, <div class="section" id="comparison">…</div>.
     static QString section(const RunDiff& diff, bool pageBreak);
+    // ReportWriter::writeComparison, for callers that cannot include report_writer.h (its
+    // core/analysis/model_summary.h and widgets/model_snapshot.h both define TensorSummary).
+    static QString writeReport(const RunDiff& diff, const QString& path);
 };
 
 // "+1.23", "−3.20" (U+2212), "0.00" (no sign when it prints as zero); "—" for NaN, "∞" / "−∞".
