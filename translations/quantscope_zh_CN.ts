@@ -1458,6 +1458,26 @@ Click to show this assignment</source>
         <source>Compared the last run with %1.</source>
         <translation>已将上次运行与 %1 比较。</translation>
     </message>
+    <message>
+        <source>Export &amp;Report…</source>
+        <translation>导出报告(&amp;R)…</translation>
+    </message>
+    <message>
+        <source>Nothing to export: compare the last run with another run first.</source>
+        <translation>没有可导出的内容：请先将上次运行与另一次运行进行对比。</translation>
+    </message>
+    <message>
+        <source>Export Comparison Report</source>
+        <translation>导出对比报告</translation>
+    </message>
+    <message>
+        <source>HTML report (*.html *.htm);;PDF report (*.pdf)</source>
+        <translation>HTML 报告 (*.html *.htm);;PDF 报告 (*.pdf)</translation>
+    </message>
+    <message>
+        <source>Comparison report written to %1.</source>
+        <translation>对比报告已写入 %1。</translation>
+    </message>
 </context>
 <context>
     <name>qs::QuantRunner</name>
@@ -1671,6 +1691,257 @@ Click to show this assignment</source>
     <message>
         <source>Per-node overrides:</source>
         <translation>逐节点覆盖：</translation>
+    </message>
+</context>
+<context>
+    <name>qs::ReportComparison</name>
+    <message>
+        <source>float</source>
+        <translation>浮点</translation>
+    </message>
+    <message>
+        <source>The runs are of different models (%1, %2): layers are matched by node name.</source>
+        <translation>两次运行的模型不同（%1、%2）：按节点名称匹配各层。</translation>
+    </message>
+    <message>
+        <source>The settings are the same.</source>
+        <translation>设置相同。</translation>
+    </message>
+    <message>
+        <source>%1 %2 → %3</source>
+        <translation>%1 %2 → %3</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n setting(s) differ: %1.</source>
+        <translation>
+            <numerusform>%n 项设置不同：%1。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Output SQNR: %1 dB in A, %2 dB in B (%3 dB).</source>
+        <translation>输出 SQNR：A 为 %1 dB，B 为 %2 dB（%3 dB）。</translation>
+    </message>
+    <message>
+        <source>Top-1: %1% in A, %2% in B (%3 points).</source>
+        <translation>Top-1：A 为 %1%，B 为 %2%（%3 个百分点）。</translation>
+    </message>
+    <message>
+        <source>Run output SQNR: %1 dB in A, %2 dB in B (%3 dB).</source>
+        <translation>运行的输出 SQNR：A 为 %1 dB，B 为 %2 dB（%3 dB）。</translation>
+    </message>
+    <message>
+        <source>%1 %2 dB</source>
+        <translation>%1 %2 dB</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n layer(s) changed %1 by more than %2 dB; largest: %3.</source>
+        <translation>
+            <numerusform>%n 个层的 %1 变化超过 %2 dB；最大：%3。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No layer changed %1 by more than %2 dB; largest: %3.</source>
+        <translation>没有层的 %1 变化超过 %2 dB；最大：%3。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 is higher in B on %2 and lower on %3 of %n common layer(s).</source>
+        <translation>
+            <numerusform>在 %n 个共同层中，B 的 %1 有 %2 个层更高、%3 个层更低。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>SQNR</source>
+        <translation>SQNR</translation>
+    </message>
+    <message>
+        <source>run SQNR</source>
+        <translation>运行 SQNR</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n layer(s) moved %1 or more places in the sensitivity ranking; largest: %2 from rank %3 to %4.</source>
+        <translation>
+            <numerusform>%n 个层的敏感度排名变化了 %1 位或更多；最大：%2 从第 %3 名变为第 %4 名。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The most sensitive layer is %1 in both runs.</source>
+        <translation>两次运行中最敏感的层都是 %1。</translation>
+    </message>
+    <message>
+        <source>The most sensitive layer is %1 in A and %2 in B.</source>
+        <translation>最敏感的层在 A 中是 %1，在 B 中是 %2。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n layer(s) have different weight bits.</source>
+        <translation>
+            <numerusform>%n 个层的权重位宽不同。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n tensor(s) are quantized differently</source>
+        <translation>
+            <numerusform>%n 个张量的量化方式不同</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1; scales moved by up to ×%2 (%3).</source>
+        <translation>%1；缩放因子最多变化 %2 倍（%3）。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n layer(s) only in A: %1.</source>
+        <translation>
+            <numerusform>仅在 A 中的 %n 个层：%1。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n layer(s) only in B: %1.</source>
+        <translation>
+            <numerusform>仅在 B 中的 %n 个层：%1。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Run comparison</source>
+        <translation>运行对比</translation>
+    </message>
+    <message>
+        <source>A</source>
+        <translation>A</translation>
+    </message>
+    <message>
+        <source>B</source>
+        <translation>B</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Output SQNR (dB)</source>
+        <translation>输出 SQNR（dB）</translation>
+    </message>
+    <message>
+        <source>Top-1</source>
+        <translation>Top-1</translation>
+    </message>
+    <message>
+        <source>Run output SQNR (dB)</source>
+        <translation>运行的输出 SQNR（dB）</translation>
+    </message>
+    <message>
+        <source>Run agreement</source>
+        <translation>运行的一致率</translation>
+    </message>
+    <message>
+        <source>Settings that differ</source>
+        <translation>不同的设置</translation>
+    </message>
+    <message>
+        <source>None.</source>
+        <translation>无。</translation>
+    </message>
+    <message>
+        <source>Setting</source>
+        <translation>设置项</translation>
+    </message>
+    <message>
+        <source>Per-layer comparison</source>
+        <translation>逐层对比</translation>
+    </message>
+    <message numerus="yes">
+        <source>The %n layer(s) both runs have, the largest SQNR change first. SQNR: the model&apos;s output with this layer alone quantized; Δ = B − A; rank 1 = most sensitive.</source>
+        <translation>
+            <numerusform>两次运行共有的 %n 个层，SQNR 变化最大的在前。SQNR：仅量化该层时模型的输出 SQNR；Δ = B − A；排名 1 = 最敏感。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Layer</source>
+        <translation>层</translation>
+    </message>
+    <message>
+        <source>Op</source>
+        <translation>算子</translation>
+    </message>
+    <message>
+        <source>Bits A</source>
+        <translation>位宽 A</translation>
+    </message>
+    <message>
+        <source>Bits B</source>
+        <translation>位宽 B</translation>
+    </message>
+    <message>
+        <source>SQNR A (dB)</source>
+        <translation>SQNR A（dB）</translation>
+    </message>
+    <message>
+        <source>SQNR B (dB)</source>
+        <translation>SQNR B（dB）</translation>
+    </message>
+    <message>
+        <source>ΔSQNR (dB)</source>
+        <translation>ΔSQNR（dB）</translation>
+    </message>
+    <message>
+        <source>Rank A</source>
+        <translation>排名 A</translation>
+    </message>
+    <message>
+        <source>Rank B</source>
+        <translation>排名 B</translation>
+    </message>
+    <message>
+        <source>ΔRank</source>
+        <translation>Δ排名</translation>
+    </message>
+    <message>
+        <source>Suggested bits A</source>
+        <translation>建议位宽 A</translation>
+    </message>
+    <message>
+        <source>Suggested bits B</source>
+        <translation>建议位宽 B</translation>
+    </message>
+    <message>
+        <source>Run SQNR A (dB)</source>
+        <translation>运行 SQNR A（dB）</translation>
+    </message>
+    <message>
+        <source>Run SQNR B (dB)</source>
+        <translation>运行 SQNR B（dB）</translation>
+    </message>
+    <message>
+        <source>ΔRun SQNR (dB)</source>
+        <translation>Δ运行 SQNR（dB）</translation>
+    </message>
+    <message>
+        <source>Tensors quantized differently</source>
+        <translation>量化方式不同的张量</translation>
+    </message>
+    <message>
+        <source>None, or not comparable: scales are compared only when both sides have a quantization table (quant_table.json, a project, or the analysis run itself).</source>
+        <translation>无，或无法比较：仅当两侧都有量化表（quant_table.json、项目文件或分析运行本身）时才比较缩放因子。</translation>
+    </message>
+    <message>
+        <source>Tensor</source>
+        <translation>张量</translation>
+    </message>
+    <message>
+        <source>Max scale ratio (max over channels of the larger of A/B, B/A)</source>
+        <translation>最大缩放比（各通道中 A/B 与 B/A 较大者的最大值）</translation>
+    </message>
+    <message>
+        <source>%1 bit</source>
+        <translation>%1 位</translation>
+    </message>
+    <message numerus="yes">
+        <source>… and %n more tensor(s).</source>
+        <translation>
+            <numerusform>… 另有 %n 个张量。</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -2168,6 +2439,10 @@ Click to show this assignment</source>
     <message>
         <source>Nothing to report: run the quantization with calibration data first.</source>
         <translation>没有可报告的内容：请先使用校准数据运行量化。</translation>
+    </message>
+    <message>
+        <source>QuantScope run comparison: %1 vs %2</source>
+        <translation>QuantScope 运行对比：%1 与 %2</translation>
     </message>
 </context>
 <context>

@@ -4,14 +4,17 @@
 #include "main_window.h"
 #include "node_table_page.h"
 #include "quant_settings_widget.h"
+#include "report/report_comparison.h"
 #include "run_controller.h"
 #include "run_diff_model.h"
 
 #include <QAction>
+#include <QApplication>
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QHeaderView>
 #include <QLabel>
+#include <QPushButton>
 #include <QSortFilterProxyModel>
 #include <QTableView>
 #include <QVBoxLayout>
@@ -75,6 +78,7 @@ void ProjectController::retranslateUi() {
         tr("Compare the last run layer by layer with a project, an analysis or a quantization "
            "table"));
     if (m_diffDialog) m_diffDialog->setWindowTitle(tr("Compare Runs"));
+    if (m_diffExportButton) m_diffExportButton->setText(tr("Export &Report\u2026"));
 }
 
 bool ProjectController::compareWith(const QString& requested) {
@@ -125,6 +129,11 @@ bool ProjectController::compareWith(const QString& requested) {
         table->horizontalHeader()->setStretchLastSection(true);
         layout->addWidget(table);
         auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, m_diffDialog);
+        m_diffExportButton =
+            buttons->addButton(tr("Export &Report\u2026"), QDialogButtonBox::ActionRole);
+        m_diffExportButton->setObjectName(QStringLiteral("runDiffExportButton"));
+        connect(m_diffExportButton, &QPushButton::clicked, this,
+                [this] { exportComparisonReport(); });
         connect(buttons, &QDialogButtonBox::rejected, m_diffDialog, &QDialog::close);
         layout->addWidget(buttons);
         m_diffDialog->resize(900, 600);
@@ -144,6 +153,33 @@ bool ProjectController::compareWith(const QString& requested) {
     m_diffDialog->raise();
     const QString name = QFileInfo(path).fileName();
     m_window->showStatus([name] { return tr("Compared the last run with %1.").arg(name); });
+    return true;
+}
+
+bool ProjectController::exportComparisonReport(const QString& requested) {
+    m_error.clear();
+    const RunDiff* diff = m_diffModel->diff();
+    if (!diff) {
+        m_error = tr("Nothing to export: compare the last run with another run first.");
+        return false;
+    }
+    QString path = requested;
+    if (path.isEmpty()) {
+        path = QFileDialog::getSaveFileName(m_diffDialog, tr("Export Comparison Report"),
+                                            QStringLiteral("comparison.html"),
+                                            tr("HTML report (*.html *.htm);;PDF report (*.pdf)"));
+        if (path.isEmpty()) return false;
+    }
+    QApplication::setOverrideCursor(Qt::WaitCursor);
+    m_error = ReportComparison::writeReport(*diff, path);
+    QApplication::restoreOverrideCursor();
+    if (!m_error.isEmpty()) {
+        if (m_window->isInteractive())
+            QMessageBox::warning(m_diffDialog, tr("Export Comparison Report"), m_error);
+        return false;
+    }
+    const QString file = QFileInfo(path).fileName();
+    m_window->showStatus([file] { return tr("Comparison report written to %1.").arg(file); });
     return true;
 }
 

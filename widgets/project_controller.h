@@ -16,6 +16,7 @@
 #include <optional>
 
 class QAction;
+class QPushButton;
 class QDialog;
 class QLabel;
 
@@ -49,6 +50,11 @@ public:
     // there is nothing to compare or the file cannot be read (lastError() says why).
     bool compareWith(const QString& path = QString());
     RunDiffModel* diffModel() const { return m_diffModel; }
+    // Writes the last comparison as the report's "Run comparison" section (ReportWriter; the
+    // same report as `quantscope-cli diff A B --report`), HTML or PDF by the extension; empty
+    // path: ask. False when nothing was compared, the user cancels or the write fails
+    // (lastError() says why).
+    bool exportComparisonReport(const QString& path = QString());
 
     // The window's state as a project.
     Project currentProject() const;
@@ -95,6 +101,7 @@ private:
     RunDiffModel* m_diffModel;
     QDialog* m_diffDialog = nullptr;
     QLabel* m_diffSummary = nullptr;
+    QPushButton* m_diffExportButton = nullptr;
 };
 
 } // namespace qs

@@ -13,6 +13,7 @@
 #include "cli/report_option.h"
 #include "export/analyze_result.h"
 #include "export/layer_exports.h"
+#include "export/run_diff.h"
 #include "io/npy.h"
 #include "onnx/onnx_exporter.h"
 #include "onnx/onnx_importer.h"
@@ -109,6 +110,9 @@ int runAnalyze(const std::vector<std::string>& raw) {
          "OUT.html|OUT.pdf  also the report: summary, settings, accuracy, per-layer table, "
          "charts of the most sensitive layers, findings (needs a build with Qt widgets); "
          "repeatable (one analysis, several formats)"},
+        {"compare", true, false,
+         "B.json  add a run comparison to the report: this run (A) against B (an analyze JSON, "
+         "quant_table.json or .qsproj of the same model); needs --report"},
         {"data", true, false, "X.npy  evaluation inputs (default: the calibration data)"},
         {"labels", true, false, "Y.npy  integer labels of --data"},
         {"eval-samples", true, false, "N  use the first N evaluation samples (default all)"},
@@ -127,12 +131,21 @@ int runAnalyze(const std::vector<std::string>& raw) {
         parseCommand("analyze", raw, specs,
                      "analyze MODEL --calib C.npy [--data X.npy --labels Y.npy] [QUANT "
                      "OPTIONS] --json OUT.json [--csv OUT.csv] [--netron OUT.json] [--report "
-                     "OUT.html|OUT.pdf]");
+                     "OUT.html|OUT.pdf [--compare B.json]]");
     if (p.exitCode >= 0) return p.exitCode;
     if (!p.args.has("json")) return fail("analyze", "option '--json OUT.json' is required", 2);
     if (!p.args.has("calib")) return fail("analyze", "option '--calib C.npy' is required", 2);
     for (const std::string& report : p.args.values("report"))
         if (Status st = checkReportOption(report); !st) return fail("analyze", st.message(), 2);
+    if (p.args.has("compare") && !p.args.has("report"))
+        return fail("analyze", "option '--compare' needs '--report OUT.html|OUT.pdf'", 2);
+    // Read B before the analysis runs: a bad file fails at once.
+    std::optional<RunSnapshot> compareWith;
+    if (p.args.has("compare")) {
+        auto b = readRunSnapshot(p.args.value("compare"));
+        if (!b) return fail("analyze", "option '--compare': " + b.message());
+        compareWith = std::move(b).value();
+    }
     if (p.args.has("labels") && !p.args.has("data"))
         return fail("analyze", "option '--labels' needs '--data'", 2);
     auto config = quantConfigFromArgs(p.args);
@@ -508,6 +521,26 @@ int runAnalyze(const std::vector<std::string>& raw) {
         r.evaluationData = p.args.has("data") ? p.args.value("data") : "calibration data";
         r.threads = *threads;
         r.analysisSeconds = out["seconds"].get<double>();
+        std::optional<RunDiff> comparison;
+        if (compareWith) {
+            // A is this run as its JSON file holds it, plus the plan (scales) it ran with.
+            auto result = analyzeResultFromJson(jsonText);
+            if (!result) return fail("analyze", "file " + jsonPath + ": " + result.message());
+            RunSnapshot a;
+            a.source = jsonPath;
+            a.model = result->model;
+            a.settings = result->settings;
+            a.analyze = std::move(result).value();
+            a.plan = qm.plan;
+            comparison = diffRuns(a, *compareWith);
+            if (!comparison->sameModel)
+                std::fprintf(stderr,
+                             "quantscope-cli analyze: warning: --compare %s is of another model "
+                             "(%s, %s)\n",
+                             compareWith->source.c_str(), comparison->modelA.c_str(),
+                             comparison->modelB.c_str());
+            r.comparison = &*comparison;
+        }
         return writeAnalyzeReport(r);
     }
     return 0;

@@ -25,18 +25,24 @@ Status checkReportOption(const std::string& path) {
     return {};
 }
 
+namespace {
+
+// Charts are widgets and the PDF needs fonts: a QApplication, on the offscreen platform unless
+// the caller chose one (no display is needed to render into images). Null when one exists.
+std::unique_ptr<QApplication> reportApplication() {
+    if (!std::getenv("QT_QPA_PLATFORM")) setenv("QT_QPA_PLATFORM", "offscreen", 1);
+    if (QApplication::instance()) return nullptr;
+    static int argc = 1;
+    static char name[] = "quantscope-cli";
+    static char* argv[] = {name, nullptr};
+    return std::make_unique<QApplication>(argc, argv);
+}
+
+} // namespace
+
 int writeAnalyzeReport(const AnalyzeReportInputs& in) {
     const auto started = std::chrono::steady_clock::now();
-    // Charts are widgets: a QApplication, on the offscreen platform unless the caller chose one
-    // (no display is needed to render them into images).
-    if (!std::getenv("QT_QPA_PLATFORM")) setenv("QT_QPA_PLATFORM", "offscreen", 1);
-    std::unique_ptr<QApplication> app;
-    if (!QApplication::instance()) {
-        static int argc = 1;
-        static char name[] = "quantscope-cli";
-        static char* argv[] = {name, nullptr};
-        app = std::make_unique<QApplication>(argc, argv);
-    }
+    const std::unique_ptr<QApplication> app = reportApplication();
     const QuantizedModel& q = *in.model;
     auto analyses = std::make_shared<RunAnalyses>();
     if (Status st = fillLayerAnalyses(*analyses, q, *in.layers, in.outlierOptions); !st)
@@ -75,6 +81,7 @@ int writeAnalyzeReport(const AnalyzeReportInputs& in) {
     if (!in.reverseMeasured)
         data.notes << QStringLiteral("--no-reverse: the all-but-one sensitivity runs were skipped");
     data.analyses = std::move(analyses);
+    if (in.comparison) data.comparison = std::make_shared<const RunDiff>(*in.comparison);
 
     for (const std::string& path : in.paths) {
         ReportWriter::Stats stats;
@@ -89,6 +96,25 @@ int writeAnalyzeReport(const AnalyzeReportInputs& in) {
                      "%.2f s)\n",
                      path.c_str(), stats.charts, static_cast<long long>(stats.bytes), pages.c_str(),
                      stats.seconds, executorSeconds, remedySeconds, in.analysisSeconds);
+    }
+    return 0;
+}
+
+int writeDiffReport(const RunDiff& diff, const std::vector<std::string>& paths) {
+    const std::unique_ptr<QApplication> app = reportApplication();
+    for (const std::string& path : paths) {
+        ReportWriter::Stats stats;
+        const QString error =
+            ReportWriter::writeComparison(diff, QString::fromStdString(path), &stats);
+        if (!error.isEmpty()) return fail("diff", error.toStdString());
+        std::printf("%s\n", path.c_str());
+        const std::string pages =
+            stats.pages > 0 ? ", " + std::to_string(stats.pages) + " pages" : std::string();
+        std::fprintf(stderr,
+                     "quantscope-cli diff: report %s: %lld bytes%s, rendered and written in "
+                     "%.2f s\n",
+                     path.c_str(), static_cast<long long>(stats.bytes), pages.c_str(),
+                     stats.seconds);
     }
     return 0;
 }

@@ -7,6 +7,7 @@
 #include "analysis/mixed_bits.h"
 #include "analysis/sensitivity.h"
 #include "analysis/weight_outliers.h"
+#include "export/run_diff.h"
 #include "util/error.h"
 
 #include <string>
@@ -32,6 +33,7 @@ struct AnalyzeReportInputs {
     std::string evaluationData; // "calibration data" or the --data file
     int threads = 1;
     double analysisSeconds = 0.0;
+    const RunDiff* comparison = nullptr; // --compare B: this run against B, as a report section
 };
 
 // Before the analysis runs: this build can write reports and the extension is known. The error
@@ -41,5 +43,9 @@ Status checkReportOption(const std::string& path);
 // Compares the executors, renders each report and writes it; prints each path on stdout and
 // the report's own time on stderr. Returns the exit code.
 int writeAnalyzeReport(const AnalyzeReportInputs& inputs);
+
+// `diff A B --report OUT`: one report per path whose content is the run comparison. Prints each
+// path on stdout and its size on stderr. Returns the exit code.
+int writeDiffReport(const RunDiff& diff, const std::vector<std::string>& paths);
 
 } // namespace qs::cli

@@ -17,4 +17,9 @@ int writeAnalyzeReport(const AnalyzeReportInputs& inputs) {
         2);
 }
 
+int writeDiffReport(const RunDiff&, const std::vector<std::string>& paths) {
+    return fail("diff", checkReportOption(paths.empty() ? std::string() : paths.front()).message(),
+                2);
+}
+
 } // namespace qs::cli

@@ -16,6 +16,7 @@
 #include <QCheckBox>
 #include <QAbstractItemModelTester>
 #include <QDialog>
+#include <QPushButton>
 #include <QFile>
 #include <QSettings>
 #include <QSignalSpy>
@@ -274,6 +275,25 @@ private slots:
         QCOMPARE(model->diff()->settings.size(), size_t(1));
         auto* dialog = window.findChild<QDialog*>(QStringLiteral("runDiffDialog"));
         QVERIFY(dialog && dialog->isVisible());
+        QVERIFY(dialog->findChild<QPushButton*>(QStringLiteral("runDiffExportButton")));
+        // The dialog's Export Report writes the comparison section with this layer's row, its
+        // run SQNRs as the model shows them (2 decimals) and their delta.
+        const QString report = dir.filePath(QStringLiteral("comparison.html"));
+        QVERIFY2(window.projectController()->exportComparisonReport(report),
+                 qPrintable(window.projectController()->lastError()));
+        const QString html = QString::fromStdString(readText(report));
+        QVERIFY(html.contains(QStringLiteral("<div class=\"section\" id=\"comparison\">")));
+        const QString rowText =
+            QStringLiteral("<td>%1</td><td>Conv</td><td class=\"num\" align=\"right\">4</td>"
+                           "<td class=\"num\" align=\"right\">8</td>")
+                .arg(conv);
+        QVERIFY2(html.contains(rowText), qPrintable(rowText));
+        QVERIFY(html.contains(QString::number(a, 'f', 2)) &&
+                html.contains(QString::number(b, 'f', 2)));
+        const QString odd = dir.filePath(QStringLiteral("comparison.odt"));
+        QVERIFY(!window.projectController()->exportComparisonReport(odd));
+        QVERIFY(window.projectController()->lastError().contains(odd));
+        QVERIFY(!QFileInfo::exists(odd));
     }
 
     void closingSavesWithBackup() {

@@ -2,12 +2,15 @@
 // --report` writes it: the HTML is well-formed (QXmlStreamReader), has every section in order,
 // exactly one embedded <img> per chart and no external reference; its per-layer table carries the
 // numbers of the analyze JSON written by the same run; the PDF is valid — pdftoppm (poppler)
-// renders every page to a PNG that is not blank. Digits models: seconds, not minutes.
+// renders every page to a PNG that is not blank. `diff A B --report` (and `analyze --compare`)
+// writes the run comparison: one row per layer both runs have, with the SQNR deltas B − A of the
+// two analyze JSONs. Digits models: seconds, not minutes.
 #include "analysis/layer_remedies.h"
 #include "io/npy.h"
 #include "onnx/onnx_importer.h"
 #include "quant/simulator.h"
 #include "quant_run.h"
+#include "report/report_comparison.h"
 #include "report/report_findings.h"
 #include "report/report_writer.h"
 #include "report/run_report.h"
@@ -122,6 +125,61 @@ ParsedHtml parseHtml(const QByteArray& bytes) {
             }
         } else if (xml.isCharacters()) {
             out.text += xml.text();
+            if (inCell) cell += xml.text();
+        }
+    }
+    if (xml.hasError())
+        out.error = QStringLiteral("line %1: %2").arg(xml.lineNumber()).arg(xml.errorString());
+    return out;
+}
+
+// The run comparison report as a strict XML parser reads it.
+struct ParsedComparison {
+    QString error;
+    QStringList sections;         // ids of <div class="section">
+    QList<QStringList> layerRows; // table#comparison-layers, header row first
+    QString text;                 // character data of the comparison section
+    int images = 0;
+};
+
+ParsedComparison parseComparison(const QByteArray& bytes) {
+    ParsedComparison out;
+    QXmlStreamReader xml(bytes);
+    QString section;
+    bool inTable = false, inCell = false;
+    QStringList row;
+    QString cell;
+    while (!xml.atEnd()) {
+        xml.readNext();
+        if (xml.isStartElement()) {
+            const QString name = xml.name().toString();
+            const auto attrs = xml.attributes();
+            if (name == QLatin1String("div") &&
+                attrs.value(QLatin1String("class")) == QLatin1String("section")) {
+                section = attrs.value(QLatin1String("id")).toString();
+                out.sections << section;
+            } else if (name == QLatin1String("img")) {
+                ++out.images;
+            } else if (name == QLatin1String("table")) {
+                inTable = attrs.value(QLatin1String("id")) == QLatin1String("comparison-layers");
+            } else if (inTable && name == QLatin1String("tr")) {
+                row.clear();
+            } else if (inTable && (name == QLatin1String("td") || name == QLatin1String("th"))) {
+                inCell = true;
+                cell.clear();
+            }
+        } else if (xml.isEndElement()) {
+            const QString name = xml.name().toString();
+            if (inTable && (name == QLatin1String("td") || name == QLatin1String("th"))) {
+                inCell = false;
+                row << cell;
+            } else if (inTable && name == QLatin1String("tr")) {
+                out.layerRows << row;
+            } else if (name == QLatin1String("table")) {
+                inTable = false;
+            }
+        } else if (xml.isCharacters()) {
+            if (section == ReportComparison::sectionId()) out.text += xml.text();
             if (inCell) cell += xml.text();
         }
     }
@@ -436,6 +494,137 @@ private slots:
         QCOMPARE(r.err.trimmed().count(QLatin1Char('\n')), 0);
         QVERIFY(r.err.contains(QStringLiteral("--report")) && r.err.contains(odd));
         QVERIFY(!QFileInfo::exists(odd));
+    }
+
+    // `diff A B --report`: two analyze JSONs of the digits model, per-tensor (A) and per-channel
+    // (B) weights. The report's per-layer table has one row per layer both files have, the
+    // largest change first, and its ΔSQNR is B − A as computed here from the two files.
+    void diffReport() {
+        const QStringList common{QStringLiteral("analyze"),
+                                 kModel,
+                                 QStringLiteral("--calib"),
+                                 kCalib,
+                                 QStringLiteral("--data"),
+                                 kShared + QStringLiteral("/data/digits_test_x.npy"),
+                                 QStringLiteral("--labels"),
+                                 kShared + QStringLiteral("/data/digits_test_y.npy"),
+                                 QStringLiteral("--eval-samples"),
+                                 QStringLiteral("64"),
+                                 QStringLiteral("--calibrator-samples"),
+                                 QStringLiteral("0"),
+                                 QStringLiteral("--mixed-bits-budget"),
+                                 QStringLiteral("0"),
+                                 QStringLiteral("--threads"),
+                                 QStringLiteral("2")};
+        const QString a = m_dir.filePath(QStringLiteral("diff-a.json"));
+        const QString b = m_dir.filePath(QStringLiteral("diff-b.json"));
+        CliResult r =
+            runCli(common + QStringList{QStringLiteral("--granularity"), QStringLiteral("tensor"),
+                                        QStringLiteral("--json"), a});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        r = runCli(common + QStringList{QStringLiteral("--granularity"), QStringLiteral("channel"),
+                                        QStringLiteral("--json"), b});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+
+        // From the files: B − A of every layer both have, and the settings that differ.
+        const QJsonObject ja = QJsonDocument::fromJson(readAll(a)).object();
+        const QJsonObject jb = QJsonDocument::fromJson(readAll(b)).object();
+        QHash<QString, double> sqnrA, delta;
+        for (const QJsonValue& v : ja.value(QStringLiteral("layers")).toArray()) {
+            const QJsonObject l = v.toObject();
+            sqnrA.insert(l.value(QStringLiteral("node")).toString(),
+                         l.value(QStringLiteral("sqnr_db")).toDouble());
+        }
+        for (const QJsonValue& v : jb.value(QStringLiteral("layers")).toArray()) {
+            const QJsonObject l = v.toObject();
+            const QString node = l.value(QStringLiteral("node")).toString();
+            if (sqnrA.contains(node))
+                delta.insert(node, l.value(QStringLiteral("sqnr_db")).toDouble() - sqnrA[node]);
+        }
+        QVERIFY(delta.size() >= 10);
+        const QJsonObject sa = ja.value(QStringLiteral("settings")).toObject();
+        const QJsonObject sb = jb.value(QStringLiteral("settings")).toObject();
+        QStringList differing;
+        for (const QString& key : sa.keys())
+            if (sa.value(key) != sb.value(key)) differing << key;
+        QCOMPARE(differing, QStringList{QStringLiteral("weights")});
+
+        const QString html = m_dir.filePath(QStringLiteral("diff.html"));
+        r = runCli({QStringLiteral("diff"), a, b, QStringLiteral("--report"), html});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QVERIFY(r.out.contains(html));
+        const QByteArray bytes = readAll(html);
+        QVERIFY(bytes.startsWith("<!DOCTYPE html>"));
+        const ParsedComparison parsed = parseComparison(bytes);
+        QVERIFY2(parsed.error.isEmpty(), qPrintable(parsed.error));
+        QCOMPARE(parsed.sections, QStringList{ReportComparison::sectionId()});
+        QCOMPARE(parsed.images, 0);
+        QVERIFY(!parsed.layerRows.isEmpty());
+        const QStringList header = parsed.layerRows.front();
+        const int nodeCol = header.indexOf(QStringLiteral("Layer"));
+        const int deltaCol = header.indexOf(QStringLiteral("\u0394SQNR (dB)"));
+        QVERIFY(nodeCol >= 0 && deltaCol > 0);
+        QCOMPARE(parsed.layerRows.size() - 1, delta.size());
+        QSet<QString> seen;
+        double previous = qInf();
+        int overOneDb = 0;
+        for (int i = 1; i < parsed.layerRows.size(); ++i) {
+            const QStringList& row = parsed.layerRows[i];
+            const QString node = row[nodeCol];
+            QVERIFY2(delta.contains(node) && !seen.contains(node), qPrintable(node));
+            seen.insert(node);
+            QString cell = row[deltaCol];
+            cell.replace(QChar(0x2212), QLatin1Char('-'));
+            bool ok = false;
+            const double shown = cell.toDouble(&ok);
+            QVERIFY2(ok, qPrintable(row[deltaCol]));
+            // Two decimals: within half a unit of the last place of B − A.
+            QVERIFY2(std::abs(shown - delta[node]) <= 0.005 + 1e-9,
+                     qPrintable(QStringLiteral("%1: %2 vs %3")
+                                    .arg(node, row[deltaCol])
+                                    .arg(delta[node], 0, 'g', 17)));
+            const double magnitude = std::abs(delta[node]);
+            QVERIFY2(magnitude <= previous, "the largest change is not first");
+            previous = magnitude;
+            if (magnitude > 1.0) ++overOneDb;
+        }
+        QVERIFY(overOneDb > 0); // per-channel weights change this model's layers visibly
+        QVERIFY2(parsed.text.contains(
+                     QStringLiteral("%1 layer(s) changed SQNR by more than 1 dB").arg(overOneDb)),
+                 qPrintable(parsed.text));
+        for (const QString& key : differing) {
+            QVERIFY(parsed.text.contains(key));
+            QVERIFY(parsed.text.contains(sa.value(key).toString()));
+            QVERIFY(parsed.text.contains(sb.value(key).toString()));
+        }
+
+        const QString pdf = m_dir.filePath(QStringLiteral("diff.pdf"));
+        r = runCli({QStringLiteral("diff"), a, b, QStringLiteral("--report"), pdf});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const int pages = checkPdf(pdf);
+        QVERIFY2(pages >= 1, qPrintable(QStringLiteral("pages: %1").arg(pages)));
+
+        const QString odd = m_dir.filePath(QStringLiteral("diff.odt"));
+        r = runCli({QStringLiteral("diff"), a, b, QStringLiteral("--report"), odd});
+        QCOMPARE(r.exitCode, 2);
+        QCOMPARE(r.err.trimmed().count(QLatin1Char('\n')), 0);
+        QVERIFY(r.err.contains(QStringLiteral("--report")) && r.err.contains(odd));
+        QVERIFY(!QFileInfo::exists(odd));
+
+        // `analyze --report --compare A`: the analysis report gains the comparison section last.
+        const QString c = m_dir.filePath(QStringLiteral("diff-c.json"));
+        const QString withCompare = m_dir.filePath(QStringLiteral("compare.html"));
+        r = runCli(common + QStringList{QStringLiteral("--granularity"), QStringLiteral("channel"),
+                                        QStringLiteral("--json"), c, QStringLiteral("--report"),
+                                        withCompare, QStringLiteral("--compare"), a});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const ParsedComparison both = parseComparison(readAll(withCompare));
+        QVERIFY2(both.error.isEmpty(), qPrintable(both.error));
+        QCOMPARE(both.sections, ReportWriter::sectionIds() << ReportComparison::sectionId());
+        QCOMPARE(both.layerRows.size() - 1, delta.size());
+        r = runCli(common +
+                   QStringList{QStringLiteral("--json"), c, QStringLiteral("--compare"), a});
+        QCOMPARE(r.exitCode, 2);
     }
 };
 

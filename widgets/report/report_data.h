@@ -5,6 +5,7 @@
 #pragma once
 
 #include "analysis/model_summary.h"
+#include "export/run_diff.h"
 #include "inspector/run_analyses.h"
 
 #include <QString>
@@ -25,6 +26,8 @@ struct ReportData {
     int calibrationSamples = 0; // 0: data-free
     QString evaluationData;     // what the evaluation samples were ("calibration data", a file)
     int topLayers = 5;          // sensitive layers shown in detail
+    // `analyze --compare B`: this run (A) against B, appended as the "Run comparison" section.
+    std::shared_ptr<const RunDiff> comparison;
 };
 
 } // namespace qs

@@ -5,6 +5,7 @@
 #include "inspector/per_channel_range_chart.h"
 #include "inspector/sensitivity_chart.h"
 #include "inspector/tensor_histogram_chart.h"
+#include "report_comparison.h"
 #include "report_findings.h"
 
 #include <QBuffer>
@@ -472,11 +473,11 @@ QString Builder::body() {
     errorSection();
     mixedSection();
     m_html += L("</div>\n");
+    if (m_data.comparison) m_html += ReportComparison::section(*m_data.comparison, true);
     return m_html;
 }
 
-QString document(const ReportData& data, const QString& body) {
-    const QString title = ReportWriter::tr("QuantScope report: %1").arg(data.modelName);
+QString document(const QString& title, const QString& body) {
     return L("<!DOCTYPE html>\n"
              "<html xmlns=\"http://www.w3.org/1999/xhtml\">\n<head>\n"
              "<meta charset=\"utf-8\"/>\n<title>%1</title>\n<style type=\"text/css\">%2</style>\n"
@@ -513,7 +514,7 @@ QString writeHtml(const QString& path, const QString& html, qint64* bytes) {
     return {};
 }
 
-QString writePdf(const QString& path, const ReportData& data, const QString& html,
+QString writePdf(const QString& path, const QString& title, const QString& html,
                  const std::vector<Chart>& charts, int* pages, qint64* bytes) {
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly))
@@ -524,7 +525,7 @@ QString writePdf(const QString& path, const ReportData& data, const QString& htm
         // QTextDocument::print() puts its own 2 cm margin inside the page: none from the writer.
         pdf.setPageMargins(QMarginsF(0, 0, 0, 0), QPageLayout::Millimeter);
         pdf.setResolution(300);
-        pdf.setTitle(ReportWriter::tr("QuantScope report: %1").arg(data.modelName));
+        pdf.setTitle(title);
         pdf.setCreator(QStringLiteral("QuantScope"));
         QTextDocument doc;
         QFont font = doc.defaultFont();
@@ -573,21 +574,16 @@ QStringList ReportWriter::sectionIds() {
             QStringLiteral("mixed-bits")};
 }
 
-QString ReportWriter::write(const ReportData& data, const QString& path, Stats* stats) {
-    QElapsedTimer timer;
-    timer.start();
-    const auto format = formatForPath(path);
-    if (!format) return unknownFormatError(path);
-    if (!data.analyses) return tr("report %1: no analysis to report (run first)").arg(path);
-    Builder builder(data);
-    const QString body = builder.body();
-    const std::vector<Chart>& charts = builder.charts();
-    Stats s;
+namespace {
+
+// Either format from the document body and its charts; fills the stats (not the time).
+QString writeDocument(const QString& path, ReportWriter::Format format, const QString& title,
+                      const QString& body, const std::vector<Chart>& charts,
+                      ReportWriter::Stats& s) {
     s.charts = int(charts.size());
-    QString error;
-    if (*format == Format::Html) {
+    if (format == ReportWriter::Format::Html) {
         const QString html = replaceCharts(
-            document(data, body), charts,
+            document(title, body), charts,
             [&charts](size_t i) {
                 QByteArray png;
                 QBuffer buffer(&png);
@@ -596,14 +592,44 @@ QString ReportWriter::write(const ReportData& data, const QString& path, Stats* 
                 return L("data:image/png;base64,") + QString::fromLatin1(png.toBase64());
             },
             kChartWidth);
-        error = writeHtml(path, html, &s.bytes);
-    } else {
-        // QTextDocument knows no data: URIs: the images are document resources.
-        const QString html = replaceCharts(
-            document(data, body), charts, [](size_t i) { return L("qs-chart-%1.png").arg(i); },
-            kPdfChartWidth);
-        error = writePdf(path, data, html, charts, &s.pages, &s.bytes);
+        return writeHtml(path, html, &s.bytes);
     }
+    // QTextDocument knows no data: URIs: the images are document resources.
+    const QString html = replaceCharts(
+        document(title, body), charts, [](size_t i) { return L("qs-chart-%1.png").arg(i); },
+        kPdfChartWidth);
+    return writePdf(path, title, html, charts, &s.pages, &s.bytes);
+}
+
+} // namespace
+
+QString ReportWriter::write(const ReportData& data, const QString& path, Stats* stats) {
+    QElapsedTimer timer;
+    timer.start();
+    const auto format = formatForPath(path);
+    if (!format) return unknownFormatError(path);
+    if (!data.analyses) return tr("report %1: no analysis to report (run first)").arg(path);
+    Builder builder(data);
+    const QString body = builder.body();
+    Stats s;
+    const QString error = writeDocument(
+        path, *format, tr("QuantScope report: %1").arg(data.modelName), body, builder.charts(), s);
+    s.seconds = double(timer.nsecsElapsed()) / 1e9;
+    if (stats) *stats = s;
+    return error;
+}
+
+QString ReportWriter::writeComparison(const RunDiff& diff, const QString& path, Stats* stats) {
+    QElapsedTimer timer;
+    timer.start();
+    const auto format = formatForPath(path);
+    if (!format) return unknownFormatError(path);
+    const QString title = tr("QuantScope run comparison: %1 vs %2")
+                              .arg(QFileInfo(QString::fromStdString(diff.sourceA)).fileName(),
+                                   QFileInfo(QString::fromStdString(diff.sourceB)).fileName());
+    Stats s;
+    const QString error =
+        writeDocument(path, *format, title, ReportComparison::section(diff, false), {}, s);
     s.seconds = double(timer.nsecsElapsed()) / 1e9;
     if (stats) *stats = s;
     return error;

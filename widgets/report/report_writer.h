@@ -5,7 +5,8 @@
 // "offscreen" included. Files are written atomically (QSaveFile).
 //
 // Sections, in order (their element ids): model, settings, accuracy, findings, layers,
-// sensitive-layers, error-propagation, mixed-bits.
+// sensitive-layers, error-propagation, mixed-bits; then "comparison" when ReportData::comparison
+// is set. writeComparison() writes a report of that one section (`quantscope-cli diff --report`).
 #pragma once
 
 #include "report_data.h"
@@ -38,6 +39,10 @@ public:
     // Writes the report to `path` (format from the extension). Empty on success, else a one-line
     // error naming the file.
     static QString write(const ReportData& data, const QString& path, Stats* stats = nullptr);
+    // A report whose content is the "Run comparison" section of `diff` (ReportComparison), in the
+    // same document, styling and atomic writing. Empty on success, else a one-line error.
+    static QString writeComparison(const RunDiff& diff, const QString& path,
+                                   Stats* stats = nullptr);
 };
 
 } // namespace qs
