@@ -132,6 +132,21 @@ int runQuantize(const std::vector<std::string>& raw) {
     const std::string ortPath = (outDir / "ort_overrides.json").string();
     if (Status st = writeFileAtomically(ortPath, ort.json); !st)
         return fail("quantize", st.message());
+    // Sub-byte weights: opset 13 (our export's) has no int4 type, so their codes travel in int8 /
+    // uint8 tensors; DequantizeLinear reads the same values. Say so rather than let a deployment
+    // pipeline assume packed int4.
+    int narrow = 0;
+    std::string example;
+    for (const auto& [name, entry] : plan.tensors)
+        if (entry.params.state == TensorQuantState::Quantized && entry.params.spec.bits < 8) {
+            if (narrow++ == 0) example = name;
+        }
+    if (narrow > 0)
+        std::fprintf(stderr,
+                     "quantize: note: %s: %d tensor(s) with fewer than 8 bits (e.g. '%s') are "
+                     "stored as int8/uint8 codes within the narrower range: opset 13 has no int4 "
+                     "type (ONNX int4 needs opset 21)\n",
+                     modelOut.c_str(), narrow, example.c_str());
     for (const std::string& note : cache->notes)
         std::fprintf(stderr, "quantize: note: %s: %s\n", cachePath.c_str(), note.c_str());
     for (const std::string& note : ort.notes)

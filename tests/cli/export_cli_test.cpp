@@ -86,7 +86,21 @@ private slots:
     void failedExportLeavesNoTemporary();
     void analyzeCsvAndNetronMatchJson();
     void diffTwoRuns();
+    void fourBitWeightsStatedInInt8Containers();
 };
+
+// 4-bit weights go out in int8 containers (opset 13 has no int4): the export says so; an 8-bit
+// export has nothing to say.
+void ExportCliTest::fourBitWeightsStatedInInt8Containers() {
+    QTemporaryDir dir;
+    const CliResult r = quantize(dir.path(), {QStringLiteral("--bits"), QStringLiteral("4")});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QVERIFY2(r.err.contains(QStringLiteral("opset 13 has no int4")), qPrintable(r.err));
+    QVERIFY(r.err.contains(dir.filePath(QStringLiteral("quantized.onnx"))));
+    const CliResult eight = quantize(dir.path());
+    QVERIFY2(eight.exitCode == 0, qPrintable(eight.err));
+    QVERIFY2(!eight.err.contains(QStringLiteral("int4")), qPrintable(eight.err));
+}
 
 void ExportCliTest::quantizeWritesTrtCacheAndOrtOverrides() {
     QTemporaryDir dir;
