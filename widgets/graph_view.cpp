@@ -207,30 +207,30 @@ void GraphView::rebuild() {
         picture->boxes.append({kind, std::move(text), std::move(search)});
         return int(picture->boxes.size()) - 1;
     };
-    auto addEdge = [&](const TensorSummary& tensor, int to) {
+    auto addEdge = [&](const SnapshotTensor& tensor, int to) {
         const auto it = producer.constFind(tensor.name);
         if (it == producer.constEnd()) return; // produced by a folded node
         picture->edges.append({it.value(), to, tensor.name, tensor.shape});
         picture->input.edges.push_back({it.value(), to});
     };
     // Box titles are language-neutral names; "Input"/"Output" are translated when built.
-    for (const TensorSummary& input : snapshot.inputs)
+    for (const SnapshotTensor& input : snapshot.inputs)
         producer.insert(input.name,
                         addBox(NodeItem::Kind::GraphInput, {tr("Input"), input.name, input.shape},
                                input.name.toLower()));
     for (const NodeSummary& node : snapshot.nodes) {
         if (!showAll && node.isFolded()) continue;
         QStringList words{node.name, node.opType};
-        for (const TensorSummary& t : node.inputs) words << t.name;
-        for (const TensorSummary& t : node.outputs) words << t.name;
+        for (const SnapshotTensor& t : node.inputs) words << t.name;
+        for (const SnapshotTensor& t : node.outputs) words << t.name;
         const int box =
             addBox(NodeItem::Kind::Node, {node.opType, node.name, keyAttributes(node.attributes)},
                    words.join(QLatin1Char('\n')).toLower());
-        for (const TensorSummary& t : node.inputs)
+        for (const SnapshotTensor& t : node.inputs)
             if (!t.isConstant || showAll) addEdge(t, box);
-        for (const TensorSummary& t : node.outputs) producer.insert(t.name, box);
+        for (const SnapshotTensor& t : node.outputs) producer.insert(t.name, box);
     }
-    for (const TensorSummary& output : snapshot.outputs) {
+    for (const SnapshotTensor& output : snapshot.outputs) {
         const int box = addBox(NodeItem::Kind::GraphOutput,
                                {tr("Output"), output.name, output.shape}, output.name.toLower());
         addEdge(output, box);

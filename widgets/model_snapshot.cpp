@@ -35,8 +35,8 @@ QString formatShape(const Value& value) {
     return QLatin1Char('[') + dims.join(QLatin1Char(',')) + QLatin1Char(']');
 }
 
-TensorSummary summarize(const Value& value) {
-    TensorSummary t;
+SnapshotTensor summarize(const Value& value) {
+    SnapshotTensor t;
     t.name = fromStd(value.name);
     const DataType dtype = value.initializer ? value.initializer->dtype() : value.info.dtype;
     if (dtype != DataType::Undefined) t.dtype = QLatin1String(dataTypeName(dtype));

@@ -18,7 +18,7 @@ class Graph;
 struct ImportReport;
 struct ShapeInferenceReport;
 
-struct TensorSummary {
+struct SnapshotTensor {
     QString name;
     QString dtype; // "f32"; empty when not known
     QString shape; // "[N,1,16,16]"; dynamic dims by name, unknown dims as "?"; "?" if no rank
@@ -29,9 +29,9 @@ struct NodeSummary {
     int index = 0; // position in the topological order
     QString name;
     QString opType;
-    QString domain;              // empty for the default ONNX domain
-    QList<TensorSummary> inputs; // omitted optional inputs are left out
-    QList<TensorSummary> outputs;
+    QString domain;               // empty for the default ONNX domain
+    QList<SnapshotTensor> inputs; // omitted optional inputs are left out
+    QList<SnapshotTensor> outputs;
     QString attributes;    // "group=16, kernel_shape=[3,3], strides=[1,1]"
     bool supported = true; // the op registry implements this op
     // Dispatcher region (core/quant/dispatcher.h): "non-quantizable" nodes compute only on
@@ -47,8 +47,8 @@ struct ModelSnapshot {
     qint64 irVersion = 0;
     QList<QPair<QString, qint64>> opsets; // domain ("" = ai.onnx) -> version
 
-    QList<TensorSummary> inputs;
-    QList<TensorSummary> outputs;
+    QList<SnapshotTensor> inputs;
+    QList<SnapshotTensor> outputs;
     QList<NodeSummary> nodes; // in topological order
 
     QList<QPair<QString, int>> opCounts;       // op type -> nodes, most frequent first

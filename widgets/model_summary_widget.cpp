@@ -18,7 +18,7 @@ QTreeWidgetItem* addRow(QTreeWidgetItem* parent, const QString& key, const QStri
     return item;
 }
 
-QString tensorText(const TensorSummary& t) {
+QString tensorText(const SnapshotTensor& t) {
     return t.dtype.isEmpty() ? t.shape : t.dtype + QLatin1Char(' ') + t.shape;
 }
 
@@ -87,9 +87,9 @@ void ModelSummaryWidget::rebuild() {
                            "BatchNorm statistics"));
 
     QTreeWidgetItem* inputs = addSection(tr("Inputs (%1)").arg(s.inputs.size()));
-    for (const TensorSummary& t : s.inputs) addRow(inputs, t.name, tensorText(t));
+    for (const SnapshotTensor& t : s.inputs) addRow(inputs, t.name, tensorText(t));
     QTreeWidgetItem* outputs = addSection(tr("Outputs (%1)").arg(s.outputs.size()));
-    for (const TensorSummary& t : s.outputs) addRow(outputs, t.name, tensorText(t));
+    for (const SnapshotTensor& t : s.outputs) addRow(outputs, t.name, tensorText(t));
 
     QTreeWidgetItem* ops = addSection(tr("Operators (%1 types)").arg(s.opCounts.size()));
     for (const auto& [op, count] : s.opCounts) addRow(ops, op, locale.toString(count));

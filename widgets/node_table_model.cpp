@@ -11,7 +11,7 @@ namespace qs {
 namespace {
 
 // "[16] ×4" for BatchNormalization's four statistics instead of "[16], [16], [16], [16]".
-QString joinShapes(const QList<TensorSummary>& tensors, bool constants) {
+QString joinShapes(const QList<SnapshotTensor>& tensors, bool constants) {
     QStringList groups;
     QString last;
     int repeat = 0;
@@ -21,7 +21,7 @@ QString joinShapes(const QList<TensorSummary>& tensors, bool constants) {
         else if (repeat > 1)
             groups << QStringLiteral("%1 \u00d7%2").arg(last).arg(repeat);
     };
-    for (const TensorSummary& t : tensors) {
+    for (const SnapshotTensor& t : tensors) {
         if (t.isConstant != constants) continue;
         if (repeat > 0 && t.shape == last) {
             ++repeat;
@@ -35,9 +35,9 @@ QString joinShapes(const QList<TensorSummary>& tensors, bool constants) {
     return groups.join(QStringLiteral(", "));
 }
 
-QString describeTensors(const QList<TensorSummary>& tensors) {
+QString describeTensors(const QList<SnapshotTensor>& tensors) {
     QStringList lines;
-    for (const TensorSummary& t : tensors) {
+    for (const SnapshotTensor& t : tensors) {
         QString line = t.name + QLatin1Char(' ') + t.shape;
         if (!t.dtype.isEmpty()) line += QLatin1Char(' ') + t.dtype;
         lines << line;
@@ -132,8 +132,8 @@ QVariant NodeTableModel::data(const QModelIndex& index, int role) const {
         return {};
     case FilterRole: {
         QStringList words{node.name, node.opType};
-        for (const TensorSummary& t : node.inputs) words << t.name;
-        for (const TensorSummary& t : node.outputs) words << t.name;
+        for (const SnapshotTensor& t : node.inputs) words << t.name;
+        for (const SnapshotTensor& t : node.outputs) words << t.name;
         return words.join(QLatin1Char('\n'));
     }
     case NodeNameRole:
@@ -213,11 +213,11 @@ QVariant NodeTableModel::displayData(const NodeSummary& node, int column) const 
     }
 }
 
-QList<TensorSummary> NodeTableModel::measured(const QList<TensorSummary>& tensors) const {
+QList<SnapshotTensor> NodeTableModel::measured(const QList<SnapshotTensor>& tensors) const {
     // A run measured the real shapes where static inference had to assume 1 for a dynamic dim.
     if (!m_current || m_current->tensorShapes.isEmpty()) return tensors;
-    QList<TensorSummary> result = tensors;
-    for (TensorSummary& t : result) t.shape = m_current->tensorShapes.value(t.name, t.shape);
+    QList<SnapshotTensor> result = tensors;
+    for (SnapshotTensor& t : result) t.shape = m_current->tensorShapes.value(t.name, t.shape);
     return result;
 }
 

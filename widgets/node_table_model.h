@@ -63,7 +63,7 @@ public:
 private:
     QVariant displayData(const NodeSummary& node, int column) const;
     QVariant sortData(const NodeSummary& node, int column) const;
-    QList<TensorSummary> measured(const QList<TensorSummary>& tensors) const;
+    QList<SnapshotTensor> measured(const QList<SnapshotTensor>& tensors) const;
     const LayerRunResult* layer(const QuantRunResult* run, const QString& name) const;
     QString toolTip(const NodeSummary& node, int column) const;
 

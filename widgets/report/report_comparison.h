@@ -35,8 +35,7 @@ public:
     static QStringList summary(const RunDiff& diff);
     // The whole section, <div class="section" id="comparison">…</div>.
     static QString section(const RunDiff& diff, bool pageBreak);
-    // ReportWriter::writeComparison, for callers that cannot include report_writer.h (its
-    // core/analysis/model_summary.h and widgets/model_snapshot.h both define TensorSummary).
+    // ReportWriter::writeComparison, for callers that only need the file written.
     static QString writeReport(const RunDiff& diff, const QString& path);
 };
 

@@ -1,6 +1,5 @@
-// The report of one GUI run, without the report's headers: widgets/model_snapshot.h and core's
-// analysis/model_summary.h both define qs::TensorSummary, so the main window's side (which sees
-// the snapshot) reaches ReportData only through these functions.
+// The report of one GUI run, for the main window's side: these functions build ReportData from a
+// QuantRunResult and write it, so callers need none of the report's headers.
 #pragma once
 
 #include <QString>
