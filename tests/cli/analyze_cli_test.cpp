@@ -1,5 +1,7 @@
 // quantscope-cli analyze as a script drives it: the DESIGN.md JSON contract, one row per
 // quantizable layer, sane numbers, the repairs visible in the accuracy block, usage errors.
+#include "cli_process.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -12,20 +14,6 @@
 namespace {
 
 const QString kShared = QStringLiteral(QS_SHARED_DIR);
-
-struct CliResult {
-    int exitCode = -1;
-    QString out, err;
-};
-
-CliResult runCli(const QStringList& args) {
-    QProcess p;
-    p.start(QStringLiteral(QS_CLI_PATH), args);
-    if (!p.waitForFinished(300000)) return {};
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2,
-            QString::fromUtf8(p.readAllStandardOutput()),
-            QString::fromUtf8(p.readAllStandardError())};
-}
 
 QJsonObject analyze(const QString& model, const QStringList& extra, const QString& jsonPath) {
     QStringList args{
@@ -176,4 +164,5 @@ void AnalyzeCliTest::usageErrors() {
 }
 
 QTEST_GUILESS_MAIN(AnalyzeCliTest)
+#include "cli_process.h"
 #include "analyze_cli_test.moc"

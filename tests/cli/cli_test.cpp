@@ -1,5 +1,6 @@
 // quantscope-cli as a user runs it: exit codes, one-line errors naming the fault, outputs
 // checked against ONNX Runtime's reference and the model card's facts.
+#include "cli_process.h"
 #include "io/npy.h"
 
 #include <QJsonArray>
@@ -16,21 +17,6 @@ using namespace qs;
 namespace {
 
 const QString kShared = QStringLiteral(QS_SHARED_DIR);
-
-struct CliResult {
-    int exitCode = -1;
-    QString out;
-    QString err;
-};
-
-CliResult runCli(const QStringList& args) {
-    QProcess p;
-    p.start(QStringLiteral(QS_CLI_PATH), args);
-    if (!p.waitForFinished(300000)) return {};
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2,
-            QString::fromUtf8(p.readAllStandardOutput()),
-            QString::fromUtf8(p.readAllStandardError())};
-}
 
 } // namespace
 

@@ -2,6 +2,8 @@
 // calibration cache and ONNX Runtime's TensorQuantOverrides next to the QDQ model, with the
 // quant table's numbers; `analyze --csv/--netron` write the per-layer table with the JSON's
 // numbers; `diff` compares two runs; a failed export leaves no temporary file behind.
+#include "cli_process.h"
+
 #include <QDir>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -17,20 +19,6 @@
 namespace {
 
 const QString kShared = QStringLiteral(QS_SHARED_DIR);
-
-struct CliResult {
-    int exitCode = -1;
-    QString out, err;
-};
-
-CliResult runCli(const QStringList& args) {
-    QProcess p;
-    p.start(QStringLiteral(QS_CLI_PATH), args);
-    if (!p.waitForFinished(300000)) return {};
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2,
-            QString::fromUtf8(p.readAllStandardOutput()),
-            QString::fromUtf8(p.readAllStandardError())};
-}
 
 QByteArray readAll(const QString& path) {
     QFile f(path);

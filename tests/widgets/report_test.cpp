@@ -5,6 +5,7 @@
 // renders every page to a PNG that is not blank. `diff A B --report` (and `analyze --compare`)
 // writes the run comparison: one row per layer both runs have, with the SQNR deltas B − A of the
 // two analyze JSONs. Digits models: seconds, not minutes.
+#include "cli_process.h"
 #include "analysis/layer_remedies.h"
 #include "io/npy.h"
 #include "onnx/onnx_importer.h"
@@ -37,20 +38,6 @@ namespace {
 const QString kShared = QStringLiteral(QS_SHARED_DIR);
 const QString kModel = kShared + QStringLiteral("/models/digits_mbv1_imb.onnx");
 const QString kCalib = kShared + QStringLiteral("/data/digits_calib_x.npy");
-
-struct CliResult {
-    int exitCode = -1;
-    QString out, err;
-};
-
-CliResult runCli(const QStringList& args) {
-    QProcess p;
-    p.start(QStringLiteral(QS_CLI_PATH), args);
-    if (!p.waitForFinished(300000)) return {};
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2,
-            QString::fromUtf8(p.readAllStandardOutput()),
-            QString::fromUtf8(p.readAllStandardError())};
-}
 
 QByteArray readAll(const QString& path) {
     QFile f(path);
