@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fuzz_seconds="${QS_FUZZ_SECONDS:-30}"
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=clang++ -DQUANTSCOPE_FUZZ=ON
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=clang++ -DQUANTSCOPE_FUZZ=ON \
+  -DQUANTSCOPE_BUILD_BENCHMARKS=OFF
 cmake --build build-asan -j"$(nproc)"
 # Leak checking stays on for our code; Qt's and fontconfig's one-time allocations at exit are not ours.
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
