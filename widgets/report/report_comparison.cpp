@@ -1,6 +1,7 @@
 #include "report_comparison.h"
 
 #include "report_findings.h"
+#include "report_html.h"
 #include "report_writer.h"
 
 #include <algorithm>
@@ -20,15 +21,8 @@ QString formatSigned(double value, int decimals) {
 
 namespace {
 
-QString esc(const QString& s) {
-    return s.toHtmlEscaped();
-}
-QString esc(const std::string& s) {
-    return QString::fromStdString(s).toHtmlEscaped();
-}
-QString L(const char* s) {
-    return QString::fromLatin1(s);
-}
+using report_html::esc;
+using report_html::L;
 QString name(const std::string& s) {
     return QString::fromStdString(s);
 }

@@ -7,6 +7,7 @@
 #include "inspector/tensor_histogram_chart.h"
 #include "report_comparison.h"
 #include "report_findings.h"
+#include "report_html.h"
 
 #include <QBuffer>
 #include <QDateTime>
@@ -28,15 +29,8 @@ namespace qs {
 
 namespace {
 
-QString esc(const QString& s) {
-    return s.toHtmlEscaped();
-}
-QString esc(const std::string& s) {
-    return QString::fromStdString(s).toHtmlEscaped();
-}
-QString L(const char* s) {
-    return QString::fromLatin1(s);
-}
+using report_html::esc;
+using report_html::L;
 
 // Chart size in the report (CSS pixels) and the scale of the PNG behind it (sharp in print).
 constexpr int kChartWidth = 860, kChartHeight = 380;
