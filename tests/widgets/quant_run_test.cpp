@@ -175,6 +175,9 @@ private slots:
         window.setInteractive(false);
         QVERIFY(openAndWait(window, kDigits));
         window.settingsWidget()->setCalibrationPath(kDigitsCalib);
+        // Per-layer SQNR and its delta come from the evaluation itself; the analyses (sensitivity,
+        // mixed bits) are covered by analysisDepthChoosesWhatRuns and the PP-OCR run.
+        window.settingsWidget()->setAnalysisDepth(AnalysisDepth::None);
         QVERIFY(runAndWait(window));
         const NodeTableModel* table = window.nodePage()->model();
         QVERIFY(!table->resultsStale());
@@ -214,6 +217,7 @@ private slots:
         QVERIFY(summary.contains(
             QStringLiteral("Output SQNR: %1 dB").arg(fourBit->outputSqnrDb, 0, 'f', 1)));
         QVERIFY(!summary.contains(QStringLiteral("Stale")));
+        window.settingsWidget()->setAnalysisDepth(AnalysisDepth::Full);
     }
 
     // The Analyses setting decides what a run computes after evaluating: everything, all but the
@@ -315,6 +319,7 @@ private slots:
         QVERIFY(failed.wait(10000));
         QVERIFY(window.statusText().startsWith(QStringLiteral("Could not open")));
         window.settingsWidget()->setCalibrationPath(kDigitsCalib);
+        window.settingsWidget()->setAnalysisDepth(AnalysisDepth::None); // the run is what matters
         QVERIFY(runAndWait(window));
         QVERIFY(window.runController()->current()->ok);
         // A calibration file that is not .npy is an error message, not a crash.
@@ -325,6 +330,7 @@ private slots:
         QVERIFY(runFailed.first().at(0).toString().contains(QStringLiteral("broken.onnx")));
         QVERIFY(window.statusText().startsWith(QStringLiteral("Quantization run failed")));
         QVERIFY(window.runController()->current()->ok); // the earlier results stay
+        window.settingsWidget()->setAnalysisDepth(AnalysisDepth::Full);
     }
 
     // PP-OCR with its 160 text lines: the GUI thread never stalls more than 100 ms during a
