@@ -154,7 +154,7 @@ void GraphView::placeOverlays() {
     // Both overlays on the right: the layout starts at the scene's left edge, and a selected node
     // near it stays at the view's left (centring cannot scroll past the edge), so a legend there
     // would cover the graph's main column.
-    m_legend->move(area.right() - m_legend->width() - 8, area.top() + 8);
+    m_legend->move(std::max(area.left() + 8, area.right() - m_legend->width() - 8), area.top() + 8);
     m_miniMap->setGeometry(area.right() - kMiniMapWidth - 8, area.bottom() - kMiniMapHeight - 8,
                            kMiniMapWidth, kMiniMapHeight);
     m_miniMap->update();
