@@ -10,6 +10,7 @@ packages=(
   libeigen3-dev nlohmann-json3-dev
   libonnx-testdata
   poppler-utils
+  xvfb xauth fonts-wqy-microhei # test_screenshot: an X server, and Chinese glyphs for zh_CN
   clang libclang-rt-14-dev
 )
 missing=()

@@ -134,15 +134,7 @@ GraphView::GraphView(QWidget* parent)
     connect(m_colorCombo, &QComboBox::currentIndexChanged, this,
             [this](int index) { setColorMode(ColorMode(index)); });
     connect(m_scene, &QGraphicsScene::selectionChanged, this, &GraphView::onSceneSelectionChanged);
-    auto placeOverlays = [this] {
-        const QRect area = m_canvas->viewport()->geometry();
-        m_legend->adjustSize();
-        m_legend->move(area.topLeft() + QPoint(8, 8));
-        m_miniMap->setGeometry(area.right() - kMiniMapWidth - 8, area.bottom() - kMiniMapHeight - 8,
-                               kMiniMapWidth, kMiniMapHeight);
-        m_miniMap->update();
-    };
-    connect(m_canvas, &GraphCanvas::viewportChanged, this, placeOverlays);
+    connect(m_canvas, &GraphCanvas::viewportChanged, this, &GraphView::placeOverlays);
     connect(m_canvas, &GraphCanvas::nodeContextMenuRequested, this,
             [this](const QString& name, const QPoint& globalPos) {
                 // Selected without centring (the menu opens where the user clicked); the scene's
@@ -154,6 +146,18 @@ GraphView::GraphView(QWidget* parent)
                 emit nodeContextMenuRequested(name, globalPos);
             });
     retranslateUi();
+}
+
+void GraphView::placeOverlays() {
+    const QRect area = m_canvas->viewport()->geometry();
+    m_legend->adjustSize();
+    // Both overlays on the right: the layout starts at the scene's left edge, and a selected node
+    // near it stays at the view's left (centring cannot scroll past the edge), so a legend there
+    // would cover the graph's main column.
+    m_legend->move(std::max(area.left() + 8, area.right() - m_legend->width() - 8), area.top() + 8);
+    m_miniMap->setGeometry(area.right() - kMiniMapWidth - 8, area.bottom() - kMiniMapHeight - 8,
+                           kMiniMapWidth, kMiniMapHeight);
+    m_miniMap->update();
 }
 
 GraphView::~GraphView() {
@@ -364,7 +368,7 @@ void GraphView::updateLegend() {
                     .arg(entry.color.name(), entry.text.toHtmlEscaped());
     m_legend->setText(
         QStringLiteral("<table cellspacing=\"1\">%1</table>").arg(rows.join(QString())));
-    m_legend->adjustSize();
+    placeOverlays(); // its width follows the text
     m_legend->show();
     m_legend->raise();
 }

@@ -97,6 +97,7 @@ protected:
 
 private:
     void rebuild();
+    void placeOverlays(); // the legend in the view's top right, the minimap in its bottom right
     void buildScene(const GraphPicture& picture);
     void applyColors();
     void updateLegend();

@@ -348,9 +348,10 @@ void MainWindow::restoreWindowState() {
     const QSettings settings;
     if (!restoreGeometry(settings.value(kGeometryKey).toByteArray())) resize(1280, 800);
     if (!restoreState(settings.value(kStateKey).toByteArray())) {
-        // First start: room for the summary's values next to the table.
+        // First start: room for the summary's values, and for the inspector charts' titles and
+        // two-column legends ("Weights before BN merge") without clipping.
         const int em = fontMetrics().horizontalAdvance(QLatin1Char('M'));
-        resizeDocks({m_summaryDock}, {34 * em}, Qt::Horizontal);
+        resizeDocks({m_summaryDock}, {42 * em}, Qt::Horizontal);
         resizeDocks({m_layerDock}, {14 * fontMetrics().height()}, Qt::Vertical);
     }
 }
