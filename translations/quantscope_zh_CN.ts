@@ -333,6 +333,71 @@ total %2 dB, %3 % of the noise injected here</source>
     </message>
 </context>
 <context>
+    <name>qs::ImageFolder</name>
+    <message>
+        <source>scale &apos;%1&apos; is not a number or a fraction like 1/255</source>
+        <translation>缩放 &apos;%1&apos; 不是数字，也不是 1/255 这样的分数</translation>
+    </message>
+    <message>
+        <source>scale &apos;%1&apos; must not be zero</source>
+        <translation>缩放 &apos;%1&apos; 不能为零</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos;: expected one value or one per channel</source>
+        <translation>&apos;%1&apos;：应为一个值或每个通道一个值</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not a number</source>
+        <translation>&apos;%1&apos; 不是数字</translation>
+    </message>
+    <message>
+        <source>folder %1 does not exist</source>
+        <translation>文件夹 %1 不存在</translation>
+    </message>
+    <message>
+        <source>folder %1 is empty</source>
+        <translation>文件夹 %1 是空的</translation>
+    </message>
+    <message numerus="yes">
+        <source>folder %1 has no images: none of its %n file(s) is a PNG, JPEG, BMP or other format Qt reads</source>
+        <translation>
+            <numerusform>文件夹 %1 中没有图像：其 %n 个文件都不是 PNG、JPEG、BMP 或 Qt 能读取的其他格式</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>the model input is %1; a folder of images needs a 4-dimensional input (N×C×H×W or N×H×W×C)</source>
+        <translation>模型输入为 %1；图像文件夹需要四维输入（N×C×H×W 或 N×H×W×C）</translation>
+    </message>
+    <message>
+        <source>the model input %1 has %2 channels as %3; images give 1 (grayscale) or 3 (colour): check the layout</source>
+        <translation>按 %3 布局，模型输入 %1 有 %2 个通道；图像只能提供 1 个（灰度）或 3 个（彩色）通道：请检查布局</translation>
+    </message>
+    <message>
+        <source>mean and std need one value or %1 (one per channel)</source>
+        <translation>均值和标准差需要一个值或 %1 个值（每个通道一个）</translation>
+    </message>
+    <message>
+        <source>std must not be zero</source>
+        <translation>标准差不能为零</translation>
+    </message>
+    <message>
+        <source>scale must not be zero</source>
+        <translation>缩放不能为零</translation>
+    </message>
+    <message>
+        <source>the image limit must be at least 1</source>
+        <translation>图像数量上限至少为 1</translation>
+    </message>
+    <message>
+        <source>image %1 cannot be read: %2</source>
+        <translation>无法读取图像 %1：%2</translation>
+    </message>
+    <message>
+        <source>image %1 is %2×%3 but the first image is %4×%5: set a resize size</source>
+        <translation>图像 %1 为 %2×%3，但第一张图像为 %4×%5：请设置缩放尺寸</translation>
+    </message>
+</context>
+<context>
     <name>qs::InspectorWidget</name>
     <message>
         <source>Calibrators</source>
@@ -1478,6 +1543,10 @@ Click to show this assignment</source>
         <source>Comparison report written to %1.</source>
         <translation>对比报告已写入 %1。</translation>
     </message>
+    <message>
+        <source>preprocessing.image.%1</source>
+        <translation>preprocessing.image.%1</translation>
+    </message>
 </context>
 <context>
     <name>qs::QuantRunner</name>
@@ -1504,6 +1573,20 @@ Click to show this assignment</source>
     <message>
         <source>analyses: %1</source>
         <translation>分析：%1</translation>
+    </message>
+    <message>
+        <source>the model has no input to feed images to</source>
+        <translation>模型没有可输入图像的输入</translation>
+    </message>
+    <message>
+        <source>image folder %1: %2</source>
+        <translation>图像文件夹 %1：%2</translation>
+    </message>
+    <message numerus="yes">
+        <source>calibration data: %1 of %n image(s) in %2, %3×%4, %5 channel(s), %6</source>
+        <translation>
+            <numerusform>校准数据：%2 中 %n 张图像取 %1 张，%3×%4，%5 个通道，%6</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -1669,10 +1752,6 @@ Click to show this assignment</source>
         <translation>无：由 BatchNorm 统计量估计范围（无数据）</translation>
     </message>
     <message>
-        <source>Float32 .npy in the model&apos;s input layout, samples first; the first samples are also used to measure each layer&apos;s SQNR.</source>
-        <translation>模型输入布局的 float32 .npy，样本维在前；前若干样本也用于测量每层的 SQNR。</translation>
-    </message>
-    <message>
         <source>&amp;Browse…</source>
         <translation>浏览(&amp;B)…</translation>
     </message>
@@ -1691,6 +1770,134 @@ Click to show this assignment</source>
     <message>
         <source>Per-node overrides:</source>
         <translation>逐节点覆盖：</translation>
+    </message>
+    <message>
+        <source>Resize (H × W):</source>
+        <translation>缩放（高 × 宽）：</translation>
+    </message>
+    <message>
+        <source>Channel order:</source>
+        <translation>通道顺序：</translation>
+    </message>
+    <message>
+        <source>Scale:</source>
+        <translation>缩放：</translation>
+    </message>
+    <message>
+        <source>Mean:</source>
+        <translation>均值：</translation>
+    </message>
+    <message>
+        <source>Std:</source>
+        <translation>标准差：</translation>
+    </message>
+    <message>
+        <source>Layout:</source>
+        <translation>布局：</translation>
+    </message>
+    <message>
+        <source>At most:</source>
+        <translation>最多：</translation>
+    </message>
+    <message>
+        <source>Image scale:</source>
+        <translation>图像缩放：</translation>
+    </message>
+    <message>
+        <source>Image mean:</source>
+        <translation>图像均值：</translation>
+    </message>
+    <message>
+        <source>Image std:</source>
+        <translation>图像标准差：</translation>
+    </message>
+    <message>
+        <source>Image std: must not be zero</source>
+        <translation>图像标准差：不能为零</translation>
+    </message>
+    <message>
+        <source>%1: &apos;%2&apos; is not a valid value; kept the current one</source>
+        <translation>%1：&apos;%2&apos; 不是有效值；保留当前值</translation>
+    </message>
+    <message>
+        <source>%1: unknown image option; ignored</source>
+        <translation>%1：未知的图像选项；已忽略</translation>
+    </message>
+    <message>
+        <source>Calibration Images</source>
+        <translation>校准图像</translation>
+    </message>
+    <message>
+        <source>Float32 .npy in the model&apos;s input layout, samples first, or a folder of images; the first samples are also used to measure each layer&apos;s SQNR.</source>
+        <translation>模型输入布局的 float32 .npy（样本维在前），或一个图像文件夹；前若干样本也用于测量每层的 SQNR。</translation>
+    </message>
+    <message>
+        <source>Choose a .npy file</source>
+        <translation>选择 .npy 文件</translation>
+    </message>
+    <message>
+        <source>F&amp;older…</source>
+        <translation>文件夹(&amp;O)…</translation>
+    </message>
+    <message>
+        <source>Choose a folder of images (PNG, JPEG, BMP, …)</source>
+        <translation>选择图像文件夹（PNG、JPEG、BMP 等）</translation>
+    </message>
+    <message>
+        <source>Image folder</source>
+        <translation>图像文件夹</translation>
+    </message>
+    <message>
+        <source>model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Height the images are resized to; “model”: the model input&apos;s static height (else the images&apos; own)</source>
+        <translation>图像缩放到的高度；“模型”：模型输入的静态高度（没有时用图像自身的高度）</translation>
+    </message>
+    <message>
+        <source>Width the images are resized to; “model”: the model input&apos;s static width (else the images&apos; own)</source>
+        <translation>图像缩放到的宽度；“模型”：模型输入的静态宽度（没有时用图像自身的宽度）</translation>
+    </message>
+    <message>
+        <source>RGB</source>
+        <translation>RGB</translation>
+    </message>
+    <message>
+        <source>BGR</source>
+        <translation>BGR</translation>
+    </message>
+    <message>
+        <source>Channel order of a 3-channel input; a 1-channel input reads the images as grayscale</source>
+        <translation>三通道输入的通道顺序；单通道输入按灰度读取图像</translation>
+    </message>
+    <message>
+        <source>Each pixel (0 to 255) is multiplied by this: a number or a fraction such as 1/255</source>
+        <translation>每个像素（0 到 255）乘以此值：数字或 1/255 这样的分数</translation>
+    </message>
+    <message>
+        <source>Subtracted after scaling: one value, or one per channel separated by commas</source>
+        <translation>缩放后减去：一个值，或用逗号分隔的每通道一个值</translation>
+    </message>
+    <message>
+        <source>Divided by after subtracting the mean: one value, or one per channel separated by commas</source>
+        <translation>减去均值后除以：一个值，或用逗号分隔的每通道一个值</translation>
+    </message>
+    <message>
+        <source>NCHW (channels first)</source>
+        <translation>NCHW（通道在前）</translation>
+    </message>
+    <message>
+        <source>NHWC (channels last)</source>
+        <translation>NHWC（通道在后）</translation>
+    </message>
+    <message>
+        <source> images</source>
+        <translation> 张图像</translation>
+    </message>
+    <message>
+        <source>Only the first images in file-name order are read</source>
+        <translation>只读取按文件名排序的前若干张图像</translation>
     </message>
 </context>
 <context>

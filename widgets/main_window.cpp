@@ -524,7 +524,17 @@ bool MainWindow::runQuantization() {
         setStatus([message] { return tr("Invalid settings: %1").arg(message); });
         return false;
     }
-    if (!m_run->start(*config, m_settings->calibrationPath(), m_settings->analysisDepth()))
+    ImageFolderOptions images;
+    if (m_settings->calibrationIsImageFolder()) {
+        Result<ImageFolderOptions> parsed = m_settings->imageOptions();
+        if (!parsed) {
+            const QString message = QString::fromStdString(parsed.error().message());
+            setStatus([message] { return tr("Invalid settings: %1").arg(message); });
+            return false;
+        }
+        images = *parsed;
+    }
+    if (!m_run->start(*config, m_settings->calibrationPath(), m_settings->analysisDepth(), images))
         return false;
     m_progress->setRange(0, 100);
     m_progress->setValue(0);
