@@ -316,8 +316,8 @@ total %2 dB, %3 % of the noise injected here</source>
         <translation>选项“--quit-after-screenshot”需要同时指定“--screenshot FILE.png”</translation>
     </message>
     <message>
-        <source>Calibration data (.npy, samples first): quantize and measure once loaded.</source>
-        <translation>校准数据（.npy，样本维在前）：加载后即量化并测量。</translation>
+        <source>Calibration data, a .npy (samples first) or a folder of images (read with the image options last set in the window): quantize and measure once loaded.</source>
+        <translation>校准数据，.npy（样本维在前）或图像文件夹（按窗口中最近设置的图像选项读取）：加载后即量化并测量。</translation>
     </message>
     <message>
         <source>value</source>
@@ -1773,7 +1773,7 @@ Click to show this assignment</source>
     </message>
     <message>
         <source>Resize (H × W):</source>
-        <translation>缩放（高 × 宽）：</translation>
+        <translation>调整尺寸（高 × 宽）：</translation>
     </message>
     <message>
         <source>Channel order:</source>
