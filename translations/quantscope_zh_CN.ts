@@ -751,94 +751,6 @@ total %2 dB, %3 % of the noise injected here</source>
         </translation>
     </message>
     <message>
-        <source>Remedies for %1</source>
-        <translation>%1 的补救措施</translation>
-    </message>
-    <message>
-        <source>Keep in &amp;Float</source>
-        <translation>保持浮点(&amp;F)</translation>
-    </message>
-    <message>
-        <source>Leave this node unquantized (--float)</source>
-        <translation>不量化此节点（--float）</translation>
-    </message>
-    <message>
-        <source>kept in float</source>
-        <translation>保持浮点</translation>
-    </message>
-    <message>
-        <source>quantized again</source>
-        <translation>重新量化</translation>
-    </message>
-    <message>
-        <source>&amp;16-Bit Weights</source>
-        <translation>16 位权重(&amp;1)</translation>
-    </message>
-    <message>
-        <source>Quantize this layer&apos;s weights with 16 bits (--layer-bits)</source>
-        <translation>以 16 位量化此层的权重（--layer-bits）</translation>
-    </message>
-    <message>
-        <source>16-bit weights</source>
-        <translation>16 位权重</translation>
-    </message>
-    <message>
-        <source>configured weight bits</source>
-        <translation>配置的权重位宽</translation>
-    </message>
-    <message>
-        <source>&amp;Per-Channel Weights</source>
-        <translation>逐通道权重(&amp;P)</translation>
-    </message>
-    <message>
-        <source>per-channel weights</source>
-        <translation>逐通道权重</translation>
-    </message>
-    <message>
-        <source>configured granularity</source>
-        <translation>配置的量化粒度</translation>
-    </message>
-    <message>
-        <source>Every layer&apos;s weights are already per channel</source>
-        <translation>所有层的权重已是逐通道量化</translation>
-    </message>
-    <message>
-        <source>Quantize this layer&apos;s weights per output channel (--layer-granularity)</source>
-        <translation>按输出通道量化本层权重（--layer-granularity）</translation>
-    </message>
-    <message>
-        <source>&amp;Cross-Layer Equalization (every pair, this one included)</source>
-        <translation>跨层均衡（所有层对，包括此对）(&amp;C)</translation>
-    </message>
-    <message>
-        <source>cross-layer equalization</source>
-        <translation>跨层均衡</translation>
-    </message>
-    <message>
-        <source>no cross-layer equalization</source>
-        <translation>不做跨层均衡</translation>
-    </message>
-    <message>
-        <source>&amp;AdaRound (every layer, this one included)</source>
-        <translation>AdaRound（所有层，包括此层）(&amp;A)</translation>
-    </message>
-    <message>
-        <source>AdaRound</source>
-        <translation>AdaRound</translation>
-    </message>
-    <message>
-        <source>nearest rounding</source>
-        <translation>就近舍入</translation>
-    </message>
-    <message>
-        <source>Estimated time: about %1 s per run (the last run); AdaRound adds its optimization per layer</source>
-        <translation>预计时间：每次运行约 %1 秒（上次运行）；AdaRound 会为每层增加优化时间</translation>
-    </message>
-    <message>
-        <source>Estimated time: unknown until the first run</source>
-        <translation>预计时间：首次运行前未知</translation>
-    </message>
-    <message>
         <source>%1: %2 set in the settings; Run to see its effect.</source>
         <translation>%1：已在设置中设为%2；运行以查看效果。</translation>
     </message>
@@ -1150,6 +1062,145 @@ Click to show this assignment</source>
     <message>
         <source>Error injected here (100 %)</source>
         <translation>误差由本节点引入（100 %）</translation>
+    </message>
+</context>
+<context>
+    <name>qs::NodeRemedyMenu</name>
+    <message>
+        <source>Remedies for %1</source>
+        <translation>%1 的补救措施</translation>
+    </message>
+    <message>
+        <source>Keep in &amp;Float</source>
+        <translation>保持浮点(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Leave this node unquantized (--float)</source>
+        <translation>不量化此节点（--float）</translation>
+    </message>
+    <message>
+        <source>kept in float</source>
+        <translation>保持浮点</translation>
+    </message>
+    <message>
+        <source>quantized again</source>
+        <translation>重新量化</translation>
+    </message>
+    <message>
+        <source>&amp;16-Bit Weights</source>
+        <translation>16 位权重(&amp;1)</translation>
+    </message>
+    <message>
+        <source>Quantize this layer&apos;s weights with 16 bits (--layer-bits)</source>
+        <translation>以 16 位量化此层的权重（--layer-bits）</translation>
+    </message>
+    <message>
+        <source>16-bit weights</source>
+        <translation>16 位权重</translation>
+    </message>
+    <message>
+        <source>configured weight bits</source>
+        <translation>配置的权重位宽</translation>
+    </message>
+    <message>
+        <source>&amp;Per-Channel Weights</source>
+        <translation>逐通道权重(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Every layer&apos;s weights are already per channel</source>
+        <translation>所有层的权重已是逐通道量化</translation>
+    </message>
+    <message>
+        <source>Quantize this layer&apos;s weights per output channel (--layer-granularity)</source>
+        <translation>按输出通道量化本层权重（--layer-granularity）</translation>
+    </message>
+    <message>
+        <source>per-channel weights</source>
+        <translation>逐通道权重</translation>
+    </message>
+    <message>
+        <source>configured granularity</source>
+        <translation>配置的量化粒度</translation>
+    </message>
+    <message>
+        <source>Ca&amp;librator</source>
+        <translation>校准方法(&amp;L)</translation>
+    </message>
+    <message>
+        <source>Ca&amp;librator for %1</source>
+        <translation>%1 的校准方法(&amp;L)</translation>
+    </message>
+    <message>
+        <source>This node has no activation output to calibrate</source>
+        <translation>此节点没有可校准的激活输出</translation>
+    </message>
+    <message>
+        <source>Calibrate the activation %1 with another method (--tensor-calib)</source>
+        <translation>用另一种方法校准激活 %1（--tensor-calib）</translation>
+    </message>
+    <message>
+        <source>&amp;Min-Max</source>
+        <translation>最小-最大(&amp;M)</translation>
+    </message>
+    <message>
+        <source>&amp;Percentile (%1)</source>
+        <translation>百分位 (%1)(&amp;P)</translation>
+    </message>
+    <message>
+        <source>&amp;KL Divergence</source>
+        <translation>KL 散度(&amp;K)</translation>
+    </message>
+    <message>
+        <source>M&amp;SE-Optimal Clip</source>
+        <translation>MSE 最优截断(&amp;S)</translation>
+    </message>
+    <message>
+        <source>calibrator %1 for %2</source>
+        <translation>%2 使用校准方法 %1</translation>
+    </message>
+    <message>
+        <source>the global calibrator for %1</source>
+        <translation>%1 使用全局校准方法</translation>
+    </message>
+    <message>
+        <source>&amp;Global Calibrator (%1)</source>
+        <translation>全局校准方法 (%1)(&amp;G)</translation>
+    </message>
+    <message>
+        <source>Remove the --tensor-calib override of %1</source>
+        <translation>移除 %1 的 --tensor-calib 覆盖</translation>
+    </message>
+    <message>
+        <source>&amp;Cross-Layer Equalization (every pair, this one included)</source>
+        <translation>跨层均衡（所有层对，包括此对）(&amp;C)</translation>
+    </message>
+    <message>
+        <source>cross-layer equalization</source>
+        <translation>跨层均衡</translation>
+    </message>
+    <message>
+        <source>no cross-layer equalization</source>
+        <translation>不做跨层均衡</translation>
+    </message>
+    <message>
+        <source>&amp;AdaRound (every layer, this one included)</source>
+        <translation>AdaRound（所有层，包括此层）(&amp;A)</translation>
+    </message>
+    <message>
+        <source>AdaRound</source>
+        <translation>AdaRound</translation>
+    </message>
+    <message>
+        <source>nearest rounding</source>
+        <translation>就近舍入</translation>
+    </message>
+    <message>
+        <source>Estimated time: about %1 s per run (the last run); AdaRound adds its optimization per layer</source>
+        <translation>预计时间：每次运行约 %1 秒（上次运行）；AdaRound 会为每层增加优化时间</translation>
+    </message>
+    <message>
+        <source>Estimated time: unknown until the first run</source>
+        <translation>预计时间：首次运行前未知</translation>
     </message>
 </context>
 <context>

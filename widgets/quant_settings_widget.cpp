@@ -371,6 +371,10 @@ void QuantSettingsWidget::setLayerBits(const QList<QPair<QString, int>>& bits) {
     emit settingsChanged();
 }
 
+double QuantSettingsWidget::percentile() const {
+    return m_percentile->value();
+}
+
 QStringList QuantSettingsWidget::nodeOverrides(const QString& node) const {
     QStringList out;
     for (const auto& [name, value] : m_extra) {

@@ -71,6 +71,8 @@ public:
     // Sets --layer-bits for every node of `bits` whose value differs from the weight bits and
     // removes the other nodes' --layer-bits; one settingsChanged.
     void setLayerBits(const QList<QPair<QString, int>>& bits);
+    // The percentile the dock's Percentile calibrator keeps (99.99 by default).
+    double percentile() const;
     // The node's override as a command-line fragment ("--float conv1"), empty if none.
     QStringList nodeOverrides(const QString& node) const;
 

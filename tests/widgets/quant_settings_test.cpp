@@ -4,14 +4,18 @@
 #include "automation.h"
 #include "gui_options.h"
 #include "language_manager.h"
+#include "ir/graph.h"
 #include "main_window.h"
+#include "node_remedy_menu.h"
 #include "node_table_model.h"
 #include "node_table_page.h"
 #include "quant_settings_widget.h"
 #include "resources.h"
 #include "run_controller.h"
 
+#include <QAction>
 #include <QCheckBox>
+#include <QMenu>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QGroupBox>
@@ -286,6 +290,115 @@ private slots:
         QVERIFY2(failed.first().at(0).toString().contains(QStringLiteral("img0.png")),
                  qPrintable(failed.first().at(0).toString()));
         QSettings().remove(QStringLiteral("imageFolder"));
+    }
+
+    // The node menu's Calibrator submenu writes --tensor-calib for the node's output activation
+    // (the tensor the run calibrates, before and after a run), shows the override checked, and
+    // unchecking or "Global" removes it; a run then calibrates that tensor with the method
+    // picked, as the calibrator comparison's own KL range says.
+    void calibratorSubmenuSetsTensorCalib() {
+        MainWindow window;
+        window.setInteractive(false);
+        QSignalSpy loaded(&window, &MainWindow::modelLoaded);
+        window.openModel(exampleModelPath());
+        QVERIFY(loaded.wait(30000));
+        QuantSettingsWidget* settings = window.settingsWidget();
+        settings->setCalibrationPath(exampleCalibrationPath());
+        settings->setAnalysisDepth(AnalysisDepth::WithoutMixedBits);
+        QString conv;
+        for (const Node& node : window.model().graph->nodes())
+            if (node.opType == "Conv") {
+                conv = QString::fromStdString(node.name);
+                break;
+            }
+        QVERIFY(!conv.isEmpty());
+        const char* methods[] = {"remedyCalibMinmax", "remedyCalibPercentile", "remedyCalibKl",
+                                 "remedyCalibMse"};
+        auto action = [](QMenu& menu, const char* name) {
+            return menu.findChild<QAction*>(QString::fromLatin1(name));
+        };
+        // The tensor the menu names: its KL entry's "--tensor-calib T=kl".
+        auto menuTensor = [&](QMenu& menu) {
+            return action(menu, "remedyCalibKl")
+                ->statusTip()
+                .section(QLatin1Char(' '), 1)
+                .section(QLatin1Char('='), 0, -2);
+        };
+        auto overridesOf = [&](const QString& tensor) {
+            QStringList values;
+            for (const auto& [name, value] : settings->options())
+                if (name == QLatin1String("tensor-calib") &&
+                    value.startsWith(tensor + QLatin1Char('=')))
+                    values << value;
+            return values;
+        };
+        auto run = [&] {
+            QSignalSpy done(window.runController(), &RunController::succeeded);
+            return window.runQuantization() && done.wait(60000);
+        };
+
+        std::unique_ptr<QMenu> menu(window.createNodeMenu(conv, &window));
+        QAction* submenu = action(*menu, "remedyCalibrator");
+        QVERIFY(submenu && submenu->isEnabled() && submenu->menu());
+        const QString tensor = menuTensor(*menu);
+        QVERIFY(!tensor.isEmpty());
+        QVERIFY(submenu->text().contains(tensor));
+        for (const char* m : methods) QVERIFY(!action(*menu, m)->isChecked());
+        QVERIFY(!action(*menu, "remedyCalibGlobal")->isEnabled());
+
+        // The run's own mapping (analyses) names the same, calibrated, tensor.
+        QVERIFY(run());
+        auto current = window.runController()->current();
+        QVERIFY(current->analyses);
+        QVERIFY(current->analyses->activationRanges.count(tensor.toStdString()));
+        menu.reset(window.createNodeMenu(conv, &window));
+        QCOMPARE(menuTensor(*menu), tensor);
+
+        action(*menu, "remedyCalibKl")->trigger();
+        QVERIFY(window.runController()->isStale());
+        QCOMPARE(overridesOf(tensor), QStringList{tensor + QStringLiteral("=kl")});
+        QVERIFY(window.statusText().contains(conv));
+        menu.reset(window.createNodeMenu(conv, &window));
+        QVERIFY(action(*menu, "remedyCalibKl")->isChecked());
+        QVERIFY(!action(*menu, "remedyCalibMinmax")->isChecked());
+        QVERIFY(action(*menu, "remedyCalibGlobal")->isEnabled());
+        action(*menu, "remedyCalibPercentile")->trigger(); // another method replaces it
+        QCOMPARE(overridesOf(tensor), QStringList{tensor + QStringLiteral("=percentile:99.99")});
+        menu.reset(window.createNodeMenu(conv, &window));
+        QVERIFY(action(*menu, "remedyCalibPercentile")->isChecked());
+        QVERIFY(!action(*menu, "remedyCalibKl")->isChecked());
+        action(*menu, "remedyCalibPercentile")->trigger(); // unchecked: the global calibrator
+        QVERIFY(overridesOf(tensor).isEmpty());
+        menu.reset(window.createNodeMenu(conv, &window));
+        for (const char* m : methods) QVERIFY(!action(*menu, m)->isChecked());
+
+        // A run with KL for this tensor uses the range the comparison computes for KL.
+        action(*menu, "remedyCalibKl")->trigger();
+        QVERIFY(run());
+        current = window.runController()->current();
+        QVERIFY(!window.runController()->isStale());
+        const ActivationCalibrators* compared = nullptr;
+        for (const ActivationCalibrators& a : current->analyses->calibrators)
+            if (a.comparison.tensor == tensor.toStdString()) compared = &a;
+        QVERIFY(compared);
+        const CalibratorChoice* kl = nullptr;
+        const CalibratorChoice* minmax = nullptr;
+        for (const CalibratorChoice& c : compared->comparison.choices) {
+            if (c.method == "kl") kl = &c;
+            if (c.method == "minmax") minmax = &c;
+        }
+        QVERIFY(kl && minmax);
+        QVERIFY(kl->range.hi != minmax->range.hi); // else the check below proves nothing
+        const ClipRange used = current->analyses->activationRanges.at(tensor.toStdString());
+        QCOMPARE(used.hi, kl->range.hi);
+        QCOMPARE(used.lo, kl->range.lo);
+        QVERIFY(kl->current && !minmax->current);
+
+        menu.reset(window.createNodeMenu(conv, &window));
+        action(*menu, "remedyCalibGlobal")->trigger();
+        QVERIFY(overridesOf(tensor).isEmpty());
+        QVERIFY(window.runController()->isStale());
+        settings->setAnalysisDepth(AnalysisDepth::Full);
     }
 
     // No model on the command line: the bundled example opens with its calibration data, and
