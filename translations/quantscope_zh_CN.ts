@@ -316,8 +316,8 @@ total %2 dB, %3 % of the noise injected here</source>
         <translation>选项“--quit-after-screenshot”需要同时指定“--screenshot FILE.png”</translation>
     </message>
     <message>
-        <source>Calibration data (.npy, samples first): quantize and measure once loaded.</source>
-        <translation>校准数据（.npy，样本维在前）：加载后即量化并测量。</translation>
+        <source>Calibration data, a .npy (samples first) or a folder of images (read with the image options last set in the window): quantize and measure once loaded.</source>
+        <translation>校准数据，.npy（样本维在前）或图像文件夹（按窗口中最近设置的图像选项读取）：加载后即量化并测量。</translation>
     </message>
     <message>
         <source>value</source>
@@ -330,6 +330,71 @@ total %2 dB, %3 % of the noise injected here</source>
     <message>
         <source>option &apos;--calib&apos; needs a file name</source>
         <translation>选项“--calib”需要一个文件名</translation>
+    </message>
+</context>
+<context>
+    <name>qs::ImageFolder</name>
+    <message>
+        <source>scale &apos;%1&apos; is not a number or a fraction like 1/255</source>
+        <translation>缩放 &apos;%1&apos; 不是数字，也不是 1/255 这样的分数</translation>
+    </message>
+    <message>
+        <source>scale &apos;%1&apos; must not be zero</source>
+        <translation>缩放 &apos;%1&apos; 不能为零</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos;: expected one value or one per channel</source>
+        <translation>&apos;%1&apos;：应为一个值或每个通道一个值</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not a number</source>
+        <translation>&apos;%1&apos; 不是数字</translation>
+    </message>
+    <message>
+        <source>folder %1 does not exist</source>
+        <translation>文件夹 %1 不存在</translation>
+    </message>
+    <message>
+        <source>folder %1 is empty</source>
+        <translation>文件夹 %1 是空的</translation>
+    </message>
+    <message numerus="yes">
+        <source>folder %1 has no images: none of its %n file(s) is a PNG, JPEG, BMP or other format Qt reads</source>
+        <translation>
+            <numerusform>文件夹 %1 中没有图像：其 %n 个文件都不是 PNG、JPEG、BMP 或 Qt 能读取的其他格式</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>the model input is %1; a folder of images needs a 4-dimensional input (N×C×H×W or N×H×W×C)</source>
+        <translation>模型输入为 %1；图像文件夹需要四维输入（N×C×H×W 或 N×H×W×C）</translation>
+    </message>
+    <message>
+        <source>the model input %1 has %2 channels as %3; images give 1 (grayscale) or 3 (colour): check the layout</source>
+        <translation>按 %3 布局，模型输入 %1 有 %2 个通道；图像只能提供 1 个（灰度）或 3 个（彩色）通道：请检查布局</translation>
+    </message>
+    <message>
+        <source>mean and std need one value or %1 (one per channel)</source>
+        <translation>均值和标准差需要一个值或 %1 个值（每个通道一个）</translation>
+    </message>
+    <message>
+        <source>std must not be zero</source>
+        <translation>标准差不能为零</translation>
+    </message>
+    <message>
+        <source>scale must not be zero</source>
+        <translation>缩放不能为零</translation>
+    </message>
+    <message>
+        <source>the image limit must be at least 1</source>
+        <translation>图像数量上限至少为 1</translation>
+    </message>
+    <message>
+        <source>image %1 cannot be read: %2</source>
+        <translation>无法读取图像 %1：%2</translation>
+    </message>
+    <message>
+        <source>image %1 is %2×%3 but the first image is %4×%5: set a resize size</source>
+        <translation>图像 %1 为 %2×%3，但第一张图像为 %4×%5：请设置缩放尺寸</translation>
     </message>
 </context>
 <context>
@@ -686,94 +751,6 @@ total %2 dB, %3 % of the noise injected here</source>
         </translation>
     </message>
     <message>
-        <source>Remedies for %1</source>
-        <translation>%1 的补救措施</translation>
-    </message>
-    <message>
-        <source>Keep in &amp;Float</source>
-        <translation>保持浮点(&amp;F)</translation>
-    </message>
-    <message>
-        <source>Leave this node unquantized (--float)</source>
-        <translation>不量化此节点（--float）</translation>
-    </message>
-    <message>
-        <source>kept in float</source>
-        <translation>保持浮点</translation>
-    </message>
-    <message>
-        <source>quantized again</source>
-        <translation>重新量化</translation>
-    </message>
-    <message>
-        <source>&amp;16-Bit Weights</source>
-        <translation>16 位权重(&amp;1)</translation>
-    </message>
-    <message>
-        <source>Quantize this layer&apos;s weights with 16 bits (--layer-bits)</source>
-        <translation>以 16 位量化此层的权重（--layer-bits）</translation>
-    </message>
-    <message>
-        <source>16-bit weights</source>
-        <translation>16 位权重</translation>
-    </message>
-    <message>
-        <source>configured weight bits</source>
-        <translation>配置的权重位宽</translation>
-    </message>
-    <message>
-        <source>&amp;Per-Channel Weights</source>
-        <translation>逐通道权重(&amp;P)</translation>
-    </message>
-    <message>
-        <source>per-channel weights</source>
-        <translation>逐通道权重</translation>
-    </message>
-    <message>
-        <source>configured granularity</source>
-        <translation>配置的量化粒度</translation>
-    </message>
-    <message>
-        <source>Every layer&apos;s weights are already per channel</source>
-        <translation>所有层的权重已是逐通道量化</translation>
-    </message>
-    <message>
-        <source>Quantize this layer&apos;s weights per output channel (--layer-granularity)</source>
-        <translation>按输出通道量化本层权重（--layer-granularity）</translation>
-    </message>
-    <message>
-        <source>&amp;Cross-Layer Equalization (every pair, this one included)</source>
-        <translation>跨层均衡（所有层对，包括此对）(&amp;C)</translation>
-    </message>
-    <message>
-        <source>cross-layer equalization</source>
-        <translation>跨层均衡</translation>
-    </message>
-    <message>
-        <source>no cross-layer equalization</source>
-        <translation>不做跨层均衡</translation>
-    </message>
-    <message>
-        <source>&amp;AdaRound (every layer, this one included)</source>
-        <translation>AdaRound（所有层，包括此层）(&amp;A)</translation>
-    </message>
-    <message>
-        <source>AdaRound</source>
-        <translation>AdaRound</translation>
-    </message>
-    <message>
-        <source>nearest rounding</source>
-        <translation>就近舍入</translation>
-    </message>
-    <message>
-        <source>Estimated time: about %1 s per run (the last run); AdaRound adds its optimization per layer</source>
-        <translation>预计时间：每次运行约 %1 秒（上次运行）；AdaRound 会为每层增加优化时间</translation>
-    </message>
-    <message>
-        <source>Estimated time: unknown until the first run</source>
-        <translation>预计时间：首次运行前未知</translation>
-    </message>
-    <message>
         <source>%1: %2 set in the settings; Run to see its effect.</source>
         <translation>%1：已在设置中设为%2；运行以查看效果。</translation>
     </message>
@@ -1085,6 +1062,145 @@ Click to show this assignment</source>
     <message>
         <source>Error injected here (100 %)</source>
         <translation>误差由本节点引入（100 %）</translation>
+    </message>
+</context>
+<context>
+    <name>qs::NodeRemedyMenu</name>
+    <message>
+        <source>Remedies for %1</source>
+        <translation>%1 的补救措施</translation>
+    </message>
+    <message>
+        <source>Keep in &amp;Float</source>
+        <translation>保持浮点(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Leave this node unquantized (--float)</source>
+        <translation>不量化此节点（--float）</translation>
+    </message>
+    <message>
+        <source>kept in float</source>
+        <translation>保持浮点</translation>
+    </message>
+    <message>
+        <source>quantized again</source>
+        <translation>重新量化</translation>
+    </message>
+    <message>
+        <source>&amp;16-Bit Weights</source>
+        <translation>16 位权重(&amp;1)</translation>
+    </message>
+    <message>
+        <source>Quantize this layer&apos;s weights with 16 bits (--layer-bits)</source>
+        <translation>以 16 位量化此层的权重（--layer-bits）</translation>
+    </message>
+    <message>
+        <source>16-bit weights</source>
+        <translation>16 位权重</translation>
+    </message>
+    <message>
+        <source>configured weight bits</source>
+        <translation>配置的权重位宽</translation>
+    </message>
+    <message>
+        <source>&amp;Per-Channel Weights</source>
+        <translation>逐通道权重(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Every layer&apos;s weights are already per channel</source>
+        <translation>所有层的权重已是逐通道量化</translation>
+    </message>
+    <message>
+        <source>Quantize this layer&apos;s weights per output channel (--layer-granularity)</source>
+        <translation>按输出通道量化本层权重（--layer-granularity）</translation>
+    </message>
+    <message>
+        <source>per-channel weights</source>
+        <translation>逐通道权重</translation>
+    </message>
+    <message>
+        <source>configured granularity</source>
+        <translation>配置的量化粒度</translation>
+    </message>
+    <message>
+        <source>Ca&amp;librator</source>
+        <translation>校准方法(&amp;L)</translation>
+    </message>
+    <message>
+        <source>Ca&amp;librator for %1</source>
+        <translation>%1 的校准方法(&amp;L)</translation>
+    </message>
+    <message>
+        <source>This node has no activation output to calibrate</source>
+        <translation>此节点没有可校准的激活输出</translation>
+    </message>
+    <message>
+        <source>Calibrate the activation %1 with another method (--tensor-calib)</source>
+        <translation>用另一种方法校准激活 %1（--tensor-calib）</translation>
+    </message>
+    <message>
+        <source>&amp;Min-Max</source>
+        <translation>最小-最大(&amp;M)</translation>
+    </message>
+    <message>
+        <source>&amp;Percentile (%1)</source>
+        <translation>百分位 (%1)(&amp;P)</translation>
+    </message>
+    <message>
+        <source>&amp;KL Divergence</source>
+        <translation>KL 散度(&amp;K)</translation>
+    </message>
+    <message>
+        <source>M&amp;SE-Optimal Clip</source>
+        <translation>MSE 最优截断(&amp;S)</translation>
+    </message>
+    <message>
+        <source>calibrator %1 for %2</source>
+        <translation>%2 使用校准方法 %1</translation>
+    </message>
+    <message>
+        <source>the global calibrator for %1</source>
+        <translation>%1 使用全局校准方法</translation>
+    </message>
+    <message>
+        <source>&amp;Global Calibrator (%1)</source>
+        <translation>全局校准方法 (%1)(&amp;G)</translation>
+    </message>
+    <message>
+        <source>Remove the --tensor-calib override of %1</source>
+        <translation>移除 %1 的 --tensor-calib 覆盖</translation>
+    </message>
+    <message>
+        <source>&amp;Cross-Layer Equalization (every pair, this one included)</source>
+        <translation>跨层均衡（所有层对，包括此对）(&amp;C)</translation>
+    </message>
+    <message>
+        <source>cross-layer equalization</source>
+        <translation>跨层均衡</translation>
+    </message>
+    <message>
+        <source>no cross-layer equalization</source>
+        <translation>不做跨层均衡</translation>
+    </message>
+    <message>
+        <source>&amp;AdaRound (every layer, this one included)</source>
+        <translation>AdaRound（所有层，包括此层）(&amp;A)</translation>
+    </message>
+    <message>
+        <source>AdaRound</source>
+        <translation>AdaRound</translation>
+    </message>
+    <message>
+        <source>nearest rounding</source>
+        <translation>就近舍入</translation>
+    </message>
+    <message>
+        <source>Estimated time: about %1 s per run (the last run); AdaRound adds its optimization per layer</source>
+        <translation>预计时间：每次运行约 %1 秒（上次运行）；AdaRound 会为每层增加优化时间</translation>
+    </message>
+    <message>
+        <source>Estimated time: unknown until the first run</source>
+        <translation>预计时间：首次运行前未知</translation>
     </message>
 </context>
 <context>
@@ -1478,6 +1594,10 @@ Click to show this assignment</source>
         <source>Comparison report written to %1.</source>
         <translation>对比报告已写入 %1。</translation>
     </message>
+    <message>
+        <source>preprocessing.image.%1</source>
+        <translation>preprocessing.image.%1</translation>
+    </message>
 </context>
 <context>
     <name>qs::QuantRunner</name>
@@ -1504,6 +1624,20 @@ Click to show this assignment</source>
     <message>
         <source>analyses: %1</source>
         <translation>分析：%1</translation>
+    </message>
+    <message>
+        <source>the model has no input to feed images to</source>
+        <translation>模型没有可输入图像的输入</translation>
+    </message>
+    <message>
+        <source>image folder %1: %2</source>
+        <translation>图像文件夹 %1：%2</translation>
+    </message>
+    <message numerus="yes">
+        <source>calibration data: %1 of %n image(s) in %2, %3×%4, %5 channel(s), %6</source>
+        <translation>
+            <numerusform>校准数据：%2 中 %n 张图像取 %1 张，%3×%4，%5 个通道，%6</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -1669,10 +1803,6 @@ Click to show this assignment</source>
         <translation>无：由 BatchNorm 统计量估计范围（无数据）</translation>
     </message>
     <message>
-        <source>Float32 .npy in the model&apos;s input layout, samples first; the first samples are also used to measure each layer&apos;s SQNR.</source>
-        <translation>模型输入布局的 float32 .npy，样本维在前；前若干样本也用于测量每层的 SQNR。</translation>
-    </message>
-    <message>
         <source>&amp;Browse…</source>
         <translation>浏览(&amp;B)…</translation>
     </message>
@@ -1691,6 +1821,134 @@ Click to show this assignment</source>
     <message>
         <source>Per-node overrides:</source>
         <translation>逐节点覆盖：</translation>
+    </message>
+    <message>
+        <source>Resize (H × W):</source>
+        <translation>调整尺寸（高 × 宽）：</translation>
+    </message>
+    <message>
+        <source>Channel order:</source>
+        <translation>通道顺序：</translation>
+    </message>
+    <message>
+        <source>Scale:</source>
+        <translation>缩放：</translation>
+    </message>
+    <message>
+        <source>Mean:</source>
+        <translation>均值：</translation>
+    </message>
+    <message>
+        <source>Std:</source>
+        <translation>标准差：</translation>
+    </message>
+    <message>
+        <source>Layout:</source>
+        <translation>布局：</translation>
+    </message>
+    <message>
+        <source>At most:</source>
+        <translation>最多：</translation>
+    </message>
+    <message>
+        <source>Image scale:</source>
+        <translation>图像缩放：</translation>
+    </message>
+    <message>
+        <source>Image mean:</source>
+        <translation>图像均值：</translation>
+    </message>
+    <message>
+        <source>Image std:</source>
+        <translation>图像标准差：</translation>
+    </message>
+    <message>
+        <source>Image std: must not be zero</source>
+        <translation>图像标准差：不能为零</translation>
+    </message>
+    <message>
+        <source>%1: &apos;%2&apos; is not a valid value; kept the current one</source>
+        <translation>%1：&apos;%2&apos; 不是有效值；保留当前值</translation>
+    </message>
+    <message>
+        <source>%1: unknown image option; ignored</source>
+        <translation>%1：未知的图像选项；已忽略</translation>
+    </message>
+    <message>
+        <source>Calibration Images</source>
+        <translation>校准图像</translation>
+    </message>
+    <message>
+        <source>Float32 .npy in the model&apos;s input layout, samples first, or a folder of images; the first samples are also used to measure each layer&apos;s SQNR.</source>
+        <translation>模型输入布局的 float32 .npy（样本维在前），或一个图像文件夹；前若干样本也用于测量每层的 SQNR。</translation>
+    </message>
+    <message>
+        <source>Choose a .npy file</source>
+        <translation>选择 .npy 文件</translation>
+    </message>
+    <message>
+        <source>F&amp;older…</source>
+        <translation>文件夹(&amp;O)…</translation>
+    </message>
+    <message>
+        <source>Choose a folder of images (PNG, JPEG, BMP, …)</source>
+        <translation>选择图像文件夹（PNG、JPEG、BMP 等）</translation>
+    </message>
+    <message>
+        <source>Image folder</source>
+        <translation>图像文件夹</translation>
+    </message>
+    <message>
+        <source>model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Height the images are resized to; “model”: the model input&apos;s static height (else the images&apos; own)</source>
+        <translation>图像缩放到的高度；“模型”：模型输入的静态高度（没有时用图像自身的高度）</translation>
+    </message>
+    <message>
+        <source>Width the images are resized to; “model”: the model input&apos;s static width (else the images&apos; own)</source>
+        <translation>图像缩放到的宽度；“模型”：模型输入的静态宽度（没有时用图像自身的宽度）</translation>
+    </message>
+    <message>
+        <source>RGB</source>
+        <translation>RGB</translation>
+    </message>
+    <message>
+        <source>BGR</source>
+        <translation>BGR</translation>
+    </message>
+    <message>
+        <source>Channel order of a 3-channel input; a 1-channel input reads the images as grayscale</source>
+        <translation>三通道输入的通道顺序；单通道输入按灰度读取图像</translation>
+    </message>
+    <message>
+        <source>Each pixel (0 to 255) is multiplied by this: a number or a fraction such as 1/255</source>
+        <translation>每个像素（0 到 255）乘以此值：数字或 1/255 这样的分数</translation>
+    </message>
+    <message>
+        <source>Subtracted after scaling: one value, or one per channel separated by commas</source>
+        <translation>缩放后减去：一个值，或用逗号分隔的每通道一个值</translation>
+    </message>
+    <message>
+        <source>Divided by after subtracting the mean: one value, or one per channel separated by commas</source>
+        <translation>减去均值后除以：一个值，或用逗号分隔的每通道一个值</translation>
+    </message>
+    <message>
+        <source>NCHW (channels first)</source>
+        <translation>NCHW（通道在前）</translation>
+    </message>
+    <message>
+        <source>NHWC (channels last)</source>
+        <translation>NHWC（通道在后）</translation>
+    </message>
+    <message>
+        <source> images</source>
+        <translation> 张图像</translation>
+    </message>
+    <message>
+        <source>Only the first images in file-name order are read</source>
+        <translation>只读取按文件名排序的前若干张图像</translation>
     </message>
 </context>
 <context>

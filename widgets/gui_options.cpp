@@ -25,7 +25,8 @@ GuiCommandLine GuiCommandLineParser::parse(const QStringList& arguments) {
     parser.addOptions({selectOption, screenshotOption, quitOption});
     const QCommandLineOption calibOption(
         QStringLiteral("calib"),
-        tr("Calibration data (.npy, samples first): quantize and measure once loaded."),
+        tr("Calibration data, a .npy (samples first) or a folder of images (read with the "
+           "image options last set in the window): quantize and measure once loaded."),
         tr("file"));
     parser.addOption(calibOption);
     // The quantization options are core's, with core's names: one parser for CLI and GUI.

@@ -4,6 +4,7 @@
 #include "inspector/inspector_widget.h"
 #include "language_manager.h"
 #include "model_summary_widget.h"
+#include "node_remedy_menu.h"
 #include "node_table_model.h"
 #include "node_table_page.h"
 #include "project_controller.h"
@@ -525,7 +526,17 @@ bool MainWindow::runQuantization() {
         setStatus([message] { return tr("Invalid settings: %1").arg(message); });
         return false;
     }
-    if (!m_run->start(*config, m_settings->calibrationPath(), m_settings->analysisDepth()))
+    ImageFolderOptions images;
+    if (m_settings->calibrationIsImageFolder()) {
+        Result<ImageFolderOptions> parsed = m_settings->imageOptions();
+        if (!parsed) {
+            const QString message = QString::fromStdString(parsed.error().message());
+            setStatus([message] { return tr("Invalid settings: %1").arg(message); });
+            return false;
+        }
+        images = *parsed;
+    }
+    if (!m_run->start(*config, m_settings->calibrationPath(), m_settings->analysisDepth(), images))
         return false;
     m_progress->setRange(0, 100);
     m_progress->setValue(0);
@@ -704,97 +715,15 @@ void MainWindow::applyMixedBits(const std::map<std::string, int>& assignment) {
 }
 
 QMenu* MainWindow::createNodeMenu(const QString& name, QWidget* parent) {
-    auto* menu = new QMenu(parent);
-    menu->setObjectName(QStringLiteral("nodeMenu"));
-    const QStringList overrides = m_settings->nodeOverrides(name);
-    const QuantSettingsWidget::Options options = m_settings->options();
-    auto has = [&options](const QString& option, const QString& value) {
-        for (const auto& [n, v] : options)
-            if (n == option && (value.isNull() || v == value)) return true;
-        return false;
+    NodeRemedyMenu::Context context;
+    context.settings = m_settings;
+    context.graph = m_model.graph;
+    context.lastRun = m_run->current();
+    context.chosen = [this](const QString& node, const QString& what) { remedyChosen(node, what); };
+    context.invalidSettings = [this](const QString& message) {
+        setStatus([message] { return tr("Invalid settings: %1").arg(message); });
     };
-    // A whole-model switch set or cleared through the settings' own option list.
-    auto setSwitch = [this](const QString& option, const QString& value, bool on) {
-        QuantSettingsWidget::Options next;
-        for (const auto& entry : m_settings->options())
-            if (entry.first != option) next.append(entry);
-        if (on) next.append({option, value});
-        // The options come from the widget itself: core accepted them already.
-        if (Status st = m_settings->setOptions(next); !st) {
-            const QString message = QString::fromStdString(st.message());
-            setStatus([message] { return tr("Invalid settings: %1").arg(message); });
-        }
-    };
-    auto* title = menu->addAction(tr("Remedies for %1").arg(name));
-    title->setEnabled(false);
-    menu->addSeparator();
-
-    auto* keepFloat = menu->addAction(tr("Keep in &Float"));
-    keepFloat->setObjectName(QStringLiteral("remedyKeepFloat"));
-    keepFloat->setCheckable(true);
-    keepFloat->setChecked(overrides.contains(QStringLiteral("--float ") + name));
-    keepFloat->setStatusTip(tr("Leave this node unquantized (--float)"));
-    connect(keepFloat, &QAction::toggled, this, [this, name](bool on) {
-        m_settings->setNodeFloat(name, on);
-        remedyChosen(name, on ? tr("kept in float") : tr("quantized again"));
-    });
-
-    auto* bits16 = menu->addAction(tr("&16-Bit Weights"));
-    bits16->setObjectName(QStringLiteral("remedy16Bit"));
-    bits16->setCheckable(true);
-    bits16->setChecked(overrides.contains(QStringLiteral("--layer-bits %1=16").arg(name)));
-    bits16->setStatusTip(tr("Quantize this layer's weights with 16 bits (--layer-bits)"));
-    connect(bits16, &QAction::toggled, this, [this, name](bool on) {
-        m_settings->setNodeBits(name, on ? 16 : 0);
-        remedyChosen(name, on ? tr("16-bit weights") : tr("configured weight bits"));
-    });
-
-    // Per channel for this layer only (--layer-granularity); when the whole model is already
-    // per channel the entry shows that and there is nothing to add.
-    const bool modelPerChannel = has(QStringLiteral("granularity"), QStringLiteral("channel"));
-    auto* perChannel = menu->addAction(tr("&Per-Channel Weights"));
-    perChannel->setObjectName(QStringLiteral("remedyPerChannel"));
-    perChannel->setCheckable(true);
-    perChannel->setChecked(
-        modelPerChannel ||
-        overrides.contains(QStringLiteral("--layer-granularity %1=channel").arg(name)));
-    perChannel->setEnabled(!modelPerChannel);
-    perChannel->setStatusTip(modelPerChannel
-                                 ? tr("Every layer's weights are already per channel")
-                                 : tr("Quantize this layer's weights per output channel "
-                                      "(--layer-granularity)"));
-    connect(perChannel, &QAction::toggled, this, [this, name](bool on) {
-        m_settings->setNodeGranularity(name, on ? QStringLiteral("channel") : QString());
-        remedyChosen(name, on ? tr("per-channel weights") : tr("configured granularity"));
-    });
-    // Core applies these model-wide: the menu says so rather than pretending otherwise.
-    auto* cle = menu->addAction(tr("&Cross-Layer Equalization (every pair, this one included)"));
-    cle->setObjectName(QStringLiteral("remedyCle"));
-    cle->setCheckable(true);
-    cle->setChecked(has(QStringLiteral("cle"), QString()));
-    connect(cle, &QAction::toggled, this, [this, name, setSwitch](bool on) {
-        setSwitch(QStringLiteral("cle"), QString(), on);
-        remedyChosen(name, on ? tr("cross-layer equalization") : tr("no cross-layer equalization"));
-    });
-    auto* adaround = menu->addAction(tr("&AdaRound (every layer, this one included)"));
-    adaround->setObjectName(QStringLiteral("remedyAdaRound"));
-    adaround->setCheckable(true);
-    adaround->setChecked(has(QStringLiteral("adaround"), QString()));
-    connect(adaround, &QAction::toggled, this, [this, name, setSwitch](bool on) {
-        setSwitch(QStringLiteral("adaround"), QString(), on);
-        remedyChosen(name, on ? tr("AdaRound") : tr("nearest rounding"));
-    });
-
-    menu->addSeparator();
-    const auto current = m_run->current();
-    auto* estimate = menu->addAction(
-        current ? tr("Estimated time: about %1 s per run (the last run); AdaRound adds its "
-                     "optimization per layer")
-                      .arg(current->seconds, 0, 'f', 1)
-                : tr("Estimated time: unknown until the first run"));
-    estimate->setObjectName(QStringLiteral("remedyEstimate"));
-    estimate->setEnabled(false);
-    return menu;
+    return NodeRemedyMenu::create(name, context, parent);
 }
 
 void MainWindow::remedyChosen(const QString& node, const QString& what) {

@@ -58,9 +58,10 @@ public:
     QuantSettingsWidget* settingsWidget() const { return m_settings; }
     RunController* runController() const { return m_run; }
     InspectorWidget* inspector() const { return m_inspector; }
-    // The remedies of a node's context menu: keep float, 16-bit weights, per-channel weights,
-    // CLE, AdaRound; each sets the override in the settings (results become stale) and the
-    // next run reports the node's SQNR before and after. The caller owns the menu.
+    // The remedies of a node's context menu (NodeRemedyMenu): keep float, 16-bit weights,
+    // per-channel weights, another calibrator, CLE, AdaRound; each sets the override in the
+    // settings (results become stale) and the next run reports the node's SQNR before and
+    // after. The caller owns the menu.
     QMenu* createNodeMenu(const QString& name, QWidget* parent);
 
     // Quantizes the loaded model with the settings dock's options on a worker thread, then

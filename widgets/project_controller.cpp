@@ -236,6 +236,9 @@ Project ProjectController::currentProject() const {
     Project p;
     p.modelPath = toStd(m_window->model().path);
     p.calibrationPath = toStd(m_window->settingsWidget()->calibrationPath());
+    const QuantSettingsWidget::ImageSettings images = m_window->settingsWidget()->imageSettings();
+    for (auto it = images.cbegin(); it != images.cend(); ++it)
+        p.imageOptions[toStd(it.key())] = toStd(it.value());
     // Per-node options become overrides; the rest stay in command-line form.
     for (const auto& [name, value] : m_window->settingsWidget()->options()) {
         if (name == QLatin1String("float")) {
@@ -381,6 +384,11 @@ void ProjectController::onModelLoaded(const QString& modelPath) {
     if (Status st = m_window->settingsWidget()->setOptions(options); !st)
         m_warnings << tr("quant_options: %1").arg(fromStd(st.message()));
     m_window->settingsWidget()->setCalibrationPath(fromStd(project.calibrationPath));
+    QuantSettingsWidget::ImageSettings images;
+    for (const auto& [key, value] : project.imageOptions)
+        images.insert(fromStd(key), fromStd(value));
+    for (const QString& problem : m_window->settingsWidget()->setImageSettings(images))
+        m_warnings << tr("preprocessing.image.%1").arg(problem);
     if (project.run) {
         m_window->runController()->restore(fromProjectRun(*project.run));
         if (project.run->stale) m_window->runController()->markStale();

@@ -352,7 +352,45 @@ QuantRunResult QuantRunner::run(const QuantRunRequest& request, Progress& progre
         }
         std::optional<Tensor> samples;
         CalibrationData calibration;
-        if (!request.calibrationPath.isEmpty()) {
+        // An image folder is decoded here, on the worker: the first 5 % of the progress.
+        const bool imageFolder = !request.calibrationPath.isEmpty() &&
+                                 !request.calibrationPath.startsWith(QLatin1String(":/")) &&
+                                 QFileInfo(request.calibrationPath).isDir();
+        const double readEnd = imageFolder ? 0.05 : 0.0;
+        if (imageFolder) {
+            const Graph& graph = *request.graph;
+            if (graph.inputs().empty()) {
+                result.error = tr("the model has no input to feed images to");
+                return result;
+            }
+            SubProgress reading(progress, 0.0, readEnd);
+            Result<ImageFolderData> read =
+                ImageFolder::read(request.calibrationPath, request.imageOptions,
+                                  graph.value(graph.inputs().front()).info, &reading);
+            if (progress.isCancelled()) {
+                result.cancelled = true;
+                return result;
+            }
+            if (!read) {
+                result.error = tr("image folder %1: %2")
+                                   .arg(QFileInfo(request.calibrationPath).fileName(),
+                                        QString::fromStdString(read.error().message()));
+                return result;
+            }
+            const ImageFolderData& images = *read;
+            result.notes << tr("calibration data: %1 of %n image(s) in %2, %3×%4, %5 channel(s), "
+                               "%6",
+                               nullptr, images.imagesFound)
+                                .arg(images.imagesUsed)
+                                .arg(QFileInfo(request.calibrationPath).fileName())
+                                .arg(images.height)
+                                .arg(images.width)
+                                .arg(images.channels)
+                                .arg(
+                                    ImageFolder::layoutName(request.imageOptions.layout).toUpper());
+            samples = images.samples;
+            calibration.samples = *samples;
+        } else if (!request.calibrationPath.isEmpty()) {
             Result<Tensor> read = readCalibration(request.calibrationPath);
             if (!read) {
                 result.error = tr("calibration file %1: %2")
@@ -364,7 +402,7 @@ QuantRunResult QuantRunner::run(const QuantRunRequest& request, Progress& progre
             calibration.samples = *samples;
         }
         const bool analyses = request.analyses && samples.has_value();
-        SubProgress quantizing(progress, 0.0, analyses ? 0.35 : 0.6);
+        SubProgress quantizing(progress, readEnd, analyses ? 0.35 : 0.6);
         Result<QuantizedModel> quantized = quantizeModel(
             *request.graph, request.config, samples ? &calibration : nullptr, &quantizing);
         if (progress.isCancelled()) {

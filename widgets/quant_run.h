@@ -4,6 +4,7 @@
 // struct the layer table and the graph colouring read; a failure or a cancel is a value too.
 #pragma once
 
+#include "image_folder.h"
 #include "inspector/run_analyses.h"
 #include "quant/quant_config.h"
 #include "util/progress.h"
@@ -62,8 +63,9 @@ enum class AnalysisDepth { Full, WithoutMixedBits, None };
 struct QuantRunRequest {
     std::shared_ptr<const Graph> graph;
     QuantConfig config;
-    QString calibrationPath;      // .npy file or ":/" resource; empty = data-free
-    int maxEvalSamples = 32;      // the first samples of the calibration data
+    QString calibrationPath;         // .npy file, ":/" resource or image folder; empty = data-free
+    ImageFolderOptions imageOptions; // how an image folder becomes input (read on the worker)
+    int maxEvalSamples = 32;         // the first samples of the calibration data
     int evalBatch = 4;            // small batches: every activation of one batch is held for SQNR
     bool analyses = true;         // run core's analyses on the evaluation samples after the run
     double mixedBitsBudget = 6.0; // average weight bits of the mixed-bit suggestion (0 = skip)

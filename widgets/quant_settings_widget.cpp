@@ -7,6 +7,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
+#include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -21,6 +22,7 @@ namespace {
 
 const QString kLastCalibDirKey = QStringLiteral("settings/lastCalibrationDir");
 const QString kAnalysisDepthKey = QStringLiteral("run/analysisDepth");
+const QString kImageSettingsGroup = QStringLiteral("imageFolder");
 
 // Combo items carry the option value as data; the text is translated in retranslateUi().
 void addValues(QComboBox* combo, const QStringList& values) {
@@ -46,6 +48,17 @@ QuantSettingsWidget::QuantSettingsWidget(QWidget* parent)
     , m_analysisDepth(new QComboBox(this))
     , m_calibPath(new QLineEdit(this))
     , m_browse(new QPushButton(this))
+    , m_browseFolder(new QPushButton(this))
+    , m_imageGroup(new QGroupBox(this))
+    , m_imageForm(new QFormLayout(m_imageGroup))
+    , m_imageHeight(new QSpinBox(m_imageGroup))
+    , m_imageWidth(new QSpinBox(m_imageGroup))
+    , m_channelOrder(new QComboBox(m_imageGroup))
+    , m_imageScale(new QLineEdit(m_imageGroup))
+    , m_imageMean(new QLineEdit(m_imageGroup))
+    , m_imageStd(new QLineEdit(m_imageGroup))
+    , m_imageLayout(new QComboBox(m_imageGroup))
+    , m_maxImages(new QSpinBox(m_imageGroup))
     , m_runButton(new QPushButton(this))
     , m_summary(new QLabel(this))
     , m_form(new QFormLayout) {
@@ -104,6 +117,58 @@ QuantSettingsWidget::QuantSettingsWidget(QWidget* parent)
     auto* fileRow = new QHBoxLayout;
     fileRow->addWidget(m_calibPath, 1);
     fileRow->addWidget(m_browse);
+    fileRow->addWidget(m_browseFolder);
+    m_browseFolder->setObjectName(QStringLiteral("browseCalibrationFolder"));
+
+    // A folder of images: how it becomes input, shown only while the data is a folder.
+    m_imageGroup->setObjectName(QStringLiteral("imageOptions"));
+    for (QSpinBox* size : {m_imageHeight, m_imageWidth}) {
+        size->setRange(0, 8192); // 0: the model input's static size
+        size->setValue(0);
+    }
+    m_imageHeight->setObjectName(QStringLiteral("imageHeight"));
+    m_imageWidth->setObjectName(QStringLiteral("imageWidth"));
+    m_channelOrder->setObjectName(QStringLiteral("imageChannelOrder"));
+    addValues(m_channelOrder, {QStringLiteral("rgb"), QStringLiteral("bgr")});
+    m_imageScale->setObjectName(QStringLiteral("imageScale"));
+    m_imageScale->setText(QStringLiteral("1/255"));
+    m_imageMean->setObjectName(QStringLiteral("imageMean"));
+    m_imageMean->setText(QStringLiteral("0"));
+    m_imageStd->setObjectName(QStringLiteral("imageStd"));
+    m_imageStd->setText(QStringLiteral("1"));
+    m_imageLayout->setObjectName(QStringLiteral("imageLayout"));
+    addValues(m_imageLayout, {QStringLiteral("nchw"), QStringLiteral("nhwc")});
+    m_maxImages->setObjectName(QStringLiteral("imageMaxImages"));
+    m_maxImages->setRange(1, 100000);
+    m_maxImages->setValue(ImageFolderOptions().maxImages);
+    auto* sizeRow = new QHBoxLayout;
+    sizeRow->addWidget(m_imageHeight, 1);
+    sizeRow->addWidget(new QLabel(QStringLiteral("\u00d7"), m_imageGroup));
+    sizeRow->addWidget(m_imageWidth, 1);
+    auto addImageRow = [&](const char* label, QWidget* field, QLayout* layout = nullptr) {
+        auto* text = new QLabel(m_imageGroup);
+        text->setBuddy(field);
+        m_imageLabels.append({text, label});
+        if (layout)
+            m_imageForm->addRow(text, layout);
+        else
+            m_imageForm->addRow(text, field);
+    };
+    addImageRow(QT_TR_NOOP("Resize (H \u00d7 W):"), m_imageHeight, sizeRow);
+    addImageRow(QT_TR_NOOP("Channel order:"), m_channelOrder);
+    addImageRow(QT_TR_NOOP("Scale:"), m_imageScale);
+    addImageRow(QT_TR_NOOP("Mean:"), m_imageMean);
+    addImageRow(QT_TR_NOOP("Std:"), m_imageStd);
+    addImageRow(QT_TR_NOOP("Layout:"), m_imageLayout);
+    addImageRow(QT_TR_NOOP("At most:"), m_maxImages);
+    {
+        QSettings settings;
+        settings.beginGroup(kImageSettingsGroup);
+        ImageSettings saved;
+        for (const QString& key : settings.childKeys())
+            saved.insert(key, settings.value(key).toString());
+        setImageSettings(saved); // a bad saved value keeps the default
+    }
 
     auto addRow = [&](const char* label, QWidget* field, QLayout* layout = nullptr) {
         auto* text = new QLabel(this);
@@ -122,6 +187,7 @@ QuantSettingsWidget::QuantSettingsWidget(QWidget* parent)
     addRow(QT_TR_NOOP("&Dispatcher:"), m_dispatch);
     addRow(QT_TR_NOOP("&Requantization:"), m_requant);
     addRow(QT_TR_NOOP("Calibration &data:"), m_calibPath, fileRow);
+    m_form->addRow(m_imageGroup);
     m_form->addRow(m_cle);
     m_form->addRow(m_biasCorrection);
     m_form->addRow(m_adaround);
@@ -155,10 +221,19 @@ QuantSettingsWidget::QuantSettingsWidget(QWidget* parent)
     for (QCheckBox* box : {m_cle, m_biasCorrection, m_adaround})
         connect(box, &QCheckBox::toggled, this, changed);
     connect(m_calibPath, &QLineEdit::textChanged, this, changed);
+    for (QSpinBox* spin : {m_imageHeight, m_imageWidth, m_maxImages})
+        connect(spin, &QSpinBox::valueChanged, this, &QuantSettingsWidget::imageSettingsChanged);
+    for (QComboBox* combo : {m_channelOrder, m_imageLayout})
+        connect(combo, &QComboBox::currentIndexChanged, this,
+                &QuantSettingsWidget::imageSettingsChanged);
+    for (QLineEdit* edit : {m_imageScale, m_imageMean, m_imageStd})
+        connect(edit, &QLineEdit::textChanged, this, &QuantSettingsWidget::imageSettingsChanged);
     connect(m_analysisDepth, &QComboBox::currentIndexChanged, this, [this] {
         QSettings().setValue(kAnalysisDepthKey, m_analysisDepth->currentData().toString());
     });
     connect(m_browse, &QPushButton::clicked, this, &QuantSettingsWidget::browseCalibration);
+    connect(m_browseFolder, &QPushButton::clicked, this,
+            &QuantSettingsWidget::browseCalibrationFolder);
 
     updateEnabled();
     retranslateUi();
@@ -296,6 +371,10 @@ void QuantSettingsWidget::setLayerBits(const QList<QPair<QString, int>>& bits) {
     emit settingsChanged();
 }
 
+double QuantSettingsWidget::percentile() const {
+    return m_percentile->value();
+}
+
 QStringList QuantSettingsWidget::nodeOverrides(const QString& node) const {
     QStringList out;
     for (const auto& [name, value] : m_extra) {
@@ -335,6 +414,105 @@ QString QuantSettingsWidget::calibrationPath() const {
     return m_calibPath->text().trimmed();
 }
 
+bool QuantSettingsWidget::calibrationIsImageFolder() const {
+    const QString path = calibrationPath();
+    return !path.isEmpty() && !path.startsWith(QLatin1String(":/")) && QFileInfo(path).isDir();
+}
+
+Result<ImageFolderOptions> QuantSettingsWidget::imageOptions() const {
+    ImageFolderOptions options;
+    options.height = m_imageHeight->value();
+    options.width = m_imageWidth->value();
+    options.order = m_channelOrder->currentData().toString() == QLatin1String("bgr")
+                        ? ChannelOrder::Bgr
+                        : ChannelOrder::Rgb;
+    options.layout = m_imageLayout->currentData().toString() == QLatin1String("nhwc")
+                         ? ImageLayout::Nhwc
+                         : ImageLayout::Nchw;
+    options.maxImages = m_maxImages->value();
+    auto field = [](const char* name, Error error) {
+        return Error(error.code(), tr(name).toStdString() + ' ' + error.message());
+    };
+    Result<double> scale = ImageFolder::parseScale(m_imageScale->text());
+    if (!scale) return field(QT_TR_NOOP("Image scale:"), scale.takeError());
+    options.scale = *scale;
+    Result<std::vector<double>> mean = ImageFolder::parseChannelValues(m_imageMean->text());
+    if (!mean) return field(QT_TR_NOOP("Image mean:"), mean.takeError());
+    options.mean = *mean;
+    Result<std::vector<double>> std = ImageFolder::parseChannelValues(m_imageStd->text());
+    if (!std) return field(QT_TR_NOOP("Image std:"), std.takeError());
+    for (double s : *std)
+        if (s == 0)
+            return Error(ErrorCode::InvalidArgument,
+                         tr("Image std: must not be zero").toStdString());
+    options.std = *std;
+    return options;
+}
+
+QuantSettingsWidget::ImageSettings QuantSettingsWidget::imageSettings() const {
+    return {{QStringLiteral("height"), QString::number(m_imageHeight->value())},
+            {QStringLiteral("width"), QString::number(m_imageWidth->value())},
+            {QStringLiteral("channel_order"), m_channelOrder->currentData().toString()},
+            {QStringLiteral("scale"), m_imageScale->text().trimmed()},
+            {QStringLiteral("mean"), m_imageMean->text().trimmed()},
+            {QStringLiteral("std"), m_imageStd->text().trimmed()},
+            {QStringLiteral("layout"), m_imageLayout->currentData().toString()},
+            {QStringLiteral("max_images"), QString::number(m_maxImages->value())}};
+}
+
+QStringList QuantSettingsWidget::setImageSettings(const ImageSettings& settings) {
+    QStringList problems;
+    auto bad = [&](const QString& key, const QString& value) {
+        problems << tr("%1: '%2' is not a valid value; kept the current one").arg(key, value);
+    };
+    for (auto it = settings.cbegin(); it != settings.cend(); ++it) {
+        const QString& key = it.key();
+        const QString value = it.value().trimmed();
+        if (key == QLatin1String("height") || key == QLatin1String("width") ||
+            key == QLatin1String("max_images")) {
+            QSpinBox* spin = key == QLatin1String("height")  ? m_imageHeight
+                             : key == QLatin1String("width") ? m_imageWidth
+                                                             : m_maxImages;
+            bool ok = false;
+            const int n = value.toInt(&ok);
+            if (ok && n >= spin->minimum() && n <= spin->maximum())
+                spin->setValue(n);
+            else
+                bad(key, value);
+        } else if (key == QLatin1String("channel_order") || key == QLatin1String("layout")) {
+            QComboBox* combo = key == QLatin1String("layout") ? m_imageLayout : m_channelOrder;
+            const int index = combo->findData(value.toLower());
+            if (index >= 0)
+                combo->setCurrentIndex(index);
+            else
+                bad(key, value);
+        } else if (key == QLatin1String("scale")) {
+            if (ImageFolder::parseScale(value))
+                m_imageScale->setText(value);
+            else
+                bad(key, value);
+        } else if (key == QLatin1String("mean") || key == QLatin1String("std")) {
+            if (ImageFolder::parseChannelValues(value))
+                (key == QLatin1String("mean") ? m_imageMean : m_imageStd)->setText(value);
+            else
+                bad(key, value);
+        } else {
+            problems << tr("%1: unknown image option; ignored").arg(key);
+        }
+    }
+    return problems;
+}
+
+void QuantSettingsWidget::imageSettingsChanged() {
+    QSettings settings;
+    settings.beginGroup(kImageSettingsGroup);
+    const ImageSettings current = imageSettings();
+    for (auto it = current.cbegin(); it != current.cend(); ++it)
+        settings.setValue(it.key(), it.value());
+    // Only a run from a folder reads them; with a .npy the results do not depend on them.
+    if (calibrationIsImageFolder()) emit settingsChanged();
+}
+
 AnalysisDepth QuantSettingsWidget::analysisDepth() const {
     const QString value = m_analysisDepth->currentData().toString();
     if (value == QLatin1String("none")) return AnalysisDepth::None;
@@ -367,10 +545,20 @@ void QuantSettingsWidget::browseCalibration() {
     setCalibrationPath(path);
 }
 
+void QuantSettingsWidget::browseCalibrationFolder() {
+    QSettings settings;
+    const QString path = QFileDialog::getExistingDirectory(
+        this, tr("Calibration Images"), settings.value(kLastCalibDirKey).toString());
+    if (path.isEmpty()) return;
+    settings.setValue(kLastCalibDirKey, path);
+    setCalibrationPath(path);
+}
+
 void QuantSettingsWidget::updateEnabled() {
     m_groupSize->setEnabled(m_granularity->currentData().toString() == QLatin1String("group"));
     m_percentile->setEnabled(m_calibMethod->currentData().toString() ==
                              QLatin1String("percentile"));
+    m_imageGroup->setVisible(calibrationIsImageFolder());
 }
 
 void QuantSettingsWidget::changeEvent(QEvent* event) {
@@ -420,9 +608,36 @@ void QuantSettingsWidget::retranslateUi() {
                                    "part on large models; without it the calibrator comparison "
                                    "also leaves out its output SQNRs."));
     m_calibPath->setPlaceholderText(tr("None: data-free ranges from BatchNorm statistics"));
-    m_calibPath->setToolTip(tr("Float32 .npy in the model's input layout, samples first; the "
-                               "first samples are also used to measure each layer's SQNR."));
+    m_calibPath->setToolTip(tr("Float32 .npy in the model's input layout, samples first, or a "
+                               "folder of images; the first samples are also used to measure "
+                               "each layer's SQNR."));
     m_browse->setText(tr("&Browse\u2026"));
+    m_browse->setToolTip(tr("Choose a .npy file"));
+    m_browseFolder->setText(tr("F&older\u2026"));
+    m_browseFolder->setToolTip(tr("Choose a folder of images (PNG, JPEG, BMP, \u2026)"));
+    for (const auto& [label, text] : std::as_const(m_imageLabels))
+        static_cast<QLabel*>(label)->setText(tr(text));
+    m_imageGroup->setTitle(tr("Image folder"));
+    m_imageHeight->setSpecialValueText(tr("model"));
+    m_imageWidth->setSpecialValueText(tr("model"));
+    m_imageHeight->setToolTip(tr("Height the images are resized to; \u201cmodel\u201d: the model "
+                                 "input's static height (else the images' own)"));
+    m_imageWidth->setToolTip(tr("Width the images are resized to; \u201cmodel\u201d: the model "
+                                "input's static width (else the images' own)"));
+    m_channelOrder->setItemText(0, tr("RGB"));
+    m_channelOrder->setItemText(1, tr("BGR"));
+    m_channelOrder->setToolTip(tr("Channel order of a 3-channel input; a 1-channel input reads "
+                                  "the images as grayscale"));
+    m_imageScale->setToolTip(tr("Each pixel (0 to 255) is multiplied by this: a number or a "
+                                "fraction such as 1/255"));
+    m_imageMean->setToolTip(tr("Subtracted after scaling: one value, or one per channel "
+                               "separated by commas"));
+    m_imageStd->setToolTip(tr("Divided by after subtracting the mean: one value, or one per "
+                              "channel separated by commas"));
+    m_imageLayout->setItemText(0, tr("NCHW (channels first)"));
+    m_imageLayout->setItemText(1, tr("NHWC (channels last)"));
+    m_maxImages->setSuffix(tr(" images"));
+    m_maxImages->setToolTip(tr("Only the first images in file-name order are read"));
     m_runButton->setText(tr("&Run Quantization"));
 }
 

@@ -9,6 +9,7 @@
 #include "util/error.h"
 
 #include <QList>
+#include <QMap>
 #include <QPair>
 #include <QString>
 #include <QWidget>
@@ -17,6 +18,7 @@ class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QFormLayout;
+class QGroupBox;
 class QLabel;
 class QLineEdit;
 class QPushButton;
@@ -41,10 +43,21 @@ public:
     // Applies options() with core's parser; the error names the option at fault.
     Result<QuantConfig> config() const;
 
-    // Calibration data: a .npy file (or a ":/" resource for the bundled example); empty =
-    // data-free.
+    // Calibration data: a .npy file (or a ":/" resource for the bundled example) or a folder of
+    // images; empty = data-free. The first samples are also the evaluation data.
     void setCalibrationPath(const QString& path);
     QString calibrationPath() const;
+    bool calibrationIsImageFolder() const;
+
+    // How a folder of images becomes model input; the error names the field at fault.
+    Result<ImageFolderOptions> imageOptions() const;
+    // The image options as text, by key (height, width, channel_order, scale, mean, std,
+    // layout, max_images): kept in QSettings and in projects.
+    using ImageSettings = QMap<QString, QString>;
+    ImageSettings imageSettings() const;
+    // Shows the given image options; returns one line per key or value it could not take
+    // (that option keeps its value).
+    QStringList setImageSettings(const ImageSettings& settings);
 
     // Per-node overrides (the graph's context menu, the mixed-bit "Apply"): --float NODE and
     // --layer-bits NODE=N, kept with the options that have no control of their own.
@@ -58,6 +71,8 @@ public:
     // Sets --layer-bits for every node of `bits` whose value differs from the weight bits and
     // removes the other nodes' --layer-bits; one settingsChanged.
     void setLayerBits(const QList<QPair<QString, int>>& bits);
+    // The percentile the dock's Percentile calibrator keeps (99.99 by default).
+    double percentile() const;
     // The node's override as a command-line fragment ("--float conv1"), empty if none.
     QStringList nodeOverrides(const QString& node) const;
 
@@ -81,6 +96,8 @@ protected:
 private:
     void retranslateUi();
     void browseCalibration();
+    void browseCalibrationFolder();
+    void imageSettingsChanged();
     void updateEnabled();
     void updateOverrides();
     bool removeNodeOverride(const QString& name, const QString& node);
@@ -100,6 +117,18 @@ private:
     QComboBox* m_analysisDepth;
     QLineEdit* m_calibPath;
     QPushButton* m_browse;
+    QPushButton* m_browseFolder;
+    QGroupBox* m_imageGroup;
+    QFormLayout* m_imageForm;
+    QSpinBox* m_imageHeight;
+    QSpinBox* m_imageWidth;
+    QComboBox* m_channelOrder;
+    QLineEdit* m_imageScale;
+    QLineEdit* m_imageMean;
+    QLineEdit* m_imageStd;
+    QComboBox* m_imageLayout;
+    QSpinBox* m_maxImages;
+    QList<QPair<QWidget*, const char*>> m_imageLabels;
     QPushButton* m_runButton;
     QLabel* m_summary;
     QLabel* m_overrides = nullptr;

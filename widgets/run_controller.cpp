@@ -84,7 +84,7 @@ void RunController::setModel(std::shared_ptr<const Graph> graph) {
 }
 
 bool RunController::start(const QuantConfig& config, const QString& calibrationPath,
-                          AnalysisDepth depth) {
+                          AnalysisDepth depth, const ImageFolderOptions& imageOptions) {
     if (!m_graph || m_job.isRunning()) return false;
     QuantRunRequest request;
     request.graph = m_graph;
@@ -93,6 +93,7 @@ bool RunController::start(const QuantConfig& config, const QString& calibrationP
     // thread so that it keeps painting while the run works.
     request.config.threads = std::max(1, QThread::idealThreadCount() - 1);
     request.calibrationPath = calibrationPath;
+    request.imageOptions = imageOptions;
     request.analyses = depth != AnalysisDepth::None;
     if (depth != AnalysisDepth::Full) {
         request.mixedBitsBudget = 0;

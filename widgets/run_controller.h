@@ -38,8 +38,10 @@ public:
     // The model runs use; drops the results and abandons a running run.
     void setModel(std::shared_ptr<const Graph> graph);
     // Starts a run; false (and nothing happens) without a model or while one runs.
+    // A calibrationPath that is a folder is read as images with `imageOptions` on the worker.
     bool start(const QuantConfig& config, const QString& calibrationPath,
-               AnalysisDepth depth = AnalysisDepth::Full);
+               AnalysisDepth depth = AnalysisDepth::Full,
+               const ImageFolderOptions& imageOptions = {});
     // Asks the running run to stop; cancelled() follows once the worker has stopped.
     void cancel();
     bool isRunning() const { return m_job.isRunning(); }

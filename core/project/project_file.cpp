@@ -266,6 +266,14 @@ std::string projectToJson(const Project& p, const std::string& projectDir) {
         if (!a.is_discarded() && a.is_object()) results["analyze"] = std::move(a);
     }
     if (p.quantTable) results["quant_table"] = json::parse(quantPlanToJson(*p.quantTable));
+    json preprocessing{{"input_name", p.inputName},
+                       {"max_eval_samples", p.maxEvalSamples},
+                       {"eval_batch", p.evalBatch}};
+    if (!p.imageOptions.empty()) {
+        json image = json::object();
+        for (const auto& [key, value] : p.imageOptions) image[key] = value;
+        preprocessing["image"] = std::move(image);
+    }
     const json root{{"signature", kProjectSignature},
                     {"format_version", kProjectFormatVersion},
                     {"model", model},
@@ -273,10 +281,7 @@ std::string projectToJson(const Project& p, const std::string& projectDir) {
                      {{"calibration", toStored(p.calibrationPath, projectDir)},
                       {"evaluation", toStored(p.evaluationPath, projectDir)},
                       {"labels", toStored(p.labelsPath, projectDir)}}},
-                    {"preprocessing",
-                     {{"input_name", p.inputName},
-                      {"max_eval_samples", p.maxEvalSamples},
-                      {"eval_batch", p.evalBatch}}},
+                    {"preprocessing", preprocessing},
                     {"quant_options", options},
                     {"node_overrides", overrides},
                     {"gui", {{"selected_node", p.selectedNode}}},
@@ -340,6 +345,13 @@ Result<ProjectLoad> projectFromJson(const std::string& text, const std::string& 
         f.string("input_name", p.inputName);
         f.integer("max_eval_samples", p.maxEvalSamples, 0, 1 << 30);
         f.integer("eval_batch", p.evalBatch, 1, 1 << 20);
+        if (const json* image = f.object("image"))
+            for (const auto& [key, value] : image->items()) {
+                if (value.is_string())
+                    p.imageOptions[key] = value.get<std::string>();
+                else
+                    f.warn(f.name("image") + "." + key, "expected a string; ignored");
+            }
     }
     // Options are checked by core's own parser: what it refuses is dropped, by name.
     if (root.has("quant_options")) {

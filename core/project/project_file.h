@@ -7,7 +7,8 @@
 // {"signature": "quantscope-project", "format_version": 1,
 //  "model": {"path": "models/m.onnx", "absolute_path": "/home/u/models/m.onnx"},
 //  "data": {"calibration": "data/c.npy", "evaluation": "", "labels": ""},
-//  "preprocessing": {"input_name": "", "max_eval_samples": 32, "eval_batch": 4},
+//  "preprocessing": {"input_name": "", "max_eval_samples": 32, "eval_batch": 4,
+//                    "image": {"scale": "1/255", "layout": "nchw", ...}},   (image folders)
 //  "quant_options": [["bits", "8"], ["granularity", "channel"], ...],   command-line form
 //  "node_overrides": {"conv_3": {"float": true}, "conv_7": {"bits": 4}},
 //  "gui": {"selected_node": "conv_3"},
@@ -72,6 +73,10 @@ struct Project {
     std::string inputName; // empty: the model's first input
     int maxEvalSamples = 32;
     int evalBatch = 4;
+    // How a calibration folder of images becomes input, as the GUI's text form by key
+    // (height, width, channel_order, scale, mean, std, layout, max_images); the GUI checks the
+    // values. Empty: not saved (the GUI keeps its own).
+    std::map<std::string, std::string> imageOptions;
     std::vector<std::pair<std::string, std::string>> quantOptions; // ("bits", "8"), ("cle", "")
     std::map<std::string, ProjectNodeOverride> nodeOverrides;
     std::string selectedNode;

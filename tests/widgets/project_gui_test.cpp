@@ -17,6 +17,7 @@
 #include <QAbstractItemModelTester>
 #include <QDialog>
 #include <QPushButton>
+#include <QDir>
 #include <QFile>
 #include <QSettings>
 #include <QSignalSpy>
@@ -136,6 +137,64 @@ private slots:
                  QStringLiteral("/features/features.0/features.0.0/Conv"));
         QVERIFY(reopened.projectController()->lastWarnings().isEmpty());
         QCOMPARE(reopened.projectController()->projectPath(), file);
+    }
+
+    // A folder of images and its options are saved in the project and come back from it, not
+    // from QSettings; a bad value in a hand-edited file is a warning naming it.
+    void imageFolderOptionsFollowTheProject() {
+        QTemporaryDir dir;
+        const QString images = dir.filePath(QStringLiteral("images"));
+        QVERIFY(QDir().mkpath(images));
+        const QString file = dir.filePath(QStringLiteral("images.qsproj"));
+        const QuantSettingsWidget::ImageSettings chosen{
+            {QStringLiteral("height"), QStringLiteral("16")},
+            {QStringLiteral("width"), QStringLiteral("12")},
+            {QStringLiteral("channel_order"), QStringLiteral("bgr")},
+            {QStringLiteral("scale"), QStringLiteral("1/127.5")},
+            {QStringLiteral("mean"), QStringLiteral("1")},
+            {QStringLiteral("std"), QStringLiteral("0.5, 0.5, 0.5")},
+            {QStringLiteral("layout"), QStringLiteral("nhwc")},
+            {QStringLiteral("max_images"), QStringLiteral("40")}};
+        {
+            MainWindow window;
+            window.setInteractive(false);
+            QVERIFY(openAndWait(window, kModel));
+            window.settingsWidget()->setCalibrationPath(images);
+            QVERIFY(window.settingsWidget()->setImageSettings(chosen).isEmpty());
+            QCOMPARE(window.settingsWidget()->imageSettings(), chosen);
+            QVERIFY(window.projectController()->saveAs(file));
+            // What the next window would start with otherwise.
+            QVERIFY(window.settingsWidget()
+                        ->setImageSettings({{QStringLiteral("scale"), QStringLiteral("1")},
+                                            {QStringLiteral("layout"), QStringLiteral("nchw")}})
+                        .isEmpty());
+        }
+        nlohmann::json j = nlohmann::json::parse(readText(file));
+        QCOMPARE(j["preprocessing"]["image"]["scale"].get<std::string>(), std::string("1/127.5"));
+        QCOMPARE(j["data"]["calibration"].get<std::string>(), std::string("images"));
+        {
+            MainWindow reopened;
+            reopened.setInteractive(false);
+            QVERIFY(openProjectAndWait(reopened, file));
+            QCOMPARE(reopened.settingsWidget()->calibrationPath(), images);
+            QCOMPARE(reopened.settingsWidget()->imageSettings(), chosen);
+            QVERIFY(reopened.projectController()->lastWarnings().isEmpty());
+        }
+        j["preprocessing"]["image"]["layout"] = "nchwc";
+        j["preprocessing"]["image"]["max_images"] = 5;
+        writeText(file, j.dump());
+        MainWindow edited;
+        edited.setInteractive(false);
+        QVERIFY(openProjectAndWait(edited, file));
+        const QString warnings = edited.projectController()->lastWarnings().join(QLatin1Char('\n'));
+        QVERIFY2(warnings.contains(QStringLiteral("preprocessing.image.layout: 'nchwc'")),
+                 qPrintable(warnings));
+        QVERIFY2(warnings.contains(QStringLiteral("preprocessing.image.max_images: expected a "
+                                                  "string")),
+                 qPrintable(warnings));
+        QCOMPARE(edited.settingsWidget()->imageSettings().value(QStringLiteral("scale")),
+                 QStringLiteral("1/127.5"));
+        QSettings().remove(QStringLiteral("imageFolder"));
     }
 
     void missingModelAsksForIt() {

@@ -51,6 +51,7 @@ Project fullProject(const QString& dir) {
     p.inputName = "x";
     p.maxEvalSamples = 64;
     p.evalBatch = 8;
+    p.imageOptions = {{"scale", "1/255"}, {"mean", "0.485, 0.456, 0.406"}, {"layout", "nhwc"}};
     p.quantOptions = {{"bits", "4"},
                       {"granularity", "group:8"},
                       {"cle", ""},
@@ -129,6 +130,7 @@ void ProjectFileTest::roundTrip() {
     QCOMPARE(q.inputName, p.inputName);
     QCOMPARE(q.maxEvalSamples, 64);
     QCOMPARE(q.evalBatch, 8);
+    QVERIFY(q.imageOptions == p.imageOptions);
     QVERIFY(q.quantOptions == p.quantOptions); // order kept: later options override earlier
     QCOMPARE(q.nodeOverrides.size(), size_t(2));
     QVERIFY(q.nodeOverrides.at("conv1").keepFloat);
@@ -244,6 +246,10 @@ void ProjectFileTest::wrongTypesOpenTheRest_data() {
         "preprocessing.eval_batch", "expected an integer");
     row("batch zero", withField("preprocessing", {{"eval_batch", 0}}), "preprocessing.eval_batch",
         "outside");
+    row("image not object", withField("preprocessing", {{"image", "nchw"}}), "preprocessing.image",
+        "expected an object");
+    row("image value number", withField("preprocessing", {{"image", {{"height", 224}}}}),
+        "preprocessing.image.height", "expected a string");
     row("override bits", withField("node_overrides", {{"conv1", {{"bits", 40}}}}),
         "node_overrides.conv1.bits", "");
     row("override float text", withField("node_overrides", {{"conv1", {{"float", "yes"}}}}),

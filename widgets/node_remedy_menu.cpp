@@ -1,0 +1,238 @@
+#include "node_remedy_menu.h"
+
+#include "ir/graph.h"
+#include "quant/op_quant_rules.h"
+#include "quant_run.h"
+#include "quant_settings_widget.h"
+
+#include <QAction>
+#include <QActionGroup>
+#include <QMenu>
+
+namespace qs {
+
+namespace {
+
+// The --tensor-calib value set for `tensor` ("kl", "percentile:99.9"), empty if none.
+QString tensorCalibration(const QuantSettingsWidget::Options& options, const QString& tensor) {
+    QString method;
+    for (const auto& [name, value] : options)
+        if (name == QLatin1String("tensor-calib") &&
+            value.section(QLatin1Char('='), 0, -2) == tensor)
+            method = value.section(QLatin1Char('='), -1); // the last one wins, as in core
+    return method;
+}
+
+QString optionValue(const QuantSettingsWidget::Options& options, const QString& option) {
+    QString value;
+    for (const auto& [name, v] : options)
+        if (name == option) value = v;
+    return value;
+}
+
+} // namespace
+
+QString NodeRemedyMenu::outputActivation(const QString& node, const Context& context) {
+    const std::string name = node.toStdString();
+    if (context.lastRun && context.lastRun->analyses) {
+        const RunAnalyses& a = *context.lastRun->analyses;
+        std::string target = name;
+        if (const auto it = a.foldedInto.find(name); it != a.foldedInto.end()) target = it->second;
+        if (const auto it = a.nodeActivation.find(target); it != a.nodeActivation.end())
+            return QString::fromStdString(it->second);
+    }
+    if (!context.graph) return {};
+    // Before a run: the plan's rules on the model as loaded (the same outcome for the usual
+    // patterns; the run's mapping above is exact).
+    const Graph& graph = *context.graph;
+    const auto id = graph.findNode(name);
+    if (!id) return {};
+    const Node* n = &graph.node(*id);
+    if (n->outputs.empty() || n->outputs[0] == kNoValue || graph.value(n->outputs[0]).initializer)
+        return {};
+    auto foldsBatchNorm = [](const Node& node) {
+        return node.opType == "Conv" || node.opType == "ConvTranspose" || node.opType == "Gemm";
+    };
+    auto soleConsumer = [&graph](ValueId v) -> const Node* {
+        const Value& value = graph.value(v);
+        return value.consumers.size() == 1 && !value.isGraphOutput ? &graph.node(value.consumers[0])
+                                                                   : nullptr;
+    };
+    ValueId out = n->outputs[0];
+    const Node* producer = n; // whose rule decides the fusion
+    if (const Node* bn = soleConsumer(out);
+        foldsBatchNorm(*n) && bn && bn->opType == "BatchNormalization" && !bn->outputs.empty()) {
+        out = bn->outputs[0]; // folding gives the Conv the BN's output name
+    } else if (n->opType == "BatchNormalization" && !n->inputs.empty() &&
+               n->inputs[0] != kNoValue && graph.value(n->inputs[0]).producer != kNoNode) {
+        const Node& before = graph.node(graph.value(n->inputs[0]).producer);
+        if (foldsBatchNorm(before) && soleConsumer(n->inputs[0]) == n) producer = &before;
+    }
+    // A weighted op or Add whose only reader is a Relu/Clip is quantized on the activation's
+    // output (plan_builder's fusion).
+    const bool fuses =
+        opQuantRule(graph, *producer) == OpQuantRule::Weighted || producer->opType == "Add";
+    if (const Node* activation = out != kNoValue ? soleConsumer(out) : nullptr;
+        fuses && activation && isFusableActivation(*activation) && !activation->outputs.empty() &&
+        activation->outputs[0] != kNoValue)
+        out = activation->outputs[0];
+    return out == kNoValue ? QString() : QString::fromStdString(graph.value(out).name);
+}
+
+QMenu* NodeRemedyMenu::create(const QString& name, const Context& context, QWidget* parent) {
+    QuantSettingsWidget* settings = context.settings;
+    auto* menu = new QMenu(parent);
+    menu->setObjectName(QStringLiteral("nodeMenu"));
+    const QStringList overrides = settings->nodeOverrides(name);
+    const QuantSettingsWidget::Options options = settings->options();
+    auto has = [&options](const QString& option, const QString& value) {
+        for (const auto& [n, v] : options)
+            if (n == option && (value.isNull() || v == value)) return true;
+        return false;
+    };
+    const auto chosen = context.chosen;
+    // A whole-model switch set or cleared through the settings' own option list.
+    auto setSwitch = [settings, invalid = context.invalidSettings](const QString& option,
+                                                                   const QString& value, bool on) {
+        QuantSettingsWidget::Options next;
+        for (const auto& entry : settings->options())
+            if (entry.first != option) next.append(entry);
+        if (on) next.append({option, value});
+        // The options come from the widget itself: core accepted them already.
+        if (Status st = settings->setOptions(next); !st && invalid)
+            invalid(QString::fromStdString(st.message()));
+    };
+    auto* title = menu->addAction(tr("Remedies for %1").arg(name));
+    title->setEnabled(false);
+    menu->addSeparator();
+
+    auto* keepFloat = menu->addAction(tr("Keep in &Float"));
+    keepFloat->setObjectName(QStringLiteral("remedyKeepFloat"));
+    keepFloat->setCheckable(true);
+    keepFloat->setChecked(overrides.contains(QStringLiteral("--float ") + name));
+    keepFloat->setStatusTip(tr("Leave this node unquantized (--float)"));
+    QObject::connect(keepFloat, &QAction::toggled, menu, [settings, chosen, name](bool on) {
+        settings->setNodeFloat(name, on);
+        chosen(name, on ? tr("kept in float") : tr("quantized again"));
+    });
+
+    auto* bits16 = menu->addAction(tr("&16-Bit Weights"));
+    bits16->setObjectName(QStringLiteral("remedy16Bit"));
+    bits16->setCheckable(true);
+    bits16->setChecked(overrides.contains(QStringLiteral("--layer-bits %1=16").arg(name)));
+    bits16->setStatusTip(tr("Quantize this layer's weights with 16 bits (--layer-bits)"));
+    QObject::connect(bits16, &QAction::toggled, menu, [settings, chosen, name](bool on) {
+        settings->setNodeBits(name, on ? 16 : 0);
+        chosen(name, on ? tr("16-bit weights") : tr("configured weight bits"));
+    });
+
+    // Per channel for this layer only (--layer-granularity); when the whole model is already
+    // per channel the entry shows that and there is nothing to add.
+    const bool modelPerChannel = has(QStringLiteral("granularity"), QStringLiteral("channel"));
+    auto* perChannel = menu->addAction(tr("&Per-Channel Weights"));
+    perChannel->setObjectName(QStringLiteral("remedyPerChannel"));
+    perChannel->setCheckable(true);
+    perChannel->setChecked(
+        modelPerChannel ||
+        overrides.contains(QStringLiteral("--layer-granularity %1=channel").arg(name)));
+    perChannel->setEnabled(!modelPerChannel);
+    perChannel->setStatusTip(modelPerChannel
+                                 ? tr("Every layer's weights are already per channel")
+                                 : tr("Quantize this layer's weights per output channel "
+                                      "(--layer-granularity)"));
+    QObject::connect(perChannel, &QAction::toggled, menu, [settings, chosen, name](bool on) {
+        settings->setNodeGranularity(name, on ? QStringLiteral("channel") : QString());
+        chosen(name, on ? tr("per-channel weights") : tr("configured granularity"));
+    });
+
+    // Another calibrator for the node's output activation (--tensor-calib); checking none (or
+    // "global") returns the tensor to the dock's calibrator.
+    const QString tensor = outputActivation(name, context);
+    QMenu* calibrators =
+        menu->addMenu(tensor.isEmpty() ? tr("Ca&librator") : tr("Ca&librator for %1").arg(tensor));
+    calibrators->setObjectName(QStringLiteral("remedyCalibratorMenu"));
+    calibrators->menuAction()->setObjectName(QStringLiteral("remedyCalibrator"));
+    calibrators->menuAction()->setEnabled(!tensor.isEmpty());
+    calibrators->menuAction()->setStatusTip(
+        tensor.isEmpty()
+            ? tr("This node has no activation output to calibrate")
+            : tr("Calibrate the activation %1 with another method (--tensor-calib)").arg(tensor));
+    const QString current = tensorCalibration(options, tensor);
+    const QString global = optionValue(options, QStringLiteral("calib-method"));
+    // Percentile keeps the P of an existing override, else takes the dock's.
+    const QString percentile =
+        current.startsWith(QLatin1String("percentile:"))
+            ? current
+            : QStringLiteral("percentile:%1").arg(QString::number(settings->percentile(), 'g', 8));
+    auto* group = new QActionGroup(calibrators);
+    group->setExclusionPolicy(QActionGroup::ExclusionPolicy::ExclusiveOptional);
+    const struct {
+        const char* objectName;
+        QString method;
+        QString text;
+    } methods[] = {
+        {"remedyCalibMinmax", QStringLiteral("minmax"), tr("&Min-Max")},
+        {"remedyCalibPercentile", percentile,
+         tr("&Percentile (%1)").arg(percentile.section(QLatin1Char(':'), 1))},
+        {"remedyCalibKl", QStringLiteral("kl"), tr("&KL Divergence")},
+        {"remedyCalibMse", QStringLiteral("mse"), tr("M&SE-Optimal Clip")},
+    };
+    for (const auto& m : methods) {
+        QAction* action = calibrators->addAction(m.text);
+        action->setObjectName(QString::fromLatin1(m.objectName));
+        action->setCheckable(true);
+        action->setData(m.method);
+        action->setChecked(!current.isEmpty() && current == m.method);
+        action->setStatusTip(QStringLiteral("--tensor-calib %1=%2").arg(tensor, m.method));
+        group->addAction(action);
+    }
+    // triggered, not toggled: only the entry the user picked writes (checking one entry also
+    // unchecks the other); unchecking the checked one returns to the global calibrator.
+    QObject::connect(
+        group, &QActionGroup::triggered, menu, [settings, chosen, name, tensor](QAction* action) {
+            const QString method = action->data().toString();
+            settings->setTensorCalibration(tensor, action->isChecked() ? method : QString());
+            chosen(name, action->isChecked() ? tr("calibrator %1 for %2").arg(method, tensor)
+                                             : tr("the global calibrator for %1").arg(tensor));
+        });
+    calibrators->addSeparator();
+    auto* useGlobal = calibrators->addAction(tr("&Global Calibrator (%1)").arg(global));
+    useGlobal->setObjectName(QStringLiteral("remedyCalibGlobal"));
+    useGlobal->setEnabled(!current.isEmpty());
+    useGlobal->setStatusTip(tr("Remove the --tensor-calib override of %1").arg(tensor));
+    QObject::connect(useGlobal, &QAction::triggered, menu, [settings, chosen, name, tensor] {
+        settings->setTensorCalibration(tensor, QString());
+        chosen(name, tr("the global calibrator for %1").arg(tensor));
+    });
+
+    // Core applies these model-wide: the menu says so rather than pretending otherwise.
+    auto* cle = menu->addAction(tr("&Cross-Layer Equalization (every pair, this one included)"));
+    cle->setObjectName(QStringLiteral("remedyCle"));
+    cle->setCheckable(true);
+    cle->setChecked(has(QStringLiteral("cle"), QString()));
+    QObject::connect(cle, &QAction::toggled, menu, [chosen, name, setSwitch](bool on) {
+        setSwitch(QStringLiteral("cle"), QString(), on);
+        chosen(name, on ? tr("cross-layer equalization") : tr("no cross-layer equalization"));
+    });
+    auto* adaround = menu->addAction(tr("&AdaRound (every layer, this one included)"));
+    adaround->setObjectName(QStringLiteral("remedyAdaRound"));
+    adaround->setCheckable(true);
+    adaround->setChecked(has(QStringLiteral("adaround"), QString()));
+    QObject::connect(adaround, &QAction::toggled, menu, [chosen, name, setSwitch](bool on) {
+        setSwitch(QStringLiteral("adaround"), QString(), on);
+        chosen(name, on ? tr("AdaRound") : tr("nearest rounding"));
+    });
+
+    menu->addSeparator();
+    const auto& last = context.lastRun;
+    auto* estimate = menu->addAction(
+        last ? tr("Estimated time: about %1 s per run (the last run); AdaRound adds its "
+                  "optimization per layer")
+                   .arg(last->seconds, 0, 'f', 1)
+             : tr("Estimated time: unknown until the first run"));
+    estimate->setObjectName(QStringLiteral("remedyEstimate"));
+    estimate->setEnabled(false);
+    return menu;
+}
+
+} // namespace qs

@@ -1,0 +1,46 @@
+// The remedies of a node's context menu (graph and layer table): keep float, 16-bit weights,
+// per-channel weights, another calibrator for the node's output activation, CLE, AdaRound.
+// Each writes the command-line override into the settings dock (results become stale); the
+// caller reports the node's SQNR before and after on the next run.
+#pragma once
+
+#include <QCoreApplication>
+#include <QString>
+#include <functional>
+#include <memory>
+
+class QMenu;
+class QWidget;
+
+namespace qs {
+
+class Graph;
+class QuantSettingsWidget;
+struct QuantRunResult;
+
+class NodeRemedyMenu {
+    Q_DECLARE_TR_FUNCTIONS(qs::NodeRemedyMenu)
+
+public:
+    struct Context {
+        QuantSettingsWidget* settings = nullptr;
+        std::shared_ptr<const Graph> graph;            // the loaded model
+        std::shared_ptr<const QuantRunResult> lastRun; // null before the first run
+        // A remedy was set or cleared: the node and what it does (translated).
+        std::function<void(const QString& node, const QString& what)> chosen;
+        // The settings refused a change (cannot happen with options the widget produced).
+        std::function<void(const QString& message)> invalidSettings;
+    };
+
+    // A new menu for `node`; the caller owns it.
+    static QMenu* create(const QString& node, const Context& context, QWidget* parent);
+
+    // The activation tensor the node's output is quantized on, which --tensor-calib names: from
+    // the last run's analyses when they know it, else from the model as loaded by the plan's
+    // rules: a BatchNormalization alone after a Conv/Gemm is folded into it (its output), and a
+    // Relu/Clip alone after a weighted op or Add is fused (its output). Empty when the node has
+    // no activation output.
+    static QString outputActivation(const QString& node, const Context& context);
+};
+
+} // namespace qs
