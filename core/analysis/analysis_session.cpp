@@ -214,7 +214,7 @@ Result<WhatIfResult> AnalysisSession::evaluateInto(const QuantPlan& plan, bool c
     QS_ASSIGN(Graph cone,
               downstreamCone(g, std::vector<NodeId>(starts.begin(), starts.end()), &external));
     result.nodesRun = int(cone.nodeCount());
-    QS_ASSIGN(auto sim, Simulator::create(cone, plan, ExecOptions{m_threads}));
+    QS_ASSIGN(auto sim, Simulator::create(cone, plan, ExecOptions{itemThreads(m_threads)}));
     const bool outputInCone = [&] {
         for (ValueId o : cone.outputs())
             if (cone.value(o).name == m_outputName) return true;
