@@ -2,6 +2,7 @@
 #include "analysis/analysis_common.h"
 
 #include "exec/executor.h"
+#include "quant/passes/inference_optimizer.h"
 #include "quant/simulator.h"
 
 #include <algorithm>
@@ -121,11 +122,27 @@ LayerConeRunner::create(const QuantizedModel& m, const std::vector<QuantLayerRef
     auto r = std::unique_ptr<LayerConeRunner>(new LayerConeRunner());
     r->m_threads = threads;
     r->m_output = g.value(g.outputs()[0]).name;
+    // The cones are cut from the activation-fused graph (Conv/Gemm + Relu/Clip as one kernel
+    // whose epilogue clamps: the same values, one pass over the tensor less) unless a tensor
+    // fusion removes is quantized by the plan. The plans the cones run are the model's with
+    // tensors set to float or a weight's parameters changed, so none of them quantizes it either.
+    std::vector<NodeId> fusedIds;
+    QS_ASSIGN(Graph fused, fuseActivations(g, nullptr, &fusedIds));
+    bool useFused = true;
+    for (const Value& v : g.values())
+        if (!fused.findValue(v.name))
+            if (const TensorQuantEntry* e = m.plan.tensor(v.name);
+                e && e->params.state == TensorQuantState::Quantized)
+                useFused = false;
+    for (const QuantLayerRef& l : layers)
+        if (l.node < 0 || l.node >= g.nodeCount() || fusedIds[size_t(l.node)] == kNoNode)
+            useFused = false;
     // Cones and what they read, so only those values are cached.
     std::set<std::string> needed;
     for (const QuantLayerRef& l : layers) {
         Cone c;
-        QS_ASSIGN(c.graph, downstreamCone(g, l.node, &c.external));
+        QS_ASSIGN(c.graph, useFused ? downstreamCone(fused, fusedIds[size_t(l.node)], &c.external)
+                                    : downstreamCone(g, l.node, &c.external));
         needed.insert(c.external.begin(), c.external.end());
         r->m_cones.push_back(std::move(c));
     }
