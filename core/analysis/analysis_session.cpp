@@ -3,6 +3,7 @@
 
 #include "analysis/sensitivity.h"
 #include "exec/executor.h"
+#include "quant/passes/inference_optimizer.h"
 #include "quant/plan_builder.h"
 #include "quant/simulator.h"
 
@@ -214,6 +215,18 @@ Result<WhatIfResult> AnalysisSession::evaluateInto(const QuantPlan& plan, bool c
     QS_ASSIGN(Graph cone,
               downstreamCone(g, std::vector<NodeId>(starts.begin(), starts.end()), &external));
     result.nodesRun = int(cone.nodeCount());
+    if (!perTensor && !commit) {
+        // Only the output is read: run Conv/Gemm + Relu/Clip as one kernel (the same values, one
+        // pass less) unless the plan quantizes a tensor the fusion removes.
+        QS_ASSIGN(Graph fused, fuseActivations(cone));
+        bool usable = true;
+        for (const Value& v : cone.values())
+            if (!fused.findValue(v.name))
+                if (const TensorQuantEntry* e = plan.tensor(v.name);
+                    e && e->params.state == TensorQuantState::Quantized)
+                    usable = false;
+        if (usable) cone = std::move(fused);
+    }
     QS_ASSIGN(auto sim, Simulator::create(cone, plan, ExecOptions{itemThreads(m_threads)}));
     const bool outputInCone = [&] {
         for (ValueId o : cone.outputs())
