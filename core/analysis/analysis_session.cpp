@@ -130,7 +130,7 @@ Result<QuantPlan> AnalysisSession::planWith(const LayerChange& change) const {
         config.layerBits[change.node] = *change.weightBits;
     }
     if (change.granularity) config.layerGranularity[change.node] = *change.granularity;
-    auto plan = buildQuantPlan(g, config, m_ranges);
+    auto plan = buildQuantPlan(g, config, m_ranges, &m_weightCache);
     if (!plan)
         return std::move(plan.addContext("what-if on node '" + change.node + "'")).takeError();
     return std::move(plan).value();
@@ -141,7 +141,7 @@ Result<QuantPlan> AnalysisSession::planWithRange(const std::string& tensor, Clip
         return makeError(ErrorCode::NotFound, "tensor '", tensor, "' has no calibrated range");
     std::map<std::string, ClipRange> ranges = m_ranges;
     ranges[tensor] = range;
-    auto plan = buildQuantPlan(m_model->graph, m_config, ranges);
+    auto plan = buildQuantPlan(m_model->graph, m_config, ranges, &m_weightCache);
     if (!plan) return std::move(plan.addContext("range of tensor '" + tensor + "'")).takeError();
     return std::move(plan).value();
 }

@@ -102,6 +102,8 @@ private:
     };
     std::map<std::string, Power> m_power; // per f32 tensor, current plan
     Tensor m_reference, m_output;
+    // Every what-if builds a whole plan: the weights' parameters are computed once.
+    mutable WeightParamsCache m_weightCache;
 };
 
 } // namespace qs
