@@ -18,6 +18,7 @@
 #include "onnx/onnx_importer.h"
 #include "quant/passes/cross_layer_equalization.h"
 #include "quant/plan_builder.h"
+#include "quant/quant_plan.h"
 #include "quant/quantizer.h"
 #include "quant/simulator.h"
 
@@ -170,6 +171,7 @@ private slots:
     void whatIfMatchesFullRunDigits();
     void whatIfMobileNetLayerIsFast();
     void layerAnalysesDoNotDependOnThreads();
+    void weightParamsCacheGivesTheFreshPlan();
 };
 
 void AnalysisTest::cleHandComputed() {
@@ -1045,6 +1047,41 @@ void AnalysisTest::layerAnalysesDoNotDependOnThreads() {
         }
         QCOMPARE(one.mixed.table[i].noise[c4], noise / double(reference.numel()));
     }
+}
+
+void AnalysisTest::weightParamsCacheGivesTheFreshPlan() {
+    // Plans built with one WeightParamsCache (as the what-if session does, one per change) equal
+    // plans built without it: per-layer bits and granularity, power-of-two scales, and a graph
+    // whose weights have the same names but other values (other buffers).
+    const Graph g = loadModel("digits_mbv2_bn.onnx");
+    const QuantizedModel q = quantizeDigits(g, QuantConfig{});
+    const auto layers = quantLayers(q);
+    QVERIFY(layers.size() >= 3);
+    QuantConfig a = q.config, b = q.config, c = q.config;
+    b.layerBits[layers[1].name] = 4;
+    b.layerGranularity[layers[2].name] = Granularity::PerTensor;
+    c.weight.powerOfTwoScale = true;
+    Graph scaled = q.graph; // every weight doubled: same names, new buffers
+    for (const QuantLayerRef& l : layers) {
+        Value& w = scaled.value(*scaled.findValue(l.weight));
+        Tensor t = w.initializer->clone();
+        for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] *= 2.0f;
+        w.initializer = t;
+    }
+    WeightParamsCache cache;
+    for (int pass = 0; pass < 2; ++pass) // the second pass reads every weight from the cache
+        for (const Graph* graph : std::vector<const Graph*>{&q.graph, &scaled})
+            for (const QuantConfig* config : std::vector<const QuantConfig*>{&a, &b, &c}) {
+                auto fresh = buildQuantPlan(*graph, *config, q.activationRanges);
+                auto cached = buildQuantPlan(*graph, *config, q.activationRanges, &cache);
+                QVERIFY(fresh.isOk() && cached.isOk());
+                QCOMPARE(quantPlanToJson(*cached), quantPlanToJson(*fresh));
+            }
+    // The doubled weights really have other parameters (the cache did not hand out the first).
+    auto one = buildQuantPlan(q.graph, a, q.activationRanges, &cache);
+    auto two = buildQuantPlan(scaled, a, q.activationRanges, &cache);
+    QVERIFY(one->tensor(layers[0].weight)->params.scale !=
+            two->tensor(layers[0].weight)->params.scale);
 }
 
 QTEST_GUILESS_MAIN(AnalysisTest)
