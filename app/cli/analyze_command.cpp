@@ -260,14 +260,28 @@ int runAnalyze(const std::vector<std::string>& raw) {
         auto mb = suggestMixedBits(qm, layers, **runner, mo);
         if (!mb) return fail("analyze", mb.message());
         mixedBits = std::move(mb).value();
-        // Verify the suggestion: quantize with it (as --layer-bits would) and run it.
+        // Verify the suggestion: quantize with it (as --layer-bits would) and run it. Weight bits
+        // change neither the float graph nor the activation ranges, so unless bias correction or
+        // AdaRound (which depend on the weights' quantization) is on, only the plan is built
+        // again, from the model's ranges: the plan quantizing from scratch would give, without
+        // calibrating a second time.
         QuantConfig withBits = qm.config;
         for (const auto& [node, bits] : mixedBits->chosen.assignment)
             withBits.layerBits[node] = bits;
-        CalibrationData calibData;
-        calibData.samples = *calib;
-        calibData.inputName = p.args.value("input-name");
-        auto q2 = quantizeModel(*graph, withBits, &calibData);
+        Result<QuantizedModel> q2 = Error(ErrorCode::Internal, "not quantized");
+        if (!withBits.biasCorrection && !withBits.adaround) {
+            auto plan = buildQuantPlan(qm.graph, withBits, qm.activationRanges);
+            if (!plan) return fail("analyze", plan.message());
+            QuantizedModel m = qm;
+            m.config = withBits;
+            m.plan = std::move(plan).value();
+            q2 = std::move(m);
+        } else {
+            CalibrationData calibData;
+            calibData.samples = *calib;
+            calibData.inputName = p.args.value("input-name");
+            q2 = quantizeModel(*graph, withBits, &calibData);
+        }
         if (!q2) return fail("analyze", q2.message());
         // Only the simulator: the fp32 reference is the runner's.
         auto measured = simulateFirstOutput(*q2, data, inputName, so.threads, so.batchSize);

@@ -1,14 +1,20 @@
 // Small pieces the layer-wise analyses share (sensitivity, error propagation, the what-if
-// session): one definition of SQNR from accumulated powers, a hook that keeps every value, and
-// the batch concatenation of cached activations.
+// session): one definition of SQNR from accumulated powers, a hook that keeps every value, the
+// batch concatenation of cached activations, and the loop over independent work items.
 #pragma once
 
 #include "exec/executor.h"
 #include "ir/tensor.h"
+#include "util/progress.h"
+#include "util/thread_pool.h"
 
+#include <atomic>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <limits>
+#include <mutex>
+#include <string>
 #include <vector>
 
 namespace qs {
@@ -40,6 +46,46 @@ inline Tensor concatRows(const std::vector<Tensor>& parts) {
         offset += size_t(f.numel());
     }
     return all;
+}
+
+// Threads for an executor made for one work item: inside a pool's job its kernels run inline
+// anyway, so it gets no threads of its own.
+inline int itemThreads(int threads) {
+    return ThreadPool::insideJob() ? 1 : threads;
+}
+
+// work(i) for every i in [0, n) on `threads` threads, one item at a time to whichever thread is
+// free (list the costly items first). Items must be independent and write only their own
+// results, so the results do not depend on the thread count. Progress: before each item,
+// report(items started / n, label(i)) and a check for cancellation (serialised). After a
+// failure the items not yet started are skipped; returns the failure of the lowest item that
+// failed.
+inline Status forEachItem(int threads, size_t n, Progress* progress,
+                          const std::function<std::string(size_t)>& label,
+                          const std::function<Status(size_t)>& work) {
+    std::vector<Status> status(n);
+    std::atomic<bool> failed{false};
+    std::mutex mutex;
+    size_t started = 0;
+    ThreadPool pool(threads);
+    pool.forEach(int64_t(n), [&](int64_t item) {
+        const size_t i = size_t(item);
+        if (failed.load(std::memory_order_relaxed)) return;
+        if (progress) {
+            std::lock_guard lock(mutex);
+            if (progress->isCancelled()) {
+                status[i] = Error(ErrorCode::Cancelled, "cancelled");
+                failed = true;
+                return;
+            }
+            progress->report(double(started++) / double(n), label(i));
+        }
+        status[i] = work(i);
+        if (!status[i]) failed = true;
+    });
+    for (Status& s : status)
+        if (!s) return s;
+    return {};
 }
 
 } // namespace qs

@@ -3,6 +3,7 @@
 
 #include "analysis/sensitivity.h"
 #include "exec/executor.h"
+#include "quant/passes/inference_optimizer.h"
 #include "quant/plan_builder.h"
 #include "quant/simulator.h"
 
@@ -129,7 +130,7 @@ Result<QuantPlan> AnalysisSession::planWith(const LayerChange& change) const {
         config.layerBits[change.node] = *change.weightBits;
     }
     if (change.granularity) config.layerGranularity[change.node] = *change.granularity;
-    auto plan = buildQuantPlan(g, config, m_ranges);
+    auto plan = buildQuantPlan(g, config, m_ranges, &m_weightCache);
     if (!plan)
         return std::move(plan.addContext("what-if on node '" + change.node + "'")).takeError();
     return std::move(plan).value();
@@ -140,7 +141,7 @@ Result<QuantPlan> AnalysisSession::planWithRange(const std::string& tensor, Clip
         return makeError(ErrorCode::NotFound, "tensor '", tensor, "' has no calibrated range");
     std::map<std::string, ClipRange> ranges = m_ranges;
     ranges[tensor] = range;
-    auto plan = buildQuantPlan(m_model->graph, m_config, ranges);
+    auto plan = buildQuantPlan(m_model->graph, m_config, ranges, &m_weightCache);
     if (!plan) return std::move(plan.addContext("range of tensor '" + tensor + "'")).takeError();
     return std::move(plan).value();
 }
@@ -214,7 +215,19 @@ Result<WhatIfResult> AnalysisSession::evaluateInto(const QuantPlan& plan, bool c
     QS_ASSIGN(Graph cone,
               downstreamCone(g, std::vector<NodeId>(starts.begin(), starts.end()), &external));
     result.nodesRun = int(cone.nodeCount());
-    QS_ASSIGN(auto sim, Simulator::create(cone, plan, ExecOptions{m_threads}));
+    if (!perTensor && !commit) {
+        // Only the output is read: run Conv/Gemm + Relu/Clip as one kernel (the same values, one
+        // pass less) unless the plan quantizes a tensor the fusion removes.
+        QS_ASSIGN(Graph fused, fuseActivations(cone));
+        bool usable = true;
+        for (const Value& v : cone.values())
+            if (!fused.findValue(v.name))
+                if (const TensorQuantEntry* e = plan.tensor(v.name);
+                    e && e->params.state == TensorQuantState::Quantized)
+                    usable = false;
+        if (usable) cone = std::move(fused);
+    }
+    QS_ASSIGN(auto sim, Simulator::create(cone, plan, ExecOptions{itemThreads(m_threads)}));
     const bool outputInCone = [&] {
         for (ValueId o : cone.outputs())
             if (cone.value(o).name == m_outputName) return true;

@@ -65,6 +65,7 @@ public:
     // Current SQNR of an f32 tensor against float (+inf exact); nullopt if not cached.
     std::optional<double> tensorSqnrDb(const std::string& tensor) const;
     int64_t samples() const { return m_samples; }
+    int threads() const { return m_threads; }
 
     // The plan a change would give (errors name the node or tensor at fault).
     Result<QuantPlan> planWith(const LayerChange& change) const;
@@ -76,6 +77,8 @@ public:
     Result<WhatIfResult> whatIfRange(const std::string& tensor, ClipRange range,
                                      bool perTensor = true) const;
     // Any plan for the same graph (the cone is what differs from the current plan).
+    // The const evaluations may run on several threads at once (inside a pool's job the cone
+    // runs on the calling thread alone).
     Result<WhatIfResult> evaluate(const QuantPlan& plan, bool perTensor = true) const;
 
     // Make a change the current plan: the caches are updated on its cone only.
@@ -99,6 +102,8 @@ private:
     };
     std::map<std::string, Power> m_power; // per f32 tensor, current plan
     Tensor m_reference, m_output;
+    // Every what-if builds a whole plan: the weights' parameters are computed once.
+    mutable WeightParamsCache m_weightCache;
 };
 
 } // namespace qs

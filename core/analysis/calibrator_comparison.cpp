@@ -1,4 +1,5 @@
 #include "analysis/calibrator_comparison.h"
+#include "analysis/analysis_common.h"
 
 #include <set>
 
@@ -105,21 +106,22 @@ compareCalibratorsAll(const QuantizedModel& m, const AnalysisSession* session, P
     for (ValueId v : g.inputs()) add(v);
     for (NodeId n : g.topoOrder())
         for (ValueId v : g.node(n).outputs) add(v);
-    std::vector<TensorCalibratorComparison> out;
-    for (size_t i = 0; i < order.size(); ++i) {
-        const std::string& name = order[i];
-        if (progress) {
-            if (progress->isCancelled()) return Error(ErrorCode::Cancelled, "cancelled");
-            progress->report(double(i) / double(order.size()), "calibrators of " + name);
-        }
-        std::optional<ClipRange> current;
-        if (auto it = m.activationRanges.find(name); it != m.activationRanges.end())
-            current = it->second;
-        auto c = compareCalibrators(name, *m.collectors.at(name), m.config.activation, options,
-                                    session, current);
-        if (!c) return std::move(c.addContext("tensor '" + name + "'")).takeError();
-        out.push_back(std::move(c).value());
-    }
+    // Tensors are independent work items (topological order: the large cones first).
+    std::vector<TensorCalibratorComparison> out(order.size());
+    QS_TRY(forEachItem(
+        session ? session->threads() : m.config.threads, order.size(), progress,
+        [&](size_t i) { return "calibrators of " + order[i]; },
+        [&](size_t i) -> Status {
+            const std::string& name = order[i];
+            std::optional<ClipRange> current;
+            if (auto it = m.activationRanges.find(name); it != m.activationRanges.end())
+                current = it->second;
+            auto c = compareCalibrators(name, *m.collectors.at(name), m.config.activation, options,
+                                        session, current);
+            if (!c) return std::move(c.addContext("tensor '" + name + "'")).takeError();
+            out[i] = std::move(c).value();
+            return {};
+        }));
     return out;
 }
 

@@ -47,7 +47,9 @@ compareCalibrators(const std::string& tensor, const RangeCollector& collector,
                    const std::optional<ClipRange>& currentRange = std::nullopt);
 
 // Every calibrated activation of a model (QuantizedModel::collectors whose tensor the plan
-// quantizes), in the graph's topological order. Needs calibration data (collectors).
+// quantizes), in the graph's topological order. Needs calibration data (collectors). The
+// tensors are spread over the session's threads (without one, the model's config.threads); the
+// result does not depend on their number.
 Result<std::vector<TensorCalibratorComparison>>
 compareCalibratorsAll(const QuantizedModel& model, const AnalysisSession* session = nullptr,
                       Progress* progress = nullptr);

@@ -77,49 +77,55 @@ Result<ErrorPropagation> analyzeErrorPropagation(const QuantizedModel& m, const 
             s.count += yf.numel();
         };
         // Graph inputs: their quantization is all injected (nothing is upstream of them).
-        accumulate(*inputId, fv[inputName], qv[inputName], qv[inputName]);
-        for (NodeId n : g.topoOrder()) {
-            const Node& node = g.node(n);
-            bool floatOut = false;
-            for (ValueId out : node.outputs)
-                if (out != kNoValue && fv.count(g.value(out).name) &&
-                    fv[g.value(out).name].dtype() == DataType::F32)
-                    floatOut = true;
-            if (!floatOut) continue;
-            const OpDef* op = findOp(node.domain, node.opType);
-            if (!op)
-                return makeError(ErrorCode::Unsupported, "node ", node.label(), ": unknown op");
-            std::vector<const Tensor*> ins;
-            bool complete = true;
-            for (ValueId v : node.inputs) {
-                if (v == kNoValue) {
-                    ins.push_back(nullptr);
-                    continue;
+        accumulate(*inputId, fv.at(inputName), qv.at(inputName), qv.at(inputName));
+        // Each node's injected run reads only the cached float values and adds to the sums of
+        // its own outputs: the nodes are independent work items (every value's sums still grow
+        // batch by batch in order, so the result does not depend on the threads).
+        const std::vector<NodeId>& order = g.topoOrder();
+        QS_TRY(forEachItem(
+            options.threads, order.size(), nullptr, [](size_t) { return std::string(); },
+            [&](size_t item) -> Status {
+                const NodeId n = order[item];
+                const Node& node = g.node(n);
+                bool floatOut = false;
+                for (ValueId out : node.outputs)
+                    if (out != kNoValue)
+                        if (auto it = fv.find(g.value(out).name);
+                            it != fv.end() && it->second.dtype() == DataType::F32)
+                            floatOut = true;
+                if (!floatOut) return {};
+                const OpDef* op = findOp(node.domain, node.opType);
+                if (!op)
+                    return makeError(ErrorCode::Unsupported, "node ", node.label(), ": unknown op");
+                std::vector<const Tensor*> ins;
+                for (ValueId v : node.inputs) {
+                    if (v == kNoValue) {
+                        ins.push_back(nullptr);
+                        continue;
+                    }
+                    const Value& qvw = quantWeights.value(v);
+                    if (qvw.initializer) {
+                        ins.push_back(&*qvw.initializer);
+                        continue;
+                    }
+                    auto it = fv.find(g.value(v).name);
+                    if (it == fv.end()) return {}; // an input was not computed: nothing to compare
+                    ins.push_back(&it->second);
                 }
-                const Value& qvw = quantWeights.value(v);
-                if (qvw.initializer) {
-                    ins.push_back(&*qvw.initializer);
-                    continue;
+                auto outs = runNodeOnce(*op, node, g.opsetVersion(node.domain), ins, pool);
+                if (!outs) return std::move(outs.addContext("node " + node.label())).takeError();
+                for (size_t o = 0; o < node.outputs.size() && o < outs->size(); ++o) {
+                    const ValueId v = node.outputs[o];
+                    if (v == kNoValue) continue;
+                    const std::string& name = g.value(v).name;
+                    auto f = fv.find(name);
+                    auto q = qv.find(name);
+                    if (f == fv.end() || q == qv.end()) continue;
+                    QS_ASSIGN(Tensor yi, quantizeOutput(m.plan, name, (*outs)[o], &pool));
+                    accumulate(v, f->second, q->second, yi);
                 }
-                auto it = fv.find(g.value(v).name);
-                if (it == fv.end()) {
-                    complete = false;
-                    break;
-                }
-                ins.push_back(&it->second);
-            }
-            if (!complete) continue;
-            auto outs = runNodeOnce(*op, node, g.opsetVersion(node.domain), ins, pool);
-            if (!outs) return std::move(outs.addContext("node " + node.label())).takeError();
-            for (size_t o = 0; o < node.outputs.size() && o < outs->size(); ++o) {
-                const ValueId v = node.outputs[o];
-                if (v == kNoValue) continue;
-                const std::string& name = g.value(v).name;
-                if (!fv.count(name) || !qv.count(name)) continue;
-                QS_ASSIGN(Tensor yi, quantizeOutput(m.plan, name, (*outs)[o], &pool));
-                accumulate(v, fv[name], qv[name], yi);
-            }
-        }
+                return {};
+            }));
     }
 
     ErrorPropagation result;

@@ -1,4 +1,5 @@
 #include "analysis/mixed_bits.h"
+#include "analysis/analysis_common.h"
 
 #include <algorithm>
 #include <cmath>
@@ -50,31 +51,36 @@ Result<MixedBitsResult> suggestMixedBits(const QuantizedModel& m,
     }
     result.fullNoise = noisePower(reference, runner.quantized());
 
+    result.table.resize(layers.size());
     for (size_t i = 0; i < layers.size(); ++i) {
         const QuantLayerRef& l = layers[i];
-        if (options.progress) {
-            if (options.progress->isCancelled()) return Error(ErrorCode::Cancelled, "cancelled");
-            options.progress->report(double(i) / double(layers.size()), "bit table of " + l.name);
-        }
         const TensorQuantEntry* e = m.plan.tensor(l.weight);
         if (!e || e->params.state != TensorQuantState::Quantized)
             return makeError(ErrorCode::Internal, "layer ", l.name, " has no quantized weight");
-        LayerBitNoise row;
+        LayerBitNoise& row = result.table[i];
         row.node = l.name;
         row.params = l.weightQuantized.numel();
         row.configuredBits = e->params.spec.bits;
-        for (int bits : result.candidates) {
+        row.noise.assign(result.candidates.size(), 0.0);
+    }
+    // Work items: every layer at every candidate (the layers' order puts the large cones first).
+    const size_t perLayer = result.candidates.size();
+    QS_TRY(forEachItem(
+        runner.threads(), layers.size() * perLayer, options.progress,
+        [&](size_t item) { return "bit table of " + layers[item / perLayer].name; },
+        [&](size_t item) -> Status {
+            const size_t i = item / perLayer, c = item % perLayer;
+            const QuantLayerRef& l = layers[i];
             QuantPlan plan = planQuantizingOnly(m.plan, {l.weight});
-            QuantSpec spec = e->params.spec;
-            spec.bits = bits;
+            QuantSpec spec = m.plan.tensor(l.weight)->params.spec;
+            spec.bits = result.candidates[c];
             QS_ASSIGN(auto ranges, tensorRanges(l.weightQuantized, spec));
             QS_ASSIGN(QuantParams p, computeQuantParams(spec, ranges.first, ranges.second));
             plan.tensors[l.weight].params = p;
             QS_ASSIGN(Tensor y, runner.run(i, plan, false));
-            row.noise.push_back(noisePower(reference, y));
-        }
-        result.table.push_back(std::move(row));
-    }
+            result.table[i].noise[c] = noisePower(reference, y);
+            return {};
+        }));
 
     // Per-layer choice for a multiplier μ; the configured bits' noise is already in N_full.
     auto evaluate = [&](double mu) {

@@ -52,7 +52,8 @@ struct MixedBitsResult {
 };
 
 // runner: built on the same model and layers; its quantized() output gives N_full, so it must
-// have been created with the quantized cache.
+// have been created with the quantized cache. The table's runs (layer × candidate) are spread
+// over the runner's threads; the result does not depend on their number.
 Result<MixedBitsResult> suggestMixedBits(const QuantizedModel& model,
                                          const std::vector<QuantLayerRef>& layers,
                                          const LayerConeRunner& runner,

@@ -2,6 +2,7 @@
 #include "analysis/analysis_common.h"
 
 #include "exec/executor.h"
+#include "quant/passes/inference_optimizer.h"
 #include "quant/simulator.h"
 
 #include <algorithm>
@@ -121,11 +122,27 @@ LayerConeRunner::create(const QuantizedModel& m, const std::vector<QuantLayerRef
     auto r = std::unique_ptr<LayerConeRunner>(new LayerConeRunner());
     r->m_threads = threads;
     r->m_output = g.value(g.outputs()[0]).name;
+    // The cones are cut from the activation-fused graph (Conv/Gemm + Relu/Clip as one kernel
+    // whose epilogue clamps: the same values, one pass over the tensor less) unless a tensor
+    // fusion removes is quantized by the plan. The plans the cones run are the model's with
+    // tensors set to float or a weight's parameters changed, so none of them quantizes it either.
+    std::vector<NodeId> fusedIds;
+    QS_ASSIGN(Graph fused, fuseActivations(g, nullptr, &fusedIds));
+    bool useFused = true;
+    for (const Value& v : g.values())
+        if (!fused.findValue(v.name))
+            if (const TensorQuantEntry* e = m.plan.tensor(v.name);
+                e && e->params.state == TensorQuantState::Quantized)
+                useFused = false;
+    for (const QuantLayerRef& l : layers)
+        if (l.node < 0 || l.node >= g.nodeCount() || fusedIds[size_t(l.node)] == kNoNode)
+            useFused = false;
     // Cones and what they read, so only those values are cached.
     std::set<std::string> needed;
     for (const QuantLayerRef& l : layers) {
         Cone c;
-        QS_ASSIGN(c.graph, downstreamCone(g, l.node, &c.external));
+        QS_ASSIGN(c.graph, useFused ? downstreamCone(fused, fusedIds[size_t(l.node)], &c.external)
+                                    : downstreamCone(g, l.node, &c.external));
         needed.insert(c.external.begin(), c.external.end());
         r->m_cones.push_back(std::move(c));
     }
@@ -170,7 +187,7 @@ Result<Tensor> LayerConeRunner::run(size_t layer, const QuantPlan& plan, bool fr
     const Cache& cache = fromQuantized ? m_quant : m_float;
     if (cache.batches.empty())
         return makeError(ErrorCode::Internal, "the quantized activations were not cached");
-    QS_ASSIGN(auto sim, Simulator::create(cone.graph, plan, ExecOptions{m_threads}));
+    QS_ASSIGN(auto sim, Simulator::create(cone.graph, plan, ExecOptions{itemThreads(m_threads)}));
     std::vector<Tensor> parts;
     for (const auto& values : cache.batches) {
         std::map<std::string, Tensor> inputs;
@@ -215,31 +232,39 @@ Result<SensitivityResult> analyzeSensitivity(const QuantizedModel& m,
     if (options.reverse) {
         QS_ASSIGN(result.full, agreementOf(reference, runner->quantized(), labels));
     }
+    // Work items: each layer alone and (with reverse) all but it; the layers' order puts the
+    // large cones first.
+    const size_t perLayer = options.reverse ? 2 : 1;
+    result.layers.resize(layers.size());
     for (size_t i = 0; i < layers.size(); ++i) {
-        const QuantLayerRef& l = layers[i];
-        if (options.progress) {
-            if (options.progress->isCancelled()) return Error(ErrorCode::Cancelled, "cancelled");
-            options.progress->report(double(i) / double(layers.size()), "sensitivity of " + l.name);
-        }
-        LayerSensitivity s;
-        s.node = l.name;
-        s.op = l.op;
-        const std::vector<std::string> own = layerTensors(g, l, false),
-                                       alone = layerTensors(g, l, true);
-        if (!runner->reachesOutput(i)) {
+        LayerSensitivity& s = result.layers[i];
+        s.node = layers[i].name;
+        s.op = layers[i].op;
+        if (!runner->reachesOutput(i))
             s.alone = s.reverse =
                 OutputAgreement{std::numeric_limits<double>::infinity(), 1.0, 1.0, result.fp32Top1};
-            result.layers.push_back(s);
-            continue;
-        }
-        QS_ASSIGN(Tensor a, runner->run(i, planQuantizingOnly(m.plan, alone), false));
-        QS_ASSIGN(s.alone, agreementOf(reference, a, labels));
-        if (options.reverse) {
-            QS_ASSIGN(Tensor r, runner->run(i, planWithFloat(m.plan, own), true));
-            QS_ASSIGN(s.reverse, agreementOf(reference, r, labels));
-        }
-        result.layers.push_back(s);
     }
+    QS_TRY(forEachItem(
+        options.threads, layers.size() * perLayer, options.progress,
+        [&](size_t item) { return "sensitivity of " + layers[item / perLayer].name; },
+        [&](size_t item) -> Status {
+            const size_t i = item / perLayer;
+            const bool reverse = item % perLayer == 1;
+            if (!runner->reachesOutput(i)) return {};
+            const QuantLayerRef& l = layers[i];
+            LayerSensitivity& s = result.layers[i];
+            if (!reverse) {
+                QS_ASSIGN(
+                    Tensor a,
+                    runner->run(i, planQuantizingOnly(m.plan, layerTensors(g, l, true)), false));
+                QS_ASSIGN(s.alone, agreementOf(reference, a, labels));
+            } else {
+                QS_ASSIGN(Tensor r,
+                          runner->run(i, planWithFloat(m.plan, layerTensors(g, l, false)), true));
+                QS_ASSIGN(s.reverse, agreementOf(reference, r, labels));
+            }
+            return {};
+        }));
     result.ranking.resize(result.layers.size());
     std::iota(result.ranking.begin(), result.ranking.end(), size_t(0));
     std::stable_sort(result.ranking.begin(), result.ranking.end(), [&](size_t a, size_t b) {

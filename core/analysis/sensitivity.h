@@ -38,7 +38,7 @@ struct LayerSensitivity {
 };
 
 struct SensitivityOptions {
-    int threads = 1;
+    int threads = 1; // the layers' runs are spread over them; results do not depend on it
     int batchSize = 16;
     bool reverse = true;
     Progress* progress = nullptr; // per layer; cancel stops with Cancelled
@@ -69,13 +69,15 @@ public:
            const Tensor& data, const std::string& inputName, int threads, int batchSize,
            bool quantizedCache);
     const Tensor& reference() const { return m_reference; } // fp32 first output, all samples
+    int threads() const { return m_threads; }
     const Tensor& quantized() const {
         return m_quantized;
     } // fully quantized (empty without the cache)
     // False when the layer does not reach the first graph output (it cannot change it).
     bool reachesOutput(size_t layer) const;
     // The first output over all samples with `plan`, running only the layer's cone, fed from the
-    // float cache or (fromQuantized) the fully quantized one.
+    // float cache or (fromQuantized) the fully quantized one. Safe to call from several threads
+    // at once (inside a pool's job the cone runs on the calling thread alone).
     Result<Tensor> run(size_t layer, const QuantPlan& plan, bool fromQuantized) const;
 
 private:

@@ -15,6 +15,24 @@ int weightChannelAxis(const Node& node, int weightRank) {
     return 0;
 }
 
+std::optional<QuantParams> WeightParamsCache::find(const Tensor& weight,
+                                                   const QuantSpec& spec) const {
+    std::lock_guard lock(m_mutex);
+    auto [begin, end] = m_entries.equal_range(weight.rawData());
+    for (auto it = begin; it != end; ++it)
+        if (it->second.weight.sharesBufferWith(weight) &&
+            it->second.weight.dtype() == weight.dtype() &&
+            it->second.weight.shape() == weight.shape() && it->second.spec == spec)
+            return it->second.params;
+    return std::nullopt;
+}
+
+void WeightParamsCache::insert(const Tensor& weight, const QuantSpec& spec,
+                               const QuantParams& params) {
+    std::lock_guard lock(m_mutex);
+    m_entries.emplace(weight.rawData(), Entry{weight, spec, params});
+}
+
 namespace {
 
 bool isFloatValue(const Value& v) {
@@ -23,7 +41,8 @@ bool isFloatValue(const Value& v) {
 
 // The plan for the given ranges, without scale alignment.
 Result<QuantPlan> buildPlanOnce(const Graph& graph, const QuantConfig& config,
-                                const std::map<std::string, ClipRange>& activationRanges) {
+                                const std::map<std::string, ClipRange>& activationRanges,
+                                WeightParamsCache* weightCache) {
     QuantPlan plan;
     plan.model = graph.name;
     plan.settings = config.describe();
@@ -172,19 +191,25 @@ Result<QuantPlan> buildPlanOnce(const Graph& graph, const QuantConfig& config,
                 spec.granularity = Granularity::PerTensor;
             info.bits = spec.bits;
             if (w.initializer->dtype() == DataType::F32 && !plan.tensor(w.name)) {
-                auto ranges = tensorRanges(*w.initializer, spec);
-                if (!ranges)
-                    return std::move(ranges.addContext("node " + node.label() + " weight '" +
-                                                       w.name + "'"))
-                        .takeError();
-                auto params = computeQuantParams(spec, ranges->first, ranges->second);
-                if (!params)
-                    return std::move(params.addContext("node " + node.label() + " weight '" +
-                                                       w.name + "'"))
-                        .takeError();
                 TensorQuantEntry e;
-                e.params = std::move(params).value();
                 e.isWeight = true;
+                if (auto cached =
+                        weightCache ? weightCache->find(*w.initializer, spec) : std::nullopt) {
+                    e.params = std::move(*cached);
+                } else {
+                    auto ranges = tensorRanges(*w.initializer, spec);
+                    if (!ranges)
+                        return std::move(ranges.addContext("node " + node.label() + " weight '" +
+                                                           w.name + "'"))
+                            .takeError();
+                    auto params = computeQuantParams(spec, ranges->first, ranges->second);
+                    if (!params)
+                        return std::move(params.addContext("node " + node.label() + " weight '" +
+                                                           w.name + "'"))
+                            .takeError();
+                    e.params = std::move(params).value();
+                    if (weightCache) weightCache->insert(*w.initializer, spec, e.params);
+                }
                 plan.tensors[w.name] = std::move(e);
             }
             // Bias: int32 with scale s_in · s_w[c] (zero point 0), so it adds straight into the
@@ -315,7 +340,7 @@ private:
 // dynamically quantized one) is not aligned: its inputs are requantized, and a plan note says so.
 Result<QuantPlan> alignConcatScales(const Graph& graph, const QuantConfig& config,
                                     const std::map<std::string, ClipRange>& activationRanges,
-                                    QuantPlan plan) {
+                                    QuantPlan plan, WeightParamsCache* weightCache) {
     if (config.activationMode == ActivationMode::WeightOnly) return plan;
     if (config.activationMode == ActivationMode::Dynamic ||
         config.activation.granularity != Granularity::PerTensor) {
@@ -380,7 +405,7 @@ Result<QuantPlan> alignConcatScales(const Graph& graph, const QuantConfig& confi
     }
     std::map<std::string, ClipRange> aligned = activationRanges;
     for (const std::string& m : sets.members()) aligned[m] = unionRange.at(sets.find(m));
-    QS_ASSIGN(QuantPlan out, buildPlanOnce(graph, config, aligned));
+    QS_ASSIGN(QuantPlan out, buildPlanOnce(graph, config, aligned, weightCache));
     for (const std::string& m : sets.members()) {
         TensorQuantEntry& e = out.tensors.at(m);
         e.alignedWith = sets.find(m);
@@ -399,10 +424,11 @@ Result<QuantPlan> alignConcatScales(const Graph& graph, const QuantConfig& confi
 } // namespace
 
 Result<QuantPlan> buildQuantPlan(const Graph& graph, const QuantConfig& config,
-                                 const std::map<std::string, ClipRange>& activationRanges) {
-    QS_ASSIGN(QuantPlan plan, buildPlanOnce(graph, config, activationRanges));
+                                 const std::map<std::string, ClipRange>& activationRanges,
+                                 WeightParamsCache* weightCache) {
+    QS_ASSIGN(QuantPlan plan, buildPlanOnce(graph, config, activationRanges, weightCache));
     if (!config.alignConcatScales) return plan;
-    return alignConcatScales(graph, config, activationRanges, std::move(plan));
+    return alignConcatScales(graph, config, activationRanges, std::move(plan), weightCache);
 }
 
 } // namespace qs

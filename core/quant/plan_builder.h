@@ -8,9 +8,30 @@
 #include "quant/quant_plan.h"
 
 #include <map>
+#include <mutex>
+#include <optional>
 #include <string>
 
 namespace qs {
+
+// A weight's parameters are a function of its values and its spec. A caller that builds many
+// plans for one graph (the what-if session: one per change) gives buildQuantPlan this cache so
+// each weight's ranges are computed once; entries are found by the weight's buffer (held, so it
+// cannot be freed and reused) and the whole spec. Safe to share between threads.
+class WeightParamsCache {
+public:
+    std::optional<QuantParams> find(const Tensor& weight, const QuantSpec& spec) const;
+    void insert(const Tensor& weight, const QuantSpec& spec, const QuantParams& params);
+
+private:
+    struct Entry {
+        Tensor weight;
+        QuantSpec spec;
+        QuantParams params;
+    };
+    mutable std::mutex m_mutex;
+    std::multimap<const void*, Entry> m_entries;
+};
 
 // Scale alignment (config.alignConcatScales): a Concat's output and the tensors its inputs take
 // their parameters from share one scale and zero point, from the union of their clip ranges; the
@@ -26,7 +47,8 @@ namespace qs {
 // activationRanges: clip range per activation tensor name (unused in weight-only and dynamic
 // modes). Errors name the node or tensor at fault (an unknown --float node, a missing range).
 Result<QuantPlan> buildQuantPlan(const Graph& graph, const QuantConfig& config,
-                                 const std::map<std::string, ClipRange>& activationRanges);
+                                 const std::map<std::string, ClipRange>& activationRanges,
+                                 WeightParamsCache* weightCache = nullptr);
 
 // Channel axis of the weight of a weighted node (Conv: 0, ConvTranspose: 1, Gemm: transB ? 0 : 1,
 // MatMul: last).

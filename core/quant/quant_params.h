@@ -46,6 +46,7 @@ struct QuantSpec {
 
     int32_t qmin() const;
     int32_t qmax() const;
+    friend bool operator==(const QuantSpec&, const QuantSpec&) = default;
 };
 
 struct QuantParams {

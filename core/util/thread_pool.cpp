@@ -9,8 +9,16 @@ namespace {
 thread_local bool t_insideJob = false;
 
 struct InsideJob {
-    InsideJob() { t_insideJob = true; }
-    ~InsideJob() { t_insideJob = false; }
+    InsideJob()
+        : m_outer(t_insideJob) {
+        t_insideJob = true;
+    }
+    ~InsideJob() { t_insideJob = m_outer; }
+    InsideJob(const InsideJob&) = delete;
+    InsideJob& operator=(const InsideJob&) = delete;
+
+private:
+    bool m_outer;
 };
 } // namespace
 
@@ -40,7 +48,28 @@ void ThreadPool::parallelFor(int64_t n, int64_t grain,
     // Up to 4 chunks per thread for balance, each at least 'grain'.
     const int64_t maxChunks =
         std::min<int64_t>((n + grain - 1) / grain, int64_t(m_threadCount) * 4);
-    const int64_t chunk = (n + maxChunks - 1) / maxChunks;
+    runChunks(n, (n + maxChunks - 1) / maxChunks, fn);
+}
+
+void ThreadPool::forEach(int64_t n, const std::function<void(int64_t)>& fn) {
+    if (n <= 0) return;
+    const std::function<void(int64_t, int64_t)> items = [&fn](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i) fn(i);
+    };
+    if (m_threadCount == 1 || n == 1 || t_insideJob) {
+        InsideJob inside;
+        items(0, n);
+        return;
+    }
+    runChunks(n, 1, items);
+}
+
+bool ThreadPool::insideJob() {
+    return t_insideJob;
+}
+
+void ThreadPool::runChunks(int64_t n, int64_t chunk,
+                           const std::function<void(int64_t, int64_t)>& fn) {
     const int64_t chunks = (n + chunk - 1) / chunk;
     {
         std::unique_lock lock(m_mutex);

@@ -28,8 +28,19 @@ public:
     // Blocks until all ranges are done. Not re-entrant from inside fn (nested calls run inline).
     void parallelFor(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
 
+    // Calls fn(i) for every i in [0, n), handing out one index at a time to whichever thread is
+    // free: for independent work items of uneven cost (put the costly ones first). Kernels
+    // called inside fn run on their calling thread (nested calls run inline), so per-item
+    // arithmetic is that of one thread. Blocks until all items are done.
+    void forEach(int64_t n, const std::function<void(int64_t)>& fn);
+
+    // True on a thread that is running a chunk or item of some pool: a parallelFor there runs
+    // inline, so an executor created for such work needs no threads of its own.
+    static bool insideJob();
+
 private:
     void workerLoop(int index);
+    void runChunks(int64_t n, int64_t chunk, const std::function<void(int64_t, int64_t)>& fn);
 
     int m_threadCount = 1;
     std::vector<std::thread> m_workers;

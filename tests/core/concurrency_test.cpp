@@ -9,12 +9,15 @@
 #include "onnx/onnx_importer.h"
 #include "quant/quant_plan.h"
 #include "quant/quantizer.h"
+#include "util/thread_pool.h"
 
 #include <QtTest>
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <random>
+#include <set>
 #include <thread>
 
 using namespace qs;
@@ -61,6 +64,62 @@ private slots:
         auto x = readNpy(kShared + "/data/textlines_x.npy");
         QVERIFY2(x.isOk(), x.isOk() ? "" : x.message().c_str());
         m_samples = firstSamples(*x, 16);
+    }
+
+    // ThreadPool::forEach hands out every item exactly once, on more than one thread when it
+    // has them, and a pool's work inside an item runs inline on the item's thread; insideJob()
+    // is true inside items (nested ones too) and false again after.
+    void threadPoolForEachRunsEveryItemOnce() {
+        for (int threads : {1, 2, 3}) {
+            ThreadPool pool(threads);
+            constexpr int64_t n = 500;
+            std::vector<std::atomic<int>> runs(n);
+            std::vector<std::thread::id> ids(n);
+            std::atomic<int> notInside{0}, nestedElsewhere{0}, startedElsewhere{0};
+            std::atomic<bool> firstRunning{false};
+            std::thread::id first;
+            pool.forEach(n, [&](int64_t i) {
+                runs[size_t(i)]++;
+                ids[size_t(i)] = std::this_thread::get_id();
+                if (!ThreadPool::insideJob()) notInside++;
+                if (i == 0) {
+                    first = std::this_thread::get_id();
+                    firstRunning = true;
+                    // With more threads, item 0 waits (10 s at most) until another thread has
+                    // taken an item: the items do not run one after the other.
+                    const auto deadline =
+                        std::chrono::steady_clock::now() + std::chrono::seconds(10);
+                    while (threads > 1 && startedElsewhere == 0 &&
+                           std::chrono::steady_clock::now() < deadline)
+                        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                } else if (firstRunning && std::this_thread::get_id() != first) {
+                    startedElsewhere++;
+                }
+                if (i % 50 == 0) {
+                    ThreadPool inner(2);
+                    inner.parallelFor(64, 1, [&](int64_t, int64_t) {
+                        if (std::this_thread::get_id() != ids[size_t(i)]) nestedElsewhere++;
+                    });
+                    inner.forEach(3, [&](int64_t) {
+                        if (std::this_thread::get_id() != ids[size_t(i)]) nestedElsewhere++;
+                    });
+                    if (!ThreadPool::insideJob()) notInside++; // still inside the outer item
+                }
+            });
+            QVERIFY(!ThreadPool::insideJob());
+            for (int64_t i = 0; i < n; ++i) QCOMPARE(runs[size_t(i)].load(), 1);
+            QCOMPARE(notInside.load(), 0);
+            QCOMPARE(nestedElsewhere.load(), 0);
+            const std::set<std::thread::id> distinct(ids.begin(), ids.end());
+            if (threads == 1)
+                QCOMPARE(int(distinct.size()), 1);
+            else
+                QVERIFY2(startedElsewhere > 0, "no item ran beside item 0");
+        }
+        ThreadPool pool(2);
+        int calls = 0;
+        pool.forEach(0, [&](int64_t) { ++calls; });
+        QCOMPARE(calls, 0);
     }
 
     // Quantization (calibration on the 2-thread pool) cancelled at spread-out moments: each

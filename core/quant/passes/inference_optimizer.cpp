@@ -50,7 +50,7 @@ Result<Graph> removePassThroughs(const Graph& input, int* removedCount) {
     return g;
 }
 
-Result<Graph> fuseActivations(const Graph& input, int* fusedCount) {
+Result<Graph> fuseActivations(const Graph& input, int* fusedCount, std::vector<NodeId>* nodeMap) {
     Graph g = input;
     std::vector<bool> removed(size_t(g.nodeCount()), false);
     int count = 0;
@@ -104,6 +104,12 @@ Result<Graph> fuseActivations(const Graph& input, int* fusedCount) {
     }
     QS_TRY(g.removeNodes(removed));
     if (fusedCount) *fusedCount = count;
+    if (nodeMap) {
+        nodeMap->assign(removed.size(), kNoNode);
+        NodeId next = 0;
+        for (size_t i = 0; i < removed.size(); ++i)
+            if (!removed[i]) (*nodeMap)[i] = next++;
+    }
     return g;
 }
 

@@ -23,7 +23,10 @@ Result<Graph> optimizeForInference(const Graph& graph,
 // a constant). Exposed for the quantization pipeline, which folds BN but fuses in its plan.
 Result<Graph> removePassThroughs(const Graph& graph, int* removed = nullptr);
 
-// Fusion alone (used by optimizeForInference; exposed for tests).
-Result<Graph> fuseActivations(const Graph& graph, int* fused = nullptr);
+// Fusion alone (used by optimizeForInference, calibration and the analyses' cones). nodeMap
+// (optional): for every node of `graph`, its id in the result (kNoNode for a fused-away
+// activation; the order of the nodes is kept).
+Result<Graph> fuseActivations(const Graph& graph, int* fused = nullptr,
+                              std::vector<NodeId>* nodeMap = nullptr);
 
 } // namespace qs

@@ -18,6 +18,7 @@
 #include "onnx/onnx_importer.h"
 #include "quant/passes/cross_layer_equalization.h"
 #include "quant/plan_builder.h"
+#include "quant/quant_plan.h"
 #include "quant/quantizer.h"
 #include "quant/simulator.h"
 
@@ -169,6 +170,8 @@ private slots:
     void calibrationExtremesFindPlantedSample();
     void whatIfMatchesFullRunDigits();
     void whatIfMobileNetLayerIsFast();
+    void layerAnalysesDoNotDependOnThreads();
+    void weightParamsCacheGivesTheFreshPlan();
 };
 
 void AnalysisTest::cleHandComputed() {
@@ -947,6 +950,138 @@ void AnalysisTest::whatIfMobileNetLayerIsFast() {
     QVERIFY(planF.isOk());
     auto fullF = fullRun(*q, *planF, x, 4).first;
     QVERIFY(std::memcmp(f->output.data<float>(), fullF.data<float>(), fullF.byteSize()) == 0);
+}
+
+void AnalysisTest::layerAnalysesDoNotDependOnThreads() {
+    // Sensitivity, the mixed-bit table and the calibrator comparison run their work items
+    // (layer × run, tensor × range) on several threads at once: the results must be the same
+    // bit for bit at 1, 2 and 3 threads, and every row must hold its own layer's runs (checked
+    // against runs of that layer's cone made here one by one).
+    const Graph g = loadModel("digits_mbv2_bn.onnx");
+    QuantConfig config;
+    config.threads = 2;
+    config.calibration.method = CalibrationMethod::Percentile; // the comparison's ranges differ
+    const QuantizedModel q = quantizeDigits(g, config);
+    const auto layers = quantLayers(q);
+    QVERIFY(layers.size() >= 10);
+    const Tensor x = firstRows(loadData("digits_test_x.npy"), 40); // batches of 16, 16, 8
+    const std::string in = g.value(g.inputs()[0]).name;
+    struct Outcome {
+        SensitivityResult sensitivity;
+        MixedBitsResult mixed;
+        std::vector<TensorCalibratorComparison> calibrators;
+    };
+    auto analyse = [&](int threads) {
+        Outcome o;
+        auto runner = LayerConeRunner::create(q, layers, x, in, threads, 16, true);
+        if (!runner) qFatal("%s", runner.message().c_str());
+        SensitivityOptions so;
+        so.threads = threads;
+        auto s = analyzeSensitivity(q, layers, **runner, nullptr, so);
+        if (!s) qFatal("%s", s.message().c_str());
+        o.sensitivity = std::move(s).value();
+        auto mb = suggestMixedBits(q, layers, **runner);
+        if (!mb) qFatal("%s", mb.message().c_str());
+        o.mixed = std::move(mb).value();
+        AnalysisSessionOptions ao;
+        ao.threads = threads;
+        ao.batchSize = 4;
+        auto session = AnalysisSession::create(q, firstRows(x, 8), in, ao);
+        if (!session) qFatal("%s", session.message().c_str());
+        auto cc = compareCalibratorsAll(q, session->get());
+        if (!cc) qFatal("%s", cc.message().c_str());
+        o.calibrators = std::move(cc).value();
+        return o;
+    };
+    const Outcome one = analyse(1);
+    auto same = [](const OutputAgreement& a, const OutputAgreement& b) {
+        return a.sqnrDb == b.sqnrDb && a.cosine == b.cosine && a.agreement == b.agreement;
+    };
+    for (int threads : {2, 3}) {
+        const Outcome other = analyse(threads);
+        QCOMPARE(other.sensitivity.layers.size(), layers.size());
+        for (size_t i = 0; i < layers.size(); ++i) {
+            const LayerSensitivity &a = one.sensitivity.layers[i], &b = other.sensitivity.layers[i];
+            QCOMPARE(b.node, layers[i].name);
+            QVERIFY2(same(a.alone, b.alone) && same(a.reverse, b.reverse) && a.rank == b.rank,
+                     layers[i].name.c_str());
+            QVERIFY(one.mixed.table[i].noise == other.mixed.table[i].noise);
+        }
+        QVERIFY(one.mixed.chosen.assignment == other.mixed.chosen.assignment);
+        QCOMPARE(other.calibrators.size(), one.calibrators.size());
+        for (size_t t = 0; t < one.calibrators.size(); ++t) {
+            QCOMPARE(other.calibrators[t].tensor, one.calibrators[t].tensor);
+            for (size_t c = 0; c < one.calibrators[t].choices.size(); ++c)
+                QVERIFY(other.calibrators[t].choices[c].outputSqnrDb ==
+                        one.calibrators[t].choices[c].outputSqnrDb);
+        }
+    }
+    // Rows hold their own layer: the layer's cone run here, alone (weight, bias, input and
+    // output quantized) and with only its weight at 4 bits.
+    auto runner = LayerConeRunner::create(q, layers, x, in, 1, 16, true);
+    QVERIFY(runner.isOk());
+    const Tensor& reference = (*runner)->reference();
+    const size_t c4 =
+        size_t(std::find(one.mixed.candidates.begin(), one.mixed.candidates.end(), 4) -
+               one.mixed.candidates.begin());
+    QVERIFY(c4 < one.mixed.candidates.size());
+    for (size_t i : {size_t(0), size_t(3), layers.size() / 2, layers.size() - 1}) {
+        const QuantLayerRef& l = layers[i];
+        auto alone =
+            (*runner)->run(i, planQuantizingOnly(q.plan, layerTensors(q.graph, l, true)), false);
+        QVERIFY(alone.isOk());
+        QCOMPARE(one.sensitivity.layers[i].alone.sqnrDb, sqnrDb(reference, *alone));
+        QuantPlan plan = planQuantizingOnly(q.plan, {l.weight});
+        QuantSpec spec = q.plan.tensor(l.weight)->params.spec;
+        spec.bits = 4;
+        auto ranges = tensorRanges(l.weightQuantized, spec);
+        QVERIFY(ranges.isOk());
+        plan.tensors[l.weight].params =
+            computeQuantParams(spec, ranges->first, ranges->second).value();
+        auto w4 = (*runner)->run(i, plan, false);
+        QVERIFY(w4.isOk());
+        double noise = 0.0;
+        for (int64_t k = 0; k < reference.numel(); ++k) {
+            const double d = double(w4->data<float>()[k]) - reference.data<float>()[k];
+            noise += d * d;
+        }
+        QCOMPARE(one.mixed.table[i].noise[c4], noise / double(reference.numel()));
+    }
+}
+
+void AnalysisTest::weightParamsCacheGivesTheFreshPlan() {
+    // Plans built with one WeightParamsCache (as the what-if session does, one per change) equal
+    // plans built without it: per-layer bits and granularity, power-of-two scales, and a graph
+    // whose weights have the same names but other values (other buffers).
+    const Graph g = loadModel("digits_mbv2_bn.onnx");
+    const QuantizedModel q = quantizeDigits(g, QuantConfig{});
+    const auto layers = quantLayers(q);
+    QVERIFY(layers.size() >= 3);
+    QuantConfig a = q.config, b = q.config, c = q.config;
+    b.layerBits[layers[1].name] = 4;
+    b.layerGranularity[layers[2].name] = Granularity::PerTensor;
+    c.weight.powerOfTwoScale = true;
+    Graph scaled = q.graph; // every weight doubled: same names, new buffers
+    for (const QuantLayerRef& l : layers) {
+        Value& w = scaled.value(*scaled.findValue(l.weight));
+        Tensor t = w.initializer->clone();
+        for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] *= 2.0f;
+        w.initializer = t;
+    }
+    WeightParamsCache cache;
+    for (int pass = 0; pass < 2; ++pass) // the second pass reads every weight from the cache
+        for (const Graph* graph : std::vector<const Graph*>{&q.graph, &scaled})
+            for (const QuantConfig* config : std::vector<const QuantConfig*>{&a, &b, &c}) {
+                auto fresh = buildQuantPlan(*graph, *config, q.activationRanges);
+                auto cached = buildQuantPlan(*graph, *config, q.activationRanges, &cache);
+                QVERIFY(fresh.isOk() && cached.isOk());
+                QCOMPARE(quantPlanToJson(*cached), quantPlanToJson(*fresh));
+            }
+    // The doubled weights really have other parameters (the cache did not hand out the first).
+    auto one = buildQuantPlan(q.graph, a, q.activationRanges, &cache);
+    auto two = buildQuantPlan(scaled, a, q.activationRanges, &cache);
+    QVERIFY(one->tensor(layers[0].weight)->params.scale !=
+            two->tensor(layers[0].weight)->params.scale);
 }
 
 QTEST_GUILESS_MAIN(AnalysisTest)
