@@ -118,16 +118,8 @@ int main(int argc, char** argv) {
             if (!parseIntArg(argv[++i], 1, opt.runs))
                 return usage("--runs expects an integer >= 1");
         } else if (a == "--threads" && hasValue) {
-            opt.threads.clear();
-            std::istringstream list(argv[++i]);
-            std::string item;
-            while (std::getline(list, item, ',')) {
-                int t = 0;
-                if (!parseIntArg(item.c_str(), 1, t))
-                    return usage("--threads expects a list like 1,2");
-                opt.threads.push_back(t);
-            }
-            if (opt.threads.empty()) return usage("--threads expects a list like 1,2");
+            if (!parseThreadList(argv[++i], opt.threads))
+                return usage("--threads expects a list like 1,2");
         } else if (a == "--calib" && hasValue) {
             opt.calib = argv[++i];
         } else if (a == "--eval-samples" && hasValue) {

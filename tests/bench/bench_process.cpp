@@ -133,4 +133,16 @@ bool parseIntArg(const char* text, int min, int& out) {
     return true;
 }
 
+bool parseThreadList(const char* text, std::vector<int>& out) {
+    out.clear();
+    std::istringstream list(text);
+    std::string item;
+    while (std::getline(list, item, ',')) {
+        int t = 0;
+        if (!parseIntArg(item.c_str(), 1, t)) return false;
+        out.push_back(t);
+    }
+    return !out.empty();
+}
+
 } // namespace qs::bench

@@ -44,5 +44,7 @@ bool isExecutable(const std::string& path);
 // The node binary: $QS_NODE if set, else the one CMake found at configure time.
 std::string nodeExecutable();
 bool parseIntArg(const char* text, int min, int& out);
+// A --threads value such as "1,2": every item an integer >= 1, at least one.
+bool parseThreadList(const char* text, std::vector<int>& out);
 
 } // namespace qs::bench

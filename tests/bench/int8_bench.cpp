@@ -246,16 +246,8 @@ int main(int argc, char** argv) {
             if (!parseIntArg(argv[++i], 0, opt.warmup))
                 return usage("--warmup expects an integer >= 0");
         } else if (a == "--threads" && hasValue) {
-            opt.threads.clear();
-            std::istringstream list(argv[++i]);
-            std::string item;
-            while (std::getline(list, item, ',')) {
-                int t = 0;
-                if (!parseIntArg(item.c_str(), 1, t))
-                    return usage("--threads expects a list like 1,2");
-                opt.threads.push_back(t);
-            }
-            if (opt.threads.empty()) return usage("--threads expects a list like 1,2");
+            if (!parseThreadList(argv[++i], opt.threads))
+                return usage("--threads expects a list like 1,2");
         } else if (a == "--model" && hasValue) {
             opt.models.push_back(argv[++i]);
         } else if (a == "--kernels") {
