@@ -232,6 +232,131 @@ ChannelSolution solveChannel(const ChannelProblem& p, const AdaRoundOptions& o) 
 
 } // namespace
 
+namespace {
+
+// Whether `node` is a layer AdaRound rewrites (a `skipped` entry when it is weighted and quantized
+// but of a kind AdaRound does not handle).
+bool roundable(const Graph& graph, const QuantPlan& plan, const Node& node,
+               AdaRoundResult& result) {
+    auto info = plan.nodes.find(node.name);
+    if (info == plan.nodes.end() || !info->second.quantized ||
+        info->second.rule != OpQuantRule::Weighted)
+        return false;
+    const bool conv = node.opType == "Conv", gemm = node.opType == "Gemm";
+    const Value& wv = graph.value(node.inputs[1]);
+    const TensorQuantEntry* we = plan.tensor(wv.name);
+    if (!we || we->params.state != TensorQuantState::Quantized || !wv.initializer) return false;
+    if (!(conv && wv.initializer->rank() == 4) &&
+        !(gemm && wv.initializer->rank() == 2 &&
+          !(node.attribute("transA") && node.attribute("transA")->i))) {
+        result.skipped.push_back(node.name + ": only 2-D Conv and Gemm are AdaRounded");
+        return false;
+    }
+    return true;
+}
+
+// Learns the rounding of one roundable node from its inputs per batch and writes the weights.
+Status roundNode(Graph& graph, const QuantPlan& plan, const Node& node,
+                 const std::vector<Tensor>& xf, const std::vector<Tensor>& xq,
+                 const AdaRoundOptions& options, ThreadPool& pool,
+                 std::chrono::steady_clock::time_point started, AdaRoundResult& result) {
+    const bool conv = node.opType == "Conv", gemm = node.opType == "Gemm";
+    const Value& wv = graph.value(node.inputs[1]);
+    const TensorQuantEntry* we = plan.tensor(wv.name);
+    if (xf.empty() || xf.size() != xq.size())
+        return makeError(ErrorCode::InvalidArgument, "node ", node.label(),
+                         ": AdaRound needs float and quantized inputs of the same batches");
+    for (size_t b = 0; b < xf.size(); ++b)
+        if (xf[b].dtype() != DataType::F32 || xq[b].dtype() != DataType::F32 ||
+            xf[b].shape() != xq[b].shape())
+            return makeError(ErrorCode::ShapeMismatch, "node ", node.label(),
+                             ": float and quantized inputs differ in shape or type");
+    const Tensor w = wv.initializer->castTo(DataType::F32);
+    const bool transB = gemm && node.attribute("transB") && node.attribute("transB")->i;
+    // Weights as Cout × K rows, and the group of each output channel.
+    int64_t cout = 0, k = 0, groups = 1;
+    ConvShape cs;
+    if (conv) {
+        QS_ASSIGN(cs, convShape(node, w, xf[0]));
+        cout = cs.cout;
+        k = cs.k();
+        groups = cs.group;
+    } else {
+        cout = transB ? w.dim(0) : w.dim(1);
+        k = transB ? w.dim(1) : w.dim(0);
+    }
+    Eigen::MatrixXd rows(cout, k);
+    for (int64_t c = 0; c < cout; ++c)
+        for (int64_t i = 0; i < k; ++i)
+            rows(c, i) =
+                conv || transB ? w.data<float>()[c * k + i] : w.data<float>()[i * cout + c];
+    std::vector<Grams> grams(static_cast<size_t>(groups));
+    int64_t positions = 0;
+    for (Grams& g : grams)
+        g = {Eigen::MatrixXd::Zero(k, k), Eigen::MatrixXd::Zero(k, k), Eigen::MatrixXd::Zero(k, k)};
+    for (size_t b = 0; b < xf.size(); ++b) {
+        const int64_t n = xf[b].dim(0);
+        if (conv) {
+            for (int64_t g = 0; g < groups; ++g)
+                accumulate(grams[size_t(g)], convPatches(cs, xq[b].data<float>(), n, g),
+                           convPatches(cs, xf[b].data<float>(), n, g));
+            positions += n * cs.oh * cs.ow;
+        } else {
+            if (xf[b].numel() != n * k)
+                return makeError(ErrorCode::ShapeMismatch, "node ", node.label(),
+                                 ": input is not N×K");
+            Eigen::MatrixXd q(k, n), f(k, n);
+            for (int64_t r = 0; r < n; ++r)
+                for (int64_t i = 0; i < k; ++i) {
+                    q(i, r) = xq[b].data<float>()[r * k + i];
+                    f(i, r) = xf[b].data<float>()[r * k + i];
+                }
+            accumulate(grams[0], q, f);
+            positions += n;
+        }
+    }
+    for (Grams& g : grams) {
+        g.qq /= double(positions);
+        g.qf /= double(positions);
+        g.ff /= double(positions);
+    }
+    const QuantParams& params = we->params;
+    std::vector<ChannelSolution> solved(static_cast<size_t>(cout));
+    pool.parallelFor(cout, 1, [&](int64_t b, int64_t e) {
+        for (int64_t c = b; c < e; ++c) {
+            const size_t pi = paramIndex(params.spec, c) % params.count();
+            ChannelProblem pr{&grams[size_t(c / (cout / groups))],
+                              rows.row(c).transpose(),
+                              params.scale[pi],
+                              params.zeroPoint[pi],
+                              params.spec.qmin(),
+                              params.spec.qmax(),
+                              params.spec.rounding};
+            solved[size_t(c)] = solveChannel(pr, options);
+        }
+    });
+    Tensor out = w.clone();
+    AdaRoundLayer layer;
+    layer.node = node.name;
+    for (int64_t c = 0; c < cout; ++c) {
+        const ChannelSolution& s = solved[size_t(c)];
+        for (int64_t i = 0; i < k; ++i)
+            (conv || transB ? out.data<float>()[c * k + i] : out.data<float>()[i * cout + c]) =
+                float(s.w[i]);
+        layer.nearestError += s.nearestError / double(cout);
+        layer.adaroundError += s.adaroundError / double(cout);
+        layer.changed += s.changed;
+    }
+    layer.weights = w.numel();
+    graph.value(node.inputs[1]).initializer = out;
+    layer.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    result.layers.push_back(layer);
+    return {};
+}
+
+} // namespace
+
 Result<AdaRoundResult> adaroundWeights(Graph& graph, const QuantPlan& plan,
                                        const std::string& inputName,
                                        const std::vector<Tensor>& batches,
@@ -243,20 +368,7 @@ Result<AdaRoundResult> adaroundWeights(Graph& graph, const QuantPlan& plan,
     ThreadPool pool(options.threads);
     for (size_t li = 0; li < order.size(); ++li) {
         const Node node = graph.node(order[li]);
-        auto info = plan.nodes.find(node.name);
-        if (info == plan.nodes.end() || !info->second.quantized ||
-            info->second.rule != OpQuantRule::Weighted)
-            continue;
-        const bool conv = node.opType == "Conv", gemm = node.opType == "Gemm";
-        const Value& wv = graph.value(node.inputs[1]);
-        const TensorQuantEntry* we = plan.tensor(wv.name);
-        if (!we || we->params.state != TensorQuantState::Quantized || !wv.initializer) continue;
-        if (!(conv && wv.initializer->rank() == 4) &&
-            !(gemm && wv.initializer->rank() == 2 &&
-              !(node.attribute("transA") && node.attribute("transA")->i))) {
-            result.skipped.push_back(node.name + ": only 2-D Conv and Gemm are AdaRounded");
-            continue;
-        }
+        if (!roundable(graph, plan, node, result)) continue;
         if (options.progress) {
             if (options.progress->isCancelled()) return Error(ErrorCode::Cancelled, "cancelled");
             options.progress->report(double(li) / double(order.size()), "AdaRound " + node.name);
@@ -267,89 +379,25 @@ Result<AdaRoundResult> adaroundWeights(Graph& graph, const QuantPlan& plan,
                   layerInputs(floatGraph, nullptr, inputName, in, batches, options.threads));
         QS_ASSIGN(std::vector<Tensor> xq,
                   layerInputs(graph, &plan, inputName, in, batches, options.threads));
-        const Tensor w = wv.initializer->castTo(DataType::F32);
-        const bool transB = gemm && node.attribute("transB") && node.attribute("transB")->i;
-        // Weights as Cout × K rows, and the group of each output channel.
-        int64_t cout = 0, k = 0, groups = 1;
-        ConvShape cs;
-        if (conv) {
-            QS_ASSIGN(cs, convShape(node, w, xf[0]));
-            cout = cs.cout;
-            k = cs.k();
-            groups = cs.group;
-        } else {
-            cout = transB ? w.dim(0) : w.dim(1);
-            k = transB ? w.dim(1) : w.dim(0);
-        }
-        Eigen::MatrixXd rows(cout, k);
-        for (int64_t c = 0; c < cout; ++c)
-            for (int64_t i = 0; i < k; ++i)
-                rows(c, i) =
-                    conv || transB ? w.data<float>()[c * k + i] : w.data<float>()[i * cout + c];
-        std::vector<Grams> grams(static_cast<size_t>(groups));
-        int64_t positions = 0;
-        for (Grams& g : grams)
-            g = {Eigen::MatrixXd::Zero(k, k), Eigen::MatrixXd::Zero(k, k),
-                 Eigen::MatrixXd::Zero(k, k)};
-        for (size_t b = 0; b < xf.size(); ++b) {
-            const int64_t n = xf[b].dim(0);
-            if (conv) {
-                for (int64_t g = 0; g < groups; ++g)
-                    accumulate(grams[size_t(g)], convPatches(cs, xq[b].data<float>(), n, g),
-                               convPatches(cs, xf[b].data<float>(), n, g));
-                positions += n * cs.oh * cs.ow;
-            } else {
-                if (xf[b].numel() != n * k)
-                    return makeError(ErrorCode::ShapeMismatch, "node ", node.label(),
-                                     ": input is not N×K");
-                Eigen::MatrixXd q(k, n), f(k, n);
-                for (int64_t r = 0; r < n; ++r)
-                    for (int64_t i = 0; i < k; ++i) {
-                        q(i, r) = xq[b].data<float>()[r * k + i];
-                        f(i, r) = xf[b].data<float>()[r * k + i];
-                    }
-                accumulate(grams[0], q, f);
-                positions += n;
-            }
-        }
-        for (Grams& g : grams) {
-            g.qq /= double(positions);
-            g.qf /= double(positions);
-            g.ff /= double(positions);
-        }
-        const QuantParams& params = we->params;
-        std::vector<ChannelSolution> solved(static_cast<size_t>(cout));
-        pool.parallelFor(cout, 1, [&](int64_t b, int64_t e) {
-            for (int64_t c = b; c < e; ++c) {
-                const size_t pi = paramIndex(params.spec, c) % params.count();
-                ChannelProblem pr{&grams[size_t(c / (cout / groups))],
-                                  rows.row(c).transpose(),
-                                  params.scale[pi],
-                                  params.zeroPoint[pi],
-                                  params.spec.qmin(),
-                                  params.spec.qmax(),
-                                  params.spec.rounding};
-                solved[size_t(c)] = solveChannel(pr, options);
-            }
-        });
-        Tensor out = w.clone();
-        AdaRoundLayer layer;
-        layer.node = node.name;
-        for (int64_t c = 0; c < cout; ++c) {
-            const ChannelSolution& s = solved[size_t(c)];
-            for (int64_t i = 0; i < k; ++i)
-                (conv || transB ? out.data<float>()[c * k + i] : out.data<float>()[i * cout + c]) =
-                    float(s.w[i]);
-            layer.nearestError += s.nearestError / double(cout);
-            layer.adaroundError += s.adaroundError / double(cout);
-            layer.changed += s.changed;
-        }
-        layer.weights = w.numel();
-        graph.value(node.inputs[1]).initializer = out;
-        layer.seconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        result.layers.push_back(layer);
+        QS_TRY(roundNode(graph, plan, node, xf, xq, options, pool, started, result));
     }
+    return result;
+}
+
+Result<AdaRoundResult> adaroundLayer(Graph& graph, const QuantPlan& plan, const std::string& name,
+                                     const std::vector<Tensor>& floatInputs,
+                                     const std::vector<Tensor>& quantInputs,
+                                     const AdaRoundOptions& options) {
+    const auto started = std::chrono::steady_clock::now();
+    auto id = graph.findNode(name);
+    if (!id) return makeError(ErrorCode::NotFound, "the model has no node named '", name, "'");
+    AdaRoundResult result;
+    const Node node = graph.node(*id);
+    if (!roundable(graph, plan, node, result)) return result;
+    if (options.progress && options.progress->isCancelled())
+        return Error(ErrorCode::Cancelled, "cancelled");
+    ThreadPool pool(options.threads);
+    QS_TRY(roundNode(graph, plan, node, floatInputs, quantInputs, options, pool, started, result));
     return result;
 }
 

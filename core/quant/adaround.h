@@ -58,4 +58,13 @@ Result<AdaRoundResult> adaroundWeights(Graph& graph, const QuantPlan& plan,
                                        const std::vector<Tensor>& batches,
                                        const AdaRoundOptions& options);
 
+// One layer (adaroundWeights restricted to `node`), from its inputs given per batch: floatInputs
+// as the float model computes them, quantInputs as the model quantized so far does (the caller
+// chooses the data). `graph` must hold the node's float weight; it is replaced by the learned one.
+// No layer (and perhaps a `skipped` entry) when the node is not one AdaRound rewrites.
+Result<AdaRoundResult> adaroundLayer(Graph& graph, const QuantPlan& plan, const std::string& node,
+                                     const std::vector<Tensor>& floatInputs,
+                                     const std::vector<Tensor>& quantInputs,
+                                     const AdaRoundOptions& options);
+
 } // namespace qs

@@ -192,82 +192,104 @@ InputMeans dataFreeInputMeans(const Graph& g, const std::vector<FoldedBatchNorm>
     return means;
 }
 
+namespace {
+
+// One node's correction appended to `result` (or the reason it is skipped); nothing for nodes
+// that are not quantized weighted layers.
+Status correctNode(const Graph& g, const Node& node, const QuantPlan& plan, const InputMeans& means,
+                   BiasCorrectionMode mode, const std::map<std::string, std::string>& sources,
+                   BiasCorrectionResult& result) {
+    if (!isWeighted(g, node)) return {};
+    auto info = plan.nodes.find(node.name);
+    if (info == plan.nodes.end() || !info->second.quantized) return {};
+    const Value& wv = g.value(node.inputs[1]);
+    const TensorQuantEntry* we = plan.tensor(wv.name);
+    if (!we || we->params.state != TensorQuantState::Quantized ||
+        wv.initializer->dtype() != DataType::F32)
+        return {};
+    const std::string& inName = g.value(node.inputs[0]).name;
+    if (node.opType == "MatMul") {
+        result.skipped.push_back(node.name + ": MatMul has no bias to correct");
+        return {};
+    }
+    if (node.inputs.size() > 2 && node.inputs[2] != kNoValue) {
+        auto b = constantTensor(g, node.inputs[2]);
+        const int64_t cout = node.opType == "Gemm"
+                                 ? (node.attribute("transB") && node.attribute("transB")->i
+                                        ? wv.initializer->dim(0)
+                                        : wv.initializer->dim(-1))
+                             : node.opType == "Conv" ? wv.initializer->dim(0)
+                                                     : -1;
+        if (!b || (cout >= 0 && b->numel() != cout)) {
+            result.skipped.push_back(node.name +
+                                     ": its bias is not one constant per output channel");
+            return {};
+        }
+    }
+    auto mean = means.find(inName);
+    if (mean == means.end()) {
+        result.skipped.push_back(
+            node.name + ": the mean of its input '" + inName + "' is unknown" +
+            (mode == BiasCorrectionMode::DataFree ? " (no BatchNorm before it)" : ""));
+        return {};
+    }
+    const Tensor& w = *wv.initializer;
+    QS_ASSIGN(Tensor wq, fakeQuantize(w, we->params));
+    Tensor delta(DataType::F32, w.shape());
+    for (int64_t i = 0; i < w.numel(); ++i)
+        delta.data<float>()[i] = wq.data<float>()[i] - w.data<float>()[i];
+    auto y = runWithWeight(g, node, delta, mean->second);
+    if (!y) return std::move(y.addContext("bias correction of node " + node.label())).takeError();
+    // Output channels: axis 1 for Conv/ConvTranspose (N, C, ...), the last axis for
+    // Gemm/MatMul.
+    const bool conv = node.opType == "Conv" || node.opType == "ConvTranspose";
+    const int axis = conv ? 1 : y->rank() - 1;
+    if (y->rank() < 2) return {};
+    const ChannelLayout l = channelLayout(y->shape(), axis);
+    BiasCorrectionLayer layer;
+    layer.node = node.name;
+    layer.inputMeanFrom = mode == BiasCorrectionMode::Empirical ? "calibration"
+                          : sources.count(inName)               ? sources.at(inName)
+                                                                : "data-free";
+    layer.shift.assign(size_t(l.channels), 0.0);
+    const float* p = y->data<float>();
+    for (int64_t o = 0; o < l.outer; ++o)
+        for (int64_t c = 0; c < l.channels; ++c)
+            for (int64_t i = 0; i < l.inner; ++i)
+                layer.shift[size_t(c)] += p[(o * l.channels + c) * l.inner + i];
+    double total = 0.0;
+    for (double& s : layer.shift) {
+        s /= double(l.outer * l.inner);
+        total += std::fabs(s);
+    }
+    layer.meanAbsShift = total / double(std::max<int64_t>(1, l.channels));
+    if (node.inputs.size() > 2 && node.inputs[2] != kNoValue)
+        layer.bias = g.value(node.inputs[2]).name;
+    result.layers.push_back(std::move(layer));
+    return {};
+}
+
+} // namespace
+
 Result<BiasCorrectionResult>
 computeBiasCorrection(const Graph& g, const QuantPlan& plan, const InputMeans& means,
                       BiasCorrectionMode mode, const std::map<std::string, std::string>& sources) {
     BiasCorrectionResult result;
     result.mode = mode;
-    for (NodeId nid : g.topoOrder()) {
-        const Node& node = g.node(nid);
-        if (!isWeighted(g, node)) continue;
-        auto info = plan.nodes.find(node.name);
-        if (info == plan.nodes.end() || !info->second.quantized) continue;
-        const Value& wv = g.value(node.inputs[1]);
-        const TensorQuantEntry* we = plan.tensor(wv.name);
-        if (!we || we->params.state != TensorQuantState::Quantized ||
-            wv.initializer->dtype() != DataType::F32)
-            continue;
-        const std::string& inName = g.value(node.inputs[0]).name;
-        if (node.opType == "MatMul") {
-            result.skipped.push_back(node.name + ": MatMul has no bias to correct");
-            continue;
-        }
-        if (node.inputs.size() > 2 && node.inputs[2] != kNoValue) {
-            auto b = constantTensor(g, node.inputs[2]);
-            const int64_t cout = node.opType == "Gemm"
-                                     ? (node.attribute("transB") && node.attribute("transB")->i
-                                            ? wv.initializer->dim(0)
-                                            : wv.initializer->dim(-1))
-                                 : node.opType == "Conv" ? wv.initializer->dim(0)
-                                                         : -1;
-            if (!b || (cout >= 0 && b->numel() != cout)) {
-                result.skipped.push_back(node.name +
-                                         ": its bias is not one constant per output channel");
-                continue;
-            }
-        }
-        auto mean = means.find(inName);
-        if (mean == means.end()) {
-            result.skipped.push_back(
-                node.name + ": the mean of its input '" + inName + "' is unknown" +
-                (mode == BiasCorrectionMode::DataFree ? " (no BatchNorm before it)" : ""));
-            continue;
-        }
-        const Tensor& w = *wv.initializer;
-        QS_ASSIGN(Tensor wq, fakeQuantize(w, we->params));
-        Tensor delta(DataType::F32, w.shape());
-        for (int64_t i = 0; i < w.numel(); ++i)
-            delta.data<float>()[i] = wq.data<float>()[i] - w.data<float>()[i];
-        auto y = runWithWeight(g, node, delta, mean->second);
-        if (!y)
-            return std::move(y.addContext("bias correction of node " + node.label())).takeError();
-        // Output channels: axis 1 for Conv/ConvTranspose (N, C, ...), the last axis for
-        // Gemm/MatMul.
-        const bool conv = node.opType == "Conv" || node.opType == "ConvTranspose";
-        const int axis = conv ? 1 : y->rank() - 1;
-        if (y->rank() < 2) continue;
-        const ChannelLayout l = channelLayout(y->shape(), axis);
-        BiasCorrectionLayer layer;
-        layer.node = node.name;
-        layer.inputMeanFrom = mode == BiasCorrectionMode::Empirical ? "calibration"
-                              : sources.count(inName)               ? sources.at(inName)
-                                                                    : "data-free";
-        layer.shift.assign(size_t(l.channels), 0.0);
-        const float* p = y->data<float>();
-        for (int64_t o = 0; o < l.outer; ++o)
-            for (int64_t c = 0; c < l.channels; ++c)
-                for (int64_t i = 0; i < l.inner; ++i)
-                    layer.shift[size_t(c)] += p[(o * l.channels + c) * l.inner + i];
-        double total = 0.0;
-        for (double& s : layer.shift) {
-            s /= double(l.outer * l.inner);
-            total += std::fabs(s);
-        }
-        layer.meanAbsShift = total / double(std::max<int64_t>(1, l.channels));
-        if (node.inputs.size() > 2 && node.inputs[2] != kNoValue)
-            layer.bias = g.value(node.inputs[2]).name;
-        result.layers.push_back(std::move(layer));
-    }
+    for (NodeId nid : g.topoOrder())
+        QS_TRY(correctNode(g, g.node(nid), plan, means, mode, sources, result));
+    return result;
+}
+
+Result<BiasCorrectionResult>
+computeLayerBiasCorrection(const Graph& g, const QuantPlan& plan, const std::string& node,
+                           const InputMeans& means, BiasCorrectionMode mode,
+                           const std::map<std::string, std::string>& sources) {
+    auto id = g.findNode(node);
+    if (!id) return makeError(ErrorCode::NotFound, "the model has no node named '", node, "'");
+    BiasCorrectionResult result;
+    result.mode = mode;
+    QS_TRY(correctNode(g, g.node(*id), plan, means, mode, sources, result));
     return result;
 }
 

@@ -32,14 +32,18 @@ struct BiasCorrectionLayer {
     std::string inputMeanFrom; // "calibration", or "bn <name> + Relu" ...
 };
 
+// E[x] of each weighted node's data input as a tensor of the input's shape with N = 1.
+using InputMeans = std::map<std::string, Tensor>;
+
 struct BiasCorrectionResult {
     BiasCorrectionMode mode = BiasCorrectionMode::Empirical;
     std::vector<BiasCorrectionLayer> layers;
     std::vector<std::string> skipped; // "conv_0: input mean unknown (no BatchNorm before it)"
+    // The input means the correction used and, data-free, where each came from (set by
+    // quantizeModel: a what-if recomputes one layer's correction from them).
+    InputMeans means;
+    std::map<std::string, std::string> sources;
 };
-
-// E[x] of each weighted node's data input as a tensor of the input's shape with N = 1.
-using InputMeans = std::map<std::string, Tensor>;
 
 // Empirical means: streams the batches through the fp32 executor of `graph` and averages the
 // named tensors over the samples (summed in double).
@@ -58,6 +62,14 @@ Result<BiasCorrectionResult>
 computeBiasCorrection(const Graph& graph, const QuantPlan& plan, const InputMeans& means,
                       BiasCorrectionMode mode,
                       const std::map<std::string, std::string>& sources = {});
+
+// One node's correction (computeBiasCorrection restricted to `node`): no layer when the node is
+// not a quantized weighted layer of the plan, or a `skipped` entry saying why it cannot be
+// corrected. The weight is quantized with the plan's parameters for it.
+Result<BiasCorrectionResult>
+computeLayerBiasCorrection(const Graph& graph, const QuantPlan& plan, const std::string& node,
+                           const InputMeans& means, BiasCorrectionMode mode,
+                           const std::map<std::string, std::string>& sources = {});
 
 // The graph with each corrected bias replaced (a bias input is added where a node had none).
 Result<Graph> applyBiasCorrection(const Graph& graph, const BiasCorrectionResult& correction);

@@ -262,6 +262,7 @@ Result<QuantizedModel> quantizeModel(const Graph& original, const QuantConfig& c
         }
     }
     QS_ASSIGN(m.plan, buildQuantPlan(m.graph, config, m.activationRanges));
+    if (config.biasCorrection || config.adaround) m.beforeRepairs = m.graph;
     if (config.biasCorrection) {
         // After the plan: the correction needs each weight's quantization error.
         InputMeans means;
@@ -286,6 +287,8 @@ Result<QuantizedModel> quantizeModel(const Graph& original, const QuantConfig& c
         QS_ASSIGN(m.plan, buildQuantPlan(m.graph, config, m.activationRanges));
         for (const std::string& s : bc.skipped)
             m.plan.notes.push_back("bias correction skipped " + s);
+        bc.means = std::move(means);
+        bc.sources = std::move(sources);
         m.biasCorrection = std::move(bc);
     }
     if (config.adaround) {

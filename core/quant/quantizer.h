@@ -42,6 +42,10 @@ struct QuantizedModel {
     // holds the learned weights (on the plan's grid). With bias correction too, the correction
     // is computed for nearest rounding first.
     std::optional<AdaRoundResult> adaround;
+    // With bias correction or AdaRound: `graph` before them (BN folded, CLE applied) — the
+    // biases before correction and the float weights AdaRound started from (shares its buffers
+    // with `graph` otherwise). Empty without either.
+    Graph beforeRepairs;
     QuantConfig config;
     QuantPlan plan;
     std::map<std::string, ClipRange> activationRanges;
