@@ -6,6 +6,7 @@
 #include "quant/passes/inference_optimizer.h"
 #include "quant/plan_builder.h"
 #include "quant/simulator.h"
+#include "quant/quant_params.h"
 
 #include <chrono>
 #include <cmath>
@@ -66,6 +67,18 @@ AnalysisSession::create(const QuantizedModel& m, const Tensor& data, const std::
     s->m_config = m.config;
     s->m_ranges = m.activationRanges;
     s->m_plan = m.plan;
+    s->m_graph = m.graph;
+    s->m_planGraph = m.graph;
+    if (m.adaround)
+        for (const AdaRoundLayer& l : m.adaround->layers) {
+            auto node = m.beforeRepairs.findNode(l.node);
+            auto mine = g.findNode(l.node);
+            if (!node || !mine) continue;
+            const ValueId w = g.node(*mine).inputs[1];
+            s->m_planGraph.value(w).initializer =
+                m.beforeRepairs.value(m.beforeRepairs.node(*node).inputs[1]).initializer;
+            s->m_adarounded.insert(l.node);
+        }
     s->m_threads = options.threads;
     s->m_inputName = inputName.empty() ? g.value(g.inputs()[0]).name : inputName;
     s->m_outputName = g.value(g.outputs()[0]).name;
@@ -117,7 +130,53 @@ std::optional<double> AnalysisSession::tensorSqnrDb(const std::string& tensor) c
 }
 
 Result<QuantPlan> AnalysisSession::planWith(const LayerChange& change) const {
-    const Graph& g = m_model->graph;
+    QS_ASSIGN(Variant v, variantWith(change));
+    return std::move(v.plan);
+}
+
+namespace {
+
+Tensor zeros(const Shape& shape) {
+    Tensor t(DataType::F32, shape);
+    std::memset(t.rawData(), 0, t.byteSize());
+    return t;
+}
+
+} // namespace
+
+Result<std::vector<Tensor>> AnalysisSession::floatInputsAt(const std::string& tensor) const {
+    std::vector<Tensor> out;
+    if (m_adarounded.empty() || tensor == m_inputName) {
+        // The session's float run is the float-weight model's.
+        for (const auto& cache : m_float) {
+            auto it = cache.find(tensor);
+            if (it == cache.end())
+                return makeError(ErrorCode::Internal, "tensor '", tensor, "' was not cached");
+            out.push_back(it->second);
+        }
+        return out;
+    }
+    // The cached float run has the learned weights: run the float-weight graph to the tensor.
+    QS_ASSIGN(auto fp32, Executor::create(m_planGraph, ExecOptions{m_threads}));
+    auto id = fp32->graph().findValue(tensor);
+    if (!id) return makeError(ErrorCode::Internal, "tensor '", tensor, "' vanished");
+    struct KeepOne : ExecHooks {
+        ValueId v;
+        bool keep(ValueId x) const override { return x == v; }
+    } keep;
+    keep.v = *id;
+    for (const auto& cache : m_float) {
+        QS_ASSIGN(RunResult r, fp32->run({{m_inputName, cache.at(m_inputName)}}, &keep));
+        auto it = r.kept.find(*id);
+        if (it == r.kept.end())
+            return makeError(ErrorCode::Internal, "tensor '", tensor, "' was not kept");
+        out.push_back(it->second);
+    }
+    return out;
+}
+
+Result<AnalysisSession::Variant> AnalysisSession::variantWith(const LayerChange& change) const {
+    const Graph& g = m_graph;
     auto id = g.findNode(change.node);
     if (!id)
         return makeError(ErrorCode::NotFound, "the model has no node named '", change.node, "'");
@@ -130,10 +189,126 @@ Result<QuantPlan> AnalysisSession::planWith(const LayerChange& change) const {
         config.layerBits[change.node] = *change.weightBits;
     }
     if (change.granularity) config.layerGranularity[change.node] = *change.granularity;
-    auto plan = buildQuantPlan(g, config, m_ranges, &m_weightCache);
-    if (!plan)
-        return std::move(plan.addContext("what-if on node '" + change.node + "'")).takeError();
-    return std::move(plan).value();
+    auto context = [&](auto&& r) {
+        return std::move(r.addContext("what-if on node '" + change.node + "'")).takeError();
+    };
+    Variant v;
+    const bool wasRounded = m_adarounded.count(change.node) > 0;
+    const bool correct = m_config.biasCorrection && m_model->biasCorrection.has_value();
+    const bool round = change.adaround.value_or(wasRounded);
+    const bool weightChanged =
+        change.weightBits || change.granularity || change.keepFloat || round != wasRounded;
+    if (!weightChanged || (!correct && !round && !wasRounded)) {
+        auto plan = buildQuantPlan(m_planGraph, config, m_ranges, &m_weightCache);
+        if (!plan) return context(plan);
+        v.plan = std::move(plan).value();
+        v.adarounded = wasRounded;
+        return v;
+    }
+    // Redo the layer's repairs: start from its uncorrected bias and float weight.
+    const auto t0 = std::chrono::steady_clock::now();
+    const Node& node = g.node(*id);
+    const Graph& before =
+        m_model->beforeRepairs.nodeCount() ? m_model->beforeRepairs : m_model->graph;
+    auto bid = before.findNode(change.node);
+    if (!bid || node.inputs.size() < 2 || node.inputs[1] == kNoValue)
+        return makeError(ErrorCode::InvalidArgument, "what-if on node '", change.node,
+                         "': not a weighted layer");
+    const Node& original = before.node(*bid);
+    Graph graph = m_graph, planGraph = m_planGraph;
+    const ValueId wid = node.inputs[1];
+    const auto& floatWeight = before.value(original.inputs[1]).initializer;
+    if (!floatWeight)
+        return makeError(ErrorCode::InvalidArgument, "what-if on node '", change.node,
+                         "': its weight is not a constant");
+    graph.value(wid).initializer = floatWeight;
+    planGraph.value(wid).initializer = floatWeight;
+    if (node.inputs.size() > 2 && node.inputs[2] != kNoValue &&
+        graph.value(node.inputs[2]).initializer) {
+        const ValueId bias = node.inputs[2];
+        const bool hadBias = original.inputs.size() > 2 && original.inputs[2] != kNoValue &&
+                             before.value(original.inputs[2]).initializer;
+        const Tensor b = hadBias ? *before.value(original.inputs[2]).initializer
+                                 : zeros(graph.value(bias).initializer->shape());
+        graph.value(bias).initializer = b;
+        planGraph.value(bias).initializer = b;
+    }
+    {
+        auto plan = buildQuantPlan(planGraph, config, m_ranges, &m_weightCache);
+        if (!plan) return context(plan);
+        v.plan = std::move(plan).value();
+    }
+    const TensorQuantEntry* we = v.plan.tensor(g.value(wid).name);
+    const auto info = v.plan.nodes.find(change.node);
+    const bool quantized = info != v.plan.nodes.end() && info->second.quantized && we &&
+                           we->params.state == TensorQuantState::Quantized;
+    if (correct && quantized) {
+        const BiasCorrectionResult& model = *m_model->biasCorrection;
+        auto bc = computeLayerBiasCorrection(planGraph, v.plan, change.node, model.means,
+                                             model.mode, model.sources);
+        if (!bc) return context(bc);
+        for (const std::string& why : bc->skipped)
+            v.redone.push_back("bias correction skipped " + why);
+        if (!bc->layers.empty()) {
+            auto pg = applyBiasCorrection(planGraph, *bc);
+            if (!pg) return context(pg);
+            auto rg = applyBiasCorrection(graph, *bc);
+            if (!rg) return context(rg);
+            planGraph = std::move(pg).value();
+            graph = std::move(rg).value();
+            v.biasCorrection = bc->layers.front();
+            v.redone.push_back("bias correction " + change.node + " (" +
+                               biasCorrectionModeName(model.mode) + ")");
+            auto plan = buildQuantPlan(planGraph, config, m_ranges, &m_weightCache);
+            if (!plan) return context(plan);
+            v.plan = std::move(plan).value();
+        }
+    } else if (correct) {
+        v.redone.push_back("bias correction removed: " + change.node + " kept in float");
+    }
+    if (round && quantized) {
+        const std::string in = g.value(node.inputs[0]).name;
+        auto xf = floatInputsAt(in);
+        if (!xf) return context(xf);
+        std::vector<Tensor> xq;
+        for (size_t b = 0; b < m_quant.size(); ++b) {
+            auto it = m_quant[b].find(in);
+            if (it != m_quant[b].end()) {
+                xq.push_back(it->second);
+                continue;
+            }
+            // A graph input: the simulator quantizes it on entry.
+            const Tensor& x = m_float[b].at(in);
+            const TensorQuantEntry* e = v.plan.tensor(in);
+            if (e && e->params.state == TensorQuantState::Quantized) {
+                auto q = fakeQuantize(x, e->params);
+                if (!q) return context(q);
+                xq.push_back(std::move(q).value());
+            } else {
+                xq.push_back(x);
+            }
+        }
+        AdaRoundOptions options;
+        options.iterations = m_config.adaroundIterations;
+        options.threads = m_threads;
+        auto ar = adaroundLayer(graph, v.plan, change.node, *xf, xq, options);
+        if (!ar) return context(ar);
+        for (const std::string& why : ar->skipped) v.redone.push_back("AdaRound skipped " + why);
+        if (!ar->layers.empty()) {
+            v.adaround = ar->layers.front();
+            v.adarounded = true;
+            v.redone.push_back("AdaRound " + change.node + " (" +
+                               std::to_string(options.iterations) + " iterations, " +
+                               std::to_string(m_samples) + " evaluation samples)");
+        }
+    } else if (wasRounded) {
+        v.redone.push_back("AdaRound removed: " + change.node +
+                           (quantized ? " rounded to nearest" : " kept in float"));
+    }
+    v.graph = std::move(graph);
+    v.planGraph = std::move(planGraph);
+    v.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return v;
 }
 
 Result<QuantPlan> AnalysisSession::planWithRange(const std::string& tensor, ClipRange range) const {
@@ -141,15 +316,22 @@ Result<QuantPlan> AnalysisSession::planWithRange(const std::string& tensor, Clip
         return makeError(ErrorCode::NotFound, "tensor '", tensor, "' has no calibrated range");
     std::map<std::string, ClipRange> ranges = m_ranges;
     ranges[tensor] = range;
-    auto plan = buildQuantPlan(m_model->graph, m_config, ranges, &m_weightCache);
+    auto plan = buildQuantPlan(m_planGraph, m_config, ranges, &m_weightCache);
     if (!plan) return std::move(plan.addContext("range of tensor '" + tensor + "'")).takeError();
     return std::move(plan).value();
 }
 
 Result<WhatIfResult> AnalysisSession::whatIf(const LayerChange& change, bool perTensor) const {
     const auto t0 = std::chrono::steady_clock::now();
-    QS_ASSIGN(QuantPlan plan, planWith(change));
-    QS_ASSIGN(WhatIfResult r, evaluate(plan, perTensor));
+    QS_ASSIGN(Variant v, variantWith(change));
+    std::vector<NodeId> alsoRun;
+    if (v.graph) alsoRun.push_back(*m_graph.findNode(change.node));
+    QS_ASSIGN(WhatIfResult r, const_cast<AnalysisSession*>(this)->evaluateInto(
+                                  v.plan, v.graph ? *v.graph : m_graph, alsoRun, false, perTensor));
+    r.redone = std::move(v.redone);
+    r.biasCorrection = std::move(v.biasCorrection);
+    r.adaround = std::move(v.adaround);
+    r.repairSeconds = v.seconds;
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return r;
 }
@@ -164,12 +346,22 @@ Result<WhatIfResult> AnalysisSession::whatIfRange(const std::string& tensor, Cli
 }
 
 Result<WhatIfResult> AnalysisSession::evaluate(const QuantPlan& plan, bool perTensor) const {
-    return const_cast<AnalysisSession*>(this)->evaluateInto(plan, false, perTensor);
+    return const_cast<AnalysisSession*>(this)->evaluateInto(plan, m_graph, {}, false, perTensor);
 }
 
 Status AnalysisSession::apply(const LayerChange& change) {
-    QS_ASSIGN(QuantPlan plan, planWith(change));
-    QS_TRY(evaluateInto(plan, true, true).status());
+    QS_ASSIGN(Variant v, variantWith(change));
+    std::vector<NodeId> alsoRun;
+    if (v.graph) alsoRun.push_back(*m_graph.findNode(change.node));
+    QS_TRY(evaluateInto(v.plan, v.graph ? *v.graph : m_graph, alsoRun, true, true).status());
+    if (v.graph) {
+        m_graph = std::move(*v.graph);
+        m_planGraph = std::move(*v.planGraph);
+    }
+    if (v.adarounded)
+        m_adarounded.insert(change.node);
+    else
+        m_adarounded.erase(change.node);
     if (change.keepFloat) m_config.floatNodes.insert(change.node);
     if (change.weightBits) m_config.layerBits[change.node] = *change.weightBits;
     if (change.granularity) m_config.layerGranularity[change.node] = *change.granularity;
@@ -177,10 +369,10 @@ Status AnalysisSession::apply(const LayerChange& change) {
 }
 
 // commit == false never modifies *this (evaluate() casts const away only to share the code).
-Result<WhatIfResult> AnalysisSession::evaluateInto(const QuantPlan& plan, bool commit,
+Result<WhatIfResult> AnalysisSession::evaluateInto(const QuantPlan& plan, const Graph& g,
+                                                   const std::vector<NodeId>& alsoRun, bool commit,
                                                    bool perTensor) {
     const auto t0 = std::chrono::steady_clock::now();
-    const Graph& g = m_model->graph;
     WhatIfResult result;
     result.outputSqnrBeforeDb = outputSqnrDb();
     // Tensors whose quantization differs, and the nodes that must run again: their producers,
@@ -188,7 +380,7 @@ Result<WhatIfResult> AnalysisSession::evaluateInto(const QuantPlan& plan, bool c
     std::set<std::string> names;
     for (const auto& [name, e] : m_plan.tensors) names.insert(name);
     for (const auto& [name, e] : plan.tensors) names.insert(name);
-    std::set<NodeId> starts;
+    std::set<NodeId> starts(alsoRun.begin(), alsoRun.end());
     for (const std::string& name : names) {
         if (sameEntry(m_plan.tensor(name), plan.tensor(name))) continue;
         auto v = g.findValue(name);

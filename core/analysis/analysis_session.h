@@ -7,6 +7,26 @@
 // of them (the cone) are run, fed at the cone's edge from the cached quantized activations.
 // The result equals a full simulator run of the new plan from the model input.
 //
+// Repairs (a model quantized with bias correction and/or AdaRound): a change to one layer's
+// weight quantization (bits, granularity, keepFloat, AdaRound on/off) redoes that layer's
+// repairs for its new quantization, as quantizeModel would, before the cone is run:
+//   - bias correction: the layer's shift E[ΔW·x] for its new weight grid, from the input means
+//     the quantizer used (kept in QuantizedModel::biasCorrection: calibration means, or
+//     data-free from BN statistics), subtracted from the layer's uncorrected bias;
+//   - AdaRound: the layer's rounding learned again on its new grid (same iterations, the same
+//     deterministic solver) from its original float weight. Its inputs are the session's
+//     evaluation data, not the calibration data (the quantizer keeps neither): x_q is the
+//     cached quantized activation at the layer's input (earlier layers quantized and rounded as
+//     the session's plan has them), x_f the float model's (float weights) input there;
+//   - kept in float: no correction, float weights.
+// Approximation: downstream layers keep their own corrections and roundings (the quantizer
+// would learn their AdaRound again on the changed inputs; their bias corrections come from
+// float means and do not change). With bias correction alone the what-if therefore equals a
+// full requantization with the same change; with AdaRound it does exactly when the layer is
+// the last weighted one and the session's data is the calibration data.
+// The plan is built from the graph with float weights (as quantizeModel builds it before
+// AdaRound); the simulator runs the graph with the learned weights, which lie on that plan's grid.
+//
 // Memory: both caches keep every f32 value of every sample (mobilenet_v2_bn at 224×224: about
 // 75 MB per sample for the two); give it a few evaluation samples.
 #pragma once
@@ -15,6 +35,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -31,6 +52,8 @@ struct LayerChange {
     std::optional<int> weightBits;          // 2..16
     std::optional<Granularity> granularity; // of the weight
     bool keepFloat = false;                 // as --float NODE
+    // AdaRound this layer (true) or round it to nearest (false); unset: as it is now.
+    std::optional<bool> adaround;
 };
 
 struct TensorSqnrDelta {
@@ -44,7 +67,14 @@ struct WhatIfResult {
     std::vector<std::string> changedTensors; // whose quantization the change altered
     int nodesRun = 0;                        // cone size
     double seconds = 0.0;                    // wall time of the evaluation
-    Tensor output;                           // the new first output, all samples
+    // Repairs of the changed layer redone for its new quantization, one line each
+    // ("bias correction conv_12 (empirical)", "AdaRound conv_12 (1000 iterations, 16 samples)",
+    // "bias correction removed: conv_12 kept in float", ...); empty when none applied.
+    std::vector<std::string> redone;
+    std::optional<BiasCorrectionLayer> biasCorrection; // the new correction
+    std::optional<AdaRoundLayer> adaround;             // the new rounding's errors
+    double repairSeconds = 0.0;                        // part of `seconds`
+    Tensor output;                                     // the new first output, all samples
 };
 
 class AnalysisSession {
@@ -86,10 +116,28 @@ public:
 
 private:
     AnalysisSession() = default;
-    Result<WhatIfResult> evaluateInto(const QuantPlan& plan, bool commit, bool perTensor);
+    // A change turned into a plan and, when the layer's repairs are redone, graphs.
+    struct Variant {
+        QuantPlan plan;
+        std::optional<Graph> graph, planGraph; // set when the layer's initializers changed
+        bool adarounded = false;
+        std::vector<std::string> redone;
+        std::optional<BiasCorrectionLayer> biasCorrection;
+        std::optional<AdaRoundLayer> adaround;
+        double seconds = 0.0;
+    };
+    Result<Variant> variantWith(const LayerChange& change) const;
+    Result<std::vector<Tensor>> floatInputsAt(const std::string& tensor) const;
+    Result<WhatIfResult> evaluateInto(const QuantPlan& plan, const Graph& graph,
+                                      const std::vector<NodeId>& alsoRun, bool commit,
+                                      bool perTensor);
 
     const QuantizedModel* m_model = nullptr;
-    QuantConfig m_config; // the model's config plus the changes applied
+    // What the simulator runs (corrected biases, learned roundings) and what plans are built from
+    // (the same with float weights where AdaRound rounded them); the model's, plus applied changes.
+    Graph m_graph, m_planGraph;
+    std::set<std::string> m_adarounded; // nodes whose weights in m_graph AdaRound learned
+    QuantConfig m_config;               // the model's config plus the changes applied
     std::map<std::string, ClipRange> m_ranges;
     QuantPlan m_plan;
     std::string m_inputName, m_outputName;
