@@ -170,6 +170,9 @@ private slots:
     void calibrationExtremesFindPlantedSample();
     void whatIfMatchesFullRunDigits();
     void whatIfMobileNetLayerIsFast();
+    void whatIfRedoesBiasCorrection();
+    void whatIfRedoesAdaRound();
+    void whatIfRepairsMobileNetTiming();
     void layerAnalysesDoNotDependOnThreads();
     void weightParamsCacheGivesTheFreshPlan();
 };
@@ -950,6 +953,212 @@ void AnalysisTest::whatIfMobileNetLayerIsFast() {
     QVERIFY(planF.isOk());
     auto fullF = fullRun(*q, *planF, x, 4).first;
     QVERIFY(std::memcmp(f->output.data<float>(), fullF.data<float>(), fullF.byteSize()) == 0);
+}
+
+void AnalysisTest::whatIfRedoesBiasCorrection() {
+    // digits_mbv2_bn with bias correction: a what-if on one layer recomputes that layer's
+    // correction for its new weight grid (none when kept in float). Corrections come from float
+    // input means only, so the what-if equals a full quantizeModel with the same --layer-bits /
+    // --float for any layer, empirical and data-free; the plan-only answer (the layer keeps the
+    // correction of its old grid) does not.
+    const Graph g = loadModel("digits_mbv2_bn.onnx");
+    const Tensor x = firstRows(loadData("digits_test_x.npy"), 48);
+    for (const bool dataFree : {false, true}) {
+        QuantConfig config;
+        config.threads = 2;
+        config.biasCorrection = true;
+        CalibrationData calib;
+        calib.samples = loadData("digits_calib_x.npy");
+        auto quantize = [&](const QuantConfig& c) {
+            auto q = quantizeModel(g, c, dataFree ? nullptr : &calib);
+            if (!q) qFatal("%s", q.message().c_str());
+            return std::move(q).value();
+        };
+        const QuantizedModel q = quantize(config);
+        QVERIFY(q.biasCorrection && !q.biasCorrection->means.empty());
+        const auto layers = quantLayers(q);
+        auto session = AnalysisSession::create(q, x, "", AnalysisSessionOptions{2, 16});
+        QVERIFY2(session.isOk(), session.message().c_str());
+        struct Case {
+            std::string node;
+            int bits;
+            bool keepFloat;
+        };
+        // The last corrected layer (data-free: the classifier has no BatchNorm before it).
+        const std::string last = q.biasCorrection->layers.back().node,
+                          mid = layers[layers.size() / 2].name;
+        for (const Case& c : {Case{last, 4, false}, Case{mid, 3, false}, Case{mid, 0, true}}) {
+            LayerChange ch;
+            ch.node = c.node;
+            if (c.bits) ch.weightBits = c.bits;
+            ch.keepFloat = c.keepFloat;
+            auto r = (*session)->whatIf(ch);
+            QVERIFY2(r.isOk(), r.message().c_str());
+            QuantConfig changed = config;
+            if (c.bits) changed.layerBits[c.node] = c.bits;
+            if (c.keepFloat) changed.floatNodes.insert(c.node);
+            const QuantizedModel q2 = quantize(changed);
+            const Tensor full = fullRun(q2, q2.plan, x, 16).first;
+            auto stalePlan = buildQuantPlan(q.graph, changed, q.activationRanges);
+            QVERIFY(stalePlan.isOk());
+            const Tensor stale = fullRun(q, *stalePlan, x, 16).first;
+            const double diff = maxRelDiff(r->output, full), staleDiff = maxRelDiff(stale, full);
+            qInfo("  %s %s %s: what-if vs full requantization %.2g (plan only %.2g); %s; "
+                  "%.1f ms (repairs %.1f ms)",
+                  dataFree ? "data-free" : "empirical", c.node.c_str(),
+                  c.keepFloat ? "float" : (std::to_string(c.bits) + " bits").c_str(), diff,
+                  staleDiff, r->redone.empty() ? "-" : r->redone.front().c_str(), r->seconds * 1e3,
+                  r->repairSeconds * 1e3);
+            QVERIFY(diff < 1e-5);
+            QVERIFY(staleDiff > 1e-4);
+            QCOMPARE(int(r->redone.size()), 1);
+            QCOMPARE(r->biasCorrection.has_value(), !c.keepFloat);
+            QVERIFY(!r->adaround);
+        }
+    }
+}
+
+void AnalysisTest::whatIfRedoesAdaRound() {
+    // digits_mbv2_bn W8A8 with bias correction and AdaRound (200 iterations for test time).
+    const Graph g = loadModel("digits_mbv2_bn.onnx");
+    QuantConfig config;
+    config.threads = 2;
+    config.biasCorrection = true;
+    config.adaround = true;
+    config.adaroundIterations = 200;
+    const QuantizedModel q = quantizeDigits(g, config);
+    QVERIFY(q.adaround && !q.adaround->layers.empty());
+    const auto layers = quantLayers(q);
+    const std::string last = layers.back().name, mid = layers[layers.size() / 2].name;
+    // The last weighted layer at 4 bits, the session on the calibration data: nothing downstream
+    // to approximate and the same inputs, so the what-if equals a full requantization.
+    const Tensor calib = loadData("digits_calib_x.npy");
+    {
+        auto session = AnalysisSession::create(q, calib, "", AnalysisSessionOptions{2, 16});
+        QVERIFY2(session.isOk(), session.message().c_str());
+        LayerChange ch;
+        ch.node = last;
+        ch.weightBits = 4;
+        auto r = (*session)->whatIf(ch);
+        QVERIFY2(r.isOk(), r.message().c_str());
+        QuantConfig changed = config;
+        changed.layerBits[last] = 4;
+        const QuantizedModel q2 = quantizeDigits(g, changed);
+        const Tensor full = fullRun(q2, q2.plan, calib, 16).first;
+        auto stalePlan = buildQuantPlan(q.graph, changed, q.activationRanges);
+        QVERIFY(stalePlan.isOk());
+        const Tensor stale = fullRun(q, *stalePlan, calib, 16).first;
+        const double diff = maxRelDiff(r->output, full), staleDiff = maxRelDiff(stale, full);
+        qInfo("  last layer %s → 4 bits: what-if vs full requantization %.2g (plan only %.2g), "
+              "%.1f ms",
+              last.c_str(), diff, staleDiff, r->seconds * 1e3);
+        for (const std::string& line : r->redone) qInfo("    redone: %s", line.c_str());
+        QVERIFY(diff < 1e-5);
+        QVERIFY(staleDiff > 1e-3);
+        QVERIFY(r->biasCorrection && r->adaround);
+        QCOMPARE(int(r->redone.size()), 2);
+    }
+    // A middle layer at 4 bits on the test data: AdaRound (kept on) against nearest rounding
+    // (adaround = false) — lower reconstruction error, and a better SQNR of the layer's output in
+    // the simulator run.
+    const Tensor x = firstRows(loadData("digits_test_x.npy"), 200);
+    auto session = AnalysisSession::create(q, x, "", AnalysisSessionOptions{2, 16});
+    QVERIFY2(session.isOk(), session.message().c_str());
+    LayerChange learned;
+    learned.node = mid;
+    learned.weightBits = 4;
+    LayerChange nearest = learned;
+    nearest.adaround = false;
+    auto ra = (*session)->whatIf(learned);
+    auto rn = (*session)->whatIf(nearest);
+    QVERIFY2(ra.isOk(), ra.message().c_str());
+    QVERIFY2(rn.isOk(), rn.message().c_str());
+    QVERIFY(ra->adaround && !rn->adaround);
+    const std::string out = q.graph.value(q.graph.node(*q.graph.findNode(mid)).outputs[0]).name;
+    QCOMPARE(ra->tensors.front().tensor, out);
+    QCOMPARE(rn->tensors.front().tensor, out);
+    qInfo("  %s → 4 bits: reconstruction error nearest %.4g, AdaRound %.4g; layer output SQNR "
+          "nearest %.2f dB, AdaRound %.2f dB; model output %.2f / %.2f dB; AdaRound %.2f s",
+          mid.c_str(), ra->adaround->nearestError, ra->adaround->adaroundError,
+          rn->tensors.front().afterDb, ra->tensors.front().afterDb, rn->outputSqnrAfterDb,
+          ra->outputSqnrAfterDb, ra->adaround->seconds);
+    QVERIFY(ra->adaround->adaroundError < ra->adaround->nearestError);
+    QVERIFY(ra->tensors.front().afterDb > rn->tensors.front().afterDb);
+    // The approximation (downstream layers keep their roundings, learned on the old inputs):
+    // the what-if against a full requantization with the same change, both against the fp32
+    // model.
+    QuantConfig changed = config;
+    changed.layerBits[mid] = 4;
+    const QuantizedModel q3 = quantizeDigits(g, changed);
+    const Tensor full = fullRun(q3, q3.plan, x, 16).first, ref = runGraph(g, x);
+    const double whatIfDb = sqnrDb(ref, ra->output), fullDb = sqnrDb(ref, full);
+    qInfo("  %s → 4 bits, output SQNR vs fp32: what-if %.2f dB, full requantization %.2f dB "
+          "(difference %.2f dB)",
+          mid.c_str(), whatIfDb, fullDb, whatIfDb - fullDb);
+    QVERIFY(std::fabs(whatIfDb - fullDb) < 1.0);
+}
+
+void AnalysisTest::whatIfRepairsMobileNetTiming() {
+    // mobilenet_v2_bn with bias correction (4 calibration = evaluation samples): a what-if on one
+    // layer redoes its correction (and equals a full requantization); AdaRound switched on for
+    // single layers (1000 iterations). Times are printed, not asserted (shared machine).
+    const Graph g = loadModel("mobilenet_v2_bn.onnx");
+    const Tensor x0 = loadData("mobilenet_v2_input.npy");
+    const int64_t per = x0.numel();
+    Shape s = x0.shape();
+    s[0] = 4;
+    Tensor x(DataType::F32, s);
+    for (int64_t n = 0; n < 4; ++n)
+        for (int64_t c = 0; c < 3; ++c)
+            for (int64_t i = 0; i < 224; ++i)
+                for (int64_t j = 0; j < 224; ++j) {
+                    const int64_t si = n & 1 ? 223 - i : i, sj = n & 2 ? (j + 17) % 224 : j;
+                    x.data<float>()[n * per + (c * 224 + i) * 224 + j] =
+                        x0.data<float>()[(c * 224 + si) * 224 + sj];
+                }
+    QuantConfig config;
+    config.threads = 2;
+    config.biasCorrection = true;
+    CalibrationData calib;
+    calib.samples = x;
+    calib.batchSize = 4;
+    auto q = quantizeModel(g, config, &calib);
+    QVERIFY2(q.isOk(), q.message().c_str());
+    const auto layers = quantLayers(*q);
+    auto session = AnalysisSession::create(*q, x, "", AnalysisSessionOptions{2, 4});
+    QVERIFY2(session.isOk(), session.message().c_str());
+    LayerChange ch;
+    ch.node = layers[layers.size() * 2 / 3].name;
+    ch.weightBits = 4;
+    auto r = (*session)->whatIf(ch);
+    QVERIFY2(r.isOk(), r.message().c_str());
+    qInfo("mobilenet_v2_bn + bias correction, what-if %s → 4 bits: %d nodes, %.3f s (repairs "
+          "%.3f s); output SQNR %.2f → %.2f dB",
+          ch.node.c_str(), r->nodesRun, r->seconds, r->repairSeconds, r->outputSqnrBeforeDb,
+          r->outputSqnrAfterDb);
+    QVERIFY(r->biasCorrection.has_value());
+    QuantConfig changed = config;
+    changed.layerBits[ch.node] = 4;
+    auto q2 = quantizeModel(g, changed, &calib);
+    QVERIFY(q2.isOk());
+    const Tensor full = fullRun(*q2, q2->plan, x, 4).first;
+    QVERIFY(maxRelDiff(r->output, full) < 1e-5);
+    // AdaRound one layer: a depthwise, an expanding 1×1 and a projecting 1×1 one.
+    for (const std::string& node :
+         {std::string("/features/features.12/conv/conv.1/conv.1.0/Conv"),
+          std::string("/features/features.12/conv/conv.0/conv.0.0/Conv"), ch.node}) {
+        LayerChange a;
+        a.node = node;
+        a.weightBits = 4;
+        a.adaround = true;
+        auto ra = (*session)->whatIf(a, false);
+        QVERIFY2(ra.isOk(), ra.message().c_str());
+        QVERIFY(ra->adaround.has_value());
+        qInfo("  AdaRound %s at 4 bits (%lld weights): %.3f s in all, AdaRound %.3f s; "
+              "reconstruction error nearest %.4g, AdaRound %.4g; output SQNR %.2f dB",
+              node.c_str(), (long long)ra->adaround->weights, ra->seconds, ra->adaround->seconds,
+              ra->adaround->nearestError, ra->adaround->adaroundError, ra->outputSqnrAfterDb);
+    }
 }
 
 void AnalysisTest::layerAnalysesDoNotDependOnThreads() {
