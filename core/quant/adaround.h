@@ -12,8 +12,10 @@
 // Full-batch objective: the squared error is a quadratic form in W̃_c, so the calibration
 // inputs enter only through K×K Gram matrices G_qq = E[x_q x_qᵀ], G_qf = E[x_q x_fᵀ] (K the
 // inputs of one output: Cin/group · kh · kw). The iterations then cost K² per channel and need
-// no data; every output channel is an independent problem, spread over the thread pool
-// (results do not depend on the thread count; there is no sampling, so no seed).
+// no data; every output channel is an independent problem. Channels of one group are solved in
+// fixed chunks of 16 (the gradient's product is one K×K by K×16 single-precision matrix product
+// per iteration), the chunks spread over the thread pool (results do not depend on the thread
+// count; there is no sampling, so no seed).
 //
 // Layers: Conv with 2-D kernels (any group count) and Gemm (transA = 0) whose weights the plan
 // quantizes. The plan's weight parameters are kept: the new weights lie on that same grid.
@@ -34,7 +36,9 @@ struct AdaRoundOptions {
     double warmStart = 0.2; // fraction of the iterations without the regulariser
     double learningRate = 1e-2;
     int threads = 1;
-    Progress* progress = nullptr; // per layer; cancel stops with Cancelled
+    // Reported per layer; cancel (checked per layer and every 16 iterations inside one, from the
+    // pool's threads) stops with Cancelled.
+    Progress* progress = nullptr;
 };
 
 struct AdaRoundLayer {
