@@ -28,7 +28,8 @@ private:
 // The layer's input over all calibration batches, from `graph` run as float or simulated.
 Result<std::vector<Tensor>> layerInputs(const Graph& graph, const QuantPlan* plan,
                                         const std::string& inputName, const std::string& tensor,
-                                        const std::vector<Tensor>& batches, int threads) {
+                                        const std::vector<Tensor>& batches, int threads,
+                                        const Progress* progress) {
     std::vector<Tensor> out;
     std::unique_ptr<Executor> fp32;
     std::unique_ptr<Simulator> sim;
@@ -46,8 +47,9 @@ Result<std::vector<Tensor>> layerInputs(const Graph& graph, const QuantPlan* pla
             continue;
         }
         KeepOne keep(*id);
-        QS_ASSIGN(RunResult r,
-                  plan ? sim->run({{inputName, b}}, &keep) : fp32->run({{inputName, b}}, &keep));
+        CancelOnly cancel(progress);
+        QS_ASSIGN(RunResult r, plan ? sim->run({{inputName, b}}, &keep, &cancel)
+                                    : fp32->run({{inputName, b}}, &keep, &cancel));
         auto it = r.kept.find(*id);
         if (it == r.kept.end()) {
             // A graph input is not a produced tensor: the simulator quantizes it on entry.
@@ -325,6 +327,8 @@ Status roundNode(Graph& graph, const QuantPlan& plan, const Node& node,
     for (Grams& g : grams)
         g = {Eigen::MatrixXd::Zero(k, k), Eigen::MatrixXd::Zero(k, k), Eigen::MatrixXd::Zero(k, k)};
     for (size_t b = 0; b < xf.size(); ++b) {
+        if (options.progress && options.progress->isCancelled())
+            return Error(ErrorCode::Cancelled, "cancelled");
         const int64_t n = xf[b].dim(0);
         if (conv) {
             for (int64_t g = 0; g < groups; ++g)
@@ -414,10 +418,10 @@ Result<AdaRoundResult> adaroundWeights(Graph& graph, const QuantPlan& plan,
         }
         const auto started = std::chrono::steady_clock::now();
         const std::string in = graph.value(node.inputs[0]).name;
-        QS_ASSIGN(std::vector<Tensor> xf,
-                  layerInputs(floatGraph, nullptr, inputName, in, batches, options.threads));
-        QS_ASSIGN(std::vector<Tensor> xq,
-                  layerInputs(graph, &plan, inputName, in, batches, options.threads));
+        QS_ASSIGN(std::vector<Tensor> xf, layerInputs(floatGraph, nullptr, inputName, in, batches,
+                                                      options.threads, options.progress));
+        QS_ASSIGN(std::vector<Tensor> xq, layerInputs(graph, &plan, inputName, in, batches,
+                                                      options.threads, options.progress));
         QS_TRY(roundNode(graph, plan, node, xf, xq, options, pool, started, result));
     }
     return result;

@@ -110,14 +110,17 @@ Result<Tensor> runWithWeight(const Graph& g, const Node& node, const Tensor& wei
 
 Result<InputMeans> meanActivations(const Graph& graph, const std::string& inputName,
                                    const std::vector<Tensor>& batches,
-                                   const std::vector<std::string>& tensors, int threads) {
+                                   const std::vector<std::string>& tensors, int threads,
+                                   const Progress* progress) {
     QS_ASSIGN(auto ex, Executor::create(graph, ExecOptions{threads}));
     std::map<std::string, std::vector<double>> sums;
     std::map<std::string, Shape> shapes;
     std::map<std::string, int64_t> counts;
     for (size_t b = 0; b < batches.size(); ++b) {
+        if (progress && progress->isCancelled()) return Error(ErrorCode::Cancelled, "cancelled");
         MeanHooks hooks(ex->graph(), tensors, sums, shapes, counts);
-        auto r = ex->run({{inputName, batches[b]}}, &hooks);
+        CancelOnly cancel(progress);
+        auto r = ex->run({{inputName, batches[b]}}, &hooks, &cancel);
         if (!r)
             return std::move(r.addContext("bias correction batch " + std::to_string(b + 1)))
                 .takeError();

@@ -14,6 +14,7 @@
 #include "ir/graph.h"
 #include "quant/passes/fold_batch_norm.h"
 #include "quant/quant_plan.h"
+#include "util/progress.h"
 
 #include <map>
 #include <string>
@@ -49,7 +50,8 @@ struct BiasCorrectionResult {
 // named tensors over the samples (summed in double).
 Result<InputMeans> meanActivations(const Graph& graph, const std::string& inputName,
                                    const std::vector<Tensor>& batches,
-                                   const std::vector<std::string>& tensors, int threads);
+                                   const std::vector<std::string>& tensors, int threads,
+                                   const Progress* progress = nullptr); // cancel: Cancelled
 
 // Data-free means of every weighted node's input that comes (through an optional Relu/Clip)
 // from a node whose output statistics `outputStats` hold (FoldedBatchNorm.targetNode/gamma/beta,

@@ -277,7 +277,9 @@ Result<QuantizedModel> quantizeModel(const Graph& original, const QuantConfig& c
                                                       m.graph.node(*id).inputs[0] != kNoValue)
                     inputs.push_back(m.graph.value(m.graph.node(*id).inputs[0]).name);
             }
-            QS_ASSIGN(means, meanActivations(m.graph, inputName, batches, inputs, config.threads));
+            if (progress) progress->report(0.0, "bias correction: input means");
+            QS_ASSIGN(means, meanActivations(m.graph, inputName, batches, inputs, config.threads,
+                                             progress));
         } else {
             means = dataFreeInputMeans(m.graph, outputStats, &sources);
         }

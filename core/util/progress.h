@@ -25,4 +25,16 @@ private:
     std::atomic<bool> m_cancelled{false};
 };
 
+// Forwards only the cancel question of another Progress (or none): for inner work, e.g. an
+// executor run inside a step that reports its own progress.
+class CancelOnly : public Progress {
+public:
+    explicit CancelOnly(const Progress* p)
+        : m_p(p) {}
+    bool isCancelled() const override { return m_p && m_p->isCancelled(); }
+
+private:
+    const Progress* m_p;
+};
+
 } // namespace qs

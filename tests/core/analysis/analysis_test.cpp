@@ -28,6 +28,8 @@
 #include <cstring>
 #include <chrono>
 #include <random>
+#include <atomic>
+#include <thread>
 
 using namespace qs;
 
@@ -163,6 +165,7 @@ private slots:
     void sensitivityFirstRankedRecoversMore();
     void errorSplitInjectedInherited();
     void adaroundBeatsNearestW4();
+    void adaroundCancelsWithinOneSecond();
     void mixedBitsPredictedMatchesMeasured();
     void sensitivityConeWithIntegerInput();
     void calibratorComparisonOutlierHandComputed();
@@ -579,6 +582,51 @@ void AnalysisTest::adaroundBeatsNearestW4() {
     QVERIFY(better >= int(std::ceil(0.9 * double(q.adaround->layers.size()))));
     QVERIFY(*learned.top1 >= *nearest.top1 + 0.01);
     QVERIFY(learned.sqnrDb > nearest.sqnrDb + 6.0);
+}
+
+void AnalysisTest::adaroundCancelsWithinOneSecond() {
+    // One big Gemm (768 inputs, 256 outputs, 4-bit weights, 1000 iterations: tens of seconds at
+    // 2 threads): a cancel 0.3 s after AdaRound starts on it stops quantizeModel with Cancelled
+    // within 1 s (the iterations check the flag every 16 iterations).
+    Builder b;
+    const ValueId x = b.value("x"), y = b.value("y");
+    const ValueId w = b.init("w", {768, 256}, gaussian(768 * 256, 0.05f, 3));
+    b.node("fc", "Gemm", {x, w}, {y});
+    const Graph g = b.finish(x, {64, 768}, y);
+    QuantConfig config;
+    config.threads = 2;
+    config.weight.bits = 4;
+    config.adaround = true;
+    config.adaroundIterations = 1000;
+    CalibrationData calib;
+    calib.samples = Tensor::fromVector<float>({64, 768}, gaussian(64 * 768, 1.0f, 4));
+    struct Flag : CancelFlag {
+        std::atomic<bool> adaround{false}, done{false};
+        void report(double, std::string_view what) override {
+            if (what.rfind("AdaRound", 0) == 0) adaround = true;
+        }
+    } flag;
+    using Clock = std::chrono::steady_clock;
+    std::atomic<int64_t> cancelledAt{0};
+    std::thread canceller([&] {
+        while (!flag.adaround && !flag.done)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        if (flag.done) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        cancelledAt = Clock::now().time_since_epoch().count();
+        flag.cancel();
+    });
+    auto q = quantizeModel(g, config, &calib, &flag);
+    const int64_t returned = Clock::now().time_since_epoch().count();
+    flag.done = true;
+    canceller.join();
+    QVERIFY2(!q.isOk(), "AdaRound finished before the cancel");
+    QCOMPARE(q.error().code(), ErrorCode::Cancelled);
+    QVERIFY(cancelledAt.load() != 0);
+    const double latency =
+        std::chrono::duration<double>(Clock::duration(returned - cancelledAt.load())).count();
+    qInfo("AdaRound of a 768×256 Gemm cancelled: returned %.3f s after cancel()", latency);
+    QVERIFY(latency < 1.0);
 }
 
 void AnalysisTest::mixedBitsPredictedMatchesMeasured() {
