@@ -1063,6 +1063,22 @@ void AnalysisTest::whatIfRedoesBiasCorrection() {
             QCOMPARE(r->biasCorrection.has_value(), !c.keepFloat);
             QVERIFY(!r->adaround);
         }
+        // Apply one change, then a what-if on another layer on top: the full requantization
+        // with both.
+        LayerChange first;
+        first.node = mid;
+        first.weightBits = 3;
+        QVERIFY((*session)->apply(first).isOk());
+        LayerChange second;
+        second.node = last;
+        second.weightBits = 4;
+        auto r = (*session)->whatIf(second);
+        QVERIFY2(r.isOk(), r.message().c_str());
+        QuantConfig both = config;
+        both.layerBits[mid] = 3;
+        both.layerBits[last] = 4;
+        const QuantizedModel q2 = quantize(both);
+        QVERIFY(maxRelDiff(r->output, fullRun(q2, q2.plan, x, 16).first) < 1e-5);
     }
 }
 
