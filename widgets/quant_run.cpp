@@ -225,6 +225,7 @@ Status compareCalibratorsOf(const QuantizedModel& q, const std::vector<QuantLaye
         AnalysisSessionOptions ao;
         ao.threads = q.config.threads;
         ao.batchSize = 4;
+        ao.cancel = &progress;
         const std::string inputName = q.graph.value(q.graph.inputs().at(0)).name;
         QS_ASSIGN(session, AnalysisSession::create(q, firstSamples(data, request.calibratorSamples),
                                                    inputName, ao));
@@ -287,7 +288,8 @@ Result<std::shared_ptr<const RunAnalyses>> analyze(const Graph& original, const 
     const int threads = q.config.threads;
     progress.report(0.05, "activation cache");
     const bool mixed = request.mixedBitsBudget > 0 && !layers.empty();
-    QS_ASSIGN(auto runner, LayerConeRunner::create(q, layers, data, inputName, threads, 16, true));
+    QS_ASSIGN(auto runner,
+              LayerConeRunner::create(q, layers, data, inputName, threads, 16, true, &progress));
     QS_TRY(cancelled());
     SubProgress sensProgress(progress, 0.15, mixed ? 0.55 : 0.8);
     SensitivityOptions so;
@@ -313,7 +315,8 @@ Result<std::shared_ptr<const RunAnalyses>> analyze(const Graph& original, const 
         QS_ASSIGN(QuantizedModel q2,
                   quantizeModel(original, withBits, &calibration, &requantizing));
         QS_TRY(cancelled());
-        QS_ASSIGN(auto r2, LayerConeRunner::create(q2, {}, data, inputName, threads, 16, true));
+        QS_ASSIGN(auto r2,
+                  LayerConeRunner::create(q2, {}, data, inputName, threads, 16, true, &progress));
         out->mixedBitsMeasuredSqnrDb = sqnrDb(runner->reference(), r2->quantized());
         out->mixedBitsMeasured = true;
     }
@@ -322,6 +325,7 @@ Result<std::shared_ptr<const RunAnalyses>> analyze(const Graph& original, const 
     ErrorPropagationOptions eo;
     eo.threads = threads;
     eo.batchSize = 4; // every value of a batch is kept twice: small batches bound the memory
+    eo.cancel = &progress;
     QS_ASSIGN(out->errors, analyzeErrorPropagation(q, data, inputName, eo));
     QS_TRY(cancelled());
     // fp32 vs simulator vs int8 executor, as the report states them.

@@ -92,10 +92,12 @@ AnalysisSession::create(const QuantizedModel& m, const Tensor& data, const std::
     QS_ASSIGN(auto fp32, Executor::create(g, ExecOptions{options.threads}));
     QS_ASSIGN(auto sim, Simulator::create(g, m.plan, ExecOptions{options.threads}));
     std::vector<Tensor> refs, outs;
+    CancelOnly stop(options.cancel);
     for (const Tensor& b : batches) {
+        if (stop.isCancelled()) return Error(ErrorCode::Cancelled, "cancelled");
         KeepAll keep;
-        QS_ASSIGN(RunResult rf, fp32->run({{s->m_inputName, b}}, &keep));
-        QS_ASSIGN(RunResult rq, sim->run({{s->m_inputName, b}}, &keep));
+        QS_ASSIGN(RunResult rf, fp32->run({{s->m_inputName, b}}, &keep, &stop));
+        QS_ASSIGN(RunResult rq, sim->run({{s->m_inputName, b}}, &keep, &stop));
         std::map<std::string, Tensor> fv, qv;
         for (auto& [id, t] : rf.kept)
             if (!g.value(id).initializer) fv[g.value(id).name] = std::move(t);

@@ -44,6 +44,7 @@ namespace qs {
 struct AnalysisSessionOptions {
     int threads = 1;
     int batchSize = 16;
+    const Progress* cancel = nullptr; // create() polls it per node: Cancelled
 };
 
 // One layer's what-if settings (unset fields keep the current plan's).

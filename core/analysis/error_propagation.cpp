@@ -50,10 +50,12 @@ Result<ErrorPropagation> analyzeErrorPropagation(const QuantizedModel& m, const 
     ThreadPool pool(options.threads);
 
     std::vector<Sums> sums(size_t(g.valueCount()));
+    CancelOnly stop(options.cancel);
     for (size_t b = 0; b < batches.size(); ++b) {
+        if (stop.isCancelled()) return Error(ErrorCode::Cancelled, "cancelled");
         KeepAll keep;
-        QS_ASSIGN(RunResult rf, fp32->run({{inputName, batches[b]}}, &keep));
-        QS_ASSIGN(RunResult rq, sim->run({{inputName, batches[b]}}, &keep));
+        QS_ASSIGN(RunResult rf, fp32->run({{inputName, batches[b]}}, &keep, &stop));
+        QS_ASSIGN(RunResult rq, sim->run({{inputName, batches[b]}}, &keep, &stop));
         std::map<std::string, Tensor> fv, qv;
         for (auto& [id, t] : rf.kept) fv[fp32->graph().value(id).name] = t;
         for (auto& [id, t] : rq.kept) qv[sim->graph().value(id).name] = t;

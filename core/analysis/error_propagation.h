@@ -29,6 +29,7 @@ struct TensorError {
 struct ErrorPropagationOptions {
     int threads = 1;
     int batchSize = 16;
+    const Progress* cancel = nullptr; // polled per batch and node: Cancelled
 };
 
 struct ErrorPropagation {

@@ -112,7 +112,7 @@ Result<OutputAgreement> agreementOf(const Tensor& reference, const Tensor& test,
 Result<std::unique_ptr<LayerConeRunner>>
 LayerConeRunner::create(const QuantizedModel& m, const std::vector<QuantLayerRef>& layers,
                         const Tensor& data, const std::string& inputName, int threads,
-                        int batchSize, bool quantizedCache) {
+                        int batchSize, bool quantizedCache, const Progress* cancel) {
     const Graph& g = m.graph;
     if (g.outputs().empty()) return makeError(ErrorCode::InvalidModel, "the model has no outputs");
     auto inputId = g.findValue(inputName);
@@ -152,9 +152,11 @@ LayerConeRunner::create(const QuantizedModel& m, const std::vector<QuantLayerRef
         QS_ASSIGN(sim, Simulator::create(g, m.plan, ExecOptions{threads}));
     }
     std::vector<Tensor> refs, quants;
+    CancelOnly stop(cancel);
     for (const Tensor& b : batches) {
+        if (stop.isCancelled()) return Error(ErrorCode::Cancelled, "cancelled");
         KeepHooks keepF(fp32->graph(), needed);
-        QS_ASSIGN(RunResult rf, fp32->run({{inputName, b}}, &keepF));
+        QS_ASSIGN(RunResult rf, fp32->run({{inputName, b}}, &keepF, &stop));
         std::map<std::string, Tensor> kf;
         for (auto& [id, t] : rf.kept) kf[fp32->graph().value(id).name] = t;
         kf[inputName] = b;
@@ -162,7 +164,7 @@ LayerConeRunner::create(const QuantizedModel& m, const std::vector<QuantLayerRef
         refs.push_back(rf.outputs.at(r->m_output));
         if (sim) {
             KeepHooks keepQ(sim->graph(), needed);
-            QS_ASSIGN(RunResult rq, sim->run({{inputName, b}}, &keepQ));
+            QS_ASSIGN(RunResult rq, sim->run({{inputName, b}}, &keepQ, &stop));
             std::map<std::string, Tensor> kq;
             for (auto& [id, t] : rq.kept) kq[sim->graph().value(id).name] = t;
             kq[inputName] = b; // the input's own quantization is applied again by the cone's plan

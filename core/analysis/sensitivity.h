@@ -67,8 +67,8 @@ public:
     static Result<std::unique_ptr<LayerConeRunner>>
     create(const QuantizedModel& model, const std::vector<QuantLayerRef>& layers,
            const Tensor& data, const std::string& inputName, int threads, int batchSize,
-           bool quantizedCache);
-    const Tensor& reference() const { return m_reference; } // fp32 first output, all samples
+           bool quantizedCache, const Progress* cancel = nullptr); // polled per node
+    const Tensor& reference() const { return m_reference; }        // fp32 first output, all samples
     int threads() const { return m_threads; }
     const Tensor& quantized() const {
         return m_quantized;

@@ -6,6 +6,8 @@
 #include "graph_items.h"
 #include "graph_view.h"
 #include "io/npy.h"
+#include "onnx/onnx_importer.h"
+#include "quant_run.h"
 #include "language_manager.h"
 #include "main_window.h"
 #include "node_table_model.h"
@@ -28,7 +30,11 @@
 #include <QTemporaryDir>
 #include <QTimer>
 #include <QtTest>
+#include <atomic>
+#include <chrono>
 #include <cmath>
+#include <mutex>
+#include <thread>
 
 using namespace qs;
 
@@ -99,6 +105,101 @@ private slots:
     }
 
     void cleanupTestCase() { QSettings().clear(); }
+
+    void cancelLatencyPerPhase() {
+        // Measurement, not a check (issue 6): a full run of mobilenet_v2_bn (QuantRunner::run as
+        // the GUI runs it) with bias correction, cancelled `delay` after each phase starts (a
+        // phase: the first progress label of that kind); prints the time from cancel() to
+        // return. Set QS_CANCEL_CALIB to the calibration .npy of
+        // tests/bench/make_mobilenet_calib.py; skipped without it. Takes about 20 minutes: run
+        // with QTEST_FUNCTION_TIMEOUT=3000000.
+        const QString calib = qEnvironmentVariable("QS_CANCEL_CALIB");
+        if (calib.isEmpty()) QSKIP("QS_CANCEL_CALIB is not set");
+        auto imported = importOnnxFile(QS_SHARED_DIR "/models/mobilenet_v2_bn.onnx");
+        QVERIFY(imported.isOk());
+        auto graph = std::make_shared<const Graph>(std::move(imported).value());
+        using Clock = std::chrono::steady_clock;
+        auto kind = [](std::string_view what) {
+            std::string k;
+            for (char c : what) {
+                if (c == '/' || (c >= '0' && c <= '9')) break;
+                k += c;
+            }
+            while (!k.empty() && k.back() == ' ') k.pop_back();
+            return k;
+        };
+        struct Watch : CancelFlag {
+            std::function<std::string(std::string_view)> kind;
+            std::mutex mutex;
+            std::vector<std::pair<std::string, double>> starts; // kind, seconds since start
+            Clock::time_point t0 = Clock::now();
+            std::string target;
+            std::atomic<bool> hit{false};
+            void report(double, std::string_view what) override {
+                const std::string k = kind(what);
+                if (k.empty()) return;
+                std::lock_guard<std::mutex> lock(mutex);
+                if (!starts.empty() && starts.back().first == k) return;
+                for (const auto& s : starts)
+                    if (s.first == k) return;
+                starts.emplace_back(k, std::chrono::duration<double>(Clock::now() - t0).count());
+                if (k == target) hit = true;
+            }
+        };
+        QuantRunRequest request;
+        request.graph = graph;
+        request.config.threads = 2;
+        request.config.biasCorrection = true;
+        request.calibrationPath = calib;
+        // The phases and their lengths from an uncancelled run.
+        Watch all;
+        all.kind = kind;
+        const QuantRunResult full = QuantRunner::run(request, all);
+        QVERIFY2(full.ok, qPrintable(full.error));
+        const double total = std::chrono::duration<double>(Clock::now() - all.t0).count();
+        qInfo("full run %.1f s; phases (start s):", total);
+        for (const auto& [k, t] : all.starts) qInfo("  %-40s %.2f", k.c_str(), t);
+        struct Case {
+            std::string phase;
+            double delay;
+            bool adaround;
+        };
+        std::vector<Case> cases{{"AdaRound", 0.5, true}, {"AdaRound", 5.0, true}};
+        for (const auto& [k, t] : all.starts) cases.push_back({k, 0.5, false});
+        for (const Case& c : cases) {
+            QuantRunRequest r = request;
+            r.config.adaround = c.adaround;
+            Watch w;
+            w.kind = kind;
+            w.target = c.phase;
+            std::atomic<bool> done{false};
+            std::atomic<int64_t> cancelledAt{0};
+            std::thread canceller([&] {
+                while (!w.hit && !done) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                if (done) return;
+                std::this_thread::sleep_for(std::chrono::duration<double>(c.delay));
+                cancelledAt = Clock::now().time_since_epoch().count();
+                w.cancel();
+            });
+            const QuantRunResult res = QuantRunner::run(r, w);
+            const int64_t returned = Clock::now().time_since_epoch().count();
+            done = true;
+            canceller.join();
+            if (!cancelledAt) {
+                qInfo("  %-40s +%.1f s: finished before the cancel", c.phase.c_str(), c.delay);
+                continue;
+            }
+            std::string during;
+            {
+                std::lock_guard<std::mutex> lock(w.mutex);
+                during = w.starts.empty() ? "" : w.starts.back().first;
+            }
+            qInfo("  %-40s +%.1f s: cancel → return %.3f s (cancelled %d, last phase '%s')",
+                  c.phase.c_str(), c.delay,
+                  std::chrono::duration<double>(Clock::duration(returned - cancelledAt)).count(),
+                  int(res.cancelled), during.c_str());
+        }
+    }
 
     void runFillsTheTableAndMatchesTheCli() {
         MainWindow window;
