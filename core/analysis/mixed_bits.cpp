@@ -77,7 +77,7 @@ Result<MixedBitsResult> suggestMixedBits(const QuantizedModel& m,
             QS_ASSIGN(auto ranges, tensorRanges(l.weightQuantized, spec));
             QS_ASSIGN(QuantParams p, computeQuantParams(spec, ranges.first, ranges.second));
             plan.tensors[l.weight].params = p;
-            QS_ASSIGN(Tensor y, runner.run(i, plan, false));
+            QS_ASSIGN(Tensor y, runner.run(i, plan, false, options.progress));
             result.table[i].noise[c] = noisePower(reference, y);
             return {};
         }));

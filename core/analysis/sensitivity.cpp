@@ -182,7 +182,8 @@ bool LayerConeRunner::reachesOutput(size_t layer) const {
     return !c.outputs().empty() && c.value(c.outputs()[0]).name == m_output;
 }
 
-Result<Tensor> LayerConeRunner::run(size_t layer, const QuantPlan& plan, bool fromQuantized) const {
+Result<Tensor> LayerConeRunner::run(size_t layer, const QuantPlan& plan, bool fromQuantized,
+                                    const Progress* cancel) const {
     if (layer >= m_cones.size()) return makeError(ErrorCode::InvalidArgument, "no layer ", layer);
     if (!reachesOutput(layer)) return m_reference;
     const Cone& cone = m_cones[layer];
@@ -191,7 +192,9 @@ Result<Tensor> LayerConeRunner::run(size_t layer, const QuantPlan& plan, bool fr
         return makeError(ErrorCode::Internal, "the quantized activations were not cached");
     QS_ASSIGN(auto sim, Simulator::create(cone.graph, plan, ExecOptions{itemThreads(m_threads)}));
     std::vector<Tensor> parts;
+    CancelOnly stop(cancel);
     for (const auto& values : cache.batches) {
+        if (stop.isCancelled()) return Error(ErrorCode::Cancelled, "cancelled");
         std::map<std::string, Tensor> inputs;
         for (const std::string& name : cone.external) {
             auto it = values.find(name);
@@ -199,7 +202,7 @@ Result<Tensor> LayerConeRunner::run(size_t layer, const QuantPlan& plan, bool fr
                 return makeError(ErrorCode::Internal, "tensor '", name, "' was not cached");
             inputs[name] = it->second;
         }
-        QS_ASSIGN(RunResult r, sim->run(inputs));
+        QS_ASSIGN(RunResult r, sim->run(inputs, nullptr, &stop));
         parts.push_back(r.outputs.at(m_output));
     }
     return concatRows(parts);
@@ -256,13 +259,13 @@ Result<SensitivityResult> analyzeSensitivity(const QuantizedModel& m,
             const QuantLayerRef& l = layers[i];
             LayerSensitivity& s = result.layers[i];
             if (!reverse) {
-                QS_ASSIGN(
-                    Tensor a,
-                    runner->run(i, planQuantizingOnly(m.plan, layerTensors(g, l, true)), false));
+                QS_ASSIGN(Tensor a,
+                          runner->run(i, planQuantizingOnly(m.plan, layerTensors(g, l, true)),
+                                      false, options.progress));
                 QS_ASSIGN(s.alone, agreementOf(reference, a, labels));
             } else {
-                QS_ASSIGN(Tensor r,
-                          runner->run(i, planWithFloat(m.plan, layerTensors(g, l, false)), true));
+                QS_ASSIGN(Tensor r, runner->run(i, planWithFloat(m.plan, layerTensors(g, l, false)),
+                                                true, options.progress));
                 QS_ASSIGN(s.reverse, agreementOf(reference, r, labels));
             }
             return {};

@@ -77,8 +77,10 @@ public:
     bool reachesOutput(size_t layer) const;
     // The first output over all samples with `plan`, running only the layer's cone, fed from the
     // float cache or (fromQuantized) the fully quantized one. Safe to call from several threads
-    // at once (inside a pool's job the cone runs on the calling thread alone).
-    Result<Tensor> run(size_t layer, const QuantPlan& plan, bool fromQuantized) const;
+    // at once (inside a pool's job the cone runs on the calling thread alone). `cancel` is
+    // polled per batch and node (Cancelled).
+    Result<Tensor> run(size_t layer, const QuantPlan& plan, bool fromQuantized,
+                       const Progress* cancel = nullptr) const;
 
 private:
     struct Cone {
