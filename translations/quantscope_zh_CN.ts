@@ -1302,6 +1302,42 @@ Click to show this assignment</source>
         <comment>scheme, granularity</comment>
         <translation>%1，%2</translation>
     </message>
+    <message>
+        <source>%1 (first divergent)</source>
+        <extracomment>marks the first node whose integer output departs from the simulator</extracomment>
+        <translation>%1（首个偏离）</translation>
+    </message>
+    <message>
+        <source>Not compared: the node has no integer codes of its own, or the integer executor did not run</source>
+        <translation>未比较：该节点没有自己的整数编码，或整数执行器未运行</translation>
+    </message>
+    <message numerus="yes">
+        <source>Integer executor vs simulator on %n sample(s), tensor %1</source>
+        <translation>
+            <numerusform>在 %n 个样本上比较整数执行器与模拟器，张量 %1</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Given the simulator&apos;s inputs: max %1 step(s), %2 % of elements more than one step apart</source>
+        <translation>给定模拟器的输入：最大相差 %1 个量化步长，%2 % 的元素相差超过一个步长</translation>
+    </message>
+    <message>
+        <source>End to end: max %1 step(s); SQNR against fp32 %2 dB (simulator %3 dB)</source>
+        <translation>端到端：最大相差 %1 个步长；相对 fp32 的 SQNR 为 %2 dB（模拟器 %3 dB）</translation>
+    </message>
+    <message>
+        <source>Codes used: %1 %; saturated at the low end %2 %, at the high end %3 %</source>
+        <translation>已用编码：%1 %；下端饱和 %2 %，上端饱和 %3 %</translation>
+    </message>
+    <message>
+        <source>int32 accumulator headroom: %1 bit(s) (worst case from the weights)</source>
+        <translation>int32 累加器余量：%1 位（按权重估计的最坏情况）</translation>
+    </message>
+    <message>
+        <source>Int8 steps</source>
+        <extracomment>header: the integer executor&apos;s largest difference to the simulator, in steps</extracomment>
+        <translation>Int8 步长差</translation>
+    </message>
 </context>
 <context>
     <name>qs::NodeTablePage</name>
@@ -2353,6 +2389,10 @@ Click to show this assignment</source>
             <numerusform>（在 %n 个样本上实测）</numerusform>
         </translation>
     </message>
+    <message>
+        <source>The integer execution departs first at %1 (%2): %3.</source>
+        <translation>整数执行首先在 %1（%2）处偏离：%3。</translation>
+    </message>
 </context>
 <context>
     <name>qs::ReportWriter</name>
@@ -2701,6 +2741,44 @@ Click to show this assignment</source>
     <message>
         <source>QuantScope run comparison: %1 vs %2</source>
         <translation>QuantScope 运行对比：%1 与 %2</translation>
+    </message>
+    <message>
+        <source>Integer executor</source>
+        <translation>整数执行器</translation>
+    </message>
+    <message>
+        <source>The integer executor could not run this plan: %1.</source>
+        <translation>整数执行器无法运行此量化方案：%1。</translation>
+    </message>
+    <message numerus="yes">
+        <source>The integer executor, the simulator and fp32 side by side on %n sample(s). Steps compare the integer codes with the simulator&apos;s, each node fed the simulator&apos;s inputs; SQNR is end to end against fp32.</source>
+        <translation>
+            <numerusform>在 %n 个样本上并排运行整数执行器、模拟器和 fp32。步长差比较整数编码与模拟器的编码，每个节点都以模拟器的输入为输入；SQNR 为相对 fp32 的端到端结果。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Max steps</source>
+        <translation>最大步长差</translation>
+    </message>
+    <message>
+        <source>&gt; 1 step</source>
+        <translation>&gt; 1 个步长</translation>
+    </message>
+    <message>
+        <source>SQNR int / sim (dB)</source>
+        <translation>SQNR 整数 / 模拟 (dB)</translation>
+    </message>
+    <message>
+        <source>Codes used</source>
+        <translation>已用编码</translation>
+    </message>
+    <message>
+        <source>Saturated</source>
+        <translation>饱和</translation>
+    </message>
+    <message>
+        <source>Headroom (bits)</source>
+        <translation>余量（位）</translation>
     </message>
 </context>
 <context>

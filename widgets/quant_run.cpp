@@ -331,6 +331,16 @@ Result<std::shared_ptr<const RunAnalyses>> analyze(const Graph& original, const 
     xo.batchSize = request.evalBatch;
     QS_ASSIGN(out->executors, compareExecutors(q, data, nullptr, inputName, xo));
     QS_TRY(cancelled());
+    // Where the integer executor departs from the Simulator, and its codes' use (the table's
+    // int8 column and the report).
+    progress.report(0.96, "int8 diagnostics");
+    Int8FindingsOptions io;
+    io.threads = threads;
+    io.maxSamples = std::min(8, request.maxEvalSamples);
+    SubProgress int8Progress(progress, 0.96, 0.97);
+    io.progress = &int8Progress;
+    QS_ASSIGN(out->int8, analyzeInt8Execution(q, data, inputName, io));
+    QS_TRY(cancelled());
     progress.report(0.97, "remedies");
     // The report's measured remedies on a few samples: the what-if session polls no cancel flag,
     // so its work stays small (a Cancel answers within a second).

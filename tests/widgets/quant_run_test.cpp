@@ -127,6 +127,13 @@ private slots:
                 const double db =
                     table->index(row, NodeTableModel::SqnrColumn).data().toString().toDouble(&ok);
                 QVERIFY2(ok && db > 5 && db < 80, qPrintable(QString::number(db)));
+                // The integer executor on the first 8 samples: this model's codes are within
+                // one step of the simulator at every node (test_divergence_finder).
+                const QModelIndex int8 = table->index(row, NodeTableModel::Int8Column);
+                const int steps = int8.data().toString().toInt(&ok);
+                QVERIFY2(ok && steps >= 0 && steps <= 1, qPrintable(int8.data().toString()));
+                QVERIFY(
+                    int8.data(Qt::ToolTipRole).toString().contains(QStringLiteral("Codes used")));
             } else if (op == QLatin1String("BatchNormalization")) {
                 ++batchNorms;
                 QCOMPARE(bits, QStringLiteral("folded"));
