@@ -9,6 +9,7 @@
 //   ≥ 99.9% of the compared codes, never more than one step apart, same top-1 for every sample
 //   (digits_mbv2_bn, ppocr_cls). Skipped with the install command when ORT is not installed.
 #include "exec/node_runner.h"
+#include "int8_test_ops.h"
 #include "io/npy.h"
 #include "onnx/onnx_exporter.h"
 #include "onnx/onnx_importer.h"
@@ -31,6 +32,7 @@
 
 using namespace qs;
 using namespace qs::int8;
+using namespace qs::testing;
 
 namespace {
 
@@ -41,56 +43,6 @@ const char* const kInstallHint =
     "ONNX Runtime for Node is not installed; run: cd tests/tools && npm install "
     "--ignore-scripts --no-audit --no-fund";
 
-Attribute attrI(int64_t v) {
-    Attribute a;
-    a.kind = Attribute::Kind::Int;
-    a.i = v;
-    return a;
-}
-Attribute attrF(float v) {
-    Attribute a;
-    a.kind = Attribute::Kind::Float;
-    a.f = v;
-    return a;
-}
-Attribute attrS(const std::string& v) {
-    Attribute a;
-    a.kind = Attribute::Kind::String;
-    a.s = v;
-    return a;
-}
-Attribute attrFs(const std::vector<float>& v) {
-    Attribute a;
-    a.kind = Attribute::Kind::Floats;
-    a.floats = v;
-    return a;
-}
-Attribute attrIs(const std::vector<int64_t>& v) {
-    Attribute a;
-    a.kind = Attribute::Kind::Ints;
-    a.ints = v;
-    return a;
-}
-
-Node int8Node(const std::string& op, int inputs, std::map<std::string, Attribute> attrs) {
-    Node n;
-    n.name = "test_" + op;
-    n.opType = op;
-    n.domain = "qs.int8";
-    for (int i = 0; i < inputs; ++i) n.inputs.push_back(i);
-    n.outputs.push_back(inputs);
-    n.attributes = std::move(attrs);
-    return n;
-}
-
-Result<Tensor> runInt8Op(const Node& node, const std::vector<const Tensor*>& inputs) {
-    const OpDef* op = findOp(node.domain, node.opType);
-    if (!op) return makeError(ErrorCode::NotFound, "no op ", node.opType);
-    ThreadPool pool(2);
-    QS_ASSIGN(std::vector<Tensor> outs, runNodeOnce(*op, node, 1, inputs, pool));
-    return outs[0];
-}
-
 std::vector<int64_t> argmaxRows(const Tensor& logits) {
     const int64_t n = logits.dim(0), c = logits.numel() / std::max<int64_t>(1, n);
     const auto v = logits.toFloatVector();
@@ -99,10 +51,6 @@ std::vector<int64_t> argmaxRows(const Tensor& logits) {
         out.push_back(std::max_element(v.begin() + i * c, v.begin() + (i + 1) * c) -
                       (v.begin() + i * c));
     return out;
-}
-
-int32_t codeOf(const Tensor& t, int64_t i) {
-    return t.dtype() == DataType::U8 ? int32_t(t.data<uint8_t>()[i]) : int32_t(t.data<int8_t>()[i]);
 }
 
 // Keeps every value of a run.
