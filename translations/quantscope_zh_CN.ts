@@ -424,6 +424,21 @@ total %2 dB, %3 % of the noise injected here</source>
         <translation>混合精度</translation>
     </message>
     <message>
+        <source>Ranges</source>
+        <comment>inspector tab</comment>
+        <translation>通道范围</translation>
+    </message>
+    <message>
+        <source>Errors</source>
+        <comment>inspector tab</comment>
+        <translation>误差传播</translation>
+    </message>
+    <message>
+        <source>Bits</source>
+        <comment>inspector tab</comment>
+        <translation>混合精度</translation>
+    </message>
+    <message>
         <source>Weights</source>
         <translation>权重</translation>
     </message>
