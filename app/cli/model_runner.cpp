@@ -197,7 +197,8 @@ Result<PreparedRunner> prepareRunner(Graph graph, const ParsedArgs& args,
     }
     auto q = quantizeModel(graph, config, args.has("calib") ? &calib : nullptr);
     if (!q) {
-        if (args.has("calib"))
+        // An option naming what the model lacks (--float nope) is not the data's fault.
+        if (args.has("calib") && q.error().message().rfind("option '--", 0) != 0)
             return std::move(q.addContext("calibration file " + args.value("calib"))).takeError();
         return q.takeError();
     }

@@ -230,9 +230,10 @@ void CliTest::badInputs_data() {
         QStringLiteral("eval"),    imbalanced,
         QStringLiteral("--data"),  kShared + QStringLiteral("/data/digits_test_x.npy"),
         QStringLiteral("--calib"), kShared + QStringLiteral("/data/digits_calib_x.npy")};
+    // (not blamed on the calibration file: the option names what the model lacks)
     QTest::newRow("cle-layers unknown node")
         << evalArgs + QStringList{QStringLiteral("--cle-layers"), QStringLiteral("nope")} << 2
-        << QStringLiteral("option '--cle-layers nope': the model has no node named 'nope'");
+        << QStringLiteral("error: option '--cle-layers nope': the model has no node named 'nope'");
     QTest::newRow("cle-layers node in no pair")
         << evalArgs +
                QStringList{QStringLiteral("--cle-layers"), QStringLiteral("/35/Gemm,/2/Relu")}
