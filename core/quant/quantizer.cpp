@@ -156,17 +156,16 @@ Result<QuantizedModel> quantizeModel(const Graph& original, const QuantConfig& c
         // pass to their pairs; each must be in one.
         CleOptions cleOptions;
         std::map<std::string, std::string> named; // --cle-layers name -> node in m.graph
-        if (!config.cle) {
-            for (const std::string& name : config.cleLayers) {
-                std::string target = name;
-                for (const FoldedBatchNorm& f : m.folds)
-                    if (f.batchNormNode == name) target = f.targetNode;
-                if (!m.graph.findNode(target))
-                    return makeError(ErrorCode::InvalidArgument, "option '--cle-layers ", name,
-                                     "': the model has no node named '", name, "'");
-                named[name] = target;
-                cleOptions.only.insert(target);
-            }
+        // Checked with --cle too (which equalizes every pair anyway): a wrong name is a mistake.
+        for (const std::string& name : config.cleLayers) {
+            std::string target = name;
+            for (const FoldedBatchNorm& f : m.folds)
+                if (f.batchNormNode == name) target = f.targetNode;
+            if (!m.graph.findNode(target))
+                return makeError(ErrorCode::InvalidArgument, "option '--cle-layers ", name,
+                                 "': the model has no node named '", name, "'");
+            named[name] = target;
+            if (!config.cle) cleOptions.only.insert(target);
         }
         QS_ASSIGN(CleResult cle, equalizeCrossLayer(m.graph, cleOptions));
         for (const auto& [name, target] : named) {
@@ -196,21 +195,21 @@ Result<QuantizedModel> quantizeModel(const Graph& original, const QuantConfig& c
     }
     if (m.graph.inputs().empty())
         return makeError(ErrorCode::InvalidModel, "the model has no inputs");
-    // --adaround-layers: weighted layers only (checked before the costly calibration).
-    if (!config.adaround)
-        for (const std::string& name : config.adaroundLayers) {
-            const auto id = m.graph.findNode(name);
-            bool folded = false;
-            for (const FoldedBatchNorm& f : m.folds) folded |= f.batchNormNode == name;
-            if (!id && !folded)
-                return makeError(ErrorCode::InvalidArgument, "option '--adaround-layers ", name,
-                                 "': the model has no node named '", name, "'");
-            if (!id || opQuantRule(m.graph, m.graph.node(*id)) != OpQuantRule::Weighted)
-                return makeError(ErrorCode::InvalidArgument, "option '--adaround-layers ", name,
-                                 "': '", name,
-                                 "' is not a weighted layer (Conv, Gemm, MatMul with constant "
-                                 "weights)");
-        }
+    // --adaround-layers: weighted layers only (checked before the costly calibration; with
+    // --adaround too).
+    for (const std::string& name : config.adaroundLayers) {
+        const auto id = m.graph.findNode(name);
+        bool folded = false;
+        for (const FoldedBatchNorm& f : m.folds) folded |= f.batchNormNode == name;
+        if (!id && !folded)
+            return makeError(ErrorCode::InvalidArgument, "option '--adaround-layers ", name,
+                             "': the model has no node named '", name, "'");
+        if (!id || opQuantRule(m.graph, m.graph.node(*id)) != OpQuantRule::Weighted)
+            return makeError(ErrorCode::InvalidArgument, "option '--adaround-layers ", name, "': '",
+                             name,
+                             "' is not a weighted layer (Conv, Gemm, MatMul with constant "
+                             "weights)");
+    }
     // Types of intermediate values decide what can be quantized (int64 shape arithmetic is not):
     // infer them, binding a dynamic batch to the calibration data's where there is one.
     {

@@ -475,6 +475,11 @@ void QuantizerTest::cleLayersErrors() {
     QCOMPARE(r.error().code(), ErrorCode::InvalidArgument);
     QVERIFY2(r.message().find("'--cle-layers nope'") != std::string::npos, r.message().c_str());
     QVERIFY(r.message().find('\n') == std::string::npos);
+    // Checked under the model-wide --cle too.
+    QVERIFY(applyQuantOption(bad, "cle", "").isOk());
+    r = quantizeModel(g, bad, nullptr);
+    QVERIFY2(!r.isOk() && r.message().find("'--cle-layers nope'") != std::string::npos,
+             r.message().c_str());
     // A node that exists but is in no pair: a Relu.
     std::string relu;
     for (const Node& n : g.nodes())
@@ -599,6 +604,10 @@ void QuantizerTest::adaroundLayersErrors() {
     QVERIFY2(r.message().find("'" + relu + "' is not a weighted layer") != std::string::npos,
              r.message().c_str());
     QVERIFY(r.message().find('\n') == std::string::npos);
+    QVERIFY(applyQuantOption(unweighted, "adaround", "").isOk()); // checked with --adaround too
+    r = quantizeModel(g, unweighted, &data);
+    QVERIFY2(!r.isOk() && r.message().find("is not a weighted layer") != std::string::npos,
+             r.message().c_str());
     // Without calibration data it names the option.
     std::string conv;
     for (const Node& n : g.nodes())
