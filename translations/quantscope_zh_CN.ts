@@ -424,6 +424,21 @@ total %2 dB, %3 % of the noise injected here</source>
         <translation>混合精度</translation>
     </message>
     <message>
+        <source>Ranges</source>
+        <comment>inspector tab</comment>
+        <translation>通道范围</translation>
+    </message>
+    <message>
+        <source>Errors</source>
+        <comment>inspector tab</comment>
+        <translation>误差传播</translation>
+    </message>
+    <message>
+        <source>Bits</source>
+        <comment>inspector tab</comment>
+        <translation>混合精度</translation>
+    </message>
+    <message>
         <source>Weights</source>
         <translation>权重</translation>
     </message>
@@ -484,6 +499,10 @@ total %2 dB, %3 % of the noise injected here</source>
 </context>
 <context>
     <name>qs::MainWindow</name>
+    <message>
+        <source>Output SQNR %1 → %2 dB, arg-max agreement %3 → %4 %.</source>
+        <translation>输出 SQNR %1 → %2 dB，arg-max 一致率 %3 → %4 %。</translation>
+    </message>
     <message>
         <source>Open an ONNX model with File ▸ Open, or drop one on this window.</source>
         <translation>请通过“文件 ▸ 打开模型”打开 ONNX 模型，或将模型文件拖放到此窗口。</translation>
@@ -1171,20 +1190,52 @@ Click to show this assignment</source>
         <translation>移除 %1 的 --tensor-calib 覆盖</translation>
     </message>
     <message>
-        <source>&amp;Cross-Layer Equalization (every pair, this one included)</source>
-        <translation>跨层均衡（所有层对，包括此对）(&amp;C)</translation>
+        <source>&amp;CLE for This Pair</source>
+        <translation>此层对的跨层均衡(&amp;C)</translation>
     </message>
     <message>
-        <source>cross-layer equalization</source>
-        <translation>跨层均衡</translation>
+        <source>&amp;CLE for This Pair (%1)</source>
+        <translation>此层对的跨层均衡（%1）(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;CLE for These Pairs (%1)</source>
+        <translation>这些层对的跨层均衡（%1）(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Not in a pair cross-layer equalization can balance (a Conv, then Relu or nothing, then a Conv or Gemm)</source>
+        <translation>不在可做跨层均衡的层对中（Conv，其后为 Relu 或无，再接 Conv 或 Gemm）</translation>
+    </message>
+    <message>
+        <source>Cross-layer equalization is on for every pair (settings dock)</source>
+        <translation>已对所有层对开启跨层均衡（设置面板）</translation>
+    </message>
+    <message>
+        <source>Equalize the channel ranges of %1 only (--cle-layers)</source>
+        <translation>仅均衡 %1 的通道范围（--cle-layers）</translation>
+    </message>
+    <message>
+        <source>cross-layer equalization of %1</source>
+        <translation>%1 的跨层均衡</translation>
     </message>
     <message>
         <source>no cross-layer equalization</source>
         <translation>不做跨层均衡</translation>
     </message>
     <message>
-        <source>&amp;AdaRound (every layer, this one included)</source>
-        <translation>AdaRound（所有层，包括此层）(&amp;A)</translation>
+        <source>&amp;AdaRound for This Layer</source>
+        <translation>此层的 AdaRound(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Only a weighted layer (Conv, Gemm, MatMul) has weights to round</source>
+        <translation>只有带权重的层（Conv、Gemm、MatMul）才有可舍入的权重</translation>
+    </message>
+    <message>
+        <source>AdaRound is on for every layer (settings dock)</source>
+        <translation>已对所有层开启 AdaRound（设置面板）</translation>
+    </message>
+    <message>
+        <source>Learn the rounding of this layer&apos;s weights on the calibration data; the other layers keep nearest rounding (--adaround-layers; needs calibration data)</source>
+        <translation>在校准数据上学习此层权重的舍入方式；其他层保持就近舍入（--adaround-layers；需要校准数据）</translation>
     </message>
     <message>
         <source>AdaRound</source>
@@ -1195,8 +1246,16 @@ Click to show this assignment</source>
         <translation>就近舍入</translation>
     </message>
     <message>
-        <source>Estimated time: about %1 s per run (the last run); AdaRound adds its optimization per layer</source>
-        <translation>预计时间：每次运行约 %1 秒（上次运行）；AdaRound 会为每层增加优化时间</translation>
+        <source>Estimated time: about %1 s per run (the last run)</source>
+        <translation>预计时间：每次运行约 %1 秒（上次运行）</translation>
+    </message>
+    <message>
+        <source>AdaRound of this layer: %1 s (%2 iterations, measured in the last run)</source>
+        <translation>此层的 AdaRound：%1 秒（%2 次迭代，上次运行实测）</translation>
+    </message>
+    <message>
+        <source>AdaRound of this layer adds about %1 s (%2 iterations, estimated from its weight size)</source>
+        <translation>此层的 AdaRound 约增加 %1 秒（%2 次迭代，按权重规模估算）</translation>
     </message>
     <message>
         <source>Estimated time: unknown until the first run</source>
@@ -1637,6 +1696,14 @@ Click to show this assignment</source>
 </context>
 <context>
     <name>qs::QuantRunner</name>
+    <message>
+        <source>AdaRound %1: %2 of %3 weights rounded the other way than nearest, reconstruction error %4 → %5, %6 s</source>
+        <translation>AdaRound %1：%3 个权重中有 %2 个与就近舍入方向相反，重建误差 %4 → %5，%6 秒</translation>
+    </message>
+    <message>
+        <source>cross-layer equalization %1: channel-range ratio %2 → %3</source>
+        <translation>跨层均衡 %1：通道范围比 %2 → %3</translation>
+    </message>
     <message>
         <source>no model is loaded</source>
         <translation>未加载模型</translation>

@@ -429,6 +429,28 @@ QuantRunResult QuantRunner::run(const QuantRunRequest& request, Progress& progre
         for (const auto& [key, value] : q.config.describe())
             result.settings << QString::fromStdString(key + ": " + value);
         for (const std::string& note : q.plan.notes) result.notes << QString::fromStdString(note);
+        if (q.adaround) {
+            result.adaroundIterations = q.config.adaroundIterations;
+            for (const AdaRoundLayer& l : q.adaround->layers) {
+                result.adaroundSeconds.insert(QString::fromStdString(l.node), l.seconds);
+                // Per-layer AdaRound (the node menu's remedy): what it did, in the run's notes.
+                if (!q.config.adaround)
+                    result.notes << tr("AdaRound %1: %2 of %3 weights rounded the other way than "
+                                       "nearest, reconstruction error %4 → %5, %6 s")
+                                        .arg(QString::fromStdString(l.node))
+                                        .arg(l.changed)
+                                        .arg(l.weights)
+                                        .arg(l.nearestError, 0, 'g', 3)
+                                        .arg(l.adaroundError, 0, 'g', 3)
+                                        .arg(l.seconds, 0, 'f', 2);
+            }
+        }
+        if (q.cle && !q.config.cle)
+            for (const CleLayerRanges& l : q.cle->layers)
+                result.notes << tr("cross-layer equalization %1: channel-range ratio %2 → %3")
+                                    .arg(QString::fromStdString(l.node))
+                                    .arg(l.rangeRatioBefore, 0, 'f', 2)
+                                    .arg(l.rangeRatioAfter, 0, 'f', 2);
         for (const Node& node : q.graph.nodes()) {
             LayerRunResult layer;
             layer.op = QString::fromStdString(node.opType);

@@ -245,7 +245,8 @@ Result<AdaRoundResult> adaroundWeights(Graph& graph, const QuantPlan& plan,
         const Node node = graph.node(order[li]);
         auto info = plan.nodes.find(node.name);
         if (info == plan.nodes.end() || !info->second.quantized ||
-            info->second.rule != OpQuantRule::Weighted)
+            info->second.rule != OpQuantRule::Weighted ||
+            (!options.only.empty() && !options.only.count(node.name)))
             continue;
         const bool conv = node.opType == "Conv", gemm = node.opType == "Gemm";
         const Value& wv = graph.value(node.inputs[1]);

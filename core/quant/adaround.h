@@ -22,6 +22,7 @@
 #include "quant/quant_plan.h"
 #include "util/progress.h"
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,7 @@ struct AdaRoundOptions {
     double learningRate = 1e-2;
     int threads = 1;
     Progress* progress = nullptr; // per layer; cancel stops with Cancelled
+    std::set<std::string> only;   // non-empty: only these layers (the others keep nearest)
 };
 
 struct AdaRoundLayer {

@@ -224,6 +224,26 @@ void CliTest::badInputs_data() {
                        QStringLiteral("--divergence-sqnr"),
                        QStringLiteral("loud")}
         << 2 << QStringLiteral("option '--divergence-sqnr': 'loud'");
+    // Per-layer repairs: a node that is unknown, in no equalizable pair or not weighted.
+    const QString imbalanced = kShared + QStringLiteral("/models/digits_mbv1_imb.onnx");
+    const QStringList evalArgs{
+        QStringLiteral("eval"),    imbalanced,
+        QStringLiteral("--data"),  kShared + QStringLiteral("/data/digits_test_x.npy"),
+        QStringLiteral("--calib"), kShared + QStringLiteral("/data/digits_calib_x.npy")};
+    // (not blamed on the calibration file: the option names what the model lacks)
+    QTest::newRow("cle-layers unknown node")
+        << evalArgs + QStringList{QStringLiteral("--cle-layers"), QStringLiteral("nope")} << 2
+        << QStringLiteral("error: option '--cle-layers nope': the model has no node named 'nope'");
+    QTest::newRow("cle-layers node in no pair")
+        << evalArgs +
+               QStringList{QStringLiteral("--cle-layers"), QStringLiteral("/35/Gemm,/2/Relu")}
+        << 2 << QStringLiteral("'/2/Relu' is in no pair");
+    QTest::newRow("cle-layers empty name")
+        << evalArgs + QStringList{QStringLiteral("--cle-layers"), QStringLiteral("/0/Conv,")} << 2
+        << QStringLiteral("option '--cle-layers': '/0/Conv,' is not NODE[,NODE...]");
+    QTest::newRow("adaround-layers unweighted node")
+        << evalArgs + QStringList{QStringLiteral("--adaround-layers"), QStringLiteral("/2/Relu")}
+        << 2 << QStringLiteral("'/2/Relu' is not a weighted layer");
     QTest::newRow("bad threads") << QStringList{QStringLiteral("bench"), model,
                                                 QStringLiteral("--threads"), QStringLiteral("x")}
                                  << 2 << QStringLiteral("--threads");
