@@ -70,7 +70,9 @@ std::vector<OptionSpec> quantOptionSpecs() {
                      : name == "adaround"        ? "AdaRound weight rounding"
                      : name == "no-bn-fold"      ? "keep BatchNormalization nodes (no folding)"
                      : name == "power-of-two"    ? "power-of-two scales"
-                                                 : "";
+                     : name == "align-concat"
+                         ? "Concat inputs and output share one scale (the union of their ranges)"
+                         : "";
         specs.push_back(s);
     }
     return specs;

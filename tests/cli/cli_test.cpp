@@ -34,11 +34,18 @@ private slots:
 
 void CliTest::helpAndUsage() {
     QCOMPARE(runCli({QStringLiteral("--help")}).exitCode, 0);
-    for (const char* cmd : {"info", "run", "bench"}) {
+    for (const char* cmd : {"info", "run", "bench", "quantize", "eval", "analyze", "diff"}) {
         const CliResult r = runCli({QString::fromLatin1(cmd), QStringLiteral("--help")});
         QCOMPARE(r.exitCode, 0);
         QVERIFY(
             r.out.contains(QStringLiteral("usage: quantscope-cli ") + QString::fromLatin1(cmd)));
+        // Every option line says what the option does: "  --name [VALUE]   text".
+        for (const QString& line : r.out.split(QLatin1Char('\n'))) {
+            if (!line.startsWith(QStringLiteral("  --"))) continue;
+            const QStringList words = line.simplified().split(QLatin1Char(' '));
+            QVERIFY2(words.size() >= 2 && !(words.size() == 2 && words[1].front().isUpper()),
+                     qPrintable(QString::fromLatin1(cmd) + QStringLiteral(": ") + line));
+        }
     }
     const CliResult none = runCli({});
     QCOMPARE(none.exitCode, 2);
