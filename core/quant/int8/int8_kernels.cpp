@@ -23,6 +23,8 @@ void multiplyVnniRequant(int64_t m, int64_t k, const int32_t* packedA, const uin
                          int64_t n, int64_t r0, int64_t r1, int64_t c0, int64_t c1,
                          const int32_t* offsets, const float* multipliers, int32_t zeroPoint,
                          int32_t lo, int32_t hi, uint8_t* out, int64_t ldo);
+void multiplyVectorVnni(int64_t m, int64_t k, const int32_t* packedA, const uint8_t* x, int64_t r0,
+                        int64_t r1, int32_t* c, int64_t ldc);
 void depthwisePlaneAvx2(const uint8_t* x, int64_t h, int64_t w, int32_t xZero, const int8_t* wt,
                         int64_t kh, int64_t kw, int64_t strideH, int64_t stride, int64_t dilation,
                         int64_t padTop, int64_t padLeft, int32_t bias, int32_t* out, int64_t oh,
@@ -305,8 +307,42 @@ void QGemm::multiplyRequant(const uint8_t* packed, int64_t n, int64_t r0, int64_
                            rq.out + r * rq.ldo + c0);
 }
 
+void QGemm::multiplyVector(const uint8_t* x, int64_t r0, int64_t r1, int32_t* c,
+                           int64_t ldc) const {
+    r1 = std::min(r1, m_m);
+    switch (m_path) {
+    case SimdPath::Avx512:
+        x86::multiplyVectorVnni(m_m, m_k, m_packed.data(), x, r0, r1, c, ldc);
+        return;
+    case SimdPath::Avx2: {
+        std::vector<uint8_t> packed(static_cast<size_t>(packedBBytes(1)));
+        packB(1, x, 1, m_k, packed.data(), 0, 1);
+        std::vector<int32_t> col(static_cast<size_t>(m_m));
+        multiplyPacked(packed.data(), 1, r0, r1, 0, 1, col.data(), 1);
+        for (int64_t r = r0; r < r1; ++r) c[r * ldc] = col[size_t(r)];
+        return;
+    }
+    case SimdPath::Generic:
+        break;
+    }
+    for (int64_t r = r0; r < r1; ++r) {
+        int32_t sum = 0;
+        for (int64_t j = 0; j < m_k; ++j) sum += int32_t(x[j]) * int32_t(m_a[size_t(r * m_k + j)]);
+        c[r * ldc] = sum;
+    }
+}
+
 void QGemm::run(int64_t n, const uint8_t* b, int64_t strideK, int64_t strideN, int32_t* c,
                 int64_t ldc, std::vector<uint8_t>& scratch) const {
+    if (m_path == SimdPath::Avx512 && n <= kVectorColumns) {
+        // Column by column (the packed-B path would pad n to 32 columns).
+        std::vector<uint8_t> column(static_cast<size_t>(m_k));
+        for (int64_t j = 0; j < n; ++j) {
+            for (int64_t kk = 0; kk < m_k; ++kk) column[size_t(kk)] = b[kk * strideK + j * strideN];
+            multiplyVector(column.data(), 0, m_m, c + j, ldc);
+        }
+        return;
+    }
     scratch.resize(size_t(packedBBytes(n)));
     packB(n, b, strideK, strideN, scratch.data(), 0, n);
     multiplyPacked(scratch.data(), n, 0, m_m, 0, n, c, ldc);

@@ -259,6 +259,51 @@ multiplyVnniImpl(int64_t m, int64_t k, const int32_t* packedA, const uint8_t* pa
 }
 } // namespace
 
+// One column of C: c[r·ldc] = Σ_k A[r][k]·x[k] for rows [r0, r1) (r0 a multiple of 8), x
+// contiguous K bytes (Gemm/MatMul with one row of activations: the packed-B path would pad it
+// to 32 columns). A's packed layout holds, per 8-row block, one int32 (a k quad) per row and
+// quad; a 512-bit load takes two quads of the 8 rows, multiplied by x's two quads each
+// repeated 8 times (xq, built here), four accumulator chains; lanes 0-7 + 8-15 at the end.
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void
+multiplyVectorVnni(int64_t m, int64_t k, const int32_t* packedA, const uint8_t* x, int64_t r0,
+                   int64_t r1, int32_t* c, int64_t ldc) {
+    const int64_t k4 = ceilDiv(k, 4), pairs = ceilDiv(k4, 2);
+    std::vector<int32_t> xq(size_t(pairs * 16), 0);
+    for (int64_t kq = 0; kq < k4; ++kq) {
+        uint32_t word = 0;
+        for (int t = 0; t < 4; ++t)
+            if (4 * kq + t < k) word |= uint32_t(x[4 * kq + t]) << (8 * t);
+        int32_t* dst = xq.data() + (kq / 2) * 16 + (kq % 2) * 8;
+        for (int r = 0; r < 8; ++r) dst[r] = int32_t(word);
+    }
+    r1 = std::min(r1, m);
+    const int64_t fullPairs = k4 / 2; // pairs whose both quads exist in A
+    for (int64_t ib = r0 / kVnniRows; ib * kVnniRows < r1; ++ib) {
+        const int32_t* ap = packedA + ib * k4 * kVnniRows;
+        __m512i acc[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(),
+                          _mm512_setzero_si512()};
+        int64_t p = 0;
+        for (; p + 4 <= fullPairs; p += 4)
+            for (int u = 0; u < 4; ++u)
+                acc[u] = _mm512_dpbusd_epi32(acc[u], _mm512_loadu_si512(xq.data() + (p + u) * 16),
+                                             _mm512_loadu_si512(ap + (p + u) * 16));
+        for (; p < fullPairs; ++p)
+            acc[0] = _mm512_dpbusd_epi32(acc[0], _mm512_loadu_si512(xq.data() + p * 16),
+                                         _mm512_loadu_si512(ap + p * 16));
+        if (k4 % 2) // the last quad alone: only lanes 0-7 of A exist
+            acc[1] = _mm512_dpbusd_epi32(acc[1], _mm512_loadu_si512(xq.data() + p * 16),
+                                         _mm512_maskz_loadu_epi32(0x00ff, ap + p * 16));
+        const __m512i sum =
+            _mm512_add_epi32(_mm512_add_epi32(acc[0], acc[1]), _mm512_add_epi32(acc[2], acc[3]));
+        const __m256i rows8 =
+            _mm256_add_epi32(_mm512_castsi512_si256(sum), _mm512_extracti64x4_epi64(sum, 1));
+        alignas(32) int32_t out[8];
+        _mm256_store_si256(reinterpret_cast<__m256i*>(out), rows8);
+        const int64_t rows = std::min(kVnniRows, r1 - ib * kVnniRows);
+        for (int64_t r = 0; r < rows; ++r) c[(ib * kVnniRows + r) * ldc] = out[r];
+    }
+}
+
 // C rows [r0, r1) (r0 a multiple of 8), columns [c0, c1) (c0 a multiple of 32) from packed B.
 // A block of 16 or fewer columns (the tail of 7×7 planes) runs the one-vector tile.
 void multiplyVnni(int64_t m, int64_t k, const int32_t* packedA, const uint8_t* packedB, int64_t n,

@@ -429,8 +429,18 @@ public:
         int32_t zx = m_xZero;
         std::vector<uint8_t> shifted, scratch;
         const uint8_t* xu = asUnsigned(x, zx, shifted);
-        std::vector<int32_t> acc(size_t(n * rows));
-        m_gemm->run(rows, xu, 1, kk, acc.data(), rows, scratch); // acc[n][row]
+        std::vector<int32_t> acc(size_t(n * rows)); // acc[n][row]
+        if (rows <= QGemm::kVectorColumns) {
+            // A few rows of activations (a classifier): dot products, output rows in parallel.
+            const int64_t blocks = (n + QGemm::kRowBlock - 1) / QGemm::kRowBlock;
+            for (int64_t r = 0; r < rows; ++r)
+                ctx.pool().parallelFor(blocks, 16, [&](int64_t b, int64_t e) {
+                    m_gemm->multiplyVector(xu + r * kk, b * QGemm::kRowBlock, e * QGemm::kRowBlock,
+                                           acc.data() + r, rows);
+                });
+        } else {
+            m_gemm->run(rows, xu, 1, kk, acc.data(), rows, scratch);
+        }
         for (int64_t r = 0; r < rows; ++r)
             for (int64_t j = 0; j < n; ++j) {
                 const int32_t v = acc[size_t(j * rows + r)] + m_bias[size_t(j)] -

@@ -214,6 +214,7 @@ private slots:
     void handComputedConv1x1();
     void convPathsMatchReference();
     void gemmPathsMatchReference();
+    void gemmVectorMatchesReference();
     void outputStagePathsAgree();
     void diagnosticsCountCodes();
     void withinOneStepOfSimulator_data();
@@ -438,6 +439,46 @@ void Int8ExecutorTest::gemmPathsMatchReference() {
         }
     }
     qInfo("QGemm: %d shape/path combinations equal the reference bit for bit", checked);
+}
+
+// QGemm::multiplyVector (the dot-product kernel of one activation row, AVX-512: two k quads of 8
+// rows per vpdpbusd, an odd last quad alone) and run() with up to kVectorColumns strided columns,
+// against referenceDot: K across quad and pair boundaries, M not a multiple of 8, row ranges.
+void Int8ExecutorTest::gemmVectorMatchesReference() {
+    std::mt19937 rng(4242);
+    auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    int checked = 0;
+    for (int r = 0; r < 40; ++r) {
+        const int64_t k = r < 12 ? r + 1 : uni(1, 1300), m = uni(1, 70);
+        const int64_t cols = uni(1, int(QGemm::kVectorColumns));
+        std::vector<uint8_t> x(size_t(cols * k)); // [cols][k]: B(k, j) at x[j·k + k]
+        for (auto& v : x) v = uint8_t(uni(0, 255));
+        std::vector<int8_t> w(size_t(m * k));
+        for (auto& v : w) v = int8_t(uni(-128, 127));
+        std::vector<int32_t> want(size_t(m * cols)); // [m][cols]
+        referenceDot(cols, m, k, x.data(), 0, w.data(), nullptr, want.data());
+        for (SimdPath path : QGemm::supportedPaths()) {
+            const QGemm gemm(path, m, k, w.data());
+            std::vector<int32_t> got(size_t(m * cols), -7);
+            std::vector<uint8_t> scratch;
+            gemm.run(cols, x.data(), 1, k, got.data(), cols, scratch);
+            QVERIFY2(got == want, qPrintable(QString("run: path %1, m %2, k %3, cols %4")
+                                                 .arg(simdPathName(path))
+                                                 .arg(m)
+                                                 .arg(k)
+                                                 .arg(cols)));
+            // A row range starting at a row block; rows outside it stay untouched.
+            const int64_t r0 = QGemm::kRowBlock * uni(0, int(m / QGemm::kRowBlock)),
+                          r1 = uni(int(r0), int(m));
+            std::vector<int32_t> part(size_t(m), -7);
+            gemm.multiplyVector(x.data(), r0, r1, part.data(), 1);
+            for (int64_t i = 0; i < m; ++i)
+                QCOMPARE(part[size_t(i)], i >= r0 && i < r1 ? want[size_t(i * cols)] : -7);
+            ++checked;
+        }
+    }
+    qInfo("QGemm vector kernel: %d shape/path combinations equal the reference bit for bit",
+          checked);
 }
 
 // The vectorised output stages (float requantization of QConv, QAdd, QMul) against the scalar loops
