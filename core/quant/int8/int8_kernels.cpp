@@ -22,7 +22,7 @@ void multiplyVnni(int64_t m, int64_t k, const int32_t* packedA, const uint8_t* p
 void multiplyVnniRequant(int64_t m, int64_t k, const int32_t* packedA, const uint8_t* packedB,
                          int64_t n, int64_t r0, int64_t r1, int64_t c0, int64_t c1,
                          const int32_t* offsets, const float* multipliers, int32_t zeroPoint,
-                         int32_t lo, int32_t hi, uint8_t* out, int64_t ldo);
+                         int32_t lo, int32_t hi, bool isSigned, uint8_t* out, int64_t ldo);
 void multiplyVectorVnni(int64_t m, int64_t k, const int32_t* packedA, const uint8_t* x, int64_t r0,
                         int64_t r1, int32_t* c, int64_t ldc);
 void depthwisePlaneAvx2(const uint8_t* x, int64_t h, int64_t w, int32_t xZero, const int8_t* wt,
@@ -291,7 +291,8 @@ void QGemm::multiplyRequant(const uint8_t* packed, int64_t n, int64_t r0, int64_
     c1 = std::min(c1, n);
     if (m_path == SimdPath::Avx512) {
         x86::multiplyVnniRequant(m_m, m_k, m_packed.data(), packed, n, r0, r1, c0, c1, rq.offsets,
-                                 rq.multipliers, rq.zeroPoint, rq.lo, rq.hi, rq.out, rq.ldo);
+                                 rq.multipliers, rq.zeroPoint, rq.lo, rq.hi, rq.isSigned, rq.out,
+                                 rq.ldo);
         return;
     }
     // An int32 tile (rows r0.., columns c0..), then the row requantization.

@@ -215,6 +215,7 @@ private slots:
     void convPathsMatchReference();
     void gemmPathsMatchReference();
     void gemmVectorMatchesReference();
+    void fusedRequantPathsAgree();
     void outputStagePathsAgree();
     void diagnosticsCountCodes();
     void withinOneStepOfSimulator_data();
@@ -479,6 +480,71 @@ void Int8ExecutorTest::gemmVectorMatchesReference() {
     }
     qInfo("QGemm vector kernel: %d shape/path combinations equal the reference bit for bit",
           checked);
+}
+
+// QConv's float output stage fused into the GEMM tiles (AVX-512: two rows per step, rounded
+// before the clamp when every multiplier is below 1) against the Generic path's scalar
+// requantizeFloat: u8 and i8 codes, clamps narrower than the type, multipliers far below and
+// above 1, odd channel counts and planes with partial 32-column blocks, 1×1 and 3×3.
+void Int8ExecutorTest::fusedRequantPathsAgree() {
+    std::mt19937 rng(2718);
+    auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    auto real = [&](float lo, float hi) {
+        return std::uniform_real_distribution<float>(lo, hi)(rng);
+    };
+    int checked = 0;
+    for (int r = 0; r < 24; ++r) {
+        const bool outSigned = r % 2 == 1;
+        const int64_t c = uni(1, 12), m = uni(1, 41), h = uni(1, 9), w = uni(1, 70);
+        const int64_t kernel = r % 3 == 2 ? 3 : 1;
+        Tensor x(DataType::U8, {1, c, h, w});
+        for (int64_t i = 0; i < x.numel(); ++i) x.data<uint8_t>()[i] = uint8_t(uni(0, 255));
+        Tensor wt(DataType::I8, {m, c, kernel, kernel});
+        for (int64_t i = 0; i < wt.numel(); ++i) wt.data<int8_t>()[i] = int8_t(uni(-128, 127));
+        std::vector<int32_t> bias(static_cast<size_t>(m));
+        for (auto& v : bias) v = uni(-5000, 5000);
+        const Tensor b = Tensor::fromVector<int32_t>({m}, bias);
+        std::vector<float> ws;
+        for (int64_t i = 0; i < m; ++i) ws.push_back(real(1e-3f, 3e-2f));
+        const int z = outSigned ? uni(-30, 30) : uni(0, 255);
+        const int lo = outSigned ? uni(-128, 0) : uni(0, 60),
+                  hi = outSigned ? uni(1, 127) : uni(120, 255);
+        float yScale = real(0.01f, 0.2f);
+        if (r % 4 == 1) yScale = real(1e-6f, 1e-4f); // multipliers far above 1
+        std::map<std::string, Attribute> attrs{{"x_scale", attrF(real(0.01f, 0.1f))},
+                                               {"x_zero_point", attrI(uni(0, 255))},
+                                               {"w_scale", attrFs(ws)},
+                                               {"y_scale", attrF(yScale)},
+                                               {"y_zero_point", attrI(z)},
+                                               {"y_type", attrS(outSigned ? "i8" : "u8")},
+                                               {"lo", attrI(lo)},
+                                               {"hi", attrI(hi)},
+                                               {"requant", attrS("float")}};
+        if (kernel == 3) attrs["pads"] = attrIs({1, 1, 1, 1});
+        std::vector<Tensor> results;
+        for (SimdPath path : QGemm::supportedPaths()) {
+            attrs["simd_path"] = attrS(simdPathName(path));
+            auto y = runInt8Op(int8Node("QConv", 3, attrs), {&x, &wt, &b});
+            QVERIFY2(y.isOk(), y.message().c_str());
+            results.push_back(*y);
+        }
+        for (size_t i = 1; i < results.size(); ++i)
+            for (int64_t e = 0; e < results[0].numel(); ++e)
+                QVERIFY2(static_cast<const uint8_t*>(results[i].rawData())[e] ==
+                             static_cast<const uint8_t*>(results[0].rawData())[e],
+                         qPrintable(QString("case %1 (c %2, m %3, %4x%5, k %6), path %7, "
+                                            "element %8")
+                                        .arg(r)
+                                        .arg(c)
+                                        .arg(m)
+                                        .arg(h)
+                                        .arg(w)
+                                        .arg(kernel)
+                                        .arg(simdPathName(QGemm::supportedPaths()[i]))
+                                        .arg(e)));
+        ++checked;
+    }
+    qInfo("fused QConv output stage: %d cases equal on every path", checked);
 }
 
 // The vectorised output stages (float requantization of QConv, QAdd, QMul) against the scalar loops
