@@ -23,6 +23,7 @@ void multiplyVnniRequant(int64_t m, int64_t k, const int32_t* packedA, const uin
                          int64_t n, int64_t r0, int64_t r1, int64_t c0, int64_t c1,
                          const int32_t* offsets, const float* multipliers, int32_t zeroPoint,
                          int32_t lo, int32_t hi, bool isSigned, uint8_t* out, int64_t ldo);
+int64_t gatherStride2Avx2(const uint8_t* from, int64_t n, uint8_t* dst);
 void multiplyVectorVnni(int64_t m, int64_t k, const int32_t* packedA, const uint8_t* x, int64_t r0,
                         int64_t r1, int32_t* c, int64_t ldc);
 void depthwisePlaneAvx2(const uint8_t* x, int64_t h, int64_t w, int32_t xZero, const int8_t* wt,
@@ -177,6 +178,7 @@ void requantizeFixedRow(SimdPath path, const int32_t* acc, int32_t offset, int64
 
 void im2colU8(const Conv2dShape& s, const uint8_t* xGroup, uint8_t pad, uint8_t* cols) {
     const int64_t p = s.outH * s.outW;
+    const bool avx2 = cpuFeatures().avx2; // honours QUANTSCOPE_CPU
     for (int64_t c = 0; c < s.inPerGroup(); ++c)
         for (int64_t ky = 0; ky < s.kernelH; ++ky)
             for (int64_t kx = 0; kx < s.kernelW; ++kx) {
@@ -201,7 +203,14 @@ void im2colU8(const Conv2dShape& s, const uint8_t* xGroup, uint8_t pad, uint8_t*
                         std::memcpy(dst + oxLo, src + oxLo + off, size_t(oxHi - oxLo));
                     } else {
                         const uint8_t* from = src + oxLo * sw + off;
-                        for (int64_t ox = oxLo; ox < oxHi; ++ox, from += sw) dst[ox] = *from;
+                        int64_t ox = oxLo;
+                        if (sw == 2 && avx2) {
+                            const int64_t done =
+                                x86::gatherStride2Avx2(from, oxHi - oxLo, dst + ox);
+                            ox += done;
+                            from += 2 * done;
+                        }
+                        for (; ox < oxHi; ++ox, from += sw) dst[ox] = *from;
                     }
                     std::memset(dst + oxHi, pad, size_t(s.outW - oxHi));
                 }

@@ -383,6 +383,22 @@ void multiplyVnniRequant(int64_t m, int64_t k, const int32_t* packedA, const uin
 
 namespace qs::int8::x86 {
 
+// im2col's stride-2 row gather: dst[i] = from[2i] for i < n, 16 at a time (32-byte loads
+// kept inside [from, from + 2n − 1]: the even bytes via a 16-bit mask and vpackuswb). Returns
+// how many were done.
+__attribute__((target("avx2"))) int64_t gatherStride2Avx2(const uint8_t* from, int64_t n,
+                                                          uint8_t* dst) {
+    const __m256i low = _mm256_set1_epi16(0x00ff);
+    int64_t i = 0;
+    for (; i + 16 < n; i += 16) { // from[2i + 31] = from[2(i + 15) + 1] < from[2n − 1]
+        const __m256i v = _mm256_and_si256(
+            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(from + 2 * i)), low);
+        const __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi16(v, v), 0x08);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i), _mm256_castsi256_si128(packed));
+    }
+    return i;
+}
+
 // Float requantization of n accumulators, 8 at a time: the scalar requantizeFloat's operations
 // in the same order (cvtdq2ps = int→float rounding to nearest, mulps, max/min against
 // [lo − z, hi − z], cvtps2dq = round half to even under the default MXCSR, + z), so every
@@ -600,10 +616,18 @@ depthwisePlaneVbmi(const uint8_t* x, int64_t h, int64_t w, int32_t xZero, const 
         }
     }
     std::memset(p + pw * ph, uint8_t(xZero), size_t(slack));
-    alignas(64) uint8_t idx[64];
-    for (int64_t o = 0; o < 16; ++o)
-        for (int64_t t = 0; t < 4; ++t)
-            idx[o * 4 + t] = t < kw ? uint8_t(o * stride + t * dilation) : uint8_t(0);
+    // The gather pattern depends only on (kw, stride, dilation): built once per thread and
+    // geometry, not per plane (a plane of 7×7 outputs costs about as much as building it).
+    thread_local int64_t idxKey[3] = {-1, -1, -1};
+    alignas(64) thread_local uint8_t idx[64];
+    if (idxKey[0] != kw || idxKey[1] != stride || idxKey[2] != dilation) {
+        for (int64_t o = 0; o < 16; ++o)
+            for (int64_t t = 0; t < 4; ++t)
+                idx[o * 4 + t] = t < kw ? uint8_t(o * stride + t * dilation) : uint8_t(0);
+        idxKey[0] = kw;
+        idxKey[1] = stride;
+        idxKey[2] = dilation;
+    }
     const __m512i perm = _mm512_load_si512(idx);
     int32_t wsum = 0;
     int32_t wdLocal[64] = {};

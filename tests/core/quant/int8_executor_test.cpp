@@ -216,6 +216,7 @@ private slots:
     void gemmPathsMatchReference();
     void gemmVectorMatchesReference();
     void fusedRequantPathsAgree();
+    void im2colMatchesDefinition();
     void outputStagePathsAgree();
     void diagnosticsCountCodes();
     void withinOneStepOfSimulator_data();
@@ -545,6 +546,56 @@ void Int8ExecutorTest::fusedRequantPathsAgree() {
         ++checked;
     }
     qInfo("fused QConv output stage: %d cases equal on every path", checked);
+}
+
+// im2colU8 (memcpy rows for stride 1, a vectorised even-byte gather for stride 2) against its
+// definition: cols[(c, ky, kx)][(oy, ox)] = x at (oy·s − pad + ky·d, ox·s − pad + kx·d), or the pad
+// value outside the plane; wide rows (many 16-column steps), odd widths, pads, dilations.
+void Int8ExecutorTest::im2colMatchesDefinition() {
+    std::mt19937 rng(31337);
+    auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    int checked = 0;
+    for (int r = 0; r < 60; ++r) {
+        Conv2dShape s;
+        s.inChannels = uni(1, 3);
+        s.inH = uni(1, 12);
+        s.inW = uni(1, 130);
+        s.kernelH = uni(1, 3);
+        s.kernelW = uni(1, 4);
+        s.strideH = uni(1, 2);
+        s.strideW = r % 3 == 0 ? 1 : r % 3 == 1 ? 2 : uni(1, 3);
+        s.dilationH = uni(1, 2);
+        s.dilationW = uni(1, 2);
+        s.padTop = uni(0, 2);
+        s.padLeft = uni(0, 2);
+        const int64_t extH = (s.kernelH - 1) * s.dilationH + 1,
+                      extW = (s.kernelW - 1) * s.dilationW + 1;
+        if (s.inH + 2 * s.padTop < extH || s.inW + 2 * s.padLeft < extW) continue;
+        s.outH = (s.inH + 2 * s.padTop - extH) / s.strideH + 1;
+        s.outW = (s.inW + 2 * s.padLeft - extW) / s.strideW + 1;
+        std::vector<uint8_t> x(size_t(s.inChannels * s.inH * s.inW));
+        for (auto& v : x) v = uint8_t(uni(0, 255));
+        const uint8_t pad = uint8_t(uni(0, 255));
+        const int64_t p = s.outH * s.outW;
+        std::vector<uint8_t> cols(size_t(s.patch() * p), 0);
+        im2colU8(s, x.data(), pad, cols.data());
+        for (int64_t c = 0; c < s.inChannels; ++c)
+            for (int64_t ky = 0; ky < s.kernelH; ++ky)
+                for (int64_t kx = 0; kx < s.kernelW; ++kx)
+                    for (int64_t oy = 0; oy < s.outH; ++oy)
+                        for (int64_t ox = 0; ox < s.outW; ++ox) {
+                            const int64_t iy = oy * s.strideH - s.padTop + ky * s.dilationH,
+                                          ix = ox * s.strideW - s.padLeft + kx * s.dilationW;
+                            const bool inside = iy >= 0 && iy < s.inH && ix >= 0 && ix < s.inW;
+                            const uint8_t want =
+                                inside ? x[size_t((c * s.inH + iy) * s.inW + ix)] : pad;
+                            const int64_t row = (c * s.kernelH + ky) * s.kernelW + kx;
+                            QCOMPARE(cols[size_t(row * p + oy * s.outW + ox)], want);
+                        }
+        ++checked;
+    }
+    QVERIFY(checked > 30);
+    qInfo("im2col: %d geometries equal the definition", checked);
 }
 
 // The vectorised output stages (float requantization of QConv, QAdd, QMul) against the scalar loops
