@@ -176,45 +176,45 @@ void requantizeFixedRow(SimdPath path, const int32_t* acc, int32_t offset, int64
     }
 }
 
-void im2colU8(const Conv2dShape& s, const uint8_t* xGroup, uint8_t pad, uint8_t* cols) {
+void im2colU8(const Conv2dShape& s, const uint8_t* xGroup, uint8_t pad, uint8_t* cols, int64_t k0,
+              int64_t k1) {
     const int64_t p = s.outH * s.outW;
     const bool avx2 = cpuFeatures().avx2; // honours QUANTSCOPE_CPU
-    for (int64_t c = 0; c < s.inPerGroup(); ++c)
-        for (int64_t ky = 0; ky < s.kernelH; ++ky)
-            for (int64_t kx = 0; kx < s.kernelW; ++kx) {
-                uint8_t* row = cols + ((c * s.kernelH + ky) * s.kernelW + kx) * p;
-                const uint8_t* xc = xGroup + c * s.inH * s.inW;
-                for (int64_t oy = 0; oy < s.outH; ++oy) {
-                    const int64_t iy = oy * s.strideH - s.padTop + ky * s.dilationH;
-                    uint8_t* dst = row + oy * s.outW;
-                    if (iy < 0 || iy >= s.inH) {
-                        std::memset(dst, pad, size_t(s.outW));
-                        continue;
-                    }
-                    const uint8_t* src = xc + iy * s.inW;
-                    // Columns whose input column ix = ox·stride + off lies inside the row:
-                    // [oxLo, oxHi); the rest are padding.
-                    const int64_t off = kx * s.dilationW - s.padLeft, sw = s.strideW;
-                    const int64_t oxLo = std::clamp<int64_t>((-off + sw - 1) / sw, 0, s.outW);
-                    const int64_t oxHi =
-                        std::clamp<int64_t>((s.inW - off + sw - 1) / sw, oxLo, s.outW);
-                    std::memset(dst, pad, size_t(oxLo));
-                    if (sw == 1) {
-                        std::memcpy(dst + oxLo, src + oxLo + off, size_t(oxHi - oxLo));
-                    } else {
-                        const uint8_t* from = src + oxLo * sw + off;
-                        int64_t ox = oxLo;
-                        if (sw == 2 && avx2) {
-                            const int64_t done =
-                                x86::gatherStride2Avx2(from, oxHi - oxLo, dst + ox);
-                            ox += done;
-                            from += 2 * done;
-                        }
-                        for (; ox < oxHi; ++ox, from += sw) dst[ox] = *from;
-                    }
-                    std::memset(dst + oxHi, pad, size_t(s.outW - oxHi));
-                }
+    if (k1 < 0) k1 = s.patch();
+    for (int64_t k = k0; k < k1; ++k) {
+        const int64_t c = k / (s.kernelH * s.kernelW), ky = k / s.kernelW % s.kernelH,
+                      kx = k % s.kernelW;
+        uint8_t* row = cols + k * p;
+        const uint8_t* xc = xGroup + c * s.inH * s.inW;
+        for (int64_t oy = 0; oy < s.outH; ++oy) {
+            const int64_t iy = oy * s.strideH - s.padTop + ky * s.dilationH;
+            uint8_t* dst = row + oy * s.outW;
+            if (iy < 0 || iy >= s.inH) {
+                std::memset(dst, pad, size_t(s.outW));
+                continue;
             }
+            const uint8_t* src = xc + iy * s.inW;
+            // Columns whose input column ix = ox·stride + off lies inside the row:
+            // [oxLo, oxHi); the rest are padding.
+            const int64_t off = kx * s.dilationW - s.padLeft, sw = s.strideW;
+            const int64_t oxLo = std::clamp<int64_t>((-off + sw - 1) / sw, 0, s.outW);
+            const int64_t oxHi = std::clamp<int64_t>((s.inW - off + sw - 1) / sw, oxLo, s.outW);
+            std::memset(dst, pad, size_t(oxLo));
+            if (sw == 1) {
+                std::memcpy(dst + oxLo, src + oxLo + off, size_t(oxHi - oxLo));
+            } else {
+                const uint8_t* from = src + oxLo * sw + off;
+                int64_t ox = oxLo;
+                if (sw == 2 && avx2) {
+                    const int64_t done = x86::gatherStride2Avx2(from, oxHi - oxLo, dst + ox);
+                    ox += done;
+                    from += 2 * done;
+                }
+                for (; ox < oxHi; ++ox, from += sw) dst[ox] = *from;
+            }
+            std::memset(dst + oxHi, pad, size_t(s.outW - oxHi));
+        }
+    }
 }
 
 QGemm::QGemm(SimdPath path, int64_t m, int64_t k, const int8_t* a)
@@ -308,7 +308,8 @@ void QGemm::multiplyRequant(const uint8_t* packed, int64_t n, int64_t r0, int64_
     thread_local std::vector<int32_t> tile;
     const int64_t cols = c1 - c0;
     tile.resize(size_t((r1 - r0) * cols));
-    // multiplyPacked addresses C from its row 0, column 0: rebase so that (r0, c0) is tile[0].
+    // multiplyPacked addresses C from its row 0, column 0: rebase so that (r0, c0) is
+    // tile[0].
     int32_t* c = tile.data() - (r0 * cols + c0);
     multiplyPacked(packed, n, r0, r1, c0, c1, c, cols);
     for (int64_t r = r0; r < r1; ++r)

@@ -128,6 +128,8 @@ void requantizeFixedRow(SimdPath path, const int32_t* acc, int32_t offset, int64
                         bool isSigned, void* out);
 
 // im2col of one image's group: rows k = (c, ky, kx), columns p = (oy, ox); padding = pad value.
-void im2colU8(const Conv2dShape& s, const uint8_t* xGroup, uint8_t pad, uint8_t* cols);
+// Rows [k0, k1) only (k1 < 0: to the end), for callers that split the rows across threads.
+void im2colU8(const Conv2dShape& s, const uint8_t* xGroup, uint8_t pad, uint8_t* cols,
+              int64_t k0 = 0, int64_t k1 = -1);
 
 } // namespace qs::int8

@@ -579,6 +579,12 @@ void Int8ExecutorTest::im2colMatchesDefinition() {
         const int64_t p = s.outH * s.outW;
         std::vector<uint8_t> cols(size_t(s.patch() * p), 0);
         im2colU8(s, x.data(), pad, cols.data());
+        // The same rows written in two ranges (as QConv splits them across threads).
+        std::vector<uint8_t> split(cols.size(), 0);
+        const int64_t mid = uni(0, int(s.patch()));
+        im2colU8(s, x.data(), pad, split.data(), 0, mid);
+        im2colU8(s, x.data(), pad, split.data(), mid, s.patch());
+        QVERIFY(split == cols);
         for (int64_t c = 0; c < s.inChannels; ++c)
             for (int64_t ky = 0; ky < s.kernelH; ++ky)
                 for (int64_t kx = 0; kx < s.kernelW; ++kx)
