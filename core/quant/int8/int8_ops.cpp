@@ -227,7 +227,11 @@ public:
                     if (!direct) {
                         if (!cols)
                             cols = std::make_unique_for_overwrite<uint8_t[]>(size_t(s.patch() * p));
-                        im2colU8(s, xg, uint8_t(zx), cols.get());
+                        ctx.pool().parallelFor(
+                            s.patch(), std::max<int64_t>(1, 65536 / std::max<int64_t>(1, p)),
+                            [&](int64_t k0, int64_t k1) {
+                                im2colU8(s, xg, uint8_t(zx), cols.get(), k0, k1);
+                            });
                         b = cols.get();
                     }
                     const QGemm& gemm = *m_gemms[size_t(g)];
@@ -393,8 +397,18 @@ public:
         int32_t zx = m_xZero;
         std::vector<uint8_t> shifted, scratch;
         const uint8_t* xu = asUnsigned(x, zx, shifted);
-        std::vector<int32_t> acc(size_t(n * rows));
-        m_gemm->run(rows, xu, 1, kk, acc.data(), rows, scratch); // acc[n][row]
+        std::vector<int32_t> acc(size_t(n * rows)); // acc[n][row]
+        if (rows <= QGemm::kVectorColumns) {
+            // A few rows of activations (a classifier): dot products, output rows in parallel.
+            const int64_t blocks = (n + QGemm::kRowBlock - 1) / QGemm::kRowBlock;
+            for (int64_t r = 0; r < rows; ++r)
+                ctx.pool().parallelFor(blocks, 16, [&](int64_t b, int64_t e) {
+                    m_gemm->multiplyVector(xu + r * kk, b * QGemm::kRowBlock, e * QGemm::kRowBlock,
+                                           acc.data() + r, rows);
+                });
+        } else {
+            m_gemm->run(rows, xu, 1, kk, acc.data(), rows, scratch);
+        }
         for (int64_t r = 0; r < rows; ++r)
             for (int64_t j = 0; j < n; ++j) {
                 const int32_t v = acc[size_t(j * rows + r)] + m_bias[size_t(j)] -
@@ -521,15 +535,21 @@ Status computeBinary(KernelContext& ctx) {
     const bool aSigned = a.dtype() == DataType::I8, bSigned = b.dtype() == DataType::I8;
     const bool ySigned = y.dtype() == DataType::I8;
     if (a.shape() == b.shape()) {
-        int64_t i = 0;
-        if (simd && !isMul)
-            i = x86::qaddFloatAvx2(a.rawData(), aSigned, b.rawData(), bSigned, y.numel(), ra, rb,
-                                   fixedPart, rq.lo, rq.hi, ySigned, y.rawData());
-        else if (simd)
-            i = qmulFloatRow(path, static_cast<const uint8_t*>(a.rawData()), aSigned, za,
-                             static_cast<const uint8_t*>(b.rawData()), bSigned, false, zb,
-                             y.numel(), rm, rq, ySigned, static_cast<uint8_t*>(y.rawData()));
-        for (; i < y.numel(); ++i) storeCode(y, i, combine(codeAt(a, i), codeAt(b, i)));
+        // Elementwise: chunks of elements in parallel (each element's arithmetic is the same in
+        // any chunk).
+        const uint8_t* pa = static_cast<const uint8_t*>(a.rawData());
+        const uint8_t* pb = static_cast<const uint8_t*>(b.rawData());
+        uint8_t* py = static_cast<uint8_t*>(y.rawData());
+        ctx.pool().parallelFor(y.numel(), 32768, [&](int64_t begin, int64_t end) {
+            int64_t i = begin;
+            if (simd && !isMul)
+                i += x86::qaddFloatAvx2(pa + begin, aSigned, pb + begin, bSigned, end - begin, ra,
+                                        rb, fixedPart, rq.lo, rq.hi, ySigned, py + begin);
+            else if (simd)
+                i += qmulFloatRow(path, pa + begin, aSigned, za, pb + begin, bSigned, false, zb,
+                                  end - begin, rm, rq, ySigned, py + begin);
+            for (; i < end; ++i) storeCode(y, i, combine(codeAt(a, i), codeAt(b, i)));
+        });
         return {};
     }
     // b one code per block of a (Mul(x [N,C,H,W], s [N,C,1,1]), the squeeze-excitation scale).
