@@ -424,6 +424,21 @@ total %2 dB, %3 % of the noise injected here</source>
         <translation>混合精度</translation>
     </message>
     <message>
+        <source>Ranges</source>
+        <comment>inspector tab</comment>
+        <translation>通道范围</translation>
+    </message>
+    <message>
+        <source>Errors</source>
+        <comment>inspector tab</comment>
+        <translation>误差传播</translation>
+    </message>
+    <message>
+        <source>Bits</source>
+        <comment>inspector tab</comment>
+        <translation>混合精度</translation>
+    </message>
+    <message>
         <source>Weights</source>
         <translation>权重</translation>
     </message>
@@ -484,6 +499,10 @@ total %2 dB, %3 % of the noise injected here</source>
 </context>
 <context>
     <name>qs::MainWindow</name>
+    <message>
+        <source>Output SQNR %1 → %2 dB, arg-max agreement %3 → %4 %.</source>
+        <translation>输出 SQNR %1 → %2 dB，arg-max 一致率 %3 → %4 %。</translation>
+    </message>
     <message>
         <source>Open an ONNX model with File ▸ Open, or drop one on this window.</source>
         <translation>请通过“文件 ▸ 打开模型”打开 ONNX 模型，或将模型文件拖放到此窗口。</translation>
@@ -1171,20 +1190,52 @@ Click to show this assignment</source>
         <translation>移除 %1 的 --tensor-calib 覆盖</translation>
     </message>
     <message>
-        <source>&amp;Cross-Layer Equalization (every pair, this one included)</source>
-        <translation>跨层均衡（所有层对，包括此对）(&amp;C)</translation>
+        <source>&amp;CLE for This Pair</source>
+        <translation>此层对的跨层均衡(&amp;C)</translation>
     </message>
     <message>
-        <source>cross-layer equalization</source>
-        <translation>跨层均衡</translation>
+        <source>&amp;CLE for This Pair (%1)</source>
+        <translation>此层对的跨层均衡（%1）(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;CLE for These Pairs (%1)</source>
+        <translation>这些层对的跨层均衡（%1）(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Not in a pair cross-layer equalization can balance (a Conv, then Relu or nothing, then a Conv or Gemm)</source>
+        <translation>不在可做跨层均衡的层对中（Conv，其后为 Relu 或无，再接 Conv 或 Gemm）</translation>
+    </message>
+    <message>
+        <source>Cross-layer equalization is on for every pair (settings dock)</source>
+        <translation>已对所有层对开启跨层均衡（设置面板）</translation>
+    </message>
+    <message>
+        <source>Equalize the channel ranges of %1 only (--cle-layers)</source>
+        <translation>仅均衡 %1 的通道范围（--cle-layers）</translation>
+    </message>
+    <message>
+        <source>cross-layer equalization of %1</source>
+        <translation>%1 的跨层均衡</translation>
     </message>
     <message>
         <source>no cross-layer equalization</source>
         <translation>不做跨层均衡</translation>
     </message>
     <message>
-        <source>&amp;AdaRound (every layer, this one included)</source>
-        <translation>AdaRound（所有层，包括此层）(&amp;A)</translation>
+        <source>&amp;AdaRound for This Layer</source>
+        <translation>此层的 AdaRound(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Only a weighted layer (Conv, Gemm, MatMul) has weights to round</source>
+        <translation>只有带权重的层（Conv、Gemm、MatMul）才有可舍入的权重</translation>
+    </message>
+    <message>
+        <source>AdaRound is on for every layer (settings dock)</source>
+        <translation>已对所有层开启 AdaRound（设置面板）</translation>
+    </message>
+    <message>
+        <source>Learn the rounding of this layer&apos;s weights on the calibration data; the other layers keep nearest rounding (--adaround-layers; needs calibration data)</source>
+        <translation>在校准数据上学习此层权重的舍入方式；其他层保持就近舍入（--adaround-layers；需要校准数据）</translation>
     </message>
     <message>
         <source>AdaRound</source>
@@ -1195,8 +1246,16 @@ Click to show this assignment</source>
         <translation>就近舍入</translation>
     </message>
     <message>
-        <source>Estimated time: about %1 s per run (the last run); AdaRound adds its optimization per layer</source>
-        <translation>预计时间：每次运行约 %1 秒（上次运行）；AdaRound 会为每层增加优化时间</translation>
+        <source>Estimated time: about %1 s per run (the last run)</source>
+        <translation>预计时间：每次运行约 %1 秒（上次运行）</translation>
+    </message>
+    <message>
+        <source>AdaRound of this layer: %1 s (%2 iterations, measured in the last run)</source>
+        <translation>此层的 AdaRound：%1 秒（%2 次迭代，上次运行实测）</translation>
+    </message>
+    <message>
+        <source>AdaRound of this layer adds about %1 s (%2 iterations, estimated from its weight size)</source>
+        <translation>此层的 AdaRound 约增加 %1 秒（%2 次迭代，按权重规模估算）</translation>
     </message>
     <message>
         <source>Estimated time: unknown until the first run</source>
@@ -1301,6 +1360,42 @@ Click to show this assignment</source>
         <source>%1, %2</source>
         <comment>scheme, granularity</comment>
         <translation>%1，%2</translation>
+    </message>
+    <message>
+        <source>%1 (first divergent)</source>
+        <extracomment>marks the first node whose integer output departs from the simulator</extracomment>
+        <translation>%1（首个偏离）</translation>
+    </message>
+    <message>
+        <source>Not compared: the node has no integer codes of its own, or the integer executor did not run</source>
+        <translation>未比较：该节点没有自己的整数编码，或整数执行器未运行</translation>
+    </message>
+    <message numerus="yes">
+        <source>Integer executor vs simulator on %n sample(s), tensor %1</source>
+        <translation>
+            <numerusform>在 %n 个样本上比较整数执行器与模拟器，张量 %1</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Given the simulator&apos;s inputs: max %1 step(s), %2 % of elements more than one step apart</source>
+        <translation>给定模拟器的输入：最大相差 %1 个量化步长，%2 % 的元素相差超过一个步长</translation>
+    </message>
+    <message>
+        <source>End to end: max %1 step(s); SQNR against fp32 %2 dB (simulator %3 dB)</source>
+        <translation>端到端：最大相差 %1 个步长；相对 fp32 的 SQNR 为 %2 dB（模拟器 %3 dB）</translation>
+    </message>
+    <message>
+        <source>Codes used: %1 %; saturated at the low end %2 %, at the high end %3 %</source>
+        <translation>已用编码：%1 %；下端饱和 %2 %，上端饱和 %3 %</translation>
+    </message>
+    <message>
+        <source>int32 accumulator headroom: %1 bit(s) (worst case from the weights)</source>
+        <translation>int32 累加器余量：%1 位（按权重估计的最坏情况）</translation>
+    </message>
+    <message>
+        <source>Int8 steps</source>
+        <extracomment>header: the integer executor&apos;s largest difference to the simulator, in steps</extracomment>
+        <translation>Int8 步长差</translation>
     </message>
 </context>
 <context>
@@ -1601,6 +1696,14 @@ Click to show this assignment</source>
 </context>
 <context>
     <name>qs::QuantRunner</name>
+    <message>
+        <source>AdaRound %1: %2 of %3 weights rounded the other way than nearest, reconstruction error %4 → %5, %6 s</source>
+        <translation>AdaRound %1：%3 个权重中有 %2 个与就近舍入方向相反，重建误差 %4 → %5，%6 秒</translation>
+    </message>
+    <message>
+        <source>cross-layer equalization %1: channel-range ratio %2 → %3</source>
+        <translation>跨层均衡 %1：通道范围比 %2 → %3</translation>
+    </message>
     <message>
         <source>no model is loaded</source>
         <translation>未加载模型</translation>
@@ -2353,6 +2456,10 @@ Click to show this assignment</source>
             <numerusform>（在 %n 个样本上实测）</numerusform>
         </translation>
     </message>
+    <message>
+        <source>The integer execution departs first at %1 (%2): %3.</source>
+        <translation>整数执行首先在 %1（%2）处偏离：%3。</translation>
+    </message>
 </context>
 <context>
     <name>qs::ReportWriter</name>
@@ -2701,6 +2808,44 @@ Click to show this assignment</source>
     <message>
         <source>QuantScope run comparison: %1 vs %2</source>
         <translation>QuantScope 运行对比：%1 与 %2</translation>
+    </message>
+    <message>
+        <source>Integer executor</source>
+        <translation>整数执行器</translation>
+    </message>
+    <message>
+        <source>The integer executor could not run this plan: %1.</source>
+        <translation>整数执行器无法运行此量化方案：%1。</translation>
+    </message>
+    <message numerus="yes">
+        <source>The integer executor, the simulator and fp32 side by side on %n sample(s). Steps compare the integer codes with the simulator&apos;s, each node fed the simulator&apos;s inputs; SQNR is end to end against fp32.</source>
+        <translation>
+            <numerusform>在 %n 个样本上并排运行整数执行器、模拟器和 fp32。步长差比较整数编码与模拟器的编码，每个节点都以模拟器的输入为输入；SQNR 为相对 fp32 的端到端结果。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Max steps</source>
+        <translation>最大步长差</translation>
+    </message>
+    <message>
+        <source>&gt; 1 step</source>
+        <translation>&gt; 1 个步长</translation>
+    </message>
+    <message>
+        <source>SQNR int / sim (dB)</source>
+        <translation>SQNR 整数 / 模拟 (dB)</translation>
+    </message>
+    <message>
+        <source>Codes used</source>
+        <translation>已用编码</translation>
+    </message>
+    <message>
+        <source>Saturated</source>
+        <translation>饱和</translation>
+    </message>
+    <message>
+        <source>Headroom (bits)</source>
+        <translation>余量（位）</translation>
     </message>
 </context>
 <context>

@@ -166,6 +166,9 @@ Result<ImageFolderData> ImageFolder::read(const QString& folder, const ImageFold
             return makeError(ErrorCode::Cancelled, "cancelled");
         const QString& name = files[i];
         QImageReader reader(dir.filePath(name));
+        // A camera's EXIF orientation is applied (the picture as a viewer shows it, as PIL's
+        // ImageOps.exif_transpose gives it); Qt would otherwise hand over the sensor's rows.
+        reader.setAutoTransform(true);
         QImage image;
         if (!reader.read(&image))
             return failure(ErrorCode::ParseError,
@@ -187,6 +190,9 @@ Result<ImageFolderData> ImageFolder::read(const QString& folder, const ImageFold
             image = image.scaled(int(width), int(height), Qt::IgnoreAspectRatio,
                                  Qt::SmoothTransformation);
         }
+        // Transparency is dropped, the colour kept (PIL's convert("RGB"), which torchvision's
+        // loaders use): a straight-alpha image first, so no format blends with black.
+        if (image.hasAlphaChannel()) image = image.convertToFormat(QImage::Format_ARGB32);
         image = image.convertToFormat(format);
         if (samples.isNull()) {
             const Shape shape = nhwc ? Shape{out.imagesUsed, height, width, channels}

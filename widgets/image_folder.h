@@ -1,6 +1,7 @@
 // A folder of images as calibration and evaluation data: every image QImageReader reads, in
 // sorted file-name order, resized, scaled and normalised into one float32 tensor of the shape a
-// .npy calibration file would have (N×C×H×W or N×H×W×C). Qt does the decoding here so that core
+// .npy calibration file would have (N×C×H×W or N×H×W×C). EXIF orientation is applied and alpha
+// is dropped with the colour kept, as PIL-based (torchvision) loaders do. Qt does the decoding here so that core
 // stays Qt-free; the conversion runs on the quantization worker thread, never on the GUI's.
 #pragma once
 

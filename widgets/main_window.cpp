@@ -8,6 +8,7 @@
 #include "node_table_model.h"
 #include "node_table_page.h"
 #include "project_controller.h"
+#include "quant/quantizer.h"
 #include "quant_settings_widget.h"
 #include "report/report_export.h"
 #include "resources.h"
@@ -653,6 +654,14 @@ void MainWindow::onRunSucceeded() {
                                                 : QStringLiteral("\u2013"),
                           std::isfinite(after) ? QString::number(after, 'f', 1)
                                                : QStringLiteral("\u2013"));
+        // The remedy's effect on the model's output, before → after.
+        if (std::isfinite(m_remedyOutputBefore) && std::isfinite(db))
+            remedy += QLatin1Char(' ') +
+                      tr("Output SQNR %1 \u2192 %2 dB, arg-max agreement %3 \u2192 %4 %.")
+                          .arg(m_remedyOutputBefore, 0, 'f', 1)
+                          .arg(db, 0, 'f', 1)
+                          .arg(m_remedyAgreementBefore * 100, 0, 'f', 1)
+                          .arg(agreement, 0, 'f', 1);
         m_remedyNode.clear();
     }
     const auto previous = m_run->previous();
@@ -719,6 +728,18 @@ QMenu* MainWindow::createNodeMenu(const QString& name, QWidget* parent) {
     context.settings = m_settings;
     context.graph = m_model.graph;
     context.lastRun = m_run->current();
+    // The pairs depend on the graph and on BatchNorm folding only: found once per model.
+    const auto config = m_settings->config();
+    if (m_model.graph && config) {
+        if (m_clePairsGraph != m_model.graph || m_clePairsFolded != config->foldBatchNorm) {
+            auto found = equalizablePairs(*m_model.graph, *config);
+            m_clePairs = std::make_shared<const std::vector<ClePair>>(
+                found ? std::move(found).value() : std::vector<ClePair>());
+            m_clePairsGraph = m_model.graph;
+            m_clePairsFolded = config->foldBatchNorm;
+        }
+        context.clePairs = m_clePairs;
+    }
     context.chosen = [this](const QString& node, const QString& what) { remedyChosen(node, what); };
     context.invalidSettings = [this](const QString& message) {
         setStatus([message] { return tr("Invalid settings: %1").arg(message); });
@@ -732,6 +753,9 @@ void MainWindow::remedyChosen(const QString& node, const QString& what) {
     const auto current = m_run->current();
     m_remedyBefore =
         current && current->layers.contains(node) ? current->layers[node].sqnrDb : qQNaN();
+    const bool measured = current && current->evalSamples > 0;
+    m_remedyOutputBefore = measured ? current->outputSqnrDb : qQNaN();
+    m_remedyAgreementBefore = measured ? current->agreement : qQNaN();
     const double seconds = current ? current->seconds : qQNaN();
     setStatus([node, what, seconds] {
         QString text = tr("%1: %2 set in the settings; Run to see its effect.").arg(node, what);

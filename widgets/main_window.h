@@ -10,7 +10,9 @@
 #include <QPointer>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
+#include <vector>
 
 class QAction;
 class QActionGroup;
@@ -23,6 +25,8 @@ class QToolBar;
 
 namespace qs {
 
+struct ClePair;
+class Graph;
 class GraphView;
 class InspectorWidget;
 class ModelSummaryWidget;
@@ -120,6 +124,13 @@ private:
     QString m_remedyNode;      // the node of the last remedy, until the next run reports it
     QString m_remedyWhat;      // its description, translated when chosen
     double m_remedyBefore = 0; // the node's SQNR in the run before (NaN: not measured)
+    // The model output's SQNR and arg-max agreement in the run before the remedy (NaN: none).
+    double m_remedyOutputBefore = 0, m_remedyAgreementBefore = 0;
+    // The equalizable pairs of the loaded model (the node menu's "CLE for this pair"), found
+    // on the first menu and kept for that graph and BatchNorm folding.
+    std::shared_ptr<const std::vector<ClePair>> m_clePairs;
+    std::shared_ptr<const Graph> m_clePairsGraph;
+    bool m_clePairsFolded = true;
     void applyMixedBits(const std::map<std::string, int>& assignment);
 
     GraphView* m_graphView = nullptr;

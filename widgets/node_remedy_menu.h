@@ -1,5 +1,6 @@
 // The remedies of a node's context menu (graph and layer table): keep float, 16-bit weights,
-// per-channel weights, another calibrator for the node's output activation, CLE, AdaRound.
+// per-channel weights, another calibrator for the node's output activation, cross-layer
+// equalization of the node's pairs (--cle-layers), AdaRound of the layer (--adaround-layers).
 // Each writes the command-line override into the settings dock (results become stale); the
 // caller reports the node's SQNR before and after on the next run.
 #pragma once
@@ -8,6 +9,7 @@
 #include <QString>
 #include <functional>
 #include <memory>
+#include <vector>
 
 class QMenu;
 class QWidget;
@@ -16,6 +18,7 @@ namespace qs {
 
 class Graph;
 class QuantSettingsWidget;
+struct ClePair;
 struct QuantRunResult;
 
 class NodeRemedyMenu {
@@ -26,6 +29,9 @@ public:
         QuantSettingsWidget* settings = nullptr;
         std::shared_ptr<const Graph> graph;            // the loaded model
         std::shared_ptr<const QuantRunResult> lastRun; // null before the first run
+        // The pairs cross-layer equalization can balance in `graph` (core's equalizablePairs);
+        // null: the menu finds them itself.
+        std::shared_ptr<const std::vector<ClePair>> clePairs;
         // A remedy was set or cleared: the node and what it does (translated).
         std::function<void(const QString& node, const QString& what)> chosen;
         // The settings refused a change (cannot happen with options the widget produced).
@@ -41,6 +47,16 @@ public:
     // Relu/Clip alone after a weighted op or Add is fused (its output). Empty when the node has
     // no activation output.
     static QString outputActivation(const QString& node, const Context& context);
+
+    // The chain of equalizable pairs through `node` in order (its partner before, the node,
+    // its partner after), empty when the node is in no pair.
+    static QStringList cleChain(const QString& node, const std::vector<ClePair>& pairs);
+
+    // AdaRound's time for the node: measured in the last run when it AdaRounded the node (then
+    // `measured` is set), else estimated from the weight's shape in `graph`; NaN for a node
+    // without a weight.
+    static double adaroundSeconds(const QString& node, const Context& context, int iterations,
+                                  int threads, bool* measured = nullptr);
 };
 
 } // namespace qs

@@ -46,7 +46,7 @@ QString describeTensors(const QList<SnapshotTensor>& tensors) {
 }
 
 bool isResultColumn(int column) {
-    return column >= NodeTableModel::BitsColumn && column <= NodeTableModel::SqnrDeltaColumn;
+    return column >= NodeTableModel::BitsColumn && column <= NodeTableModel::Int8Column;
 }
 
 // "+inf" for an exact tensor; one decimal otherwise.
@@ -79,7 +79,7 @@ void NodeTableModel::setResultsStale(bool stale) {
     if (m_stale == stale) return;
     m_stale = stale;
     if (rowCount() > 0)
-        emit dataChanged(index(0, BitsColumn), index(rowCount() - 1, SqnrDeltaColumn),
+        emit dataChanged(index(0, BitsColumn), index(rowCount() - 1, Int8Column),
                          {Qt::ForegroundRole});
 }
 
@@ -87,6 +87,11 @@ const LayerRunResult* NodeTableModel::layer(const QuantRunResult* run, const QSt
     if (!run) return nullptr;
     const auto it = run->layers.constFind(name);
     return it == run->layers.constEnd() ? nullptr : &it.value();
+}
+
+const Int8NodeFinding* NodeTableModel::int8Finding(const QString& name) const {
+    if (!m_current || !m_current->analyses || !m_current->analyses->int8) return nullptr;
+    return m_current->analyses->int8->node(name.toStdString());
 }
 
 int NodeTableModel::rowOfNode(const QString& name) const {
@@ -122,12 +127,17 @@ QVariant NodeTableModel::data(const QModelIndex& index, int role) const {
     case Qt::ForegroundRole:
         if (m_stale && isResultColumn(column))
             return QGuiApplication::palette().brush(QPalette::Disabled, QPalette::Text);
+        if (column == Int8Column) {
+            // The first divergent node in red, as the divergence finder names it.
+            const Int8NodeFinding* f = int8Finding(node.name);
+            if (f && f->divergent) return QBrush(QColor(0xd0, 0x30, 0x20));
+        }
         return {};
     case Qt::ToolTipRole:
         return toolTip(node, column);
     case Qt::TextAlignmentRole:
         if (column == IndexColumn || column == BitsColumn || column == SqnrColumn ||
-            column == SqnrDeltaColumn)
+            column == SqnrDeltaColumn || column == Int8Column)
             return QVariant(Qt::AlignRight | Qt::AlignVCenter);
         return {};
     case FilterRole: {
@@ -200,6 +210,13 @@ QVariant NodeTableModel::displayData(const NodeSummary& node, int column) const 
         const double delta = now->sqnrDb - before->sqnrDb;
         return (delta > 0 ? QStringLiteral("+") : QString()) + QString::number(delta, 'f', 1);
     }
+    case Int8Column: {
+        const Int8NodeFinding* f = int8Finding(node.name);
+        if (!f) return {};
+        const QString steps = QString::number(f->maxSteps);
+        //: marks the first node whose integer output departs from the simulator
+        return f->divergent ? tr("%1 (first divergent)").arg(steps) : steps;
+    }
     case InputsColumn:
         return joinShapes(measured(node.inputs), false);
     case WeightsColumn:
@@ -229,6 +246,10 @@ QVariant NodeTableModel::sortData(const NodeSummary& node, int column) const {
         const LayerRunResult* l = layer(m_current.get(), node.name);
         return l && l->inPlan ? (l->quantized ? l->bits : 99) : 100; // float after quantized
     }
+    case Int8Column: {
+        const Int8NodeFinding* f = int8Finding(node.name);
+        return f ? double(f->maxSteps) + (f->divergent ? 0.5 : 0.0) : -1.0;
+    }
     case SqnrColumn:
     case SqnrDeltaColumn: {
         // Numbers as numbers; rows without a value sort after every number.
@@ -252,6 +273,34 @@ QString NodeTableModel::toolTip(const NodeSummary& node, int column) const {
         return describeTensors(node.outputs);
     case AttributesColumn:
         return QString(node.attributes).replace(QStringLiteral(", "), QStringLiteral("\n"));
+    case Int8Column: {
+        const Int8NodeFinding* f = int8Finding(node.name);
+        if (!f)
+            return tr("Not compared: the node has no integer codes of its own, or the "
+                      "integer executor did not run");
+        const Int8Findings& all = *m_current->analyses->int8;
+        QStringList lines;
+        lines << tr("Integer executor vs simulator on %n sample(s), tensor %1", nullptr,
+                    int(all.samples))
+                     .arg(QString::fromStdString(f->tensor));
+        lines << tr("Given the simulator's inputs: max %1 step(s), %2 % of elements more than "
+                    "one step apart")
+                     .arg(f->maxSteps)
+                     .arg(100.0 * f->shareBeyondOneStep, 0, 'f', 3);
+        lines << tr("End to end: max %1 step(s); SQNR against fp32 %2 dB (simulator %3 dB)")
+                     .arg(f->maxStepsEndToEnd)
+                     .arg(formatDb(f->sqnrIntDb), formatDb(f->sqnrSimDb));
+        if (!std::isnan(f->codesUsedShare))
+            lines << tr("Codes used: %1 %; saturated at the low end %2 %, at the high end %3 %")
+                         .arg(100.0 * f->codesUsedShare, 0, 'f', 1)
+                         .arg(100.0 * f->saturationLow, 0, 'f', 2)
+                         .arg(100.0 * f->saturationHigh, 0, 'f', 2);
+        if (f->headroomBits)
+            lines << tr("int32 accumulator headroom: %1 bit(s) (worst case from the weights)")
+                         .arg(*f->headroomBits, 0, 'f', 1);
+        if (f->divergent) lines << QString::fromStdString(all.summary);
+        return lines.join(QLatin1Char('\n'));
+    }
     case OpColumn:
         if (!node.supported)
             return tr("%1 is not implemented: the model can be viewed but not run")
@@ -281,6 +330,9 @@ QVariant NodeTableModel::headerData(int section, Qt::Orientation orientation, in
         return tr("SQNR (dB)");
     case SqnrDeltaColumn:
         return tr("\u0394 SQNR");
+    case Int8Column:
+        //: header: the integer executor's largest difference to the simulator, in steps
+        return tr("Int8 steps");
     case InputsColumn:
         return tr("Inputs");
     case WeightsColumn:

@@ -23,6 +23,7 @@ public:
         SchemeColumn,    // "symmetric, channel"
         SqnrColumn,      // output SQNR of the last run (dB)
         SqnrDeltaColumn, // last run minus the run before (dB)
+        Int8Column,      // integer executor vs Simulator: max steps given the Simulator's inputs
         InputsColumn,    // shapes of the activation inputs
         WeightsColumn,   // shapes of the constant inputs (weights, biases, BN statistics)
         OutputsColumn,
@@ -65,6 +66,7 @@ private:
     QVariant sortData(const NodeSummary& node, int column) const;
     QList<SnapshotTensor> measured(const QList<SnapshotTensor>& tensors) const;
     const LayerRunResult* layer(const QuantRunResult* run, const QString& name) const;
+    const Int8NodeFinding* int8Finding(const QString& name) const;
     QString toolTip(const NodeSummary& node, int column) const;
 
     std::shared_ptr<const ModelSnapshot> m_snapshot;

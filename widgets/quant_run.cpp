@@ -335,6 +335,16 @@ Result<std::shared_ptr<const RunAnalyses>> analyze(const Graph& original, const 
     xo.batchSize = request.evalBatch;
     QS_ASSIGN(out->executors, compareExecutors(q, data, nullptr, inputName, xo));
     QS_TRY(cancelled());
+    // Where the integer executor departs from the Simulator, and its codes' use (the table's
+    // int8 column and the report).
+    progress.report(0.96, "int8 diagnostics");
+    Int8FindingsOptions io;
+    io.threads = threads;
+    io.maxSamples = std::min(8, request.maxEvalSamples);
+    SubProgress int8Progress(progress, 0.96, 0.97);
+    io.progress = &int8Progress;
+    QS_ASSIGN(out->int8, analyzeInt8Execution(q, data, inputName, io));
+    QS_TRY(cancelled());
     progress.report(0.97, "remedies");
     // The report's measured remedies on a few samples: the what-if session polls no cancel flag,
     // so its work stays small (a Cancel answers within a second).
@@ -423,6 +433,28 @@ QuantRunResult QuantRunner::run(const QuantRunRequest& request, Progress& progre
         for (const auto& [key, value] : q.config.describe())
             result.settings << QString::fromStdString(key + ": " + value);
         for (const std::string& note : q.plan.notes) result.notes << QString::fromStdString(note);
+        if (q.adaround) {
+            result.adaroundIterations = q.config.adaroundIterations;
+            for (const AdaRoundLayer& l : q.adaround->layers) {
+                result.adaroundSeconds.insert(QString::fromStdString(l.node), l.seconds);
+                // Per-layer AdaRound (the node menu's remedy): what it did, in the run's notes.
+                if (!q.config.adaround)
+                    result.notes << tr("AdaRound %1: %2 of %3 weights rounded the other way than "
+                                       "nearest, reconstruction error %4 → %5, %6 s")
+                                        .arg(QString::fromStdString(l.node))
+                                        .arg(l.changed)
+                                        .arg(l.weights)
+                                        .arg(l.nearestError, 0, 'g', 3)
+                                        .arg(l.adaroundError, 0, 'g', 3)
+                                        .arg(l.seconds, 0, 'f', 2);
+            }
+        }
+        if (q.cle && !q.config.cle)
+            for (const CleLayerRanges& l : q.cle->layers)
+                result.notes << tr("cross-layer equalization %1: channel-range ratio %2 → %3")
+                                    .arg(QString::fromStdString(l.node))
+                                    .arg(l.rangeRatioBefore, 0, 'f', 2)
+                                    .arg(l.rangeRatioAfter, 0, 'f', 2);
         for (const Node& node : q.graph.nodes()) {
             LayerRunResult layer;
             layer.op = QString::fromStdString(node.opType);

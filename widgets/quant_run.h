@@ -46,6 +46,10 @@ struct QuantRunResult {
     double outputSqnrDb = qQNaN(); // of the first graph output
     double agreement = qQNaN();    // fraction of samples whose arg-max matches fp32
     double seconds = 0;
+    // AdaRound's time per layer in this run (by node name) and its iterations per layer; empty
+    // without AdaRound. The node menu's estimate for "AdaRound for this layer".
+    QHash<QString, double> adaroundSeconds;
+    int adaroundIterations = 0;
     // Shapes measured in the fp32 run by tensor name, "[N,8,24,96]" ("N": a dynamic batch).
     // Exact where static inference had to assume 1 for a dynamic dimension.
     QHash<QString, QString> tensorShapes;

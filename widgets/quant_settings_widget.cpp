@@ -359,6 +359,37 @@ void QuantSettingsWidget::setTensorCalibration(const QString& tensor, const QStr
     emit settingsChanged();
 }
 
+void QuantSettingsWidget::setNodeListed(const QString& option, const QString& node, bool on) {
+    Options next;
+    for (const auto& entry : m_extra) {
+        if (entry.first != option) {
+            next.append(entry);
+            continue;
+        }
+        QStringList nodes = entry.second.split(QLatin1Char(','));
+        nodes.removeAll(node);
+        if (!nodes.isEmpty()) next.append({option, nodes.join(QLatin1Char(','))});
+    }
+    if (on) next.append({option, node});
+    m_extra = next;
+    updateOverrides();
+    emit settingsChanged();
+}
+
+void QuantSettingsWidget::setNodeCle(const QString& node, bool on) {
+    setNodeListed(QStringLiteral("cle-layers"), node, on);
+}
+
+void QuantSettingsWidget::setNodeAdaRound(const QString& node, bool on) {
+    setNodeListed(QStringLiteral("adaround-layers"), node, on);
+}
+
+bool QuantSettingsWidget::nodeListed(const QString& option, const QString& node) const {
+    for (const auto& [name, value] : m_extra)
+        if (name == option && value.split(QLatin1Char(',')).contains(node)) return true;
+    return false;
+}
+
 void QuantSettingsWidget::setLayerBits(const QList<QPair<QString, int>>& bits) {
     m_extra.removeIf([](const QPair<QString, QString>& option) {
         return option.first == QLatin1String("layer-bits");
@@ -385,6 +416,9 @@ QStringList QuantSettingsWidget::nodeOverrides(const QString& node) const {
                  value.section(QLatin1Char('='), 0, -2) == node)
             out << QStringLiteral("--%1 %2").arg(name, value);
     }
+    for (const char* option : {"cle-layers", "adaround-layers"})
+        if (nodeListed(QLatin1String(option), node))
+            out << QStringLiteral("--%1 %2").arg(QLatin1String(option), node);
     return out;
 }
 

@@ -68,6 +68,12 @@ public:
     // --tensor-calib TENSOR=METHOD (the calibrator comparison's "Use"); an empty method removes
     // the override.
     void setTensorCalibration(const QString& tensor, const QString& method);
+    // --cle-layers NODE / --adaround-layers NODE (the node menu's "CLE for this pair" and
+    // "AdaRound for this layer"): added, or removed from every list that names the node.
+    void setNodeCle(const QString& node, bool on);
+    void setNodeAdaRound(const QString& node, bool on);
+    // Whether `option` (cle-layers, adaround-layers) lists the node.
+    bool nodeListed(const QString& option, const QString& node) const;
     // Sets --layer-bits for every node of `bits` whose value differs from the weight bits and
     // removes the other nodes' --layer-bits; one settingsChanged.
     void setLayerBits(const QList<QPair<QString, int>>& bits);
@@ -101,6 +107,7 @@ private:
     void updateEnabled();
     void updateOverrides();
     bool removeNodeOverride(const QString& name, const QString& node);
+    void setNodeListed(const QString& option, const QString& node, bool on);
 
     QSpinBox* m_weightBits;
     QSpinBox* m_activationBits;

@@ -269,7 +269,7 @@ int runAnalyze(const std::vector<std::string>& raw) {
         for (const auto& [node, bits] : mixedBits->chosen.assignment)
             withBits.layerBits[node] = bits;
         Result<QuantizedModel> q2 = Error(ErrorCode::Internal, "not quantized");
-        if (!withBits.biasCorrection && !withBits.adaround) {
+        if (!withBits.biasCorrection && !withBits.adaroundEnabled()) {
             auto plan = buildQuantPlan(qm.graph, withBits, qm.activationRanges);
             if (!plan) return fail("analyze", plan.message());
             QuantizedModel m = qm;

@@ -24,7 +24,8 @@ std::vector<OptionSpec> quantOptionSpecs() {
     for (const auto& [name, takesValue] : quantOptionNames()) {
         OptionSpec s{name, takesValue,
                      name == "float" || name == "layer-bits" || name == "layer-granularity" ||
-                         name == "tensor-calib",
+                         name == "tensor-calib" || name == "cle-layers" ||
+                         name == "adaround-layers",
                      ""};
         if (name == "bits")
             s.help = "N  weight bits (2-16, default 8)";
@@ -55,6 +56,12 @@ std::vector<OptionSpec> quantOptionSpecs() {
             s.help = "K  data-free ranges beta +- K*|gamma| (default 3)";
         else if (name == "rounding")
             s.help = "half-to-even|half-away-from-zero";
+        else if (name == "cle-layers")
+            s.help = "NODE[,NODE...]  cross-layer equalization of only the Conv pairs these nodes "
+                     "are in (repeatable; --cle: every pair)";
+        else if (name == "adaround-layers")
+            s.help = "NODE[,NODE...]  AdaRound only these weighted layers, the others round to "
+                     "nearest (repeatable; --adaround: every layer)";
         else if (name == "adaround-iters")
             s.help = "N  AdaRound iterations per layer";
         else
@@ -63,7 +70,9 @@ std::vector<OptionSpec> quantOptionSpecs() {
                      : name == "adaround"        ? "AdaRound weight rounding"
                      : name == "no-bn-fold"      ? "keep BatchNormalization nodes (no folding)"
                      : name == "power-of-two"    ? "power-of-two scales"
-                                                 : "";
+                     : name == "align-concat"
+                         ? "Concat inputs and output share one scale (the union of their ranges)"
+                         : "";
         specs.push_back(s);
     }
     return specs;
@@ -190,7 +199,8 @@ Result<PreparedRunner> prepareRunner(Graph graph, const ParsedArgs& args,
     }
     auto q = quantizeModel(graph, config, args.has("calib") ? &calib : nullptr);
     if (!q) {
-        if (args.has("calib"))
+        // An option naming what the model lacks (--float nope) is not the data's fault.
+        if (args.has("calib") && q.error().message().rfind("option '--", 0) != 0)
             return std::move(q.addContext("calibration file " + args.value("calib"))).takeError();
         return q.takeError();
     }

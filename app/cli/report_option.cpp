@@ -60,6 +60,11 @@ int writeAnalyzeReport(const AnalyzeReportInputs& in) {
     auto executors = compareExecutors(q, *in.data, in.labels, in.inputName, xo);
     if (!executors) return fail("analyze", "report: " + executors.message());
     analyses->executors = std::move(executors).value();
+    Int8FindingsOptions io;
+    io.threads = in.threads;
+    auto int8 = analyzeInt8Execution(q, *in.data, in.inputName, io);
+    if (!int8) return fail("analyze", "report: " + int8.message());
+    analyses->int8 = std::move(int8).value();
     const auto executorsDone = std::chrono::steady_clock::now();
     const double executorSeconds = std::chrono::duration<double>(executorsDone - started).count();
     // Per-channel / 16-bit weights on the layers the report details, measured.

@@ -4,7 +4,13 @@
 #include "ops/op_registry.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
 #include <new>
+#include <string_view>
+#include <time.h>
 
 namespace qs {
 
@@ -122,9 +128,72 @@ struct Executor::Impl {
     std::vector<std::optional<Tensor>> constants;   // per value: initializers and folded constants
     std::vector<bool> nodeFolded;                   // per node: outputs precomputed at prepare
     std::vector<int32_t> useCount; // per value: consuming input slots of non-folded nodes
+    // QUANTSCOPE_PROFILE set (non-empty, not "0"): wall time per node summed over runs, printed
+    // to stderr when the executor goes (per op type, then the costliest nodes).
+    bool profile = false;
+    int64_t profiledRuns = 0;
+    std::vector<double> nodeSeconds;    // per node, wall time
+    std::vector<double> nodeCpuSeconds; // per node, CPU time of the calling thread
 };
 
-Executor::~Executor() = default;
+namespace {
+
+double threadCpuSeconds() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
+
+bool profileRequested() {
+    const char* v = std::getenv("QUANTSCOPE_PROFILE");
+    return v && *v && std::string_view(v) != "0";
+}
+
+// Wall ms per run by op type and for the costliest nodes; "caller cpu" is the CPU time of the
+// thread that ran the executor (at 1 thread on a busy machine: the work without the preemption).
+void printProfile(const Graph& g, const std::vector<double>& seconds,
+                  const std::vector<double>& cpuSeconds, int64_t runs, int threads) {
+    if (runs == 0) return;
+    std::map<std::string, std::pair<double, int>> byType;
+    std::map<std::string, double> cpuByType;
+    double total = 0, cpuTotal = 0;
+    std::vector<NodeId> nodes;
+    for (NodeId n = 0; n < g.nodeCount(); ++n) {
+        if (seconds[size_t(n)] <= 0) continue;
+        auto& e = byType[g.node(n).opType];
+        e.first += seconds[size_t(n)];
+        ++e.second;
+        total += seconds[size_t(n)];
+        cpuByType[g.node(n).opType] += cpuSeconds[size_t(n)];
+        cpuTotal += cpuSeconds[size_t(n)];
+        nodes.push_back(n);
+    }
+    const double scale = 1e3 / double(runs); // ms per run
+    std::fprintf(stderr,
+                 "profile: %lld runs, %d threads, %.3f ms per run in nodes (caller cpu %.3f ms)\n",
+                 static_cast<long long>(runs), threads, total * scale, cpuTotal * scale);
+    std::vector<std::pair<std::string, std::pair<double, int>>> types(byType.begin(), byType.end());
+    std::sort(types.begin(), types.end(),
+              [](const auto& a, const auto& b) { return a.second.first > b.second.first; });
+    for (const auto& [type, e] : types)
+        std::fprintf(stderr, "  %-20s %4d nodes %9.3f ms %5.1f%%  cpu %9.3f ms\n", type.c_str(),
+                     e.second, e.first * scale, 100.0 * e.first / total, cpuByType[type] * scale);
+    std::sort(nodes.begin(), nodes.end(),
+              [&](NodeId a, NodeId b) { return seconds[size_t(a)] > seconds[size_t(b)]; });
+    if (nodes.size() > 25) nodes.resize(25);
+    for (NodeId n : nodes)
+        std::fprintf(stderr, "  node %-52s %-12s %9.3f ms  cpu %9.3f ms\n", g.node(n).name.c_str(),
+                     g.node(n).opType.c_str(), seconds[size_t(n)] * scale,
+                     cpuSeconds[size_t(n)] * scale);
+}
+
+} // namespace
+
+Executor::~Executor() {
+    if (m_impl && m_impl->profile)
+        printProfile(m_graph, m_impl->nodeSeconds, m_impl->nodeCpuSeconds, m_impl->profiledRuns,
+                     m_impl->pool.threadCount());
+}
 
 int Executor::threads() const {
     return m_impl->pool.threadCount();
@@ -139,6 +208,7 @@ Result<std::unique_ptr<Executor>> Executor::create(Graph graph, const ExecOption
     ex->m_graph = std::move(graph);
     ex->m_impl = std::make_unique<Impl>(options.threads);
     ex->m_impl->maxTensorBytes = options.maxTensorBytes;
+    ex->m_impl->profile = profileRequested();
     const Graph& g = ex->m_graph;
     Impl& impl = *ex->m_impl;
     impl.ops.assign(size_t(g.nodeCount()), nullptr);
@@ -239,6 +309,11 @@ Result<RunResult> Executor::run(const std::map<std::string, Tensor>& inputs, Exe
 
     const auto& order = g.topoOrder();
     std::vector<const Tensor*> inPtrs;
+    if (impl.profile) {
+        impl.nodeSeconds.resize(size_t(g.nodeCount()), 0.0);
+        impl.nodeCpuSeconds.resize(size_t(g.nodeCount()), 0.0);
+        ++impl.profiledRuns;
+    }
     for (size_t step = 0; step < order.size(); ++step) {
         const NodeId n = order[step];
         if (impl.nodeFolded[size_t(n)]) continue;
@@ -261,8 +336,16 @@ Result<RunResult> Executor::run(const std::map<std::string, Tensor>& inputs, Exe
                 inPtrs.push_back(&t);
             }
         }
+        const auto t0 = impl.profile ? std::chrono::steady_clock::now()
+                                     : std::chrono::steady_clock::time_point();
+        const double cpu0 = impl.profile ? threadCpuSeconds() : 0.0;
         auto outs = runWith(*impl.ops[size_t(n)], impl.kernels[size_t(n)].get(), node,
                             g.opsetVersion(node.domain), inPtrs, impl.pool, impl.maxTensorBytes);
+        if (impl.profile) {
+            impl.nodeSeconds[size_t(n)] +=
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            impl.nodeCpuSeconds[size_t(n)] += threadCpuSeconds() - cpu0;
+        }
         if (!outs) return std::move(outs.addContext(nodeFrame(node))).takeError();
         for (size_t i = 0; i < node.outputs.size(); ++i) {
             const ValueId out = node.outputs[i];

@@ -1,5 +1,6 @@
 #include "ops/conv_geometry.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace qs {
@@ -117,6 +118,80 @@ Geometry3d toGeometry3d(const std::vector<int64_t>& in, const std::vector<int64_
 FusedClamp fusedClamp(const NodeAttributes& attrs) {
     const float inf = std::numeric_limits<float>::infinity();
     return {attrs.getFloat("qs_clip_min", -inf), attrs.getFloat("qs_clip_max", inf)};
+}
+
+Result<ConvTransposeSetup> resolveConvTranspose(const NodeAttributes& node, const Shape& x,
+                                                const Shape& w) {
+    ConvTransposeSetup s;
+    if (x.size() < 3)
+        return makeError(ErrorCode::InvalidModel, "input 0 has ", x.size(),
+                         " dims, expected at least 3 (N, C, spatial...)");
+    if (w.size() != x.size())
+        return makeError(ErrorCode::ShapeMismatch, "weights have ", w.size(),
+                         " dims, the input has ", x.size());
+    const size_t rank = x.size() - 2;
+    s.group = node.getInt("group", 1);
+    if (s.group < 1)
+        return makeError(ErrorCode::InvalidModel, "group ", s.group, " is not positive");
+    s.batch = x[0];
+    s.inC = x[1];
+    s.outC = w[1] < 0 ? -1 : w[1] * s.group;
+    if (s.inC >= 0 && w[0] >= 0 && s.inC != w[0])
+        return makeError(ErrorCode::ShapeMismatch, "input has ", s.inC,
+                         " channels, the weights have ", w[0]);
+    if (w[0] >= 0 && w[0] % s.group != 0)
+        return makeError(ErrorCode::InvalidModel, "weights have ", w[0],
+                         " input channels, not divisible by group ", s.group);
+    s.inSpatial.assign(x.begin() + 2, x.end());
+    QS_ASSIGN(WindowAttrs raw, readWindowAttrs(node));
+    std::vector<int64_t> wKernel(w.begin() + 2, w.end());
+    if (std::any_of(wKernel.begin(), wKernel.end(), [](int64_t d) { return d < 0; }))
+        wKernel = raw.kernel;
+    QS_ASSIGN(WindowAttrs a, completeWindowAttrs(raw, int(rank), wKernel));
+    s.kernel = a.kernel;
+    s.strides = a.strides;
+    s.dilations = a.dilations;
+    std::vector<int64_t> outPad = node.getInts("output_padding");
+    if (outPad.empty()) outPad.assign(rank, 0);
+    if (outPad.size() != rank)
+        return makeError(ErrorCode::InvalidModel, "output_padding has ", outPad.size(),
+                         " entries for ", rank, " spatial dims");
+    std::vector<int64_t> outShape = node.getInts("output_shape");
+    if (outShape.size() == rank + 2) outShape.erase(outShape.begin(), outShape.begin() + 2);
+    if (!outShape.empty() && outShape.size() != rank)
+        return makeError(ErrorCode::InvalidModel, "output_shape has ", outShape.size(),
+                         " entries for ", rank, " spatial dims");
+    s.outSpatial.assign(rank, -1);
+    s.padBegin.assign(rank, 0);
+    for (size_t i = 0; i < rank; ++i) {
+        if (outPad[i] < 0 || (outPad[i] >= s.strides[i] && outPad[i] >= s.dilations[i]))
+            return makeError(ErrorCode::InvalidModel, "output_padding ", outPad[i],
+                             " must be smaller than the stride ", s.strides[i], " or the dilation ",
+                             s.dilations[i]);
+        const int64_t in = s.inSpatial[i];
+        if (in < 0) continue;
+        const int64_t extent = (s.kernel[i] - 1) * s.dilations[i] + 1;
+        const int64_t full = s.strides[i] * (in - 1) + outPad[i] + extent;
+        const bool same = a.autoPad == AutoPad::SameUpper || a.autoPad == AutoPad::SameLower;
+        if (!outShape.empty() || same) {
+            const int64_t out = !outShape.empty() ? outShape[i] : in * s.strides[i];
+            if (out < 0)
+                return makeError(ErrorCode::InvalidModel, "output_shape has a negative entry ",
+                                 out);
+            const int64_t total = std::max<int64_t>(0, full - out);
+            s.padBegin[i] = a.autoPad == AutoPad::SameUpper ? total / 2 : total - total / 2;
+            s.outSpatial[i] = out;
+        } else {
+            const int64_t pb = a.autoPad == AutoPad::Valid ? 0 : a.pads[i];
+            const int64_t pe = a.autoPad == AutoPad::Valid ? 0 : a.pads[i + rank];
+            s.padBegin[i] = pb;
+            s.outSpatial[i] = full - pb - pe;
+            if (s.outSpatial[i] < 0)
+                return makeError(ErrorCode::ShapeMismatch, "pads ", pb, "+", pe,
+                                 " exceed the output size ", full, " in spatial dim ", i);
+        }
+    }
+    return s;
 }
 
 } // namespace qs

@@ -51,4 +51,15 @@ struct FusedClamp {
 };
 FusedClamp fusedClamp(const NodeAttributes& attrs);
 
+// ConvTranspose's geometry (fp32 op and the int8 QConvTranspose alike): channels, output size
+// and the padding at the beginning of each spatial dim, from auto_pad, pads, output_padding
+// and output_shape as the ONNX spec defines them (conv_transpose.cpp's header comment). x and w
+// are the input and weight shapes ([C_in, C_out/group, k...]); unknown sizes (-1) give -1.
+struct ConvTransposeSetup {
+    int64_t batch = 0, inC = 0, outC = 0, group = 1;
+    std::vector<int64_t> inSpatial, outSpatial, kernel, strides, dilations, padBegin;
+};
+Result<ConvTransposeSetup> resolveConvTranspose(const NodeAttributes& node, const Shape& x,
+                                                const Shape& w);
+
 } // namespace qs

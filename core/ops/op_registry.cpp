@@ -30,7 +30,8 @@ extern const OpDef kOpConv, kOpConvTranspose, kOpGemm, kOpMatMul, kOpMaxPool, kO
     kOpGlobalAveragePool, kOpGlobalMaxPool;
 // --- int8 executor (domain qs.int8) ---
 extern const OpDef kOpInt8Quantize, kOpInt8Dequantize, kOpInt8QConv, kOpInt8QGemm, kOpInt8QAdd,
-    kOpInt8QMul, kOpInt8Requantize, kOpInt8Lut, kOpInt8Clamp, kOpInt8QAveragePool;
+    kOpInt8QMul, kOpInt8Requantize, kOpInt8Lut, kOpInt8Clamp, kOpInt8QAveragePool,
+    kOpInt8QConvTranspose;
 
 namespace {
 const OpDef* const kOps[] = {
@@ -56,7 +57,7 @@ const OpDef* const kOps[] = {
     &kOpGlobalAveragePool, &kOpGlobalMaxPool,
     // --- int8 executor (domain qs.int8) ---
     &kOpInt8Quantize, &kOpInt8Dequantize, &kOpInt8QConv, &kOpInt8QGemm, &kOpInt8QAdd, &kOpInt8QMul,
-    &kOpInt8Requantize, &kOpInt8Lut, &kOpInt8Clamp, &kOpInt8QAveragePool,
+    &kOpInt8Requantize, &kOpInt8Lut, &kOpInt8Clamp, &kOpInt8QAveragePool, &kOpInt8QConvTranspose,
     nullptr, // keeps the array non-empty while ops are being added
 };
 } // namespace

@@ -411,6 +411,7 @@ Result<AdaRoundResult> adaroundWeights(Graph& graph, const QuantPlan& plan,
     ThreadPool pool(options.threads);
     for (size_t li = 0; li < order.size(); ++li) {
         const Node node = graph.node(order[li]);
+        if (!options.only.empty() && !options.only.count(node.name)) continue;
         if (!roundable(graph, plan, node, result)) continue;
         if (options.progress) {
             if (options.progress->isCancelled()) return Error(ErrorCode::Cancelled, "cancelled");

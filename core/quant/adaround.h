@@ -24,6 +24,7 @@
 #include "quant/quant_plan.h"
 #include "util/progress.h"
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,7 @@ struct AdaRoundOptions {
     // Reported per layer; cancel (checked per layer and every 16 iterations inside one, from the
     // pool's threads) stops with Cancelled.
     Progress* progress = nullptr;
+    std::set<std::string> only; // non-empty: only these layers (the others keep nearest)
 };
 
 struct AdaRoundLayer {

@@ -27,6 +27,25 @@ Result<int> parseInt(const std::string& option, const std::string& text, int lo,
     return v;
 }
 
+// NODE[,NODE...] into `out` (repeated options add up): empty names are refused.
+Status parseNodeList(const std::string& option, const std::string& value,
+                     std::set<std::string>& out) {
+    std::vector<std::string> names;
+    size_t start = 0;
+    while (true) {
+        const size_t comma = value.find(',', start);
+        names.push_back(value.substr(start, comma == std::string::npos ? comma : comma - start));
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
+    for (const std::string& n : names)
+        if (n.empty())
+            return makeError(ErrorCode::InvalidArgument, "option '--", option, "': '", value,
+                             "' is not NODE[,NODE...]");
+    out.insert(names.begin(), names.end());
+    return {};
+}
+
 Error badValue(const std::string& option, const std::string& value, const char* forms) {
     return makeError(ErrorCode::InvalidArgument, "option '--", option, "': '", value,
                      "' is not one of ", forms);
@@ -35,27 +54,15 @@ Error badValue(const std::string& option, const std::string& value, const char* 
 } // namespace
 
 const std::vector<std::pair<std::string, bool>>& quantOptionNames() {
-    static const std::vector<std::pair<std::string, bool>> names{{"bits", true},
-                                                                 {"act-bits", true},
-                                                                 {"scheme", true},
-                                                                 {"granularity", true},
-                                                                 {"calib-method", true},
-                                                                 {"cle", false},
-                                                                 {"bias-correction", false},
-                                                                 {"adaround", false},
-                                                                 {"adaround-iters", true},
-                                                                 {"dispatch", true},
-                                                                 {"float", true},
-                                                                 {"layer-bits", true},
-                                                                 {"layer-granularity", true},
-                                                                 {"tensor-calib", true},
-                                                                 {"requant", true},
-                                                                 {"act-mode", true},
-                                                                 {"no-bn-fold", false},
-                                                                 {"data-free-sigmas", true},
-                                                                 {"align-concat", false},
-                                                                 {"power-of-two", false},
-                                                                 {"rounding", true}};
+    static const std::vector<std::pair<std::string, bool>> names{
+        {"bits", true},           {"act-bits", true},         {"scheme", true},
+        {"granularity", true},    {"calib-method", true},     {"cle", false},
+        {"cle-layers", true},     {"bias-correction", false}, {"adaround", false},
+        {"adaround-iters", true}, {"adaround-layers", true},  {"dispatch", true},
+        {"float", true},          {"layer-bits", true},       {"layer-granularity", true},
+        {"tensor-calib", true},   {"requant", true},          {"act-mode", true},
+        {"no-bn-fold", false},    {"data-free-sigmas", true}, {"align-concat", false},
+        {"power-of-two", false},  {"rounding", true}};
     return names;
 }
 
@@ -94,6 +101,10 @@ Status applyQuantOption(QuantConfig& c, const std::string& name, const std::stri
         c.calibration = *cfg;
     } else if (name == "cle") {
         c.cle = true;
+    } else if (name == "cle-layers") {
+        QS_TRY(parseNodeList(name, value, c.cleLayers));
+    } else if (name == "adaround-layers") {
+        QS_TRY(parseNodeList(name, value, c.adaroundLayers));
     } else if (name == "bias-correction") {
         c.biasCorrection = true;
     } else if (name == "adaround") {
@@ -214,6 +225,8 @@ std::vector<std::pair<std::string, std::string>> QuantConfig::describe() const {
         {"align_concat", alignConcatScales ? "true" : "false"},
     };
     for (const auto& n : floatNodes) d.emplace_back("float_node", n);
+    for (const auto& n : cleLayers) d.emplace_back("cle_layer", n);
+    for (const auto& n : adaroundLayers) d.emplace_back("adaround_layer", n);
     for (const auto& [n, b] : layerBits) d.emplace_back("layer_bits", n + "=" + std::to_string(b));
     for (const auto& [n, g] : layerGranularity)
         d.emplace_back("layer_granularity", n + "=" + granularityName(g));

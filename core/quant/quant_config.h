@@ -41,10 +41,17 @@ struct QuantConfig {
     // Add is never aligned: see plan_builder.h.
     bool alignConcatScales = false;
     float dataFreeSigmas = 3.0f; // data-free ranges: β ± k·|γ|
-    bool cle = false;
+    bool cle = false;            // every equalizable pair
     bool biasCorrection = false;
-    bool adaround = false;
+    bool adaround = false; // every weighted layer
     int adaroundIterations = 1000;
+    // --cle-layers NODE[,NODE...]: cross-layer equalization of only the pairs A → B that have
+    // one of these nodes as A or B (a node in the middle of a chain: both its pairs, swept
+    // together). Each node must be in an equalizable pair. `cle` equalizes every pair anyway.
+    std::set<std::string> cleLayers;
+    // --adaround-layers NODE[,NODE...]: AdaRound only these weighted layers; the others keep
+    // nearest rounding. Each node must be a weighted layer. `adaround` rounds every layer anyway.
+    std::set<std::string> adaroundLayers;
     std::set<std::string> floatNodes;     // --float NODE
     std::map<std::string, int> layerBits; // --layer-bits NODE=N (weight bits)
     // Weight granularity of one layer (the what-if analysis; no command-line form yet).
@@ -57,6 +64,10 @@ struct QuantConfig {
     // The calibration method of one activation tensor: its --tensor-calib override, else the
     // configured one. KL's target level count follows `calibration` either way.
     CalibrationConfig calibrationFor(const std::string& tensor) const;
+
+    // Whether the quantizer runs CLE / AdaRound at all (model-wide or on some layers).
+    bool cleEnabled() const { return cle || !cleLayers.empty(); }
+    bool adaroundEnabled() const { return adaround || !adaroundLayers.empty(); }
 
     // Settings as JSON-able key/value text pairs (quant_table.json "settings", reports).
     std::vector<std::pair<std::string, std::string>> describe() const;

@@ -3,6 +3,7 @@
 #include "exec/executor.h"
 #include "exec/shape_inference.h"
 #include "quant/data_free_ranges.h"
+#include "quant/op_quant_rules.h"
 #include "quant/passes/inference_optimizer.h"
 #include "util/thread_pool.h"
 
@@ -111,26 +112,75 @@ collectActivationStatistics(const Graph& graph, const std::string& inputName,
     return collectors;
 }
 
+namespace {
+
+// The graph the quantizer works on: BatchNorm folded unless disabled.
+Status prepareGraph(const Graph& original, const QuantConfig& config, Graph& graph,
+                    std::vector<FoldedBatchNorm>& folds) {
+    if (!config.foldBatchNorm) {
+        graph = original;
+        return {};
+    }
+    // Identity nodes in front of weights (torchvision exports) would hide them from folding.
+    QS_ASSIGN(Graph plain, removePassThroughs(original));
+    QS_ASSIGN(BatchNormFoldResult folded, foldBatchNorms(plain));
+    graph = std::move(folded.graph);
+    folds = std::move(folded.folds);
+    return {};
+}
+
+} // namespace
+
+Result<std::vector<ClePair>> equalizablePairs(const Graph& original, const QuantConfig& config) {
+    Graph graph;
+    std::vector<FoldedBatchNorm> folds;
+    QS_TRY(prepareGraph(original, config, graph, folds));
+    CleOptions options;
+    options.maxSweeps = 0; // find the pairs, change nothing
+    QS_ASSIGN(CleResult found, equalizeCrossLayer(graph, options));
+    return std::move(found.pairs);
+}
+
 Result<QuantizedModel> quantizeModel(const Graph& original, const QuantConfig& config,
                                      const CalibrationData* calibration, Progress* progress) {
     QuantizedModel m;
     m.original = original;
     m.config = config;
-    if (config.foldBatchNorm) {
-        // Identity nodes in front of weights (torchvision exports) would hide them from folding.
-        QS_ASSIGN(Graph plain, removePassThroughs(original));
-        QS_ASSIGN(BatchNormFoldResult folded, foldBatchNorms(plain));
-        m.graph = std::move(folded.graph);
-        m.folds = std::move(folded.folds);
-    } else {
-        m.graph = original;
-    }
+    QS_TRY(prepareGraph(original, config, m.graph, m.folds));
     m.merged = m.graph;
     // Statistics of each folded layer's output as data-free calibration sees them: CLE divides
     // an equalized layer's output channel i by s_i, and its BN's β, γ with it.
     std::vector<FoldedBatchNorm> outputStats = m.folds;
-    if (config.cle) {
-        QS_ASSIGN(CleResult cle, equalizeCrossLayer(m.graph));
+    if (config.cleEnabled()) {
+        // --cle-layers: the named nodes (a folded BatchNorm stands for its Conv) restrict the
+        // pass to their pairs; each must be in one.
+        CleOptions cleOptions;
+        std::map<std::string, std::string> named; // --cle-layers name -> node in m.graph
+        // Checked with --cle too (which equalizes every pair anyway): a wrong name is a mistake.
+        for (const std::string& name : config.cleLayers) {
+            std::string target = name;
+            for (const FoldedBatchNorm& f : m.folds)
+                if (f.batchNormNode == name) target = f.targetNode;
+            if (!m.graph.findNode(target))
+                return makeError(ErrorCode::InvalidArgument, "option '--cle-layers ", name,
+                                 "': the model has no node named '", name, "'");
+            named[name] = target;
+            if (!config.cle) cleOptions.only.insert(target);
+        }
+        QS_ASSIGN(CleResult cle, equalizeCrossLayer(m.graph, cleOptions));
+        for (const auto& [name, target] : named) {
+            bool paired = false;
+            for (const ClePair& p : cle.pairs) paired |= p.first == target || p.second == target;
+            if (paired) continue;
+            std::string why;
+            for (const std::string& s : cle.skipped)
+                if (s.rfind(target + " -> ", 0) == 0) why = " (" + s + ")";
+            return makeError(ErrorCode::InvalidArgument, "option '--cle-layers ", name, "': '",
+                             name,
+                             "' is in no pair cross-layer equalization can balance (Conv, then "
+                             "Relu or nothing, then Conv or Gemm)",
+                             why);
+        }
         m.graph = std::move(cle.graph);
         cle.graph = Graph();
         for (FoldedBatchNorm& f : outputStats) {
@@ -145,6 +195,21 @@ Result<QuantizedModel> quantizeModel(const Graph& original, const QuantConfig& c
     }
     if (m.graph.inputs().empty())
         return makeError(ErrorCode::InvalidModel, "the model has no inputs");
+    // --adaround-layers: weighted layers only (checked before the costly calibration; with
+    // --adaround too).
+    for (const std::string& name : config.adaroundLayers) {
+        const auto id = m.graph.findNode(name);
+        bool folded = false;
+        for (const FoldedBatchNorm& f : m.folds) folded |= f.batchNormNode == name;
+        if (!id && !folded)
+            return makeError(ErrorCode::InvalidArgument, "option '--adaround-layers ", name,
+                             "': the model has no node named '", name, "'");
+        if (!id || opQuantRule(m.graph, m.graph.node(*id)) != OpQuantRule::Weighted)
+            return makeError(ErrorCode::InvalidArgument, "option '--adaround-layers ", name, "': '",
+                             name,
+                             "' is not a weighted layer (Conv, Gemm, MatMul with constant "
+                             "weights)");
+    }
     // Types of intermediate values decide what can be quantized (int64 shape arithmetic is not):
     // infer them, binding a dynamic batch to the calibration data's where there is one.
     {
@@ -173,10 +238,11 @@ Result<QuantizedModel> quantizeModel(const Graph& original, const QuantConfig& c
     std::vector<Tensor> batches;
     const bool haveData = calibration && calibration->samples.numel() > 0 &&
                           (config.activationMode == ActivationMode::Static ||
-                           config.biasCorrection || config.adaround);
-    if (config.adaround && !haveData)
-        return makeError(ErrorCode::InvalidArgument,
-                         "option '--adaround' needs calibration data (--calib)");
+                           config.biasCorrection || config.adaroundEnabled());
+    if (config.adaroundEnabled() && !haveData)
+        return makeError(ErrorCode::InvalidArgument, "option '--",
+                         config.adaround ? "adaround" : "adaround-layers",
+                         "' needs calibration data (--calib)");
     if (haveData) {
         inputName = calibration->inputName.empty() ? m.graph.value(m.graph.inputs()[0]).name
                                                    : calibration->inputName;
@@ -293,11 +359,19 @@ Result<QuantizedModel> quantizeModel(const Graph& original, const QuantConfig& c
         bc.sources = std::move(sources);
         m.biasCorrection = std::move(bc);
     }
-    if (config.adaround) {
+    if (config.adaroundEnabled()) {
         AdaRoundOptions options;
         options.iterations = config.adaroundIterations;
         options.threads = config.threads;
         options.progress = progress;
+        if (!config.adaround) {
+            options.only = config.adaroundLayers;
+            for (const std::string& name : config.adaroundLayers)
+                if (const auto it = m.plan.nodes.find(name);
+                    it == m.plan.nodes.end() || !it->second.quantized)
+                    m.plan.notes.push_back("--adaround-layers " + name +
+                                           ": the layer is not quantized; nothing to round");
+        }
         QS_ASSIGN(m.adaround, adaroundWeights(m.graph, m.plan, inputName, batches, options));
     }
     m.plan.notes.insert(m.plan.notes.begin(), dataFreeNotes.begin(), dataFreeNotes.end());

@@ -32,15 +32,15 @@ struct QuantizedModel {
     // BatchNorm folded, before cross-layer equalization: what "weights after BN merge" shows
     // (shares its buffers with `graph` where CLE changed nothing). Same as `graph` without CLE.
     Graph merged;
-    // With config.cle: the pairs, sweeps and channel-range ratios (its `graph` is moved into
-    // `graph` above and left empty here).
+    // With config.cle or cleLayers: the pairs (only those of cleLayers), sweeps and channel-range
+    // ratios (its `graph` is moved into `graph` above and left empty here).
     std::optional<CleResult> cle;
     // With config.biasCorrection: the shift removed from each layer's bias (empirical with
     // calibration data, else data-free from BN statistics). `graph` holds the corrected biases.
     std::optional<BiasCorrectionResult> biasCorrection;
-    // With config.adaround (needs calibration data): per layer reconstruction errors. `graph`
-    // holds the learned weights (on the plan's grid). With bias correction too, the correction
-    // is computed for nearest rounding first.
+    // With config.adaround or adaroundLayers (needs calibration data): per layer reconstruction
+    // errors. `graph` holds the learned weights (on the plan's grid). With bias correction too, the
+    // correction is computed for nearest rounding first.
     std::optional<AdaRoundResult> adaround;
     // With bias correction or AdaRound: `graph` before them (BN folded, CLE applied) — the
     // biases before correction and the float weights AdaRound started from (shares its buffers
@@ -60,6 +60,11 @@ struct QuantizedModel {
 Result<QuantizedModel> quantizeModel(const Graph& original, const QuantConfig& config,
                                      const CalibrationData* calibration,
                                      Progress* progress = nullptr);
+
+// The pairs cross-layer equalization finds in `original` prepared as quantizeModel prepares it
+// (BatchNorm folded unless config.foldBatchNorm is off), without equalizing: what
+// --cle-layers accepts (a node named as first or second of a pair).
+Result<std::vector<ClePair>> equalizablePairs(const Graph& original, const QuantConfig& config);
 
 // Splits samples (N first) into batches for `input`: its fixed batch size if the model fixes
 // one, else `preferred`. Fails naming the input when the shapes do not fit.

@@ -2,8 +2,17 @@
 // chunks whose boundaries depend only on n, the grain and the thread count; kernels must
 // make every output element's arithmetic independent of the chunking so results do not
 // depend on the thread count.
+// Workers spin for a short while (kSpinMicros) after a job before they block, and the caller
+// spins while the last chunks finish: an inference issues a parallelFor every few tens of
+// microseconds, and waking a blocked thread (futex + scheduler, an idle vCPU) costs about as
+// much as the work of a small node, which made a second thread slower than one.
+// On a machine busier than its cores (other processes runnable), a worker may be preempted in
+// the middle of a chunk and the caller then waits for a whole scheduler time slice. When the
+// caller's wait for the workers' last chunks exceeds kStallMicros (and twice its own chunks'
+// time), the pool runs the next jobs on the caller alone for kSoloMillis, then tries again.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -22,6 +31,10 @@ public:
     ThreadPool& operator=(const ThreadPool&) = delete;
 
     int threadCount() const { return m_threadCount; }
+
+    static constexpr int64_t kSpinMicros = 500;
+    static constexpr int64_t kStallMicros = 300;
+    static constexpr int64_t kSoloMillis = 30;
 
     // Calls fn(begin, end) on disjoint ranges covering [0, n), each at least `grain` long
     // (except possibly the last), using up to threadCount() threads including the caller.
@@ -52,9 +65,16 @@ private:
     int64_t m_chunk = 0;
     int64_t m_chunks = 0;
     int64_t m_nextChunk = 0;
-    int m_busy = 0;
     uint64_t m_generation = 0;
     bool m_stop = false;
+    int m_sleepers = 0; // workers blocked on m_wake
+    // Lock-free mirrors for the spinning phases: the last generation published, the chunks of
+    // the current job not finished yet, and m_stop.
+    std::atomic<uint64_t> m_published{0};
+    std::atomic<int64_t> m_unfinished{0};
+    std::atomic<bool> m_stopping{false};
+    // steady_clock nanoseconds until which parallelFor runs on the caller alone (see above).
+    std::atomic<int64_t> m_soloUntil{0};
 };
 
 } // namespace qs

@@ -34,11 +34,18 @@ private slots:
 
 void CliTest::helpAndUsage() {
     QCOMPARE(runCli({QStringLiteral("--help")}).exitCode, 0);
-    for (const char* cmd : {"info", "run", "bench"}) {
+    for (const char* cmd : {"info", "run", "bench", "quantize", "eval", "analyze", "diff"}) {
         const CliResult r = runCli({QString::fromLatin1(cmd), QStringLiteral("--help")});
         QCOMPARE(r.exitCode, 0);
         QVERIFY(
             r.out.contains(QStringLiteral("usage: quantscope-cli ") + QString::fromLatin1(cmd)));
+        // Every option line says what the option does: "  --name [VALUE]   text".
+        for (const QString& line : r.out.split(QLatin1Char('\n'))) {
+            if (!line.startsWith(QStringLiteral("  --"))) continue;
+            const QStringList words = line.simplified().split(QLatin1Char(' '));
+            QVERIFY2(words.size() >= 2 && !(words.size() == 2 && words[1].front().isUpper()),
+                     qPrintable(QString::fromLatin1(cmd) + QStringLiteral(": ") + line));
+        }
     }
     const CliResult none = runCli({});
     QCOMPARE(none.exitCode, 2);
@@ -224,6 +231,26 @@ void CliTest::badInputs_data() {
                        QStringLiteral("--divergence-sqnr"),
                        QStringLiteral("loud")}
         << 2 << QStringLiteral("option '--divergence-sqnr': 'loud'");
+    // Per-layer repairs: a node that is unknown, in no equalizable pair or not weighted.
+    const QString imbalanced = kShared + QStringLiteral("/models/digits_mbv1_imb.onnx");
+    const QStringList evalArgs{
+        QStringLiteral("eval"),    imbalanced,
+        QStringLiteral("--data"),  kShared + QStringLiteral("/data/digits_test_x.npy"),
+        QStringLiteral("--calib"), kShared + QStringLiteral("/data/digits_calib_x.npy")};
+    // (not blamed on the calibration file: the option names what the model lacks)
+    QTest::newRow("cle-layers unknown node")
+        << evalArgs + QStringList{QStringLiteral("--cle-layers"), QStringLiteral("nope")} << 2
+        << QStringLiteral("error: option '--cle-layers nope': the model has no node named 'nope'");
+    QTest::newRow("cle-layers node in no pair")
+        << evalArgs +
+               QStringList{QStringLiteral("--cle-layers"), QStringLiteral("/35/Gemm,/2/Relu")}
+        << 2 << QStringLiteral("'/2/Relu' is in no pair");
+    QTest::newRow("cle-layers empty name")
+        << evalArgs + QStringList{QStringLiteral("--cle-layers"), QStringLiteral("/0/Conv,")} << 2
+        << QStringLiteral("option '--cle-layers': '/0/Conv,' is not NODE[,NODE...]");
+    QTest::newRow("adaround-layers unweighted node")
+        << evalArgs + QStringList{QStringLiteral("--adaround-layers"), QStringLiteral("/2/Relu")}
+        << 2 << QStringLiteral("'/2/Relu' is not a weighted layer");
     QTest::newRow("bad threads") << QStringList{QStringLiteral("bench"), model,
                                                 QStringLiteral("--threads"), QStringLiteral("x")}
                                  << 2 << QStringLiteral("--threads");

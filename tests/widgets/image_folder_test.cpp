@@ -11,6 +11,9 @@
 #include <QDir>
 #include <QFile>
 #include <QImage>
+#include <QImageWriter>
+#include <QBuffer>
+#include <QColor>
 #include <QTemporaryDir>
 #include <QtTest>
 #include <algorithm>
@@ -173,6 +176,63 @@ private slots:
     }
 
     // The cap keeps the first images in code-unit order ("10" before "9").
+    // A JPEG whose EXIF orientation says "rotate 90° clockwise" is read as a viewer shows it
+    // (3 wide × 2 high stored, 2 wide × 3 high seen), and a transparent PNG pixel keeps its
+    // colour (PIL's convert("RGB")), neither blended with black nor with white.
+    void exifOrientationAndAlpha() {
+        QTemporaryDir dir;
+        QImage stored(3, 2, QImage::Format_RGB888);
+        stored.fill(QColor(128, 128, 128));
+        stored.setPixel(0, 0, qRgb(255, 255, 255)); // stored top left: seen top right
+        // A plain JPEG, then an EXIF APP1 segment inserted after its SOI marker: big-endian
+        // TIFF header, one IFD entry Orientation (0x0112) SHORT 1 = 6 ("rotate 90° CW").
+        QByteArray jpeg;
+        {
+            QBuffer buffer(&jpeg);
+            buffer.open(QIODevice::WriteOnly);
+            QImageWriter writer(&buffer, "jpeg");
+            writer.setQuality(100);
+            QVERIFY2(writer.write(stored), qPrintable(writer.errorString()));
+        }
+        QVERIFY(jpeg.startsWith("\xff\xd8"));
+        const char exif[] = "Exif\0\0"
+                            "MM\0\x2a\0\0\0\x08"                 // TIFF header, IFD at 8
+                            "\0\x01"                             // one entry
+                            "\x01\x12\0\x03\0\0\0\x01\0\x06\0\0" // Orientation = 6
+                            "\0\0\0\0";                          // no next IFD
+        const QByteArray payload(exif, sizeof(exif) - 1);
+        QByteArray app1("\xff\xe1", 2);
+        app1.append(char((payload.size() + 2) >> 8)).append(char((payload.size() + 2) & 0xff));
+        app1.append(payload);
+        jpeg.insert(2, app1);
+        QFile file(dir.filePath(QStringLiteral("rotated.jpg")));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(jpeg);
+        file.close();
+        ImageFolderOptions options;
+        options.scale = 1.0;
+        auto read = ImageFolder::read(dir.path(), options, inputInfo({-1, 1, -1, -1}));
+        QVERIFY2(read, read.message().c_str());
+        QVERIFY(read->samples.shape() == (Shape{1, 1, 3, 2})); // H = 3, W = 2
+        const float* g = read->samples.data<float>();
+        QVERIFY2(g[1] > 230 && g[0] < 160, qPrintable(QStringLiteral("%1 %2").arg(g[0]).arg(g[1])));
+
+        QTemporaryDir alpha;
+        QImage rgba(2, 1, QImage::Format_ARGB32);
+        rgba.setPixel(0, 0, qRgba(200, 100, 50, 0)); // fully transparent
+        rgba.setPixel(1, 0, qRgba(10, 20, 30, 128));
+        QVERIFY(rgba.save(alpha.filePath(QStringLiteral("a.png")), "PNG"));
+        read = ImageFolder::read(alpha.path(), options, inputInfo({-1, 3, 1, 2}));
+        QVERIFY2(read, read.message().c_str());
+        const float* v = read->samples.data<float>(); // [1, 3, 1, 2]
+        QCOMPARE(v[0], 200.0f);
+        QCOMPARE(v[2], 100.0f);
+        QCOMPARE(v[4], 50.0f);
+        QCOMPARE(v[1], 10.0f);
+        QCOMPARE(v[3], 20.0f);
+        QCOMPARE(v[5], 30.0f);
+    }
+
     void capKeepsTheFirstInSortedOrder() {
         QTemporaryDir dir;
         for (int i : {9, 10, 11, 2}) {

@@ -12,6 +12,7 @@
 #include "main_window.h"
 #include "node_table_model.h"
 #include "node_table_page.h"
+#include "quant/quantizer.h"
 #include "quant_settings_widget.h"
 #include "run_controller.h"
 
@@ -43,6 +44,7 @@ namespace {
 
 const QString kDigits = QStringLiteral(QS_SHARED_DIR "/models/digits_mbv2_bn.onnx");
 const QString kDigitsCalib = QStringLiteral(QS_SHARED_DIR "/data/digits_calib_x.npy");
+const QString kImbalanced = QStringLiteral(QS_SHARED_DIR "/models/digits_mbv1_imb.onnx");
 const QString kPpocr = QStringLiteral(QS_SHARED_DIR "/models/ppocr_cls.onnx");
 const QString kTextlines = QStringLiteral(QS_SHARED_DIR "/data/textlines_x.npy");
 
@@ -241,6 +243,13 @@ private slots:
                 const double db =
                     table->index(row, NodeTableModel::SqnrColumn).data().toString().toDouble(&ok);
                 QVERIFY2(ok && db > 5 && db < 80, qPrintable(QString::number(db)));
+                // The integer executor on the first 8 samples: this model's codes are within
+                // one step of the simulator at every node (test_divergence_finder).
+                const QModelIndex int8 = table->index(row, NodeTableModel::Int8Column);
+                const int steps = int8.data().toString().toInt(&ok);
+                QVERIFY2(ok && steps >= 0 && steps <= 1, qPrintable(int8.data().toString()));
+                QVERIFY(
+                    int8.data(Qt::ToolTipRole).toString().contains(QStringLiteral("Codes used")));
             } else if (op == QLatin1String("BatchNormalization")) {
                 ++batchNorms;
                 QCOMPARE(bits, QStringLiteral("folded"));
@@ -416,6 +425,107 @@ private slots:
         QVERIFY(perChannel->isChecked());
         perChannel->trigger(); // unchecks: back to the model's granularity
         QVERIFY(window.settingsWidget()->nodeOverrides(picked).isEmpty());
+        window.settingsWidget()->setAnalysisDepth(AnalysisDepth::Full);
+    }
+
+    // "CLE for this pair" and "AdaRound for this layer" from a node's menu: they name the pair,
+    // are disabled where they cannot apply, set --cle-layers / --adaround-layers, make the
+    // results stale, and the next run applies them to those layers only and reports the
+    // output's SQNR before and after.
+    void cleAndAdaRoundRemediesForOneLayer() {
+        MainWindow window;
+        window.setInteractive(false);
+        QVERIFY(openAndWait(window, kImbalanced));
+        window.settingsWidget()->setCalibrationPath(kDigitsCalib);
+        window.settingsWidget()->setAnalysisDepth(AnalysisDepth::None);
+        QVERIFY(runAndWait(window));
+        const auto first = window.runController()->current();
+        QVERIFY(first && first->ok && first->adaroundSeconds.isEmpty());
+
+        // The reference pairs: core's, on the model as the run folds it.
+        auto graph = importOnnxFile(kImbalanced.toStdString());
+        QVERIFY(graph.isOk());
+        auto pairs = equalizablePairs(*graph, QuantConfig{});
+        QVERIFY(pairs.isOk() && pairs->size() > 3);
+        const QString a = QString::fromStdString((*pairs)[0].first);
+        const QString b = QString::fromStdString((*pairs)[0].second);
+        const QString x = QString::fromStdString((*pairs)[2].second);
+        QString relu;
+        for (const Node& n : graph->nodes())
+            if (n.opType == "Relu") relu = QString::fromStdString(n.name);
+
+        std::unique_ptr<QMenu> menu(window.createNodeMenu(a, &window));
+        auto* cle = menu->findChild<QAction*>(QStringLiteral("remedyCle"));
+        QVERIFY(cle && cle->isEnabled() && !cle->isChecked());
+        QVERIFY2(cle->text().contains(a + QStringLiteral(" \u2192 ") + b), qPrintable(cle->text()));
+        cle->trigger();
+        QVERIFY(window.runController()->isStale());
+        QVERIFY(window.settingsWidget()->nodeOverrides(a).contains(QStringLiteral("--cle-layers ") +
+                                                                   a));
+        QVERIFY(window.settingsWidget()->options().contains({QStringLiteral("cle-layers"), a}));
+        QVERIFY(window.statusText().contains(a));
+
+        // A Relu is in no pair and has no weights: both entries are disabled, with a reason.
+        menu.reset(window.createNodeMenu(relu, &window));
+        QVERIFY(!menu->findChild<QAction*>(QStringLiteral("remedyCle"))->isEnabled());
+        QVERIFY(!menu->findChild<QAction*>(QStringLiteral("remedyCle"))->toolTip().isEmpty());
+        QVERIFY(!menu->findChild<QAction*>(QStringLiteral("remedyAdaRound"))->isEnabled());
+        QVERIFY(!menu->findChild<QAction*>(QStringLiteral("remedyAdaRoundEstimate")));
+
+        menu.reset(window.createNodeMenu(x, &window));
+        auto* adaround = menu->findChild<QAction*>(QStringLiteral("remedyAdaRound"));
+        QVERIFY(adaround && adaround->isEnabled() && !adaround->isChecked());
+        auto* estimate = menu->findChild<QAction*>(QStringLiteral("remedyAdaRoundEstimate"));
+        QVERIFY(estimate);
+        QVERIFY2(estimate->text().contains(QStringLiteral("estimated from its weight size")),
+                 qPrintable(estimate->text()));
+        adaround->trigger();
+        QVERIFY(
+            window.settingsWidget()->options().contains({QStringLiteral("adaround-layers"), x}));
+        QVERIFY(runAndWait(window));
+        const auto second = window.runController()->current();
+        QVERIFY(second && second->ok);
+        QVERIFY(second->settings.contains(QStringLiteral("cle_layer: ") + a));
+        QVERIFY(second->settings.contains(QStringLiteral("adaround_layer: ") + x));
+        QCOMPARE(second->adaroundSeconds.keys(), QList<QString>{x});
+        QCOMPARE(second->adaroundIterations, 1000);
+        bool cleNote = false, adaroundNote = false;
+        for (const QString& note : second->notes) {
+            cleNote |= note.startsWith(QStringLiteral("cross-layer equalization ") + a);
+            adaroundNote |= note.startsWith(QStringLiteral("AdaRound ") + x);
+        }
+        QVERIFY2(cleNote && adaroundNote, qPrintable(second->notes.join(QLatin1Char('|'))));
+        qInfo("%s", qPrintable(window.statusText()));
+        for (const QString& note : second->notes) qInfo("  note: %s", qPrintable(note));
+        // Equalizing the imbalanced pair changes the output's error: the run says by how much.
+        QVERIFY(second->outputSqnrDb != first->outputSqnrDb);
+        QVERIFY2(window.statusText().contains(QStringLiteral("Output SQNR %1 \u2192 %2 dB")
+                                                  .arg(first->outputSqnrDb, 0, 'f', 1)
+                                                  .arg(second->outputSqnrDb, 0, 'f', 1)),
+                 qPrintable(window.statusText()));
+
+        // Measured now: the estimate says so; both entries show checked.
+        menu.reset(window.createNodeMenu(x, &window));
+        QVERIFY(menu->findChild<QAction*>(QStringLiteral("remedyAdaRound"))->isChecked());
+        QVERIFY(menu->findChild<QAction*>(QStringLiteral("remedyAdaRoundEstimate"))
+                    ->text()
+                    .contains(QStringLiteral("measured in the last run")));
+        menu->findChild<QAction*>(QStringLiteral("remedyAdaRound"))->trigger(); // off again
+        QVERIFY(window.settingsWidget()->nodeOverrides(x).isEmpty());
+        menu.reset(window.createNodeMenu(b, &window)); // B's pairs include A's
+        QVERIFY(menu->findChild<QAction*>(QStringLiteral("remedyCle"))->isEnabled());
+        menu.reset(window.createNodeMenu(a, &window));
+        cle = menu->findChild<QAction*>(QStringLiteral("remedyCle"));
+        QVERIFY(cle->isChecked());
+        cle->trigger();
+        QVERIFY(window.settingsWidget()->nodeOverrides(a).isEmpty());
+        // The model-wide switch of the dock checks and disables the per-pair entry.
+        auto options = window.settingsWidget()->options();
+        options.append({QStringLiteral("cle"), QString()});
+        QVERIFY(window.settingsWidget()->setOptions(options).isOk());
+        menu.reset(window.createNodeMenu(a, &window));
+        cle = menu->findChild<QAction*>(QStringLiteral("remedyCle"));
+        QVERIFY(cle->isChecked() && !cle->isEnabled());
         window.settingsWidget()->setAnalysisDepth(AnalysisDepth::Full);
     }
 

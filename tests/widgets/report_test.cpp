@@ -299,6 +299,25 @@ private slots:
             QVERIFY2(e.measured, e.note.c_str());
         // The simulator row is the run's own agreement (QuantRunner measured it independently).
         QVERIFY(std::abs(a.executors->executors[0].result.agreement - m_run.agreement) < 1e-12);
+        // The integer executor's section: the divergence finder's verdict on 8 samples. This
+        // model's imbalanced channels make the SQNR criterion fire (README: 5.3 dB at /6/Conv)
+        // where the simulator is just as low: quantization loss, not integer arithmetic, so
+        // the flagged node is still within one step of the simulator.
+        QVERIFY(a.int8 && a.int8->measured);
+        QCOMPARE(a.int8->samples, int64_t(8));
+        QVERIFY(parsed.text.contains(QStringLiteral("Integer executor")));
+        QVERIFY2(parsed.text.contains(QString::fromStdString(a.int8->summary)),
+                 a.int8->summary.c_str());
+        QVERIFY2(a.int8->summary.rfind("first divergent node: ", 0) == 0, a.int8->summary.c_str());
+        int divergent = 0;
+        for (const Int8NodeFinding& n : a.int8->nodes) {
+            QVERIFY2(n.maxSteps <= 1, n.node.c_str());
+            if (!n.divergent) continue;
+            ++divergent;
+            QVERIFY(n.sqnrIntDb < 20.0 && n.sqnrSimDb < 20.0);
+            QVERIFY(std::abs(n.sqnrIntDb - n.sqnrSimDb) < 1.0);
+        }
+        QCOMPARE(divergent, 1);
         // Findings: the most sensitive layer leads the layer findings and its outlier channels
         // after BN merge (this model's channel scales are spread on purpose) are named.
         const QStringList findings = ReportFindings::findings(*data);
@@ -464,6 +483,8 @@ private slots:
                                     .value(QStringLiteral("fp32_top1"))
                                     .toDouble();
         QVERIFY(parsed.text.contains(QString::number(100.0 * fp32Top1, 'f', 1) + QLatin1Char('%')));
+        // The integer executor's section, as the GUI's (the same core function).
+        QVERIFY(parsed.text.contains(QStringLiteral("first divergent node: ")));
 
         const QString pdf = m_dir.filePath(QStringLiteral("cli.pdf"));
         r = runCli(common + QStringList{QStringLiteral("--no-reverse"),

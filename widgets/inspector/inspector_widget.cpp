@@ -13,12 +13,28 @@
 #include <QEvent>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QProxyStyle>
 #include <QPushButton>
 #include <QSplitter>
+#include <QTabBar>
 #include <QTabWidget>
 #include <QVBoxLayout>
 
 namespace qs {
+
+namespace {
+
+// The chart tabs with half the usual horizontal padding around their labels.
+class CompactTabStyle : public QProxyStyle {
+public:
+    int pixelMetric(PixelMetric metric, const QStyleOption* option,
+                    const QWidget* widget) const override {
+        const int value = QProxyStyle::pixelMetric(metric, option, widget);
+        return metric == PM_TabBarTabHSpace ? value / 2 : value;
+    }
+};
+
+} // namespace
 
 InspectorWidget::InspectorWidget(QWidget* parent)
     : QWidget(parent)
@@ -63,6 +79,13 @@ InspectorWidget::InspectorWidget(QWidget* parent)
     m_tabs->addTab(m_errors, QString());
     m_tabs->addTab(m_mixed, QString());
     m_tabs->addTab(m_calibrators, QString());
+    // Six tabs in a dock about 400 px wide (1280×800): short labels (the full names as tool
+    // tips) with less padding fit; narrower docks elide them rather than scroll.
+    auto* compact = new CompactTabStyle;
+    compact->setParent(m_tabs->tabBar()); // setStyle does not take ownership
+    m_tabs->tabBar()->setStyle(compact);
+    m_tabs->setUsesScrollButtons(false);
+    m_tabs->setElideMode(Qt::ElideRight);
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
@@ -155,12 +178,18 @@ void InspectorWidget::refresh() {
 }
 
 void InspectorWidget::retranslateUi() {
-    m_tabs->setTabText(0, tr("Histogram"));
-    m_tabs->setTabText(1, tr("Channel Ranges"));
-    m_tabs->setTabText(2, tr("Sensitivity"));
-    m_tabs->setTabText(3, tr("Error Propagation"));
-    m_tabs->setTabText(4, tr("Mixed Bits"));
-    m_tabs->setTabText(5, tr("Calibrators"));
+    const QString tabs[][2] = {
+        {tr("Histogram"), tr("Histogram")},
+        {tr("Ranges", "inspector tab"), tr("Channel Ranges")},
+        {tr("Sensitivity"), tr("Sensitivity")},
+        {tr("Errors", "inspector tab"), tr("Error Propagation")},
+        {tr("Bits", "inspector tab"), tr("Mixed Bits")},
+        {tr("Calibrators"), tr("Calibrators")},
+    };
+    for (int i = 0; i < 6; ++i) {
+        m_tabs->setTabText(i, tabs[i][0]);
+        m_tabs->setTabToolTip(i, tabs[i][1]);
+    }
     m_source->setItemText(0, tr("Weights"));
     m_source->setItemText(1, tr("Input activation"));
     m_source->setItemText(2, tr("Output activation"));

@@ -9,6 +9,7 @@
 #include "analysis/channel_spread.h"
 #include "analysis/error_propagation.h"
 #include "analysis/executor_comparison.h"
+#include "analysis/int8_findings.h"
 #include "analysis/layer_remedies.h"
 #include "analysis/mixed_bits.h"
 #include "analysis/sensitivity.h"
@@ -68,6 +69,9 @@ struct RunAnalyses {
     QuantizedSize size; // of the quantized model's constants, fp32 and as quantized
     // fp32 vs simulator vs int8 executor on the evaluation samples (absent: not run).
     std::optional<ExecutorComparison> executors;
+    // The integer executor's diagnostics and divergence finder on the first evaluation samples,
+    // per node (absent: not run).
+    std::optional<Int8Findings> int8;
     // Per-channel / 16-bit weights measured on the mostSensitive() layers (absent: not run).
     std::optional<RemedyReport> remedies;
 

@@ -168,6 +168,13 @@ QStringList ReportFindings::findings(const ReportData& data) {
         else if (int8 && !int8->measured && !int8->note.empty())
             out << tr("The int8 executor could not run this plan: %1.").arg(name(int8->note));
     }
+    if (a.int8 && a.int8->measured) {
+        // The divergence finder's verdict, as the CLI's `run --diagnostics` prints it.
+        for (const Int8NodeFinding& n : a.int8->nodes)
+            if (n.divergent)
+                out << tr("The integer execution departs first at %1 (%2): %3.")
+                           .arg(name(n.node), name(n.op), name(a.int8->summary));
+    }
     for (size_t l : topLayers(data)) {
         const QStringList parts = layerFindings(data, l);
         if (!parts.isEmpty())

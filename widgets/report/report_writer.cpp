@@ -75,6 +75,7 @@ private:
     void layersSection();
     void sensitiveSection();
     void errorSection();
+    void int8Section();
     void mixedSection();
 
     const ReportData& m_data;
@@ -421,6 +422,58 @@ void Builder::errorSection() {
     m_html += L("</table>\n");
 }
 
+void Builder::int8Section() {
+    section("int8", ReportWriter::tr("Integer executor"));
+    if (!m_a.int8 || !m_a.int8->measured) {
+        const QString why = m_a.int8 && !m_a.int8->note.empty()
+                                ? ReportWriter::tr("The integer executor could not run this plan: "
+                                                   "%1.")
+                                      .arg(QString::fromStdString(m_a.int8->note))
+                                : ReportWriter::tr("Not run (needs evaluation data).");
+        m_html += L("<p>") + esc(why) + L("</p>\n");
+        return;
+    }
+    const Int8Findings& f = *m_a.int8;
+    m_html += L("<p>") +
+              esc(ReportWriter::tr("The integer executor, the simulator and fp32 side by side on "
+                                   "%n sample(s). Steps compare the integer codes with the "
+                                   "simulator's, each node fed the simulator's inputs; SQNR is "
+                                   "end to end against fp32.",
+                                   nullptr, int(f.samples))) +
+              L("</p>\n<p><code>") + esc(QString::fromStdString(f.summary)) + L("</code></p>\n");
+    // The first divergent node, then the nodes furthest from the simulator and the most
+    // saturated: the rows worth a look.
+    std::vector<const Int8NodeFinding*> rows;
+    for (const Int8NodeFinding& n : f.nodes) rows.push_back(&n);
+    auto saturation = [](const Int8NodeFinding* n) { return n->saturationLow + n->saturationHigh; };
+    std::stable_sort(rows.begin(), rows.end(), [&](auto* x, auto* y) {
+        if (x->divergent != y->divergent) return x->divergent;
+        if (x->maxSteps != y->maxSteps) return x->maxSteps > y->maxSteps;
+        return saturation(x) > saturation(y);
+    });
+    if (rows.size() > 10) rows.resize(10);
+    m_html += L("<table width=\"100%\">\n");
+    row({esc(ReportWriter::tr("Node")), esc(ReportWriter::tr("Max steps")),
+         esc(ReportWriter::tr("> 1 step")), esc(ReportWriter::tr("SQNR int / sim (dB)")),
+         esc(ReportWriter::tr("Codes used")), esc(ReportWriter::tr("Saturated")),
+         esc(ReportWriter::tr("Headroom (bits)"))},
+        true, {}, {34, 10, 10, 14, 10, 10, 12});
+    for (const Int8NodeFinding* n : rows) {
+        QString name = shortName(QString::fromStdString(n->node), 30);
+        if (n->divergent) name += QStringLiteral(" \u26a0");
+        row({esc(name), QString::number(n->maxSteps),
+             formatNumber(100.0 * n->shareBeyondOneStep, 3) + QLatin1Char('%'),
+             formatNumber(n->sqnrIntDb, 1) + QStringLiteral(" / ") + formatNumber(n->sqnrSimDb, 1),
+             std::isnan(n->codesUsedShare)
+                 ? QString()
+                 : formatNumber(100.0 * n->codesUsedShare, 1) + QLatin1Char('%'),
+             formatNumber(100.0 * (n->saturationLow + n->saturationHigh), 2) + QLatin1Char('%'),
+             n->headroomBits ? formatNumber(*n->headroomBits, 1) : QString()},
+            false, {false, true, true, true, true, true, true});
+    }
+    m_html += L("</table>\n");
+}
+
 void Builder::mixedSection() {
     section("mixed-bits", ReportWriter::tr("Mixed-bit suggestion"), true);
     if (!m_a.mixedBits || m_a.mixedBits->pareto.empty()) {
@@ -465,6 +518,7 @@ QString Builder::body() {
     layersSection();
     sensitiveSection();
     errorSection();
+    int8Section();
     mixedSection();
     m_html += L("</div>\n");
     if (m_data.comparison) m_html += ReportComparison::section(*m_data.comparison, true);
@@ -565,6 +619,7 @@ QStringList ReportWriter::sectionIds() {
             QStringLiteral("layers"),
             QStringLiteral("sensitive-layers"),
             QStringLiteral("error-propagation"),
+            QStringLiteral("int8"),
             QStringLiteral("mixed-bits")};
 }
 

@@ -278,6 +278,8 @@ private:
         const std::string_view op = node.opType;
         if (info.rule == OpQuantRule::Weighted && (op == "Conv" || op == "Gemm" || op == "MatMul"))
             return lowerWeighted(n, info);
+        if (info.rule == OpQuantRule::Weighted && op == "ConvTranspose")
+            return lowerConvTranspose(n, info);
         if (op == "Add" || op == "Mul") {
             QS_ASSIGN(bool binary, lowerBinary(n, info));
             if (binary) return true;
@@ -464,6 +466,64 @@ private:
                 if (const Attribute* at = node.attribute(key)) a[key] = *at;
         const std::string out = t.codes ? t.name : fresh(t.name);
         addNode(node.name, op == "Conv" ? "QConv" : "QGemm", kDomain, ins, {out}, std::move(a));
+        finishTarget(t, out);
+        return true;
+    }
+
+    // ConvTranspose → QConvTranspose: 2-D, weights [C_in, C_out/group, kh, kw] quantized along
+    // axis 1 (output channel j of every group shares parameter set j), int32 bias.
+    Result<bool> lowerConvTranspose(NodeId n, const NodeQuantInfo& info) {
+        const Node& node = m_g.node(n);
+        if (node.inputs.size() < 2 || !canBeCodes(node.inputs[0])) return false;
+        const Value& wv = m_g.value(node.inputs[1]);
+        const TensorQuantEntry* we = m_plan.tensor(wv.name);
+        if (!wv.initializer || wv.initializer->dtype() != DataType::F32 ||
+            wv.initializer->rank() != 4 || !we || we->params.state != TensorQuantState::Quantized ||
+            we->params.spec.bits > 8)
+            return false;
+        for (int32_t z : we->params.zeroPoint)
+            if (z != 0) return false; // asymmetric weights: no zero-point-free kernel
+        const Tensor& w = *wv.initializer;
+        const int64_t group = NodeAttributes(node).getInt("group", 1);
+        if (group < 1) return false;
+        const int64_t perGroup = w.dim(1), outCh = perGroup * group;
+        std::optional<Tensor> bias;
+        if (node.inputs.size() > 2 && node.inputs[2] != kNoValue) {
+            const Value& bv = m_g.value(node.inputs[2]);
+            const TensorQuantEntry* be = m_plan.tensor(bv.name);
+            if (!bv.initializer || !be || !be->isBias ||
+                be->params.state != TensorQuantState::Quantized || bv.initializer->numel() != outCh)
+                return false;
+            QS_ASSIGN(std::vector<int32_t> codes, quantizeToCodes(*bv.initializer, be->params));
+            bias = Tensor::fromVector<int32_t>({outCh}, codes);
+        }
+        QS_ASSIGN(std::vector<int32_t> wq, quantizeToCodes(w, we->params));
+        std::vector<int8_t> w8(wq.begin(), wq.end());
+        std::vector<float> ws(static_cast<size_t>(outCh));
+        for (int64_t o = 0; o < outCh; ++o)
+            ws[size_t(o)] =
+                we->params.scale[paramIndex(we->params.spec, o % perGroup) % we->params.count()];
+
+        QS_ASSIGN(Target t, targetOf(n, info));
+        QS_ASSIGN(std::string x, intName(node.inputs[0]));
+        const Int8CodeInfo& xc = m_p.codes.at(x);
+        const std::string wName = fresh(wv.name + "::w8");
+        addInitializer(wName, Tensor::fromVector<int8_t>(w.shape(), w8));
+        std::vector<std::string> ins{x, wName};
+        if (bias) {
+            const std::string bName = fresh(m_g.value(node.inputs[2]).name + "::b32");
+            addInitializer(bName, std::move(*bias));
+            ins.push_back(bName);
+        }
+        std::map<std::string, Attribute> a = outputAttrs(t);
+        a["x_scale"] = floatAttr(xc.scale);
+        a["x_zero_point"] = intAttr(xc.zeroPoint);
+        a["w_scale"] = floatsAttr(ws);
+        for (const char* key : {"auto_pad", "dilations", "group", "kernel_shape", "output_padding",
+                                "output_shape", "pads", "strides"})
+            if (const Attribute* at = node.attribute(key)) a[key] = *at;
+        const std::string out = t.codes ? t.name : fresh(t.name);
+        addNode(node.name, "QConvTranspose", kDomain, ins, {out}, std::move(a));
         finishTarget(t, out);
         return true;
     }

@@ -22,7 +22,10 @@ void multiplyVnni(int64_t m, int64_t k, const int32_t* packedA, const uint8_t* p
 void multiplyVnniRequant(int64_t m, int64_t k, const int32_t* packedA, const uint8_t* packedB,
                          int64_t n, int64_t r0, int64_t r1, int64_t c0, int64_t c1,
                          const int32_t* offsets, const float* multipliers, int32_t zeroPoint,
-                         int32_t lo, int32_t hi, uint8_t* out, int64_t ldo);
+                         int32_t lo, int32_t hi, bool isSigned, uint8_t* out, int64_t ldo);
+int64_t gatherStride2Avx2(const uint8_t* from, int64_t n, uint8_t* dst);
+void multiplyVectorVnni(int64_t m, int64_t k, const int32_t* packedA, const uint8_t* x, int64_t r0,
+                        int64_t r1, int32_t* c, int64_t ldc);
 void depthwisePlaneAvx2(const uint8_t* x, int64_t h, int64_t w, int32_t xZero, const int8_t* wt,
                         int64_t kh, int64_t kw, int64_t strideH, int64_t stride, int64_t dilation,
                         int64_t padTop, int64_t padLeft, int32_t bias, int32_t* out, int64_t oh,
@@ -173,37 +176,45 @@ void requantizeFixedRow(SimdPath path, const int32_t* acc, int32_t offset, int64
     }
 }
 
-void im2colU8(const Conv2dShape& s, const uint8_t* xGroup, uint8_t pad, uint8_t* cols) {
+void im2colU8(const Conv2dShape& s, const uint8_t* xGroup, uint8_t pad, uint8_t* cols, int64_t k0,
+              int64_t k1) {
     const int64_t p = s.outH * s.outW;
-    for (int64_t c = 0; c < s.inPerGroup(); ++c)
-        for (int64_t ky = 0; ky < s.kernelH; ++ky)
-            for (int64_t kx = 0; kx < s.kernelW; ++kx) {
-                uint8_t* row = cols + ((c * s.kernelH + ky) * s.kernelW + kx) * p;
-                const uint8_t* xc = xGroup + c * s.inH * s.inW;
-                for (int64_t oy = 0; oy < s.outH; ++oy) {
-                    const int64_t iy = oy * s.strideH - s.padTop + ky * s.dilationH;
-                    uint8_t* dst = row + oy * s.outW;
-                    if (iy < 0 || iy >= s.inH) {
-                        std::memset(dst, pad, size_t(s.outW));
-                        continue;
-                    }
-                    const uint8_t* src = xc + iy * s.inW;
-                    // Columns whose input column ix = ox·stride + off lies inside the row:
-                    // [oxLo, oxHi); the rest are padding.
-                    const int64_t off = kx * s.dilationW - s.padLeft, sw = s.strideW;
-                    const int64_t oxLo = std::clamp<int64_t>((-off + sw - 1) / sw, 0, s.outW);
-                    const int64_t oxHi =
-                        std::clamp<int64_t>((s.inW - off + sw - 1) / sw, oxLo, s.outW);
-                    std::memset(dst, pad, size_t(oxLo));
-                    if (sw == 1) {
-                        std::memcpy(dst + oxLo, src + oxLo + off, size_t(oxHi - oxLo));
-                    } else {
-                        const uint8_t* from = src + oxLo * sw + off;
-                        for (int64_t ox = oxLo; ox < oxHi; ++ox, from += sw) dst[ox] = *from;
-                    }
-                    std::memset(dst + oxHi, pad, size_t(s.outW - oxHi));
-                }
+    const bool avx2 = cpuFeatures().avx2; // honours QUANTSCOPE_CPU
+    if (k1 < 0) k1 = s.patch();
+    for (int64_t k = k0; k < k1; ++k) {
+        const int64_t c = k / (s.kernelH * s.kernelW), ky = k / s.kernelW % s.kernelH,
+                      kx = k % s.kernelW;
+        uint8_t* row = cols + k * p;
+        const uint8_t* xc = xGroup + c * s.inH * s.inW;
+        for (int64_t oy = 0; oy < s.outH; ++oy) {
+            const int64_t iy = oy * s.strideH - s.padTop + ky * s.dilationH;
+            uint8_t* dst = row + oy * s.outW;
+            if (iy < 0 || iy >= s.inH) {
+                std::memset(dst, pad, size_t(s.outW));
+                continue;
             }
+            const uint8_t* src = xc + iy * s.inW;
+            // Columns whose input column ix = ox·stride + off lies inside the row:
+            // [oxLo, oxHi); the rest are padding.
+            const int64_t off = kx * s.dilationW - s.padLeft, sw = s.strideW;
+            const int64_t oxLo = std::clamp<int64_t>((-off + sw - 1) / sw, 0, s.outW);
+            const int64_t oxHi = std::clamp<int64_t>((s.inW - off + sw - 1) / sw, oxLo, s.outW);
+            std::memset(dst, pad, size_t(oxLo));
+            if (sw == 1) {
+                std::memcpy(dst + oxLo, src + oxLo + off, size_t(oxHi - oxLo));
+            } else {
+                const uint8_t* from = src + oxLo * sw + off;
+                int64_t ox = oxLo;
+                if (sw == 2 && avx2) {
+                    const int64_t done = x86::gatherStride2Avx2(from, oxHi - oxLo, dst + ox);
+                    ox += done;
+                    from += 2 * done;
+                }
+                for (; ox < oxHi; ++ox, from += sw) dst[ox] = *from;
+            }
+            std::memset(dst + oxHi, pad, size_t(s.outW - oxHi));
+        }
+    }
 }
 
 QGemm::QGemm(SimdPath path, int64_t m, int64_t k, const int8_t* a)
@@ -289,14 +300,16 @@ void QGemm::multiplyRequant(const uint8_t* packed, int64_t n, int64_t r0, int64_
     c1 = std::min(c1, n);
     if (m_path == SimdPath::Avx512) {
         x86::multiplyVnniRequant(m_m, m_k, m_packed.data(), packed, n, r0, r1, c0, c1, rq.offsets,
-                                 rq.multipliers, rq.zeroPoint, rq.lo, rq.hi, rq.out, rq.ldo);
+                                 rq.multipliers, rq.zeroPoint, rq.lo, rq.hi, rq.isSigned, rq.out,
+                                 rq.ldo);
         return;
     }
     // An int32 tile (rows r0.., columns c0..), then the row requantization.
     thread_local std::vector<int32_t> tile;
     const int64_t cols = c1 - c0;
     tile.resize(size_t((r1 - r0) * cols));
-    // multiplyPacked addresses C from its row 0, column 0: rebase so that (r0, c0) is tile[0].
+    // multiplyPacked addresses C from its row 0, column 0: rebase so that (r0, c0) is
+    // tile[0].
     int32_t* c = tile.data() - (r0 * cols + c0);
     multiplyPacked(packed, n, r0, r1, c0, c1, c, cols);
     for (int64_t r = r0; r < r1; ++r)
@@ -305,8 +318,42 @@ void QGemm::multiplyRequant(const uint8_t* packed, int64_t n, int64_t r0, int64_
                            rq.out + r * rq.ldo + c0);
 }
 
+void QGemm::multiplyVector(const uint8_t* x, int64_t r0, int64_t r1, int32_t* c,
+                           int64_t ldc) const {
+    r1 = std::min(r1, m_m);
+    switch (m_path) {
+    case SimdPath::Avx512:
+        x86::multiplyVectorVnni(m_m, m_k, m_packed.data(), x, r0, r1, c, ldc);
+        return;
+    case SimdPath::Avx2: {
+        std::vector<uint8_t> packed(static_cast<size_t>(packedBBytes(1)));
+        packB(1, x, 1, m_k, packed.data(), 0, 1);
+        std::vector<int32_t> col(static_cast<size_t>(m_m));
+        multiplyPacked(packed.data(), 1, r0, r1, 0, 1, col.data(), 1);
+        for (int64_t r = r0; r < r1; ++r) c[r * ldc] = col[size_t(r)];
+        return;
+    }
+    case SimdPath::Generic:
+        break;
+    }
+    for (int64_t r = r0; r < r1; ++r) {
+        int32_t sum = 0;
+        for (int64_t j = 0; j < m_k; ++j) sum += int32_t(x[j]) * int32_t(m_a[size_t(r * m_k + j)]);
+        c[r * ldc] = sum;
+    }
+}
+
 void QGemm::run(int64_t n, const uint8_t* b, int64_t strideK, int64_t strideN, int32_t* c,
                 int64_t ldc, std::vector<uint8_t>& scratch) const {
+    if (m_path == SimdPath::Avx512 && n <= kVectorColumns) {
+        // Column by column (the packed-B path would pad n to 32 columns).
+        std::vector<uint8_t> column(static_cast<size_t>(m_k));
+        for (int64_t j = 0; j < n; ++j) {
+            for (int64_t kk = 0; kk < m_k; ++kk) column[size_t(kk)] = b[kk * strideK + j * strideN];
+            multiplyVector(column.data(), 0, m_m, c + j, ldc);
+        }
+        return;
+    }
     scratch.resize(size_t(packedBBytes(n)));
     packB(n, b, strideK, strideN, scratch.data(), 0, n);
     multiplyPacked(scratch.data(), n, 0, m_m, 0, n, c, ldc);

@@ -86,6 +86,12 @@ public:
     void multiplyRequant(const uint8_t* packed, int64_t n, int64_t r0, int64_t r1, int64_t c0,
                          int64_t c1, const FusedRequant& rq) const;
 
+    // One column: c[r·ldc] = Σ_k A[r][k]·x[k] for rows [r0, r1) (r0 a multiple of kRowBlock), x
+    // contiguous K bytes. Avx512: a dot-product kernel on packed A; run() uses it for up to
+    // kVectorColumns columns.
+    static constexpr int64_t kVectorColumns = 4;
+    void multiplyVector(const uint8_t* x, int64_t r0, int64_t r1, int32_t* c, int64_t ldc) const;
+
     // The paths this CPU can run, Generic first (for tests).
     static std::vector<SimdPath> supportedPaths();
     // The best path, honouring QUANTSCOPE_CPU.
@@ -122,6 +128,8 @@ void requantizeFixedRow(SimdPath path, const int32_t* acc, int32_t offset, int64
                         bool isSigned, void* out);
 
 // im2col of one image's group: rows k = (c, ky, kx), columns p = (oy, ox); padding = pad value.
-void im2colU8(const Conv2dShape& s, const uint8_t* xGroup, uint8_t pad, uint8_t* cols);
+// Rows [k0, k1) only (k1 < 0: to the end), for callers that split the rows across threads.
+void im2colU8(const Conv2dShape& s, const uint8_t* xGroup, uint8_t pad, uint8_t* cols,
+              int64_t k0 = 0, int64_t k1 = -1);
 
 } // namespace qs::int8

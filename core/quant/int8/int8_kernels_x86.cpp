@@ -183,6 +183,10 @@ struct RequantArgs {
     int32_t zeroPoint, lo, hi;
     uint8_t* out;
     int64_t ldo;
+    bool isSigned = false;
+    // Every multiplier of the rows in [0, 1): |float(acc) · M| < 2^31, so cvtps2dq cannot
+    // overflow and the clamp may follow the rounding (storeRowPair).
+    bool smallMultipliers = false;
 };
 
 // requantizeFloat of 16 accumulators (+ offset) to 16 code bytes, stored under `mask`: the
@@ -196,15 +200,51 @@ storeRequantized(__m512i acc, __m512i offset, __m512 multiplier, __m512 lo, __m5
     _mm_mask_storeu_epi8(dst, mask, _mm512_cvtepi32_epi8(q));
 }
 
+// Two rows × 32 columns of accumulators (offsets included) to codes with fewer operations than four
+// storeRequantized: v = float(acc) · M rounded half to even (cvtps2dq), then the clamp to
+// [lo − z, hi − z] and + z on integers. Equal to requantizeFloat when |v| < 2^31
+// (smallMultipliers): rounding is monotonic and the clamp bounds are integers, so
+// round(clamp(v)) = clamp(round(v)); the int32 → int16 → byte saturating packs are clamps to
+// wider ranges than [lo, hi] (after + z), which the final byte min/max then applies exactly.
+__attribute__((target("avx512f,avx512bw,avx512vl"), always_inline)) inline __m512i
+roundScaled(__m512i acc, __m512 m) {
+    return _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_cvtepi32_ps(acc), m));
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vl"), always_inline)) inline void
+storeRowPair(__m512i a0, __m512i a1, __m512i b0, __m512i b1, __m512 mA, __m512 mB, __m512i z16,
+             __m512i lo8, __m512i hi8, bool isSigned, uint8_t* rowA, uint8_t* rowB) {
+    // Per 128-bit lane l: pa = [a0 cols 4l..4l+3, a1 cols 16+4l..] as int16, pb likewise.
+    const __m512i pa =
+        _mm512_adds_epi16(_mm512_packs_epi32(roundScaled(a0, mA), roundScaled(a1, mA)), z16);
+    const __m512i pb =
+        _mm512_adds_epi16(_mm512_packs_epi32(roundScaled(b0, mB), roundScaled(b1, mB)), z16);
+    // Per lane l, dwords: a0 part, a1 part, b0 part, b1 part.
+    __m512i bytes;
+    if (isSigned)
+        bytes = _mm512_min_epi8(_mm512_max_epi8(_mm512_packs_epi16(pa, pb), lo8), hi8);
+    else
+        bytes = _mm512_min_epu8(_mm512_max_epu8(_mm512_packus_epi16(pa, pb), lo8), hi8);
+    const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    bytes = _mm512_permutexvar_epi32(order, bytes);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(rowA), _mm512_castsi512_si256(bytes));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(rowB), _mm512_extracti64x4_epi64(bytes, 1));
+}
+
 // One 8-row × (16·V)-column VNNI micro-tile over all of K: 8·V independent accumulators, stored
 // as int32 (rq null) or requantized to codes (rows from `row`, columns from `col`).
 template <int V>
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"), always_inline)) inline void
 vnniTile(int64_t k4, const int32_t* ap, const uint8_t* bp, int64_t rows, int32_t* dst, int64_t ldc,
          __mmask16 mask0, __mmask16 mask1, const RequantArgs* rq, int64_t row, int64_t col) {
+    // With the pair output stage the accumulators start at the rows' offsets (int32 addition
+    // wraps alike in either order).
+    const bool pairs = rq && V == 2 && rq->smallMultipliers && mask0 == 0xffff && mask1 == 0xffff;
     __m512i acc[kVnniRows][V];
-    for (auto& r : acc)
-        for (auto& v : r) v = _mm512_setzero_si512();
+    for (int64_t r = 0; r < kVnniRows; ++r)
+        for (auto& v : acc[r])
+            v = pairs && r < rows ? _mm512_set1_epi32(rq->offsets[row + r])
+                                  : _mm512_setzero_si512();
     for (int64_t kq = 0; kq < k4; ++kq) {
         __m512i b[V];
         for (int v = 0; v < V; ++v) b[v] = _mm512_loadu_si512(bp + kq * 128 + v * 64);
@@ -217,8 +257,22 @@ vnniTile(int64_t k4, const int32_t* ap, const uint8_t* bp, int64_t rows, int32_t
         const __m512i z = _mm512_set1_epi32(rq->zeroPoint);
         const __m512 lo = _mm512_set1_ps(float(rq->lo - rq->zeroPoint)),
                      hi = _mm512_set1_ps(float(rq->hi - rq->zeroPoint));
-        for (int64_t r = 0; r < rows; ++r) {
-            const __m512i off = _mm512_set1_epi32(rq->offsets[row + r]);
+        int64_t r = 0;
+        if (pairs) {
+            const __m512i z16 = _mm512_set1_epi16(int16_t(rq->zeroPoint));
+            const __m512i lo8 = _mm512_set1_epi8(char(rq->lo)),
+                          hi8 = _mm512_set1_epi8(char(rq->hi));
+            for (; r + 1 < rows; r += 2) {
+                uint8_t* o = rq->out + (row + r) * rq->ldo + col;
+                storeRowPair(acc[r][0], acc[r][V - 1], acc[r + 1][0], acc[r + 1][V - 1],
+                             _mm512_set1_ps(rq->multipliers[row + r]),
+                             _mm512_set1_ps(rq->multipliers[row + r + 1]), z16, lo8, hi8,
+                             rq->isSigned, o, o + rq->ldo);
+            }
+        }
+        for (; r < rows; ++r) {
+            const __m512i off =
+                pairs ? _mm512_setzero_si512() : _mm512_set1_epi32(rq->offsets[row + r]);
             const __m512 m = _mm512_set1_ps(rq->multipliers[row + r]);
             uint8_t* o = rq->out + (row + r) * rq->ldo + col;
             storeRequantized(acc[r][0], off, m, lo, hi, z, o, mask0);
@@ -259,6 +313,51 @@ multiplyVnniImpl(int64_t m, int64_t k, const int32_t* packedA, const uint8_t* pa
 }
 } // namespace
 
+// One column of C: c[r·ldc] = Σ_k A[r][k]·x[k] for rows [r0, r1) (r0 a multiple of 8), x
+// contiguous K bytes (Gemm/MatMul with one row of activations: the packed-B path would pad it
+// to 32 columns). A's packed layout holds, per 8-row block, one int32 (a k quad) per row and
+// quad; a 512-bit load takes two quads of the 8 rows, multiplied by x's two quads each
+// repeated 8 times (xq, built here), four accumulator chains; lanes 0-7 + 8-15 at the end.
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void
+multiplyVectorVnni(int64_t m, int64_t k, const int32_t* packedA, const uint8_t* x, int64_t r0,
+                   int64_t r1, int32_t* c, int64_t ldc) {
+    const int64_t k4 = ceilDiv(k, 4), pairs = ceilDiv(k4, 2);
+    std::vector<int32_t> xq(size_t(pairs * 16), 0);
+    for (int64_t kq = 0; kq < k4; ++kq) {
+        uint32_t word = 0;
+        for (int t = 0; t < 4; ++t)
+            if (4 * kq + t < k) word |= uint32_t(x[4 * kq + t]) << (8 * t);
+        int32_t* dst = xq.data() + (kq / 2) * 16 + (kq % 2) * 8;
+        for (int r = 0; r < 8; ++r) dst[r] = int32_t(word);
+    }
+    r1 = std::min(r1, m);
+    const int64_t fullPairs = k4 / 2; // pairs whose both quads exist in A
+    for (int64_t ib = r0 / kVnniRows; ib * kVnniRows < r1; ++ib) {
+        const int32_t* ap = packedA + ib * k4 * kVnniRows;
+        __m512i acc[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(),
+                          _mm512_setzero_si512()};
+        int64_t p = 0;
+        for (; p + 4 <= fullPairs; p += 4)
+            for (int u = 0; u < 4; ++u)
+                acc[u] = _mm512_dpbusd_epi32(acc[u], _mm512_loadu_si512(xq.data() + (p + u) * 16),
+                                             _mm512_loadu_si512(ap + (p + u) * 16));
+        for (; p < fullPairs; ++p)
+            acc[0] = _mm512_dpbusd_epi32(acc[0], _mm512_loadu_si512(xq.data() + p * 16),
+                                         _mm512_loadu_si512(ap + p * 16));
+        if (k4 % 2) // the last quad alone: only lanes 0-7 of A exist
+            acc[1] = _mm512_dpbusd_epi32(acc[1], _mm512_loadu_si512(xq.data() + p * 16),
+                                         _mm512_maskz_loadu_epi32(0x00ff, ap + p * 16));
+        const __m512i sum =
+            _mm512_add_epi32(_mm512_add_epi32(acc[0], acc[1]), _mm512_add_epi32(acc[2], acc[3]));
+        const __m256i rows8 =
+            _mm256_add_epi32(_mm512_castsi512_si256(sum), _mm512_extracti64x4_epi64(sum, 1));
+        alignas(32) int32_t out[8];
+        _mm256_store_si256(reinterpret_cast<__m256i*>(out), rows8);
+        const int64_t rows = std::min(kVnniRows, r1 - ib * kVnniRows);
+        for (int64_t r = 0; r < rows; ++r) c[(ib * kVnniRows + r) * ldc] = out[r];
+    }
+}
+
 // C rows [r0, r1) (r0 a multiple of 8), columns [c0, c1) (c0 a multiple of 32) from packed B.
 // A block of 16 or fewer columns (the tail of 7×7 planes) runs the one-vector tile.
 void multiplyVnni(int64_t m, int64_t k, const int32_t* packedA, const uint8_t* packedB, int64_t n,
@@ -270,14 +369,35 @@ void multiplyVnni(int64_t m, int64_t k, const int32_t* packedA, const uint8_t* p
 void multiplyVnniRequant(int64_t m, int64_t k, const int32_t* packedA, const uint8_t* packedB,
                          int64_t n, int64_t r0, int64_t r1, int64_t c0, int64_t c1,
                          const int32_t* offsets, const float* multipliers, int32_t zeroPoint,
-                         int32_t lo, int32_t hi, uint8_t* out, int64_t ldo) {
-    const RequantArgs rq{offsets, multipliers, zeroPoint, lo, hi, out, ldo};
+                         int32_t lo, int32_t hi, bool isSigned, uint8_t* out, int64_t ldo) {
+    RequantArgs rq{offsets, multipliers, zeroPoint, lo, hi, out, ldo};
+    rq.isSigned = isSigned;
+    rq.smallMultipliers = true;
+    for (int64_t r = r0; r < std::min(r1, m); ++r)
+        rq.smallMultipliers =
+            rq.smallMultipliers && multipliers[r] >= 0.0f && multipliers[r] < 1.0f;
     multiplyVnniImpl(m, k, packedA, packedB, n, r0, r1, c0, c1, nullptr, 0, &rq);
 }
 
 } // namespace qs::int8::x86
 
 namespace qs::int8::x86 {
+
+// im2col's stride-2 row gather: dst[i] = from[2i] for i < n, 16 at a time (32-byte loads
+// kept inside [from, from + 2n − 1]: the even bytes via a 16-bit mask and vpackuswb). Returns
+// how many were done.
+__attribute__((target("avx2"))) int64_t gatherStride2Avx2(const uint8_t* from, int64_t n,
+                                                          uint8_t* dst) {
+    const __m256i low = _mm256_set1_epi16(0x00ff);
+    int64_t i = 0;
+    for (; i + 16 < n; i += 16) { // from[2i + 31] = from[2(i + 15) + 1] < from[2n − 1]
+        const __m256i v = _mm256_and_si256(
+            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(from + 2 * i)), low);
+        const __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi16(v, v), 0x08);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i), _mm256_castsi256_si128(packed));
+    }
+    return i;
+}
 
 // Float requantization of n accumulators, 8 at a time: the scalar requantizeFloat's operations
 // in the same order (cvtdq2ps = int→float rounding to nearest, mulps, max/min against
@@ -496,10 +616,18 @@ depthwisePlaneVbmi(const uint8_t* x, int64_t h, int64_t w, int32_t xZero, const 
         }
     }
     std::memset(p + pw * ph, uint8_t(xZero), size_t(slack));
-    alignas(64) uint8_t idx[64];
-    for (int64_t o = 0; o < 16; ++o)
-        for (int64_t t = 0; t < 4; ++t)
-            idx[o * 4 + t] = t < kw ? uint8_t(o * stride + t * dilation) : uint8_t(0);
+    // The gather pattern depends only on (kw, stride, dilation): built once per thread and
+    // geometry, not per plane (a plane of 7×7 outputs costs about as much as building it).
+    thread_local int64_t idxKey[3] = {-1, -1, -1};
+    alignas(64) thread_local uint8_t idx[64];
+    if (idxKey[0] != kw || idxKey[1] != stride || idxKey[2] != dilation) {
+        for (int64_t o = 0; o < 16; ++o)
+            for (int64_t t = 0; t < 4; ++t)
+                idx[o * 4 + t] = t < kw ? uint8_t(o * stride + t * dilation) : uint8_t(0);
+        idxKey[0] = kw;
+        idxKey[1] = stride;
+        idxKey[2] = dilation;
+    }
     const __m512i perm = _mm512_load_si512(idx);
     int32_t wsum = 0;
     int32_t wdLocal[64] = {};

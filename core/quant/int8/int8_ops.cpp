@@ -15,6 +15,7 @@
 #include "ops/conv_geometry.h"
 #include "ops/op.h"
 #include "quant/int8/int8_kernels.h"
+#include "quant/int8/int8_op_attrs.h"
 #include "quant/int8/requantize.h"
 
 #include <algorithm>
@@ -38,19 +39,6 @@ namespace {
 
 using namespace int8;
 
-Result<DataType> codeType(const NodeAttributes& a, const char* key) {
-    const std::string t = a.getString(key, "u8");
-    if (t == "u8") return DataType::U8;
-    if (t == "i8") return DataType::I8;
-    if (t == "f32") return DataType::F32;
-    return makeError(ErrorCode::InvalidModel, "attribute '", key, "' is '", t,
-                     "', expected u8, i8 or f32");
-}
-
-Status requireCodes(const InferContext& ctx, int input) {
-    return ctx.requireType(input, {DataType::U8, DataType::I8});
-}
-
 // Reads code i of a u8/i8 tensor as int32.
 inline int32_t codeAt(const Tensor& t, int64_t i) {
     return t.dtype() == DataType::U8 ? int32_t(t.data<uint8_t>()[i]) : int32_t(t.data<int8_t>()[i]);
@@ -62,30 +50,6 @@ inline void storeCode(Tensor& t, int64_t i, int32_t q) {
     else
         t.data<int8_t>()[i] = int8_t(q);
 }
-
-// The output stage attributes shared by the accumulating ops.
-struct OutputStage {
-    DataType type = DataType::U8;
-    OutputRequant requant;
-    float scale = 1.0f;
-
-    static Result<OutputStage> read(const NodeAttributes& a) {
-        OutputStage s;
-        QS_ASSIGN(s.type, codeType(a, "y_type"));
-        s.scale = a.getFloat("y_scale", 1.0f);
-        s.requant.zeroPoint = int32_t(a.getInt("y_zero_point", 0));
-        s.requant.lo = int32_t(a.getInt("lo", s.type == DataType::I8 ? -128 : 0));
-        s.requant.hi = int32_t(a.getInt("hi", s.type == DataType::I8 ? 127 : 255));
-        const std::string kind = a.getString("requant", "float");
-        if (kind != "float" && kind != "fixed")
-            return makeError(ErrorCode::InvalidModel, "attribute 'requant' is '", kind,
-                             "', expected float or fixed");
-        s.requant.kind = kind == "fixed" ? RequantKind::FixedPoint : RequantKind::Float;
-        if (!(s.scale > 0.0f))
-            return makeError(ErrorCode::InvalidModel, "attribute 'y_scale' must be positive");
-        return s;
-    }
-};
 
 SimdPath chosenPath(const NodeAttributes& a) {
     const std::string p = a.getString("simd_path", "");
@@ -263,7 +227,11 @@ public:
                     if (!direct) {
                         if (!cols)
                             cols = std::make_unique_for_overwrite<uint8_t[]>(size_t(s.patch() * p));
-                        im2colU8(s, xg, uint8_t(zx), cols.get());
+                        ctx.pool().parallelFor(
+                            s.patch(), std::max<int64_t>(1, 65536 / std::max<int64_t>(1, p)),
+                            [&](int64_t k0, int64_t k1) {
+                                im2colU8(s, xg, uint8_t(zx), cols.get(), k0, k1);
+                            });
                         b = cols.get();
                     }
                     const QGemm& gemm = *m_gemms[size_t(g)];
@@ -429,8 +397,18 @@ public:
         int32_t zx = m_xZero;
         std::vector<uint8_t> shifted, scratch;
         const uint8_t* xu = asUnsigned(x, zx, shifted);
-        std::vector<int32_t> acc(size_t(n * rows));
-        m_gemm->run(rows, xu, 1, kk, acc.data(), rows, scratch); // acc[n][row]
+        std::vector<int32_t> acc(size_t(n * rows)); // acc[n][row]
+        if (rows <= QGemm::kVectorColumns) {
+            // A few rows of activations (a classifier): dot products, output rows in parallel.
+            const int64_t blocks = (n + QGemm::kRowBlock - 1) / QGemm::kRowBlock;
+            for (int64_t r = 0; r < rows; ++r)
+                ctx.pool().parallelFor(blocks, 16, [&](int64_t b, int64_t e) {
+                    m_gemm->multiplyVector(xu + r * kk, b * QGemm::kRowBlock, e * QGemm::kRowBlock,
+                                           acc.data() + r, rows);
+                });
+        } else {
+            m_gemm->run(rows, xu, 1, kk, acc.data(), rows, scratch);
+        }
         for (int64_t r = 0; r < rows; ++r)
             for (int64_t j = 0; j < n; ++j) {
                 const int32_t v = acc[size_t(j * rows + r)] + m_bias[size_t(j)] -
@@ -557,15 +535,21 @@ Status computeBinary(KernelContext& ctx) {
     const bool aSigned = a.dtype() == DataType::I8, bSigned = b.dtype() == DataType::I8;
     const bool ySigned = y.dtype() == DataType::I8;
     if (a.shape() == b.shape()) {
-        int64_t i = 0;
-        if (simd && !isMul)
-            i = x86::qaddFloatAvx2(a.rawData(), aSigned, b.rawData(), bSigned, y.numel(), ra, rb,
-                                   fixedPart, rq.lo, rq.hi, ySigned, y.rawData());
-        else if (simd)
-            i = qmulFloatRow(path, static_cast<const uint8_t*>(a.rawData()), aSigned, za,
-                             static_cast<const uint8_t*>(b.rawData()), bSigned, false, zb,
-                             y.numel(), rm, rq, ySigned, static_cast<uint8_t*>(y.rawData()));
-        for (; i < y.numel(); ++i) storeCode(y, i, combine(codeAt(a, i), codeAt(b, i)));
+        // Elementwise: chunks of elements in parallel (each element's arithmetic is the same in
+        // any chunk).
+        const uint8_t* pa = static_cast<const uint8_t*>(a.rawData());
+        const uint8_t* pb = static_cast<const uint8_t*>(b.rawData());
+        uint8_t* py = static_cast<uint8_t*>(y.rawData());
+        ctx.pool().parallelFor(y.numel(), 32768, [&](int64_t begin, int64_t end) {
+            int64_t i = begin;
+            if (simd && !isMul)
+                i += x86::qaddFloatAvx2(pa + begin, aSigned, pb + begin, bSigned, end - begin, ra,
+                                        rb, fixedPart, rq.lo, rq.hi, ySigned, py + begin);
+            else if (simd)
+                i += qmulFloatRow(path, pa + begin, aSigned, za, pb + begin, bSigned, false, zb,
+                                  end - begin, rm, rq, ySigned, py + begin);
+            for (; i < end; ++i) storeCode(y, i, combine(codeAt(a, i), codeAt(b, i)));
+        });
         return {};
     }
     // b one code per block of a (Mul(x [N,C,H,W], s [N,C,1,1]), the squeeze-excitation scale).

@@ -157,7 +157,7 @@ Result<CleResult> equalizeCrossLayer(const Graph& input, const CleOptions& optio
                 flattened = true;
             }
             if (!passes || n.outputs.empty() || n.outputs[0] == kNoValue) {
-                if (!blocked.empty()) {
+                if (!blocked.empty() && (options.only.empty() || options.only.count(a.name))) {
                     // Name the weighted reader further on, if any, so the user sees which pair it
                     // was.
                     result.skipped.push_back(a.name + " -> (" + n.name + "): " + blocked);
@@ -169,6 +169,8 @@ Result<CleResult> equalizeCrossLayer(const Graph& input, const CleOptions& optio
         }
         if (!bId) continue;
         const Node& b = g.node(*bId);
+        if (!options.only.empty() && !options.only.count(a.name) && !options.only.count(b.name))
+            continue;
         auto la = layerFor(aId);
         auto lb = layerFor(*bId);
         if (!la || !lb) {

@@ -21,6 +21,7 @@
 #include "ir/graph.h"
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,9 @@ namespace qs {
 struct CleOptions {
     int maxSweeps = 200;     // sweeps over all pairs
     double tolerance = 1e-6; // stop when every |log s_i| of a sweep is below this
+    // Non-empty: only the pairs with one of these nodes as A or B are equalized (and listed,
+    // with the skips that concern them); every other weight stays as it is.
+    std::set<std::string> only;
 };
 
 struct ClePair {

@@ -55,6 +55,8 @@ Project fullProject(const QString& dir) {
     p.quantOptions = {{"bits", "4"},
                       {"granularity", "group:8"},
                       {"cle", ""},
+                      {"cle-layers", "conv1,conv2"},
+                      {"adaround-layers", "conv2"},
                       {"calib-method", "percentile:99.9"}};
     p.nodeOverrides["conv1"] = ProjectNodeOverride{true, 0};
     p.nodeOverrides["conv2"] = ProjectNodeOverride{false, 6};
@@ -237,6 +239,10 @@ void ProjectFileTest::wrongTypesOpenTheRest_data() {
         withField("quant_options",
                   json::array({json::array({"bits", "99"}), json::array({"bits", "6"})})),
         "quant_options[0]", "bits");
+    row("empty cle-layers node",
+        withField("quant_options",
+                  json::array({json::array({"cle-layers", "a,,b"}), json::array({"bits", "6"})})),
+        "quant_options[0]", "cle-layers");
     row("option not a pair",
         withField("quant_options", json::array({"bits", json::array({"bits", "6"})})),
         "quant_options[0]", "[name, value]");

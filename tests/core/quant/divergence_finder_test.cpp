@@ -5,8 +5,14 @@
 //   the executors' own runs, in the float domain, with a forcing hook of the test's own;
 // - a planted fault (one QConv's requantization scale halved in the lowered program) is named
 //   first, by the step criterion, with every tensor before it still within one step;
-// - an absurd SQNR threshold (1000 dB) fires at the first tensor, by the SQNR criterion.
+// - an absurd SQNR threshold (1000 dB) fires at the first tensor, by the SQNR criterion;
+// - analyzeInt8Execution (analysis/int8_findings.h, what the GUI's table and the report read)
+//   joins the findings to the right node: one activation clipped at its 60th percentile shows
+//   its saturation on its own node's row and nowhere else, the codes used and the saturation
+//   equal a count made here from the Simulator's values of the same samples, and a cancelled
+//   run says so.
 #include "analysis/analysis_common.h"
+#include "analysis/int8_findings.h"
 #include "io/npy.h"
 #include "onnx/onnx_importer.h"
 #include "quant/int8/divergence_finder.h"
@@ -16,7 +22,9 @@
 
 #include <QtTest>
 #include <cmath>
+#include <algorithm>
 #include <cstring>
+#include <set>
 
 using namespace qs;
 
@@ -114,6 +122,7 @@ private slots:
     void realModelWithinOneStep();
     void plantedFaultIsNamedFirst();
     void sqnrCriterionFires();
+    void findingsJoinPerNode();
 };
 
 void DivergenceFinderTest::realModelWithinOneStep_data() {
@@ -290,6 +299,99 @@ void DivergenceFinderTest::sqnrCriterionFires() {
     QVERIFY(std::isfinite(report->tensors[0].sqnrIntDb()));
     QVERIFY(divergenceSummary(*report).find("SQNR below 1000.0 dB (the simulator's too") !=
             std::string::npos);
+}
+
+void DivergenceFinderTest::findingsJoinPerNode() {
+    auto base = load("digits_mbv2_bn.onnx", "digits_calib_x.npy", 128, "digits_test_x.npy", 8);
+    QVERIFY2(base, base ? "" : base.message().c_str());
+    const Tensor& x = base->inputs.begin()->second;
+    auto before = analyzeInt8Execution(base->model, x, "");
+    QVERIFY2(before, before ? "" : before.message().c_str());
+    QVERIFY(before->measured);
+    QCOMPARE(before->samples, int64_t(8));
+    QVERIFY(before->nodes.size() >= 17); // 17 weighted layers, each compared
+    QVERIFY2(before->summary.rfind("no divergence", 0) == 0, before->summary.c_str());
+
+    // The third compared tensor (a conv's fused Clip output), clipped at its 60th percentile.
+    const Int8NodeFinding victim = before->nodes.at(2);
+    QVERIFY(victim.saturationLow + victim.saturationHigh < 0.5);
+    QuantConfig config;
+    CalibrationConfig clip;
+    clip.method = CalibrationMethod::Percentile;
+    clip.percentile = 60.0;
+    config.tensorCalibration[victim.tensor] = clip;
+    auto graph = importOnnxFile(kShared + "/models/digits_mbv2_bn.onnx");
+    QVERIFY(graph);
+    auto calib = readNpy(kShared + "/data/digits_calib_x.npy");
+    QVERIFY(calib);
+    CalibrationData calibration;
+    {
+        Shape s = calib->shape();
+        s[0] = 128;
+        calibration.samples = Tensor(DataType::F32, s);
+        std::memcpy(calibration.samples.rawData(), calib->rawData(),
+                    calibration.samples.byteSize());
+    }
+    auto clipped = quantizeModel(*graph, config, &calibration);
+    QVERIFY2(clipped, clipped ? "" : clipped.message().c_str());
+    auto after = analyzeInt8Execution(*clipped, x, "");
+    QVERIFY2(after, after ? "" : after.message().c_str());
+    const Int8NodeFinding* hit = after->node(victim.node);
+    QVERIFY(hit);
+    QCOMPARE(hit->tensor, victim.tensor);
+
+    // Independent count from the Simulator: codes of its values on the tensor's grid.
+    const QuantParams* p = clipped->plan.effectiveParams(victim.tensor);
+    QVERIFY(p && p->scale.size() == 1);
+    auto sim = Simulator::create(clipped->graph, clipped->plan, ExecOptions{1});
+    QVERIFY(sim);
+    auto id = clipped->graph.findValue(victim.tensor);
+    QVERIFY(id);
+    struct Keep : ExecHooks {
+        ValueId id = kNoValue;
+        Tensor value;
+        Status onTensor(NodeId, ValueId v, Tensor& t) override {
+            if (v == id) value = t;
+            return {};
+        }
+    } keep;
+    keep.id = *id;
+    auto simRun = (*sim)->run(base->inputs, &keep);
+    QVERIFY2(simRun, simRun ? "" : simRun.message().c_str());
+    const Tensor& v = keep.value;
+    QCOMPARE(v.dtype(), DataType::F32);
+    const int32_t qmin = p->spec.qmin(), qmax = p->spec.qmax();
+    int64_t low = 0, high = 0;
+    std::set<int32_t> used;
+    for (int64_t i = 0; i < v.numel(); ++i) {
+        const int32_t q =
+            std::clamp(int32_t(std::nearbyint(v.data<float>()[i] / p->scale[0])) + p->zeroPoint[0],
+                       qmin, qmax);
+        used.insert(q);
+        low += q == qmin;
+        high += q == qmax;
+    }
+    const double n = double(v.numel());
+    QVERIFY2(high / n > 0.2, qPrintable(QString::number(high / n)));
+    QCOMPARE(hit->saturationHigh, high / n);
+    QCOMPARE(hit->saturationLow, low / n);
+    QCOMPARE(hit->codesUsedShare, double(used.size()) / double(qmax - qmin + 1));
+    QVERIFY(hit->headroomBits && *hit->headroomBits > 0);
+    // Nowhere else: every other node saturates as it did before.
+    for (const Int8NodeFinding& f : after->nodes) {
+        if (f.node == victim.node) continue;
+        const Int8NodeFinding* b = before->node(f.node);
+        if (!b || b->tensor != f.tensor) continue;
+        QVERIFY2(f.saturationHigh < 0.2, f.node.c_str());
+    }
+
+    CancelFlag cancelled;
+    cancelled.cancel();
+    Int8FindingsOptions o;
+    o.progress = &cancelled;
+    auto stopped = analyzeInt8Execution(base->model, x, "", o);
+    QVERIFY(!stopped);
+    QCOMPARE(stopped.error().code(), ErrorCode::Cancelled);
 }
 
 QTEST_GUILESS_MAIN(DivergenceFinderTest)

@@ -9,6 +9,7 @@
 //   ≥ 99.9% of the compared codes, never more than one step apart, same top-1 for every sample
 //   (digits_mbv2_bn, ppocr_cls). Skipped with the install command when ORT is not installed.
 #include "exec/node_runner.h"
+#include "int8_test_ops.h"
 #include "io/npy.h"
 #include "onnx/onnx_exporter.h"
 #include "onnx/onnx_importer.h"
@@ -31,6 +32,7 @@
 
 using namespace qs;
 using namespace qs::int8;
+using namespace qs::testing;
 
 namespace {
 
@@ -41,56 +43,6 @@ const char* const kInstallHint =
     "ONNX Runtime for Node is not installed; run: cd tests/tools && npm install "
     "--ignore-scripts --no-audit --no-fund";
 
-Attribute attrI(int64_t v) {
-    Attribute a;
-    a.kind = Attribute::Kind::Int;
-    a.i = v;
-    return a;
-}
-Attribute attrF(float v) {
-    Attribute a;
-    a.kind = Attribute::Kind::Float;
-    a.f = v;
-    return a;
-}
-Attribute attrS(const std::string& v) {
-    Attribute a;
-    a.kind = Attribute::Kind::String;
-    a.s = v;
-    return a;
-}
-Attribute attrFs(const std::vector<float>& v) {
-    Attribute a;
-    a.kind = Attribute::Kind::Floats;
-    a.floats = v;
-    return a;
-}
-Attribute attrIs(const std::vector<int64_t>& v) {
-    Attribute a;
-    a.kind = Attribute::Kind::Ints;
-    a.ints = v;
-    return a;
-}
-
-Node int8Node(const std::string& op, int inputs, std::map<std::string, Attribute> attrs) {
-    Node n;
-    n.name = "test_" + op;
-    n.opType = op;
-    n.domain = "qs.int8";
-    for (int i = 0; i < inputs; ++i) n.inputs.push_back(i);
-    n.outputs.push_back(inputs);
-    n.attributes = std::move(attrs);
-    return n;
-}
-
-Result<Tensor> runInt8Op(const Node& node, const std::vector<const Tensor*>& inputs) {
-    const OpDef* op = findOp(node.domain, node.opType);
-    if (!op) return makeError(ErrorCode::NotFound, "no op ", node.opType);
-    ThreadPool pool(2);
-    QS_ASSIGN(std::vector<Tensor> outs, runNodeOnce(*op, node, 1, inputs, pool));
-    return outs[0];
-}
-
 std::vector<int64_t> argmaxRows(const Tensor& logits) {
     const int64_t n = logits.dim(0), c = logits.numel() / std::max<int64_t>(1, n);
     const auto v = logits.toFloatVector();
@@ -99,10 +51,6 @@ std::vector<int64_t> argmaxRows(const Tensor& logits) {
         out.push_back(std::max_element(v.begin() + i * c, v.begin() + (i + 1) * c) -
                       (v.begin() + i * c));
     return out;
-}
-
-int32_t codeOf(const Tensor& t, int64_t i) {
-    return t.dtype() == DataType::U8 ? int32_t(t.data<uint8_t>()[i]) : int32_t(t.data<int8_t>()[i]);
 }
 
 // Keeps every value of a run.
@@ -214,6 +162,9 @@ private slots:
     void handComputedConv1x1();
     void convPathsMatchReference();
     void gemmPathsMatchReference();
+    void gemmVectorMatchesReference();
+    void fusedRequantPathsAgree();
+    void im2colMatchesDefinition();
     void outputStagePathsAgree();
     void diagnosticsCountCodes();
     void withinOneStepOfSimulator_data();
@@ -438,6 +389,167 @@ void Int8ExecutorTest::gemmPathsMatchReference() {
         }
     }
     qInfo("QGemm: %d shape/path combinations equal the reference bit for bit", checked);
+}
+
+// QGemm::multiplyVector (the dot-product kernel of one activation row, AVX-512: two k quads of 8
+// rows per vpdpbusd, an odd last quad alone) and run() with up to kVectorColumns strided columns,
+// against referenceDot: K across quad and pair boundaries, M not a multiple of 8, row ranges.
+void Int8ExecutorTest::gemmVectorMatchesReference() {
+    std::mt19937 rng(4242);
+    auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    int checked = 0;
+    for (int r = 0; r < 40; ++r) {
+        const int64_t k = r < 12 ? r + 1 : uni(1, 1300), m = uni(1, 70);
+        const int64_t cols = uni(1, int(QGemm::kVectorColumns));
+        std::vector<uint8_t> x(size_t(cols * k)); // [cols][k]: B(k, j) at x[j·k + k]
+        for (auto& v : x) v = uint8_t(uni(0, 255));
+        std::vector<int8_t> w(size_t(m * k));
+        for (auto& v : w) v = int8_t(uni(-128, 127));
+        std::vector<int32_t> want(size_t(m * cols)); // [m][cols]
+        referenceDot(cols, m, k, x.data(), 0, w.data(), nullptr, want.data());
+        for (SimdPath path : QGemm::supportedPaths()) {
+            const QGemm gemm(path, m, k, w.data());
+            std::vector<int32_t> got(size_t(m * cols), -7);
+            std::vector<uint8_t> scratch;
+            gemm.run(cols, x.data(), 1, k, got.data(), cols, scratch);
+            QVERIFY2(got == want, qPrintable(QString("run: path %1, m %2, k %3, cols %4")
+                                                 .arg(simdPathName(path))
+                                                 .arg(m)
+                                                 .arg(k)
+                                                 .arg(cols)));
+            // A row range starting at a row block; rows outside it stay untouched.
+            const int64_t r0 = QGemm::kRowBlock * uni(0, int(m / QGemm::kRowBlock)),
+                          r1 = uni(int(r0), int(m));
+            std::vector<int32_t> part(size_t(m), -7);
+            gemm.multiplyVector(x.data(), r0, r1, part.data(), 1);
+            for (int64_t i = 0; i < m; ++i)
+                QCOMPARE(part[size_t(i)], i >= r0 && i < r1 ? want[size_t(i * cols)] : -7);
+            ++checked;
+        }
+    }
+    qInfo("QGemm vector kernel: %d shape/path combinations equal the reference bit for bit",
+          checked);
+}
+
+// QConv's float output stage fused into the GEMM tiles (AVX-512: two rows per step, rounded
+// before the clamp when every multiplier is below 1) against the Generic path's scalar
+// requantizeFloat: u8 and i8 codes, clamps narrower than the type, multipliers far below and
+// above 1, odd channel counts and planes with partial 32-column blocks, 1×1 and 3×3.
+void Int8ExecutorTest::fusedRequantPathsAgree() {
+    std::mt19937 rng(2718);
+    auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    auto real = [&](float lo, float hi) {
+        return std::uniform_real_distribution<float>(lo, hi)(rng);
+    };
+    int checked = 0;
+    for (int r = 0; r < 24; ++r) {
+        const bool outSigned = r % 2 == 1;
+        const int64_t c = uni(1, 12), m = uni(1, 41), h = uni(1, 9), w = uni(1, 70);
+        const int64_t kernel = r % 3 == 2 ? 3 : 1;
+        Tensor x(DataType::U8, {1, c, h, w});
+        for (int64_t i = 0; i < x.numel(); ++i) x.data<uint8_t>()[i] = uint8_t(uni(0, 255));
+        Tensor wt(DataType::I8, {m, c, kernel, kernel});
+        for (int64_t i = 0; i < wt.numel(); ++i) wt.data<int8_t>()[i] = int8_t(uni(-128, 127));
+        std::vector<int32_t> bias(static_cast<size_t>(m));
+        for (auto& v : bias) v = uni(-5000, 5000);
+        const Tensor b = Tensor::fromVector<int32_t>({m}, bias);
+        std::vector<float> ws;
+        for (int64_t i = 0; i < m; ++i) ws.push_back(real(1e-3f, 3e-2f));
+        const int z = outSigned ? uni(-30, 30) : uni(0, 255);
+        const int lo = outSigned ? uni(-128, 0) : uni(0, 60),
+                  hi = outSigned ? uni(1, 127) : uni(120, 255);
+        float yScale = real(0.01f, 0.2f);
+        if (r % 4 == 1) yScale = real(1e-6f, 1e-4f); // multipliers far above 1
+        std::map<std::string, Attribute> attrs{{"x_scale", attrF(real(0.01f, 0.1f))},
+                                               {"x_zero_point", attrI(uni(0, 255))},
+                                               {"w_scale", attrFs(ws)},
+                                               {"y_scale", attrF(yScale)},
+                                               {"y_zero_point", attrI(z)},
+                                               {"y_type", attrS(outSigned ? "i8" : "u8")},
+                                               {"lo", attrI(lo)},
+                                               {"hi", attrI(hi)},
+                                               {"requant", attrS("float")}};
+        if (kernel == 3) attrs["pads"] = attrIs({1, 1, 1, 1});
+        std::vector<Tensor> results;
+        for (SimdPath path : QGemm::supportedPaths()) {
+            attrs["simd_path"] = attrS(simdPathName(path));
+            auto y = runInt8Op(int8Node("QConv", 3, attrs), {&x, &wt, &b});
+            QVERIFY2(y.isOk(), y.message().c_str());
+            results.push_back(*y);
+        }
+        for (size_t i = 1; i < results.size(); ++i)
+            for (int64_t e = 0; e < results[0].numel(); ++e)
+                QVERIFY2(static_cast<const uint8_t*>(results[i].rawData())[e] ==
+                             static_cast<const uint8_t*>(results[0].rawData())[e],
+                         qPrintable(QString("case %1 (c %2, m %3, %4x%5, k %6), path %7, "
+                                            "element %8")
+                                        .arg(r)
+                                        .arg(c)
+                                        .arg(m)
+                                        .arg(h)
+                                        .arg(w)
+                                        .arg(kernel)
+                                        .arg(simdPathName(QGemm::supportedPaths()[i]))
+                                        .arg(e)));
+        ++checked;
+    }
+    qInfo("fused QConv output stage: %d cases equal on every path", checked);
+}
+
+// im2colU8 (memcpy rows for stride 1, a vectorised even-byte gather for stride 2) against its
+// definition: cols[(c, ky, kx)][(oy, ox)] = x at (oy·s − pad + ky·d, ox·s − pad + kx·d), or the pad
+// value outside the plane; wide rows (many 16-column steps), odd widths, pads, dilations.
+void Int8ExecutorTest::im2colMatchesDefinition() {
+    std::mt19937 rng(31337);
+    auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    int checked = 0;
+    for (int r = 0; r < 60; ++r) {
+        Conv2dShape s;
+        s.inChannels = uni(1, 3);
+        s.inH = uni(1, 12);
+        s.inW = uni(1, 130);
+        s.kernelH = uni(1, 3);
+        s.kernelW = uni(1, 4);
+        s.strideH = uni(1, 2);
+        s.strideW = r % 3 == 0 ? 1 : r % 3 == 1 ? 2 : uni(1, 3);
+        s.dilationH = uni(1, 2);
+        s.dilationW = uni(1, 2);
+        s.padTop = uni(0, 2);
+        s.padLeft = uni(0, 2);
+        const int64_t extH = (s.kernelH - 1) * s.dilationH + 1,
+                      extW = (s.kernelW - 1) * s.dilationW + 1;
+        if (s.inH + 2 * s.padTop < extH || s.inW + 2 * s.padLeft < extW) continue;
+        s.outH = (s.inH + 2 * s.padTop - extH) / s.strideH + 1;
+        s.outW = (s.inW + 2 * s.padLeft - extW) / s.strideW + 1;
+        std::vector<uint8_t> x(size_t(s.inChannels * s.inH * s.inW));
+        for (auto& v : x) v = uint8_t(uni(0, 255));
+        const uint8_t pad = uint8_t(uni(0, 255));
+        const int64_t p = s.outH * s.outW;
+        std::vector<uint8_t> cols(size_t(s.patch() * p), 0);
+        im2colU8(s, x.data(), pad, cols.data());
+        // The same rows written in two ranges (as QConv splits them across threads).
+        std::vector<uint8_t> split(cols.size(), 0);
+        const int64_t mid = uni(0, int(s.patch()));
+        im2colU8(s, x.data(), pad, split.data(), 0, mid);
+        im2colU8(s, x.data(), pad, split.data(), mid, s.patch());
+        QVERIFY(split == cols);
+        for (int64_t c = 0; c < s.inChannels; ++c)
+            for (int64_t ky = 0; ky < s.kernelH; ++ky)
+                for (int64_t kx = 0; kx < s.kernelW; ++kx)
+                    for (int64_t oy = 0; oy < s.outH; ++oy)
+                        for (int64_t ox = 0; ox < s.outW; ++ox) {
+                            const int64_t iy = oy * s.strideH - s.padTop + ky * s.dilationH,
+                                          ix = ox * s.strideW - s.padLeft + kx * s.dilationW;
+                            const bool inside = iy >= 0 && iy < s.inH && ix >= 0 && ix < s.inW;
+                            const uint8_t want =
+                                inside ? x[size_t((c * s.inH + iy) * s.inW + ix)] : pad;
+                            const int64_t row = (c * s.kernelH + ky) * s.kernelW + kx;
+                            QCOMPARE(cols[size_t(row * p + oy * s.outW + ox)], want);
+                        }
+        ++checked;
+    }
+    QVERIFY(checked > 30);
+    qInfo("im2col: %d geometries equal the definition", checked);
 }
 
 // The vectorised output stages (float requantization of QConv, QAdd, QMul) against the scalar loops

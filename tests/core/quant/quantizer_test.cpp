@@ -11,6 +11,8 @@
 
 #include <QtTest>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 
 using namespace qs;
@@ -59,6 +61,51 @@ Outcome evaluate(const std::string& model, const std::string& data, const std::s
     return {*acc, std::move(q).value()};
 }
 
+Graph loadShared(const std::string& model) {
+    auto g = importOnnxFile(kShared + "/models/" + model);
+    if (!g) qFatal("%s", g.message().c_str());
+    return std::move(g).value();
+}
+
+Tensor loadSharedData(const std::string& name) {
+    auto t = readNpy(kShared + "/data/" + name);
+    if (!t) qFatal("%s", t.message().c_str());
+    return std::move(t).value();
+}
+
+const Tensor& weightOf(const Graph& g, const std::string& node) {
+    const auto id = g.findNode(node);
+    if (!id) qFatal("no node %s", node.c_str());
+    return *g.value(g.node(*id).inputs[1]).initializer;
+}
+
+// Largest / smallest max|w| over the output channels (axis 0) of a Conv weight.
+double channelRangeRatio(const Tensor& w) {
+    const int64_t channels = w.dim(0), inner = w.numel() / channels;
+    const std::vector<float> v = w.toFloatVector();
+    double lo = INFINITY, hi = 0;
+    for (int64_t c = 0; c < channels; ++c) {
+        double r = 0;
+        for (int64_t i = 0; i < inner; ++i)
+            r = std::max(r, double(std::fabs(v[size_t(c * inner + i)])));
+        lo = std::min(lo, r);
+        hi = std::max(hi, r);
+    }
+    return hi / lo;
+}
+
+bool sameValues(const Tensor& a, const Tensor& b) {
+    return a.shape() == b.shape() && a.toFloatVector() == b.toFloatVector();
+}
+
+Tensor runFloat(const Graph& g, const Tensor& x) {
+    auto ex = Executor::create(g, ExecOptions{2});
+    if (!ex) qFatal("%s", ex.message().c_str());
+    auto r = (*ex)->run({{g.value(g.inputs()[0]).name, x}});
+    if (!r) qFatal("%s", r.message().c_str());
+    return r->outputs.begin()->second;
+}
+
 QuantConfig configWith(Granularity g, CalibrationMethod m) {
     QuantConfig c;
     c.weight.granularity = g;
@@ -81,6 +128,10 @@ private slots:
     void floatNodeAndLayerBitsOptions();
     void layerGranularityOption();
     void tensorCalibOption();
+    void cleLayersEqualizeOnePair();
+    void cleLayersErrors();
+    void adaroundLayersRoundOnlyThatLayer();
+    void adaroundLayersErrors();
 };
 
 void QuantizerTest::digitsMbv2Targets_data() {
@@ -321,6 +372,252 @@ void QuantizerTest::tensorCalibOption() {
     QVERIFY(!bad.isOk());
     QVERIFY2(bad.message().find("--tensor-calib nope=mse") != std::string::npos,
              bad.message().c_str());
+}
+
+// --cle-layers A on the first pair A -> B of digits_mbv1_imb's chain of 11 pairs: only A's and
+// B's weights (and A's bias) change, the fp32 function stays the same, and the pair's worst
+// channel-range ratio (the imbalance the model card plants) drops.
+void QuantizerTest::cleLayersEqualizeOnePair() {
+    const Graph g = loadShared("digits_mbv1_imb.onnx");
+    QuantConfig c;
+    c.weight.granularity = Granularity::PerTensor;
+    c.threads = 2;
+    auto pairs = equalizablePairs(g, c);
+    QVERIFY2(pairs.isOk(), pairs.message().c_str());
+    QCOMPARE(int(pairs->size()), 11);
+    const std::string a = pairs->front().first, b = pairs->front().second;
+    // The chain's first node is in one pair only.
+    for (size_t i = 1; i < pairs->size(); ++i)
+        QVERIFY((*pairs)[i].first != a && (*pairs)[i].second != a);
+
+    auto base = quantizeModel(g, c, nullptr);
+    QVERIFY2(base.isOk(), base.message().c_str());
+    QuantConfig one = c;
+    QVERIFY(applyQuantOption(one, "cle-layers", a).isOk());
+    QVERIFY(one.cleEnabled() && !one.cle);
+    auto q = quantizeModel(g, one, nullptr);
+    QVERIFY2(q.isOk(), q.message().c_str());
+    QVERIFY(q->cle.has_value());
+    QCOMPARE(int(q->cle->pairs.size()), 1);
+    QCOMPARE(q->cle->pairs[0].first, a);
+    QCOMPARE(q->cle->pairs[0].second, b);
+
+    // Every initializer but A's weight and bias and B's weight is bit-identical.
+    std::set<std::string> changed;
+    for (const Value& v : q->graph.values()) {
+        if (!v.initializer) continue;
+        const auto id = base->graph.findValue(v.name);
+        QVERIFY(id && base->graph.value(*id).initializer);
+        if (!sameValues(*v.initializer, *base->graph.value(*id).initializer))
+            changed.insert(v.name);
+    }
+    const Node& nodeA = q->graph.node(*q->graph.findNode(a));
+    const Node& nodeB = q->graph.node(*q->graph.findNode(b));
+    std::set<std::string> expected{q->graph.value(nodeA.inputs[1]).name,
+                                   q->graph.value(nodeB.inputs[1]).name};
+    if (nodeA.inputs.size() > 2) expected.insert(q->graph.value(nodeA.inputs[2]).name);
+    QCOMPARE(changed, expected);
+
+    const Tensor x = loadSharedData("digits_test_x.npy");
+    const std::vector<float> ref = runFloat(g, x).toFloatVector(),
+                             out = runFloat(q->graph, x).toFloatVector();
+    double worst = 0, diff = 0;
+    for (size_t i = 0; i < ref.size(); ++i) {
+        worst = std::max(worst, double(std::fabs(ref[i])));
+        diff = std::max(diff, double(std::fabs(ref[i] - out[i])));
+    }
+    qInfo("--cle-layers %s: pair %s -> %s, fp32 output max rel diff %.3g", a.c_str(), a.c_str(),
+          b.c_str(), diff / worst);
+    QVERIFY(diff / worst <= 1e-4);
+
+    // The pair's worst channel-range ratio (over A's and B's output channels) drops: the
+    // imbalance moves from one layer to being shared by both.
+    double before = 0, after = 0;
+    for (const std::string& n : {a, b}) {
+        const double r0 = channelRangeRatio(weightOf(base->graph, n)),
+                     r1 = channelRangeRatio(weightOf(q->graph, n));
+        qInfo("  %s channel-range ratio (largest / smallest) %.2f -> %.2f", n.c_str(), r0, r1);
+        before = std::max(before, r0);
+        after = std::max(after, r1);
+    }
+    QVERIFY(after < before / 2);
+    bool described = false;
+    for (const auto& [key, value] : q->plan.settings) described |= key == "cle_layer" && value == a;
+    QVERIFY(described);
+
+    // A node in the middle of the chain: both its pairs, three layers' weights.
+    QuantConfig middle = c;
+    QVERIFY(applyQuantOption(middle, "cle-layers", b).isOk());
+    auto m = quantizeModel(g, middle, nullptr);
+    QVERIFY2(m.isOk(), m.message().c_str());
+    QCOMPARE(int(m->cle->pairs.size()), 2);
+    // --cle alone keeps equalizing every pair.
+    QuantConfig all = one;
+    QVERIFY(applyQuantOption(all, "cle", "").isOk());
+    auto e = quantizeModel(g, all, nullptr);
+    QVERIFY2(e.isOk(), e.message().c_str());
+    QCOMPARE(int(e->cle->pairs.size()), 11);
+}
+
+void QuantizerTest::cleLayersErrors() {
+    QuantConfig c;
+    QCOMPARE(applyQuantOption(c, "cle-layers", "").code(), ErrorCode::InvalidArgument);
+    QCOMPARE(applyQuantOption(c, "cle-layers", "a,,b").code(), ErrorCode::InvalidArgument);
+    QVERIFY(applyQuantOption(c, "cle-layers", "a,b").isOk());
+    QVERIFY(applyQuantOption(c, "cle-layers", "c").isOk()); // repeated options add up
+    QCOMPARE(c.cleLayers, (std::set<std::string>{"a", "b", "c"}));
+
+    const Graph g = loadShared("digits_mbv1_imb.onnx");
+    QuantConfig bad;
+    QVERIFY(applyQuantOption(bad, "cle-layers", "nope").isOk());
+    auto r = quantizeModel(g, bad, nullptr);
+    QVERIFY(!r.isOk());
+    QCOMPARE(r.error().code(), ErrorCode::InvalidArgument);
+    QVERIFY2(r.message().find("'--cle-layers nope'") != std::string::npos, r.message().c_str());
+    QVERIFY(r.message().find('\n') == std::string::npos);
+    // Checked under the model-wide --cle too.
+    QVERIFY(applyQuantOption(bad, "cle", "").isOk());
+    r = quantizeModel(g, bad, nullptr);
+    QVERIFY2(!r.isOk() && r.message().find("'--cle-layers nope'") != std::string::npos,
+             r.message().c_str());
+    // A node that exists but is in no pair: a Relu.
+    std::string relu;
+    for (const Node& n : g.nodes())
+        if (n.opType == "Relu") relu = n.name;
+    QVERIFY(!relu.empty());
+    QuantConfig notPaired;
+    QVERIFY(applyQuantOption(notPaired, "cle-layers", relu).isOk());
+    r = quantizeModel(g, notPaired, nullptr);
+    QVERIFY(!r.isOk());
+    QCOMPARE(r.error().code(), ErrorCode::InvalidArgument);
+    QVERIFY2(r.message().find("'" + relu + "' is in no pair") != std::string::npos,
+             r.message().c_str());
+    // digits_mbv2_bn: its pairs through ReLU6 are not scale-invariant, and the error says so.
+    const Graph v2 = loadShared("digits_mbv2_bn.onnx");
+    auto v2pairs = equalizablePairs(v2, QuantConfig{});
+    QVERIFY(v2pairs.isOk());
+    std::set<std::string> paired;
+    for (const ClePair& p : *v2pairs) paired.insert({p.first, p.second});
+    std::string blocked;
+    for (const Node& n : v2.nodes())
+        if (n.opType == "Conv" && !paired.count(n.name) && blocked.empty()) blocked = n.name;
+    QVERIFY(!blocked.empty());
+    QuantConfig relu6;
+    QVERIFY(applyQuantOption(relu6, "cle-layers", blocked).isOk());
+    r = quantizeModel(v2, relu6, nullptr);
+    QVERIFY(!r.isOk());
+    QVERIFY2(r.message().find(blocked) != std::string::npos, r.message().c_str());
+    qInfo("%s", r.message().c_str());
+}
+
+// --adaround-layers X: X's weights move onto AdaRound's codes, every other layer keeps its
+// float weights (nearest rounding in the plan), compared with the same run without AdaRound.
+void QuantizerTest::adaroundLayersRoundOnlyThatLayer() {
+    const Graph g = loadShared("digits_mbv1_imb.onnx");
+    CalibrationData data;
+    data.samples = firstSamples(loadSharedData("digits_calib_x.npy"), 64);
+    QuantConfig c;
+    c.weight.bits = 4;
+    c.threads = 2;
+    c.adaroundIterations = 300;
+    c.cle = true;
+    auto base = quantizeModel(g, c, &data);
+    QVERIFY2(base.isOk(), base.message().c_str());
+    std::vector<std::string> convs;
+    for (NodeId n : base->graph.topoOrder())
+        if (base->graph.node(n).opType == "Conv") convs.push_back(base->graph.node(n).name);
+    QVERIFY(convs.size() > 4);
+    const std::string x = convs[3];
+
+    QuantConfig one = c;
+    QVERIFY(applyQuantOption(one, "adaround-layers", x).isOk());
+    auto q = quantizeModel(g, one, &data);
+    QVERIFY2(q.isOk(), q.message().c_str());
+    QVERIFY(q->adaround.has_value());
+    QCOMPARE(int(q->adaround->layers.size()), 1);
+    QCOMPARE(q->adaround->layers[0].node, x);
+
+    // Weight codes round(w / s) of every weighted layer, against nearest rounding of the run
+    // without AdaRound (the same plan: AdaRound keeps the grid).
+    for (const auto& [name, info] : base->plan.nodes) {
+        if (info.rule != OpQuantRule::Weighted || !info.quantized) continue;
+        const Node& bn = base->graph.node(*base->graph.findNode(name));
+        const Node& qn = q->graph.node(*q->graph.findNode(name));
+        const std::string wname = base->graph.value(bn.inputs[1]).name;
+        const TensorQuantEntry* be = base->plan.tensor(wname);
+        const TensorQuantEntry* qe = q->plan.tensor(q->graph.value(qn.inputs[1]).name);
+        QVERIFY(be && qe);
+        QCOMPARE(qe->params.scale, be->params.scale);
+        const Tensor& bw = *base->graph.value(bn.inputs[1]).initializer;
+        const Tensor& qw = *q->graph.value(qn.inputs[1]).initializer;
+        const std::vector<float> bv = bw.toFloatVector(), qv = qw.toFloatVector();
+        const int64_t channels = bw.dim(0), inner = bw.numel() / channels;
+        int64_t differ = 0;
+        for (int64_t ch = 0; ch < channels; ++ch) {
+            const double s = be->params.scale[paramIndex(be->params.spec, ch) % be->params.count()];
+            for (int64_t i = 0; i < inner; ++i) {
+                const size_t k = size_t(ch * inner + i);
+                const double nearest = std::nearbyint(double(bv[k]) / s);
+                const double code = double(qv[k]) / s;
+                if (name == x) QVERIFY(std::fabs(code - std::nearbyint(code)) < 1e-3); // on grid
+                differ += std::nearbyint(code) != nearest;
+            }
+        }
+        if (name == x) {
+            qInfo("--adaround-layers %s: %lld of %lld codes differ from nearest (%.2f s)",
+                  x.c_str(), (long long)differ, (long long)bw.numel(),
+                  q->adaround->layers[0].seconds);
+            QVERIFY(differ > 0);
+            QCOMPARE(differ, q->adaround->layers[0].changed);
+        } else {
+            QVERIFY2(differ == 0, name.c_str());
+            QVERIFY(sameValues(bw, qw));
+        }
+    }
+    bool described = false;
+    for (const auto& [key, value] : q->plan.settings)
+        described |= key == "adaround_layer" && value == x;
+    QVERIFY(described);
+}
+
+void QuantizerTest::adaroundLayersErrors() {
+    QuantConfig c;
+    QCOMPARE(applyQuantOption(c, "adaround-layers", ",").code(), ErrorCode::InvalidArgument);
+    const Graph g = loadShared("digits_mbv1_imb.onnx");
+    CalibrationData data;
+    data.samples = firstSamples(loadSharedData("digits_calib_x.npy"), 16);
+    QuantConfig bad;
+    QVERIFY(applyQuantOption(bad, "adaround-layers", "nope").isOk());
+    auto r = quantizeModel(g, bad, &data);
+    QVERIFY(!r.isOk());
+    QCOMPARE(r.error().code(), ErrorCode::InvalidArgument);
+    QVERIFY2(r.message().find("'--adaround-layers nope'") != std::string::npos,
+             r.message().c_str());
+    std::string relu;
+    for (const Node& n : g.nodes())
+        if (n.opType == "Relu") relu = n.name;
+    QuantConfig unweighted;
+    QVERIFY(applyQuantOption(unweighted, "adaround-layers", relu).isOk());
+    r = quantizeModel(g, unweighted, &data);
+    QVERIFY(!r.isOk());
+    QCOMPARE(r.error().code(), ErrorCode::InvalidArgument);
+    QVERIFY2(r.message().find("'" + relu + "' is not a weighted layer") != std::string::npos,
+             r.message().c_str());
+    QVERIFY(r.message().find('\n') == std::string::npos);
+    QVERIFY(applyQuantOption(unweighted, "adaround", "").isOk()); // checked with --adaround too
+    r = quantizeModel(g, unweighted, &data);
+    QVERIFY2(!r.isOk() && r.message().find("is not a weighted layer") != std::string::npos,
+             r.message().c_str());
+    // Without calibration data it names the option.
+    std::string conv;
+    for (const Node& n : g.nodes())
+        if (n.opType == "Conv") conv = n.name;
+    QuantConfig noData;
+    QVERIFY(applyQuantOption(noData, "adaround-layers", conv).isOk());
+    r = quantizeModel(g, noData, nullptr);
+    QVERIFY(!r.isOk());
+    QVERIFY2(r.message().find("'--adaround-layers' needs calibration data") != std::string::npos,
+             r.message().c_str());
 }
 
 QTEST_GUILESS_MAIN(QuantizerTest)
