@@ -346,9 +346,9 @@ Result<std::shared_ptr<const RunAnalyses>> analyze(const Graph& original, const 
     QS_ASSIGN(out->int8, analyzeInt8Execution(q, data, inputName, io));
     QS_TRY(cancelled());
     progress.report(0.97, "remedies");
-    // The report's measured remedies on a few samples: the what-if session polls no cancel flag,
-    // so its work stays small (a Cancel answers within a second).
-    QS_TRY(measureReportRemedies(*out, q, data, nullptr, inputName, threads, 5, 8));
+    // The report's measured remedies on a few samples: the what-if session polls the cancel flag
+    // while it is created and inside a remedy's AdaRound redo (the cone runs are small).
+    QS_TRY(measureReportRemedies(*out, q, data, nullptr, inputName, threads, 5, 8, &progress));
     progress.report(1.0, "analyses");
     return std::shared_ptr<const RunAnalyses>(std::move(out));
 }

@@ -80,6 +80,7 @@ AnalysisSession::create(const QuantizedModel& m, const Tensor& data, const std::
             s->m_adarounded.insert(l.node);
         }
     s->m_threads = options.threads;
+    s->m_cancel = options.cancel;
     s->m_inputName = inputName.empty() ? g.value(g.inputs()[0]).name : inputName;
     s->m_outputName = g.value(g.outputs()[0]).name;
     auto inputId = g.findValue(s->m_inputName);
@@ -293,6 +294,9 @@ Result<AnalysisSession::Variant> AnalysisSession::variantWith(const LayerChange&
         AdaRoundOptions options;
         options.iterations = m_config.adaroundIterations;
         options.threads = m_threads;
+        // Re-learning a large layer takes seconds: a run's Cancel must reach it.
+        CancelOnly stop(m_cancel);
+        options.progress = &stop;
         auto ar = adaroundLayer(graph, v.plan, change.node, *xf, xq, options);
         if (!ar) return context(ar);
         for (const std::string& why : ar->skipped) v.redone.push_back("AdaRound skipped " + why);

@@ -44,7 +44,8 @@ namespace qs {
 struct AnalysisSessionOptions {
     int threads = 1;
     int batchSize = 16;
-    const Progress* cancel = nullptr; // create() polls it per node: Cancelled
+    // create() polls it per node, and a what-if's AdaRound redo per iteration block: Cancelled.
+    const Progress* cancel = nullptr;
 };
 
 // One layer's what-if settings (unset fields keep the current plan's).
@@ -143,6 +144,7 @@ private:
     QuantPlan m_plan;
     std::string m_inputName, m_outputName;
     int m_threads = 1;
+    const Progress* m_cancel = nullptr; // AnalysisSessionOptions::cancel
     int64_t m_samples = 0;
     // Per batch: value name → tensor.
     std::vector<std::map<std::string, Tensor>> m_float, m_quant;

@@ -40,13 +40,14 @@ Tensor firstRows(const Tensor& t, int64_t n) {
 
 Status measureReportRemedies(RunAnalyses& out, const QuantizedModel& model, const Tensor& data,
                              const Tensor* labels, const std::string& inputName, int threads,
-                             int topLayers, int64_t maxSamples) {
+                             int topLayers, int64_t maxSamples, const Progress* cancel) {
     std::vector<std::string> nodes;
     for (size_t l : out.mostSensitive(topLayers)) nodes.push_back(out.layers[l].node);
     if (nodes.empty()) return {};
     AnalysisSessionOptions options;
     options.threads = threads;
-    options.batchSize = 4; // every value of a batch is cached twice
+    options.batchSize = 4;   // every value of a batch is cached twice
+    options.cancel = cancel; // with AdaRound, each remedy re-learns its layer: seconds
     QS_ASSIGN(auto session,
               AnalysisSession::create(model, firstRows(data, maxSamples), inputName, options));
     std::optional<Tensor> someLabels;

@@ -123,6 +123,7 @@ Status fillLayerAnalyses(RunAnalyses& out, const QuantizedModel& model,
 // and measureLayerRemedies on out.mostSensitive(topLayers). Needs out.sensitivity or outliers.
 Status measureReportRemedies(RunAnalyses& out, const QuantizedModel& model, const Tensor& data,
                              const Tensor* labels, const std::string& inputName, int threads,
-                             int topLayers = 5, int64_t maxSamples = 32);
+                             int topLayers = 5, int64_t maxSamples = 32,
+                             const Progress* cancel = nullptr);
 
 } // namespace qs

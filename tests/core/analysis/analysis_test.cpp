@@ -1160,6 +1160,17 @@ void AnalysisTest::whatIfRedoesAdaRound() {
           "(difference %.2f dB)",
           mid.c_str(), whatIfDb, fullDb, whatIfDb - fullDb);
     QVERIFY(std::fabs(whatIfDb - fullDb) < 1.0);
+
+    // A run's Cancel reaches the AdaRound redo (the report's remedies run it in the GUI run).
+    CancelFlag flag;
+    AnalysisSessionOptions withCancel{2, 16};
+    withCancel.cancel = &flag;
+    auto cancellable = AnalysisSession::create(q, x, "", withCancel);
+    QVERIFY2(cancellable.isOk(), cancellable.message().c_str());
+    flag.cancel();
+    auto stopped = (*cancellable)->whatIf(learned);
+    QVERIFY(!stopped.isOk());
+    QCOMPARE(stopped.error().code(), ErrorCode::Cancelled);
 }
 
 void AnalysisTest::whatIfRepairsMobileNetTiming() {
