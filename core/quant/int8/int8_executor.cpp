@@ -5,6 +5,7 @@
 #include "quant/simulator.h"
 
 #include <algorithm>
+#include <initializer_list>
 #include <set>
 #include <string_view>
 
@@ -425,14 +426,9 @@ private:
         }
         // Bias: the plan's int32 codes (scale s_in·s_w), or none.
         std::optional<Tensor> bias;
-        if (op != "MatMul" && node.inputs.size() > 2 && node.inputs[2] != kNoValue) {
-            const Value& bv = m_g.value(node.inputs[2]);
-            const TensorQuantEntry* be = m_plan.tensor(bv.name);
-            if (!bv.initializer || !be || !be->isBias ||
-                be->params.state != TensorQuantState::Quantized || bv.initializer->numel() != outCh)
-                return false;
-            QS_ASSIGN(std::vector<int32_t> codes, quantizeToCodes(*bv.initializer, be->params));
-            bias = Tensor::fromVector<int32_t>({outCh}, codes);
+        if (op != "MatMul") {
+            QS_ASSIGN(bool expressible, biasCodes(node, outCh, bias));
+            if (!expressible) return false;
         }
         QS_ASSIGN(std::vector<int32_t> wq, quantizeToCodes(w, we->params));
         std::vector<int8_t> w8(wq.size());
@@ -444,30 +440,12 @@ private:
         for (int64_t o = 0; o < outCh; ++o)
             ws[size_t(o)] = we->params.scale[paramIndex(we->params.spec, o) % we->params.count()];
 
-        QS_ASSIGN(Target t, targetOf(n, info));
-        QS_ASSIGN(std::string x, intName(node.inputs[0]));
-        const Int8CodeInfo& xc = m_p.codes.at(x);
-        const std::string wName = fresh(wv.name + "::w8");
-        addInitializer(wName,
-                       Tensor::fromVector<int8_t>(op == "Conv" ? w.shape() : Shape{outCh, kk}, w8));
-        std::vector<std::string> ins{x, wName};
-        if (bias) {
-            const std::string bName = fresh(m_g.value(node.inputs[2]).name + "::b32");
-            addInitializer(bName, std::move(*bias));
-            ins.push_back(bName);
-        }
-        std::map<std::string, Attribute> a = outputAttrs(t);
-        a["x_scale"] = floatAttr(xc.scale);
-        a["x_zero_point"] = intAttr(xc.zeroPoint);
-        a["w_scale"] = floatsAttr(ws);
+        Tensor w8t = Tensor::fromVector<int8_t>(op == "Conv" ? w.shape() : Shape{outCh, kk}, w8);
         if (op == "Conv")
-            for (const char* key :
-                 {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"})
-                if (const Attribute* at = node.attribute(key)) a[key] = *at;
-        const std::string out = t.codes ? t.name : fresh(t.name);
-        addNode(node.name, op == "Conv" ? "QConv" : "QGemm", kDomain, ins, {out}, std::move(a));
-        finishTarget(t, out);
-        return true;
+            return emitAccumulating(
+                n, info, "QConv", std::move(w8t), std::move(bias), ws,
+                {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"});
+        return emitAccumulating(n, info, "QGemm", std::move(w8t), std::move(bias), ws, {});
     }
 
     // ConvTranspose → QConvTranspose: 2-D, weights [C_in, C_out/group, kh, kw] quantized along
@@ -488,15 +466,8 @@ private:
         if (group < 1) return false;
         const int64_t perGroup = w.dim(1), outCh = perGroup * group;
         std::optional<Tensor> bias;
-        if (node.inputs.size() > 2 && node.inputs[2] != kNoValue) {
-            const Value& bv = m_g.value(node.inputs[2]);
-            const TensorQuantEntry* be = m_plan.tensor(bv.name);
-            if (!bv.initializer || !be || !be->isBias ||
-                be->params.state != TensorQuantState::Quantized || bv.initializer->numel() != outCh)
-                return false;
-            QS_ASSIGN(std::vector<int32_t> codes, quantizeToCodes(*bv.initializer, be->params));
-            bias = Tensor::fromVector<int32_t>({outCh}, codes);
-        }
+        QS_ASSIGN(bool expressible, biasCodes(node, outCh, bias));
+        if (!expressible) return false;
         QS_ASSIGN(std::vector<int32_t> wq, quantizeToCodes(w, we->params));
         std::vector<int8_t> w8(wq.begin(), wq.end());
         std::vector<float> ws(static_cast<size_t>(outCh));
@@ -504,11 +475,38 @@ private:
             ws[size_t(o)] =
                 we->params.scale[paramIndex(we->params.spec, o % perGroup) % we->params.count()];
 
+        return emitAccumulating(n, info, "QConvTranspose",
+                                Tensor::fromVector<int8_t>(w.shape(), w8), std::move(bias), ws,
+                                {"auto_pad", "dilations", "group", "kernel_shape", "output_padding",
+                                 "output_shape", "pads", "strides"});
+    }
+
+    // The int32 codes of a weighted node's bias (input 2) at the plan's scale s_in·s_w; none
+    // without a bias. false: the bias is not a quantized constant of outCh values.
+    Result<bool> biasCodes(const Node& node, int64_t outCh, std::optional<Tensor>& bias) {
+        if (node.inputs.size() <= 2 || node.inputs[2] == kNoValue) return true;
+        const Value& bv = m_g.value(node.inputs[2]);
+        const TensorQuantEntry* be = m_plan.tensor(bv.name);
+        if (!bv.initializer || !be || !be->isBias ||
+            be->params.state != TensorQuantState::Quantized || bv.initializer->numel() != outCh)
+            return false;
+        QS_ASSIGN(std::vector<int32_t> codes, quantizeToCodes(*bv.initializer, be->params));
+        bias = Tensor::fromVector<int32_t>({outCh}, codes);
+        return true;
+    }
+
+    // An accumulating integer op (QConv, QGemm, QConvTranspose): input codes, int8 weights,
+    // optional int32 bias, the input's and weights' scales, the node's geometry attributes
+    // and the output stage of its target.
+    Result<bool> emitAccumulating(NodeId n, const NodeQuantInfo& info, const char* qop, Tensor w8,
+                                  std::optional<Tensor> bias, const std::vector<float>& ws,
+                                  std::initializer_list<const char*> copied) {
+        const Node& node = m_g.node(n);
         QS_ASSIGN(Target t, targetOf(n, info));
         QS_ASSIGN(std::string x, intName(node.inputs[0]));
         const Int8CodeInfo& xc = m_p.codes.at(x);
-        const std::string wName = fresh(wv.name + "::w8");
-        addInitializer(wName, Tensor::fromVector<int8_t>(w.shape(), w8));
+        const std::string wName = fresh(m_g.value(node.inputs[1]).name + "::w8");
+        addInitializer(wName, std::move(w8));
         std::vector<std::string> ins{x, wName};
         if (bias) {
             const std::string bName = fresh(m_g.value(node.inputs[2]).name + "::b32");
@@ -519,11 +517,10 @@ private:
         a["x_scale"] = floatAttr(xc.scale);
         a["x_zero_point"] = intAttr(xc.zeroPoint);
         a["w_scale"] = floatsAttr(ws);
-        for (const char* key : {"auto_pad", "dilations", "group", "kernel_shape", "output_padding",
-                                "output_shape", "pads", "strides"})
+        for (const char* key : copied)
             if (const Attribute* at = node.attribute(key)) a[key] = *at;
         const std::string out = t.codes ? t.name : fresh(t.name);
-        addNode(node.name, "QConvTranspose", kDomain, ins, {out}, std::move(a));
+        addNode(node.name, qop, kDomain, ins, {out}, std::move(a));
         finishTarget(t, out);
         return true;
     }
