@@ -2,6 +2,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+#include <vector>
+
 namespace qs {
 
 const QuantParams* QuantPlan::effectiveParams(const std::string& name) const {
@@ -73,11 +78,38 @@ std::string quantPlanToJson(const QuantPlan& plan) {
 
 namespace {
 
+// An integer JSON number that fits T. nlohmann's get<int>() would cast a float such as 3e107 or
+// an out-of-range integer (undefined behaviour for the float; found by fuzz_quant_table).
+template <class T> bool integerFits(const nlohmann::json& v) {
+    if (v.is_number_unsigned()) return v.get<uint64_t>() <= uint64_t(std::numeric_limits<T>::max());
+    if (!v.is_number_integer()) return false;
+    const int64_t x = v.get<int64_t>();
+    return x >= int64_t(std::numeric_limits<T>::min()) &&
+           x <= int64_t(std::numeric_limits<T>::max());
+}
+
+template <class T> struct VectorElement { using type = void; };
+template <class U> struct VectorElement<std::vector<U>> { using type = U; };
+
 template <class T>
 Result<T> field(const nlohmann::json& j, const char* key, const std::string& where) {
     if (!j.contains(key)) return makeError(ErrorCode::ParseError, where, ": missing \"", key, "\"");
+    const nlohmann::json& v = j.at(key);
+    auto notInteger = [&] {
+        return makeError(ErrorCode::ParseError, where, ": \"", key,
+                         "\" must hold integers in range");
+    };
+    using Element = typename VectorElement<T>::type;
+    // Non-numbers fall through to get<T>() and its "wrong type".
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+        if (v.is_number() && !integerFits<T>(v)) return notInteger();
+    } else if constexpr (std::is_integral_v<Element>) {
+        if (v.is_array())
+            for (const nlohmann::json& x : v)
+                if (x.is_number() && !integerFits<Element>(x)) return notInteger();
+    }
     try {
-        return j.at(key).get<T>();
+        return v.get<T>();
     } catch (const std::exception&) {
         return makeError(ErrorCode::ParseError, where, ": \"", key, "\" has the wrong type");
     }

@@ -220,6 +220,19 @@ void QuantPlanJsonTest::badTablesNameTheField_data() {
                                    << "tensor 't1': unknown state 'half'";
     QTest::newRow("bits as text") << R"({"tensors": {"t1": {"state": "quantized", "bits": "8"}}})"
                                   << "tensor 't1': \"bits\" has the wrong type";
+    // Numbers that would not fit the field's integer type (a float was cast: undefined
+    // behaviour found by fuzz_quant_table).
+    QTest::newRow("zero point 3e107")
+        << R"({"tensors": {"t1": {"state": "quantized", "bits": 8, "scheme": "symmetric",
+        "granularity": "tensor", "scale": [0.1], "zero_point": [3.33e107]}}})"
+        << "tensor 't1': \"zero_point\" must hold integers in range";
+    QTest::newRow("fractional zero point")
+        << R"({"tensors": {"t1": {"state": "quantized", "bits": 8, "scheme": "symmetric",
+        "granularity": "tensor", "scale": [0.1], "zero_point": [2.5]}}})"
+        << "tensor 't1': \"zero_point\" must hold integers in range";
+    QTest::newRow("bits beyond int")
+        << R"({"tensors": {"t1": {"state": "quantized", "bits": 8589934592}}})"
+        << "tensor 't1': \"bits\" must hold integers in range";
     QTest::newRow("zero scale")
         << R"({"tensors": {"t1": {"state": "quantized", "bits": 8, "scheme": "symmetric",
         "granularity": "tensor", "scale": [0.0], "zero_point": [0]}}})"
