@@ -146,6 +146,25 @@ std::vector<float> gaussian(size_t n, float sigma, unsigned seed) {
     return v;
 }
 
+// mobilenet_v2_bn's shared 224×224 input and three variants of it (flipped vertically, shifted
+// by 17 columns, both): 4 evaluation samples from one file.
+Tensor mobileNetFourSamples() {
+    const Tensor x0 = loadData("mobilenet_v2_input.npy");
+    const int64_t per = x0.numel(), h = 224, w = 224;
+    Shape s = x0.shape();
+    s[0] = 4;
+    Tensor x(DataType::F32, s);
+    for (int64_t n = 0; n < 4; ++n)
+        for (int64_t c = 0; c < 3; ++c)
+            for (int64_t i = 0; i < h; ++i)
+                for (int64_t j = 0; j < w; ++j) {
+                    const int64_t si = n & 1 ? h - 1 - i : i, sj = n & 2 ? (j + 17) % w : j;
+                    x.data<float>()[n * per + (c * h + i) * w + j] =
+                        x0.data<float>()[(c * h + si) * w + sj];
+                }
+    return x;
+}
+
 } // namespace
 
 class AnalysisTest : public QObject {
@@ -944,20 +963,7 @@ void AnalysisTest::whatIfMobileNetLayerIsFast() {
     // changing one layer in the second half of the network re-runs only its cone. The time is
     // printed, not asserted (shared machine); the result must equal a full run's.
     const Graph g = loadModel("mobilenet_v2_bn.onnx");
-    const Tensor x0 = loadData("mobilenet_v2_input.npy");
-    const int64_t per = x0.numel();
-    Shape s = x0.shape();
-    s[0] = 4;
-    Tensor x(DataType::F32, s);
-    const int64_t h = 224, w = 224;
-    for (int64_t n = 0; n < 4; ++n)
-        for (int64_t c = 0; c < 3; ++c)
-            for (int64_t i = 0; i < h; ++i)
-                for (int64_t j = 0; j < w; ++j) {
-                    const int64_t si = n & 1 ? h - 1 - i : i, sj = n & 2 ? (j + 17) % w : j;
-                    x.data<float>()[n * per + (c * h + i) * w + j] =
-                        x0.data<float>()[(c * h + si) * w + sj];
-                }
+    const Tensor x = mobileNetFourSamples();
     QuantConfig config;
     config.threads = 2;
     CalibrationData calib;
@@ -1178,19 +1184,7 @@ void AnalysisTest::whatIfRepairsMobileNetTiming() {
     // layer redoes its correction (and equals a full requantization); AdaRound switched on for
     // single layers (1000 iterations). Times are printed, not asserted (shared machine).
     const Graph g = loadModel("mobilenet_v2_bn.onnx");
-    const Tensor x0 = loadData("mobilenet_v2_input.npy");
-    const int64_t per = x0.numel();
-    Shape s = x0.shape();
-    s[0] = 4;
-    Tensor x(DataType::F32, s);
-    for (int64_t n = 0; n < 4; ++n)
-        for (int64_t c = 0; c < 3; ++c)
-            for (int64_t i = 0; i < 224; ++i)
-                for (int64_t j = 0; j < 224; ++j) {
-                    const int64_t si = n & 1 ? 223 - i : i, sj = n & 2 ? (j + 17) % 224 : j;
-                    x.data<float>()[n * per + (c * 224 + i) * 224 + j] =
-                        x0.data<float>()[(c * 224 + si) * 224 + sj];
-                }
+    const Tensor x = mobileNetFourSamples();
     QuantConfig config;
     config.threads = 2;
     config.biasCorrection = true;
