@@ -23,6 +23,8 @@ void multiplyVnniRequant(int64_t m, int64_t k, const int32_t* packedA, const uin
                          int64_t n, int64_t r0, int64_t r1, int64_t c0, int64_t c1,
                          const int32_t* offsets, const float* multipliers, int32_t zeroPoint,
                          int32_t lo, int32_t hi, bool isSigned, uint8_t* out, int64_t ldo);
+void unpackNibblesVnni(const uint8_t* nib, int64_t bytes, int32_t* words);
+void unpackNibblesAvx2(const uint8_t* nib, int64_t bytes, int32_t* words);
 int64_t gatherStride2Avx2(const uint8_t* from, int64_t n, uint8_t* dst);
 void multiplyVectorVnni(int64_t m, int64_t k, const int32_t* packedA, const uint8_t* x, int64_t r0,
                         int64_t r1, int32_t* c, int64_t ldc);
@@ -217,13 +219,30 @@ void im2colU8(const Conv2dShape& s, const uint8_t* xGroup, uint8_t pad, uint8_t*
     }
 }
 
+namespace {
+int8_t nibbleAt(const uint8_t* nib, int64_t i) {
+    return int8_t((((nib[i / 2] >> (4 * (i % 2))) & 0xf) ^ 8) - 8);
+}
+
+// Two values per byte, low nibble first (v & 0xf keeps a 4-bit two's complement value).
+std::vector<uint8_t> toNibbles(const int8_t* v, int64_t n) {
+    std::vector<uint8_t> nib(size_t((n + 1) / 2), 0);
+    for (int64_t i = 0; i < n; ++i) nib[size_t(i / 2)] |= uint8_t((v[i] & 0xf) << (4 * (i % 2)));
+    return nib;
+}
+} // namespace
+
 QGemm::QGemm(SimdPath path, int64_t m, int64_t k, const int8_t* a)
     : m_path(path)
     , m_m(m)
     , m_k(k) {
     m_rowSums.assign(size_t(m), 0);
+    bool fourBit = m * k > 0;
     for (int64_t i = 0; i < m; ++i)
-        for (int64_t j = 0; j < k; ++j) m_rowSums[size_t(i)] += a[i * k + j];
+        for (int64_t j = 0; j < k; ++j) {
+            m_rowSums[size_t(i)] += a[i * k + j];
+            fourBit = fourBit && a[i * k + j] >= -8 && a[i * k + j] <= 7;
+        }
     switch (path) {
     case SimdPath::Avx2:
         x86::packAAvx2(m, k, a, m_packed);
@@ -235,9 +254,58 @@ QGemm::QGemm(SimdPath path, int64_t m, int64_t k, const int8_t* a)
         m_a.assign(a, a + m * k);
         break;
     }
+    if (!fourBit) return;
+    if (path == SimdPath::Generic) {
+        m_nibbles = toNibbles(m_a.data(), m * k);
+        std::vector<int8_t>().swap(m_a);
+        return;
+    }
+    // Avx512: a word is four int8 values, two nibble bytes; Avx2: a word is two int16 values
+    // (each an int8 widened), one nibble byte.
+    const int64_t blockWords = int64_t(m_packed.size()) / ((m + blockRows() - 1) / blockRows());
+    if (path == SimdPath::Avx512) {
+        m_nibbles = toNibbles(reinterpret_cast<const int8_t*>(m_packed.data()),
+                              int64_t(m_packed.size()) * 4);
+        m_blockNibbleBytes = blockWords * 2;
+    } else {
+        m_nibbles.resize(m_packed.size());
+        for (size_t w = 0; w < m_packed.size(); ++w) {
+            const uint32_t word = uint32_t(m_packed[w]);
+            m_nibbles[w] = uint8_t((word & 0xf) | ((word >> 16) & 0xf) << 4);
+        }
+        m_blockNibbleBytes = blockWords;
+    }
+    std::vector<int32_t>().swap(m_packed);
 }
 
 QGemm::~QGemm() = default;
+
+int64_t QGemm::weightBytes() const {
+    return int64_t(m_a.size() + m_packed.size() * sizeof(int32_t) + m_nibbles.size());
+}
+
+int64_t QGemm::blockRows() const {
+    return m_path == SimdPath::Avx2 ? 4 : kRowBlock;
+}
+
+const int32_t* QGemm::unpackBlock(int64_t ib) const {
+    thread_local std::vector<int32_t> words;
+    const int64_t count = m_path == SimdPath::Avx512 ? m_blockNibbleBytes / 2 : m_blockNibbleBytes;
+    words.resize(size_t(count));
+    const uint8_t* nib = m_nibbles.data() + ib * m_blockNibbleBytes;
+    if (m_path == SimdPath::Avx512)
+        x86::unpackNibblesVnni(nib, m_blockNibbleBytes, words.data());
+    else
+        x86::unpackNibblesAvx2(nib, m_blockNibbleBytes, words.data());
+    return words.data();
+}
+
+const int8_t* QGemm::rowA(int64_t i, std::vector<int8_t>& tmp) const {
+    if (m_nibbles.empty()) return m_a.data() + i * m_k;
+    tmp.resize(size_t(m_k));
+    for (int64_t j = 0; j < m_k; ++j) tmp[size_t(j)] = nibbleAt(m_nibbles.data(), i * m_k + j);
+    return tmp.data();
+}
 
 int64_t QGemm::packedBBytes(int64_t n) const {
     const int64_t blocks = (n + kColBlock - 1) / kColBlock;
@@ -273,6 +341,20 @@ void QGemm::multiplyPacked(const uint8_t* packed, int64_t n, int64_t r0, int64_t
                            int64_t c1, int32_t* c, int64_t ldc) const {
     r1 = std::min(r1, m_m);
     c1 = std::min(c1, n);
+    if (nibblePacked() && m_path != SimdPath::Generic) {
+        // One row block at a time: unpacked once, then every column block of the tile.
+        const int64_t br = blockRows();
+        for (int64_t ib = r0 / br; ib * br < r1; ++ib) {
+            const int32_t* a = unpackBlock(ib);
+            const int64_t rows = std::min(br, r1 - ib * br);
+            int32_t* cb = c + ib * br * ldc;
+            if (m_path == SimdPath::Avx512)
+                x86::multiplyVnni(rows, m_k, a, packed, n, 0, rows, c0, c1, cb, ldc);
+            else
+                x86::multiplyAvx2(rows, m_k, a, packed, n, 0, rows, c0, c1, cb, ldc);
+        }
+        return;
+    }
     switch (m_path) {
     case SimdPath::Avx2:
         x86::multiplyAvx2(m_m, m_k, m_packed.data(), packed, n, r0, r1, c0, c1, c, ldc);
@@ -283,11 +365,13 @@ void QGemm::multiplyPacked(const uint8_t* packed, int64_t n, int64_t r0, int64_t
     case SimdPath::Generic:
         break;
     }
+    std::vector<int8_t> tmp;
     for (int64_t i = r0; i < r1; ++i) {
         int32_t* row = c + i * ldc;
         std::fill(row + c0, row + c1, 0);
+        const int8_t* ai = rowA(i, tmp);
         for (int64_t j = 0; j < m_k; ++j) {
-            const int32_t a = m_a[size_t(i * m_k + j)];
+            const int32_t a = ai[j];
             const uint8_t* bk = packed + j * n;
             for (int64_t p = c0; p < c1; ++p) row[p] += a * int32_t(bk[p]);
         }
@@ -299,9 +383,19 @@ void QGemm::multiplyRequant(const uint8_t* packed, int64_t n, int64_t r0, int64_
     r1 = std::min(r1, m_m);
     c1 = std::min(c1, n);
     if (m_path == SimdPath::Avx512) {
-        x86::multiplyVnniRequant(m_m, m_k, m_packed.data(), packed, n, r0, r1, c0, c1, rq.offsets,
-                                 rq.multipliers, rq.zeroPoint, rq.lo, rq.hi, rq.isSigned, rq.out,
-                                 rq.ldo);
+        if (!nibblePacked()) {
+            x86::multiplyVnniRequant(m_m, m_k, m_packed.data(), packed, n, r0, r1, c0, c1,
+                                     rq.offsets, rq.multipliers, rq.zeroPoint, rq.lo, rq.hi,
+                                     rq.isSigned, rq.out, rq.ldo);
+            return;
+        }
+        for (int64_t ib = r0 / kRowBlock; ib * kRowBlock < r1; ++ib) {
+            const int32_t* a = unpackBlock(ib);
+            const int64_t first = ib * kRowBlock, rows = std::min(kRowBlock, r1 - first);
+            x86::multiplyVnniRequant(rows, m_k, a, packed, n, 0, rows, c0, c1, rq.offsets + first,
+                                     rq.multipliers + first, rq.zeroPoint, rq.lo, rq.hi,
+                                     rq.isSigned, rq.out + first * rq.ldo, rq.ldo);
+        }
         return;
     }
     // An int32 tile (rows r0.., columns c0..), then the row requantization.
@@ -323,7 +417,14 @@ void QGemm::multiplyVector(const uint8_t* x, int64_t r0, int64_t r1, int32_t* c,
     r1 = std::min(r1, m_m);
     switch (m_path) {
     case SimdPath::Avx512:
-        x86::multiplyVectorVnni(m_m, m_k, m_packed.data(), x, r0, r1, c, ldc);
+        if (!nibblePacked()) {
+            x86::multiplyVectorVnni(m_m, m_k, m_packed.data(), x, r0, r1, c, ldc);
+            return;
+        }
+        for (int64_t ib = r0 / kRowBlock; ib * kRowBlock < r1; ++ib) {
+            const int64_t first = ib * kRowBlock, rows = std::min(kRowBlock, r1 - first);
+            x86::multiplyVectorVnni(rows, m_k, unpackBlock(ib), x, 0, rows, c + first * ldc, ldc);
+        }
         return;
     case SimdPath::Avx2: {
         std::vector<uint8_t> packed(static_cast<size_t>(packedBBytes(1)));
@@ -336,9 +437,11 @@ void QGemm::multiplyVector(const uint8_t* x, int64_t r0, int64_t r1, int32_t* c,
     case SimdPath::Generic:
         break;
     }
+    std::vector<int8_t> tmp;
     for (int64_t r = r0; r < r1; ++r) {
+        const int8_t* ar = rowA(r, tmp);
         int32_t sum = 0;
-        for (int64_t j = 0; j < m_k; ++j) sum += int32_t(x[j]) * int32_t(m_a[size_t(r * m_k + j)]);
+        for (int64_t j = 0; j < m_k; ++j) sum += int32_t(x[j]) * int32_t(ar[j]);
         c[r * ldc] = sum;
     }
 }

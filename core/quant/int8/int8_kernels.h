@@ -53,6 +53,9 @@ struct FusedRequant {
 // C[M][N] = A[M][K] · B[K][N] in int32, A int8 (the weights, packed once), B uint8 given with
 // strides (im2col rows, or a transposed activation matrix). No zero-point terms: callers
 // subtract z_x · Σ_k A[m][k] (rowSums()).
+// 4-bit weights (every value of A in [-8, 7], as a 4-bit layer's codes are) are held as nibbles,
+// two per byte, in the path's packed order, and unpacked one row block at a time inside the
+// multiplications: half the bytes of int8, the same results bit for bit.
 class QGemm {
 public:
     QGemm(SimdPath path, int64_t m, int64_t k, const int8_t* a);
@@ -64,6 +67,9 @@ public:
     int64_t m() const { return m_m; }
     int64_t k() const { return m_k; }
     const std::vector<int32_t>& rowSums() const { return m_rowSums; }
+    // A held as nibbles (see above); the bytes A occupies in memory.
+    bool nibblePacked() const { return !m_nibbles.empty(); }
+    int64_t weightBytes() const;
 
     // B element (k, n) at b[k·strideK + n·strideN]. c: [M][ldc]. scratch is reused between calls.
     // packB + multiplyPacked over all of C.
@@ -98,10 +104,19 @@ public:
     static SimdPath bestPath();
 
 private:
+    // Rows [0, rows) of the block of kernel rows starting at row ib · blockRows(), unpacked
+    // from nibbles into a per-thread buffer, in the path's packed layout.
+    int64_t blockRows() const;
+    const int32_t* unpackBlock(int64_t ib) const;
+    // Row i of A as int8 (Generic), from m_a or unpacked from nibbles into tmp.
+    const int8_t* rowA(int64_t i, std::vector<int8_t>& tmp) const;
+
     SimdPath m_path;
     int64_t m_m, m_k;
-    std::vector<int8_t> m_a;       // Generic: row-major copy
-    std::vector<int32_t> m_packed; // SIMD: A in the path's broadcast layout
+    std::vector<int8_t> m_a;        // Generic: row-major copy
+    std::vector<int32_t> m_packed;  // SIMD: A in the path's broadcast layout
+    std::vector<uint8_t> m_nibbles; // 4-bit A: m_a's or m_packed's values as nibbles instead
+    int64_t m_blockNibbleBytes = 0; // nibble bytes of one row block (SIMD paths)
     std::vector<int32_t> m_rowSums;
 };
 

@@ -313,6 +313,50 @@ multiplyVnniImpl(int64_t m, int64_t k, const int32_t* packedA, const uint8_t* pa
 }
 } // namespace
 
+// 4-bit weights (every value in [-8, 7]) are kept as nibbles of the packed layout, two per byte,
+// low nibble first; QGemm unpacks one row block at a time into its packed form.
+// Avx512 layout (int8 bytes): byte 2j = low nibble of nib[j], byte 2j + 1 = high nibble.
+__attribute__((target("avx512f,avx512bw,avx512vl"))) void
+unpackNibblesVnni(const uint8_t* nib, int64_t bytes, int32_t* words) {
+    uint8_t* out = reinterpret_cast<uint8_t*>(words); // 2 · bytes int8 values
+    const __m512i lowMask = _mm512_set1_epi16(0x000f), highMask = _mm512_set1_epi16(0x0f00);
+    const __m512i eight = _mm512_set1_epi8(8);
+    for (int64_t j = 0; j < bytes; j += 32) {
+        const int64_t n = std::min<int64_t>(32, bytes - j);
+        const __mmask32 in = n == 32 ? ~__mmask32(0) : __mmask32((1u << n) - 1);
+        const __m512i w = _mm512_cvtepu8_epi16(_mm256_maskz_loadu_epi8(in, nib + j));
+        // Word = [low nibble, high nibble] as two bytes; (v ^ 8) − 8 sign-extends 4 bits.
+        const __m512i v = _mm512_or_si512(_mm512_and_si512(w, lowMask),
+                                          _mm512_and_si512(_mm512_slli_epi16(w, 4), highMask));
+        const __m512i s = _mm512_sub_epi8(_mm512_xor_si512(v, eight), eight);
+        const __mmask64 outMask = n == 32 ? ~__mmask64(0) : (__mmask64(1) << (2 * n)) - 1;
+        _mm512_mask_storeu_epi8(out + 2 * j, outMask, s);
+    }
+}
+
+// Avx2 layout (int32 words of two int16): word j = sext(low nibble of nib[j]) | sext(high) << 16.
+__attribute__((target("avx2"))) void unpackNibblesAvx2(const uint8_t* nib, int64_t bytes,
+                                                       int32_t* words) {
+    const __m256i mask = _mm256_set1_epi32(0xf), eight = _mm256_set1_epi32(8);
+    int64_t j = 0;
+    for (; j + 8 <= bytes; j += 8) {
+        const __m256i w =
+            _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(nib + j)));
+        const __m256i lo =
+            _mm256_sub_epi32(_mm256_xor_si256(_mm256_and_si256(w, mask), eight), eight);
+        const __m256i hi = _mm256_sub_epi32(
+            _mm256_xor_si256(_mm256_and_si256(_mm256_srli_epi32(w, 4), mask), eight), eight);
+        const __m256i word = _mm256_or_si256(_mm256_and_si256(lo, _mm256_set1_epi32(0xffff)),
+                                             _mm256_slli_epi32(hi, 16));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(words + j), word);
+    }
+    for (; j < bytes; ++j) {
+        const int32_t lo = ((nib[j] & 0xf) ^ 8) - 8, hi = ((nib[j] >> 4) ^ 8) - 8;
+        words[j] =
+            int32_t(uint32_t(uint16_t(int16_t(lo))) | (uint32_t(uint16_t(int16_t(hi))) << 16));
+    }
+}
+
 // One column of C: c[r·ldc] = Σ_k A[r][k]·x[k] for rows [r0, r1) (r0 a multiple of 8), x
 // contiguous K bytes (Gemm/MatMul with one row of activations: the packed-B path would pad it
 // to 32 columns). A's packed layout holds, per 8-row block, one int32 (a k quad) per row and

@@ -133,7 +133,8 @@ struct Models {
 };
 
 Result<Models> quantizeShared(const std::string& model, const std::string& calib,
-                              int64_t calibSamples, const std::string& test, RequantMode requant) {
+                              int64_t calibSamples, const std::string& test, RequantMode requant,
+                              int weightBits = 8) {
     QS_ASSIGN(Graph g, importOnnxFile(kShared + "/models/" + model));
     QS_ASSIGN(Tensor c, readNpy(kShared + "/data/" + calib));
     QS_ASSIGN(Tensor x, readNpy(kShared + "/data/" + test));
@@ -143,6 +144,7 @@ Result<Models> quantizeShared(const std::string& model, const std::string& calib
     std::memcpy(cs.rawData(), c.rawData(), cs.byteSize());
     QuantConfig config;
     config.requant = requant;
+    config.weight.bits = weightBits;
     CalibrationData calibration;
     calibration.samples = cs;
     Models m;
@@ -163,6 +165,7 @@ private slots:
     void convPathsMatchReference();
     void gemmPathsMatchReference();
     void gemmVectorMatchesReference();
+    void gemmFourBitMatchesReference();
     void fusedRequantPathsAgree();
     void im2colMatchesDefinition();
     void outputStagePathsAgree();
@@ -389,6 +392,90 @@ void Int8ExecutorTest::gemmPathsMatchReference() {
         }
     }
     qInfo("QGemm: %d shape/path combinations equal the reference bit for bit", checked);
+}
+
+// 4-bit weights (all in [-8, 7]) are held as nibbles and unpacked per row block inside the
+// kernels: every entry point (run's packed and vector forms, tiles with row/column ranges, the
+// fused output stage) must still equal referenceDot bit for bit, on every path, with half the
+// weight bytes of the same shape in int8.
+void Int8ExecutorTest::gemmFourBitMatchesReference() {
+    std::mt19937 rng(7741);
+    auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    int checked = 0;
+    for (int r = 0; r < 30; ++r) {
+        const int64_t m = uni(1, 40), k = r < 8 ? r + 1 : uni(1, 300);
+        const int64_t n = r % 3 == 0 ? uni(1, int(QGemm::kVectorColumns)) : uni(5, 100);
+        std::vector<uint8_t> x(size_t(k * n)); // B [k][n]
+        for (auto& v : x) v = uint8_t(uni(0, 255));
+        std::vector<int8_t> w(size_t(m * k));
+        for (auto& v : w) v = int8_t(uni(-8, 7));
+        w[size_t(uni(0, int(m * k - 1)))] = -8; // both ends of the 4-bit range occur
+        w[size_t(uni(0, int(m * k - 1)))] = 7;
+        std::vector<int8_t> wide = w; // one value outside 4 bits: int8 storage
+        wide[0] = -9;
+        // referenceDot takes rows of x: transpose B to [n][k].
+        std::vector<uint8_t> xt(size_t(n * k));
+        for (int64_t i = 0; i < k; ++i)
+            for (int64_t j = 0; j < n; ++j) xt[size_t(j * k + i)] = x[size_t(i * n + j)];
+        std::vector<int32_t> want(size_t(m * n)); // [m][n]
+        referenceDot(n, m, k, xt.data(), 0, w.data(), nullptr, want.data());
+        for (SimdPath path : QGemm::supportedPaths()) {
+            const QString where =
+                QString("path %1, m %2, k %3, n %4").arg(simdPathName(path)).arg(m).arg(k).arg(n);
+            const QGemm gemm(path, m, k, w.data());
+            const QGemm gemm8(path, m, k, wide.data());
+            QVERIFY2(gemm.nibblePacked() && !gemm8.nibblePacked(), qPrintable(where));
+            QVERIFY2(2 * gemm.weightBytes() <= gemm8.weightBytes() + 1, qPrintable(where));
+            std::vector<int32_t> got(size_t(m * n), -7);
+            std::vector<uint8_t> scratch;
+            gemm.run(n, x.data(), n, 1, got.data(), n, scratch);
+            QVERIFY2(got == want, qPrintable("run: " + where));
+
+            // A tile starting at a row and a column block; everything outside stays untouched.
+            std::vector<uint8_t> packed(size_t(gemm.packedBBytes(n)));
+            gemm.packB(n, x.data(), n, 1, packed.data(), 0, n);
+            const int64_t r0 = QGemm::kRowBlock * uni(0, int((m - 1) / QGemm::kRowBlock)),
+                          r1 = uni(int(r0) + 1, int(m));
+            const int64_t c0 = QGemm::kColBlock * uni(0, int((n - 1) / QGemm::kColBlock)),
+                          c1 = uni(int(c0) + 1, int(n));
+            std::vector<int32_t> tile(size_t(m * n), -7);
+            gemm.multiplyPacked(packed.data(), n, r0, r1, c0, c1, tile.data(), n);
+            for (int64_t i = 0; i < m; ++i)
+                for (int64_t j = 0; j < n; ++j) {
+                    const bool inside = i >= r0 && i < r1 && j >= c0 && j < c1;
+                    QVERIFY2(tile[size_t(i * n + j)] == (inside ? want[size_t(i * n + j)] : -7),
+                             qPrintable(QString("tile (%1, %2): ").arg(i).arg(j) + where));
+                }
+
+            // The fused float output stage on the same tile.
+            std::vector<int32_t> offsets(static_cast<size_t>(m));
+            std::vector<float> multipliers(static_cast<size_t>(m));
+            for (int64_t i = 0; i < m; ++i) {
+                offsets[size_t(i)] = uni(-3000, 3000);
+                multipliers[size_t(i)] = float(uni(1, 999)) / 20000.0f;
+            }
+            std::vector<uint8_t> codes(size_t(m * n), 0xee);
+            FusedRequant rq;
+            rq.offsets = offsets.data();
+            rq.multipliers = multipliers.data();
+            rq.zeroPoint = uni(0, 255);
+            rq.lo = 0;
+            rq.hi = 255;
+            rq.out = codes.data();
+            rq.ldo = n;
+            gemm.multiplyRequant(packed.data(), n, r0, r1, c0, c1, rq);
+            for (int64_t i = r0; i < r1; ++i)
+                for (int64_t j = c0; j < c1; ++j) {
+                    const int32_t expect =
+                        requantizeFloat(want[size_t(i * n + j)] + offsets[size_t(i)],
+                                        multipliers[size_t(i)], rq.zeroPoint, rq.lo, rq.hi);
+                    QVERIFY2(int32_t(codes[size_t(i * n + j)]) == expect,
+                             qPrintable(QString("fused (%1, %2): ").arg(i).arg(j) + where));
+                }
+            ++checked;
+        }
+    }
+    qInfo("QGemm 4-bit: %d shape/path combinations equal the reference bit for bit", checked);
 }
 
 // QGemm::multiplyVector (the dot-product kernel of one activation row, AVX-512: two k quads of 8
@@ -767,25 +854,30 @@ void Int8ExecutorTest::withinOneStepOfSimulator_data() {
     QTest::addColumn<QString>("test");
     QTest::addColumn<int>("tensorSamples"); // the first N test samples for the per-tensor checks
     QTest::addColumn<int>("requant");
+    QTest::addColumn<int>("weightBits");
     const int fl = int(RequantMode::Float), fixed = int(RequantMode::FixedPoint);
     QTest::newRow("digits_mbv2_bn float requantization")
         << "digits_mbv2_bn.onnx"
-        << "digits_calib_x.npy" << 128 << "digits_test_x.npy" << 500 << fl;
+        << "digits_calib_x.npy" << 128 << "digits_test_x.npy" << 500 << fl << 8;
     QTest::newRow("digits_mbv2_bn fixed-point requantization")
         << "digits_mbv2_bn.onnx"
-        << "digits_calib_x.npy" << 128 << "digits_test_x.npy" << 500 << fixed;
+        << "digits_calib_x.npy" << 128 << "digits_test_x.npy" << 500 << fixed << 8;
+    // 4-bit weights: the QGemm kernels hold them as nibbles and unpack per row block.
+    QTest::newRow("digits_mbv2_bn W4A8 float requantization")
+        << "digits_mbv2_bn.onnx"
+        << "digits_calib_x.npy" << 128 << "digits_test_x.npy" << 500 << fl << 4;
     // PP-OCR: calibrated on the first 32 text lines; every tensor of 12 lines compared (all would
     // hold 2.4 GB), top-1 on all 160.
     QTest::newRow("ppocr_cls float requantization")
         << "ppocr_cls.onnx"
-        << "textlines_x.npy" << 32 << "textlines_x.npy" << 12 << fl;
+        << "textlines_x.npy" << 32 << "textlines_x.npy" << 12 << fl << 8;
     QTest::newRow("ppocr_cls fixed-point requantization")
         << "ppocr_cls.onnx"
-        << "textlines_x.npy" << 32 << "textlines_x.npy" << 12 << fixed;
+        << "textlines_x.npy" << 32 << "textlines_x.npy" << 12 << fixed << 8;
     // MobileNetV2 (random weights): its one shared input, calibration and test.
     QTest::newRow("mobilenet_v2_bn float requantization")
         << "mobilenet_v2_bn.onnx"
-        << "mobilenet_v2_input.npy" << 1 << "mobilenet_v2_input.npy" << 1 << fl;
+        << "mobilenet_v2_input.npy" << 1 << "mobilenet_v2_input.npy" << 1 << fl << 8;
 }
 
 void Int8ExecutorTest::withinOneStepOfSimulator() {
@@ -795,8 +887,9 @@ void Int8ExecutorTest::withinOneStepOfSimulator() {
     QFETCH(QString, test);
     QFETCH(int, tensorSamples);
     QFETCH(int, requant);
+    QFETCH(int, weightBits);
     auto m = quantizeShared(model.toStdString(), calib.toStdString(), calibSamples,
-                            test.toStdString(), RequantMode(requant));
+                            test.toStdString(), RequantMode(requant), weightBits);
     QVERIFY2(m.isOk(), m.message().c_str());
     auto sim = Simulator::create(m->model.graph, m->model.plan);
     QVERIFY2(sim.isOk(), sim.message().c_str());
