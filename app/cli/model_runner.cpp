@@ -66,7 +66,7 @@ std::vector<OptionSpec> quantOptionSpecs() {
             s.help = "N  AdaRound iterations per layer";
         else
             s.help = name == "cle"               ? "cross-layer equalization"
-                     : name == "bias-correction" ? "bias correction"
+                     : name == "bias-correction" ? "bias correction (not of layers AdaRound rounds)"
                      : name == "adaround"        ? "AdaRound weight rounding"
                      : name == "no-bn-fold"      ? "keep BatchNormalization nodes (no folding)"
                      : name == "power-of-two"    ? "power-of-two scales"

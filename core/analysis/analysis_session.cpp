@@ -245,30 +245,6 @@ Result<AnalysisSession::Variant> AnalysisSession::variantWith(const LayerChange&
     const auto info = v.plan.nodes.find(change.node);
     const bool quantized = info != v.plan.nodes.end() && info->second.quantized && we &&
                            we->params.state == TensorQuantState::Quantized;
-    if (correct && quantized) {
-        const BiasCorrectionResult& model = *m_model->biasCorrection;
-        auto bc = computeLayerBiasCorrection(planGraph, v.plan, change.node, model.means,
-                                             model.mode, model.sources);
-        if (!bc) return context(bc);
-        for (const std::string& why : bc->skipped)
-            v.redone.push_back("bias correction skipped " + why);
-        if (!bc->layers.empty()) {
-            auto pg = applyBiasCorrection(planGraph, *bc);
-            if (!pg) return context(pg);
-            auto rg = applyBiasCorrection(graph, *bc);
-            if (!rg) return context(rg);
-            planGraph = std::move(pg).value();
-            graph = std::move(rg).value();
-            v.biasCorrection = bc->layers.front();
-            v.redone.push_back("bias correction " + change.node + " (" +
-                               biasCorrectionModeName(model.mode) + ")");
-            auto plan = buildQuantPlan(planGraph, config, m_ranges, &m_weightCache);
-            if (!plan) return context(plan);
-            v.plan = std::move(plan).value();
-        }
-    } else if (correct) {
-        v.redone.push_back("bias correction removed: " + change.node + " kept in float");
-    }
     if (round && quantized) {
         const std::string in = g.value(node.inputs[0]).name;
         auto xf = floatInputsAt(in);
@@ -310,6 +286,33 @@ Result<AnalysisSession::Variant> AnalysisSession::variantWith(const LayerChange&
     } else if (wasRounded) {
         v.redone.push_back("AdaRound removed: " + change.node +
                            (quantized ? " rounded to nearest" : " kept in float"));
+    }
+    if (correct && quantized && v.adarounded) {
+        // As quantizeModel: a layer AdaRound rounded is not bias-corrected.
+        v.redone.push_back("bias correction skipped " + change.node + ": AdaRound rounded it");
+    } else if (correct && quantized) {
+        const BiasCorrectionResult& model = *m_model->biasCorrection;
+        auto bc = computeLayerBiasCorrection(planGraph, v.plan, change.node, model.means,
+                                             model.mode, model.sources);
+        if (!bc) return context(bc);
+        for (const std::string& why : bc->skipped)
+            v.redone.push_back("bias correction skipped " + why);
+        if (!bc->layers.empty()) {
+            auto pg = applyBiasCorrection(planGraph, *bc);
+            if (!pg) return context(pg);
+            auto rg = applyBiasCorrection(graph, *bc);
+            if (!rg) return context(rg);
+            planGraph = std::move(pg).value();
+            graph = std::move(rg).value();
+            v.biasCorrection = bc->layers.front();
+            v.redone.push_back("bias correction " + change.node + " (" +
+                               biasCorrectionModeName(model.mode) + ")");
+            auto plan = buildQuantPlan(planGraph, config, m_ranges, &m_weightCache);
+            if (!plan) return context(plan);
+            v.plan = std::move(plan).value();
+        }
+    } else if (correct) {
+        v.redone.push_back("bias correction removed: " + change.node + " kept in float");
     }
     v.graph = std::move(graph);
     v.planGraph = std::move(planGraph);
