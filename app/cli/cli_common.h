@@ -29,5 +29,7 @@ Status checkExecutor(const ParsedArgs& args);
 Result<std::map<std::string, Tensor>> readInputs(const Graph& graph, const ParsedArgs& args);
 std::string sanitizeFileName(const std::string& name);
 double peakRssMb();
+// Resident set size now (MB), from /proc/self/statm; 0 where unavailable.
+double currentRssMb();
 
 } // namespace qs::cli

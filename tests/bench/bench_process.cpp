@@ -91,7 +91,9 @@ std::optional<Measurement> parseMeasurement(const std::string& out) {
         if (!j.is_object() || !j.contains("median_ms") || !j["median_ms"].is_number() ||
             !j.contains("peak_rss_mb") || !j["peak_rss_mb"].is_number())
             continue;
-        return Measurement{j["median_ms"].get<double>(), j["peak_rss_mb"].get<double>()};
+        const double rss =
+            j.contains("rss_mb") && j["rss_mb"].is_number() ? j["rss_mb"].get<double>() : 0.0;
+        return Measurement{j["median_ms"].get<double>(), j["peak_rss_mb"].get<double>(), rss};
     }
     return std::nullopt;
 }

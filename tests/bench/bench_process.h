@@ -33,6 +33,7 @@ std::string readWholeFile(const std::string& path);
 struct Measurement {
     double medianMs = 0;
     double peakRssMb = 0;
+    double rssMb = 0; // resident after the runs ("rss_mb"; 0 when the side does not report it)
 };
 
 // Parses the one-line JSON both benchmark programs print: {"median_ms", ..., "peak_rss_mb"}.

@@ -108,6 +108,7 @@ struct Row {
     int threads = 0;
     std::optional<double> ms[kSides];
     double rss[kSides] = {};
+    double resident[kSides] = {};                  // after the runs
     std::vector<double> int8OverFp32, int8OverOrt; // per round
     std::string error[kSides];
 };
@@ -428,6 +429,7 @@ int main(int argc, char** argv) {
                     }
                     ms[side].push_back(m[side]->medianMs);
                     row.rss[side] = std::max(row.rss[side], m[side]->peakRssMb);
+                    row.resident[side] = std::max(row.resident[side], m[side]->rssMb);
                 }
                 if (m[OursInt8] && m[OursFp32])
                     row.int8OverFp32.push_back(m[OursInt8]->medianMs / m[OursFp32]->medianMs);
@@ -476,6 +478,17 @@ int main(int argc, char** argv) {
         std::printf("%-16s %3d", r.model.c_str(), r.threads);
         for (int s = 0; s < kSides; ++s)
             std::printf(" %10s", r.ms[s] ? fmt("%.1f", r.rss[s]).c_str() : "-");
+        std::printf("\n");
+    }
+    std::printf("\nresident after the runs (MB; ours: memory freed after calibration and lowering "
+                "returned to the OS first, so this is the runner: weights, packed kernels, "
+                "buffers, code; ORT includes Node.js)\n");
+    std::printf("%-16s %3s %10s %10s %10s %10s\n", "model", "thr", "ours fp32", "ours int8",
+                "ORT fp32", "ORT int8");
+    for (const Row& r : rows) {
+        std::printf("%-16s %3d", r.model.c_str(), r.threads);
+        for (int s = 0; s < kSides; ++s)
+            std::printf(" %10s", r.ms[s] ? fmt("%.1f", r.resident[s]).c_str() : "-");
         std::printf("\n");
     }
     std::printf("\n");

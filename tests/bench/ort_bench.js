@@ -151,6 +151,7 @@ async function main() {
     min_ms: round3(sorted[0]),
     max_ms: round3(sorted[sorted.length - 1]),
     peak_rss_mb: round3(process.resourceUsage().maxRSS / 1024), // maxRSS is in KiB
+    rss_mb: round3(process.memoryUsage().rss / (1024 * 1024)), // resident after the runs
     threads: args.threads,
     runs: args.runs,
     times_ms: times.map(round3),
