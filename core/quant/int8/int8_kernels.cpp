@@ -75,6 +75,40 @@ void referenceConv2d(const Conv2dShape& s, const uint8_t* x, int32_t xZero, cons
         }
 }
 
+void referenceConvTranspose2d(const ConvTranspose2dShape& s, const uint8_t* x, int32_t xZero,
+                              const int8_t* w, const int32_t* bias, int32_t* acc) {
+    const int64_t cg = s.inChannels / s.group, mg = s.outChannels / s.group;
+    const int64_t plane = s.outH * s.outW, kh = s.kernelH, kw = s.kernelW;
+    for (int64_t n = 0; n < s.batch; ++n) {
+        int32_t* accN = acc + n * s.outChannels * plane;
+        for (int64_t m = 0; m < s.outChannels; ++m)
+            std::fill_n(accN + m * plane, plane, bias ? bias[m] : 0);
+        for (int64_t g = 0; g < s.group; ++g)
+            for (int64_t c = 0; c < cg; ++c) {
+                const int64_t ic = g * cg + c;
+                for (int64_t iy = 0; iy < s.inH; ++iy)
+                    for (int64_t ix = 0; ix < s.inW; ++ix) {
+                        const int32_t xv =
+                            int32_t(x[((n * s.inChannels + ic) * s.inH + iy) * s.inW + ix]) - xZero;
+                        for (int64_t j = 0; j < mg; ++j) {
+                            const int8_t* wk = w + ((ic * mg + j) * kh) * kw;
+                            int32_t* a = accN + (g * mg + j) * plane;
+                            for (int64_t ky = 0; ky < kh; ++ky) {
+                                const int64_t oy = iy * s.strideH + ky * s.dilationH - s.padTop;
+                                if (oy < 0 || oy >= s.outH) continue;
+                                for (int64_t kx = 0; kx < kw; ++kx) {
+                                    const int64_t ox =
+                                        ix * s.strideW + kx * s.dilationW - s.padLeft;
+                                    if (ox < 0 || ox >= s.outW) continue;
+                                    a[oy * s.outW + ox] += xv * int32_t(wk[ky * kw + kx]);
+                                }
+                            }
+                        }
+                    }
+            }
+    }
+}
+
 void referenceDot(int64_t rows, int64_t m, int64_t k, const uint8_t* x, int32_t xZero,
                   const int8_t* w, const int32_t* bias, int32_t* acc) {
     for (int64_t j = 0; j < m; ++j)

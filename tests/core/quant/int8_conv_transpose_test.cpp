@@ -1,4 +1,7 @@
 // QConvTranspose, the integer ConvTranspose of the int8 executor:
+// - every SIMD path (QGemm per group + col2im) bit for bit against referenceConvTranspose2d (the
+//   scatter loops) on random shapes: groups, strides, dilations, pads, output_padding, odd
+//   channel counts, u8 and i8 inputs;
 // - one op against codes computed by hand (stride 2 scatter, then the same with pads that crop
 //   it; float requantization with a multiplier of exactly 1);
 // - a small graph of two ConvTransposes (stride 2, pads, output_padding, bias, Relu; then groups
@@ -7,6 +10,7 @@
 //   Simulator's inputs (the divergence finder's per-node comparison), in float and fixed-point
 //   requantization.
 #include "int8_test_ops.h"
+#include "quant/int8/int8_kernels.h"
 #include "quant/int8/divergence_finder.h"
 #include "quant/int8/int8_executor.h"
 #include "quant/quantizer.h"
@@ -84,6 +88,7 @@ private slots:
     void handComputed();
     void graphWithinOneStep_data();
     void graphWithinOneStep();
+    void pathsMatchReference();
 };
 
 void Int8ConvTransposeTest::handComputed_data() {
@@ -163,6 +168,83 @@ void Int8ConvTransposeTest::graphWithinOneStep() {
         compared += t.node == "ctA" || t.node == "ctB";
     }
     QCOMPARE(compared, 2);
+}
+
+void Int8ConvTransposeTest::pathsMatchReference() {
+    std::mt19937 rng(31);
+    auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    int checked = 0;
+    for (int r = 0; r < 40; ++r) {
+        int8::ConvTranspose2dShape s;
+        s.group = uni(1, 3);
+        s.batch = uni(1, 2);
+        s.inChannels = s.group * uni(1, 5);
+        s.outChannels = s.group * uni(1, 6);
+        s.inH = uni(1, 7);
+        s.inW = uni(1, 9);
+        s.kernelH = uni(1, 4);
+        s.kernelW = uni(1, 4);
+        s.strideH = uni(1, 3);
+        s.strideW = uni(1, 3);
+        s.dilationH = uni(1, 2);
+        s.dilationW = uni(1, 2);
+        s.padTop = uni(0, int(s.kernelH - 1));
+        s.padLeft = uni(0, int(s.kernelW - 1));
+        const int64_t padBottom = uni(0, int(s.kernelH - 1)), padRight = uni(0, int(s.kernelW - 1));
+        const int64_t outPadH = uni(0, int(std::max(s.strideH, s.dilationH) - 1)),
+                      outPadW = uni(0, int(std::max(s.strideW, s.dilationW) - 1));
+        s.outH = (s.inH - 1) * s.strideH + (s.kernelH - 1) * s.dilationH + 1 + outPadH - s.padTop -
+                 padBottom;
+        s.outW = (s.inW - 1) * s.strideW + (s.kernelW - 1) * s.dilationW + 1 + outPadW - s.padLeft -
+                 padRight;
+        if (s.outH < 1 || s.outW < 1) continue;
+        const bool signedInput = r % 3 == 2;
+        Tensor x(signedInput ? DataType::I8 : DataType::U8, {s.batch, s.inChannels, s.inH, s.inW});
+        for (int64_t i = 0; i < x.numel(); ++i)
+            static_cast<uint8_t*>(x.rawData())[i] = uint8_t(uni(0, 255));
+        Tensor w(DataType::I8, {s.inChannels, s.outChannels / s.group, s.kernelH, s.kernelW});
+        for (int64_t i = 0; i < w.numel(); ++i) w.data<int8_t>()[i] = int8_t(uni(-128, 127));
+        std::vector<int32_t> bias(size_t(s.outChannels));
+        for (auto& v : bias) v = uni(-5000, 5000);
+        const Tensor b = Tensor::fromVector<int32_t>({s.outChannels}, bias);
+        const int32_t zx = signedInput ? uni(-128, 127) : uni(0, 255);
+        // The reference on uint8 codes: int8 inputs shifted by 128 with their zero point.
+        std::vector<uint8_t> xu(size_t(x.numel()));
+        for (int64_t i = 0; i < x.numel(); ++i)
+            xu[size_t(i)] = signedInput ? uint8_t(static_cast<uint8_t*>(x.rawData())[i] ^ 0x80u)
+                                        : x.data<uint8_t>()[i];
+        std::vector<int32_t> want(size_t(s.batch * s.outChannels * s.outH * s.outW));
+        int8::referenceConvTranspose2d(s, xu.data(), signedInput ? zx + 128 : zx, w.data<int8_t>(),
+                                       bias.data(), want.data());
+        for (SimdPath path : int8::QGemm::supportedPaths()) {
+            const Node node =
+                int8Node("QConvTranspose", 3,
+                         {{"x_scale", attrF(1.0f)},
+                          {"x_zero_point", attrI(zx)},
+                          {"w_scale", attrFs(std::vector<float>(size_t(s.outChannels), 1.0f))},
+                          {"y_type", attrS("f32")},
+                          {"group", attrI(s.group)},
+                          {"strides", attrIs({s.strideH, s.strideW})},
+                          {"dilations", attrIs({s.dilationH, s.dilationW})},
+                          {"pads", attrIs({s.padTop, s.padLeft, padBottom, padRight})},
+                          {"output_padding", attrIs({outPadH, outPadW})},
+                          {"simd_path", attrS(simdPathName(path))}});
+            auto y = runInt8Op(node, {&x, &w, &b});
+            QVERIFY2(y.isOk(), y.message().c_str());
+            QCOMPARE(y->numel(), int64_t(want.size()));
+            for (int64_t i = 0; i < y->numel(); ++i)
+                if (y->data<float>()[i] != float(want[size_t(i)]))
+                    QFAIL(qPrintable(QString("path %1, case %2, element %3: %4 != %5")
+                                         .arg(simdPathName(path))
+                                         .arg(r)
+                                         .arg(i)
+                                         .arg(y->data<float>()[i])
+                                         .arg(want[size_t(i)])));
+            ++checked;
+        }
+    }
+    qInfo("QConvTranspose: %d shape/path combinations equal the reference bit for bit", checked);
+    QVERIFY(checked >= 30 * int(int8::QGemm::supportedPaths().size()));
 }
 
 QTEST_GUILESS_MAIN(Int8ConvTransposeTest)
