@@ -470,27 +470,24 @@ int main(int argc, char** argv) {
                     ratioText(r.ms[OursInt8], r.ms[OrtInt8], r.int8OverOrt).c_str());
     }
     std::printf("(ms: median over rounds of each round's median; [range of the per-round "
-                "ratios])\n\npeak RSS (MB, whole process: load, calibration and runs; ORT includes "
-                "Node.js, ~50 MB)\n");
-    std::printf("%-16s %3s %10s %10s %10s %10s\n", "model", "thr", "ours fp32", "ours int8",
-                "ORT fp32", "ORT int8");
-    for (const Row& r : rows) {
-        std::printf("%-16s %3d", r.model.c_str(), r.threads);
-        for (int s = 0; s < kSides; ++s)
-            std::printf(" %10s", r.ms[s] ? fmt("%.1f", r.rss[s]).c_str() : "-");
-        std::printf("\n");
-    }
-    std::printf("\nresident after the runs (MB; ours: memory freed after calibration and lowering "
+                "ratios])\n");
+    auto memoryTable = [&](const char* title, double(Row::*values)[kSides]) {
+        std::printf("\n%s\n%-16s %3s %10s %10s %10s %10s\n", title, "model", "thr", "ours fp32",
+                    "ours int8", "ORT fp32", "ORT int8");
+        for (const Row& r : rows) {
+            std::printf("%-16s %3d", r.model.c_str(), r.threads);
+            for (int s = 0; s < kSides; ++s)
+                std::printf(" %10s", r.ms[s] ? fmt("%.1f", (r.*values)[s]).c_str() : "-");
+            std::printf("\n");
+        }
+    };
+    memoryTable("peak RSS (MB, whole process: load, calibration and runs; ORT includes Node.js, "
+                "~50 MB)",
+                &Row::rss);
+    memoryTable("resident after the runs (MB; ours: memory freed after calibration and lowering "
                 "returned to the OS first, so this is the runner: weights, packed kernels, "
-                "buffers, code; ORT includes Node.js)\n");
-    std::printf("%-16s %3s %10s %10s %10s %10s\n", "model", "thr", "ours fp32", "ours int8",
-                "ORT fp32", "ORT int8");
-    for (const Row& r : rows) {
-        std::printf("%-16s %3d", r.model.c_str(), r.threads);
-        for (int s = 0; s < kSides; ++s)
-            std::printf(" %10s", r.ms[s] ? fmt("%.1f", r.resident[s]).c_str() : "-");
-        std::printf("\n");
-    }
+                "buffers, code; ORT includes Node.js)",
+                &Row::resident);
     std::printf("\n");
     for (const Row& r : rows) {
         for (int s = 0; s < kSides; ++s)

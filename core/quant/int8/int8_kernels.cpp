@@ -75,7 +75,7 @@ void referenceConv2d(const Conv2dShape& s, const uint8_t* x, int32_t xZero, cons
         }
 }
 
-void referenceConvTranspose2d(const ConvTranspose2dShape& s, const uint8_t* x, int32_t xZero,
+void referenceConvTranspose2d(const Conv2dShape& s, const uint8_t* x, int32_t xZero,
                               const int8_t* w, const int32_t* bias, int32_t* acc) {
     const int64_t cg = s.inChannels / s.group, mg = s.outChannels / s.group;
     const int64_t plane = s.outH * s.outW, kh = s.kernelH, kw = s.kernelW;

@@ -37,15 +37,9 @@ void referenceConv2d(const Conv2dShape& s, const uint8_t* x, int32_t xZero, cons
 // 2-D transposed convolution (ONNX ConvTranspose), the specification: every input element is
 // scattered through the kernel, out[oy][ox] with oy = iy·strideH + ky·dilationH − padTop (the
 // same for x). x: [N][C][H][W] u8 codes (zero xZero), w: [C][M/g][kh][kw] s8 (ONNX's layout),
-// bias: [M] (may be null) → acc: [N][M][outH][outW].
-struct ConvTranspose2dShape {
-    int64_t batch = 1, inChannels = 1, inH = 1, inW = 1;
-    int64_t outChannels = 1, outH = 1, outW = 1;
-    int64_t kernelH = 1, kernelW = 1, strideH = 1, strideW = 1, dilationH = 1, dilationW = 1;
-    int64_t padTop = 0, padLeft = 0;
-    int64_t group = 1;
-};
-void referenceConvTranspose2d(const ConvTranspose2dShape& s, const uint8_t* x, int32_t xZero,
+// bias: [M] (may be null) → acc: [N][M][outH][outW]. s's fields keep their meaning: inChannels
+// and inH/inW are x's, outChannels and outH/outW the result's.
+void referenceConvTranspose2d(const Conv2dShape& s, const uint8_t* x, int32_t xZero,
                               const int8_t* w, const int32_t* bias, int32_t* acc);
 
 // acc[m][r] = Σ_k (x[r][k] − z_x) · w[m][k] + bias[m] for rows r of x ([rows][K]) and w ([M][K]).

@@ -175,7 +175,7 @@ void Int8ConvTransposeTest::pathsMatchReference() {
     auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
     int checked = 0;
     for (int r = 0; r < 40; ++r) {
-        int8::ConvTranspose2dShape s;
+        int8::Conv2dShape s;
         s.group = uni(1, 3);
         s.batch = uni(1, 2);
         s.inChannels = s.group * uni(1, 5);

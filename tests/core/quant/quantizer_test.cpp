@@ -106,6 +106,23 @@ Tensor runFloat(const Graph& g, const Tensor& x) {
     return r->outputs.begin()->second;
 }
 
+// digits_mbv1_imb at 4-bit weights with CLE, calibrated on 64 samples (the per-layer AdaRound
+// tests); its Conv nodes in topological order.
+struct Mbv1W4 {
+    Graph graph = loadShared("digits_mbv1_imb.onnx");
+    CalibrationData data;
+    QuantConfig config;
+    std::vector<std::string> convs;
+    Mbv1W4() {
+        data.samples = firstSamples(loadSharedData("digits_calib_x.npy"), 64);
+        config.weight.bits = 4;
+        config.threads = 2;
+        config.cle = true;
+        for (NodeId n : graph.topoOrder())
+            if (graph.node(n).opType == "Conv") convs.push_back(graph.node(n).name);
+    }
+};
+
 QuantConfig configWith(Granularity g, CalibrationMethod m) {
     QuantConfig c;
     c.weight.granularity = g;
@@ -514,21 +531,15 @@ void QuantizerTest::cleLayersErrors() {
 // --adaround-layers X: X's weights move onto AdaRound's codes, every other layer keeps its
 // float weights (nearest rounding in the plan), compared with the same run without AdaRound.
 void QuantizerTest::adaroundLayersRoundOnlyThatLayer() {
-    const Graph g = loadShared("digits_mbv1_imb.onnx");
-    CalibrationData data;
-    data.samples = firstSamples(loadSharedData("digits_calib_x.npy"), 64);
-    QuantConfig c;
-    c.weight.bits = 4;
-    c.threads = 2;
+    const Mbv1W4 m;
+    const Graph& g = m.graph;
+    const CalibrationData& data = m.data;
+    QuantConfig c = m.config;
     c.adaroundIterations = 300;
-    c.cle = true;
     auto base = quantizeModel(g, c, &data);
     QVERIFY2(base.isOk(), base.message().c_str());
-    std::vector<std::string> convs;
-    for (NodeId n : base->graph.topoOrder())
-        if (base->graph.node(n).opType == "Conv") convs.push_back(base->graph.node(n).name);
-    QVERIFY(convs.size() > 4);
-    const std::string x = convs[3];
+    QVERIFY(m.convs.size() > 4);
+    const std::string x = m.convs[3];
 
     QuantConfig one = c;
     QVERIFY(applyQuantOption(one, "adaround-layers", x).isOk());
@@ -626,23 +637,17 @@ void QuantizerTest::adaroundLayersErrors() {
 // AdaRound cost ~10 dB on the digits models at 4 bits); every other layer gets the same
 // correction as a run with bias correction alone.
 void QuantizerTest::biasCorrectionLeavesAdaRoundedLayers() {
-    const Graph g = loadShared("digits_mbv1_imb.onnx");
-    CalibrationData data;
-    data.samples = firstSamples(loadSharedData("digits_calib_x.npy"), 64);
-    QuantConfig c;
-    c.weight.bits = 4;
-    c.threads = 2;
+    const Mbv1W4 m;
+    const Graph& g = m.graph;
+    const CalibrationData& data = m.data;
+    QuantConfig c = m.config;
     c.adaroundIterations = 200;
-    c.cle = true;
     c.biasCorrection = true;
     auto bcOnly = quantizeModel(g, c, &data);
     QVERIFY2(bcOnly.isOk(), bcOnly.message().c_str());
     QVERIFY(bcOnly->biasCorrection.has_value());
-    std::vector<std::string> convs;
-    for (NodeId n : bcOnly->graph.topoOrder())
-        if (bcOnly->graph.node(n).opType == "Conv") convs.push_back(bcOnly->graph.node(n).name);
-    QVERIFY(convs.size() > 4);
-    const std::string x = convs[3];
+    QVERIFY(m.convs.size() > 4);
+    const std::string x = m.convs[3];
 
     QuantConfig both = c;
     QVERIFY(applyQuantOption(both, "adaround-layers", x).isOk());
