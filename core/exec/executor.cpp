@@ -127,7 +127,9 @@ struct Executor::Impl {
     std::vector<std::unique_ptr<OpKernel>> kernels; // per node; null for stateless ops
     std::vector<std::optional<Tensor>> constants;   // per value: initializers and folded constants
     std::vector<bool> nodeFolded;                   // per node: outputs precomputed at prepare
-    std::vector<int32_t> useCount; // per value: consuming input slots of non-folded nodes
+    std::vector<int32_t> useCount;  // per value: consuming input slots of non-folded nodes
+    std::vector<ValueId> prepacked; // constants whose every consumer prepacked them
+    int64_t prepackedBytes = 0;
     // QUANTSCOPE_PROFILE set (non-empty, not "0"): wall time per node summed over runs, printed
     // to stderr when the executor goes (per op type, then the costliest nodes).
     bool profile = false;
@@ -195,6 +197,14 @@ Executor::~Executor() {
                      m_impl->pool.threadCount());
 }
 
+const std::vector<ValueId>& Executor::prepackedConstants() const {
+    return m_impl->prepacked;
+}
+
+int64_t Executor::prepackedConstantBytes() const {
+    return m_impl->prepackedBytes;
+}
+
 int Executor::threads() const {
     return m_impl->pool.threadCount();
 }
@@ -253,10 +263,29 @@ Result<std::unique_ptr<Executor>> Executor::create(Graph graph, const ExecOption
         impl.kernels[size_t(n)] = std::move(kernel).value();
     }
     impl.useCount.assign(size_t(g.valueCount()), 0);
+    std::vector<int32_t> packedUses(size_t(g.valueCount()), 0);
     for (NodeId n = 0; n < g.nodeCount(); ++n) {
         if (impl.nodeFolded[size_t(n)]) continue;
-        for (ValueId in : g.node(n).inputs)
-            if (in != kNoValue) ++impl.useCount[size_t(in)];
+        const std::vector<ValueId>& ins = g.node(n).inputs;
+        for (size_t i = 0; i < ins.size(); ++i) {
+            if (ins[i] == kNoValue) continue;
+            ++impl.useCount[size_t(ins[i])];
+            const OpKernel* k = impl.kernels[size_t(n)].get();
+            if (k && k->prepacked(int(i))) ++packedUses[size_t(ins[i])];
+        }
+    }
+    // Weights every consumer packed into its own layout: keep their shapes only.
+    std::vector<bool> isOutput(size_t(g.valueCount()), false);
+    for (ValueId v : g.outputs()) isOutput[size_t(v)] = true;
+    for (ValueId v = 0; v < g.valueCount(); ++v) {
+        std::optional<Tensor>& c = impl.constants[size_t(v)];
+        if (!c || !c->hasStorage() || isOutput[size_t(v)] || impl.useCount[size_t(v)] == 0 ||
+            packedUses[size_t(v)] != impl.useCount[size_t(v)])
+            continue;
+        impl.prepackedBytes += int64_t(c->byteSize());
+        c = Tensor::shapeOnly(c->dtype(), c->shape());
+        if (ex->m_graph.value(v).initializer) ex->m_graph.value(v).initializer = *c;
+        impl.prepacked.push_back(v);
     }
     return ex;
 }
@@ -375,7 +404,7 @@ Result<RunResult> Executor::run(const std::map<std::string, Tensor>& inputs, Exe
             if (hooks->keep(v)) {
                 if (!slots[size_t(v)].isNull())
                     result.kept[v] = slots[size_t(v)];
-                else if (impl.constants[size_t(v)])
+                else if (impl.constants[size_t(v)] && impl.constants[size_t(v)]->hasStorage())
                     result.kept[v] = *impl.constants[size_t(v)];
             }
     if (progress) progress->report(1.0, "done");

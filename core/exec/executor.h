@@ -54,7 +54,11 @@ public:
     static Result<std::unique_ptr<Executor>> create(Graph graph, const ExecOptions& options = {});
     ~Executor();
 
+    // The graph run. The initializers every consumer prepacked (OpKernel::prepacked) hold only
+    // their shape (Tensor::hasStorage() is false): the kernels hold the values.
     const Graph& graph() const { return m_graph; }
+    const std::vector<ValueId>& prepackedConstants() const;
+    int64_t prepackedConstantBytes() const; // the storage released for them
     int threads() const;
     // The pool the kernels run on (hooks may use it between nodes: a run is sequential).
     ThreadPool& pool() const;

@@ -223,6 +223,14 @@ Result<Tensor> Tensor::allocate(DataType dtype, Shape shape) {
     }
 }
 
+Tensor Tensor::shapeOnly(DataType dtype, Shape shape) {
+    Tensor t;
+    t.m_dtype = dtype;
+    t.m_shape = std::move(shape);
+    t.m_numel = numelOf(t.m_shape);
+    return t;
+}
+
 Tensor Tensor::reshaped(Shape shape) const {
     Tensor t = *this;
     t.m_shape = std::move(shape);

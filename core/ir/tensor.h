@@ -78,6 +78,11 @@ public:
     // Checked allocation for sizes that come from files or user input.
     static Result<Tensor> allocate(DataType dtype, Shape shape);
 
+    // dtype and shape without storage (rawData() is null): what an executor keeps of a constant
+    // whose consumers all prepacked it (OpKernel::prepacked), for shape inference.
+    static Tensor shapeOnly(DataType dtype, Shape shape);
+    bool hasStorage() const { return m_data != nullptr; }
+
     bool isNull() const { return m_dtype == DataType::Undefined; }
     DataType dtype() const { return m_dtype; }
     const Shape& shape() const { return m_shape; }

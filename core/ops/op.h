@@ -131,6 +131,13 @@ class OpKernel {
 public:
     virtual ~OpKernel() = default;
     virtual Status run(KernelContext& ctx) = 0;
+    // True when the kernel copied constant input `input` into its own form at creation and never
+    // reads its values in run() (ONNX Runtime's PrePack): the executor then keeps only its shape
+    // once every consumer has prepacked it, so the weights are held once.
+    virtual bool prepacked(int input) const {
+        (void)input;
+        return false;
+    }
 };
 
 // Data a kernel factory may use: the node, the opset, and the constant inputs (initializers).

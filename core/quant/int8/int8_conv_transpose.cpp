@@ -83,6 +83,8 @@ public:
         return std::unique_ptr<OpKernel>(std::move(k));
     }
 
+    bool prepacked(int input) const override { return input == 1; } // in m_gemms
+
     Status run(KernelContext& ctx) override {
         const Tensor& x = ctx.input(0);
         Tensor& y = ctx.allocateOutput(0);

@@ -82,10 +82,17 @@ std::vector<Int8NodeStats> int8NodeStats(const Int8Program& program) {
                                       g.value(node.inputs[2]).initializer
                                   ? g.value(node.inputs[2]).initializer->data<int32_t>()
                                   : nullptr;
-        const int8_t* wd = w.initializer->data<int8_t>();
+        const auto sums = program.weightAbsSums.find(node.name);
+        const int8_t* wd = w.initializer->hasStorage() ? w.initializer->data<int8_t>() : nullptr;
+        if (!wd &&
+            (sums == program.weightAbsSums.end() || int64_t(sums->second.size()) != channels))
+            continue;
         for (int64_t c = 0; c < channels; ++c) {
             double sumAbs = 0;
-            for (int64_t i = 0; i < k; ++i) sumAbs += std::abs(int32_t(wd[c * k + i]));
+            if (wd)
+                for (int64_t i = 0; i < k; ++i) sumAbs += std::abs(int32_t(wd[c * k + i]));
+            else
+                sumAbs = double(sums->second[size_t(c)]);
             s.accumulatorBound = std::max(s.accumulatorBound,
                                           sumAbs * maxX + (bias ? std::abs(double(bias[c])) : 0.0));
             if (!floatOut && size_t(c) < ws.size()) {

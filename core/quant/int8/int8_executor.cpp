@@ -506,6 +506,16 @@ private:
         QS_ASSIGN(std::string x, intName(node.inputs[0]));
         const Int8CodeInfo& xc = m_p.codes.at(x);
         const std::string wName = fresh(m_g.value(node.inputs[1]).name + "::w8");
+        if (std::string_view(qop) != "QConvTranspose") { // weights [M][...]: one row per channel
+            std::vector<int64_t>& sums = m_p.weightAbsSums[node.name];
+            const int64_t channels = w8.dim(0), k = w8.numel() / std::max<int64_t>(1, channels);
+            for (int64_t c = 0; c < channels; ++c) {
+                int64_t s = 0;
+                for (int64_t i = 0; i < k; ++i)
+                    s += std::abs(int32_t(w8.data<int8_t>()[c * k + i]));
+                sums.push_back(s);
+            }
+        }
         addInitializer(wName, std::move(w8));
         std::vector<std::string> ins{x, wName};
         if (bias) {
@@ -767,6 +777,7 @@ Int8Executor::create(const Graph& graph, const QuantPlan& plan, const Int8Option
     auto ex = std::unique_ptr<Int8Executor>(new Int8Executor());
     QS_ASSIGN(ex->m_program, lowerToInt8(graph, plan, options));
     QS_ASSIGN(ex->m_executor, Executor::create(ex->m_program.graph, ExecOptions{options.threads}));
+    ex->dropPrepackedWeights();
     return ex;
 }
 
@@ -775,7 +786,14 @@ Result<std::unique_ptr<Int8Executor>> Int8Executor::fromProgram(Int8Program prog
     auto ex = std::unique_ptr<Int8Executor>(new Int8Executor());
     ex->m_program = std::move(program);
     QS_ASSIGN(ex->m_executor, Executor::create(ex->m_program.graph, ExecOptions{options.threads}));
+    ex->dropPrepackedWeights();
     return ex;
+}
+
+void Int8Executor::dropPrepackedWeights() {
+    // The program's graph shares the weights' storage with the executor's: both keep shapes only.
+    for (ValueId v : m_executor->prepackedConstants())
+        m_program.graph.value(v).initializer = m_executor->graph().value(v).initializer;
 }
 
 Result<RunResult> Int8Executor::run(const std::map<std::string, Tensor>& inputs, ExecHooks* hooks,

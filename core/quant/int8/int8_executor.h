@@ -50,6 +50,9 @@ struct Int8Program {
         outputs;                         // original output name → lowered value
     std::vector<std::string> floatNodes; // original nodes run in float islands
     int integerNodes = 0;
+    // Per QConv/QGemm node: Σ_k |w| of each output channel's int8 weights (the accumulator
+    // headroom of the diagnostics; the weights themselves end up in the kernels only).
+    std::map<std::string, std::vector<int64_t>> weightAbsSums;
 };
 
 // Errors name the node or tensor at fault (e.g. dynamic activation quantization, which has no
@@ -72,12 +75,15 @@ public:
     Result<RunResult> run(const std::map<std::string, Tensor>& inputs, ExecHooks* hooks = nullptr,
                           Progress* progress = nullptr);
 
+    // The program run. Weights its kernels packed (QConv, QGemm, QConvTranspose) keep only their
+    // shapes in program().graph and graph(): they are held once, in the kernels' layout.
     const Int8Program& program() const { return m_program; }
     const Graph& graph() const { return m_executor->graph(); }
     int threads() const { return m_executor->threads(); }
 
 private:
     Int8Executor() = default;
+    void dropPrepackedWeights();
     Int8Program m_program;
     std::unique_ptr<Executor> m_executor;
 };

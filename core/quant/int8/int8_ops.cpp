@@ -130,7 +130,7 @@ public:
         if (!w || w->dtype() != DataType::I8 || w->rank() != 4)
             return makeError(ErrorCode::InvalidModel,
                              "QConv needs constant int8 weights [M][C/g][kh][kw]");
-        k->m_weights = w->clone();
+        k->m_weights = *w; // shares the constant's storage (constants are immutable)
         const int64_t m = w->dim(0);
         if (init.constInputs.size() > 2 && init.constInputs[2]) {
             const Tensor* b = init.constInputs[2];
@@ -164,12 +164,17 @@ public:
         const int64_t mg = m / k->m_group, kk = w->numel() / m;
         k->m_depthwise = w->dim(1) == 1 && mg == 1;
         k->m_path = chosenPath(a);
-        if (!k->m_depthwise)
+        if (!k->m_depthwise) {
             for (int64_t g = 0; g < k->m_group; ++g)
                 k->m_gemms.push_back(std::make_unique<QGemm>(chosenPath(a), mg, kk,
                                                              w->data<int8_t>() + g * mg * kk));
+            k->m_weights = Tensor::shapeOnly(w->dtype(), w->shape()); // the values: m_gemms
+        }
         return std::unique_ptr<OpKernel>(std::move(k));
     }
+
+    // Depthwise reads its weights at run time (m_weights shares the constant's storage).
+    bool prepacked(int input) const override { return input == 1 && !m_depthwise; }
 
     Status run(KernelContext& ctx) override {
         const Tensor& x = ctx.input(0);
@@ -388,6 +393,8 @@ public:
         k->m_gemm = std::make_unique<QGemm>(chosenPath(a), n, w->dim(1), w->data<int8_t>());
         return std::unique_ptr<OpKernel>(std::move(k));
     }
+
+    bool prepacked(int input) const override { return input == 1; } // in m_gemm
 
     Status run(KernelContext& ctx) override {
         const Tensor& x = ctx.input(0);

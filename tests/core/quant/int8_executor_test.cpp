@@ -170,6 +170,7 @@ private slots:
     void im2colMatchesDefinition();
     void outputStagePathsAgree();
     void diagnosticsCountCodes();
+    void weightsHeldOnce();
     void withinOneStepOfSimulator_data();
     void withinOneStepOfSimulator();
     void matchesOnnxRuntime_data();
@@ -845,6 +846,60 @@ void Int8ExecutorTest::diagnosticsCountCodes() {
     QCOMPARE(nodes[0].multipliers, std::vector<float>{0.5f});
     QCOMPARE(nodes[0].m0[0], int32_t(1) << 30);
     QCOMPARE(nodes[0].shift[0], 0);
+}
+
+// The weights QConv/QGemm pack are held once: the program's graph and the executor's keep their
+// shapes only (the kernels hold the values), depthwise weights stay shared with the kernel; the
+// released bytes are those weights; the diagnostics' accumulator headroom (from the program's
+// per-channel Σ|w|) equals the one computed from the weights of a freshly lowered program.
+void Int8ExecutorTest::weightsHeldOnce() {
+    auto m = quantizeShared("digits_mbv2_bn.onnx", "digits_calib_x.npy", 64, "digits_test_x.npy",
+                            RequantMode::Float);
+    QVERIFY2(m.isOk(), m.message().c_str());
+    auto lowered = lowerToInt8(m->model.graph, m->model.plan);
+    QVERIFY2(lowered.isOk(), lowered.message().c_str());
+    auto ex = Int8Executor::create(m->model.graph, m->model.plan);
+    QVERIFY2(ex.isOk(), ex.message().c_str());
+    const Graph& g = (*ex)->program().graph;
+    int64_t packed = 0, packedBytes = 0, shared = 0;
+    for (const Node& n : g.nodes()) {
+        if (n.opType != "QConv" && n.opType != "QGemm") continue;
+        const Value& w = g.value(n.inputs[1]);
+        QVERIFY(w.initializer.has_value());
+        const bool depthwise = n.opType == "QConv" && w.initializer->dim(1) == 1 &&
+                               lowered->graph.value(n.inputs[1]).initializer->dim(0) ==
+                                   NodeAttributes(n).getInt("group", 1);
+        QCOMPARE(w.initializer->hasStorage(), depthwise);
+        QVERIFY(!(*ex)->graph().value(n.inputs[1]).initializer->hasStorage() || depthwise);
+        if (depthwise) {
+            ++shared;
+        } else {
+            ++packed;
+            packedBytes += int64_t(w.initializer->byteSize());
+        }
+    }
+    qInfo("digits_mbv2_bn: %lld weights packed and released (%lld bytes), %lld depthwise shared",
+          (long long)packed, (long long)packedBytes, (long long)shared);
+    QVERIFY(packed > 5 && shared > 3);
+    // The executor reports what it released: the packed weights, nothing else.
+    auto released = Executor::create(lowered->graph);
+    QVERIFY2(released.isOk(), released.message().c_str());
+    QCOMPARE((*released)->prepackedConstantBytes(), packedBytes);
+
+    const auto fromWeights = int8NodeStats(*lowered), fromSums = int8NodeStats((*ex)->program());
+    QCOMPARE(fromSums.size(), fromWeights.size());
+    QVERIFY(fromSums.size() > 10);
+    for (size_t i = 0; i < fromSums.size(); ++i) {
+        QCOMPARE(fromSums[i].node, fromWeights[i].node);
+        QCOMPARE(fromSums[i].accumulatorBound, fromWeights[i].accumulatorBound);
+    }
+    // And the program still runs.
+    Shape s = m->test.shape();
+    s[0] = 4;
+    Tensor x(DataType::F32, s);
+    std::memcpy(x.rawData(), m->test.rawData(), x.byteSize());
+    auto r = (*ex)->run({{m->inputName, x}});
+    QVERIFY2(r.isOk(), r.message().c_str());
 }
 
 void Int8ExecutorTest::withinOneStepOfSimulator_data() {
