@@ -333,6 +333,7 @@ Result<std::shared_ptr<const RunAnalyses>> analyze(const Graph& original, const 
     ExecutorComparisonOptions xo;
     xo.threads = threads;
     xo.batchSize = request.evalBatch;
+    xo.cancel = &progress; // per node: three executors over every evaluation sample
     QS_ASSIGN(out->executors, compareExecutors(q, data, nullptr, inputName, xo));
     QS_TRY(cancelled());
     // Where the integer executor departs from the Simulator, and its codes' use (the table's
@@ -347,7 +348,8 @@ Result<std::shared_ptr<const RunAnalyses>> analyze(const Graph& original, const 
     QS_TRY(cancelled());
     progress.report(0.97, "remedies");
     // The report's measured remedies on a few samples: the what-if session polls the cancel flag
-    // while it is created and inside a remedy's AdaRound redo (the cone runs are small).
+    // per node while it is created, and each remedy per node of its cone and inside its AdaRound
+    // redo.
     QS_TRY(measureReportRemedies(*out, q, data, nullptr, inputName, threads, 5, 8, &progress));
     progress.report(1.0, "analyses");
     return std::shared_ptr<const RunAnalyses>(std::move(out));
