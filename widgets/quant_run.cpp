@@ -185,11 +185,16 @@ Status evaluate(const QuantizedModel& q, const Tensor& samples, const QuantRunRe
     double agreementSum = 0;
     int64_t samplesSeen = 0;
     ReferenceHooks reference;
+    QElapsedTimer clock;
+    qint64 fp32Ns = 0, simNs = 0;
     for (size_t b = 0; b < batches.size(); ++b) {
         if (progress.isCancelled()) return makeError(ErrorCode::Cancelled, "cancelled");
+        clock.start();
         QS_ASSIGN(RunResult ref, fp32->run({{inputName, batches[b]}}, &reference, &progress));
+        fp32Ns += clock.restart();
         errors.reference = &reference.tensors;
         QS_ASSIGN(RunResult test, sim->run({{inputName, batches[b]}}, &errors, &progress));
+        simNs += clock.nsecsElapsed();
         Tensor y = ref.outputs.at(outputName), yq = test.outputs.at(outputName);
         if (y.dtype() == DataType::F32 && yq.dtype() == DataType::F32 && y.rank() >= 1) {
             QS_ASSIGN(AccuracyResult acc, compareClassifiers(y, yq, nullptr));
@@ -199,6 +204,11 @@ Status evaluate(const QuantizedModel& q, const Tensor& samples, const QuantRunRe
         progress.report(double(b + 1) / double(batches.size()), "evaluation");
     }
     result.evalSamples = int(samplesSeen);
+    if (data.rank() > 0 && data.dim(0) > 0) {
+        result.fp32SecondsPerSample = double(fp32Ns) / 1e9 / double(data.dim(0));
+        result.simSecondsPerSample = double(simNs) / 1e9 / double(data.dim(0));
+        if (data.dtype() == DataType::F32) result.evalData = std::make_shared<const Tensor>(data);
+    }
     if (samplesSeen > 0) result.agreement = agreementSum / double(samplesSeen);
     const auto out = errors.sums.find(graph.outputs().at(0));
     if (out != errors.sums.end()) result.outputSqnrDb = sqnrFromSums(out->second);
@@ -492,6 +502,9 @@ QuantRunResult QuantRunner::run(const QuantRunRequest& request, Progress& progre
             result.notes << tr("no calibration data: ranges are data-free and no layer was "
                                "evaluated");
         }
+        // Kept for the node menu's remedy previews (what-ifs on this quantization).
+        if (result.evalData)
+            result.model = std::make_shared<const QuantizedModel>(std::move(quantized).value());
         result.ok = true;
     } catch (const std::bad_alloc&) {
         result.error = tr("out of memory during the quantization run");

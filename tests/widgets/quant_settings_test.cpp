@@ -6,6 +6,7 @@
 #include "language_manager.h"
 #include "ir/graph.h"
 #include "main_window.h"
+#include "remedy_test_helpers.h"
 #include "node_remedy_menu.h"
 #include "node_table_model.h"
 #include "node_table_page.h"
@@ -354,7 +355,7 @@ private slots:
         menu.reset(window.createNodeMenu(conv, &window));
         QCOMPARE(menuTensor(*menu), tensor);
 
-        action(*menu, "remedyCalibKl")->trigger();
+        QVERIFY(triggerAndApply(window, action(*menu, "remedyCalibKl")));
         QVERIFY(window.runController()->isStale());
         QCOMPARE(overridesOf(tensor), QStringList{tensor + QStringLiteral("=kl")});
         QVERIFY(window.statusText().contains(conv));
@@ -362,7 +363,7 @@ private slots:
         QVERIFY(action(*menu, "remedyCalibKl")->isChecked());
         QVERIFY(!action(*menu, "remedyCalibMinmax")->isChecked());
         QVERIFY(action(*menu, "remedyCalibGlobal")->isEnabled());
-        action(*menu, "remedyCalibPercentile")->trigger(); // another method replaces it
+        QVERIFY(triggerAndApply(window, action(*menu, "remedyCalibPercentile"))); // replaces it
         QCOMPARE(overridesOf(tensor), QStringList{tensor + QStringLiteral("=percentile:99.99")});
         menu.reset(window.createNodeMenu(conv, &window));
         QVERIFY(action(*menu, "remedyCalibPercentile")->isChecked());
@@ -373,7 +374,7 @@ private slots:
         for (const char* m : methods) QVERIFY(!action(*menu, m)->isChecked());
 
         // A run with KL for this tensor uses the range the comparison computes for KL.
-        action(*menu, "remedyCalibKl")->trigger();
+        QVERIFY(triggerAndApply(window, action(*menu, "remedyCalibKl")));
         QVERIFY(run());
         current = window.runController()->current();
         QVERIFY(!window.runController()->isStale());
