@@ -154,6 +154,43 @@ private slots:
         QCOMPARE(child<QSpinBox>(settings, "weightBits")->value(), 5);
     }
 
+    // Node names with commas in the node lists the menu writes (--cle-layers,
+    // --adaround-layers): escaped as core's parser reads them, read back, removed one by one.
+    void nodeListsEscapeCommas() {
+        QuantSettingsWidget settings;
+        const QString a = QStringLiteral("stem,conv"), b = QStringLiteral("back\\slash");
+        settings.setNodeCle(a, true);
+        settings.setNodeCle(QStringLiteral("plain"), true);
+        settings.setNodeAdaRound(b, true);
+        QVERIFY(settings.options().contains(
+            {QStringLiteral("cle-layers"), QStringLiteral("stem\\,conv")}));
+        QVERIFY(settings.options().contains(
+            {QStringLiteral("adaround-layers"), QStringLiteral("back\\\\slash")}));
+        QVERIFY(settings.nodeListed(QStringLiteral("cle-layers"), a));
+        QVERIFY(!settings.nodeListed(QStringLiteral("cle-layers"), QStringLiteral("stem")));
+        QVERIFY(settings.nodeOverrides(a).contains(QStringLiteral("--cle-layers stem\\,conv")));
+        Result<QuantConfig> config = settings.config();
+        QVERIFY2(config, config.message().c_str());
+        QVERIFY((config->cleLayers == std::set<std::string>{"stem,conv", "plain"}));
+        QVERIFY((config->adaroundLayers == std::set<std::string>{"back\\slash"}));
+        settings.setNodeCle(a, false);
+        QVERIFY(!settings.nodeListed(QStringLiteral("cle-layers"), a));
+        QVERIFY(settings.nodeListed(QStringLiteral("cle-layers"), QStringLiteral("plain")));
+        // The window's command line takes the same escape; a bad one is a usage error.
+        const GuiCommandLine parsed = GuiCommandLineParser::parse({QStringLiteral("quantscope"),
+                                                                   QStringLiteral("--cle-layers"),
+                                                                   QStringLiteral("stem\\,conv")});
+        QCOMPARE(int(parsed.action), int(GuiCommandLine::Action::Run));
+        QuantSettingsWidget fromCommandLine;
+        QVERIFY(fromCommandLine.setOptions(parsed.options.quantOptions));
+        QVERIFY(fromCommandLine.nodeListed(QStringLiteral("cle-layers"), a));
+        const GuiCommandLine bad = GuiCommandLineParser::parse({QStringLiteral("quantscope"),
+                                                                QStringLiteral("--cle-layers"),
+                                                                QStringLiteral("stem\\;conv")});
+        QCOMPARE(int(bad.action), int(GuiCommandLine::Action::UsageError));
+        QVERIFY2(bad.text.contains(QStringLiteral("backslash")), qPrintable(bad.text));
+    }
+
     void guiCommandLineTakesQuantOptions() {
         const GuiCommandLine parsed = GuiCommandLineParser::parse(
             {QStringLiteral("quantscope"), QStringLiteral("m.onnx"), QStringLiteral("--calib"),
