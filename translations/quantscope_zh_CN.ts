@@ -1319,6 +1319,10 @@ Click to show this assignment</source>
         <source>Cross-layer equalization rescales %1 together: it changes two layers at once, and a what-if changes one layer at a time, so it cannot be previewed. Apply it and run the quantization again to measure it.</source>
         <translation>跨层均衡会一起重新缩放 %1：它同时改变两层，而假设分析（what-if）一次只改变一层，因此无法预览。请应用后重新运行量化来测量其效果。</translation>
     </message>
+    <message>
+        <source>(%1 is folded into %2: applies to %2)</source>
+        <translation>（%1 已折叠进 %2：作用于 %2）</translation>
+    </message>
 </context>
 <context>
     <name>qs::NodeTableModel</name>

@@ -103,9 +103,7 @@ QStringList NodeRemedyMenu::cleChain(const QString& node, const std::vector<CleP
     return chain;
 }
 
-QString NodeRemedyMenu::cleNode(const QString& node, const Graph* graph,
-                                const std::vector<ClePair>& pairs) {
-    if (!cleChain(node, pairs).isEmpty()) return node;
+QString NodeRemedyMenu::foldedInto(const QString& node, const Graph* graph) {
     if (!graph) return {};
     const auto id = graph->findNode(node.toStdString());
     if (!id) return {};
@@ -117,8 +115,14 @@ QString NodeRemedyMenu::cleNode(const QString& node, const Graph* graph,
     const Node& before = graph->node(in.producer);
     if (before.opType != "Conv" && before.opType != "ConvTranspose" && before.opType != "Gemm")
         return {};
-    const QString conv = QString::fromStdString(before.name);
-    return cleChain(conv, pairs).isEmpty() ? QString() : conv;
+    return QString::fromStdString(before.name);
+}
+
+QString NodeRemedyMenu::cleNode(const QString& node, const Graph* graph,
+                                const std::vector<ClePair>& pairs) {
+    if (!cleChain(node, pairs).isEmpty()) return node;
+    const QString conv = foldedInto(node, graph);
+    return conv.isEmpty() || cleChain(conv, pairs).isEmpty() ? QString() : conv;
 }
 
 double NodeRemedyMenu::adaroundSeconds(const QString& node, const Context& context, int iterations,
@@ -160,7 +164,6 @@ QMenu* NodeRemedyMenu::create(const QString& name, const Context& context, QWidg
     QuantSettingsWidget* settings = context.settings;
     auto* menu = new QMenu(parent);
     menu->setObjectName(QStringLiteral("nodeMenu"));
-    const QStringList overrides = settings->nodeOverrides(name);
     const QuantSettingsWidget::Options options = settings->options();
     auto has = [&options](const QString& option, const QString& value) {
         for (const auto& [n, v] : options)
@@ -256,15 +259,29 @@ QMenu* NodeRemedyMenu::create(const QString& name, const Context& context, QWidg
     }
     menu->addSeparator();
 
+    // A BatchNormalization folded into the Conv before it has no node of its own in the
+    // quantized model: its weight remedies are the Conv's (--float BN would name no node).
+    const bool folding = [&] {
+        const auto config = settings->config();
+        return !config || config->foldBatchNorm;
+    }();
+    const QString foldedConv = folding ? foldedInto(name, context.graph.get()) : QString();
+    const QString target = foldedConv.isEmpty() ? name : foldedConv;
+    const QStringList targetOverrides = settings->nodeOverrides(target);
+    const QString foldedNote =
+        foldedConv.isEmpty()
+            ? QString()
+            : QLatin1Char(' ') + tr("(%1 is folded into %2: applies to %2)").arg(name, foldedConv);
+
     auto* keepFloat = menu->addAction(tr("Keep in &Float"));
     keepFloat->setObjectName(QStringLiteral("remedyKeepFloat"));
     keepFloat->setCheckable(true);
-    keepFloat->setChecked(overrides.contains(QStringLiteral("--float ") + name));
-    keepFloat->setStatusTip(tr("Leave this node unquantized (--float)"));
+    keepFloat->setChecked(targetOverrides.contains(QStringLiteral("--float ") + target));
+    keepFloat->setStatusTip(tr("Leave this node unquantized (--float)") + foldedNote);
     QObject::connect(keepFloat, &QAction::toggled, menu, [=](bool on) {
-        auto apply = [settings, chosen, name, on] {
-            settings->setNodeFloat(name, on);
-            chosen(name, on ? tr("kept in float") : tr("quantized again"));
+        auto apply = [settings, chosen, target, on] {
+            settings->setNodeFloat(target, on);
+            chosen(target, on ? tr("kept in float") : tr("quantized again"));
         };
         if (!on || layer.empty()) return apply();
         LayerChange c = layerChange();
@@ -275,12 +292,13 @@ QMenu* NodeRemedyMenu::create(const QString& name, const Context& context, QWidg
     auto* bits16 = menu->addAction(tr("&16-Bit Weights"));
     bits16->setObjectName(QStringLiteral("remedy16Bit"));
     bits16->setCheckable(true);
-    bits16->setChecked(overrides.contains(QStringLiteral("--layer-bits %1=16").arg(name)));
-    bits16->setStatusTip(tr("Quantize this layer's weights with 16 bits (--layer-bits)"));
+    bits16->setChecked(targetOverrides.contains(QStringLiteral("--layer-bits %1=16").arg(target)));
+    bits16->setStatusTip(tr("Quantize this layer's weights with 16 bits (--layer-bits)") +
+                         foldedNote);
     QObject::connect(bits16, &QAction::toggled, menu, [=](bool on) {
-        auto apply = [settings, chosen, name, on] {
-            settings->setNodeBits(name, on ? 16 : 0);
-            chosen(name, on ? tr("16-bit weights") : tr("configured weight bits"));
+        auto apply = [settings, chosen, target, on] {
+            settings->setNodeBits(target, on ? 16 : 0);
+            chosen(target, on ? tr("16-bit weights") : tr("configured weight bits"));
         };
         if (!on || !layerWeighted) return apply();
         LayerChange c = layerChange();
@@ -296,16 +314,17 @@ QMenu* NodeRemedyMenu::create(const QString& name, const Context& context, QWidg
     perChannel->setCheckable(true);
     perChannel->setChecked(
         modelPerChannel ||
-        overrides.contains(QStringLiteral("--layer-granularity %1=channel").arg(name)));
+        targetOverrides.contains(QStringLiteral("--layer-granularity %1=channel").arg(target)));
     perChannel->setEnabled(!modelPerChannel);
     perChannel->setStatusTip(modelPerChannel
                                  ? tr("Every layer's weights are already per channel")
                                  : tr("Quantize this layer's weights per output channel "
-                                      "(--layer-granularity)"));
+                                      "(--layer-granularity)") +
+                                       foldedNote);
     QObject::connect(perChannel, &QAction::toggled, menu, [=](bool on) {
-        auto apply = [settings, chosen, name, on] {
-            settings->setNodeGranularity(name, on ? QStringLiteral("channel") : QString());
-            chosen(name, on ? tr("per-channel weights") : tr("configured granularity"));
+        auto apply = [settings, chosen, target, on] {
+            settings->setNodeGranularity(target, on ? QStringLiteral("channel") : QString());
+            chosen(target, on ? tr("per-channel weights") : tr("configured granularity"));
         };
         if (!on || !layerWeighted) return apply();
         LayerChange c = layerChange();

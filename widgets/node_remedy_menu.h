@@ -66,6 +66,9 @@ public:
     // on the folded graph) that Conv; empty when neither is in a pair.
     static QString cleNode(const QString& node, const Graph* graph,
                            const std::vector<ClePair>& pairs);
+    // The Conv/ConvTranspose/Gemm a BatchNormalization `node` of `graph` (the model as loaded) is
+    // folded into (its input's producer, read by it alone); empty for any other node.
+    static QString foldedInto(const QString& node, const Graph* graph);
 
     // AdaRound's time for the node: measured in the last run when it AdaRounded the node (then
     // `measured` is set), else estimated from the weight's shape in `graph`; NaN for a node

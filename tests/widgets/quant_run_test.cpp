@@ -703,6 +703,19 @@ private slots:
         cle->trigger();
         dialog->findChild<QPushButton*>(QStringLiteral("remedyPreviewApply"))->click();
         QVERIFY(settings->options().contains({QStringLiteral("cle-layers"), conv}));
+        // Its weight remedies are the Conv's too (--float BN would name no node of the folded
+        // model): previewed on the Conv and written for it.
+        menu.reset(window.createNodeMenu(bn, &window));
+        auto* keepFloat = menu->findChild<QAction*>(QStringLiteral("remedyKeepFloat"));
+        QVERIFY2(keepFloat->statusTip().contains(QStringLiteral("folded into %1").arg(conv)),
+                 qPrintable(keepFloat->statusTip()));
+        QVERIFY(triggerAndApply(window, keepFloat));
+        QVERIFY(settings->nodeOverrides(conv).contains(QStringLiteral("--float ") + conv));
+        QVERIFY(settings->nodeOverrides(bn).isEmpty());
+        menu.reset(window.createNodeMenu(bn, &window));
+        QVERIFY(menu->findChild<QAction*>(QStringLiteral("remedyKeepFloat"))->isChecked());
+        QVERIFY(runAndWait(window)); // the folded model has the Conv: the run accepts it
+        QVERIFY(!window.runController()->current()->layers.value(conv).quantized);
         settings->setAnalysisDepth(AnalysisDepth::Full);
     }
 
