@@ -191,7 +191,8 @@ Status evaluate(const QuantizedModel& q, const Tensor& samples, const QuantRunRe
         if (progress.isCancelled()) return makeError(ErrorCode::Cancelled, "cancelled");
         clock.start();
         QS_ASSIGN(RunResult ref, fp32->run({{inputName, batches[b]}}, &reference, &progress));
-        fp32Ns += clock.restart();
+        fp32Ns += clock.nsecsElapsed();
+        clock.start();
         errors.reference = &reference.tensors;
         QS_ASSIGN(RunResult test, sim->run({{inputName, batches[b]}}, &errors, &progress));
         simNs += clock.nsecsElapsed();
