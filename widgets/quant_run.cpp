@@ -210,6 +210,13 @@ Status evaluate(const QuantizedModel& q, const Tensor& samples, const QuantRunRe
         result.simSecondsPerSample = double(simNs) / 1e9 / double(data.dim(0));
         if (data.dtype() == DataType::F32) result.evalData = std::make_shared<const Tensor>(data);
     }
+    // The last batch's float activations, as the fp32 references kept them: what a what-if
+    // session caches per sample (twice).
+    if (const Tensor& last = batches.back(); last.rank() > 0 && last.dim(0) > 0) {
+        int64_t bytes = 0;
+        for (const auto& [value, tensor] : reference.tensors) bytes += int64_t(tensor.byteSize());
+        result.activationBytesPerSample = double(bytes) / double(last.dim(0));
+    }
     if (samplesSeen > 0) result.agreement = agreementSum / double(samplesSeen);
     const auto out = errors.sums.find(graph.outputs().at(0));
     if (out != errors.sums.end()) result.outputSqnrDb = sqnrFromSums(out->second);

@@ -62,6 +62,8 @@ struct QuantRunResult {
     std::shared_ptr<const Tensor> evalData;
     // The evaluation's executor speed (wall seconds per sample): the previews' time estimates.
     double fp32SecondsPerSample = qQNaN(), simSecondsPerSample = qQNaN();
+    // Bytes of one sample's float activations (every node output): a what-if session's cache.
+    double activationBytesPerSample = qQNaN();
 };
 
 // How much of core's analysis a GUI run does after quantizing and evaluating: everything, all

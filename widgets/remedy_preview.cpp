@@ -16,6 +16,8 @@ namespace qs {
 namespace {
 
 constexpr int kSessionBatch = 4; // every value of a batch is cached twice
+constexpr int64_t kSessionSamples = 8;
+constexpr double kSessionBytes = 256.0 * 1024 * 1024;
 // A what-if's cone run per node and sample, as a share of the run's evaluation simulator time
 // per node and sample: the evaluation also sums every tensor's error (ErrorHooks) and keeps the
 // fp32 references, a what-if runs the bare (fused) cone. Measured 0.20-0.44 on ppocr_cls and
@@ -124,7 +126,15 @@ std::string RemedyPreviewer::layerNode(const QuantizedModel& model, const std::s
 
 int RemedyPreviewer::sessionSamples(const QuantRunResult& run) {
     const int64_t rows = run.evalData && run.evalData->rank() > 0 ? run.evalData->dim(0) : 0;
-    return int(std::min<int64_t>(8, rows));
+    int64_t samples = std::min<int64_t>(kSessionSamples, rows);
+    // The session stays while its run is the current one: it caches every activation of every
+    // sample twice (fp32 and quantized); keep that within kSessionBytes (mobilenet_v2_bn at
+    // 224×224: 3 samples; ppocr_cls: 8).
+    if (std::isfinite(run.activationBytesPerSample) && run.activationBytesPerSample > 0)
+        samples = std::min<int64_t>(
+            samples,
+            std::max<int64_t>(1, int64_t(kSessionBytes / (2 * run.activationBytesPerSample))));
+    return int(samples);
 }
 
 double RemedyPreviewer::estimateSeconds(const QuantRunResult& run, int coneNodes, int totalNodes,

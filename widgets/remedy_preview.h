@@ -82,7 +82,8 @@ public:
     // (AdaRound of the layer). NaN without a run that measured its speed.
     static double estimateSeconds(const QuantRunResult& run, int coneNodes, int totalNodes,
                                   bool prepared, double repairSeconds = 0.0);
-    // The evaluation samples a preview session takes from a run.
+    // The evaluation samples a preview session takes from a run: up to 8, fewer when their
+    // cached activations would pass 256 MB.
     static int sessionSamples(const QuantRunResult& run);
     // Nodes of `graph` a change to `node` (or to the tensor `tensor`, through its producer or, for
     // a graph input, its readers) re-runs: the node and everything downstream of it. 0 if unknown.

@@ -14,6 +14,7 @@
 #include "node_table_page.h"
 #include "quant/quantizer.h"
 #include "quant_settings_widget.h"
+#include "remedy_preview.h"
 #include "remedy_test_helpers.h"
 #include "node_remedy_menu.h"
 #include "analysis/accuracy.h"
@@ -536,6 +537,27 @@ private slots:
         cle = menu->findChild<QAction*>(QStringLiteral("remedyCle"));
         QVERIFY(cle->isChecked() && !cle->isEnabled());
         window.settingsWidget()->setAnalysisDepth(AnalysisDepth::Full);
+    }
+
+    // A preview session keeps up to 8 evaluation samples, fewer when their cached activations
+    // (fp32 and quantized) would pass 256 MB; the estimate adds preparing it until it exists.
+    void previewSessionSamplesAndEstimate() {
+        QuantRunResult run;
+        run.evalData = std::make_shared<const Tensor>(DataType::F32, Shape{32, 3});
+        QCOMPARE(RemedyPreviewer::sessionSamples(run), 8);
+        run.activationBytesPerSample = 40.0 * 1024 * 1024; // 256 MB / (2 × 40 MB) = 3.2
+        QCOMPARE(RemedyPreviewer::sessionSamples(run), 3);
+        run.activationBytesPerSample = 1e12;
+        QCOMPARE(RemedyPreviewer::sessionSamples(run), 1);
+        run.evalData = std::make_shared<const Tensor>(DataType::F32, Shape{2, 3});
+        run.activationBytesPerSample = 1.0;
+        QCOMPARE(RemedyPreviewer::sessionSamples(run), 2);
+        QVERIFY(std::isnan(RemedyPreviewer::estimateSeconds(run, 5, 10, true)));
+        run.simSecondsPerSample = 0.1;
+        run.fp32SecondsPerSample = 0.05;
+        // 2 samples: half the model at 0.4 of 0.1 s per sample, plus preparing (0.15 s each).
+        QCOMPARE(RemedyPreviewer::estimateSeconds(run, 5, 10, true), 0.04);
+        QCOMPARE(RemedyPreviewer::estimateSeconds(run, 5, 10, false, 1.0), 0.04 + 0.3 + 1.0);
     }
 
     // A remedy from the node menu after a run is previewed before anything is written: a what-if
