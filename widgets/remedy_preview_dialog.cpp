@@ -3,6 +3,7 @@
 #include "run_controller.h"
 
 #include <QDialogButtonBox>
+#include <QEvent>
 #include <QLabel>
 #include <QProgressBar>
 #include <QPushButton>
@@ -15,8 +16,11 @@ namespace {
 
 constexpr int kPollMs = 80; // as RunController
 
+// Two significant digits below a second (a cone of a few nodes takes milliseconds).
 QString seconds(double s) {
-    return QString::number(s, 'f', s < 10 ? 2 : 1);
+    return s >= 10  ? QString::number(s, 'f', 1)
+           : s >= 1 ? QString::number(s, 'f', 2)
+                    : QString::number(s, 'g', 2);
 }
 
 QString signedNumber(double v, int decimals) {
@@ -33,7 +37,6 @@ QString db(double v) {
 RemedyPreviewDialog::RemedyPreviewDialog(QWidget* parent)
     : QDialog(parent) {
     setObjectName(QStringLiteral("remedyPreviewDialog"));
-    setWindowTitle(tr("Remedy Preview"));
     setModal(false);
     m_pool.setMaxThreadCount(1);
     m_poll.setInterval(kPollMs);
@@ -60,18 +63,16 @@ RemedyPreviewDialog::RemedyPreviewDialog(QWidget* parent)
                        static_cast<QWidget*>(m_results)})
         layout->addWidget(w);
     auto* buttons = new QDialogButtonBox(this);
-    m_cancel = buttons->addButton(tr("&Cancel Preview"), QDialogButtonBox::RejectRole);
+    m_cancel = buttons->addButton(QString(), QDialogButtonBox::RejectRole);
     m_cancel->setObjectName(QStringLiteral("remedyPreviewCancel"));
-    m_apply = buttons->addButton(tr("&Apply"), QDialogButtonBox::AcceptRole);
+    m_apply = buttons->addButton(QString(), QDialogButtonBox::AcceptRole);
     m_apply->setObjectName(QStringLiteral("remedyPreviewApply"));
-    m_apply->setToolTip(tr("Write the override to the settings; the results become stale"));
-    m_applyRun = buttons->addButton(tr("Apply and &Run"), QDialogButtonBox::AcceptRole);
+    m_applyRun = buttons->addButton(QString(), QDialogButtonBox::AcceptRole);
     m_applyRun->setObjectName(QStringLiteral("remedyPreviewApplyRun"));
-    m_applyRun->setToolTip(tr("Write the override to the settings and run the quantization again"));
-    m_dismiss = buttons->addButton(tr("&Dismiss"), QDialogButtonBox::RejectRole);
+    m_dismiss = buttons->addButton(QString(), QDialogButtonBox::RejectRole);
     m_dismiss->setObjectName(QStringLiteral("remedyPreviewDismiss"));
-    m_dismiss->setToolTip(tr("Close without changing the settings"));
     layout->addWidget(buttons);
+    retranslateUi();
     // The box's roles would close the dialog on any of them: each button says what it does.
     disconnect(buttons, nullptr, this, nullptr);
     connect(m_cancel, &QPushButton::clicked, this, &RemedyPreviewDialog::cancelPreview);
@@ -83,6 +84,25 @@ RemedyPreviewDialog::RemedyPreviewDialog(QWidget* parent)
         m_bar->setValue(int(std::lround(m_progress->fraction() * 100)));
     });
     setMinimumWidth(460);
+}
+
+void RemedyPreviewDialog::retranslateUi() {
+    setWindowTitle(tr("Remedy Preview"));
+    m_cancel->setText(tr("&Cancel Preview"));
+    m_apply->setText(tr("&Apply"));
+    m_apply->setToolTip(tr("Write the override to the settings; the results become stale"));
+    m_applyRun->setText(tr("Apply and &Run"));
+    m_applyRun->setToolTip(tr("Write the override to the settings and run the quantization again"));
+    m_dismiss->setText(tr("&Dismiss"));
+    m_dismiss->setToolTip(tr("Close without changing the settings"));
+    // The proposal's own texts (title, method, estimate) were translated when it was made; the
+    // result is rebuilt.
+    if (m_result) m_results->setText(resultText());
+}
+
+void RemedyPreviewDialog::changeEvent(QEvent* event) {
+    if (event->type() == QEvent::LanguageChange) retranslateUi();
+    QDialog::changeEvent(event);
 }
 
 RemedyPreviewDialog::~RemedyPreviewDialog() {
@@ -122,6 +142,7 @@ void RemedyPreviewDialog::start(RemedyProposal proposal) {
     m_apply->setEnabled(!preview);
     m_applyRun->setEnabled(!preview);
     m_results->setText(preview ? tr("Previewing\u2026") : QString());
+    adjustSize();
     show();
     raise();
     if (!preview) return;
@@ -199,6 +220,7 @@ void RemedyPreviewDialog::showResult() {
     // A failed preview still lets the user apply the remedy (the full run will say more).
     m_apply->setEnabled(usable);
     m_applyRun->setEnabled(usable);
+    adjustSize(); // the result has more lines than "Previewing…"
 }
 
 void RemedyPreviewDialog::apply(bool run) {

@@ -49,7 +49,11 @@ signals:
     void sessionPrepared(std::shared_ptr<const qs::PreviewSession> session);
     void applied(bool run);
 
+protected:
+    void changeEvent(QEvent* event) override;
+
 private:
+    void retranslateUi();
     void deliver(RemedyPreviewResult result);
     void showResult();
 

@@ -33,6 +33,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -674,6 +675,14 @@ private slots:
         QVERIFY(!r->sessionCreated);
         QVERIFY2(r->redone.join(QLatin1Char('|')).contains(QStringLiteral("AdaRound ") + b),
                  qPrintable(r->redone.join(QLatin1Char('|'))));
+        // A language switch retranslates the open dialog (buttons and the result).
+        QVERIFY(LanguageManager::instance()->setLanguage(QStringLiteral("zh_CN")));
+        QTRY_COMPARE(dialog->findChild<QPushButton*>(QStringLiteral("remedyPreviewApply"))->text(),
+                     QStringLiteral("\u5e94\u7528(&A)")); // LanguageChange is a posted event
+        QVERIFY(dialog->resultText().contains(QStringLiteral("\u8f93\u51fa SQNR")));
+        QVERIFY(LanguageManager::instance()->setLanguage(QStringLiteral("en")));
+        QTRY_COMPARE(dialog->findChild<QPushButton*>(QStringLiteral("remedyPreviewApply"))->text(),
+                     QStringLiteral("&Apply"));
         dialog->findChild<QPushButton*>(QStringLiteral("remedyPreviewDismiss"))->click();
         QVERIFY(!dialog->isVisible());
         QVERIFY(settings->nodeOverrides(b).isEmpty());
@@ -697,10 +706,17 @@ private slots:
         QVERIFY(dialog->findChild<QLabel*>(QStringLiteral("remedyPreviewMethod"))
                     ->text()
                     .contains(QStringLiteral("cannot be previewed")));
-        QVERIFY(dialog->findChild<QLabel*>(QStringLiteral("remedyPreviewEstimate"))
-                    ->text()
-                    .contains(QStringLiteral("A full re-run takes about %1 s")
-                                  .arg(run->seconds, 0, 'f', run->seconds < 10 ? 2 : 1)));
+        {
+            // The last run's time, to two significant digits.
+            const QString text =
+                dialog->findChild<QLabel*>(QStringLiteral("remedyPreviewEstimate"))->text();
+            const QRegularExpressionMatch m =
+                QRegularExpression(QStringLiteral("A full re-run takes about ([0-9.]+) s"))
+                    .match(text);
+            QVERIFY2(m.hasMatch(), qPrintable(text));
+            QVERIFY2(std::fabs(m.captured(1).toDouble() - run->seconds) <= 0.05 * run->seconds,
+                     qPrintable(text));
+        }
         dialog->findChild<QPushButton*>(QStringLiteral("remedyPreviewApply"))->click();
         QVERIFY(settings->options().contains({QStringLiteral("cle-layers"), a}));
 
