@@ -611,6 +611,8 @@ private slots:
         QSignalSpy finished(dialog, &RemedyPreviewDialog::previewFinished);
         QVERIFY(finished.wait(60000));
         qInfo("preview: %s; longest GUI stall %lld ms", qPrintable(estimate), beat.longestMs());
+        QVERIFY2(beat.longestMs() < timingBudgetMs(100),
+                 qPrintable(QString::number(beat.longestMs())));
         const RemedyPreviewResult* r = dialog->result();
         QVERIFY(r);
         QVERIFY2(r->ok, qPrintable(r->error));
