@@ -331,6 +331,10 @@ total %2 dB, %3 % of the noise injected here</source>
         <source>option &apos;--calib&apos; needs a file name</source>
         <translation>选项“--calib”需要一个文件名</translation>
     </message>
+    <message>
+        <source>Quantization option, as in quantscope-cli: NODE[,NODE...]; a comma inside a node name is written \, and a backslash \\.</source>
+        <translation>量化选项，与 quantscope-cli 相同：NODE[,NODE...]；节点名中的逗号写作 \,，反斜杠写作 \\。</translation>
+    </message>
 </context>
 <context>
     <name>qs::ImageFolder</name>
@@ -776,6 +780,26 @@ total %2 dB, %3 % of the noise injected here</source>
     <message>
         <source>The last run took %1 s.</source>
         <translation>上次运行耗时 %1 秒。</translation>
+    </message>
+    <message>
+        <source>Preview of %1 (%2): output SQNR %3 → %4 dB in %5 s; Apply to keep it.</source>
+        <translation>%1（%2）的预览：输出 SQNR %3 → %4 dB，用时 %5 秒；点击“应用”以保留。</translation>
+    </message>
+    <message>
+        <source>Remedy preview cancelled.</source>
+        <translation>补救措施预览已取消。</translation>
+    </message>
+    <message>
+        <source>Remedy preview failed: %1</source>
+        <translation>补救措施预览失败：%1</translation>
+    </message>
+    <message>
+        <source>Previewing %1 for %2…</source>
+        <translation>正在为 %2 预览%1…</translation>
+    </message>
+    <message>
+        <source>%1 for %2 cannot be previewed; see the dialog.</source>
+        <translation>%2 的%1无法预览；请查看对话框。</translation>
     </message>
 </context>
 <context>
@@ -1260,6 +1284,44 @@ Click to show this assignment</source>
     <message>
         <source>Estimated time: unknown until the first run</source>
         <translation>预计时间：首次运行前未知</translation>
+    </message>
+    <message numerus="yes">
+        <source>Previewed before applying: about %1 s each (%2 of %3 nodes run again, %n sample(s))</source>
+        <translation>
+            <numerusform>应用前先预览：每项约 %1 秒（重新运行 %3 个节点中的 %2 个，%n 个样本）</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Previewed before applying (%1 of %2 nodes run again)</source>
+        <translation>应用前先预览（重新运行 %2 个节点中的 %1 个）</translation>
+    </message>
+    <message>
+        <source>Applied without a preview: this node is not in the quantized graph</source>
+        <translation>不经预览直接应用：此节点不在量化后的图中</translation>
+    </message>
+    <message>
+        <source>Applied without a preview: the last run kept no quantized model (no evaluation data, or read from a project)</source>
+        <translation>不经预览直接应用：上次运行未保留量化模型（没有评估数据，或结果读自项目文件）</translation>
+    </message>
+    <message>
+        <source>(%1 is folded into %2, whose pairs these are)</source>
+        <translation>（%1 已折叠进 %2，这些是 %2 的层对）</translation>
+    </message>
+    <message>
+        <source>No preview: it changes two layers at once; applying it re-runs the whole model (about %1 s).</source>
+        <translation>无法预览：它同时改变两层；应用后需重新运行整个模型（约 %1 秒）。</translation>
+    </message>
+    <message>
+        <source>No preview: it changes two layers at once; applying it re-runs the whole model.</source>
+        <translation>无法预览：它同时改变两层；应用后需重新运行整个模型。</translation>
+    </message>
+    <message>
+        <source>Cross-layer equalization rescales %1 together: it changes two layers at once, and a what-if changes one layer at a time, so it cannot be previewed. Apply it and run the quantization again to measure it.</source>
+        <translation>跨层均衡会一起重新缩放 %1：它同时改变两层，而假设分析（what-if）一次只改变一层，因此无法预览。请应用后重新运行量化来测量其效果。</translation>
+    </message>
+    <message>
+        <source>(%1 is folded into %2: applies to %2)</source>
+        <translation>（%1 已折叠进 %2：作用于 %2）</translation>
     </message>
 </context>
 <context>
@@ -2052,6 +2114,132 @@ Click to show this assignment</source>
     <message>
         <source>Only the first images in file-name order are read</source>
         <translation>只读取按文件名排序的前若干张图像</translation>
+    </message>
+</context>
+<context>
+    <name>qs::RemedyPreviewDialog</name>
+    <message>
+        <source>Remedy Preview</source>
+        <translation>补救措施预览</translation>
+    </message>
+    <message>
+        <source>&amp;Cancel Preview</source>
+        <translation>取消预览(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Apply</source>
+        <translation>应用(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Write the override to the settings; the results become stale</source>
+        <translation>将覆盖项写入设置；结果随之过期</translation>
+    </message>
+    <message>
+        <source>Apply and &amp;Run</source>
+        <translation>应用并运行(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Write the override to the settings and run the quantization again</source>
+        <translation>将覆盖项写入设置并重新运行量化</translation>
+    </message>
+    <message>
+        <source>&amp;Dismiss</source>
+        <translation>关闭(&amp;D)</translation>
+    </message>
+    <message>
+        <source>Close without changing the settings</source>
+        <translation>关闭且不更改设置</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+    <message numerus="yes">
+        <source>A what-if on the last run&apos;s quantization: only the layer&apos;s downstream cone runs again, on %n evaluation sample(s); bias correction and AdaRound of the layer are redone for its new quantization. Nothing changes until you apply it.</source>
+        <translation>
+            <numerusform>基于上次运行的量化做假设分析（what-if）：只在 %n 个评估样本上重新运行该层的下游锥；该层的偏置校正和 AdaRound 按其新的量化重新计算。应用之前不会更改任何设置。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Estimated time of the preview: about %1 s</source>
+        <translation>预览预计用时：约 %1 秒</translation>
+    </message>
+    <message>
+        <source>Estimated time of the preview: unknown</source>
+        <translation>预览预计用时：未知</translation>
+    </message>
+    <message>
+        <source>A full re-run takes about %1 s (the last run).</source>
+        <translation>完整重新运行约需 %1 秒（上次运行）。</translation>
+    </message>
+    <message>
+        <source>The time of a full re-run is unknown until the first run.</source>
+        <translation>首次运行前无法得知完整重新运行的用时。</translation>
+    </message>
+    <message>
+        <source>Previewing…</source>
+        <translation>正在预览…</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>正在取消…</translation>
+    </message>
+    <message>
+        <source>Preview cancelled; nothing was changed.</source>
+        <translation>预览已取消；未做任何更改。</translation>
+    </message>
+    <message>
+        <source>The preview failed: %1</source>
+        <translation>预览失败：%1</translation>
+    </message>
+    <message>
+        <source>Output SQNR against fp32: %1 → %2 dB (%3 dB)</source>
+        <translation>相对 fp32 的输出 SQNR：%1 → %2 dB（%3 dB）</translation>
+    </message>
+    <message numerus="yes">
+        <source>Arg-max agreement with fp32: %1 → %2 % (%3 points) on %n sample(s)</source>
+        <translation>
+            <numerusform>与 fp32 的 arg-max 一致率：%1 → %2 %（%3 个百分点），共 %n 个样本</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Clip range: %1</source>
+        <translation>截断范围：%1</translation>
+    </message>
+    <message>
+        <source>Nodes run again: %1 of %2</source>
+        <translation>重新运行的节点：%2 个中的 %1 个</translation>
+    </message>
+    <message>
+        <source>Redone: %1</source>
+        <translation>已重新计算：%1</translation>
+    </message>
+    <message>
+        <source>Took %1 s (the what-if %2 s, preparing its session %3 s)</source>
+        <translation>用时 %1 秒（假设分析 %2 秒，准备其会话 %3 秒）</translation>
+    </message>
+    <message>
+        <source>Took %1 s</source>
+        <translation>用时 %1 秒</translation>
+    </message>
+    <message>
+        <source>Apply writes the override to the settings; the next run measures it on all evaluation samples.</source>
+        <translation>“应用”会将覆盖项写入设置；下次运行将在全部评估样本上测量其效果。</translation>
+    </message>
+</context>
+<context>
+    <name>qs::RemedyPreviewer</name>
+    <message>
+        <source>no quantized model to preview on: run the quantization first</source>
+        <translation>没有可供预览的量化模型：请先运行量化</translation>
+    </message>
+    <message>
+        <source>out of memory during the remedy preview</source>
+        <translation>补救措施预览期间内存不足</translation>
+    </message>
+    <message>
+        <source>unexpected error: %1</source>
+        <translation>意外错误：%1</translation>
     </message>
 </context>
 <context>

@@ -35,7 +35,11 @@ GuiCommandLine GuiCommandLineParser::parse(const QStringList& arguments) {
         const QString optionName = QString::fromStdString(name);
         QCommandLineOption option(optionName);
         if (takesValue) option.setValueName(tr("value"));
-        option.setDescription(tr("Quantization option, as in quantscope-cli."));
+        option.setDescription(
+            name == "cle-layers" || name == "adaround-layers"
+                ? tr("Quantization option, as in quantscope-cli: NODE[,NODE...]; a comma inside a "
+                     "node name is written \\, and a backslash \\\\.")
+                : tr("Quantization option, as in quantscope-cli."));
         parser.addOption(option);
         quantOptions.append({option, takesValue});
     }

@@ -10,6 +10,7 @@
 #include "project_controller.h"
 #include "quant/quantizer.h"
 #include "quant_settings_widget.h"
+#include "remedy_preview_dialog.h"
 #include "report/report_export.h"
 #include "resources.h"
 #include "run_controller.h"
@@ -457,6 +458,8 @@ void MainWindow::onModelLoaded(LoadedModel loaded) {
     const bool sameModel = loaded.path == m_model.path;
     m_model = std::move(loaded);
     m_run->setModel(m_model.graph);
+    m_previewSession.reset();
+    if (m_remedyPreview) m_remedyPreview->reject(); // a preview of the old model
     m_nodePage->model()->setRunResults(nullptr, nullptr);
     m_inspector->setAnalyses(nullptr);
     m_inspector->setNode(QString());
@@ -605,6 +608,7 @@ void MainWindow::updateRunSummary() {
 }
 
 void MainWindow::onRunSucceeded() {
+    m_previewSession.reset(); // it belongs to the previous run's quantization
     updateRunActions();
     updateRunSummary();
     const auto current = m_run->current();
@@ -744,7 +748,55 @@ QMenu* MainWindow::createNodeMenu(const QString& name, QWidget* parent) {
     context.invalidSettings = [this](const QString& message) {
         setStatus([message] { return tr("Invalid settings: %1").arg(message); });
     };
+    context.preview = [this](RemedyProposal proposal) { showRemedyPreview(std::move(proposal)); };
+    if (m_previewSession && context.lastRun && m_previewSession->model == context.lastRun->model)
+        context.previewSession = m_previewSession;
     return NodeRemedyMenu::create(name, context, parent);
+}
+
+void MainWindow::showRemedyPreview(RemedyProposal proposal) {
+    if (!m_remedyPreview) {
+        m_remedyPreview = new RemedyPreviewDialog(this);
+        connect(m_remedyPreview, &RemedyPreviewDialog::sessionPrepared, this,
+                [this](std::shared_ptr<const PreviewSession> session) {
+                    const auto current = m_run->current();
+                    if (current && session && session->model == current->model)
+                        m_previewSession = std::move(session);
+                });
+        connect(m_remedyPreview, &RemedyPreviewDialog::applied, this, [this](bool run) {
+            if (run) runQuantization();
+        });
+        connect(m_remedyPreview, &RemedyPreviewDialog::previewFinished, this, [this] {
+            const RemedyPreviewResult* r = m_remedyPreview->result();
+            if (!r) return;
+            const QString node = m_remedyPreview->proposal().node;
+            const QString what = m_remedyPreview->proposal().description;
+            if (r->ok) {
+                const double before = r->outputSqnrBeforeDb, after = r->outputSqnrAfterDb;
+                const double seconds = r->totalSeconds;
+                setStatus([=] {
+                    return tr("Preview of %1 (%2): output SQNR %3 \u2192 %4 dB in %5 s; Apply to "
+                              "keep it.")
+                        .arg(node, what)
+                        .arg(before, 0, 'f', 2)
+                        .arg(after, 0, 'f', 2)
+                        .arg(seconds, 0, 'f', 2);
+                });
+            } else if (r->cancelled) {
+                setStatus([] { return tr("Remedy preview cancelled."); });
+            } else {
+                const QString error = r->error;
+                setStatus([error] { return tr("Remedy preview failed: %1").arg(error); });
+            }
+        });
+    }
+    const QString node = proposal.node, what = proposal.description;
+    const bool previewing = proposal.request.has_value();
+    m_remedyPreview->start(std::move(proposal));
+    setStatus([node, what, previewing] {
+        return previewing ? tr("Previewing %1 for %2\u2026").arg(what, node)
+                          : tr("%1 for %2 cannot be previewed; see the dialog.").arg(what, node);
+    });
 }
 
 void MainWindow::remedyChosen(const QString& node, const QString& what) {

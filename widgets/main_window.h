@@ -33,7 +33,10 @@ class ModelSummaryWidget;
 class NodeTablePage;
 class ProjectController;
 class QuantSettingsWidget;
+class RemedyPreviewDialog;
 class RunController;
+struct PreviewSession;
+struct RemedyProposal;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -67,6 +70,8 @@ public:
     // settings (results become stale) and the next run reports the node's SQNR before and
     // after. The caller owns the menu.
     QMenu* createNodeMenu(const QString& name, QWidget* parent);
+    // The preview of the remedy last picked from a node menu (null before the first).
+    RemedyPreviewDialog* remedyPreview() const { return m_remedyPreview; }
 
     // Quantizes the loaded model with the settings dock's options on a worker thread, then
     // measures every layer against fp32; false if no model is loaded, a run is under way or
@@ -121,6 +126,10 @@ private:
     void onTableNodeSelected(const QString& name);
     void showMixedBits(const std::map<std::string, int>& assignment);
     void remedyChosen(const QString& node, const QString& what);
+    void showRemedyPreview(RemedyProposal proposal);
+    RemedyPreviewDialog* m_remedyPreview = nullptr;
+    // The what-if session of the current run's model, prepared by the first preview.
+    std::shared_ptr<const PreviewSession> m_previewSession;
     QString m_remedyNode;      // the node of the last remedy, until the next run reports it
     QString m_remedyWhat;      // its description, translated when chosen
     double m_remedyBefore = 0; // the node's SQNR in the run before (NaN: not measured)

@@ -103,6 +103,28 @@ QStringList NodeRemedyMenu::cleChain(const QString& node, const std::vector<CleP
     return chain;
 }
 
+QString NodeRemedyMenu::foldedInto(const QString& node, const Graph* graph) {
+    if (!graph) return {};
+    const auto id = graph->findNode(node.toStdString());
+    if (!id) return {};
+    const Node& bn = graph->node(*id);
+    if (bn.opType != "BatchNormalization" || bn.inputs.empty() || bn.inputs[0] == kNoValue)
+        return {};
+    const Value& in = graph->value(bn.inputs[0]);
+    if (in.producer == kNoNode || in.consumers.size() != 1 || in.isGraphOutput) return {};
+    const Node& before = graph->node(in.producer);
+    if (before.opType != "Conv" && before.opType != "ConvTranspose" && before.opType != "Gemm")
+        return {};
+    return QString::fromStdString(before.name);
+}
+
+QString NodeRemedyMenu::cleNode(const QString& node, const Graph* graph,
+                                const std::vector<ClePair>& pairs) {
+    if (!cleChain(node, pairs).isEmpty()) return node;
+    const QString conv = foldedInto(node, graph);
+    return conv.isEmpty() || cleChain(conv, pairs).isEmpty() ? QString() : conv;
+}
+
 double NodeRemedyMenu::adaroundSeconds(const QString& node, const Context& context, int iterations,
                                        int threads, bool* measured) {
     if (measured) *measured = false;
@@ -142,7 +164,6 @@ QMenu* NodeRemedyMenu::create(const QString& name, const Context& context, QWidg
     QuantSettingsWidget* settings = context.settings;
     auto* menu = new QMenu(parent);
     menu->setObjectName(QStringLiteral("nodeMenu"));
-    const QStringList overrides = settings->nodeOverrides(name);
     const QuantSettingsWidget::Options options = settings->options();
     auto has = [&options](const QString& option, const QString& value) {
         for (const auto& [n, v] : options)
@@ -163,26 +184,126 @@ QMenu* NodeRemedyMenu::create(const QString& name, const Context& context, QWidg
     };
     auto* title = menu->addAction(tr("Remedies for %1").arg(name));
     title->setEnabled(false);
+
+    // Previews: a what-if on the last run's quantized model, when it kept one.
+    const std::shared_ptr<const QuantRunResult> run = context.lastRun;
+    const bool canPreview = context.preview && run && run->model && run->evalData;
+    const std::string layer =
+        canPreview ? RemedyPreviewer::layerNode(*run->model, name.toStdString()) : std::string();
+    const bool prepared =
+        canPreview && context.previewSession && context.previewSession->model == run->model;
+    const int totalNodes = canPreview ? int(run->model->graph.nodeCount()) : 0;
+    const int layerCone = layer.empty() ? 0 : RemedyPreviewer::coneNodes(run->model->graph, layer);
+    const bool layerWeighted = [&] {
+        if (layer.empty()) return false;
+        const Graph& g = run->model->graph;
+        return opQuantRule(g, g.node(*g.findNode(layer))) == OpQuantRule::Weighted;
+    }();
+    const int previewSamples = canPreview ? RemedyPreviewer::sessionSamples(*run) : 0;
+    const auto preview = context.preview;
+    const std::shared_ptr<const PreviewSession> session =
+        prepared ? context.previewSession : nullptr;
+    // A proposal for `change` (or another calibrator for `tensor`); `apply` writes it.
+    auto propose = [=](const QString& what, std::optional<LayerChange> change,
+                       const QString& tensor, const QString& method, double repairSeconds,
+                       std::function<void()> apply) {
+        RemedyProposal p;
+        p.node = name;
+        p.description = what;
+        RemedyPreviewRequest r;
+        r.model = run->model;
+        r.data = run->evalData;
+        r.session = session;
+        r.samples = previewSamples;
+        r.threads = std::max(1, QThread::idealThreadCount() - 1); // as RunController
+        r.change = std::move(change);
+        r.tensor = tensor;
+        r.method = method;
+        const int cone =
+            r.change ? layerCone
+                     : RemedyPreviewer::coneNodesOfTensor(run->model->graph, tensor.toStdString());
+        p.estimateSeconds =
+            RemedyPreviewer::estimateSeconds(*run, cone, totalNodes, prepared, repairSeconds);
+        p.request = std::move(r);
+        p.apply = std::move(apply);
+        preview(std::move(p));
+    };
+    auto layerChange = [layer] {
+        LayerChange c;
+        c.node = layer;
+        return c;
+    };
+    if (!layer.empty()) {
+        const double estimate =
+            RemedyPreviewer::estimateSeconds(*run, layerCone, totalNodes, prepared);
+        auto* line = menu->addAction(
+            std::isfinite(estimate)
+                ? tr("Previewed before applying: about %1 s each (%2 of %3 nodes run again, %n "
+                     "sample(s))",
+                     nullptr, previewSamples)
+                      .arg(estimate, 0, 'f', estimate < 10 ? 2 : 1)
+                      .arg(layerCone)
+                      .arg(totalNodes)
+                : tr("Previewed before applying (%1 of %2 nodes run again)")
+                      .arg(layerCone)
+                      .arg(totalNodes));
+        line->setObjectName(QStringLiteral("remedyPreviewEstimate"));
+        line->setEnabled(false);
+    } else if (context.preview && run) {
+        auto* line = menu->addAction(
+            run->model ? tr("Applied without a preview: this node is not in the quantized graph")
+                       : tr("Applied without a preview: the last run kept no quantized model (no "
+                            "evaluation data, or read from a project)"));
+        line->setObjectName(QStringLiteral("remedyPreviewEstimate"));
+        line->setEnabled(false);
+    }
     menu->addSeparator();
+
+    // A BatchNormalization folded into the Conv before it has no node of its own in the
+    // quantized model: its weight remedies are the Conv's (--float BN would name no node).
+    const bool folding = [&] {
+        const auto config = settings->config();
+        return !config || config->foldBatchNorm;
+    }();
+    const QString foldedConv = folding ? foldedInto(name, context.graph.get()) : QString();
+    const QString target = foldedConv.isEmpty() ? name : foldedConv;
+    const QStringList targetOverrides = settings->nodeOverrides(target);
+    const QString foldedNote =
+        foldedConv.isEmpty()
+            ? QString()
+            : QLatin1Char(' ') + tr("(%1 is folded into %2: applies to %2)").arg(name, foldedConv);
 
     auto* keepFloat = menu->addAction(tr("Keep in &Float"));
     keepFloat->setObjectName(QStringLiteral("remedyKeepFloat"));
     keepFloat->setCheckable(true);
-    keepFloat->setChecked(overrides.contains(QStringLiteral("--float ") + name));
-    keepFloat->setStatusTip(tr("Leave this node unquantized (--float)"));
-    QObject::connect(keepFloat, &QAction::toggled, menu, [settings, chosen, name](bool on) {
-        settings->setNodeFloat(name, on);
-        chosen(name, on ? tr("kept in float") : tr("quantized again"));
+    keepFloat->setChecked(targetOverrides.contains(QStringLiteral("--float ") + target));
+    keepFloat->setStatusTip(tr("Leave this node unquantized (--float)") + foldedNote);
+    QObject::connect(keepFloat, &QAction::toggled, menu, [=](bool on) {
+        auto apply = [settings, chosen, target, on] {
+            settings->setNodeFloat(target, on);
+            chosen(target, on ? tr("kept in float") : tr("quantized again"));
+        };
+        if (!on || layer.empty()) return apply();
+        LayerChange c = layerChange();
+        c.keepFloat = true;
+        propose(tr("kept in float"), c, {}, {}, 0.0, apply);
     });
 
     auto* bits16 = menu->addAction(tr("&16-Bit Weights"));
     bits16->setObjectName(QStringLiteral("remedy16Bit"));
     bits16->setCheckable(true);
-    bits16->setChecked(overrides.contains(QStringLiteral("--layer-bits %1=16").arg(name)));
-    bits16->setStatusTip(tr("Quantize this layer's weights with 16 bits (--layer-bits)"));
-    QObject::connect(bits16, &QAction::toggled, menu, [settings, chosen, name](bool on) {
-        settings->setNodeBits(name, on ? 16 : 0);
-        chosen(name, on ? tr("16-bit weights") : tr("configured weight bits"));
+    bits16->setChecked(targetOverrides.contains(QStringLiteral("--layer-bits %1=16").arg(target)));
+    bits16->setStatusTip(tr("Quantize this layer's weights with 16 bits (--layer-bits)") +
+                         foldedNote);
+    QObject::connect(bits16, &QAction::toggled, menu, [=](bool on) {
+        auto apply = [settings, chosen, target, on] {
+            settings->setNodeBits(target, on ? 16 : 0);
+            chosen(target, on ? tr("16-bit weights") : tr("configured weight bits"));
+        };
+        if (!on || !layerWeighted) return apply();
+        LayerChange c = layerChange();
+        c.weightBits = 16;
+        propose(tr("16-bit weights"), c, {}, {}, 0.0, apply);
     });
 
     // Per channel for this layer only (--layer-granularity); when the whole model is already
@@ -193,15 +314,22 @@ QMenu* NodeRemedyMenu::create(const QString& name, const Context& context, QWidg
     perChannel->setCheckable(true);
     perChannel->setChecked(
         modelPerChannel ||
-        overrides.contains(QStringLiteral("--layer-granularity %1=channel").arg(name)));
+        targetOverrides.contains(QStringLiteral("--layer-granularity %1=channel").arg(target)));
     perChannel->setEnabled(!modelPerChannel);
     perChannel->setStatusTip(modelPerChannel
                                  ? tr("Every layer's weights are already per channel")
                                  : tr("Quantize this layer's weights per output channel "
-                                      "(--layer-granularity)"));
-    QObject::connect(perChannel, &QAction::toggled, menu, [settings, chosen, name](bool on) {
-        settings->setNodeGranularity(name, on ? QStringLiteral("channel") : QString());
-        chosen(name, on ? tr("per-channel weights") : tr("configured granularity"));
+                                      "(--layer-granularity)") +
+                                       foldedNote);
+    QObject::connect(perChannel, &QAction::toggled, menu, [=](bool on) {
+        auto apply = [settings, chosen, target, on] {
+            settings->setNodeGranularity(target, on ? QStringLiteral("channel") : QString());
+            chosen(target, on ? tr("per-channel weights") : tr("configured granularity"));
+        };
+        if (!on || !layerWeighted) return apply();
+        LayerChange c = layerChange();
+        c.granularity = Granularity::PerChannel;
+        propose(tr("per-channel weights"), c, {}, {}, 0.0, apply);
     });
 
     // Another calibrator for the node's output activation (--tensor-calib); checking none (or
@@ -247,13 +375,20 @@ QMenu* NodeRemedyMenu::create(const QString& name, const Context& context, QWidg
     }
     // triggered, not toggled: only the entry the user picked writes (checking one entry also
     // unchecks the other); unchecking the checked one returns to the global calibrator.
-    QObject::connect(
-        group, &QActionGroup::triggered, menu, [settings, chosen, name, tensor](QAction* action) {
-            const QString method = action->data().toString();
-            settings->setTensorCalibration(tensor, action->isChecked() ? method : QString());
-            chosen(name, action->isChecked() ? tr("calibrator %1 for %2").arg(method, tensor)
-                                             : tr("the global calibrator for %1").arg(tensor));
-        });
+    const bool tensorCalibrated =
+        canPreview && !tensor.isEmpty() && run->model->collectors.count(tensor.toStdString());
+    QObject::connect(group, &QActionGroup::triggered, menu, [=](QAction* action) {
+        const QString method = action->data().toString();
+        const bool on = action->isChecked();
+        auto apply = [settings, chosen, name, tensor, method, on] {
+            settings->setTensorCalibration(tensor, on ? method : QString());
+            chosen(name, on ? tr("calibrator %1 for %2").arg(method, tensor)
+                            : tr("the global calibrator for %1").arg(tensor));
+        };
+        if (!on || !tensorCalibrated) return apply();
+        propose(tr("calibrator %1 for %2").arg(method, tensor), std::nullopt, tensor, method, 0.0,
+                apply);
+    });
     calibrators->addSeparator();
     auto* useGlobal = calibrators->addAction(tr("&Global Calibrator (%1)").arg(global));
     useGlobal->setObjectName(QStringLiteral("remedyCalibGlobal"));
@@ -275,7 +410,10 @@ QMenu* NodeRemedyMenu::create(const QString& name, const Context& context, QWidg
         pairs = std::make_shared<const std::vector<ClePair>>(found ? std::move(found).value()
                                                                    : std::vector<ClePair>());
     }
-    const QStringList chain = pairs ? cleChain(name, *pairs) : QStringList();
+    // From a folded BatchNormalization: its Conv's pairs (core finds them on the folded graph).
+    const QString cleTarget = pairs ? cleNode(name, context.graph.get(), *pairs) : QString();
+    const QStringList chain =
+        pairs && !cleTarget.isEmpty() ? cleChain(cleTarget, *pairs) : QStringList();
     const QString chainText = chain.join(QStringLiteral(" \u2192 "));
     const bool modelCle = has(QStringLiteral("cle"), QString());
     auto* cle =
@@ -284,20 +422,50 @@ QMenu* NodeRemedyMenu::create(const QString& name, const Context& context, QWidg
                                             : tr("&CLE for These Pairs (%1)").arg(chainText));
     cle->setObjectName(QStringLiteral("remedyCle"));
     cle->setCheckable(true);
-    cle->setChecked(modelCle || settings->nodeListed(QStringLiteral("cle-layers"), name));
+    cle->setChecked(modelCle || (!cleTarget.isEmpty() &&
+                                 settings->nodeListed(QStringLiteral("cle-layers"), cleTarget)));
     cle->setEnabled(!chain.isEmpty() && !modelCle);
-    const QString cleTip =
+    const bool viaBatchNorm = !cleTarget.isEmpty() && cleTarget != name;
+    const double fullRunSeconds = run ? run->seconds : qQNaN();
+    QString cleTip =
         chain.isEmpty()
             ? tr("Not in a pair cross-layer equalization can balance (a Conv, then Relu or "
                  "nothing, then a Conv or Gemm)")
         : modelCle ? tr("Cross-layer equalization is on for every pair (settings dock)")
                    : tr("Equalize the channel ranges of %1 only (--cle-layers)").arg(chainText);
+    if (viaBatchNorm && !modelCle)
+        cleTip += QLatin1Char(' ') +
+                  tr("(%1 is folded into %2, whose pairs these are)").arg(name, cleTarget);
+    if (!chain.isEmpty() && !modelCle && context.preview && run)
+        cleTip += QLatin1Char(' ') +
+                  (std::isfinite(fullRunSeconds)
+                       ? tr("No preview: it changes two layers at once; applying it re-runs the "
+                            "whole model (about %1 s).")
+                             .arg(fullRunSeconds, 0, 'f', 1)
+                       : tr("No preview: it changes two layers at once; applying it re-runs the "
+                            "whole model."));
     cle->setToolTip(cleTip);
     cle->setStatusTip(cleTip);
-    QObject::connect(cle, &QAction::toggled, menu, [settings, chosen, name, chainText](bool on) {
-        settings->setNodeCle(name, on);
-        chosen(name, on ? tr("cross-layer equalization of %1").arg(chainText)
-                        : tr("no cross-layer equalization"));
+    QObject::connect(cle, &QAction::toggled, menu, [=](bool on) {
+        auto apply = [settings, chosen, name, cleTarget, chainText, on] {
+            settings->setNodeCle(cleTarget, on);
+            chosen(name, on ? tr("cross-layer equalization of %1").arg(chainText)
+                            : tr("no cross-layer equalization"));
+        };
+        if (!on || !preview || !run) return apply();
+        // A what-if changes one layer; equalization rescales a pair together (the first's output
+        // channels and the second's input channels): no preview, the full re-run instead.
+        RemedyProposal p;
+        p.node = name;
+        p.description = tr("cross-layer equalization of %1").arg(chainText);
+        p.noPreviewReason =
+            tr("Cross-layer equalization rescales %1 together: it changes two layers at once, and "
+               "a what-if changes one layer at a time, so it cannot be previewed. Apply it and "
+               "run the quantization again to measure it.")
+                .arg(chainText);
+        p.estimateSeconds = fullRunSeconds;
+        p.apply = apply;
+        preview(std::move(p));
     });
 
     // AdaRound of this layer only (--adaround-layers).
@@ -321,9 +489,21 @@ QMenu* NodeRemedyMenu::create(const QString& name, const Context& context, QWidg
                  "layers keep nearest rounding (--adaround-layers; needs calibration data)");
     adaround->setToolTip(adaroundTip);
     adaround->setStatusTip(adaroundTip);
-    QObject::connect(adaround, &QAction::toggled, menu, [settings, chosen, name](bool on) {
-        settings->setNodeAdaRound(name, on);
-        chosen(name, on ? tr("AdaRound") : tr("nearest rounding"));
+    const double adaroundEstimate = [&] {
+        if (!weighted) return qQNaN();
+        const auto config = settings->config();
+        return adaroundSeconds(name, context, config ? config->adaroundIterations : 1000,
+                               std::max(1, QThread::idealThreadCount() - 1));
+    }();
+    QObject::connect(adaround, &QAction::toggled, menu, [=](bool on) {
+        auto apply = [settings, chosen, name, on] {
+            settings->setNodeAdaRound(name, on);
+            chosen(name, on ? tr("AdaRound") : tr("nearest rounding"));
+        };
+        if (!on || !layerWeighted) return apply();
+        LayerChange c = layerChange();
+        c.adaround = true;
+        propose(tr("AdaRound"), c, {}, {}, adaroundEstimate, apply);
     });
 
     menu->addSeparator();

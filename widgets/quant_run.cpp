@@ -185,11 +185,17 @@ Status evaluate(const QuantizedModel& q, const Tensor& samples, const QuantRunRe
     double agreementSum = 0;
     int64_t samplesSeen = 0;
     ReferenceHooks reference;
+    QElapsedTimer clock;
+    qint64 fp32Ns = 0, simNs = 0;
     for (size_t b = 0; b < batches.size(); ++b) {
         if (progress.isCancelled()) return makeError(ErrorCode::Cancelled, "cancelled");
+        clock.start();
         QS_ASSIGN(RunResult ref, fp32->run({{inputName, batches[b]}}, &reference, &progress));
+        fp32Ns += clock.nsecsElapsed();
+        clock.start();
         errors.reference = &reference.tensors;
         QS_ASSIGN(RunResult test, sim->run({{inputName, batches[b]}}, &errors, &progress));
+        simNs += clock.nsecsElapsed();
         Tensor y = ref.outputs.at(outputName), yq = test.outputs.at(outputName);
         if (y.dtype() == DataType::F32 && yq.dtype() == DataType::F32 && y.rank() >= 1) {
             QS_ASSIGN(AccuracyResult acc, compareClassifiers(y, yq, nullptr));
@@ -199,6 +205,18 @@ Status evaluate(const QuantizedModel& q, const Tensor& samples, const QuantRunRe
         progress.report(double(b + 1) / double(batches.size()), "evaluation");
     }
     result.evalSamples = int(samplesSeen);
+    if (data.rank() > 0 && data.dim(0) > 0) {
+        result.fp32SecondsPerSample = double(fp32Ns) / 1e9 / double(data.dim(0));
+        result.simSecondsPerSample = double(simNs) / 1e9 / double(data.dim(0));
+        if (data.dtype() == DataType::F32) result.evalData = std::make_shared<const Tensor>(data);
+    }
+    // The last batch's float activations, as the fp32 references kept them: what a what-if
+    // session caches per sample (twice).
+    if (const Tensor& last = batches.back(); last.rank() > 0 && last.dim(0) > 0) {
+        int64_t bytes = 0;
+        for (const auto& [value, tensor] : reference.tensors) bytes += int64_t(tensor.byteSize());
+        result.activationBytesPerSample = double(bytes) / double(last.dim(0));
+    }
     if (samplesSeen > 0) result.agreement = agreementSum / double(samplesSeen);
     const auto out = errors.sums.find(graph.outputs().at(0));
     if (out != errors.sums.end()) result.outputSqnrDb = sqnrFromSums(out->second);
@@ -333,6 +351,7 @@ Result<std::shared_ptr<const RunAnalyses>> analyze(const Graph& original, const 
     ExecutorComparisonOptions xo;
     xo.threads = threads;
     xo.batchSize = request.evalBatch;
+    xo.cancel = &progress; // per node: three executors over every evaluation sample
     QS_ASSIGN(out->executors, compareExecutors(q, data, nullptr, inputName, xo));
     QS_TRY(cancelled());
     // Where the integer executor departs from the Simulator, and its codes' use (the table's
@@ -347,7 +366,8 @@ Result<std::shared_ptr<const RunAnalyses>> analyze(const Graph& original, const 
     QS_TRY(cancelled());
     progress.report(0.97, "remedies");
     // The report's measured remedies on a few samples: the what-if session polls the cancel flag
-    // while it is created and inside a remedy's AdaRound redo (the cone runs are small).
+    // per node while it is created, and each remedy per node of its cone and inside its AdaRound
+    // redo.
     QS_TRY(measureReportRemedies(*out, q, data, nullptr, inputName, threads, 5, 8, &progress));
     progress.report(1.0, "analyses");
     return std::shared_ptr<const RunAnalyses>(std::move(out));
@@ -490,6 +510,9 @@ QuantRunResult QuantRunner::run(const QuantRunRequest& request, Progress& progre
             result.notes << tr("no calibration data: ranges are data-free and no layer was "
                                "evaluated");
         }
+        // Kept for the node menu's remedy previews (what-ifs on this quantization).
+        if (result.evalData)
+            result.model = std::make_shared<const QuantizedModel>(std::move(quantized).value());
         result.ok = true;
     } catch (const std::bad_alloc&) {
         result.error = tr("out of memory during the quantization run");

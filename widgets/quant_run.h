@@ -56,6 +56,14 @@ struct QuantRunResult {
     // The analyses (histograms, channel ranges, outliers, sensitivity, graph-wise error, mixed
     // bits) when the request asked for them and there was data; what the inspector draws.
     std::shared_ptr<const RunAnalyses> analyses;
+    // What a remedy preview (a what-if on this run's quantization) needs: the quantized model and
+    // the evaluation samples; null without evaluation data or for a result read from a project.
+    std::shared_ptr<const QuantizedModel> model;
+    std::shared_ptr<const Tensor> evalData;
+    // The evaluation's executor speed (wall seconds per sample): the previews' time estimates.
+    double fp32SecondsPerSample = qQNaN(), simSecondsPerSample = qQNaN();
+    // Bytes of one sample's float activations (every node output): a what-if session's cache.
+    double activationBytesPerSample = qQNaN();
 };
 
 // How much of core's analysis a GUI run does after quantizing and evaluating: everything, all

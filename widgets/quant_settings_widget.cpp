@@ -20,6 +20,22 @@ namespace qs {
 
 namespace {
 
+// The names of a --cle-layers / --adaround-layers value (core's escapes: "\\," is a comma inside
+// a name); empty if it does not parse (the widget only holds values core accepted).
+QStringList listedNodes(const QString& option, const QString& value) {
+    QStringList out;
+    auto names = splitNodeList(option.toStdString(), value.toStdString());
+    if (names)
+        for (const std::string& n : *names) out << QString::fromStdString(n);
+    return out;
+}
+
+QString joinNodes(const QStringList& nodes) {
+    std::vector<std::string> names;
+    for (const QString& n : nodes) names.push_back(n.toStdString());
+    return QString::fromStdString(joinNodeList(names));
+}
+
 const QString kLastCalibDirKey = QStringLiteral("settings/lastCalibrationDir");
 const QString kAnalysisDepthKey = QStringLiteral("run/analysisDepth");
 const QString kImageSettingsGroup = QStringLiteral("imageFolder");
@@ -366,11 +382,11 @@ void QuantSettingsWidget::setNodeListed(const QString& option, const QString& no
             next.append(entry);
             continue;
         }
-        QStringList nodes = entry.second.split(QLatin1Char(','));
+        QStringList nodes = listedNodes(option, entry.second);
         nodes.removeAll(node);
-        if (!nodes.isEmpty()) next.append({option, nodes.join(QLatin1Char(','))});
+        if (!nodes.isEmpty()) next.append({option, joinNodes(nodes)});
     }
-    if (on) next.append({option, node});
+    if (on) next.append({option, joinNodes({node})});
     m_extra = next;
     updateOverrides();
     emit settingsChanged();
@@ -386,7 +402,7 @@ void QuantSettingsWidget::setNodeAdaRound(const QString& node, bool on) {
 
 bool QuantSettingsWidget::nodeListed(const QString& option, const QString& node) const {
     for (const auto& [name, value] : m_extra)
-        if (name == option && value.split(QLatin1Char(',')).contains(node)) return true;
+        if (name == option && listedNodes(option, value).contains(node)) return true;
     return false;
 }
 
@@ -418,7 +434,7 @@ QStringList QuantSettingsWidget::nodeOverrides(const QString& node) const {
     }
     for (const char* option : {"cle-layers", "adaround-layers"})
         if (nodeListed(QLatin1String(option), node))
-            out << QStringLiteral("--%1 %2").arg(QLatin1String(option), node);
+            out << QStringLiteral("--%1 %2").arg(QLatin1String(option), joinNodes({node}));
     return out;
 }
 

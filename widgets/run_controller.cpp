@@ -21,7 +21,9 @@ constexpr int kWorkerNice = 10;
 // A run is background work: the GUI thread must win the CPU whenever both want it (a busy
 // machine otherwise delays its paint and input for 100 ms and more). Linux applies nice values
 // per thread; the pool's threads only ever run quantization jobs.
-void lowerThisThreadsPriority() {
+} // namespace
+
+void lowerWorkerThreadPriority() {
 #ifdef __linux__
     thread_local bool lowered = false;
     if (lowered) return;
@@ -29,8 +31,6 @@ void lowerThisThreadsPriority() {
     setpriority(PRIO_PROCESS, pid_t(syscall(SYS_gettid)), kWorkerNice);
 #endif
 }
-
-} // namespace
 
 void SharedProgress::report(double fraction, std::string_view what) {
     m_fraction.store(fraction, std::memory_order_relaxed);
@@ -105,7 +105,7 @@ bool RunController::start(const QuantConfig& config, const QString& calibrationP
     m_job.start(
         &m_pool,
         [request, progress] {
-            lowerThisThreadsPriority();
+            lowerWorkerThreadPriority();
             return QuantRunner::run(request, *progress);
         },
         [this](QuantRunResult result) { deliver(std::move(result)); });

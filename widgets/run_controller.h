@@ -28,6 +28,10 @@ private:
     std::string m_what;
 };
 
+// Lowers the calling worker thread's scheduling priority once (Linux: per-thread nice), so the
+// GUI thread wins the CPU whenever both want it. For threads that only run background jobs.
+void lowerWorkerThreadPriority();
+
 class RunController : public QObject {
     Q_OBJECT
 

@@ -40,7 +40,8 @@ std::vector<OptionSpec> quantOptionSpecs() {
         else if (name == "dispatch")
             s.help = "conservative|aggressive  contested nodes float or quantized";
         else if (name == "float")
-            s.help = "NODE  keep this node in float (repeatable)";
+            s.help = "NODE  keep this node in float (repeatable; the name verbatim, commas "
+                     "included)";
         else if (name == "layer-bits")
             s.help = "NODE=N  weight bits of one node (repeatable)";
         else if (name == "layer-granularity")
@@ -58,10 +59,12 @@ std::vector<OptionSpec> quantOptionSpecs() {
             s.help = "half-to-even|half-away-from-zero";
         else if (name == "cle-layers")
             s.help = "NODE[,NODE...]  cross-layer equalization of only the Conv pairs these nodes "
-                     "are in (repeatable; --cle: every pair)";
+                     "are in (repeatable; --cle: every pair; a comma inside a name is written "
+                     "\\, and a backslash \\\\)";
         else if (name == "adaround-layers")
             s.help = "NODE[,NODE...]  AdaRound only these weighted layers, the others round to "
-                     "nearest (repeatable; --adaround: every layer)";
+                     "nearest (repeatable; --adaround: every layer; a comma inside a name is "
+                     "written \\, and a backslash \\\\)";
         else if (name == "adaround-iters")
             s.help = "N  AdaRound iterations per layer";
         else

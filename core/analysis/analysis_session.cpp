@@ -4,6 +4,7 @@
 #include "analysis/sensitivity.h"
 #include "exec/executor.h"
 #include "quant/passes/inference_optimizer.h"
+#include "quant/op_quant_rules.h"
 #include "quant/plan_builder.h"
 #include "quant/simulator.h"
 #include "quant/quant_params.h"
@@ -133,7 +134,7 @@ std::optional<double> AnalysisSession::tensorSqnrDb(const std::string& tensor) c
 }
 
 Result<QuantPlan> AnalysisSession::planWith(const LayerChange& change) const {
-    QS_ASSIGN(Variant v, variantWith(change));
+    QS_ASSIGN(Variant v, variantWith(change, m_cancel));
     return std::move(v.plan);
 }
 
@@ -178,7 +179,8 @@ Result<std::vector<Tensor>> AnalysisSession::floatInputsAt(const std::string& te
     return out;
 }
 
-Result<AnalysisSession::Variant> AnalysisSession::variantWith(const LayerChange& change) const {
+Result<AnalysisSession::Variant> AnalysisSession::variantWith(const LayerChange& change,
+                                                              const Progress* cancel) const {
     const Graph& g = m_graph;
     auto id = g.findNode(change.node);
     if (!id)
@@ -199,8 +201,10 @@ Result<AnalysisSession::Variant> AnalysisSession::variantWith(const LayerChange&
     const bool wasRounded = m_adarounded.count(change.node) > 0;
     const bool correct = m_config.biasCorrection && m_model->biasCorrection.has_value();
     const bool round = change.adaround.value_or(wasRounded);
-    const bool weightChanged =
-        change.weightBits || change.granularity || change.keepFloat || round != wasRounded;
+    // Keeping a node without weights (an Add, a Relu) in float changes only the plan.
+    const bool weighted = opQuantRule(g, g.node(*id)) == OpQuantRule::Weighted;
+    const bool weightChanged = weighted && (change.weightBits || change.granularity ||
+                                            change.keepFloat || round != wasRounded);
     if (!weightChanged || (!correct && !round && !wasRounded)) {
         auto plan = buildQuantPlan(m_planGraph, config, m_ranges, &m_weightCache);
         if (!plan) return context(plan);
@@ -271,7 +275,7 @@ Result<AnalysisSession::Variant> AnalysisSession::variantWith(const LayerChange&
         options.iterations = m_config.adaroundIterations;
         options.threads = m_threads;
         // Re-learning a large layer takes seconds: a run's Cancel must reach it.
-        CancelOnly stop(m_cancel);
+        CancelOnly stop(cancel);
         options.progress = &stop;
         auto ar = adaroundLayer(graph, v.plan, change.node, *xf, xq, options);
         if (!ar) return context(ar);
@@ -330,13 +334,16 @@ Result<QuantPlan> AnalysisSession::planWithRange(const std::string& tensor, Clip
     return std::move(plan).value();
 }
 
-Result<WhatIfResult> AnalysisSession::whatIf(const LayerChange& change, bool perTensor) const {
+Result<WhatIfResult> AnalysisSession::whatIf(const LayerChange& change, bool perTensor,
+                                             const Progress* cancel) const {
     const auto t0 = std::chrono::steady_clock::now();
-    QS_ASSIGN(Variant v, variantWith(change));
+    const Progress* stop = cancel ? cancel : m_cancel;
+    QS_ASSIGN(Variant v, variantWith(change, stop));
     std::vector<NodeId> alsoRun;
     if (v.graph) alsoRun.push_back(*m_graph.findNode(change.node));
-    QS_ASSIGN(WhatIfResult r, const_cast<AnalysisSession*>(this)->evaluateInto(
-                                  v.plan, v.graph ? *v.graph : m_graph, alsoRun, false, perTensor));
+    QS_ASSIGN(WhatIfResult r,
+              const_cast<AnalysisSession*>(this)->evaluateInto(v.plan, v.graph ? *v.graph : m_graph,
+                                                               alsoRun, false, perTensor, stop));
     r.redone = std::move(v.redone);
     r.biasCorrection = std::move(v.biasCorrection);
     r.adaround = std::move(v.adaround);
@@ -346,23 +353,26 @@ Result<WhatIfResult> AnalysisSession::whatIf(const LayerChange& change, bool per
 }
 
 Result<WhatIfResult> AnalysisSession::whatIfRange(const std::string& tensor, ClipRange range,
-                                                  bool perTensor) const {
+                                                  bool perTensor, const Progress* cancel) const {
     const auto t0 = std::chrono::steady_clock::now();
     QS_ASSIGN(QuantPlan plan, planWithRange(tensor, range));
-    QS_ASSIGN(WhatIfResult r, evaluate(plan, perTensor));
+    QS_ASSIGN(WhatIfResult r, evaluate(plan, perTensor, cancel));
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return r;
 }
 
-Result<WhatIfResult> AnalysisSession::evaluate(const QuantPlan& plan, bool perTensor) const {
-    return const_cast<AnalysisSession*>(this)->evaluateInto(plan, m_graph, {}, false, perTensor);
+Result<WhatIfResult> AnalysisSession::evaluate(const QuantPlan& plan, bool perTensor,
+                                               const Progress* cancel) const {
+    return const_cast<AnalysisSession*>(this)->evaluateInto(plan, m_graph, {}, false, perTensor,
+                                                            cancel ? cancel : m_cancel);
 }
 
 Status AnalysisSession::apply(const LayerChange& change) {
-    QS_ASSIGN(Variant v, variantWith(change));
+    QS_ASSIGN(Variant v, variantWith(change, m_cancel));
     std::vector<NodeId> alsoRun;
     if (v.graph) alsoRun.push_back(*m_graph.findNode(change.node));
-    QS_TRY(evaluateInto(v.plan, v.graph ? *v.graph : m_graph, alsoRun, true, true).status());
+    QS_TRY(
+        evaluateInto(v.plan, v.graph ? *v.graph : m_graph, alsoRun, true, true, m_cancel).status());
     if (v.graph) {
         m_graph = std::move(*v.graph);
         m_planGraph = std::move(*v.planGraph);
@@ -380,7 +390,7 @@ Status AnalysisSession::apply(const LayerChange& change) {
 // commit == false never modifies *this (evaluate() casts const away only to share the code).
 Result<WhatIfResult> AnalysisSession::evaluateInto(const QuantPlan& plan, const Graph& g,
                                                    const std::vector<NodeId>& alsoRun, bool commit,
-                                                   bool perTensor) {
+                                                   bool perTensor, const Progress* cancel) {
     const auto t0 = std::chrono::steady_clock::now();
     WhatIfResult result;
     result.outputSqnrBeforeDb = outputSqnrDb();
@@ -438,7 +448,10 @@ Result<WhatIfResult> AnalysisSession::evaluateInto(const QuantPlan& plan, const 
     for (ValueId v : g.inputs()) graphInputs.insert(g.value(v).name);
     std::map<std::string, Power> power;
     std::vector<Tensor> outs;
+    // Polled per node: a cone through most of a large model takes a second and more per batch.
+    CancelOnly stop(cancel);
     for (size_t b = 0; b < m_quant.size(); ++b) {
+        if (stop.isCancelled()) return Error(ErrorCode::Cancelled, "cancelled");
         std::map<std::string, Tensor> inputs;
         for (const std::string& name : external) {
             // Graph inputs enter float (the plan quantizes them on entry, perhaps differently
@@ -450,7 +463,7 @@ Result<WhatIfResult> AnalysisSession::evaluateInto(const QuantPlan& plan, const 
             inputs[name] = it->second;
         }
         KeepAll keep;
-        QS_ASSIGN(RunResult r, sim->run(inputs, perTensor || commit ? &keep : nullptr));
+        QS_ASSIGN(RunResult r, sim->run(inputs, perTensor || commit ? &keep : nullptr, &stop));
         for (auto& [id, t] : r.kept) {
             const Value& v = cone.value(id);
             if (v.initializer || v.isGraphInput) continue;

@@ -44,7 +44,8 @@ namespace qs {
 struct AnalysisSessionOptions {
     int threads = 1;
     int batchSize = 16;
-    // create() polls it per node, and a what-if's AdaRound redo per iteration block: Cancelled.
+    // create() polls it per node, a what-if's cone run per node and its AdaRound redo per
+    // iteration block: Cancelled. A what-if given a cancel of its own polls that one instead.
     const Progress* cancel = nullptr;
 };
 
@@ -104,14 +105,18 @@ public:
     Result<QuantPlan> planWithRange(const std::string& tensor, ClipRange range) const;
 
     // Evaluate without changing the session. perTensor = false: only the output (no per-tensor
-    // SQNRs; the cone's intermediate values are not kept — faster).
-    Result<WhatIfResult> whatIf(const LayerChange& change, bool perTensor = true) const;
+    // SQNRs; the cone's intermediate values are not kept — faster). cancel (optional): polled
+    // per cone node and AdaRound iteration block instead of the session's (a GUI preview on a
+    // session that outlived the run which made it).
+    Result<WhatIfResult> whatIf(const LayerChange& change, bool perTensor = true,
+                                const Progress* cancel = nullptr) const;
     Result<WhatIfResult> whatIfRange(const std::string& tensor, ClipRange range,
-                                     bool perTensor = true) const;
+                                     bool perTensor = true, const Progress* cancel = nullptr) const;
     // Any plan for the same graph (the cone is what differs from the current plan).
     // The const evaluations may run on several threads at once (inside a pool's job the cone
     // runs on the calling thread alone).
-    Result<WhatIfResult> evaluate(const QuantPlan& plan, bool perTensor = true) const;
+    Result<WhatIfResult> evaluate(const QuantPlan& plan, bool perTensor = true,
+                                  const Progress* cancel = nullptr) const;
 
     // Make a change the current plan: the caches are updated on its cone only.
     Status apply(const LayerChange& change);
@@ -128,11 +133,11 @@ private:
         std::optional<AdaRoundLayer> adaround;
         double seconds = 0.0;
     };
-    Result<Variant> variantWith(const LayerChange& change) const;
+    Result<Variant> variantWith(const LayerChange& change, const Progress* cancel) const;
     Result<std::vector<Tensor>> floatInputsAt(const std::string& tensor) const;
     Result<WhatIfResult> evaluateInto(const QuantPlan& plan, const Graph& graph,
                                       const std::vector<NodeId>& alsoRun, bool commit,
-                                      bool perTensor);
+                                      bool perTensor, const Progress* cancel);
 
     const QuantizedModel* m_model = nullptr;
     // What the simulator runs (corrected biases, learned roundings) and what plans are built from

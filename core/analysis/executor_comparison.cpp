@@ -71,11 +71,13 @@ Result<ExecutorComparison> compareExecutors(const QuantizedModel& model, const T
               splitIntoBatches(data, graph.value(*inputId), options.batchSize));
     if (batches.empty()) return makeError(ErrorCode::InvalidArgument, "no evaluation samples");
     const ExecOptions exec{options.threads};
+    CancelOnly stop(options.cancel);
 
     QS_ASSIGN(auto fp32, Executor::create(graph, exec));
     QS_ASSIGN(Tensor reference,
-              firstOutput(batches, input, output,
-                          [&](const std::map<std::string, Tensor>& in) { return fp32->run(in); }));
+              firstOutput(batches, input, output, [&](const std::map<std::string, Tensor>& in) {
+                  return fp32->run(in, nullptr, &stop);
+              }));
     ExecutorComparison out;
     out.samples = reference.dim(0);
 
@@ -92,7 +94,7 @@ Result<ExecutorComparison> compareExecutors(const QuantizedModel& model, const T
         QS_ASSIGN(auto sim, Simulator::create(graph, model.plan, exec));
         QS_ASSIGN(Tensor test,
                   firstOutput(batches, input, output, [&](const std::map<std::string, Tensor>& in) {
-                      return sim->run(in);
+                      return sim->run(in, nullptr, &stop);
                   }));
         QS_TRY(measure(row, test));
         out.executors.push_back(std::move(row));
@@ -107,8 +109,9 @@ Result<ExecutorComparison> compareExecutors(const QuantizedModel& model, const T
         } else {
             auto test =
                 firstOutput(batches, input, output, [&](const std::map<std::string, Tensor>& in) {
-                    return (*int8)->run(in);
+                    return (*int8)->run(in, nullptr, &stop);
                 });
+            if (!test && test.error().code() == ErrorCode::Cancelled) return test.takeError();
             if (!test)
                 row.note = test.message();
             else

@@ -42,6 +42,8 @@ struct ExecutorComparison {
 struct ExecutorComparisonOptions {
     int threads = 1;
     int batchSize = 8;
+    // Polled per node of every executor run (each executor runs all the data): Cancelled.
+    const Progress* cancel = nullptr;
 };
 
 // data: N first for `inputName` ("" = the first model input); labels: N integers or null. The

@@ -20,7 +20,7 @@ Result<OutputScore> scoreOf(const AnalysisSession& session, const Tensor& output
 
 Result<RemedyReport> measureLayerRemedies(const AnalysisSession& session,
                                           const std::vector<std::string>& nodes,
-                                          const Tensor* labels) {
+                                          const Tensor* labels, const Progress* cancel) {
     RemedyReport out;
     out.samples = session.samples();
     QS_ASSIGN(out.current, scoreOf(session, session.output(), labels));
@@ -52,7 +52,8 @@ Result<RemedyReport> measureLayerRemedies(const AnalysisSession& session,
             changes.emplace_back("weights_16_bit", c);
         }
         for (const auto& [remedy, change] : changes) {
-            QS_ASSIGN(WhatIfResult r, session.whatIf(change, false));
+            if (cancel && cancel->isCancelled()) return Error(ErrorCode::Cancelled, "cancelled");
+            QS_ASSIGN(WhatIfResult r, session.whatIf(change, false, cancel));
             QS_ASSIGN(OutputScore score, scoreOf(session, r.output, labels));
             layer.outcomes.push_back(RemedyOutcome{remedy, score});
         }

@@ -37,9 +37,10 @@ struct RemedyReport {
 };
 
 // nodes: weighted nodes of the session's model; labels: the session's samples' labels or null.
-// A node the plan does not quantize is an error naming it.
+// A node the plan does not quantize is an error naming it. cancel (optional): polled before each
+// remedy and per node of its cone run (else the session's own cancel is): Cancelled.
 Result<RemedyReport> measureLayerRemedies(const AnalysisSession& session,
                                           const std::vector<std::string>& nodes,
-                                          const Tensor* labels);
+                                          const Tensor* labels, const Progress* cancel = nullptr);
 
 } // namespace qs

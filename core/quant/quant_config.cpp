@@ -27,21 +27,10 @@ Result<int> parseInt(const std::string& option, const std::string& text, int lo,
     return v;
 }
 
-// NODE[,NODE...] into `out` (repeated options add up): empty names are refused.
+// NODE[,NODE...] into `out` (repeated options add up).
 Status parseNodeList(const std::string& option, const std::string& value,
                      std::set<std::string>& out) {
-    std::vector<std::string> names;
-    size_t start = 0;
-    while (true) {
-        const size_t comma = value.find(',', start);
-        names.push_back(value.substr(start, comma == std::string::npos ? comma : comma - start));
-        if (comma == std::string::npos) break;
-        start = comma + 1;
-    }
-    for (const std::string& n : names)
-        if (n.empty())
-            return makeError(ErrorCode::InvalidArgument, "option '--", option, "': '", value,
-                             "' is not NODE[,NODE...]");
+    QS_ASSIGN(std::vector<std::string> names, splitNodeList(option, value));
     out.insert(names.begin(), names.end());
     return {};
 }
@@ -52,6 +41,42 @@ Error badValue(const std::string& option, const std::string& value, const char* 
 }
 
 } // namespace
+
+Result<std::vector<std::string>> splitNodeList(const std::string& option,
+                                               const std::string& value) {
+    std::vector<std::string> names(1);
+    for (size_t i = 0; i < value.size(); ++i) {
+        const char c = value[i];
+        if (c == ',') {
+            names.emplace_back();
+        } else if (c != '\\') {
+            names.back() += c;
+        } else if (i + 1 < value.size() && (value[i + 1] == ',' || value[i + 1] == '\\')) {
+            names.back() += value[++i];
+        } else {
+            return makeError(ErrorCode::InvalidArgument, "option '--", option, "': '", value,
+                             "': a backslash must be followed by ',' or '\\' (write a comma "
+                             "inside a node name as '\\,', a backslash as '\\\\')");
+        }
+    }
+    for (const std::string& n : names)
+        if (n.empty())
+            return makeError(ErrorCode::InvalidArgument, "option '--", option, "': '", value,
+                             "' is not NODE[,NODE...]");
+    return names;
+}
+
+std::string joinNodeList(const std::vector<std::string>& names) {
+    std::string out;
+    for (const std::string& n : names) {
+        if (!out.empty()) out += ',';
+        for (char c : n) {
+            if (c == ',' || c == '\\') out += '\\';
+            out += c;
+        }
+    }
+    return out;
+}
 
 const std::vector<std::pair<std::string, bool>>& quantOptionNames() {
     static const std::vector<std::pair<std::string, bool>> names{

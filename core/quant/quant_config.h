@@ -77,6 +77,14 @@ struct QuantConfig {
 // Unsupported-free InvalidArgument errors naming the option and the accepted forms; NotFound
 // when `name` is not a quantization option (so callers can try their own options).
 Status applyQuantOption(QuantConfig& config, const std::string& name, const std::string& value);
+// The node lists of --cle-layers and --adaround-layers (NODE[,NODE...]): a comma inside a node
+// name is written "\,", a backslash "\\"; any other character after a backslash, a trailing
+// backslash or an empty name is an error naming the option. The single-node options (--float
+// NODE, --layer-bits NODE=N, ...) take the name verbatim, commas included.
+Result<std::vector<std::string>> splitNodeList(const std::string& option, const std::string& value);
+// The inverse: names joined with commas, escaped so that splitNodeList gives them back.
+std::string joinNodeList(const std::vector<std::string>& names);
+
 // The names applyQuantOption accepts, with whether they take a value.
 const std::vector<std::pair<std::string, bool>>& quantOptionNames();
 

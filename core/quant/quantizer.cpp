@@ -114,6 +114,16 @@ collectActivationStatistics(const Graph& graph, const std::string& inputName,
 
 namespace {
 
+// For an unknown name in a node list: when the model's node names hold commas, the list's comma
+// probably split one of them.
+std::string commaHint(const Graph& graph) {
+    for (const Node& n : graph.nodes())
+        if (n.name.find(',') != std::string::npos)
+            return " (node names of this model contain commas: write a comma inside a name as "
+                   "'\\,')";
+    return {};
+}
+
 // The graph the quantizer works on: BatchNorm folded unless disabled.
 Status prepareGraph(const Graph& original, const QuantConfig& config, Graph& graph,
                     std::vector<FoldedBatchNorm>& folds) {
@@ -162,8 +172,9 @@ Result<QuantizedModel> quantizeModel(const Graph& original, const QuantConfig& c
             for (const FoldedBatchNorm& f : m.folds)
                 if (f.batchNormNode == name) target = f.targetNode;
             if (!m.graph.findNode(target))
-                return makeError(ErrorCode::InvalidArgument, "option '--cle-layers ", name,
-                                 "': the model has no node named '", name, "'");
+                return makeError(ErrorCode::InvalidArgument, "option '--cle-layers ",
+                                 joinNodeList({name}), "': the model has no node named '", name,
+                                 "'", commaHint(m.original));
             named[name] = target;
             if (!config.cle) cleOptions.only.insert(target);
         }
@@ -175,8 +186,8 @@ Result<QuantizedModel> quantizeModel(const Graph& original, const QuantConfig& c
             std::string why;
             for (const std::string& s : cle.skipped)
                 if (s.rfind(target + " -> ", 0) == 0) why = " (" + s + ")";
-            return makeError(ErrorCode::InvalidArgument, "option '--cle-layers ", name, "': '",
-                             name,
+            return makeError(ErrorCode::InvalidArgument, "option '--cle-layers ",
+                             joinNodeList({name}), "': '", name,
                              "' is in no pair cross-layer equalization can balance (Conv, then "
                              "Relu or nothing, then Conv or Gemm)",
                              why);
@@ -202,11 +213,12 @@ Result<QuantizedModel> quantizeModel(const Graph& original, const QuantConfig& c
         bool folded = false;
         for (const FoldedBatchNorm& f : m.folds) folded |= f.batchNormNode == name;
         if (!id && !folded)
-            return makeError(ErrorCode::InvalidArgument, "option '--adaround-layers ", name,
-                             "': the model has no node named '", name, "'");
+            return makeError(ErrorCode::InvalidArgument, "option '--adaround-layers ",
+                             joinNodeList({name}), "': the model has no node named '", name, "'",
+                             commaHint(m.original));
         if (!id || opQuantRule(m.graph, m.graph.node(*id)) != OpQuantRule::Weighted)
-            return makeError(ErrorCode::InvalidArgument, "option '--adaround-layers ", name, "': '",
-                             name,
+            return makeError(ErrorCode::InvalidArgument, "option '--adaround-layers ",
+                             joinNodeList({name}), "': '", name,
                              "' is not a weighted layer (Conv, Gemm, MatMul with constant "
                              "weights)");
     }

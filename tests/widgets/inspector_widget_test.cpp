@@ -16,6 +16,7 @@
 #include "graph_view.h"
 #include "io/npy.h"
 #include "main_window.h"
+#include "remedy_test_helpers.h"
 #include "model_loader.h"
 #include "node_coloring.h"
 #include "onnx/onnx_importer.h"
@@ -591,7 +592,7 @@ private slots:
         std::unique_ptr<QMenu> menu(window.createNodeMenu(conv, &window));
         auto* keepFloat = menu->findChild<QAction*>(QStringLiteral("remedyKeepFloat"));
         QVERIFY(keepFloat && !keepFloat->isChecked());
-        keepFloat->trigger();
+        QVERIFY(triggerAndApply(window, keepFloat));
         QVERIFY(window.runController()->isStale());
         QVERIFY(window.settingsWidget()->nodeOverrides(conv).contains(QStringLiteral("--float ") +
                                                                       conv));

@@ -14,9 +14,18 @@
 #include "node_table_page.h"
 #include "quant/quantizer.h"
 #include "quant_settings_widget.h"
+#include "remedy_preview.h"
+#include "remedy_test_helpers.h"
+#include "node_remedy_menu.h"
+#include "analysis/accuracy.h"
+#include "exec/executor.h"
+#include "quant/plan_builder.h"
+#include "quant/simulator.h"
 #include "run_controller.h"
 
 #include <QComboBox>
+#include <QLabel>
+#include <QPushButton>
 #include <QElapsedTimer>
 #include <QMenu>
 #include <QFile>
@@ -24,6 +33,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -35,6 +45,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <mutex>
 #include <thread>
 
@@ -409,7 +420,7 @@ private slots:
         std::unique_ptr<QMenu> menu(window.createNodeMenu(picked, &window));
         auto* perChannel = menu->findChild<QAction*>(QStringLiteral("remedyPerChannel"));
         QVERIFY(perChannel && perChannel->isEnabled() && !perChannel->isChecked());
-        perChannel->trigger();
+        QVERIFY(triggerAndApply(window, perChannel));
         QVERIFY(window.runController()->isStale());
         QVERIFY(window.settingsWidget()->nodeOverrides(picked).contains(
             QStringLiteral("--layer-granularity %1=channel").arg(picked)));
@@ -458,7 +469,7 @@ private slots:
         auto* cle = menu->findChild<QAction*>(QStringLiteral("remedyCle"));
         QVERIFY(cle && cle->isEnabled() && !cle->isChecked());
         QVERIFY2(cle->text().contains(a + QStringLiteral(" \u2192 ") + b), qPrintable(cle->text()));
-        cle->trigger();
+        QVERIFY(triggerAndApply(window, cle));
         QVERIFY(window.runController()->isStale());
         QVERIFY(window.settingsWidget()->nodeOverrides(a).contains(QStringLiteral("--cle-layers ") +
                                                                    a));
@@ -479,7 +490,7 @@ private slots:
         QVERIFY(estimate);
         QVERIFY2(estimate->text().contains(QStringLiteral("estimated from its weight size")),
                  qPrintable(estimate->text()));
-        adaround->trigger();
+        QVERIFY(triggerAndApply(window, adaround));
         QVERIFY(
             window.settingsWidget()->options().contains({QStringLiteral("adaround-layers"), x}));
         QVERIFY(runAndWait(window));
@@ -527,6 +538,225 @@ private slots:
         cle = menu->findChild<QAction*>(QStringLiteral("remedyCle"));
         QVERIFY(cle->isChecked() && !cle->isEnabled());
         window.settingsWidget()->setAnalysisDepth(AnalysisDepth::Full);
+    }
+
+    // A preview session keeps up to 8 evaluation samples, fewer when their cached activations
+    // (fp32 and quantized) would pass 256 MB; the estimate adds preparing it until it exists.
+    void previewSessionSamplesAndEstimate() {
+        QuantRunResult run;
+        run.evalData = std::make_shared<const Tensor>(DataType::F32, Shape{32, 3});
+        QCOMPARE(RemedyPreviewer::sessionSamples(run), 8);
+        run.activationBytesPerSample = 40.0 * 1024 * 1024; // 256 MB / (2 × 40 MB) = 3.2
+        QCOMPARE(RemedyPreviewer::sessionSamples(run), 3);
+        run.activationBytesPerSample = 1e12;
+        QCOMPARE(RemedyPreviewer::sessionSamples(run), 1);
+        run.evalData = std::make_shared<const Tensor>(DataType::F32, Shape{2, 3});
+        run.activationBytesPerSample = 1.0;
+        QCOMPARE(RemedyPreviewer::sessionSamples(run), 2);
+        QVERIFY(std::isnan(RemedyPreviewer::estimateSeconds(run, 5, 10, true)));
+        run.simSecondsPerSample = 0.1;
+        run.fp32SecondsPerSample = 0.05;
+        // 2 samples: half the model at 0.4 of 0.1 s per sample, plus preparing (0.15 s each).
+        QCOMPARE(RemedyPreviewer::estimateSeconds(run, 5, 10, true), 0.04);
+        QCOMPARE(RemedyPreviewer::estimateSeconds(run, 5, 10, false, 1.0), 0.04 + 0.3 + 1.0);
+    }
+
+    // A remedy from the node menu after a run is previewed before anything is written: a what-if
+    // on the run's quantized model (the layer's downstream cone on 8 evaluation samples) on a
+    // worker thread; the dialog states the estimate, then the output's SQNR and arg-max
+    // agreement before and after — checked against a full simulator run of the changed plan —
+    // and the time; Apply writes the override, Dismiss and Cancel write nothing. CLE of a pair
+    // changes two layers: no preview, the full re-run offered instead. From a folded
+    // BatchNormalization, "CLE for this pair" acts on its Conv.
+    void remedyPreviewsBeforeApplying() {
+        MainWindow window;
+        window.setInteractive(false);
+        QVERIFY(openAndWait(window, kImbalanced));
+        QuantSettingsWidget* settings = window.settingsWidget();
+        settings->setCalibrationPath(kDigitsCalib);
+        settings->setAnalysisDepth(AnalysisDepth::None);
+        auto* granularity = settings->findChild<QComboBox*>(QStringLiteral("granularity"));
+        granularity->setCurrentIndex(granularity->findData(QStringLiteral("tensor")));
+        QVERIFY(runAndWait(window));
+        const auto run = window.runController()->current();
+        QVERIFY(run && run->model && run->evalData);
+        QVERIFY(std::isfinite(run->simSecondsPerSample));
+
+        auto graph = importOnnxFile(kImbalanced.toStdString());
+        QVERIFY(graph.isOk());
+        auto pairs = equalizablePairs(*graph, QuantConfig{});
+        QVERIFY(pairs.isOk() && pairs->size() > 1);
+        const QString a = QString::fromStdString((*pairs)[0].first);
+        const QString b = QString::fromStdString((*pairs)[1].second);
+
+        // Per-channel weights for A: the menu states the preview's estimate; nothing is written
+        // while it runs.
+        std::unique_ptr<QMenu> menu(window.createNodeMenu(a, &window));
+        auto* line = menu->findChild<QAction*>(QStringLiteral("remedyPreviewEstimate"));
+        QVERIFY(line);
+        QVERIFY2(line->text().contains(QStringLiteral("Previewed before applying: about")),
+                 qPrintable(line->text()));
+        Heartbeat beat;
+        menu->findChild<QAction*>(QStringLiteral("remedyPerChannel"))->trigger();
+        RemedyPreviewDialog* dialog = window.remedyPreview();
+        QVERIFY(dialog && dialog->isVisible() && dialog->isRunning());
+        QVERIFY(settings->nodeOverrides(a).isEmpty());
+        QVERIFY(!window.runController()->isStale());
+        const QString estimate =
+            dialog->findChild<QLabel*>(QStringLiteral("remedyPreviewEstimate"))->text();
+        QVERIFY2(estimate.contains(QStringLiteral("Estimated time of the preview: about")),
+                 qPrintable(estimate));
+        QVERIFY(
+            !dialog->findChild<QPushButton*>(QStringLiteral("remedyPreviewApply"))->isEnabled());
+        QSignalSpy finished(dialog, &RemedyPreviewDialog::previewFinished);
+        QVERIFY(finished.wait(60000));
+        qInfo("preview: %s; longest GUI stall %lld ms", qPrintable(estimate), beat.longestMs());
+        QVERIFY2(beat.longestMs() < timingBudgetMs(100),
+                 qPrintable(QString::number(beat.longestMs())));
+        const RemedyPreviewResult* r = dialog->result();
+        QVERIFY(r);
+        QVERIFY2(r->ok, qPrintable(r->error));
+        QVERIFY(r->sessionCreated);
+        QCOMPARE(r->samples, 8);
+        QVERIFY(r->nodesRun > 0 && r->nodesRun <= r->nodesTotal);
+        qInfo("%s", qPrintable(dialog->resultText()));
+
+        // The reference: the run's quantized model with A per channel, simulated from the input
+        // on the same 8 samples, against the fp32 executor.
+        const QuantizedModel& q = *run->model;
+        const Tensor& all = *run->evalData;
+        Shape shape = all.shape();
+        shape[0] = 8;
+        Tensor x(DataType::F32, shape);
+        std::memcpy(x.rawData(), all.rawData(), x.byteSize());
+        const std::string in = q.graph.value(q.graph.inputs()[0]).name;
+        const std::string out = q.graph.value(q.graph.outputs()[0]).name;
+        QuantConfig changed = q.config;
+        changed.layerGranularity[a.toStdString()] = Granularity::PerChannel;
+        auto plan = buildQuantPlan(q.graph, changed, q.activationRanges);
+        QVERIFY2(plan.isOk(), plan.message().c_str());
+        auto fp32 = Executor::create(q.graph, ExecOptions{2});
+        auto before = Simulator::create(q.graph, q.plan, ExecOptions{2});
+        auto after = Simulator::create(q.graph, *plan, ExecOptions{2});
+        QVERIFY(fp32.isOk() && before.isOk() && after.isOk());
+        auto y = (*fp32)->run({{in, x}});
+        auto y0 = (*before)->run({{in, x}});
+        auto y1 = (*after)->run({{in, x}});
+        QVERIFY(y.isOk() && y0.isOk() && y1.isOk());
+        const Tensor& ref = y->outputs.at(out);
+        QVERIFY(std::fabs(sqnrDb(ref, y0->outputs.at(out)) - r->outputSqnrBeforeDb) < 1e-3);
+        QVERIFY(std::fabs(sqnrDb(ref, y1->outputs.at(out)) - r->outputSqnrAfterDb) < 1e-3);
+        QVERIFY(std::fabs(r->outputSqnrAfterDb - r->outputSqnrBeforeDb) > 0.01);
+        auto agreement = compareClassifiers(ref, y1->outputs.at(out), nullptr);
+        QVERIFY(agreement.isOk());
+        QCOMPARE(r->agreementAfter, agreement->agreement);
+        const QString text = dialog->resultText();
+        QVERIFY(text.contains(QStringLiteral("Output SQNR against fp32: %1 \u2192 %2 dB")
+                                  .arg(r->outputSqnrBeforeDb, 0, 'f', 2)
+                                  .arg(r->outputSqnrAfterDb, 0, 'f', 2)));
+        QVERIFY(text.contains(QStringLiteral("Arg-max agreement with fp32")));
+        QVERIFY(text.contains(QStringLiteral("Took ")));
+        QVERIFY(window.statusText().contains(QStringLiteral("Preview of %1").arg(a)));
+        // Apply: the override is written and the results are stale.
+        auto* apply = dialog->findChild<QPushButton*>(QStringLiteral("remedyPreviewApply"));
+        QVERIFY(apply->isEnabled());
+        apply->click();
+        QVERIFY(!dialog->isVisible());
+        QVERIFY(settings->nodeOverrides(a).contains(
+            QStringLiteral("--layer-granularity %1=channel").arg(a)));
+        QVERIFY(window.runController()->isStale());
+
+        // AdaRound for B: the session is reused; the layer's rounding is learned again; Dismiss
+        // writes nothing.
+        menu.reset(window.createNodeMenu(b, &window));
+        menu->findChild<QAction*>(QStringLiteral("remedyAdaRound"))->trigger();
+        QVERIFY(dialog->isVisible() && dialog->isRunning());
+        QVERIFY(finished.wait(120000));
+        r = dialog->result();
+        QVERIFY2(r && r->ok, r ? qPrintable(r->error) : "no result");
+        QVERIFY(!r->sessionCreated);
+        QVERIFY2(r->redone.join(QLatin1Char('|')).contains(QStringLiteral("AdaRound ") + b),
+                 qPrintable(r->redone.join(QLatin1Char('|'))));
+        // A language switch retranslates the open dialog (buttons and the result).
+        QVERIFY(LanguageManager::instance()->setLanguage(QStringLiteral("zh_CN")));
+        QTRY_COMPARE(dialog->findChild<QPushButton*>(QStringLiteral("remedyPreviewApply"))->text(),
+                     QStringLiteral("\u5e94\u7528(&A)")); // LanguageChange is a posted event
+        QVERIFY(dialog->resultText().contains(QStringLiteral("\u8f93\u51fa SQNR")));
+        QVERIFY(LanguageManager::instance()->setLanguage(QStringLiteral("en")));
+        QTRY_COMPARE(dialog->findChild<QPushButton*>(QStringLiteral("remedyPreviewApply"))->text(),
+                     QStringLiteral("&Apply"));
+        dialog->findChild<QPushButton*>(QStringLiteral("remedyPreviewDismiss"))->click();
+        QVERIFY(!dialog->isVisible());
+        QVERIFY(settings->nodeOverrides(b).isEmpty());
+
+        // Cancel: nothing is written whether or not the preview got to finish.
+        menu.reset(window.createNodeMenu(b, &window));
+        menu->findChild<QAction*>(QStringLiteral("remedy16Bit"))->trigger();
+        QVERIFY(dialog->isRunning());
+        dialog->findChild<QPushButton*>(QStringLiteral("remedyPreviewCancel"))->click();
+        QVERIFY(finished.wait(30000));
+        QVERIFY(dialog->result() && (dialog->result()->cancelled || dialog->result()->ok));
+        dialog->reject();
+        QVERIFY(settings->nodeOverrides(b).isEmpty());
+
+        // CLE of A's pair: no preview, the full re-run's time instead.
+        menu.reset(window.createNodeMenu(a, &window));
+        auto* cle = menu->findChild<QAction*>(QStringLiteral("remedyCle"));
+        QVERIFY(cle->toolTip().contains(QStringLiteral("No preview")));
+        cle->trigger();
+        QVERIFY(dialog->isVisible() && !dialog->isRunning());
+        QVERIFY(dialog->findChild<QLabel*>(QStringLiteral("remedyPreviewMethod"))
+                    ->text()
+                    .contains(QStringLiteral("cannot be previewed")));
+        {
+            // The last run's time, to two significant digits.
+            const QString text =
+                dialog->findChild<QLabel*>(QStringLiteral("remedyPreviewEstimate"))->text();
+            const QRegularExpressionMatch m =
+                QRegularExpression(QStringLiteral("A full re-run takes about ([0-9.]+) s"))
+                    .match(text);
+            QVERIFY2(m.hasMatch(), qPrintable(text));
+            QVERIFY2(std::fabs(m.captured(1).toDouble() - run->seconds) <= 0.05 * run->seconds,
+                     qPrintable(text));
+        }
+        dialog->findChild<QPushButton*>(QStringLiteral("remedyPreviewApply"))->click();
+        QVERIFY(settings->options().contains({QStringLiteral("cle-layers"), a}));
+
+        // A BatchNormalization after a paired Conv: its entry equalizes the Conv's pairs.
+        QString bn, conv;
+        for (const Node& n : graph->nodes()) {
+            if (n.opType != "BatchNormalization") continue;
+            const Value& v = graph->value(n.inputs[0]);
+            if (v.producer == kNoNode) continue;
+            const QString producer = QString::fromStdString(graph->node(v.producer).name);
+            if (!NodeRemedyMenu::cleChain(producer, *pairs).isEmpty() && producer != a) {
+                bn = QString::fromStdString(n.name);
+                conv = producer;
+                break;
+            }
+        }
+        QVERIFY(!bn.isEmpty());
+        menu.reset(window.createNodeMenu(bn, &window));
+        cle = menu->findChild<QAction*>(QStringLiteral("remedyCle"));
+        QVERIFY2(cle->isEnabled() && cle->text().contains(conv), qPrintable(cle->text()));
+        QVERIFY(cle->toolTip().contains(QStringLiteral("folded into %1").arg(conv)));
+        cle->trigger();
+        dialog->findChild<QPushButton*>(QStringLiteral("remedyPreviewApply"))->click();
+        QVERIFY(settings->options().contains({QStringLiteral("cle-layers"), conv}));
+        // Its weight remedies are the Conv's too (--float BN would name no node of the folded
+        // model): previewed on the Conv and written for it.
+        menu.reset(window.createNodeMenu(bn, &window));
+        auto* keepFloat = menu->findChild<QAction*>(QStringLiteral("remedyKeepFloat"));
+        QVERIFY2(keepFloat->statusTip().contains(QStringLiteral("folded into %1").arg(conv)),
+                 qPrintable(keepFloat->statusTip()));
+        QVERIFY(triggerAndApply(window, keepFloat));
+        QVERIFY(settings->nodeOverrides(conv).contains(QStringLiteral("--float ") + conv));
+        QVERIFY(settings->nodeOverrides(bn).isEmpty());
+        menu.reset(window.createNodeMenu(bn, &window));
+        QVERIFY(menu->findChild<QAction*>(QStringLiteral("remedyKeepFloat"))->isChecked());
+        QVERIFY(runAndWait(window)); // the folded model has the Conv: the run accepts it
+        QVERIFY(!window.runController()->current()->layers.value(conv).quantized);
+        settings->setAnalysisDepth(AnalysisDepth::Full);
     }
 
     void brokenModelLeavesRunUsable() {

@@ -6,6 +6,7 @@
 #include "language_manager.h"
 #include "ir/graph.h"
 #include "main_window.h"
+#include "remedy_test_helpers.h"
 #include "node_remedy_menu.h"
 #include "node_table_model.h"
 #include "node_table_page.h"
@@ -151,6 +152,43 @@ private slots:
         QVERIFY(!bad);
         QVERIFY(QString::fromStdString(bad.message()).contains(QStringLiteral("bits")));
         QCOMPARE(child<QSpinBox>(settings, "weightBits")->value(), 5);
+    }
+
+    // Node names with commas in the node lists the menu writes (--cle-layers,
+    // --adaround-layers): escaped as core's parser reads them, read back, removed one by one.
+    void nodeListsEscapeCommas() {
+        QuantSettingsWidget settings;
+        const QString a = QStringLiteral("stem,conv"), b = QStringLiteral("back\\slash");
+        settings.setNodeCle(a, true);
+        settings.setNodeCle(QStringLiteral("plain"), true);
+        settings.setNodeAdaRound(b, true);
+        QVERIFY(settings.options().contains(
+            {QStringLiteral("cle-layers"), QStringLiteral("stem\\,conv")}));
+        QVERIFY(settings.options().contains(
+            {QStringLiteral("adaround-layers"), QStringLiteral("back\\\\slash")}));
+        QVERIFY(settings.nodeListed(QStringLiteral("cle-layers"), a));
+        QVERIFY(!settings.nodeListed(QStringLiteral("cle-layers"), QStringLiteral("stem")));
+        QVERIFY(settings.nodeOverrides(a).contains(QStringLiteral("--cle-layers stem\\,conv")));
+        Result<QuantConfig> config = settings.config();
+        QVERIFY2(config, config.message().c_str());
+        QVERIFY((config->cleLayers == std::set<std::string>{"stem,conv", "plain"}));
+        QVERIFY((config->adaroundLayers == std::set<std::string>{"back\\slash"}));
+        settings.setNodeCle(a, false);
+        QVERIFY(!settings.nodeListed(QStringLiteral("cle-layers"), a));
+        QVERIFY(settings.nodeListed(QStringLiteral("cle-layers"), QStringLiteral("plain")));
+        // The window's command line takes the same escape; a bad one is a usage error.
+        const GuiCommandLine parsed = GuiCommandLineParser::parse({QStringLiteral("quantscope"),
+                                                                   QStringLiteral("--cle-layers"),
+                                                                   QStringLiteral("stem\\,conv")});
+        QCOMPARE(int(parsed.action), int(GuiCommandLine::Action::Run));
+        QuantSettingsWidget fromCommandLine;
+        QVERIFY(fromCommandLine.setOptions(parsed.options.quantOptions));
+        QVERIFY(fromCommandLine.nodeListed(QStringLiteral("cle-layers"), a));
+        const GuiCommandLine bad = GuiCommandLineParser::parse({QStringLiteral("quantscope"),
+                                                                QStringLiteral("--cle-layers"),
+                                                                QStringLiteral("stem\\;conv")});
+        QCOMPARE(int(bad.action), int(GuiCommandLine::Action::UsageError));
+        QVERIFY2(bad.text.contains(QStringLiteral("backslash")), qPrintable(bad.text));
     }
 
     void guiCommandLineTakesQuantOptions() {
@@ -354,7 +392,7 @@ private slots:
         menu.reset(window.createNodeMenu(conv, &window));
         QCOMPARE(menuTensor(*menu), tensor);
 
-        action(*menu, "remedyCalibKl")->trigger();
+        QVERIFY(triggerAndApply(window, action(*menu, "remedyCalibKl")));
         QVERIFY(window.runController()->isStale());
         QCOMPARE(overridesOf(tensor), QStringList{tensor + QStringLiteral("=kl")});
         QVERIFY(window.statusText().contains(conv));
@@ -362,7 +400,7 @@ private slots:
         QVERIFY(action(*menu, "remedyCalibKl")->isChecked());
         QVERIFY(!action(*menu, "remedyCalibMinmax")->isChecked());
         QVERIFY(action(*menu, "remedyCalibGlobal")->isEnabled());
-        action(*menu, "remedyCalibPercentile")->trigger(); // another method replaces it
+        QVERIFY(triggerAndApply(window, action(*menu, "remedyCalibPercentile"))); // replaces it
         QCOMPARE(overridesOf(tensor), QStringList{tensor + QStringLiteral("=percentile:99.99")});
         menu.reset(window.createNodeMenu(conv, &window));
         QVERIFY(action(*menu, "remedyCalibPercentile")->isChecked());
@@ -373,7 +411,7 @@ private slots:
         for (const char* m : methods) QVERIFY(!action(*menu, m)->isChecked());
 
         // A run with KL for this tensor uses the range the comparison computes for KL.
-        action(*menu, "remedyCalibKl")->trigger();
+        QVERIFY(triggerAndApply(window, action(*menu, "remedyCalibKl")));
         QVERIFY(run());
         current = window.runController()->current();
         QVERIFY(!window.runController()->isStale());

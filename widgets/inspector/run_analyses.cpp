@@ -53,7 +53,7 @@ Status measureReportRemedies(RunAnalyses& out, const QuantizedModel& model, cons
     std::optional<Tensor> someLabels;
     if (labels) someLabels = firstRows(*labels, maxSamples);
     QS_ASSIGN(out.remedies,
-              measureLayerRemedies(*session, nodes, someLabels ? &*someLabels : nullptr));
+              measureLayerRemedies(*session, nodes, someLabels ? &*someLabels : nullptr, cancel));
     return {};
 }
 
