@@ -647,7 +647,8 @@ void QuantSettingsWidget::retranslateUi() {
     m_cle->setToolTip(tr("Equalize the per-channel weight ranges of consecutive Conv layers "
                          "(DFQ); exact in float."));
     m_biasCorrection->setToolTip(tr("Subtract the expected output shift that weight quantization "
-                                    "causes, per output channel."));
+                                    "causes, per output channel. Layers AdaRound rounds are left "
+                                    "alone: its reconstruction already includes the mean."));
     m_adaround->setToolTip(tr("Learn whether each weight rounds up or down (needs calibration "
                               "data; slow)."));
     m_analysisDepth->setItemText(0, tr("Full (sensitivity, error, mixed bits)"));
