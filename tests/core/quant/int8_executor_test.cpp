@@ -14,6 +14,7 @@
 #include "onnx/onnx_exporter.h"
 #include "onnx/onnx_importer.h"
 #include "ops/op_registry.h"
+#include "quant/int8/divergence_finder.h"
 #include "quant/int8/int8_diagnostics.h"
 #include "quant/int8/int8_executor.h"
 #include "quant/int8/int8_kernels.h"
@@ -175,6 +176,8 @@ private slots:
     void withinOneStepOfSimulator();
     void matchesOnnxRuntime_data();
     void matchesOnnxRuntime();
+    void fusedElementwiseBitExact_data();
+    void fusedElementwiseBitExact();
 };
 
 void Int8ExecutorTest::fixedPointArithmetic() {
@@ -1146,6 +1149,73 @@ void Int8ExecutorTest::matchesOnnxRuntime() {
     qInfo("%s: top-1 equal to ONNX Runtime's on %lld / %zu samples", QTest::currentDataTag(),
           (long long)same, a.size());
     QCOMPARE(same, int64_t(a.size()));
+}
+
+void Int8ExecutorTest::fusedElementwiseBitExact_data() {
+    QTest::addColumn<int>("requant");
+    QTest::newRow("float requantization") << int(RequantMode::Float);
+    QTest::newRow("fixed-point requantization") << int(RequantMode::FixedPoint);
+}
+
+// Int8Options::fuseElementwise on ppocr_cls (HardSwish = Lut(x + 3, clip) → Lut(/ 6) → QMul(x, ·)
+// and HardSigmoid tables): the fused program's every output byte, and every code tensor both
+// programs hold, equal to the unfused program's on 12 text lines; the divergence finder refuses a
+// fused program (its tensors are gone).
+void Int8ExecutorTest::fusedElementwiseBitExact() {
+    QFETCH(int, requant);
+    auto m = quantizeShared("ppocr_cls.onnx", "textlines_x.npy", 32, "textlines_x.npy",
+                            RequantMode(requant));
+    QVERIFY2(m.isOk(), m.message().c_str());
+    auto plain =
+        Int8Executor::create(m->model.graph, m->model.plan, Int8Options{RequantMode(requant), 1});
+    auto fused = Int8Executor::create(m->model.graph, m->model.plan,
+                                      Int8Options{RequantMode(requant), 1, true});
+    QVERIFY2(plain.isOk(), plain.message().c_str());
+    QVERIFY2(fused.isOk(), fused.message().c_str());
+    QVERIFY((*plain)->program().fusedNodes.empty());
+    const Int8Program& fp = (*fused)->program();
+    const int removed = (*plain)->graph().nodeCount() - (*fused)->graph().nodeCount();
+    qInfo("fused: %zu integer nodes folded into tables, %d fewer nodes (%d → %d)",
+          fp.fusedNodes.size(), removed, (*plain)->graph().nodeCount(),
+          (*fused)->graph().nodeCount());
+    // 18 HardSwish (Lut, Lut, QMul → one Lut each).
+    QVERIFY(removed >= 36);
+    for (const auto& [lowered, info] : fp.codes) QVERIFY((*fused)->graph().findValue(lowered));
+
+    Shape shape = m->test.shape();
+    shape[0] = 12;
+    Tensor first(DataType::F32, shape);
+    std::memcpy(first.rawData(), m->test.rawData(), first.byteSize());
+    KeepAll keep;
+    auto a = (*plain)->run({{m->inputName, first}}, &keep);
+    auto b = (*fused)->run({{m->inputName, first}}, &keep);
+    QVERIFY2(a.isOk(), a.message().c_str());
+    QVERIFY2(b.isOk(), b.message().c_str());
+    QCOMPARE(a->outputs.size(), b->outputs.size());
+    for (const auto& [name, t] : a->outputs) {
+        const Tensor& u = b->outputs.at(name);
+        QCOMPARE(u.shape(), t.shape());
+        QCOMPARE(u.dtype(), t.dtype());
+        QVERIFY2(std::memcmp(u.rawData(), t.rawData(), t.byteSize()) == 0, name.c_str());
+    }
+    const auto va = keptByName((*plain)->graph(), *a), vb = keptByName((*fused)->graph(), *b);
+    int64_t tensors = 0, bytes = 0;
+    for (const auto& [name, t] : vb) {
+        if (!fp.codes.count(name)) continue;
+        const Tensor& u = va.at(name);
+        QCOMPARE(u.shape(), t.shape());
+        QVERIFY2(std::memcmp(u.rawData(), t.rawData(), t.byteSize()) == 0, name.c_str());
+        ++tensors;
+        bytes += t.byteSize();
+    }
+    qInfo("%lld code tensors (%lld bytes) and every output byte-identical", (long long)tensors,
+          (long long)bytes);
+    QVERIFY(tensors > 40);
+
+    auto finder = DivergenceFinder::create(m->model.graph, m->model.plan, **fused);
+    QVERIFY(!finder.isOk());
+    QVERIFY2(finder.message().find("fuseElementwise") != std::string::npos,
+             finder.message().c_str());
 }
 
 QTEST_GUILESS_MAIN(Int8ExecutorTest)
