@@ -298,6 +298,10 @@ private:
         for (std::string_view lut : {"Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Gelu", "Exp",
                                      "LeakyRelu", "Elu", "Softplus", "Neg", "Abs", "Sqrt"})
             if (op == lut) return lowerLut(n, info);
+        if (op == "MaxPool") {
+            QS_ASSIGN(bool pooled, lowerMaxPool(node));
+            if (pooled) return true;
+        }
         for (std::string_view passive :
              {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Slice", "Identity",
               "Dropout", "Gather", "Split", "Expand", "Tile", "MaxPool", "Pad"})
@@ -684,6 +688,31 @@ private:
         addNode(node.name, "Lut", kDomain, {x}, {outName},
                 {{"table", intsAttr(table)}, {"y_type", stringAttr(typeName(oc.type))}});
         finishTarget(t, outName);
+        return true;
+    }
+
+    // 2-D MaxPool without Indices, dilation 1, floor mode: QMaxPool (SIMD); else passive.
+    Result<bool> lowerMaxPool(const Node& node) {
+        if (node.inputs.size() != 1 || !canBeCodes(node.inputs[0]) ||
+            (node.outputs.size() > 1 && node.outputs[1] != kNoValue))
+            return false;
+        const Value& in = m_g.value(node.inputs[0]);
+        if (!in.info.shapeKnown || in.info.shape.size() != 4) return false;
+        const std::string& outName = m_g.value(node.outputs[0]).name;
+        const TensorQuantEntry* e = m_plan.tensor(outName);
+        if (!e || e->params.state != TensorQuantState::Passive) return false;
+        const NodeAttributes a(node);
+        if (a.getInt("ceil_mode", 0) != 0 || a.getInts("kernel_shape").size() != 2) return false;
+        for (int64_t d : a.getInts("dilations"))
+            if (d != 1) return false;
+        QS_ASSIGN(std::string x, intName(node.inputs[0]));
+        Int8CodeInfo c = m_p.codes.at(x);
+        std::map<std::string, Attribute> attrs;
+        for (const char* key : {"auto_pad", "kernel_shape", "pads", "strides"})
+            if (const Attribute* at = node.attribute(key)) attrs[key] = *at;
+        addNode(node.name, "QMaxPool", kDomain, {x}, {outName}, std::move(attrs));
+        c.source = outName;
+        recordCodes(outName, c);
         return true;
     }
 

@@ -9,7 +9,8 @@
 // - Add/Mul of two quantized tensors → QAdd/QMul; Concat → Requantize of the inputs whose scale
 //   differs, then Concat of codes; AveragePool/GlobalAveragePool → QAveragePool.
 // - Passive ops (Reshape, Flatten, Transpose, Slice, Squeeze, Pad with its pad value quantized,
-//   MaxPool, ...) run their ordinary kernels on codes; Relu/Clip not fused → Clamp on codes.
+//   MaxPool, ...) run their ordinary kernels on codes (2-D MaxPool: QMaxPool, SIMD); Relu/Clip
+//   not fused → Clamp on codes.
 // - Sigmoid, HardSigmoid, HardSwish, Tanh, Gelu, Exp (and other one-input elementwise ops with
 //   quantized input and output) → a 256-entry table, built by running the op's own fp32 kernel
 //   on the 256 dequantized codes and quantizing the results with the output's parameters.

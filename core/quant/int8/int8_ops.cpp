@@ -10,10 +10,12 @@
 //   Requantize   codes of one scale to codes of another (Concat inputs)
 //   QAveragePool AveragePool / GlobalAveragePool: integer window sums, then requantization
 //   Lut          256-entry table (Sigmoid, HardSigmoid, HardSwish, Tanh, Gelu, Exp, ...)
+//   QMaxPool     2-D MaxPool on codes (dilation 1, no Indices): int8_eltwise.h maxPool2d
 //   Clamp        Relu/Clip not fused into a producer: a clamp on codes
 #include "kernels/cpu_features.h"
 #include "ops/conv_geometry.h"
 #include "ops/op.h"
+#include "quant/int8/int8_eltwise.h"
 #include "quant/int8/int8_kernels.h"
 #include "quant/int8/int8_op_attrs.h"
 #include "quant/int8/requantize.h"
@@ -31,7 +33,6 @@ int64_t qmulFloatAvx2(const void* a, bool aSigned, int32_t za, const void* b, bo
 int64_t qmulFloatAvx512(const void* a, bool aSigned, int32_t za, const void* b, bool bSigned,
                         bool bScalar, int32_t zb, int64_t n, float multiplier, int32_t zeroPoint,
                         int32_t lo, int32_t hi, void* out);
-int64_t lutAvx512(const uint8_t* table, const uint8_t* x, uint8_t flip, int64_t n, uint8_t* y);
 int64_t quantizeAvx512(const float* x, int64_t n, float scale, int32_t zeroPoint, int32_t qmin,
                        int32_t qmax, void* out);
 } // namespace int8::x86
@@ -629,25 +630,39 @@ Status computeRequantize(KernelContext& ctx) {
     return {};
 }
 
-Status computeLut(KernelContext& ctx) {
-    const Tensor& x = ctx.input(0);
-    Tensor& y = ctx.allocateOutput(0);
-    const std::vector<int64_t> table = ctx.getInts("table");
-    if (table.size() != 256)
-        return makeError(ErrorCode::InvalidModel, "Lut needs 256 table entries, has ",
-                         table.size());
-    uint8_t lut[256];
-    for (int i = 0; i < 256; ++i) lut[i] = uint8_t(table[size_t(i)]); // codes stored as their byte
-    // Index: the code's byte, u8 as is, i8 + 128 (x ^ 0x80).
-    const uint8_t flip = x.dtype() == DataType::I8 ? 0x80 : 0x00;
-    const uint8_t* xs = static_cast<const uint8_t*>(x.rawData());
-    uint8_t* ys = static_cast<uint8_t*>(y.rawData());
-    int64_t i = 0;
-    if (chosenPath(ctx) == SimdPath::Avx512 && cpuFeatures().avx512vbmi)
-        i = x86::lutAvx512(lut, xs, flip, x.numel(), ys);
-    for (; i < x.numel(); ++i) ys[i] = lut[xs[i] ^ flip];
-    return {};
-}
+// The table is read once, when the kernel is made.
+class LutKernel : public OpKernel {
+public:
+    static Result<std::unique_ptr<OpKernel>> create(const KernelInit& init) {
+        const NodeAttributes a(init.node);
+        const std::vector<int64_t> table = a.getInts("table");
+        if (table.size() != 256)
+            return makeError(ErrorCode::InvalidModel, "Lut needs 256 table entries, has ",
+                             table.size());
+        auto k = std::make_unique<LutKernel>();
+        for (int i = 0; i < 256; ++i)
+            k->m_table[i] = uint8_t(table[size_t(i)]); // codes stored as their byte
+        k->m_path = chosenPath(a);
+        return std::unique_ptr<OpKernel>(std::move(k));
+    }
+
+    Status run(KernelContext& ctx) override {
+        const Tensor& x = ctx.input(0);
+        Tensor& y = ctx.allocateOutput(0);
+        // Index: the code's byte, u8 as is, i8 + 128 (x ^ 0x80).
+        const uint8_t flip = x.dtype() == DataType::I8 ? 0x80 : 0x00;
+        const uint8_t* xs = static_cast<const uint8_t*>(x.rawData());
+        uint8_t* ys = static_cast<uint8_t*>(y.rawData());
+        ctx.pool().parallelFor(x.numel(), 65536, [&](int64_t b, int64_t e) {
+            lookupTable(m_path, m_table, xs + b, flip, e - b, ys + b);
+        });
+        return {};
+    }
+
+private:
+    uint8_t m_table[256] = {};
+    SimdPath m_path = SimdPath::Generic;
+};
 
 Status computeClamp(KernelContext& ctx) {
     const Tensor& x = ctx.input(0);
@@ -695,6 +710,20 @@ Status computeQAveragePool(KernelContext& ctx) {
         pt = fw.pads[0], pl = fw.pads[1], pb = fw.pads[2], pr = fw.pads[3];
         includePad = ctx.getInt("count_include_pad", 0) != 0;
     }
+    if (ctx.getInt("global", 0) && h * w > 0) {
+        // Plane sums of the code bytes (vpsadbw on the SIMD paths): Σ (q − z_x) = Σ byte − n·z'
+        // with z' = z_x (u8) or z_x + 128 (i8, byte = q + 128), the scalar loop's integer.
+        const ChannelRequant r = makeChannelRequant(sx / (out.scale * float(h * w)));
+        const uint8_t flip = x.dtype() == DataType::I8 ? 0x80 : 0x00;
+        const int32_t zb = zx + (flip ? 128 : 0);
+        const uint8_t* xs = static_cast<const uint8_t*>(x.rawData());
+        const SimdPath path = chosenPath(ctx);
+        std::vector<int32_t> sums(size_t(n * c));
+        planeSums(path, xs, flip, n * c, h * w, sums.data());
+        for (int64_t p = 0; p < n * c; ++p)
+            storeCode(y, p, out.requant.apply(sums[size_t(p)] - int32_t(h * w) * zb, r));
+        return {};
+    }
     // One requantization per divisor: sum · s_x / (s_y · count).
     std::vector<ChannelRequant> byCount(size_t(kh * kw + 1));
     for (int64_t k = 1; k <= kh * kw; ++k)
@@ -721,6 +750,50 @@ Status computeQAveragePool(KernelContext& ctx) {
     return {};
 }
 
+// --- QMaxPool --------------------------------------------------------------------------------
+
+// MaxPool on codes (2-D, dilation 1, no Indices output; the lowering checks), maxPool2d.
+Status inferQMaxPool(InferContext& ctx) {
+    QS_TRY(ctx.requireInputs(1, 1));
+    QS_TRY(requireCodes(ctx, 0));
+    const Shape& x = ctx.inputShape(0);
+    if (x.size() != 4) return ctx.fail(ErrorCode::ShapeMismatch, "QMaxPool input must be 4-D");
+    QS_ASSIGN(WindowAttrs wa, readWindowAttrs(ctx));
+    QS_ASSIGN(WindowAttrs window, completeWindowAttrs(wa, 2, wa.kernel));
+    for (int64_t d : window.dilations)
+        if (d != 1) return ctx.fail(ErrorCode::Unsupported, "QMaxPool dilations must be 1");
+    QS_ASSIGN(ForwardWindow fw, forwardWindow(window, {x[2], x[3]}));
+    ctx.setOutput(0, ctx.inputType(0), {x[0], x[1], fw.output[0], fw.output[1]});
+    return {};
+}
+
+Status computeQMaxPool(KernelContext& ctx) {
+    const Tensor& x = ctx.input(0);
+    Tensor& y = ctx.allocateOutput(0);
+    QS_ASSIGN(WindowAttrs wa, readWindowAttrs(ctx));
+    QS_ASSIGN(WindowAttrs window, completeWindowAttrs(wa, 2, wa.kernel));
+    QS_ASSIGN(ForwardWindow fw, forwardWindow(window, {x.dim(2), x.dim(3)}));
+    MaxPoolShape s;
+    s.h = x.dim(2), s.w = x.dim(3), s.outH = y.dim(2), s.outW = y.dim(3);
+    s.kernelH = window.kernel[0], s.kernelW = window.kernel[1];
+    s.strideH = window.strides[0], s.strideW = window.strides[1];
+    s.padTop = fw.pads[0], s.padLeft = fw.pads[1];
+    if (y.numel() == 0) return {};
+    const uint8_t flip = x.dtype() == DataType::I8 ? 0x80 : 0x00;
+    const uint8_t* xs = static_cast<const uint8_t*>(x.rawData());
+    uint8_t* ys = static_cast<uint8_t*>(y.rawData());
+    const SimdPath path = chosenPath(ctx);
+    const int64_t inPlane = s.h * s.w, outPlane = s.outH * s.outW;
+    ctx.pool().parallelFor(x.dim(0) * x.dim(1),
+                           std::max<int64_t>(1, 4096 / std::max<int64_t>(1, outPlane)),
+                           [&](int64_t b, int64_t e) {
+                               MaxPoolShape part = s;
+                               part.planes = e - b;
+                               maxPool2d(path, part, xs + b * inPlane, flip, ys + b * outPlane);
+                           });
+    return {};
+}
+
 } // namespace
 
 extern const OpDef kOpInt8Quantize{
@@ -742,9 +815,11 @@ extern const OpDef kOpInt8Requantize{.type = "Requantize",
                                      .infer = inferUnaryCodes,
                                      .compute = computeRequantize};
 extern const OpDef kOpInt8Lut{
-    .type = "Lut", .domain = "qs.int8", .infer = inferUnaryCodes, .compute = computeLut};
+    .type = "Lut", .domain = "qs.int8", .infer = inferUnaryCodes, .create = LutKernel::create};
 extern const OpDef kOpInt8Clamp{
     .type = "Clamp", .domain = "qs.int8", .infer = inferUnaryCodes, .compute = computeClamp};
+extern const OpDef kOpInt8QMaxPool{
+    .type = "QMaxPool", .domain = "qs.int8", .infer = inferQMaxPool, .compute = computeQMaxPool};
 extern const OpDef kOpInt8QAveragePool{.type = "QAveragePool",
                                        .domain = "qs.int8",
                                        .infer = inferQAveragePool,
