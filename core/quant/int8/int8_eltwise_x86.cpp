@@ -3,6 +3,7 @@
 // Every one performs the scalar loop's operations, so its results are the same bytes.
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <immintrin.h>
 
 // GCC 12 reports false -Wmaybe-uninitialized inside the AVX-512 intrinsic headers (GCC bug
@@ -161,6 +162,113 @@ evenBytesAvx512(const uint8_t* h, uint8_t flip, int64_t m, uint8_t* out) {
         const __m256i even = _mm512_cvtepi16_epi8(_mm512_maskz_loadu_epi8(k2, h + 2 * o));
         _mm256_mask_storeu_epi8(out + o, k, _mm256_xor_si256(even, f));
     }
+}
+
+// --- QAdd / QMul float forms, 64 codes per step ----------------------------------------------
+
+namespace {
+
+// 16 codes (u8 or i8) at p as int32 lanes.
+__attribute__((target("avx512f,avx512bw"))) inline __m512i load16(const uint8_t* p, bool isSigned) {
+    const __m128i r = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    return isSigned ? _mm512_cvtepi8_epi32(r) : _mm512_cvtepu8_epi32(r);
+}
+
+// Four vectors of int32 codes already in [lo, hi] (so saturation never acts) → 64 bytes in
+// order: vpackssdw / vpack[us]swb work per 128-bit lane, dword j of lane k then holds q_j's codes
+// 4k..4k+3, put back in place by one vpermd.
+__attribute__((target("avx512f,avx512bw"))) inline void
+store64(uint8_t* out, __m512i q0, __m512i q1, __m512i q2, __m512i q3, bool outSigned) {
+    const __m512i w01 = _mm512_packs_epi32(q0, q1), w23 = _mm512_packs_epi32(q2, q3);
+    const __m512i b = outSigned ? _mm512_packs_epi16(w01, w23) : _mm512_packus_epi16(w01, w23);
+    const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    _mm512_storeu_si512(out, _mm512_permutexvar_epi32(order, b));
+}
+
+} // namespace
+
+// QAdd's float form (int8_ops.cpp): v = fma(a, r_a, fma(b, r_b, K)) on the raw codes, clamped to
+// ±1e9 in float, rounded half to even (vcvtps2dq), clamped to [lo, hi]. Returns how many elements
+// were done (a multiple of 16).
+__attribute__((target("avx512f,avx512bw"))) int64_t
+qaddFloatAvx512(const uint8_t* a, bool aSigned, const uint8_t* b, bool bSigned, int64_t n, float ra,
+                float rb, float fixedPart, int32_t lo, int32_t hi, bool outSigned, uint8_t* out) {
+    const __m512 vra = _mm512_set1_ps(ra), vrb = _mm512_set1_ps(rb), k = _mm512_set1_ps(fixedPart);
+    const __m512 big = _mm512_set1_ps(1e9f), small = _mm512_set1_ps(-1e9f);
+    const __m512i vlo = _mm512_set1_epi32(lo), vhi = _mm512_set1_epi32(hi);
+    auto one = [&](int64_t i) __attribute__((target("avx512f,avx512bw"))) {
+        const __m512 fa = _mm512_cvtepi32_ps(load16(a + i, aSigned));
+        const __m512 fb = _mm512_cvtepi32_ps(load16(b + i, bSigned));
+        __m512 v = _mm512_fmadd_ps(fa, vra, _mm512_fmadd_ps(fb, vrb, k));
+        v = _mm512_min_ps(_mm512_max_ps(v, small), big);
+        return _mm512_min_epi32(_mm512_max_epi32(_mm512_cvtps_epi32(v), vlo), vhi);
+    };
+    int64_t i = 0;
+    for (; i + 64 <= n; i += 64)
+        store64(out + i, one(i), one(i + 16), one(i + 32), one(i + 48), outSigned);
+    for (; i + 16 <= n; i += 16)
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), _mm512_cvtepi32_epi8(one(i)));
+    return i;
+}
+
+// QMul's float form: v = float((a − z_a)(b − z_b)) · M (the product exact in float, |·| ≤ 65025,
+// so computed as float differences multiplied: the same value), clamped to [lo − z, hi − z],
+// rounded half to even, + z. bScalar: b is one code for all n elements (the SE broadcast).
+__attribute__((target("avx512f,avx512bw"))) int64_t
+qmulFloatAvx512(const uint8_t* a, bool aSigned, int32_t za, const uint8_t* b, bool bSigned,
+                bool bScalar, int32_t zb, int64_t n, float multiplier, int32_t zeroPoint,
+                int32_t lo, int32_t hi, bool outSigned, uint8_t* out) {
+    const __m512 m = _mm512_set1_ps(multiplier);
+    const __m512 vlo = _mm512_set1_ps(float(lo - zeroPoint)),
+                 vhi = _mm512_set1_ps(float(hi - zeroPoint));
+    const __m512 fza = _mm512_set1_ps(float(za)), fzb = _mm512_set1_ps(float(zb));
+    const __m512i z = _mm512_set1_epi32(zeroPoint);
+    // b is read only when it is one broadcast code (n may be 0, b then past its row's end).
+    const int32_t scalarB = !bScalar || n == 0 ? 0
+                            : bSigned          ? int32_t(int8_t(b[0]))
+                                               : int32_t(b[0]);
+    const __m512 fdb = _mm512_set1_ps(float(scalarB - zb));
+    auto one = [&](int64_t i) __attribute__((target("avx512f,avx512bw"))) {
+        const __m512 da = _mm512_sub_ps(_mm512_cvtepi32_ps(load16(a + i, aSigned)), fza);
+        const __m512 db =
+            bScalar ? fdb : _mm512_sub_ps(_mm512_cvtepi32_ps(load16(b + i, bSigned)), fzb);
+        __m512 v = _mm512_mul_ps(_mm512_mul_ps(da, db), m);
+        v = _mm512_min_ps(_mm512_max_ps(v, vlo), vhi);
+        return _mm512_add_epi32(_mm512_cvtps_epi32(v), z);
+    };
+    int64_t i = 0;
+    for (; i + 64 <= n; i += 64)
+        store64(out + i, one(i), one(i + 16), one(i + 32), one(i + 48), outSigned);
+    for (; i + 16 <= n; i += 16)
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), _mm512_cvtepi32_epi8(one(i)));
+    return i;
+}
+
+// Quantize's arithmetic (computeQuantize, half to even) 8 at a time: x / s, rounded half to even
+// (vroundps), + z, clamped to [qmin, qmax] in float, NaN → z; the codes' bytes stored.
+__attribute__((target("avx2"))) int64_t quantizeAvx2(const float* x, int64_t n, float scale,
+                                                     int32_t zeroPoint, int32_t qmin, int32_t qmax,
+                                                     uint8_t* out) {
+    const __m256 s = _mm256_set1_ps(scale), z = _mm256_set1_ps(float(zeroPoint));
+    const __m256 lo = _mm256_set1_ps(float(qmin)), hi = _mm256_set1_ps(float(qmax));
+    const __m256i bytes =
+        _mm256_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 4, 8, 12,
+                         -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256 v = _mm256_div_ps(_mm256_loadu_ps(x + i), s);
+        const __m256 nan = _mm256_cmp_ps(v, v, _CMP_UNORD_Q);
+        const __m256 r = _mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        __m256 q = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(r, z), lo), hi);
+        q = _mm256_blendv_ps(q, z, nan);
+        // The low byte of each int32 (the code's byte, u8 or two's complement i8).
+        const __m256i c = _mm256_shuffle_epi8(_mm256_cvtps_epi32(q), bytes);
+        const uint32_t w0 = uint32_t(_mm256_extract_epi32(c, 0)),
+                       w1 = uint32_t(_mm256_extract_epi32(c, 4));
+        const uint64_t both = uint64_t(w0) | uint64_t(w1) << 32;
+        std::memcpy(out + i, &both, 8);
+    }
+    return i;
 }
 
 } // namespace qs::int8::x86

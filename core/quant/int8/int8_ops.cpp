@@ -27,14 +27,19 @@ namespace qs {
 namespace int8::x86 {
 int64_t qaddFloatAvx2(const void* a, bool aSigned, const void* b, bool bSigned, int64_t n, float ra,
                       float rb, float fixedPart, int32_t lo, int32_t hi, bool outSigned, void* out);
+int64_t qaddFloatAvx512(const uint8_t* a, bool aSigned, const uint8_t* b, bool bSigned, int64_t n,
+                        float ra, float rb, float fixedPart, int32_t lo, int32_t hi, bool outSigned,
+                        uint8_t* out);
 int64_t qmulFloatAvx2(const void* a, bool aSigned, int32_t za, const void* b, bool bSigned,
                       bool bScalar, int32_t zb, int64_t n, float multiplier, int32_t zeroPoint,
                       int32_t lo, int32_t hi, bool outSigned, void* out);
-int64_t qmulFloatAvx512(const void* a, bool aSigned, int32_t za, const void* b, bool bSigned,
+int64_t qmulFloatAvx512(const uint8_t* a, bool aSigned, int32_t za, const uint8_t* b, bool bSigned,
                         bool bScalar, int32_t zb, int64_t n, float multiplier, int32_t zeroPoint,
-                        int32_t lo, int32_t hi, void* out);
+                        int32_t lo, int32_t hi, bool outSigned, uint8_t* out);
 int64_t quantizeAvx512(const float* x, int64_t n, float scale, int32_t zeroPoint, int32_t qmin,
                        int32_t qmax, void* out);
+int64_t quantizeAvx2(const float* x, int64_t n, float scale, int32_t zeroPoint, int32_t qmin,
+                     int32_t qmax, uint8_t* out);
 } // namespace int8::x86
 namespace {
 
@@ -53,10 +58,12 @@ inline void storeCode(Tensor& t, int64_t i, int32_t q) {
 }
 
 SimdPath chosenPath(const NodeAttributes& a) {
+    // The CPU's features are read once per process; so are its paths.
+    static const std::vector<SimdPath> paths = QGemm::supportedPaths();
     const std::string p = a.getString("simd_path", "");
-    for (SimdPath path : QGemm::supportedPaths())
+    for (SimdPath path : paths)
         if (p == simdPathName(path)) return path;
-    return QGemm::bestPath();
+    return paths.back();
 }
 
 // Codes as uint8 with the zero point shifted alike (int8 ^ 0x80 = int8 + 128).
@@ -88,11 +95,14 @@ Status computeQuantize(KernelContext& ctx) {
     const bool halfEven = ctx.getInt("half_to_even", 1) != 0;
     const float* xs = x.data<float>();
     // quantizeValue's arithmetic: division by s (as ONNX QuantizeLinear), the plan's rounding.
-    const bool simd = halfEven && chosenPath(ctx) == SimdPath::Avx512;
+    const SimdPath path = halfEven ? chosenPath(ctx) : SimdPath::Generic;
     ctx.pool().parallelFor(x.numel(), 4096, [&](int64_t b, int64_t e) {
-        if (simd)
+        if (path == SimdPath::Avx512)
             b += x86::quantizeAvx512(xs + b, e - b, s, z, int32_t(qmin), int32_t(qmax),
                                      static_cast<uint8_t*>(y.rawData()) + b);
+        if (path != SimdPath::Generic)
+            b += x86::quantizeAvx2(xs + b, e - b, s, z, int32_t(qmin), int32_t(qmax),
+                                   static_cast<uint8_t*>(y.rawData()) + b);
         for (int64_t i = b; i < e; ++i) {
             const float r = halfEven ? std::nearbyint(xs[i] / s) : std::round(xs[i] / s);
             const int32_t q =
@@ -483,7 +493,8 @@ std::vector<int64_t> broadcastStrides(const Shape& shape, const Shape& out) {
     return strides;
 }
 
-// QMul's float form on n elements: 16 at a time on Avx512, then 8 at a time (Avx2 and Avx512);
+// QMul's float form on n elements: 64 and 16 at a time on Avx512, then 8 at a time (Avx2 and
+// Avx512);
 // returns how many were done. bScalar: b is one code for all n.
 int64_t qmulFloatRow(SimdPath path, const uint8_t* a, bool aSigned, int32_t za, const uint8_t* b,
                      bool bSigned, bool bScalar, int32_t zb, int64_t n, float multiplier,
@@ -491,7 +502,7 @@ int64_t qmulFloatRow(SimdPath path, const uint8_t* a, bool aSigned, int32_t za, 
     int64_t i = 0;
     if (path == SimdPath::Avx512)
         i = x86::qmulFloatAvx512(a, aSigned, za, b, bSigned, bScalar, zb, n, multiplier,
-                                 rq.zeroPoint, rq.lo, rq.hi, out);
+                                 rq.zeroPoint, rq.lo, rq.hi, ySigned, out);
     return i + x86::qmulFloatAvx2(a + i, aSigned, za, bScalar ? b : b + i, bSigned, bScalar, zb,
                                   n - i, multiplier, rq.zeroPoint, rq.lo, rq.hi, ySigned, out + i);
 }
@@ -550,9 +561,12 @@ Status computeBinary(KernelContext& ctx) {
         uint8_t* py = static_cast<uint8_t*>(y.rawData());
         ctx.pool().parallelFor(y.numel(), 32768, [&](int64_t begin, int64_t end) {
             int64_t i = begin;
+            if (simd && !isMul && path == SimdPath::Avx512)
+                i += x86::qaddFloatAvx512(pa + i, aSigned, pb + i, bSigned, end - i, ra, rb,
+                                          fixedPart, rq.lo, rq.hi, ySigned, py + i);
             if (simd && !isMul)
-                i += x86::qaddFloatAvx2(pa + begin, aSigned, pb + begin, bSigned, end - begin, ra,
-                                        rb, fixedPart, rq.lo, rq.hi, ySigned, py + begin);
+                i += x86::qaddFloatAvx2(pa + i, aSigned, pb + i, bSigned, end - i, ra, rb,
+                                        fixedPart, rq.lo, rq.hi, ySigned, py + i);
             else if (simd)
                 i += qmulFloatRow(path, pa + begin, aSigned, za, pb + begin, bSigned, false, zb,
                                   end - begin, rm, rq, ySigned, py + begin);
