@@ -11,8 +11,8 @@ namespace x86 {
 // Each returns how many leading elements it did (the rest: the scalar loop).
 int64_t lookupAvx2(const uint8_t* table, const uint8_t* x, uint8_t flip, int64_t n, uint8_t* y);
 int64_t lutAvx512(const uint8_t* table, const uint8_t* x, uint8_t flip, int64_t n, uint8_t* y);
-int32_t byteSumAvx2(const uint8_t* x, uint8_t flip, int64_t n);
-int32_t byteSumAvx512(const uint8_t* x, uint8_t flip, int64_t n);
+void planeSumsAvx2(const uint8_t* x, uint8_t flip, int64_t planes, int64_t n, int32_t* sums);
+void planeSumsAvx512(const uint8_t* x, uint8_t flip, int64_t planes, int64_t n, int32_t* sums);
 // Row primitives of maxPool2d; each does every element.
 void maxIntoAvx2(uint8_t* v, const uint8_t* x, uint8_t flip, int64_t n);
 void maxIntoAvx512(uint8_t* v, const uint8_t* x, uint8_t flip, int64_t n);
@@ -43,17 +43,14 @@ void lookupTable(SimdPath path, const uint8_t* table, const uint8_t* x, uint8_t 
 
 void planeSums(SimdPath path, const uint8_t* x, uint8_t flip, int64_t planes, int64_t n,
                int32_t* sums) {
+    if (path == SimdPath::Avx512 && avx512Bytes())
+        return x86::planeSumsAvx512(x, flip, planes, n, sums);
+    if (path != SimdPath::Generic) return x86::planeSumsAvx2(x, flip, planes, n, sums);
     for (int64_t p = 0; p < planes; ++p) {
         const uint8_t* xp = x + p * n;
-        if (path == SimdPath::Avx512 && avx512Bytes()) {
-            sums[p] = x86::byteSumAvx512(xp, flip, n);
-        } else if (path != SimdPath::Generic) {
-            sums[p] = x86::byteSumAvx2(xp, flip, n);
-        } else {
-            int32_t s = 0;
-            for (int64_t i = 0; i < n; ++i) s += int32_t(xp[i] ^ flip);
-            sums[p] = s;
-        }
+        int32_t s = 0;
+        for (int64_t i = 0; i < n; ++i) s += int32_t(xp[i] ^ flip);
+        sums[p] = s;
     }
 }
 

@@ -46,38 +46,45 @@ __attribute__((target("avx2"))) int64_t lookupAvx2(const uint8_t* table, const u
 
 // --- plane sums ----------------------------------------------------------------------------
 
-__attribute__((target("avx2"))) int32_t byteSumAvx2(const uint8_t* x, uint8_t flip, int64_t n) {
+__attribute__((target("avx2"))) void planeSumsAvx2(const uint8_t* x, uint8_t flip, int64_t planes,
+                                                   int64_t n, int32_t* sums) {
     const __m256i f = _mm256_set1_epi8(char(flip)), zero = _mm256_setzero_si256();
-    __m256i acc = zero; // four u64 partial sums (vpsadbw against 0)
-    int64_t i = 0;
-    for (; i + 32 <= n; i += 32)
-        acc = _mm256_add_epi64(
-            acc,
-            _mm256_sad_epu8(
-                _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + i)), f),
-                zero));
-    const __m128i s2 = _mm_add_epi64(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
-    int64_t s = _mm_cvtsi128_si64(s2) + _mm_extract_epi64(s2, 1);
-    for (; i < n; ++i) s += int64_t(x[i] ^ flip);
-    return int32_t(s);
+    for (int64_t p = 0; p < planes; ++p, x += n) {
+        __m256i acc = zero; // four u64 partial sums (vpsadbw against 0)
+        int64_t i = 0;
+        for (; i + 32 <= n; i += 32)
+            acc = _mm256_add_epi64(
+                acc,
+                _mm256_sad_epu8(_mm256_xor_si256(
+                                    _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + i)), f),
+                                zero));
+        const __m128i s2 =
+            _mm_add_epi64(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
+        int64_t s = _mm_cvtsi128_si64(s2) + _mm_extract_epi64(s2, 1);
+        for (; i < n; ++i) s += int64_t(x[i] ^ flip);
+        sums[p] = int32_t(s);
+    }
 }
 
-__attribute__((target("avx512f,avx512bw"))) int32_t byteSumAvx512(const uint8_t* x, uint8_t flip,
-                                                                  int64_t n) {
+__attribute__((target("avx512f,avx512bw"))) void
+planeSumsAvx512(const uint8_t* x, uint8_t flip, int64_t planes, int64_t n, int32_t* sums) {
     const __m512i f = _mm512_set1_epi8(char(flip)), zero = _mm512_setzero_si512();
-    __m512i acc = zero;
-    int64_t i = 0;
-    for (; i + 64 <= n; i += 64)
-        acc = _mm512_add_epi64(
-            acc, _mm512_sad_epu8(_mm512_xor_si512(_mm512_loadu_si512(x + i), f), zero));
-    if (i < n) { // the tail, masked (bytes past n read as 0 ^ flip, then removed by the mask)
-        const __mmask64 k = _cvtu64_mask64(~uint64_t(0) >> (64 - (n - i)));
-        acc = _mm512_add_epi64(
-            acc, _mm512_sad_epu8(_mm512_maskz_mov_epi8(
-                                     k, _mm512_xor_si512(_mm512_maskz_loadu_epi8(k, x + i), f)),
-                                 zero));
+    // The tail, masked (bytes past n read as 0 ^ flip, then removed by the mask).
+    const int64_t full = n / 64 * 64;
+    const __mmask64 tail = _cvtu64_mask64(n == full ? 0 : ~uint64_t(0) >> (64 - (n - full)));
+    for (int64_t p = 0; p < planes; ++p, x += n) {
+        __m512i acc = zero;
+        for (int64_t i = 0; i < full; i += 64)
+            acc = _mm512_add_epi64(
+                acc, _mm512_sad_epu8(_mm512_xor_si512(_mm512_loadu_si512(x + i), f), zero));
+        if (n != full)
+            acc = _mm512_add_epi64(
+                acc, _mm512_sad_epu8(
+                         _mm512_maskz_mov_epi8(
+                             tail, _mm512_xor_si512(_mm512_maskz_loadu_epi8(tail, x + full), f)),
+                         zero));
+        sums[p] = int32_t(_mm512_reduce_add_epi64(acc));
     }
-    return int32_t(_mm512_reduce_add_epi64(acc));
 }
 
 // --- max pooling rows ----------------------------------------------------------------------
