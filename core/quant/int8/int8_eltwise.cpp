@@ -20,6 +20,8 @@ void windowMaxAvx2(const uint8_t* v, int64_t k, int64_t m, uint8_t* h);
 void windowMaxAvx512(const uint8_t* v, int64_t k, int64_t m, uint8_t* h);
 void evenBytesAvx2(const uint8_t* h, uint8_t flip, int64_t m, uint8_t* out);
 void evenBytesAvx512(const uint8_t* h, uint8_t flip, int64_t m, uint8_t* out);
+void maxPool2x2Avx2(const uint8_t* r0, const uint8_t* r1, uint8_t flip, int64_t m, uint8_t* out);
+void maxPool2x2Avx512(const uint8_t* r0, const uint8_t* r1, uint8_t flip, int64_t m, uint8_t* out);
 } // namespace x86
 
 namespace {
@@ -72,6 +74,17 @@ void maxPool2d(SimdPath path, const MaxPoolShape& s, const uint8_t* x, uint8_t f
         return;
     }
     const bool wide = path == SimdPath::Avx512 && avx512Bytes();
+    if (s.kernelH == 2 && s.kernelW == 2 && s.strideH == 2 && s.strideW == 2 && s.padTop == 0 &&
+        s.padLeft == 0 && 2 * s.outH <= s.h && 2 * s.outW <= s.w) {
+        // Every window inside the plane: rows 2·oy and 2·oy + 1, byte pairs.
+        auto pairs = wide ? x86::maxPool2x2Avx512 : x86::maxPool2x2Avx2;
+        for (int64_t p = 0; p < s.planes; ++p)
+            for (int64_t oy = 0; oy < s.outH; ++oy) {
+                const uint8_t* r0 = x + p * inPlane + 2 * oy * s.w;
+                pairs(r0, r0 + s.w, flip, s.outW, y + p * outPlane + oy * s.outW);
+            }
+        return;
+    }
     auto maxInto = wide ? x86::maxIntoAvx512 : x86::maxIntoAvx2;
     auto windowMax = wide ? x86::windowMaxAvx512 : x86::windowMaxAvx2;
     auto evenBytes = wide ? x86::evenBytesAvx512 : x86::evenBytesAvx2;

@@ -29,7 +29,8 @@ struct MaxPoolShape {
 // 2-D max pooling (dilation 1) of planes of code bytes: y = the largest code of each window's
 // taps inside the plane; a window wholly in the padding gives the lowest code (byte 0 ^ flip).
 // SIMD paths: per output row, the vertical max of the window's rows, then the horizontal max of
-// kernelW neighbours, then every strideW-th byte (stride 2 compacted with vpmovwb / vpackuswb).
+// kernelW neighbours, then every strideW-th byte (stride 2 compacted with vpmovwb / vpackuswb);
+// 2×2 windows with stride 2 inside the plane: both rows' byte pairs at once.
 void maxPool2d(SimdPath path, const MaxPoolShape& s, const uint8_t* x, uint8_t flip, uint8_t* y);
 
 } // namespace qs::int8

@@ -141,6 +141,47 @@ __attribute__((target("avx512f,avx512bw"))) void windowMaxAvx512(const uint8_t* 
     }
 }
 
+// 2×2 windows, stride 2, no padding: out[o] = max of bytes 2o, 2o + 1 of rows r0 and r1 (the
+// vertical max, then each 16-bit word's two bytes, then the words' low bytes).
+__attribute__((target("avx2"))) void maxPool2x2Avx2(const uint8_t* r0, const uint8_t* r1,
+                                                    uint8_t flip, int64_t m, uint8_t* out) {
+    const __m256i f = _mm256_set1_epi8(char(flip)), low = _mm256_set1_epi16(0x00FF);
+    int64_t o = 0;
+    for (; o + 32 <= m; o += 32) {
+        __m256i half[2];
+        for (int k = 0; k < 2; ++k) {
+            const __m256i a = _mm256_xor_si256(
+                _mm256_loadu_si256(reinterpret_cast<const __m256i*>(r0 + 2 * o + 32 * k)), f);
+            const __m256i b = _mm256_xor_si256(
+                _mm256_loadu_si256(reinterpret_cast<const __m256i*>(r1 + 2 * o + 32 * k)), f);
+            const __m256i v = _mm256_max_epu8(a, b);
+            half[k] = _mm256_and_si256(_mm256_max_epu8(v, _mm256_srli_epi16(v, 8)), low);
+        }
+        const __m256i packed =
+            _mm256_permute4x64_epi64(_mm256_packus_epi16(half[0], half[1]), 0xD8);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + o), _mm256_xor_si256(packed, f));
+    }
+    for (; o < m; ++o)
+        out[o] = uint8_t(std::max(std::max<uint8_t>(r0[2 * o] ^ flip, r0[2 * o + 1] ^ flip),
+                                  std::max<uint8_t>(r1[2 * o] ^ flip, r1[2 * o + 1] ^ flip)) ^
+                         flip);
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vl"))) void
+maxPool2x2Avx512(const uint8_t* r0, const uint8_t* r1, uint8_t flip, int64_t m, uint8_t* out) {
+    const __m512i f = _mm512_set1_epi8(char(flip));
+    for (int64_t o = 0; o < m; o += 32) {
+        const int64_t left = std::min<int64_t>(32, m - o);
+        const __mmask64 k2 = _cvtu64_mask64(~uint64_t(0) >> (64 - 2 * left));
+        const __m512i v =
+            _mm512_max_epu8(_mm512_xor_si512(_mm512_maskz_loadu_epi8(k2, r0 + 2 * o), f),
+                            _mm512_xor_si512(_mm512_maskz_loadu_epi8(k2, r1 + 2 * o), f));
+        const __m256i even = _mm512_cvtepi16_epi8(_mm512_max_epu8(v, _mm512_srli_epi16(v, 8)));
+        _mm256_mask_storeu_epi8(out + o, _cvtu32_mask32(~uint32_t(0) >> (32 - left)),
+                                _mm256_xor_si256(even, _mm512_castsi512_si256(f)));
+    }
+}
+
 // out[o] = h[2o] ^ flip: the low byte of each 16-bit word.
 __attribute__((target("avx2"))) void evenBytesAvx2(const uint8_t* h, uint8_t flip, int64_t m,
                                                    uint8_t* out) {
