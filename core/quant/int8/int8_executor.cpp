@@ -792,7 +792,7 @@ private:
 // every other value is its own root. Each value of such a group that is read outside it (by
 // another node or as a graph output) becomes one Lut on the root, its table the group's own
 // integer ops run on a tensor holding all 256 codes; the group's nodes go. Groups that would not
-// lose a node stay as they are.
+// lose a node stay as they are. Then a Lut read only by a QAdd/QMul goes into that op.
 Status fuseElementwiseGroups(Int8Program& p) {
     Graph& g = p.graph;
     auto fusable = [&](const Node& n) {
@@ -876,12 +876,42 @@ Status fuseElementwiseGroups(Int8Program& p) {
             p.fusedNodes.push_back(g.node(n).name);
         }
     }
-    if (added.empty()) return {};
-    for (Node& n : added) {
-        g.addNode(std::move(n));
-        removed.push_back(false);
+    if (!added.empty()) {
+        for (Node& n : added) {
+            g.addNode(std::move(n));
+            removed.push_back(false);
+        }
+        QS_TRY(g.removeNodes(removed));
     }
-    QS_TRY(g.removeNodes(removed));
+    // A Lut read only by one input of a QAdd/QMul (left after the groups: its other input has
+    // another root, e.g. the SE block's HardSigmoid(s) in x · s): the binary op maps that input
+    // through the table itself (a_table / b_table, the same bytes the Lut would write).
+    removed.assign(size_t(g.nodeCount()), false);
+    bool any = false;
+    for (NodeId n : g.topoOrder()) {
+        Node& node = g.node(n);
+        if (node.domain != kDomain || (node.opType != "QAdd" && node.opType != "QMul") ||
+            node.inputs.size() != 2 || node.inputs[0] == node.inputs[1])
+            continue;
+        for (size_t k = 0; k < 2; ++k) {
+            const Value& v = g.value(node.inputs[k]);
+            if (v.producer == kNoNode || removed[size_t(v.producer)] || v.isGraphOutput ||
+                v.consumers.size() != 1)
+                continue;
+            const Node& lut = g.node(v.producer);
+            if (lut.domain != kDomain || lut.opType != "Lut" || lut.inputs.size() != 1 ||
+                !lut.attribute("table") || !lut.attribute("y_type"))
+                continue;
+            const std::string prefix = k == 0 ? "a" : "b";
+            node.attributes[prefix + "_table"] = *lut.attribute("table");
+            node.attributes[prefix + "_table_type"] = *lut.attribute("y_type");
+            node.inputs[k] = lut.inputs[0];
+            removed[size_t(v.producer)] = true;
+            p.fusedNodes.push_back(lut.name);
+            any = true;
+        }
+    }
+    if (any) QS_TRY(g.removeNodes(removed));
     for (auto it = p.codes.begin(); it != p.codes.end();)
         it = g.findValue(it->first) ? std::next(it) : p.codes.erase(it);
     return {};

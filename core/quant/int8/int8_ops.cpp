@@ -6,7 +6,8 @@
 //   QConv        2-D convolution (groups, depthwise, strides, pads, dilations), int8 weights per
 //                channel, int32 bias, fused clamp [lo, hi]; y_type f32 dequantizes the accumulator
 //   QGemm        rows of x (last dim K) · W[N][K]ᵀ + bias (Gemm and MatMul with constant weights)
-//   QAdd, QMul   two code tensors (numpy broadcasting) rescaled to the output's scale
+//   QAdd, QMul   two code tensors (numpy broadcasting) rescaled to the output's scale; an input
+//                may first go through a 256-entry table (a_table / b_table, a fused Lut)
 //   Requantize   codes of one scale to codes of another (Concat inputs)
 //   QAveragePool AveragePool / GlobalAveragePool: integer window sums, then requantization
 //   Lut          256-entry table (Sigmoid, HardSigmoid, HardSwish, Tanh, Gelu, Exp, ...)
@@ -475,6 +476,12 @@ Status inferBinary(InferContext& ctx) {
     QS_TRY(ctx.requireInputs(2, 2));
     QS_TRY(requireCodes(ctx, 0));
     QS_TRY(requireCodes(ctx, 1));
+    for (const char* key : {"a_table_type", "b_table_type"})
+        if (ctx.has(key)) {
+            QS_ASSIGN(DataType tableType, codeType(ctx, key));
+            if (tableType == DataType::F32)
+                return ctx.fail(ErrorCode::InvalidModel, std::string(key) + " must be u8 or i8");
+        }
     QS_ASSIGN(DataType t, codeType(ctx, "y_type"));
     if (t == DataType::F32) return ctx.fail(ErrorCode::InvalidModel, "y_type must be u8 or i8");
     QS_ASSIGN(Shape s, broadcastShapes(ctx.inputShape(0), ctx.inputShape(1)));
@@ -507,9 +514,30 @@ int64_t qmulFloatRow(SimdPath path, const uint8_t* a, bool aSigned, int32_t za, 
                                   n - i, multiplier, rq.zeroPoint, rq.lo, rq.hi, ySigned, out + i);
 }
 
+// An input mapped through a_table / b_table first (a Lut the fusion folded into this op): its
+// codes then have the table's type and the a_ / b_ scale and zero point.
+Result<std::optional<Tensor>> mappedInput(const KernelContext& ctx, const Tensor& x,
+                                          const std::string& prefix) {
+    if (!ctx.has(prefix + "_table")) return std::optional<Tensor>();
+    const std::vector<int64_t> table = ctx.getInts(prefix + "_table");
+    if (table.size() != 256)
+        return makeError(ErrorCode::InvalidModel, prefix, "_table needs 256 entries, has ",
+                         table.size());
+    QS_ASSIGN(DataType t, codeType(ctx, (prefix + "_table_type").c_str()));
+    uint8_t lut[256];
+    for (int i = 0; i < 256; ++i) lut[i] = uint8_t(table[size_t(i)]);
+    Tensor y(t, x.shape());
+    lookupTable(chosenPath(ctx), lut, static_cast<const uint8_t*>(x.rawData()),
+                x.dtype() == DataType::I8 ? 0x80 : 0x00, x.numel(),
+                static_cast<uint8_t*>(y.rawData()));
+    return std::optional<Tensor>(std::move(y));
+}
+
 Status computeBinary(KernelContext& ctx) {
-    const Tensor& a = ctx.input(0);
-    const Tensor& b = ctx.input(1);
+    QS_ASSIGN(std::optional<Tensor> mappedA, mappedInput(ctx, ctx.input(0), "a"));
+    QS_ASSIGN(std::optional<Tensor> mappedB, mappedInput(ctx, ctx.input(1), "b"));
+    const Tensor& a = mappedA ? *mappedA : ctx.input(0);
+    const Tensor& b = mappedB ? *mappedB : ctx.input(1);
     Tensor& y = ctx.allocateOutput(0);
     QS_ASSIGN(OutputStage out, OutputStage::read(ctx));
     const bool isMul = ctx.node().opType == "QMul";
