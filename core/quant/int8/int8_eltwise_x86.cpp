@@ -3,6 +3,7 @@
 // Every one performs the scalar loop's operations, so its results are the same bytes.
 #include <algorithm>
 #include <cstdint>
+#include <cmath>
 #include <cstring>
 #include <immintrin.h>
 
@@ -276,20 +277,87 @@ qmulFloatAvx512(const uint8_t* a, bool aSigned, int32_t za, const uint8_t* b, bo
                             : bSigned          ? int32_t(int8_t(b[0]))
                                                : int32_t(b[0]);
     const __m512 fdb = _mm512_set1_ps(float(scalarB - zb));
+    // Broadcast b: (a − z_a)·d_b = fma(a, d_b, −z_a·d_b), exact (every term an integer below
+    // 2^24) and so the same float as the product of the differences.
+    const __m512 fc = _mm512_set1_ps(float(-za * (scalarB - zb)));
+    // Codes over the whole type range: the 64-wide stores' saturating packs do the clamp, since
+    // round(clamp(v, lo − z, hi − z)) + z = clamp(round(v) + z, lo, hi) (integer bounds, monotone
+    // rounding), as long as round(v) + z cannot overflow int32 (|v| ≤ 65025·|M| < 1e9).
+    const bool packClamps = (outSigned ? lo == -128 && hi == 127 : lo == 0 && hi == 255) &&
+                            std::fabs(multiplier) * 65025.0f < 1e9f;
+    auto scaled = [&](int64_t i) __attribute__((target("avx512f,avx512bw"))) {
+        const __m512 fa = _mm512_cvtepi32_ps(load16(a + i, aSigned));
+        if (bScalar) return _mm512_mul_ps(_mm512_fmadd_ps(fa, fdb, fc), m);
+        const __m512 db = _mm512_sub_ps(_mm512_cvtepi32_ps(load16(b + i, bSigned)), fzb);
+        return _mm512_mul_ps(_mm512_mul_ps(_mm512_sub_ps(fa, fza), db), m);
+    };
     auto one = [&](int64_t i) __attribute__((target("avx512f,avx512bw"))) {
-        const __m512 da = _mm512_sub_ps(_mm512_cvtepi32_ps(load16(a + i, aSigned)), fza);
-        const __m512 db =
-            bScalar ? fdb : _mm512_sub_ps(_mm512_cvtepi32_ps(load16(b + i, bSigned)), fzb);
-        __m512 v = _mm512_mul_ps(_mm512_mul_ps(da, db), m);
-        v = _mm512_min_ps(_mm512_max_ps(v, vlo), vhi);
+        const __m512 v = _mm512_min_ps(_mm512_max_ps(scaled(i), vlo), vhi);
         return _mm512_add_epi32(_mm512_cvtps_epi32(v), z);
     };
+    auto unclamped = [&](int64_t i) __attribute__((target("avx512f,avx512bw"))) {
+        return _mm512_add_epi32(_mm512_cvtps_epi32(scaled(i)), z);
+    };
     int64_t i = 0;
+    if (packClamps)
+        for (; i + 64 <= n; i += 64)
+            store64(out + i, unclamped(i), unclamped(i + 16), unclamped(i + 32), unclamped(i + 48),
+                    outSigned);
     for (; i + 64 <= n; i += 64)
         store64(out + i, one(i), one(i + 16), one(i + 32), one(i + 48), outSigned);
     for (; i + 16 <= n; i += 16)
         _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), _mm512_cvtepi32_epi8(one(i)));
     return i;
+}
+
+// qmulFloatAvx512's broadcast form over `rows` rows of `inner` codes, row r scaled by the code
+// b[r] (the SE block's x · s): one call for all rows, each row whole (its last partial step
+// masked), so no per-row call and setup.
+__attribute__((target("avx512f,avx512bw,avx512vl"))) void
+qmulRowsAvx512(const uint8_t* a, bool aSigned, int32_t za, const uint8_t* b, bool bSigned,
+               int32_t zb, int64_t rows, int64_t inner, float multiplier, int32_t zeroPoint,
+               int32_t lo, int32_t hi, bool outSigned, uint8_t* out) {
+    const __m512 m = _mm512_set1_ps(multiplier);
+    const __m512 vlo = _mm512_set1_ps(float(lo - zeroPoint)),
+                 vhi = _mm512_set1_ps(float(hi - zeroPoint));
+    const __m512i z = _mm512_set1_epi32(zeroPoint);
+    const bool packClamps = (outSigned ? lo == -128 && hi == 127 : lo == 0 && hi == 255) &&
+                            std::fabs(multiplier) * 65025.0f < 1e9f;
+    const int64_t tail = inner % 16;
+    const __mmask16 tailMask = _cvtu32_mask16((1u << tail) - 1u);
+    for (int64_t r = 0; r < rows; ++r, a += inner, out += inner) {
+        const int32_t db = (bSigned ? int32_t(int8_t(b[r])) : int32_t(b[r])) - zb;
+        const __m512 fdb = _mm512_set1_ps(float(db)), fc = _mm512_set1_ps(float(-za * db));
+        // (a − z_a)·d_b = fma(a, d_b, −z_a·d_b), exact (as in qmulFloatAvx512).
+        auto scaled = [&](__m512i codes) __attribute__((target("avx512f,avx512bw"))) {
+            return _mm512_mul_ps(_mm512_fmadd_ps(_mm512_cvtepi32_ps(codes), fdb, fc), m);
+        };
+        auto one = [&](__m512i codes) __attribute__((target("avx512f,avx512bw"))) {
+            const __m512 v = _mm512_min_ps(_mm512_max_ps(scaled(codes), vlo), vhi);
+            return _mm512_add_epi32(_mm512_cvtps_epi32(v), z);
+        };
+        auto unclamped = [&](__m512i codes) __attribute__((target("avx512f,avx512bw"))) {
+            return _mm512_add_epi32(_mm512_cvtps_epi32(scaled(codes)), z);
+        };
+        int64_t i = 0;
+        if (packClamps)
+            for (; i + 64 <= inner; i += 64)
+                store64(out + i, unclamped(load16(a + i, aSigned)),
+                        unclamped(load16(a + i + 16, aSigned)),
+                        unclamped(load16(a + i + 32, aSigned)),
+                        unclamped(load16(a + i + 48, aSigned)), outSigned);
+        for (; i + 64 <= inner; i += 64)
+            store64(out + i, one(load16(a + i, aSigned)), one(load16(a + i + 16, aSigned)),
+                    one(load16(a + i + 32, aSigned)), one(load16(a + i + 48, aSigned)), outSigned);
+        for (; i + 16 <= inner; i += 16)
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i),
+                             _mm512_cvtepi32_epi8(one(load16(a + i, aSigned))));
+        if (tail) {
+            const __m128i raw = _mm_maskz_loadu_epi8(tailMask, a + i);
+            const __m512i codes = aSigned ? _mm512_cvtepi8_epi32(raw) : _mm512_cvtepu8_epi32(raw);
+            _mm_mask_storeu_epi8(out + i, tailMask, _mm512_cvtepi32_epi8(one(codes)));
+        }
+    }
 }
 
 // Quantize's arithmetic (computeQuantize, half to even) 8 at a time: x / s, rounded half to even

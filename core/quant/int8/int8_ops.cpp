@@ -37,6 +37,9 @@ int64_t qmulFloatAvx2(const void* a, bool aSigned, int32_t za, const void* b, bo
 int64_t qmulFloatAvx512(const uint8_t* a, bool aSigned, int32_t za, const uint8_t* b, bool bSigned,
                         bool bScalar, int32_t zb, int64_t n, float multiplier, int32_t zeroPoint,
                         int32_t lo, int32_t hi, bool outSigned, uint8_t* out);
+void qmulRowsAvx512(const uint8_t* a, bool aSigned, int32_t za, const uint8_t* b, bool bSigned,
+                    int32_t zb, int64_t rows, int64_t inner, float multiplier, int32_t zeroPoint,
+                    int32_t lo, int32_t hi, bool outSigned, uint8_t* out);
 int64_t quantizeAvx512(const float* x, int64_t n, float scale, int32_t zeroPoint, int32_t qmin,
                        int32_t qmax, void* out);
 int64_t quantizeAvx2(const float* x, int64_t n, float scale, int32_t zeroPoint, int32_t qmin,
@@ -515,27 +518,39 @@ int64_t qmulFloatRow(SimdPath path, const uint8_t* a, bool aSigned, int32_t za, 
 }
 
 // An input mapped through a_table / b_table first (a Lut the fusion folded into this op): its
-// codes then have the table's type and the a_ / b_ scale and zero point.
-Result<std::optional<Tensor>> mappedInput(const KernelContext& ctx, const Tensor& x,
-                                          const std::string& prefix) {
-    if (!ctx.has(prefix + "_table")) return std::optional<Tensor>();
-    const std::vector<int64_t> table = ctx.getInts(prefix + "_table");
+// codes then have the table's type and the a_ / b_ scale and zero point. Read once per kernel.
+struct InputTable {
+    uint8_t bytes[256] = {};
+    DataType type = DataType::U8;
+};
+
+Result<std::optional<InputTable>> readInputTable(const NodeAttributes& a,
+                                                 const std::string& prefix) {
+    if (!a.has(prefix + "_table")) return std::optional<InputTable>();
+    const std::vector<int64_t> table = a.getInts(prefix + "_table");
     if (table.size() != 256)
         return makeError(ErrorCode::InvalidModel, prefix, "_table needs 256 entries, has ",
                          table.size());
-    QS_ASSIGN(DataType t, codeType(ctx, (prefix + "_table_type").c_str()));
-    uint8_t lut[256];
-    for (int i = 0; i < 256; ++i) lut[i] = uint8_t(table[size_t(i)]);
-    Tensor y(t, x.shape());
-    lookupTable(chosenPath(ctx), lut, static_cast<const uint8_t*>(x.rawData()),
-                x.dtype() == DataType::I8 ? 0x80 : 0x00, x.numel(),
-                static_cast<uint8_t*>(y.rawData()));
-    return std::optional<Tensor>(std::move(y));
+    InputTable t;
+    QS_ASSIGN(t.type, codeType(a, (prefix + "_table_type").c_str()));
+    for (int i = 0; i < 256; ++i) t.bytes[i] = uint8_t(table[size_t(i)]);
+    return std::optional<InputTable>(t);
 }
 
-Status computeBinary(KernelContext& ctx) {
-    QS_ASSIGN(std::optional<Tensor> mappedA, mappedInput(ctx, ctx.input(0), "a"));
-    QS_ASSIGN(std::optional<Tensor> mappedB, mappedInput(ctx, ctx.input(1), "b"));
+std::optional<Tensor> mappedInput(SimdPath path, const std::optional<InputTable>& table,
+                                  const Tensor& x) {
+    if (!table) return std::nullopt;
+    Tensor y(table->type, x.shape());
+    lookupTable(path, table->bytes, static_cast<const uint8_t*>(x.rawData()),
+                x.dtype() == DataType::I8 ? 0x80 : 0x00, x.numel(),
+                static_cast<uint8_t*>(y.rawData()));
+    return y;
+}
+
+Status computeBinary(KernelContext& ctx, const std::optional<InputTable>& aTable,
+                     const std::optional<InputTable>& bTable) {
+    const std::optional<Tensor> mappedA = mappedInput(chosenPath(ctx), aTable, ctx.input(0));
+    const std::optional<Tensor> mappedB = mappedInput(chosenPath(ctx), bTable, ctx.input(1));
     const Tensor& a = mappedA ? *mappedA : ctx.input(0);
     const Tensor& b = mappedB ? *mappedB : ctx.input(1);
     Tensor& y = ctx.allocateOutput(0);
@@ -618,13 +633,24 @@ Status computeBinary(KernelContext& ctx) {
             const uint8_t* pa = static_cast<const uint8_t*>(a.rawData());
             const uint8_t* pb = static_cast<const uint8_t*>(b.rawData());
             uint8_t* py = static_cast<uint8_t*>(y.rawData());
-            for (int64_t o = 0; o < outer; ++o) {
-                int64_t i = qmulFloatRow(path, pa + o * inner, aSigned, za, pb + o, bSigned, true,
-                                         zb, inner, rm, rq, ySigned, py + o * inner);
-                const int32_t qb = codeAt(b, o);
-                for (; i < inner; ++i)
-                    storeCode(y, o * inner + i, combine(codeAt(a, o * inner + i), qb));
-            }
+            // Rows in parallel (each row's arithmetic is the same in any chunk).
+            ctx.pool().parallelFor(
+                outer, std::max<int64_t>(1, 32768 / std::max<int64_t>(1, inner)),
+                [&](int64_t o0, int64_t o1) {
+                    if (path == SimdPath::Avx512) {
+                        x86::qmulRowsAvx512(pa + o0 * inner, aSigned, za, pb + o0, bSigned, zb,
+                                            o1 - o0, inner, rm, rq.zeroPoint, rq.lo, rq.hi, ySigned,
+                                            py + o0 * inner);
+                        return;
+                    }
+                    for (int64_t o = o0; o < o1; ++o) {
+                        int64_t i = qmulFloatRow(path, pa + o * inner, aSigned, za, pb + o, bSigned,
+                                                 true, zb, inner, rm, rq, ySigned, py + o * inner);
+                        const int32_t qb = codeAt(b, o);
+                        for (; i < inner; ++i)
+                            storeCode(y, o * inner + i, combine(codeAt(a, o * inner + i), qb));
+                    }
+                });
             return {};
         }
     }
@@ -646,6 +672,21 @@ Status computeBinary(KernelContext& ctx) {
     }
     return {};
 }
+
+class BinaryKernel : public OpKernel {
+public:
+    static Result<std::unique_ptr<OpKernel>> create(const KernelInit& init) {
+        const NodeAttributes a(init.node);
+        auto k = std::make_unique<BinaryKernel>();
+        QS_ASSIGN(k->m_aTable, readInputTable(a, "a"));
+        QS_ASSIGN(k->m_bTable, readInputTable(a, "b"));
+        return std::unique_ptr<OpKernel>(std::move(k));
+    }
+    Status run(KernelContext& ctx) override { return computeBinary(ctx, m_aTable, m_bTable); }
+
+private:
+    std::optional<InputTable> m_aTable, m_bTable;
+};
 
 // --- Requantize, Lut, Clamp ----------------------------------------------------------------
 
@@ -849,9 +890,9 @@ extern const OpDef kOpInt8QConv{
 extern const OpDef kOpInt8QGemm{
     .type = "QGemm", .domain = "qs.int8", .infer = inferQGemm, .create = QGemmKernel::create};
 extern const OpDef kOpInt8QAdd{
-    .type = "QAdd", .domain = "qs.int8", .infer = inferBinary, .compute = computeBinary};
+    .type = "QAdd", .domain = "qs.int8", .infer = inferBinary, .create = BinaryKernel::create};
 extern const OpDef kOpInt8QMul{
-    .type = "QMul", .domain = "qs.int8", .infer = inferBinary, .compute = computeBinary};
+    .type = "QMul", .domain = "qs.int8", .infer = inferBinary, .create = BinaryKernel::create};
 extern const OpDef kOpInt8Requantize{.type = "Requantize",
                                      .domain = "qs.int8",
                                      .infer = inferUnaryCodes,
