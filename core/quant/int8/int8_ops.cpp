@@ -547,33 +547,57 @@ std::optional<Tensor> mappedInput(SimdPath path, const std::optional<InputTable>
     return y;
 }
 
-Status computeBinary(KernelContext& ctx, const std::optional<InputTable>& aTable,
-                     const std::optional<InputTable>& bTable) {
-    const std::optional<Tensor> mappedA = mappedInput(chosenPath(ctx), aTable, ctx.input(0));
-    const std::optional<Tensor> mappedB = mappedInput(chosenPath(ctx), bTable, ctx.input(1));
-    const Tensor& a = mappedA ? *mappedA : ctx.input(0);
-    const Tensor& b = mappedB ? *mappedB : ctx.input(1);
-    Tensor& y = ctx.allocateOutput(0);
-    QS_ASSIGN(OutputStage out, OutputStage::read(ctx));
-    const bool isMul = ctx.node().opType == "QMul";
-    const float sa = ctx.getFloat("a_scale", 1.0f), sb = ctx.getFloat("b_scale", 1.0f);
-    const int32_t za = int32_t(ctx.getInt("a_zero_point", 0)),
-                  zb = int32_t(ctx.getInt("b_zero_point", 0));
-    const OutputRequant& rq = out.requant;
+// QAdd/QMul's attributes and the constants derived from them, read once per kernel.
+struct BinaryParams {
+    OutputStage out;
+    bool isMul = false;
+    int32_t za = 0, zb = 0;
+    float ra = 1, rb = 1, rm = 1, fixedPart = 0;
+    FixedPointMultiplier fa, fb, fo, fm;
+    SimdPath path = SimdPath::Generic;
+    std::optional<InputTable> aTable, bTable;
+};
+
+constexpr int kAddLeftShift = 20;
+
+Result<BinaryParams> readBinaryParams(const Node& node) {
+    const NodeAttributes a(node);
+    BinaryParams p;
+    QS_ASSIGN(p.out, OutputStage::read(a));
+    p.isMul = node.opType == "QMul";
+    const float sa = a.getFloat("a_scale", 1.0f), sb = a.getFloat("b_scale", 1.0f);
+    p.za = int32_t(a.getInt("a_zero_point", 0));
+    p.zb = int32_t(a.getInt("b_zero_point", 0));
     // Float, ONNX Runtime's QLinearAdd (MLAS AVX2 kernel): with r = s_in / s_out in float and
     // K = z_c − fma(r_a, z_a, r_b·z_b), v = fma(a, r_a, fma(b, r_b, K)) on the raw codes, rounded
     // half to even. Mul: the exact integer product (a − z_a)(b − z_b) times s_a·s_b/s_c in float.
-    const float ra = sa / out.scale, rb = sb / out.scale, rm = sa * sb / out.scale;
-    const float fixedPart = float(out.requant.zeroPoint) - std::fma(ra, float(za), rb * float(zb));
+    p.ra = sa / p.out.scale, p.rb = sb / p.out.scale, p.rm = sa * sb / p.out.scale;
+    p.fixedPart = float(p.out.requant.zeroPoint) - std::fma(p.ra, float(p.za), p.rb * float(p.zb));
     // Fixed point (TFLite's quantized Add): inputs << 20, scaled to twice the larger input
     // scale, summed, then the output multiplier; Mul: one multiplier on the integer product.
-    constexpr int kLeftShift = 20;
     const double twiceMax = 2.0 * std::max(double(sa), double(sb));
-    const FixedPointMultiplier fa = quantizeMultiplier(double(sa) / twiceMax);
-    const FixedPointMultiplier fb = quantizeMultiplier(double(sb) / twiceMax);
-    const FixedPointMultiplier fo =
-        quantizeMultiplier(twiceMax / (double(1 << kLeftShift) * double(out.scale)));
-    const FixedPointMultiplier fm = quantizeMultiplier(double(sa) * double(sb) / double(out.scale));
+    p.fa = quantizeMultiplier(double(sa) / twiceMax);
+    p.fb = quantizeMultiplier(double(sb) / twiceMax);
+    p.fo = quantizeMultiplier(twiceMax / (double(1 << kAddLeftShift) * double(p.out.scale)));
+    p.fm = quantizeMultiplier(double(sa) * double(sb) / double(p.out.scale));
+    p.path = chosenPath(a);
+    QS_ASSIGN(p.aTable, readInputTable(a, "a"));
+    QS_ASSIGN(p.bTable, readInputTable(a, "b"));
+    return p;
+}
+
+Status computeBinary(KernelContext& ctx, const BinaryParams& p) {
+    const std::optional<Tensor> mappedA = mappedInput(p.path, p.aTable, ctx.input(0));
+    const std::optional<Tensor> mappedB = mappedInput(p.path, p.bTable, ctx.input(1));
+    const Tensor& a = mappedA ? *mappedA : ctx.input(0);
+    const Tensor& b = mappedB ? *mappedB : ctx.input(1);
+    Tensor& y = ctx.allocateOutput(0);
+    const bool isMul = p.isMul;
+    const int32_t za = p.za, zb = p.zb;
+    const OutputRequant& rq = p.out.requant;
+    const float ra = p.ra, rb = p.rb, rm = p.rm, fixedPart = p.fixedPart;
+    constexpr int kLeftShift = kAddLeftShift;
+    const FixedPointMultiplier &fa = p.fa, &fb = p.fb, &fo = p.fo, &fm = p.fm;
     auto combine = [&](int32_t qa, int32_t qb) -> int32_t {
         const int32_t da = qa - za, db = qb - zb;
         if (rq.kind == RequantKind::Float) {
@@ -592,7 +616,7 @@ Status computeBinary(KernelContext& ctx, const std::optional<InputTable>& aTable
         return requantizeFixedPoint(sum, fo, rq.zeroPoint, rq.lo, rq.hi);
     };
     const Shape& os = y.shape();
-    const SimdPath path = chosenPath(ctx);
+    const SimdPath path = p.path;
     const bool simd = rq.kind == RequantKind::Float && path != SimdPath::Generic;
     const bool aSigned = a.dtype() == DataType::I8, bSigned = b.dtype() == DataType::I8;
     const bool ySigned = y.dtype() == DataType::I8;
@@ -676,16 +700,14 @@ Status computeBinary(KernelContext& ctx, const std::optional<InputTable>& aTable
 class BinaryKernel : public OpKernel {
 public:
     static Result<std::unique_ptr<OpKernel>> create(const KernelInit& init) {
-        const NodeAttributes a(init.node);
         auto k = std::make_unique<BinaryKernel>();
-        QS_ASSIGN(k->m_aTable, readInputTable(a, "a"));
-        QS_ASSIGN(k->m_bTable, readInputTable(a, "b"));
+        QS_ASSIGN(k->m_params, readBinaryParams(init.node));
         return std::unique_ptr<OpKernel>(std::move(k));
     }
-    Status run(KernelContext& ctx) override { return computeBinary(ctx, m_aTable, m_bTable); }
+    Status run(KernelContext& ctx) override { return computeBinary(ctx, m_params); }
 
 private:
-    std::optional<InputTable> m_aTable, m_bTable;
+    BinaryParams m_params;
 };
 
 // --- Requantize, Lut, Clamp ----------------------------------------------------------------
@@ -793,20 +815,6 @@ Status computeQAveragePool(KernelContext& ctx) {
         pt = fw.pads[0], pl = fw.pads[1], pb = fw.pads[2], pr = fw.pads[3];
         includePad = ctx.getInt("count_include_pad", 0) != 0;
     }
-    if (ctx.getInt("global", 0) && h * w > 0) {
-        // Plane sums of the code bytes (vpsadbw on the SIMD paths): Σ (q − z_x) = Σ byte − n·z'
-        // with z' = z_x (u8) or z_x + 128 (i8, byte = q + 128), the scalar loop's integer.
-        const ChannelRequant r = makeChannelRequant(sx / (out.scale * float(h * w)));
-        const uint8_t flip = x.dtype() == DataType::I8 ? 0x80 : 0x00;
-        const int32_t zb = zx + (flip ? 128 : 0);
-        const uint8_t* xs = static_cast<const uint8_t*>(x.rawData());
-        const SimdPath path = chosenPath(ctx);
-        std::vector<int32_t> sums(size_t(n * c));
-        planeSums(path, xs, flip, n * c, h * w, sums.data());
-        for (int64_t p = 0; p < n * c; ++p)
-            storeCode(y, p, out.requant.apply(sums[size_t(p)] - int32_t(h * w) * zb, r));
-        return {};
-    }
     // One requantization per divisor: sum · s_x / (s_y · count).
     std::vector<ChannelRequant> byCount(size_t(kh * kw + 1));
     for (int64_t k = 1; k <= kh * kw; ++k)
@@ -832,6 +840,45 @@ Status computeQAveragePool(KernelContext& ctx) {
             }
     return {};
 }
+
+// Global average pooling from cached attributes: plane sums of the code bytes (vpsadbw on the
+// SIMD paths), Σ (q − z_x) = Σ byte − n·z' with z' = z_x (u8) or z_x + 128 (i8, byte = q + 128),
+// the windowed loop's integer, and its requantization. Windowed pools: computeQAveragePool.
+class QAveragePoolKernel : public OpKernel {
+public:
+    static Result<std::unique_ptr<OpKernel>> create(const KernelInit& init) {
+        const NodeAttributes a(init.node);
+        auto k = std::make_unique<QAveragePoolKernel>();
+        QS_ASSIGN(k->m_out, OutputStage::read(a));
+        k->m_xScale = a.getFloat("x_scale", 1.0f);
+        k->m_xZero = int32_t(a.getInt("x_zero_point", 0));
+        k->m_global = a.getInt("global", 0) != 0;
+        k->m_path = chosenPath(a);
+        return std::unique_ptr<OpKernel>(std::move(k));
+    }
+
+    Status run(KernelContext& ctx) override {
+        const Tensor& x = ctx.input(0);
+        const int64_t planes = x.dim(0) * x.dim(1), hw = x.dim(2) * x.dim(3);
+        if (!m_global || hw == 0) return computeQAveragePool(ctx);
+        Tensor& y = ctx.allocateOutput(0);
+        const ChannelRequant r = makeChannelRequant(m_xScale / (m_out.scale * float(hw)));
+        const uint8_t flip = x.dtype() == DataType::I8 ? 0x80 : 0x00;
+        const int32_t zb = m_xZero + (flip ? 128 : 0);
+        std::vector<int32_t> sums(static_cast<size_t>(planes)); // no state: runs may overlap
+        planeSums(m_path, static_cast<const uint8_t*>(x.rawData()), flip, planes, hw, sums.data());
+        for (int64_t p = 0; p < planes; ++p)
+            storeCode(y, p, m_out.requant.apply(sums[size_t(p)] - int32_t(hw) * zb, r));
+        return {};
+    }
+
+private:
+    OutputStage m_out;
+    float m_xScale = 1.0f;
+    int32_t m_xZero = 0;
+    bool m_global = false;
+    SimdPath m_path = SimdPath::Generic;
+};
 
 // --- QMaxPool --------------------------------------------------------------------------------
 
@@ -906,6 +953,6 @@ extern const OpDef kOpInt8QMaxPool{
 extern const OpDef kOpInt8QAveragePool{.type = "QAveragePool",
                                        .domain = "qs.int8",
                                        .infer = inferQAveragePool,
-                                       .compute = computeQAveragePool};
+                                       .create = QAveragePoolKernel::create};
 
 } // namespace qs
