@@ -135,7 +135,7 @@ struct Models {
 
 Result<Models> quantizeShared(const std::string& model, const std::string& calib,
                               int64_t calibSamples, const std::string& test, RequantMode requant,
-                              int weightBits = 8) {
+                              int weightBits = 8, const std::string& scheme = std::string()) {
     QS_ASSIGN(Graph g, importOnnxFile(kShared + "/models/" + model));
     QS_ASSIGN(Tensor c, readNpy(kShared + "/data/" + calib));
     QS_ASSIGN(Tensor x, readNpy(kShared + "/data/" + test));
@@ -146,6 +146,7 @@ Result<Models> quantizeShared(const std::string& model, const std::string& calib
     QuantConfig config;
     config.requant = requant;
     config.weight.bits = weightBits;
+    if (!scheme.empty()) QS_TRY(applyQuantOption(config, "scheme", scheme));
     CalibrationData calibration;
     calibration.samples = cs;
     Models m;
@@ -1325,8 +1326,12 @@ void Int8ExecutorTest::elementwisePathsAgree() {
 
 void Int8ExecutorTest::fusedElementwiseBitExact_data() {
     QTest::addColumn<int>("requant");
-    QTest::newRow("float requantization") << int(RequantMode::Float);
-    QTest::newRow("fixed-point requantization") << int(RequantMode::FixedPoint);
+    QTest::addColumn<QString>("scheme");
+    QTest::newRow("float requantization") << int(RequantMode::Float) << QString();
+    QTest::newRow("fixed-point requantization") << int(RequantMode::FixedPoint) << QString();
+    // Symmetric int8 activations: the tables indexed by i8 codes (byte ^ 0x80).
+    QTest::newRow("float requantization, int8 activations")
+        << int(RequantMode::Float) << QStringLiteral("symmetric");
 }
 
 // Int8Options::fuseElementwise on ppocr_cls (HardSwish = Lut(x + 3, clip) → Lut(/ 6) → QMul(x, ·)
@@ -1335,8 +1340,9 @@ void Int8ExecutorTest::fusedElementwiseBitExact_data() {
 // fused program (its tensors are gone).
 void Int8ExecutorTest::fusedElementwiseBitExact() {
     QFETCH(int, requant);
+    QFETCH(QString, scheme);
     auto m = quantizeShared("ppocr_cls.onnx", "textlines_x.npy", 32, "textlines_x.npy",
-                            RequantMode(requant));
+                            RequantMode(requant), 8, scheme.toStdString());
     QVERIFY2(m.isOk(), m.message().c_str());
     auto plain =
         Int8Executor::create(m->model.graph, m->model.plan, Int8Options{RequantMode(requant), 1});
