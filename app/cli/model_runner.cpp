@@ -215,8 +215,10 @@ Result<PreparedRunner> prepareRunner(Graph graph, const ParsedArgs& args,
     for (const std::string& note : prepared.quantized->plan.notes)
         std::fprintf(stderr, "quantscope-cli: note: %s\n", note.c_str());
     if (executor == "int8") {
+        // Elementwise groups fused into tables unless --diagnostics wants every integer tensor.
         auto ex = Int8Executor::create(prepared.quantized->graph, prepared.quantized->plan,
-                                       Int8Options{config.requant, threads});
+                                       Int8Options{config.requant, threads,
+                                                   /*fuseElementwise=*/!args.has("diagnostics")});
         if (!ex) return std::move(ex.addContext("option '--executor int8'")).takeError();
         auto runner = std::make_unique<Int8Runner>(std::move(ex).value());
         if (args.has("diagnostics")) {

@@ -102,8 +102,10 @@ Result<ExecutorComparison> compareExecutors(const QuantizedModel& model, const T
     {
         ExecutorAccuracy row;
         row.executor = "int8";
-        auto int8 = Int8Executor::create(graph, model.plan,
-                                         Int8Options{model.config.requant, options.threads});
+        // Outputs only: elementwise groups may run as fused tables (bit-exact).
+        auto int8 = Int8Executor::create(
+            graph, model.plan,
+            Int8Options{model.config.requant, options.threads, /*fuseElementwise=*/true});
         if (!int8) {
             row.note = int8.message();
         } else {

@@ -30,7 +30,7 @@ extern const OpDef kOpConv, kOpConvTranspose, kOpGemm, kOpMatMul, kOpMaxPool, kO
     kOpGlobalAveragePool, kOpGlobalMaxPool;
 // --- int8 executor (domain qs.int8) ---
 extern const OpDef kOpInt8Quantize, kOpInt8Dequantize, kOpInt8QConv, kOpInt8QGemm, kOpInt8QAdd,
-    kOpInt8QMul, kOpInt8Requantize, kOpInt8Lut, kOpInt8Clamp, kOpInt8QAveragePool,
+    kOpInt8QMul, kOpInt8Requantize, kOpInt8Lut, kOpInt8Clamp, kOpInt8QAveragePool, kOpInt8QMaxPool,
     kOpInt8QConvTranspose;
 
 namespace {
@@ -57,7 +57,8 @@ const OpDef* const kOps[] = {
     &kOpGlobalAveragePool, &kOpGlobalMaxPool,
     // --- int8 executor (domain qs.int8) ---
     &kOpInt8Quantize, &kOpInt8Dequantize, &kOpInt8QConv, &kOpInt8QGemm, &kOpInt8QAdd, &kOpInt8QMul,
-    &kOpInt8Requantize, &kOpInt8Lut, &kOpInt8Clamp, &kOpInt8QAveragePool, &kOpInt8QConvTranspose,
+    &kOpInt8Requantize, &kOpInt8Lut, &kOpInt8Clamp, &kOpInt8QAveragePool, &kOpInt8QMaxPool,
+    &kOpInt8QConvTranspose,
     nullptr, // keeps the array non-empty while ops are being added
 };
 } // namespace

@@ -171,6 +171,10 @@ DivergenceFinder::~DivergenceFinder() = default;
 Result<std::unique_ptr<DivergenceFinder>>
 DivergenceFinder::create(const Graph& graph, const QuantPlan& plan, Int8Executor& executor,
                          const DivergenceOptions& options) {
+    if (!executor.program().fusedNodes.empty())
+        return makeError(ErrorCode::InvalidArgument,
+                         "divergence finder: the int8 program was lowered with fused elementwise "
+                         "groups (Int8Options::fuseElementwise); it needs every integer tensor");
     auto f = std::unique_ptr<DivergenceFinder>(new DivergenceFinder());
     f->m_int = &executor;
     f->m_options = options;

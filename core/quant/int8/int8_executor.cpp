@@ -298,6 +298,10 @@ private:
         for (std::string_view lut : {"Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Gelu", "Exp",
                                      "LeakyRelu", "Elu", "Softplus", "Neg", "Abs", "Sqrt"})
             if (op == lut) return lowerLut(n, info);
+        if (op == "MaxPool") {
+            QS_ASSIGN(bool pooled, lowerMaxPool(node));
+            if (pooled) return true;
+        }
         for (std::string_view passive :
              {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Slice", "Identity",
               "Dropout", "Gather", "Split", "Expand", "Tile", "MaxPool", "Pad"})
@@ -687,6 +691,31 @@ private:
         return true;
     }
 
+    // 2-D MaxPool without Indices, dilation 1, floor mode: QMaxPool (SIMD); else passive.
+    Result<bool> lowerMaxPool(const Node& node) {
+        if (node.inputs.size() != 1 || !canBeCodes(node.inputs[0]) ||
+            (node.outputs.size() > 1 && node.outputs[1] != kNoValue))
+            return false;
+        const Value& in = m_g.value(node.inputs[0]);
+        if (!in.info.shapeKnown || in.info.shape.size() != 4) return false;
+        const std::string& outName = m_g.value(node.outputs[0]).name;
+        const TensorQuantEntry* e = m_plan.tensor(outName);
+        if (!e || e->params.state != TensorQuantState::Passive) return false;
+        const NodeAttributes a(node);
+        if (a.getInt("ceil_mode", 0) != 0 || a.getInts("kernel_shape").size() != 2) return false;
+        for (int64_t d : a.getInts("dilations"))
+            if (d != 1) return false;
+        QS_ASSIGN(std::string x, intName(node.inputs[0]));
+        Int8CodeInfo c = m_p.codes.at(x);
+        std::map<std::string, Attribute> attrs;
+        for (const char* key : {"auto_pad", "kernel_shape", "pads", "strides"})
+            if (const Attribute* at = node.attribute(key)) attrs[key] = *at;
+        addNode(node.name, "QMaxPool", kDomain, {x}, {outName}, std::move(attrs));
+        c.source = outName;
+        recordCodes(outName, c);
+        return true;
+    }
+
     Result<bool> lowerPassive(const Node& node) {
         if (node.inputs.empty() || node.inputs[0] == kNoValue || !canBeCodes(node.inputs[0]))
             return false;
@@ -758,6 +787,136 @@ private:
     std::set<NodeId> m_absorbed;                // activations fused into their producer
 };
 
+// Int8Options::fuseElementwise. A value is an elementwise function of its root code tensor when a
+// fusable op (Lut, Clamp, Requantize; QAdd/QMul) produces it from inputs that all share one root;
+// every other value is its own root. Each value of such a group that is read outside it (by
+// another node or as a graph output) becomes one Lut on the root, its table the group's own
+// integer ops run on a tensor holding all 256 codes; the group's nodes go. Groups that would not
+// lose a node stay as they are. Then a Lut read only by a QAdd/QMul goes into that op.
+Status fuseElementwiseGroups(Int8Program& p) {
+    Graph& g = p.graph;
+    auto fusable = [&](const Node& n) {
+        if (n.domain != kDomain || n.outputs.size() != 1 || n.outputs[0] == kNoValue) return false;
+        const bool unary = n.opType == "Lut" || n.opType == "Clamp" || n.opType == "Requantize";
+        const bool binary = n.opType == "QAdd" || n.opType == "QMul";
+        if (!(unary && n.inputs.size() == 1) && !(binary && n.inputs.size() == 2)) return false;
+        for (ValueId in : n.inputs)
+            if (in == kNoValue || g.value(in).initializer || !p.codes.count(g.value(in).name))
+                return false;
+        return p.codes.count(g.value(n.outputs[0]).name) > 0;
+    };
+    std::vector<ValueId> root(size_t(g.valueCount()));
+    for (ValueId v = 0; v < g.valueCount(); ++v) root[size_t(v)] = v;
+    std::vector<bool> member(size_t(g.nodeCount()), false);
+    for (NodeId n : g.topoOrder()) {
+        const Node& node = g.node(n);
+        if (!fusable(node)) continue;
+        const ValueId r = root[size_t(node.inputs[0])];
+        bool same = true;
+        for (ValueId in : node.inputs) same = same && root[size_t(in)] == r;
+        if (!same) continue;
+        member[size_t(n)] = true;
+        root[size_t(node.outputs[0])] = r;
+    }
+    // Per root: its group's nodes (topological order) and the values read outside the group.
+    std::map<ValueId, std::vector<NodeId>> groups;
+    for (NodeId n : g.topoOrder())
+        if (member[size_t(n)]) groups[root[size_t(g.node(n).outputs[0])]].push_back(n);
+    std::vector<bool> removed(size_t(g.nodeCount()), false);
+    std::vector<Node> added;
+    ThreadPool pool(1);
+    for (const auto& [r, nodes] : groups) {
+        std::vector<ValueId> needed;
+        for (NodeId n : nodes) {
+            const Value& v = g.value(g.node(n).outputs[0]);
+            bool outside = v.isGraphOutput;
+            for (NodeId c : v.consumers) outside = outside || !member[size_t(c)];
+            if (outside) needed.push_back(g.node(n).outputs[0]);
+        }
+        if (needed.size() >= nodes.size()) continue;
+        // All 256 codes of the root, at table index j: the code whose byte is j (u8) or j ^ 0x80
+        // (i8), as the Lut kernel indexes.
+        const Value& rv = g.value(r);
+        const DataType rt = p.codes.at(rv.name).type;
+        Tensor codes(rt, {256});
+        for (int j = 0; j < 256; ++j)
+            static_cast<uint8_t*>(codes.rawData())[j] = uint8_t(rt == DataType::I8 ? j ^ 0x80 : j);
+        std::map<ValueId, Tensor> results{{r, codes}};
+        for (NodeId n : nodes) {
+            const Node& node = g.node(n);
+            const OpDef* def = findOp(node.domain, node.opType);
+            if (!def) return makeError(ErrorCode::Internal, "no kernel for ", node.label());
+            std::vector<const Tensor*> ins;
+            for (ValueId in : node.inputs) ins.push_back(&results.at(in));
+            QS_ASSIGN(std::vector<Tensor> ys,
+                      runNodeOnce(*def, node, g.opsetVersion(node.domain), ins, pool));
+            results[node.outputs[0]] = std::move(ys[0]);
+        }
+        for (ValueId v : needed) {
+            const Tensor& t = results.at(v);
+            std::vector<int64_t> table(256);
+            for (int j = 0; j < 256; ++j)
+                table[size_t(j)] = t.dtype() == DataType::I8 ? int64_t(t.data<int8_t>()[j])
+                                                             : int64_t(t.data<uint8_t>()[j]);
+            Node lut;
+            lut.name = g.node(g.value(v).producer).name; // the profile names the group's last op
+            lut.opType = "Lut";
+            lut.domain = kDomain;
+            lut.inputs = {r};
+            lut.outputs = {v};
+            std::string from;
+            for (NodeId n : nodes) from += (from.empty() ? "" : ",") + g.node(n).name;
+            lut.attributes["table"] = intsAttr(std::move(table));
+            lut.attributes["y_type"] = stringAttr(typeName(t.dtype()));
+            lut.attributes["fused"] = stringAttr(from);
+            added.push_back(std::move(lut));
+        }
+        for (NodeId n : nodes) {
+            removed[size_t(n)] = true;
+            p.fusedNodes.push_back(g.node(n).name);
+        }
+    }
+    if (!added.empty()) {
+        for (Node& n : added) {
+            g.addNode(std::move(n));
+            removed.push_back(false);
+        }
+        QS_TRY(g.removeNodes(removed));
+    }
+    // A Lut read only by one input of a QAdd/QMul (left after the groups: its other input has
+    // another root, e.g. the SE block's HardSigmoid(s) in x · s): the binary op maps that input
+    // through the table itself (a_table / b_table, the same bytes the Lut would write).
+    removed.assign(size_t(g.nodeCount()), false);
+    bool any = false;
+    for (NodeId n : g.topoOrder()) {
+        Node& node = g.node(n);
+        if (node.domain != kDomain || (node.opType != "QAdd" && node.opType != "QMul") ||
+            node.inputs.size() != 2 || node.inputs[0] == node.inputs[1])
+            continue;
+        for (size_t k = 0; k < 2; ++k) {
+            const Value& v = g.value(node.inputs[k]);
+            if (v.producer == kNoNode || removed[size_t(v.producer)] || v.isGraphOutput ||
+                v.consumers.size() != 1)
+                continue;
+            const Node& lut = g.node(v.producer);
+            if (lut.domain != kDomain || lut.opType != "Lut" || lut.inputs.size() != 1 ||
+                !lut.attribute("table") || !lut.attribute("y_type"))
+                continue;
+            const std::string prefix = k == 0 ? "a" : "b";
+            node.attributes[prefix + "_table"] = *lut.attribute("table");
+            node.attributes[prefix + "_table_type"] = *lut.attribute("y_type");
+            node.inputs[k] = lut.inputs[0];
+            removed[size_t(v.producer)] = true;
+            p.fusedNodes.push_back(lut.name);
+            any = true;
+        }
+    }
+    if (any) QS_TRY(g.removeNodes(removed));
+    for (auto it = p.codes.begin(); it != p.codes.end();)
+        it = g.findValue(it->first) ? std::next(it) : p.codes.erase(it);
+    return {};
+}
+
 } // namespace
 
 Result<Int8Program> lowerToInt8(const Graph& graph, const QuantPlan& plan,
@@ -769,7 +928,9 @@ Result<Int8Program> lowerToInt8(const Graph& graph, const QuantPlan& plan,
                              "integer form; "
                              "use --executor sim");
     Lowerer lowerer(graph, plan, options);
-    return lowerer.lower();
+    QS_ASSIGN(Int8Program program, lowerer.lower());
+    if (options.fuseElementwise) QS_TRY(fuseElementwiseGroups(program));
+    return program;
 }
 
 Result<std::unique_ptr<Int8Executor>>

@@ -9,10 +9,13 @@
 // - Add/Mul of two quantized tensors → QAdd/QMul; Concat → Requantize of the inputs whose scale
 //   differs, then Concat of codes; AveragePool/GlobalAveragePool → QAveragePool.
 // - Passive ops (Reshape, Flatten, Transpose, Slice, Squeeze, Pad with its pad value quantized,
-//   MaxPool, ...) run their ordinary kernels on codes; Relu/Clip not fused → Clamp on codes.
+//   MaxPool, ...) run their ordinary kernels on codes (2-D MaxPool: QMaxPool, SIMD); Relu/Clip
+//   not fused → Clamp on codes.
 // - Sigmoid, HardSigmoid, HardSwish, Tanh, Gelu, Exp (and other one-input elementwise ops with
 //   quantized input and output) → a 256-entry table, built by running the op's own fp32 kernel
 //   on the 256 dequantized codes and quantizing the results with the output's parameters.
+// - With Int8Options::fuseElementwise, chains/DAGs of elementwise integer ops on one code tensor
+//   become one table (fuseElementwiseGroups).
 // - Everything else runs in float between Dequantize and Quantize (a float island): the
 //   Simulator's arithmetic exactly (same fp32 kernels, same fake-quantized weights).
 // Integer tensors keep their plan names; the program records what each code tensor means.
@@ -32,6 +35,14 @@ namespace qs {
 struct Int8Options {
     RequantMode requant = RequantMode::Float;
     int threads = 1;
+    // Collapse each group of one-input elementwise integer ops (Lut, Clamp, Requantize, and
+    // QAdd/QMul whose two inputs both derive from the same code tensor, e.g. HardSwish's
+    // Lut + QMul(x, lut(x))) into one 256-entry Lut, its table computed at lowering by running the
+    // group's own integer ops on the 256 codes: bit-exact with the unfused program by
+    // construction. The group's intermediate tensors then no longer exist, so it is off by
+    // default: callers that only read outputs (plain runs, bench) turn it on; diagnostics and
+    // the divergence finder need every integer tensor.
+    bool fuseElementwise = false;
 };
 
 // What the codes of one lowered tensor mean: x = scale · (q − zeroPoint).
@@ -53,6 +64,9 @@ struct Int8Program {
     // Per QConv/QGemm node: Σ_k |w| of each output channel's int8 weights (the accumulator
     // headroom of the diagnostics; the weights themselves end up in the kernels only).
     std::map<std::string, std::vector<int64_t>> weightAbsSums;
+    // With Int8Options::fuseElementwise: the lowered nodes folded into fused tables (their
+    // intermediate tensors are gone from the graph and from codes).
+    std::vector<std::string> fusedNodes;
 };
 
 // Errors name the node or tensor at fault (e.g. dynamic activation quantization, which has no

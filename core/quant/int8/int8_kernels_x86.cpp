@@ -553,7 +553,9 @@ qaddFloatAvx2(const void* a, bool aSigned, const void* b, bool bSigned, int64_t 
             _mm256_cvtepi32_ps(aSigned ? _mm256_cvtepi8_epi32(ra8) : _mm256_cvtepu8_epi32(ra8));
         const __m256 fb =
             _mm256_cvtepi32_ps(bSigned ? _mm256_cvtepi8_epi32(rb8) : _mm256_cvtepu8_epi32(rb8));
-        const __m256 v = _mm256_fmadd_ps(fa, vra, _mm256_fmadd_ps(fb, vrb, k));
+        __m256 v = _mm256_fmadd_ps(fa, vra, _mm256_fmadd_ps(fb, vrb, k));
+        // ±1e9 first, as the scalar loop (vcvtps2dq would turn |v| ≥ 2^31 into INT_MIN).
+        v = _mm256_min_ps(_mm256_max_ps(v, _mm256_set1_ps(-1e9f)), _mm256_set1_ps(1e9f));
         const __m256i q = _mm256_min_epi32(_mm256_max_epi32(_mm256_cvtps_epi32(v), vlo), vhi);
         const __m128i w =
             _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
@@ -874,49 +876,6 @@ lutAvx512(const uint8_t* table, const uint8_t* x, uint8_t flip, int64_t n, uint8
         const __m512i lo = _mm512_permutex2var_epi8(t0, idx, t1); // entries 0-127
         const __m512i hi = _mm512_permutex2var_epi8(t2, idx, t3); // entries 128-255
         _mm512_storeu_si512(y + i, _mm512_mask_blend_epi8(_mm512_movepi8_mask(idx), lo, hi));
-    }
-    return i;
-}
-
-} // namespace qs::int8::x86
-
-namespace qs::int8::x86 {
-
-// qmulFloatAvx2's operations 16 at a time (the exact integer product (a − z_a)(b − z_b), in
-// float times M, clamped, rounded half to even, + z); the codes lie in [lo, hi], so vpmovdb's
-// truncation keeps each code's byte.
-__attribute__((target("avx512f,avx512bw,avx512vl"))) int64_t
-qmulFloatAvx512(const void* a, bool aSigned, int32_t za, const void* b, bool bSigned, bool bScalar,
-                int32_t zb, int64_t n, float multiplier, int32_t zeroPoint, int32_t lo, int32_t hi,
-                void* out) {
-    const __m512 m = _mm512_set1_ps(multiplier);
-    const __m512 vlo = _mm512_set1_ps(float(lo - zeroPoint)),
-                 vhi = _mm512_set1_ps(float(hi - zeroPoint));
-    const __m512i z = _mm512_set1_epi32(zeroPoint), vza = _mm512_set1_epi32(za),
-                  vzb = _mm512_set1_epi32(zb);
-    const uint8_t* pa = static_cast<const uint8_t*>(a);
-    const uint8_t* pb = static_cast<const uint8_t*>(b);
-    // b is read only when it is one broadcast code: a full row may be empty here (n == 0,
-    // the wider path took every element) and b + i then points past its end.
-    const int32_t scalarB = !bScalar ? 0 : bSigned ? int32_t(int8_t(pb[0])) : int32_t(pb[0]);
-    uint8_t* o = static_cast<uint8_t*>(out);
-    int64_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        const __m128i ra = _mm_loadu_si128(reinterpret_cast<const __m128i*>(pa + i));
-        const __m512i da =
-            _mm512_sub_epi32(aSigned ? _mm512_cvtepi8_epi32(ra) : _mm512_cvtepu8_epi32(ra), vza);
-        __m512i db;
-        if (bScalar) {
-            db = _mm512_set1_epi32(scalarB - zb);
-        } else {
-            const __m128i rb = _mm_loadu_si128(reinterpret_cast<const __m128i*>(pb + i));
-            db = _mm512_sub_epi32(bSigned ? _mm512_cvtepi8_epi32(rb) : _mm512_cvtepu8_epi32(rb),
-                                  vzb);
-        }
-        __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_mullo_epi32(da, db)), m);
-        v = _mm512_min_ps(_mm512_max_ps(v, vlo), vhi);
-        const __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(v), z);
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(o + i), _mm512_cvtepi32_epi8(q));
     }
     return i;
 }

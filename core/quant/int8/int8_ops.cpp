@@ -6,14 +6,17 @@
 //   QConv        2-D convolution (groups, depthwise, strides, pads, dilations), int8 weights per
 //                channel, int32 bias, fused clamp [lo, hi]; y_type f32 dequantizes the accumulator
 //   QGemm        rows of x (last dim K) · W[N][K]ᵀ + bias (Gemm and MatMul with constant weights)
-//   QAdd, QMul   two code tensors (numpy broadcasting) rescaled to the output's scale
+//   QAdd, QMul   two code tensors (numpy broadcasting) rescaled to the output's scale; an input
+//                may first go through a 256-entry table (a_table / b_table, a fused Lut)
 //   Requantize   codes of one scale to codes of another (Concat inputs)
 //   QAveragePool AveragePool / GlobalAveragePool: integer window sums, then requantization
 //   Lut          256-entry table (Sigmoid, HardSigmoid, HardSwish, Tanh, Gelu, Exp, ...)
+//   QMaxPool     2-D MaxPool on codes (dilation 1, no Indices): int8_eltwise.h maxPool2d
 //   Clamp        Relu/Clip not fused into a producer: a clamp on codes
 #include "kernels/cpu_features.h"
 #include "ops/conv_geometry.h"
 #include "ops/op.h"
+#include "quant/int8/int8_eltwise.h"
 #include "quant/int8/int8_kernels.h"
 #include "quant/int8/int8_op_attrs.h"
 #include "quant/int8/requantize.h"
@@ -25,15 +28,22 @@ namespace qs {
 namespace int8::x86 {
 int64_t qaddFloatAvx2(const void* a, bool aSigned, const void* b, bool bSigned, int64_t n, float ra,
                       float rb, float fixedPart, int32_t lo, int32_t hi, bool outSigned, void* out);
+int64_t qaddFloatAvx512(const uint8_t* a, bool aSigned, const uint8_t* b, bool bSigned, int64_t n,
+                        float ra, float rb, float fixedPart, int32_t lo, int32_t hi, bool outSigned,
+                        uint8_t* out);
 int64_t qmulFloatAvx2(const void* a, bool aSigned, int32_t za, const void* b, bool bSigned,
                       bool bScalar, int32_t zb, int64_t n, float multiplier, int32_t zeroPoint,
                       int32_t lo, int32_t hi, bool outSigned, void* out);
-int64_t qmulFloatAvx512(const void* a, bool aSigned, int32_t za, const void* b, bool bSigned,
+int64_t qmulFloatAvx512(const uint8_t* a, bool aSigned, int32_t za, const uint8_t* b, bool bSigned,
                         bool bScalar, int32_t zb, int64_t n, float multiplier, int32_t zeroPoint,
-                        int32_t lo, int32_t hi, void* out);
-int64_t lutAvx512(const uint8_t* table, const uint8_t* x, uint8_t flip, int64_t n, uint8_t* y);
+                        int32_t lo, int32_t hi, bool outSigned, uint8_t* out);
+void qmulRowsAvx512(const uint8_t* a, bool aSigned, int32_t za, const uint8_t* b, bool bSigned,
+                    int32_t zb, int64_t rows, int64_t inner, float multiplier, int32_t zeroPoint,
+                    int32_t lo, int32_t hi, bool outSigned, uint8_t* out);
 int64_t quantizeAvx512(const float* x, int64_t n, float scale, int32_t zeroPoint, int32_t qmin,
                        int32_t qmax, void* out);
+int64_t quantizeAvx2(const float* x, int64_t n, float scale, int32_t zeroPoint, int32_t qmin,
+                     int32_t qmax, uint8_t* out);
 } // namespace int8::x86
 namespace {
 
@@ -52,10 +62,12 @@ inline void storeCode(Tensor& t, int64_t i, int32_t q) {
 }
 
 SimdPath chosenPath(const NodeAttributes& a) {
+    // The CPU's features are read once per process; so are its paths.
+    static const std::vector<SimdPath> paths = QGemm::supportedPaths();
     const std::string p = a.getString("simd_path", "");
-    for (SimdPath path : QGemm::supportedPaths())
+    for (SimdPath path : paths)
         if (p == simdPathName(path)) return path;
-    return QGemm::bestPath();
+    return paths.back();
 }
 
 // Codes as uint8 with the zero point shifted alike (int8 ^ 0x80 = int8 + 128).
@@ -87,11 +99,14 @@ Status computeQuantize(KernelContext& ctx) {
     const bool halfEven = ctx.getInt("half_to_even", 1) != 0;
     const float* xs = x.data<float>();
     // quantizeValue's arithmetic: division by s (as ONNX QuantizeLinear), the plan's rounding.
-    const bool simd = halfEven && chosenPath(ctx) == SimdPath::Avx512;
+    const SimdPath path = halfEven ? chosenPath(ctx) : SimdPath::Generic;
     ctx.pool().parallelFor(x.numel(), 4096, [&](int64_t b, int64_t e) {
-        if (simd)
+        if (path == SimdPath::Avx512)
             b += x86::quantizeAvx512(xs + b, e - b, s, z, int32_t(qmin), int32_t(qmax),
                                      static_cast<uint8_t*>(y.rawData()) + b);
+        if (path != SimdPath::Generic)
+            b += x86::quantizeAvx2(xs + b, e - b, s, z, int32_t(qmin), int32_t(qmax),
+                                   static_cast<uint8_t*>(y.rawData()) + b);
         for (int64_t i = b; i < e; ++i) {
             const float r = halfEven ? std::nearbyint(xs[i] / s) : std::round(xs[i] / s);
             const int32_t q =
@@ -464,6 +479,12 @@ Status inferBinary(InferContext& ctx) {
     QS_TRY(ctx.requireInputs(2, 2));
     QS_TRY(requireCodes(ctx, 0));
     QS_TRY(requireCodes(ctx, 1));
+    for (const char* key : {"a_table_type", "b_table_type"})
+        if (ctx.has(key)) {
+            QS_ASSIGN(DataType tableType, codeType(ctx, key));
+            if (tableType == DataType::F32)
+                return ctx.fail(ErrorCode::InvalidModel, std::string(key) + " must be u8 or i8");
+        }
     QS_ASSIGN(DataType t, codeType(ctx, "y_type"));
     if (t == DataType::F32) return ctx.fail(ErrorCode::InvalidModel, "y_type must be u8 or i8");
     QS_ASSIGN(Shape s, broadcastShapes(ctx.inputShape(0), ctx.inputShape(1)));
@@ -482,7 +503,8 @@ std::vector<int64_t> broadcastStrides(const Shape& shape, const Shape& out) {
     return strides;
 }
 
-// QMul's float form on n elements: 16 at a time on Avx512, then 8 at a time (Avx2 and Avx512);
+// QMul's float form on n elements: 64 and 16 at a time on Avx512, then 8 at a time (Avx2 and
+// Avx512);
 // returns how many were done. bScalar: b is one code for all n.
 int64_t qmulFloatRow(SimdPath path, const uint8_t* a, bool aSigned, int32_t za, const uint8_t* b,
                      bool bSigned, bool bScalar, int32_t zb, int64_t n, float multiplier,
@@ -490,35 +512,92 @@ int64_t qmulFloatRow(SimdPath path, const uint8_t* a, bool aSigned, int32_t za, 
     int64_t i = 0;
     if (path == SimdPath::Avx512)
         i = x86::qmulFloatAvx512(a, aSigned, za, b, bSigned, bScalar, zb, n, multiplier,
-                                 rq.zeroPoint, rq.lo, rq.hi, out);
+                                 rq.zeroPoint, rq.lo, rq.hi, ySigned, out);
     return i + x86::qmulFloatAvx2(a + i, aSigned, za, bScalar ? b : b + i, bSigned, bScalar, zb,
                                   n - i, multiplier, rq.zeroPoint, rq.lo, rq.hi, ySigned, out + i);
 }
 
-Status computeBinary(KernelContext& ctx) {
-    const Tensor& a = ctx.input(0);
-    const Tensor& b = ctx.input(1);
-    Tensor& y = ctx.allocateOutput(0);
-    QS_ASSIGN(OutputStage out, OutputStage::read(ctx));
-    const bool isMul = ctx.node().opType == "QMul";
-    const float sa = ctx.getFloat("a_scale", 1.0f), sb = ctx.getFloat("b_scale", 1.0f);
-    const int32_t za = int32_t(ctx.getInt("a_zero_point", 0)),
-                  zb = int32_t(ctx.getInt("b_zero_point", 0));
-    const OutputRequant& rq = out.requant;
+// An input mapped through a_table / b_table first (a Lut the fusion folded into this op): its
+// codes then have the table's type and the a_ / b_ scale and zero point. Read once per kernel.
+struct InputTable {
+    uint8_t bytes[256] = {};
+    DataType type = DataType::U8;
+};
+
+Result<std::optional<InputTable>> readInputTable(const NodeAttributes& a,
+                                                 const std::string& prefix) {
+    if (!a.has(prefix + "_table")) return std::optional<InputTable>();
+    const std::vector<int64_t> table = a.getInts(prefix + "_table");
+    if (table.size() != 256)
+        return makeError(ErrorCode::InvalidModel, prefix, "_table needs 256 entries, has ",
+                         table.size());
+    InputTable t;
+    QS_ASSIGN(t.type, codeType(a, (prefix + "_table_type").c_str()));
+    for (int i = 0; i < 256; ++i) t.bytes[i] = uint8_t(table[size_t(i)]);
+    return std::optional<InputTable>(t);
+}
+
+std::optional<Tensor> mappedInput(SimdPath path, const std::optional<InputTable>& table,
+                                  const Tensor& x) {
+    if (!table) return std::nullopt;
+    Tensor y(table->type, x.shape());
+    lookupTable(path, table->bytes, static_cast<const uint8_t*>(x.rawData()),
+                x.dtype() == DataType::I8 ? 0x80 : 0x00, x.numel(),
+                static_cast<uint8_t*>(y.rawData()));
+    return y;
+}
+
+// QAdd/QMul's attributes and the constants derived from them, read once per kernel.
+struct BinaryParams {
+    OutputStage out;
+    bool isMul = false;
+    int32_t za = 0, zb = 0;
+    float ra = 1, rb = 1, rm = 1, fixedPart = 0;
+    FixedPointMultiplier fa, fb, fo, fm;
+    SimdPath path = SimdPath::Generic;
+    std::optional<InputTable> aTable, bTable;
+};
+
+constexpr int kAddLeftShift = 20;
+
+Result<BinaryParams> readBinaryParams(const Node& node) {
+    const NodeAttributes a(node);
+    BinaryParams p;
+    QS_ASSIGN(p.out, OutputStage::read(a));
+    p.isMul = node.opType == "QMul";
+    const float sa = a.getFloat("a_scale", 1.0f), sb = a.getFloat("b_scale", 1.0f);
+    p.za = int32_t(a.getInt("a_zero_point", 0));
+    p.zb = int32_t(a.getInt("b_zero_point", 0));
     // Float, ONNX Runtime's QLinearAdd (MLAS AVX2 kernel): with r = s_in / s_out in float and
     // K = z_c − fma(r_a, z_a, r_b·z_b), v = fma(a, r_a, fma(b, r_b, K)) on the raw codes, rounded
     // half to even. Mul: the exact integer product (a − z_a)(b − z_b) times s_a·s_b/s_c in float.
-    const float ra = sa / out.scale, rb = sb / out.scale, rm = sa * sb / out.scale;
-    const float fixedPart = float(out.requant.zeroPoint) - std::fma(ra, float(za), rb * float(zb));
+    p.ra = sa / p.out.scale, p.rb = sb / p.out.scale, p.rm = sa * sb / p.out.scale;
+    p.fixedPart = float(p.out.requant.zeroPoint) - std::fma(p.ra, float(p.za), p.rb * float(p.zb));
     // Fixed point (TFLite's quantized Add): inputs << 20, scaled to twice the larger input
     // scale, summed, then the output multiplier; Mul: one multiplier on the integer product.
-    constexpr int kLeftShift = 20;
     const double twiceMax = 2.0 * std::max(double(sa), double(sb));
-    const FixedPointMultiplier fa = quantizeMultiplier(double(sa) / twiceMax);
-    const FixedPointMultiplier fb = quantizeMultiplier(double(sb) / twiceMax);
-    const FixedPointMultiplier fo =
-        quantizeMultiplier(twiceMax / (double(1 << kLeftShift) * double(out.scale)));
-    const FixedPointMultiplier fm = quantizeMultiplier(double(sa) * double(sb) / double(out.scale));
+    p.fa = quantizeMultiplier(double(sa) / twiceMax);
+    p.fb = quantizeMultiplier(double(sb) / twiceMax);
+    p.fo = quantizeMultiplier(twiceMax / (double(1 << kAddLeftShift) * double(p.out.scale)));
+    p.fm = quantizeMultiplier(double(sa) * double(sb) / double(p.out.scale));
+    p.path = chosenPath(a);
+    QS_ASSIGN(p.aTable, readInputTable(a, "a"));
+    QS_ASSIGN(p.bTable, readInputTable(a, "b"));
+    return p;
+}
+
+Status computeBinary(KernelContext& ctx, const BinaryParams& p) {
+    const std::optional<Tensor> mappedA = mappedInput(p.path, p.aTable, ctx.input(0));
+    const std::optional<Tensor> mappedB = mappedInput(p.path, p.bTable, ctx.input(1));
+    const Tensor& a = mappedA ? *mappedA : ctx.input(0);
+    const Tensor& b = mappedB ? *mappedB : ctx.input(1);
+    Tensor& y = ctx.allocateOutput(0);
+    const bool isMul = p.isMul;
+    const int32_t za = p.za, zb = p.zb;
+    const OutputRequant& rq = p.out.requant;
+    const float ra = p.ra, rb = p.rb, rm = p.rm, fixedPart = p.fixedPart;
+    constexpr int kLeftShift = kAddLeftShift;
+    const FixedPointMultiplier &fa = p.fa, &fb = p.fb, &fo = p.fo, &fm = p.fm;
     auto combine = [&](int32_t qa, int32_t qb) -> int32_t {
         const int32_t da = qa - za, db = qb - zb;
         if (rq.kind == RequantKind::Float) {
@@ -537,7 +616,7 @@ Status computeBinary(KernelContext& ctx) {
         return requantizeFixedPoint(sum, fo, rq.zeroPoint, rq.lo, rq.hi);
     };
     const Shape& os = y.shape();
-    const SimdPath path = chosenPath(ctx);
+    const SimdPath path = p.path;
     const bool simd = rq.kind == RequantKind::Float && path != SimdPath::Generic;
     const bool aSigned = a.dtype() == DataType::I8, bSigned = b.dtype() == DataType::I8;
     const bool ySigned = y.dtype() == DataType::I8;
@@ -549,9 +628,12 @@ Status computeBinary(KernelContext& ctx) {
         uint8_t* py = static_cast<uint8_t*>(y.rawData());
         ctx.pool().parallelFor(y.numel(), 32768, [&](int64_t begin, int64_t end) {
             int64_t i = begin;
+            if (simd && !isMul && path == SimdPath::Avx512)
+                i += x86::qaddFloatAvx512(pa + i, aSigned, pb + i, bSigned, end - i, ra, rb,
+                                          fixedPart, rq.lo, rq.hi, ySigned, py + i);
             if (simd && !isMul)
-                i += x86::qaddFloatAvx2(pa + begin, aSigned, pb + begin, bSigned, end - begin, ra,
-                                        rb, fixedPart, rq.lo, rq.hi, ySigned, py + begin);
+                i += x86::qaddFloatAvx2(pa + i, aSigned, pb + i, bSigned, end - i, ra, rb,
+                                        fixedPart, rq.lo, rq.hi, ySigned, py + i);
             else if (simd)
                 i += qmulFloatRow(path, pa + begin, aSigned, za, pb + begin, bSigned, false, zb,
                                   end - begin, rm, rq, ySigned, py + begin);
@@ -575,13 +657,24 @@ Status computeBinary(KernelContext& ctx) {
             const uint8_t* pa = static_cast<const uint8_t*>(a.rawData());
             const uint8_t* pb = static_cast<const uint8_t*>(b.rawData());
             uint8_t* py = static_cast<uint8_t*>(y.rawData());
-            for (int64_t o = 0; o < outer; ++o) {
-                int64_t i = qmulFloatRow(path, pa + o * inner, aSigned, za, pb + o, bSigned, true,
-                                         zb, inner, rm, rq, ySigned, py + o * inner);
-                const int32_t qb = codeAt(b, o);
-                for (; i < inner; ++i)
-                    storeCode(y, o * inner + i, combine(codeAt(a, o * inner + i), qb));
-            }
+            // Rows in parallel (each row's arithmetic is the same in any chunk).
+            ctx.pool().parallelFor(
+                outer, std::max<int64_t>(1, 32768 / std::max<int64_t>(1, inner)),
+                [&](int64_t o0, int64_t o1) {
+                    if (path == SimdPath::Avx512) {
+                        x86::qmulRowsAvx512(pa + o0 * inner, aSigned, za, pb + o0, bSigned, zb,
+                                            o1 - o0, inner, rm, rq.zeroPoint, rq.lo, rq.hi, ySigned,
+                                            py + o0 * inner);
+                        return;
+                    }
+                    for (int64_t o = o0; o < o1; ++o) {
+                        int64_t i = qmulFloatRow(path, pa + o * inner, aSigned, za, pb + o, bSigned,
+                                                 true, zb, inner, rm, rq, ySigned, py + o * inner);
+                        const int32_t qb = codeAt(b, o);
+                        for (; i < inner; ++i)
+                            storeCode(y, o * inner + i, combine(codeAt(a, o * inner + i), qb));
+                    }
+                });
             return {};
         }
     }
@@ -603,6 +696,19 @@ Status computeBinary(KernelContext& ctx) {
     }
     return {};
 }
+
+class BinaryKernel : public OpKernel {
+public:
+    static Result<std::unique_ptr<OpKernel>> create(const KernelInit& init) {
+        auto k = std::make_unique<BinaryKernel>();
+        QS_ASSIGN(k->m_params, readBinaryParams(init.node));
+        return std::unique_ptr<OpKernel>(std::move(k));
+    }
+    Status run(KernelContext& ctx) override { return computeBinary(ctx, m_params); }
+
+private:
+    BinaryParams m_params;
+};
 
 // --- Requantize, Lut, Clamp ----------------------------------------------------------------
 
@@ -629,25 +735,39 @@ Status computeRequantize(KernelContext& ctx) {
     return {};
 }
 
-Status computeLut(KernelContext& ctx) {
-    const Tensor& x = ctx.input(0);
-    Tensor& y = ctx.allocateOutput(0);
-    const std::vector<int64_t> table = ctx.getInts("table");
-    if (table.size() != 256)
-        return makeError(ErrorCode::InvalidModel, "Lut needs 256 table entries, has ",
-                         table.size());
-    uint8_t lut[256];
-    for (int i = 0; i < 256; ++i) lut[i] = uint8_t(table[size_t(i)]); // codes stored as their byte
-    // Index: the code's byte, u8 as is, i8 + 128 (x ^ 0x80).
-    const uint8_t flip = x.dtype() == DataType::I8 ? 0x80 : 0x00;
-    const uint8_t* xs = static_cast<const uint8_t*>(x.rawData());
-    uint8_t* ys = static_cast<uint8_t*>(y.rawData());
-    int64_t i = 0;
-    if (chosenPath(ctx) == SimdPath::Avx512 && cpuFeatures().avx512vbmi)
-        i = x86::lutAvx512(lut, xs, flip, x.numel(), ys);
-    for (; i < x.numel(); ++i) ys[i] = lut[xs[i] ^ flip];
-    return {};
-}
+// The table is read once, when the kernel is made.
+class LutKernel : public OpKernel {
+public:
+    static Result<std::unique_ptr<OpKernel>> create(const KernelInit& init) {
+        const NodeAttributes a(init.node);
+        const std::vector<int64_t> table = a.getInts("table");
+        if (table.size() != 256)
+            return makeError(ErrorCode::InvalidModel, "Lut needs 256 table entries, has ",
+                             table.size());
+        auto k = std::make_unique<LutKernel>();
+        for (int i = 0; i < 256; ++i)
+            k->m_table[i] = uint8_t(table[size_t(i)]); // codes stored as their byte
+        k->m_path = chosenPath(a);
+        return std::unique_ptr<OpKernel>(std::move(k));
+    }
+
+    Status run(KernelContext& ctx) override {
+        const Tensor& x = ctx.input(0);
+        Tensor& y = ctx.allocateOutput(0);
+        // Index: the code's byte, u8 as is, i8 + 128 (x ^ 0x80).
+        const uint8_t flip = x.dtype() == DataType::I8 ? 0x80 : 0x00;
+        const uint8_t* xs = static_cast<const uint8_t*>(x.rawData());
+        uint8_t* ys = static_cast<uint8_t*>(y.rawData());
+        ctx.pool().parallelFor(x.numel(), 65536, [&](int64_t b, int64_t e) {
+            lookupTable(m_path, m_table, xs + b, flip, e - b, ys + b);
+        });
+        return {};
+    }
+
+private:
+    uint8_t m_table[256] = {};
+    SimdPath m_path = SimdPath::Generic;
+};
 
 Status computeClamp(KernelContext& ctx) {
     const Tensor& x = ctx.input(0);
@@ -721,6 +841,89 @@ Status computeQAveragePool(KernelContext& ctx) {
     return {};
 }
 
+// Global average pooling from cached attributes: plane sums of the code bytes (vpsadbw on the
+// SIMD paths), Σ (q − z_x) = Σ byte − n·z' with z' = z_x (u8) or z_x + 128 (i8, byte = q + 128),
+// the windowed loop's integer, and its requantization. Windowed pools: computeQAveragePool.
+class QAveragePoolKernel : public OpKernel {
+public:
+    static Result<std::unique_ptr<OpKernel>> create(const KernelInit& init) {
+        const NodeAttributes a(init.node);
+        auto k = std::make_unique<QAveragePoolKernel>();
+        QS_ASSIGN(k->m_out, OutputStage::read(a));
+        k->m_xScale = a.getFloat("x_scale", 1.0f);
+        k->m_xZero = int32_t(a.getInt("x_zero_point", 0));
+        k->m_global = a.getInt("global", 0) != 0;
+        k->m_path = chosenPath(a);
+        return std::unique_ptr<OpKernel>(std::move(k));
+    }
+
+    Status run(KernelContext& ctx) override {
+        const Tensor& x = ctx.input(0);
+        const int64_t planes = x.dim(0) * x.dim(1), hw = x.dim(2) * x.dim(3);
+        if (!m_global || hw == 0) return computeQAveragePool(ctx);
+        Tensor& y = ctx.allocateOutput(0);
+        const ChannelRequant r = makeChannelRequant(m_xScale / (m_out.scale * float(hw)));
+        const uint8_t flip = x.dtype() == DataType::I8 ? 0x80 : 0x00;
+        const int32_t zb = m_xZero + (flip ? 128 : 0);
+        std::vector<int32_t> sums(static_cast<size_t>(planes)); // no state: runs may overlap
+        planeSums(m_path, static_cast<const uint8_t*>(x.rawData()), flip, planes, hw, sums.data());
+        for (int64_t p = 0; p < planes; ++p)
+            storeCode(y, p, m_out.requant.apply(sums[size_t(p)] - int32_t(hw) * zb, r));
+        return {};
+    }
+
+private:
+    OutputStage m_out;
+    float m_xScale = 1.0f;
+    int32_t m_xZero = 0;
+    bool m_global = false;
+    SimdPath m_path = SimdPath::Generic;
+};
+
+// --- QMaxPool --------------------------------------------------------------------------------
+
+// MaxPool on codes (2-D, dilation 1, no Indices output; the lowering checks), maxPool2d.
+Status inferQMaxPool(InferContext& ctx) {
+    QS_TRY(ctx.requireInputs(1, 1));
+    QS_TRY(requireCodes(ctx, 0));
+    const Shape& x = ctx.inputShape(0);
+    if (x.size() != 4) return ctx.fail(ErrorCode::ShapeMismatch, "QMaxPool input must be 4-D");
+    QS_ASSIGN(WindowAttrs wa, readWindowAttrs(ctx));
+    QS_ASSIGN(WindowAttrs window, completeWindowAttrs(wa, 2, wa.kernel));
+    for (int64_t d : window.dilations)
+        if (d != 1) return ctx.fail(ErrorCode::Unsupported, "QMaxPool dilations must be 1");
+    QS_ASSIGN(ForwardWindow fw, forwardWindow(window, {x[2], x[3]}));
+    ctx.setOutput(0, ctx.inputType(0), {x[0], x[1], fw.output[0], fw.output[1]});
+    return {};
+}
+
+Status computeQMaxPool(KernelContext& ctx) {
+    const Tensor& x = ctx.input(0);
+    Tensor& y = ctx.allocateOutput(0);
+    QS_ASSIGN(WindowAttrs wa, readWindowAttrs(ctx));
+    QS_ASSIGN(WindowAttrs window, completeWindowAttrs(wa, 2, wa.kernel));
+    QS_ASSIGN(ForwardWindow fw, forwardWindow(window, {x.dim(2), x.dim(3)}));
+    MaxPoolShape s;
+    s.h = x.dim(2), s.w = x.dim(3), s.outH = y.dim(2), s.outW = y.dim(3);
+    s.kernelH = window.kernel[0], s.kernelW = window.kernel[1];
+    s.strideH = window.strides[0], s.strideW = window.strides[1];
+    s.padTop = fw.pads[0], s.padLeft = fw.pads[1];
+    if (y.numel() == 0) return {};
+    const uint8_t flip = x.dtype() == DataType::I8 ? 0x80 : 0x00;
+    const uint8_t* xs = static_cast<const uint8_t*>(x.rawData());
+    uint8_t* ys = static_cast<uint8_t*>(y.rawData());
+    const SimdPath path = chosenPath(ctx);
+    const int64_t inPlane = s.h * s.w, outPlane = s.outH * s.outW;
+    ctx.pool().parallelFor(x.dim(0) * x.dim(1),
+                           std::max<int64_t>(1, 4096 / std::max<int64_t>(1, outPlane)),
+                           [&](int64_t b, int64_t e) {
+                               MaxPoolShape part = s;
+                               part.planes = e - b;
+                               maxPool2d(path, part, xs + b * inPlane, flip, ys + b * outPlane);
+                           });
+    return {};
+}
+
 } // namespace
 
 extern const OpDef kOpInt8Quantize{
@@ -734,20 +937,22 @@ extern const OpDef kOpInt8QConv{
 extern const OpDef kOpInt8QGemm{
     .type = "QGemm", .domain = "qs.int8", .infer = inferQGemm, .create = QGemmKernel::create};
 extern const OpDef kOpInt8QAdd{
-    .type = "QAdd", .domain = "qs.int8", .infer = inferBinary, .compute = computeBinary};
+    .type = "QAdd", .domain = "qs.int8", .infer = inferBinary, .create = BinaryKernel::create};
 extern const OpDef kOpInt8QMul{
-    .type = "QMul", .domain = "qs.int8", .infer = inferBinary, .compute = computeBinary};
+    .type = "QMul", .domain = "qs.int8", .infer = inferBinary, .create = BinaryKernel::create};
 extern const OpDef kOpInt8Requantize{.type = "Requantize",
                                      .domain = "qs.int8",
                                      .infer = inferUnaryCodes,
                                      .compute = computeRequantize};
 extern const OpDef kOpInt8Lut{
-    .type = "Lut", .domain = "qs.int8", .infer = inferUnaryCodes, .compute = computeLut};
+    .type = "Lut", .domain = "qs.int8", .infer = inferUnaryCodes, .create = LutKernel::create};
 extern const OpDef kOpInt8Clamp{
     .type = "Clamp", .domain = "qs.int8", .infer = inferUnaryCodes, .compute = computeClamp};
+extern const OpDef kOpInt8QMaxPool{
+    .type = "QMaxPool", .domain = "qs.int8", .infer = inferQMaxPool, .compute = computeQMaxPool};
 extern const OpDef kOpInt8QAveragePool{.type = "QAveragePool",
                                        .domain = "qs.int8",
                                        .infer = inferQAveragePool,
-                                       .compute = computeQAveragePool};
+                                       .create = QAveragePoolKernel::create};
 
 } // namespace qs

@@ -14,6 +14,7 @@
 #include "onnx/onnx_exporter.h"
 #include "onnx/onnx_importer.h"
 #include "ops/op_registry.h"
+#include "quant/int8/divergence_finder.h"
 #include "quant/int8/int8_diagnostics.h"
 #include "quant/int8/int8_executor.h"
 #include "quant/int8/int8_kernels.h"
@@ -134,7 +135,7 @@ struct Models {
 
 Result<Models> quantizeShared(const std::string& model, const std::string& calib,
                               int64_t calibSamples, const std::string& test, RequantMode requant,
-                              int weightBits = 8) {
+                              int weightBits = 8, const std::string& scheme = std::string()) {
     QS_ASSIGN(Graph g, importOnnxFile(kShared + "/models/" + model));
     QS_ASSIGN(Tensor c, readNpy(kShared + "/data/" + calib));
     QS_ASSIGN(Tensor x, readNpy(kShared + "/data/" + test));
@@ -145,6 +146,7 @@ Result<Models> quantizeShared(const std::string& model, const std::string& calib
     QuantConfig config;
     config.requant = requant;
     config.weight.bits = weightBits;
+    if (!scheme.empty()) QS_TRY(applyQuantOption(config, "scheme", scheme));
     CalibrationData calibration;
     calibration.samples = cs;
     Models m;
@@ -175,6 +177,9 @@ private slots:
     void withinOneStepOfSimulator();
     void matchesOnnxRuntime_data();
     void matchesOnnxRuntime();
+    void elementwisePathsAgree();
+    void fusedElementwiseBitExact_data();
+    void fusedElementwiseBitExact();
 };
 
 void Int8ExecutorTest::fixedPointArithmetic() {
@@ -1146,6 +1151,249 @@ void Int8ExecutorTest::matchesOnnxRuntime() {
     qInfo("%s: top-1 equal to ONNX Runtime's on %lld / %zu samples", QTest::currentDataTag(),
           (long long)same, a.size());
     QCOMPARE(same, int64_t(a.size()));
+}
+
+// The elementwise and pooling kernels on every SIMD path, bit for bit, on random shapes with odd
+// sizes and vector tails, u8 and i8 codes: Lut against table[code], global QAveragePool against
+// the windowed scalar loop with the whole plane as window, QMaxPool against the ordinary MaxPool
+// kernel on the same codes, QMul (same shape and the per-channel SE broadcast) and QAdd against
+// the Generic path.
+void Int8ExecutorTest::elementwisePathsAgree() {
+    std::mt19937 rng(2026);
+    auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    auto real = [&](float lo, float hi) {
+        return std::uniform_real_distribution<float>(lo, hi)(rng);
+    };
+    auto randomCodes = [&](DataType t, const Shape& shape) {
+        Tensor x(t, shape);
+        for (int64_t i = 0; i < x.numel(); ++i)
+            static_cast<uint8_t*>(x.rawData())[i] = uint8_t(uni(0, 255));
+        return x;
+    };
+    auto same = [](const Tensor& a, const Tensor& b) {
+        return a.shape() == b.shape() && a.dtype() == b.dtype() &&
+               std::memcmp(a.rawData(), b.rawData(), a.byteSize()) == 0;
+    };
+    const std::vector<SimdPath> paths = QGemm::supportedPaths();
+    int checked = 0;
+    ThreadPool pool(2);
+
+    // Lut: lengths around the 32- and 64-byte steps.
+    for (int64_t n : {1, 5, 31, 32, 33, 63, 64, 65, 127, 200, 1000, 4099})
+        for (DataType t : {DataType::U8, DataType::I8}) {
+            std::vector<int64_t> table(256);
+            for (auto& v : table) v = t == DataType::I8 ? uni(-128, 127) : uni(0, 255);
+            const Tensor x = randomCodes(t, {n});
+            for (SimdPath path : paths) {
+                auto y = runInt8Op(int8Node("Lut", 1,
+                                            {{"table", attrIs(table)},
+                                             {"y_type", attrS(t == DataType::I8 ? "i8" : "u8")},
+                                             {"simd_path", attrS(simdPathName(path))}}),
+                                   {&x});
+                QVERIFY2(y.isOk(), y.message().c_str());
+                for (int64_t i = 0; i < n; ++i) {
+                    const int64_t index = t == DataType::I8 ? codeOf(x, i) + 128 : codeOf(x, i);
+                    if (codeOf(*y, i) != table[size_t(index)])
+                        QFAIL(qPrintable(QStringLiteral("Lut %1, n %2, element %3: %4, want %5")
+                                             .arg(simdPathName(path))
+                                             .arg(n)
+                                             .arg(i)
+                                             .arg(codeOf(*y, i))
+                                             .arg(table[size_t(index)])));
+                }
+                ++checked;
+            }
+        }
+
+    for (int r = 0; r < 24; ++r) {
+        const DataType t = r % 2 ? DataType::I8 : DataType::U8;
+        const char* tn = t == DataType::I8 ? "i8" : "u8";
+        const int64_t n = uni(1, 2), c = uni(1, 9), h = uni(1, 9), w = uni(1, 150);
+        const Tensor x = randomCodes(t, {n, c, h, w});
+        // Global average: both requantizations, against the windowed loop over the whole plane.
+        for (const char* kind : {"float", "fixed"}) {
+            std::map<std::string, Attribute> avg{
+                {"x_scale", attrF(real(0.01f, 0.1f))},
+                {"x_zero_point", attrI(t == DataType::I8 ? uni(-128, 127) : uni(0, 255))},
+                {"y_scale", attrF(real(0.01f, 0.1f))},
+                {"y_zero_point", attrI(t == DataType::I8 ? uni(-20, 20) : uni(100, 150))},
+                {"y_type", attrS(tn)},
+                {"requant", attrS(kind)}};
+            std::map<std::string, Attribute> windowed = avg;
+            windowed["kernel_shape"] = attrIs({h, w});
+            auto want = runInt8Op(int8Node("QAveragePool", 1, windowed), {&x});
+            QVERIFY2(want.isOk(), want.message().c_str());
+            QCOMPARE(want->shape(), (Shape{n, c, 1, 1}));
+            avg["global"] = attrI(1);
+            for (SimdPath path : paths) {
+                avg["simd_path"] = attrS(simdPathName(path));
+                auto y = runInt8Op(int8Node("QAveragePool", 1, avg), {&x});
+                QVERIFY2(y.isOk(), y.message().c_str());
+                QVERIFY2(same(*y, *want),
+                         qPrintable(QStringLiteral("QAveragePool %1 %2 [%3,%4,%5,%6]")
+                                        .arg(simdPathName(path), kind)
+                                        .arg(n)
+                                        .arg(c)
+                                        .arg(h)
+                                        .arg(w)));
+                ++checked;
+            }
+        }
+        // MaxPool: kernels 1-3, strides 1-3, pads below the kernel, against the ordinary kernel.
+        // Every fourth case 2×2 windows with stride 2 and no padding (a path of its own).
+        const bool twoByTwo = r % 4 == 1 && h >= 2;
+        const int64_t kh = twoByTwo ? 2 : std::min<int64_t>(uni(1, 3), h);
+        const int64_t kw = twoByTwo ? 2 : uni(1, 3);
+        const int64_t sh = twoByTwo ? 2 : uni(1, 3), sw = twoByTwo || r % 3 == 0 ? 2 : uni(1, 3);
+        std::vector<int64_t> pads{uni(0, int(kh) - 1), uni(0, int(kw) - 1), uni(0, int(kh) - 1),
+                                  uni(0, int(kw) - 1)};
+        if (twoByTwo) pads = {0, 0, 0, 0};
+        if (w + pads[1] + pads[3] < kw) continue;
+        std::map<std::string, Attribute> mp{{"kernel_shape", attrIs({kh, kw})},
+                                            {"strides", attrIs({sh, sw})},
+                                            {"pads", attrIs(pads)}};
+        Node plainPool = int8Node("MaxPool", 1, mp);
+        plainPool.domain.clear();
+        auto want = runNodeOnce(*findOp("", "MaxPool"), plainPool, 13, {&x}, pool);
+        QVERIFY2(want.isOk(), want.message().c_str());
+        for (SimdPath path : paths) {
+            mp["simd_path"] = attrS(simdPathName(path));
+            auto y = runInt8Op(int8Node("QMaxPool", 1, mp), {&x});
+            QVERIFY2(y.isOk(), y.message().c_str());
+            QVERIFY2(same(*y, (*want)[0]),
+                     qPrintable(QStringLiteral("QMaxPool %1 [%2,%3,%4,%5] k %6x%7 s %8x%9")
+                                    .arg(simdPathName(path))
+                                    .arg(n)
+                                    .arg(c)
+                                    .arg(h)
+                                    .arg(w)
+                                    .arg(kh)
+                                    .arg(kw)
+                                    .arg(sh)
+                                    .arg(sw)));
+            ++checked;
+        }
+        // QMul x · s (s one code per channel, the SE broadcast) and x · x2, QAdd x + x2.
+        const Tensor se = randomCodes(t, {n, c, 1, 1});
+        const Tensor x2 = randomCodes(t, {n, c, h, w});
+        std::map<std::string, Attribute> bin{
+            {"a_scale", attrF(real(0.01f, 0.1f))},
+            {"a_zero_point", attrI(uni(-20, 20) + (t == DataType::I8 ? 0 : 128))},
+            {"b_scale", attrF(real(0.001f, 0.1f))},
+            {"b_zero_point", attrI(uni(-20, 20) + (t == DataType::I8 ? 0 : 128))},
+            {"y_scale", attrF(real(0.005f, 0.2f))},
+            {"y_zero_point", attrI(uni(-10, 10) + (r % 4 < 2 ? 0 : 128))},
+            {"y_type", attrS(r % 4 < 2 ? "i8" : "u8")}};
+        // Every sixth case an output scale so small that QAdd's float value passes 2^31 (the
+        // scalar loop clamps it to ±1e9 before rounding; a bare vcvtps2dq would give INT_MIN).
+        if (r % 6 == 5) bin["y_scale"] = attrF(1e-9f);
+        // Every third case a narrower clamp than the type's range (a fused Relu/Clip): the
+        // 64-wide QMul stores saturate, so these take the float clamp.
+        const bool outI8 = r % 4 < 2;
+        if (r % 3 == 1) { // not the 1e-9 cases: those check the overflow guard of the packs
+            bin["lo"] = attrI((outI8 ? -128 : 0) + uni(1, 60));
+            bin["hi"] = attrI((outI8 ? 127 : 255) - uni(0, 60));
+        }
+        std::vector<std::vector<Tensor>> got(3);
+        for (SimdPath path : paths) {
+            bin["simd_path"] = attrS(simdPathName(path));
+            auto a = runInt8Op(int8Node("QMul", 2, bin), {&x, &se});
+            auto b = runInt8Op(int8Node("QMul", 2, bin), {&x, &x2});
+            auto d = runInt8Op(int8Node("QAdd", 2, bin), {&x, &x2});
+            QVERIFY2(a.isOk() && b.isOk() && d.isOk(), "QMul/QAdd");
+            got[0].push_back(*a);
+            got[1].push_back(*b);
+            got[2].push_back(*d);
+        }
+        for (size_t k = 0; k < got.size(); ++k)
+            for (size_t p = 1; p < paths.size(); ++p) {
+                QVERIFY2(same(got[k][p], got[k][0]),
+                         qPrintable(QStringLiteral("%1 %2 [%3,%4,%5,%6]")
+                                        .arg(k == 0   ? "QMul broadcast"
+                                             : k == 1 ? "QMul"
+                                                      : "QAdd")
+                                        .arg(simdPathName(paths[p]))
+                                        .arg(n)
+                                        .arg(c)
+                                        .arg(h)
+                                        .arg(w)));
+                ++checked;
+            }
+    }
+    QVERIFY(checked >= 90 * int(paths.size())); // the Generic path alone: 90+ cases
+    qInfo("elementwise and pooling: %d comparisons on %zu paths, all equal", checked, paths.size());
+}
+
+void Int8ExecutorTest::fusedElementwiseBitExact_data() {
+    QTest::addColumn<int>("requant");
+    QTest::addColumn<QString>("scheme");
+    QTest::newRow("float requantization") << int(RequantMode::Float) << QString();
+    QTest::newRow("fixed-point requantization") << int(RequantMode::FixedPoint) << QString();
+    // Symmetric int8 activations: the tables indexed by i8 codes (byte ^ 0x80).
+    QTest::newRow("float requantization, int8 activations")
+        << int(RequantMode::Float) << QStringLiteral("symmetric");
+}
+
+// Int8Options::fuseElementwise on ppocr_cls (HardSwish = Lut(x + 3, clip) → Lut(/ 6) → QMul(x, ·)
+// and HardSigmoid tables): the fused program's every output byte, and every code tensor both
+// programs hold, equal to the unfused program's on 12 text lines; the divergence finder refuses a
+// fused program (its tensors are gone).
+void Int8ExecutorTest::fusedElementwiseBitExact() {
+    QFETCH(int, requant);
+    QFETCH(QString, scheme);
+    auto m = quantizeShared("ppocr_cls.onnx", "textlines_x.npy", 32, "textlines_x.npy",
+                            RequantMode(requant), 8, scheme.toStdString());
+    QVERIFY2(m.isOk(), m.message().c_str());
+    auto plain =
+        Int8Executor::create(m->model.graph, m->model.plan, Int8Options{RequantMode(requant), 1});
+    auto fused = Int8Executor::create(m->model.graph, m->model.plan,
+                                      Int8Options{RequantMode(requant), 1, true});
+    QVERIFY2(plain.isOk(), plain.message().c_str());
+    QVERIFY2(fused.isOk(), fused.message().c_str());
+    QVERIFY((*plain)->program().fusedNodes.empty());
+    const Int8Program& fp = (*fused)->program();
+    const int removed = (*plain)->graph().nodeCount() - (*fused)->graph().nodeCount();
+    qInfo("fused: %zu integer nodes folded into tables, %d fewer nodes (%d → %d)",
+          fp.fusedNodes.size(), removed, (*plain)->graph().nodeCount(),
+          (*fused)->graph().nodeCount());
+    // 18 HardSwish (Lut, Lut, QMul → one Lut each), 9 SE HardSigmoid tables into their QMul.
+    QVERIFY(removed >= 45);
+    for (const auto& [lowered, info] : fp.codes) QVERIFY((*fused)->graph().findValue(lowered));
+
+    Shape shape = m->test.shape();
+    shape[0] = 12;
+    Tensor first(DataType::F32, shape);
+    std::memcpy(first.rawData(), m->test.rawData(), first.byteSize());
+    KeepAll keep;
+    auto a = (*plain)->run({{m->inputName, first}}, &keep);
+    auto b = (*fused)->run({{m->inputName, first}}, &keep);
+    QVERIFY2(a.isOk(), a.message().c_str());
+    QVERIFY2(b.isOk(), b.message().c_str());
+    QCOMPARE(a->outputs.size(), b->outputs.size());
+    for (const auto& [name, t] : a->outputs) {
+        const Tensor& u = b->outputs.at(name);
+        QCOMPARE(u.shape(), t.shape());
+        QCOMPARE(u.dtype(), t.dtype());
+        QVERIFY2(std::memcmp(u.rawData(), t.rawData(), t.byteSize()) == 0, name.c_str());
+    }
+    const auto va = keptByName((*plain)->graph(), *a), vb = keptByName((*fused)->graph(), *b);
+    int64_t tensors = 0, bytes = 0;
+    for (const auto& [name, t] : vb) {
+        if (!fp.codes.count(name)) continue;
+        const Tensor& u = va.at(name);
+        QCOMPARE(u.shape(), t.shape());
+        QVERIFY2(std::memcmp(u.rawData(), t.rawData(), t.byteSize()) == 0, name.c_str());
+        ++tensors;
+        bytes += t.byteSize();
+    }
+    qInfo("%lld code tensors (%lld bytes) and every output byte-identical", (long long)tensors,
+          (long long)bytes);
+    QVERIFY(tensors > 40);
+
+    auto finder = DivergenceFinder::create(m->model.graph, m->model.plan, **fused);
+    QVERIFY(!finder.isOk());
+    QVERIFY2(finder.message().find("fuseElementwise") != std::string::npos,
+             finder.message().c_str());
 }
 
 QTEST_GUILESS_MAIN(Int8ExecutorTest)
