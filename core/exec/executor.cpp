@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <new>
 #include <string_view>
@@ -15,7 +16,8 @@
 namespace qs {
 
 Result<std::vector<TensorInfo>> inferNodeOutputs(const OpDef& op, const Node& node, int64_t opset,
-                                                 const std::vector<const Tensor*>& inputs) {
+                                                 const std::vector<const Tensor*>& inputs,
+                                                 uint64_t* valuesRead) {
     std::vector<TensorInfo> infos(inputs.size());
     std::vector<const TensorInfo*> infoPtrs(inputs.size(), nullptr);
     for (size_t i = 0; i < inputs.size(); ++i) {
@@ -25,6 +27,7 @@ Result<std::vector<TensorInfo>> inferNodeOutputs(const OpDef& op, const Node& no
     }
     InferContext ictx(node, opset, std::move(infoPtrs), inputs);
     QS_TRY(op.infer(ictx));
+    if (valuesRead) *valuesRead = ictx.valuesRead();
     for (size_t i = 0; i < node.outputs.size(); ++i) {
         if (node.outputs[i] == kNoValue) continue;
         const TensorInfo& info = ictx.outputInfo(int(i));
@@ -50,10 +53,65 @@ Status checkKernelOutputs(const Node& node, const std::vector<TensorInfo>& infer
 
 namespace {
 
+// The output infos of a node for these inputs, reused from the node's previous run when its
+// inputs have the same types and shapes and the values inference read are equal (a model run
+// again at one input shape infers each node once).
+struct InferCache {
+    bool valid = false;
+    std::vector<DataType> types;
+    std::vector<Shape> shapes;
+    std::vector<Tensor> values; // clones of the inputs whose values inference read, else null
+    std::vector<TensorInfo> infos;
+
+    bool matches(const std::vector<const Tensor*>& inputs) const {
+        if (!valid || inputs.size() != types.size()) return false;
+        for (size_t i = 0; i < inputs.size(); ++i) {
+            const Tensor* t = inputs[i];
+            if (!t) {
+                if (types[i] != DataType::Undefined) return false;
+                continue;
+            }
+            if (t->dtype() != types[i] || t->shape() != shapes[i]) return false;
+            const Tensor& v = values[i];
+            if (!v.isNull() &&
+                (!t->hasStorage() || std::memcmp(v.rawData(), t->rawData(), v.byteSize()) != 0))
+                return false;
+        }
+        return true;
+    }
+};
+
+Result<std::vector<TensorInfo>> inferCached(const OpDef& op, const Node& node, int64_t opset,
+                                            const std::vector<const Tensor*>& inputs,
+                                            InferCache& cache) {
+    if (cache.matches(inputs)) return cache.infos;
+    uint64_t read = 0;
+    QS_ASSIGN(std::vector<TensorInfo> infos, inferNodeOutputs(op, node, opset, inputs, &read));
+    cache.valid = false;
+    cache.types.assign(inputs.size(), DataType::Undefined);
+    cache.shapes.assign(inputs.size(), Shape{});
+    cache.values.assign(inputs.size(), Tensor());
+    for (size_t i = 0; i < inputs.size(); ++i) {
+        if (!inputs[i]) continue;
+        cache.types[i] = inputs[i]->dtype();
+        cache.shapes[i] = inputs[i]->shape();
+        if (read & (uint64_t(1) << std::min<size_t>(i, 63))) {
+            // Values are compared on every run: only small (shape-like) ones are worth it.
+            if (!inputs[i]->hasStorage() || inputs[i]->numel() > 1024) return infos;
+            cache.values[i] = inputs[i]->clone();
+        }
+    }
+    cache.infos = infos;
+    cache.valid = true;
+    return infos;
+}
+
 Result<std::vector<Tensor>> runWith(const OpDef& op, OpKernel* kernel, const Node& node,
                                     int64_t opset, const std::vector<const Tensor*>& inputs,
-                                    ThreadPool& pool, int64_t maxOutputBytes = int64_t(4) << 30) {
-    QS_ASSIGN(std::vector<TensorInfo> infos, inferNodeOutputs(op, node, opset, inputs));
+                                    ThreadPool& pool, int64_t maxOutputBytes = int64_t(4) << 30,
+                                    InferCache* cache = nullptr) {
+    QS_ASSIGN(std::vector<TensorInfo> infos, cache ? inferCached(op, node, opset, inputs, *cache)
+                                                   : inferNodeOutputs(op, node, opset, inputs));
     for (size_t i = 0; i < infos.size(); ++i) {
         if (node.outputs[i] == kNoValue) continue;
         QS_ASSIGN(int64_t numel, checkedNumel(infos[i].shape));
@@ -130,6 +188,7 @@ struct Executor::Impl {
     std::vector<int32_t> useCount;  // per value: consuming input slots of non-folded nodes
     std::vector<ValueId> prepacked; // constants whose every consumer prepacked them
     int64_t prepackedBytes = 0;
+    std::vector<InferCache> inferCache; // per node: the last run's output infos
     // QUANTSCOPE_PROFILE set (non-empty, not "0"): wall time per node summed over runs, printed
     // to stderr when the executor goes (per op type, then the costliest nodes).
     bool profile = false;
@@ -224,6 +283,7 @@ Result<std::unique_ptr<Executor>> Executor::create(Graph graph, const ExecOption
     impl.ops.assign(size_t(g.nodeCount()), nullptr);
     impl.kernels.resize(size_t(g.nodeCount()));
     impl.nodeFolded.assign(size_t(g.nodeCount()), false);
+    impl.inferCache.resize(size_t(g.nodeCount()));
     impl.constants.resize(size_t(g.valueCount()));
     for (ValueId v = 0; v < g.valueCount(); ++v)
         if (g.value(v).initializer) impl.constants[size_t(v)] = *g.value(v).initializer;
@@ -369,7 +429,8 @@ Result<RunResult> Executor::run(const std::map<std::string, Tensor>& inputs, Exe
                                      : std::chrono::steady_clock::time_point();
         const double cpu0 = impl.profile ? threadCpuSeconds() : 0.0;
         auto outs = runWith(*impl.ops[size_t(n)], impl.kernels[size_t(n)].get(), node,
-                            g.opsetVersion(node.domain), inPtrs, impl.pool, impl.maxTensorBytes);
+                            g.opsetVersion(node.domain), inPtrs, impl.pool, impl.maxTensorBytes,
+                            &impl.inferCache[size_t(n)]);
         if (impl.profile) {
             impl.nodeSeconds[size_t(n)] +=
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

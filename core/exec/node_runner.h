@@ -6,9 +6,11 @@
 
 namespace qs {
 
-// Infers output infos for `node` from its input tensors (nullptr = omitted input).
+// Infers output infos for `node` from its input tensors (nullptr = omitted input). valuesRead
+// (optional) receives InferContext::valuesRead(): the inputs whose values the result depends on.
 Result<std::vector<TensorInfo>> inferNodeOutputs(const OpDef& op, const Node& node, int64_t opset,
-                                                 const std::vector<const Tensor*>& inputs);
+                                                 const std::vector<const Tensor*>& inputs,
+                                                 uint64_t* valuesRead = nullptr);
 
 // Infers, runs (a stateless compute or a freshly created kernel) and checks the outputs.
 // Outputs larger than maxOutputBytes are refused before anything is allocated.

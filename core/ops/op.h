@@ -9,6 +9,8 @@
 #include "ir/graph.h"
 #include "util/thread_pool.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <string_view>
 
@@ -57,8 +59,13 @@ public:
     // The input's value if known, else nullptr. Ops that need a value (Reshape's shape)
     // return ErrorCode::Unsupported-free "unknown" via unknownValue() when it is absent.
     const Tensor* inputValue(int i) const {
-        return hasInput(i) ? m_inputValues[size_t(i)] : nullptr;
+        if (!hasInput(i)) return nullptr;
+        m_valuesRead |= uint64_t(1) << std::min(i, 63);
+        return m_inputValues[size_t(i)];
     }
+    // Inputs whose values infer() asked for (bit i: input i; inputs past 63 set bit 63). An
+    // executor may reuse the result for the same input types, shapes and these values.
+    uint64_t valuesRead() const { return m_valuesRead; }
 
     void setOutput(int i, DataType dtype, Shape shape) {
         m_outputs[size_t(i)] = TensorInfo{dtype, std::move(shape), true};
@@ -85,6 +92,7 @@ private:
     std::vector<const TensorInfo*> m_inputInfos;
     std::vector<const Tensor*> m_inputValues;
     std::vector<TensorInfo> m_outputs;
+    mutable uint64_t m_valuesRead = 0;
 };
 
 // What a kernel sees at run time.

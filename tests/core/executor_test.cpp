@@ -38,6 +38,38 @@ Graph makeChain() {
     return importOnnxBytes(bytes.data(), bytes.size(), "").value();
 }
 
+// x [?, ?] and s (int64 [2], a graph input) → Reshape(x, s) → r → Relu → y: the output shape
+// depends on s's values, which change between runs while its shape does not.
+Graph makeRuntimeReshape() {
+    onnx::ModelProto m;
+    m.set_ir_version(7);
+    m.add_opset_import()->set_version(13);
+    auto* g = m.mutable_graph();
+    auto* x = g->add_input();
+    x->set_name("x");
+    x->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+    x->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_param("a");
+    x->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_param("b");
+    auto* s = g->add_input();
+    s->set_name("s");
+    s->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::INT64);
+    s->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(2);
+    g->add_output()->set_name("y");
+    auto* reshape = g->add_node();
+    reshape->set_op_type("Reshape");
+    reshape->set_name("reshape");
+    reshape->add_input("x");
+    reshape->add_input("s");
+    reshape->add_output("r");
+    auto* relu = g->add_node();
+    relu->set_op_type("Relu");
+    relu->set_name("relu");
+    relu->add_input("r");
+    relu->add_output("y");
+    const std::string bytes = m.SerializeAsString();
+    return importOnnxBytes(bytes.data(), bytes.size(), "").value();
+}
+
 class RecordingHooks : public ExecHooks {
 public:
     std::vector<std::pair<NodeId, std::string>> seen;
@@ -68,6 +100,7 @@ private slots:
     void keptValuesAreReturned();
     void cancellationStops();
     void releasesTensorsAfterLastUse();
+    void reusedInferenceFollowsShapesAndValues();
 };
 
 void ExecutorTest::observerSeesEveryTensorInOrder() {
@@ -151,6 +184,35 @@ void ExecutorTest::releasesTensorsAfterLastUse() {
     const int64_t oneTensor = int64_t(1 << 18) * 4;
     QVERIFY2(r->peakLiveBytes <= 3 * oneTensor, qPrintable(QString::number(r->peakLiveBytes)));
     QVERIFY(r->peakLiveBytes >= 2 * oneTensor);
+}
+
+// An executor run again reuses each node's inferred output shapes; a new input shape, or a new
+// value of an input the inference reads (Reshape's shape), must infer again.
+void ExecutorTest::reusedInferenceFollowsShapesAndValues() {
+    auto ex = Executor::create(makeRuntimeReshape());
+    QVERIFY2(ex.isOk(), ex.message().c_str());
+    auto run = [&](int64_t rows, int64_t cols, std::vector<int64_t> target) -> Result<Tensor> {
+        Tensor x(DataType::F32, {rows, cols});
+        for (int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = float(i % 7) - 3.0f;
+        const Tensor s = Tensor::fromVector<int64_t>({2}, target);
+        QS_ASSIGN(RunResult r, (*ex)->run({{"x", x}, {"s", s}}));
+        return r.outputs.at("y");
+    };
+    struct Case {
+        int64_t rows, cols;
+        std::vector<int64_t> target;
+    };
+    for (const Case& c : {Case{2, 6, {3, 4}}, Case{2, 6, {3, 4}}, Case{2, 6, {4, 3}},
+                          Case{2, 6, {-1, 2}}, Case{4, 6, {-1, 2}}, Case{2, 6, {3, 4}}}) {
+        auto y = run(c.rows, c.cols, c.target);
+        QVERIFY2(y.isOk(), y.message().c_str());
+        const int64_t total = c.rows * c.cols;
+        const Shape want = c.target[0] < 0 ? Shape{total / c.target[1], c.target[1]}
+                                           : Shape{c.target[0], c.target[1]};
+        QCOMPARE(y->shape(), want);
+        for (int64_t i = 0; i < total; ++i)
+            QCOMPARE(y->data<float>()[i], std::max(0.0f, float(i % 7) - 3.0f));
+    }
 }
 
 QTEST_GUILESS_MAIN(ExecutorTest)
