@@ -8,6 +8,8 @@
 //   Micro-tile 4 rows × 16 columns.
 // AVX-512 VNNI: vpdpbusd sums four u8·s8 products straight into int32 (exact). Micro-tile
 //   8 rows × 32 columns.
+#include "quant/int8/int8_kernels.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -565,134 +567,324 @@ __attribute__((target("avx2"))) int64_t qmulFloatAvx2(const void* a, bool aSigne
 
 namespace qs::int8::x86 {
 
-// Whether depthwisePlaneVbmi handles the geometry: the dwords of 16 output columns come from
+// Whether depthwiseVbmi handles the geometry: the dwords of 16 output columns come from
 // one 64-byte window (15·stride + 3·dilation < 64 when the kernel is 4 or more wide).
 bool depthwiseVbmiFits(int64_t kw, int64_t stride, int64_t dilation) {
     return 15 * stride + std::min<int64_t>(3, kw - 1) * dilation < 64;
 }
 
-// Depthwise 2-D convolution of one channel plane with AVX-512 VBMI + VNNI. The plane is copied
-// into `scratch` with its padding filled with the zero point z, so every output sums all
-// kh·kw taps: Σ x·w over the padded plane minus z·Σw equals Σ (x − z)·w over the valid taps
-// (a padded tap adds z·w − z·w = 0). For 16 output columns, one kernel row and one group of four
-// taps g, vpermb gathers from a 64-byte window the dword (x[o·s + (4g+t)·d], t = 0..3) of each
-// output o (taps past kw meet a zero weight), and vpdpbusd multiplies it with the four taps'
-// weights (u8 · s8, four products summed straight into int32: exact). Equals referenceConv2d.
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx512vbmi"))) void
-depthwisePlaneVbmi(const uint8_t* x, int64_t h, int64_t w, int32_t xZero, const int8_t* wt,
-                   int64_t kh, int64_t kw, int64_t strideH, int64_t stride, int64_t dilationH,
-                   int64_t dilation, int64_t padTop, int64_t padLeft, int32_t bias, int32_t* out,
-                   int64_t oh, int64_t ow, std::vector<uint8_t>& scratch, const float* multiplier,
-                   int32_t zOut, int32_t lo, int32_t hi, uint8_t* codes) {
-    const int64_t groups = ceilDiv(kw, 4);
-    const int64_t owRounded = ceilDiv(ow, 16) * 16;
-    const int64_t pw = std::max<int64_t>((owRounded - 16) * stride + 64,
-                                         (ow - 1) * stride + (kw - 1) * dilation + 1);
-    const int64_t ph = (oh - 1) * strideH + (kh - 1) * dilationH + 1;
-    const int64_t slack = 64 + 4 * (groups - 1) * dilation; // the last row's last windows
-    scratch.resize(size_t(pw * ph + std::max<int64_t>(slack, 64)));
-    uint8_t* p = scratch.data();
-    // Rows in 64-byte steps: masked loads of the valid columns over a vector of z (a masked-off
-    // byte is never read). A step may run past the row's end into the next row, which is
-    // written after it, or into the slack.
-    const __m512i zv = _mm512_set1_epi8(char(xZero));
-    for (int64_t r = 0; r < ph; ++r) {
-        uint8_t* dst = p + r * pw;
-        const int64_t iy = r - padTop;
-        const bool inside = iy >= 0 && iy < h;
-        for (int64_t d = 0; d < pw; d += 64) {
-            __m512i v = zv;
-            const int64_t c = d - padLeft; // the input column of dst[d]
-            const int64_t from = std::max<int64_t>(0, -c), to = std::min<int64_t>(64, w - c);
-            if (inside && to > from) {
-                const uint64_t upper = to == 64 ? ~uint64_t(0) : (uint64_t(1) << to) - 1;
-                const __mmask64 mask = __mmask64(upper & ~((uint64_t(1) << from) - 1));
-                const uint8_t* src = x + iy * w; // + c, possibly before the row: masked off
-                v = _mm512_mask_loadu_epi8(
-                    zv, mask,
-                    reinterpret_cast<const void*>(reinterpret_cast<uintptr_t>(src) + uintptr_t(c)));
-            }
-            _mm512_storeu_si512(dst + d, v);
+namespace {
+// Byte position of lane i of vector v after packFour: the int32 → int16 and int16 → byte
+// packs interleave per 128-bit lane l = i / 4: [a, b, c, d] four lanes each.
+constexpr int packedPos(int v, int i) {
+    return (i / 4) * 16 + v * 4 + i % 4;
+}
+
+// Four vectors of 16 accumulators with one multiplier M < 1 to 64 code bytes (lane i of
+// vector v at packedPos(v, i)): storeRowPair's output stage (see there why it equals
+// requantizeFloat).
+__attribute__((target("avx512f,avx512bw,avx512vl"), always_inline)) inline __m512i
+packFour(__m512i a0, __m512i a1, __m512i a2, __m512i a3, __m512 m, __m512i z16, __m512i lo8,
+         __m512i hi8, bool isSigned) {
+    const __m512i pa =
+        _mm512_adds_epi16(_mm512_packs_epi32(roundScaled(a0, m), roundScaled(a1, m)), z16);
+    const __m512i pb =
+        _mm512_adds_epi16(_mm512_packs_epi32(roundScaled(a2, m), roundScaled(a3, m)), z16);
+    if (isSigned) return _mm512_min_epi8(_mm512_max_epi8(_mm512_packs_epi16(pa, pb), lo8), hi8);
+    return _mm512_min_epu8(_mm512_max_epu8(_mm512_packus_epi16(pa, pb), lo8), hi8);
+}
+
+// The windows of up to four vectors of one channel, vRows input rows apart, from src (the first
+// vector's first kernel row). Shared (rows not dilated, kernel at most 4 wide): each input row's
+// window is loaded and permuted once for every vector and kernel row it serves.
+struct DwQuad {
+    const uint8_t* src;
+    int64_t pw, vRows, kh, dH, groups, dW;
+    const int32_t* wd; // [kh][groups] weight dwords
+    __m512i perm;
+    bool share;
+};
+
+// The shared form for a kernel KH rows high, vectors VR input rows apart: every loop and
+// condition resolved at compile time.
+template <int NV, int KH, int VR>
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx512vbmi"),
+               always_inline)) inline void
+dwQuadShared(const DwQuad& q, __m512i& a0, __m512i& a1, __m512i& a2, __m512i& a3) {
+    __m512i wv[KH];
+#pragma GCC unroll 8
+    for (int ky = 0; ky < KH; ++ky) wv[ky] = _mm512_set1_epi32(q.wd[ky]);
+#pragma GCC unroll 32
+    for (int rel = 0; rel < (NV - 1) * VR + KH; ++rel) {
+        const __m512i pv = _mm512_permutexvar_epi8(q.perm, _mm512_loadu_si512(q.src + rel * q.pw));
+#define QS_DW_TAP(v, acc)                                                                          \
+    if ((v) < NV && rel - (v)*VR >= 0 && rel - (v)*VR < KH)                                        \
+        acc = _mm512_dpbusd_epi32(acc, pv, wv[rel - (v)*VR]);
+        QS_DW_TAP(0, a0)
+        QS_DW_TAP(1, a1)
+        QS_DW_TAP(2, a2)
+        QS_DW_TAP(3, a3)
+#undef QS_DW_TAP
+    }
+}
+
+template <int NV>
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx512vbmi"),
+               always_inline)) inline void
+dwQuad(const DwQuad& q, __m512i& a0, __m512i& a1, __m512i& a2, __m512i& a3) {
+    if (q.share && q.kh == 3 && q.vRows >= 1 && q.vRows <= 4) {
+        switch (q.vRows) {
+        case 1:
+            return dwQuadShared<NV, 3, 1>(q, a0, a1, a2, a3);
+        case 2:
+            return dwQuadShared<NV, 3, 2>(q, a0, a1, a2, a3);
+        case 3:
+            return dwQuadShared<NV, 3, 3>(q, a0, a1, a2, a3);
+        default:
+            return dwQuadShared<NV, 3, 4>(q, a0, a1, a2, a3);
         }
     }
-    std::memset(p + pw * ph, uint8_t(xZero), size_t(slack));
-    // The gather pattern depends only on (kw, stride, dilation): built once per thread and
-    // geometry, not per plane (a plane of 7×7 outputs costs about as much as building it).
-    thread_local int64_t idxKey[3] = {-1, -1, -1};
-    alignas(64) thread_local uint8_t idx[64];
-    if (idxKey[0] != kw || idxKey[1] != stride || idxKey[2] != dilation) {
-        for (int64_t o = 0; o < 16; ++o)
-            for (int64_t t = 0; t < 4; ++t)
-                idx[o * 4 + t] = t < kw ? uint8_t(o * stride + t * dilation) : uint8_t(0);
-        idxKey[0] = kw;
-        idxKey[1] = stride;
-        idxKey[2] = dilation;
+    if (q.share) {
+        const int64_t rels = (NV - 1) * q.vRows + q.kh;
+        for (int64_t rel = 0; rel < rels; ++rel) {
+            const __m512i pv =
+                _mm512_permutexvar_epi8(q.perm, _mm512_loadu_si512(q.src + rel * q.pw));
+#define QS_DW_TAP(v, acc)                                                                          \
+    if ((v) < NV && uint64_t(rel - (v)*q.vRows) < uint64_t(q.kh))                                  \
+        acc = _mm512_dpbusd_epi32(acc, pv, _mm512_set1_epi32(q.wd[rel - (v)*q.vRows]));
+            QS_DW_TAP(0, a0)
+            QS_DW_TAP(1, a1)
+            QS_DW_TAP(2, a2)
+            QS_DW_TAP(3, a3)
+#undef QS_DW_TAP
+        }
+        return;
+    }
+    for (int64_t ky = 0; ky < q.kh; ++ky)
+        for (int64_t g = 0; g < q.groups; ++g) {
+            const __m512i wv = _mm512_set1_epi32(q.wd[ky * q.groups + g]);
+            const uint8_t* s = q.src + ky * q.dH * q.pw + 4 * g * q.dW;
+#define QS_DW_TAP(v, acc)                                                                          \
+    if ((v) < NV)                                                                                  \
+        acc = _mm512_dpbusd_epi32(                                                                 \
+            acc, _mm512_permutexvar_epi8(q.perm, _mm512_loadu_si512(s + (v)*q.vRows * q.pw)), wv);
+            QS_DW_TAP(0, a0)
+            QS_DW_TAP(1, a1)
+            QS_DW_TAP(2, a2)
+            QS_DW_TAP(3, a3)
+#undef QS_DW_TAP
+        }
+}
+} // namespace
+
+// Depthwise 2-D convolution of the channels of s (batch 1, group = channels) with AVX-512
+// VBMI + VNNI. Per channel the plane is copied into a scratch buffer with its padding filled
+// with the zero point z, so every output sums all kh·kw taps: Σ x·w over the padded plane
+// minus z·Σw equals Σ (x − z)·w over the valid taps (a padded tap adds z·w − z·w = 0). One
+// vector holds 16 outputs: 16 columns of one row, or, for planes at most 16 wide, R whole rows
+// (R·ow ≤ 16 lanes: a 7×7 plane puts two rows in one vector). For one vector, one kernel row
+// and one group of four taps g, vpermb gathers from a 64-byte window the dword (x[o·s +
+// (4g+t)·d], t = 0..3) of each output o (taps past kw meet a zero weight), and vpdpbusd
+// multiplies it with the four taps' weights (u8 · s8, four products summed straight into int32:
+// exact). Vectors go in fours down the rows: an input row window serves every vector and
+// kernel row it belongs to, loaded and permuted once. The four are then requantized together
+// (packFour) when the channel's multiplier is < 1; for planes at most 16 wide the 4·R rows are
+// contiguous codes, compacted with one vpermb and written with one store. Equals
+// referenceConv2d.
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx512vbmi"))) void
+depthwiseVbmi(const Conv2dShape& s, const uint8_t* x, int32_t xZero, const int8_t* wt,
+              const int32_t* bias, int32_t* out, const FusedRequant* rq) {
+    const int64_t kh = s.kernelH, kw = s.kernelW, sH = s.strideH, sW = s.strideW;
+    const int64_t dH = s.dilationH, dW = s.dilationW, h = s.inH, w = s.inW;
+    const int64_t oh = s.outH, ow = s.outW, plane = oh * ow;
+    const int64_t groups = ceilDiv(kw, 4);
+    const int64_t span = std::min<int64_t>(3, kw - 1) * dW; // a window's last tap, past o·sW
+    const int64_t pw = (ow - 1) * sW + (kw - 1) * dW + 1;   // the padded plane's row pitch
+    const bool compact = ow <= 16;
+    // Rows per vector: R·ow lanes, all R rows' taps inside one 64-byte window.
+    int64_t rows = 1;
+    if (compact)
+        while ((rows + 1) * ow <= 16 && rows * sH * pw + (ow - 1) * sW + span < 64) ++rows;
+    const int64_t blocks = compact ? 1 : ceilDiv(ow, 16);
+    const int64_t vectors = ceilDiv(oh, rows), quads = ceilDiv(vectors, 4);
+    // Every row a quad's windows touch (the last quad's unused vectors included).
+    const int64_t ph = (quads * 4 * rows - 1) * sH + (kh - 1) * dH + 1;
+    const int64_t slack = (blocks - 1) * 16 * sW + 4 * (groups - 1) * dW + 128;
+    thread_local std::vector<uint8_t> scratch;
+    scratch.resize(size_t(pw * ph + slack));
+    uint8_t* p = scratch.data();
+
+    alignas(64) uint8_t idx[64];
+    for (int64_t l = 0; l < 16; ++l) {
+        const int64_t base =
+            compact ? (l / ow < rows ? (l / ow) * sH * pw + (l % ow) * sW : 0) : l * sW;
+        for (int64_t t = 0; t < 4; ++t) idx[l * 4 + t] = uint8_t(t < kw ? base + t * dW : base);
     }
     const __m512i perm = _mm512_load_si512(idx);
-    int32_t wsum = 0;
-    int32_t wdLocal[64] = {};
+    // Codes of a quad, compact: byte j of the 4·R rows is lane j mod (R·ow) of vector
+    // j div (R·ow); otherwise vector v's 16 codes to bytes 16v.. (one dword permutation).
+    alignas(64) uint8_t cidx[64];
+    for (int j = 0; j < 64; ++j) {
+        const int lanes = int(rows * ow);
+        cidx[j] = compact ? (j / lanes < 4 ? uint8_t(packedPos(j / lanes, j % lanes)) : 0)
+                          : uint8_t(packedPos(j / 16, j % 16));
+    }
+    const __m512i compactIdx = _mm512_load_si512(cidx);
+
     std::vector<int32_t> wdHeap;
+    alignas(64) int32_t wdLocal[64];
     int32_t* wd = wdLocal; // the weight dword of (ky, g)
     if (kh * groups > 64) {
-        wdHeap.assign(size_t(kh * groups), 0);
+        wdHeap.resize(size_t(kh * groups));
         wd = wdHeap.data();
     }
-    for (int64_t ky = 0; ky < kh; ++ky)
-        for (int64_t kx = 0; kx < kw; ++kx) {
-            const int8_t v = wt[ky * kw + kx];
-            wsum += v;
-            wd[ky * groups + kx / 4] |= int32_t(uint32_t(uint8_t(v)) << (8 * (kx % 4)));
-        }
-    const __m512i init = _mm512_set1_epi32(bias - xZero * wsum);
-    // The fused float output stage (codes non-null): offset 0, the bias is in the accumulator.
-    const __m512i zero = _mm512_setzero_si512(), rz = _mm512_set1_epi32(zOut);
-    const __m512 rm = _mm512_set1_ps(multiplier ? *multiplier : 0.0f),
-                 rlo = _mm512_set1_ps(float(lo - zOut)), rhi = _mm512_set1_ps(float(hi - zOut));
-#define QS_DW_STORE(acc, oy, ox)                                                                   \
-    do {                                                                                           \
-        const __mmask16 mask = __mmask16((1u << std::min<int64_t>(16, ow - (ox))) - 1);            \
-        if (codes)                                                                                 \
-            storeRequantized(acc, zero, rm, rlo, rhi, rz, codes + (oy)*ow + (ox), mask);           \
-        else                                                                                       \
-            _mm512_mask_storeu_epi32(out + (oy)*ow + (ox), mask, acc);                             \
-    } while (0)
-    int64_t oy = 0;
-    // Two output rows per step when the kernel is at most 4 wide and 8 high, rows not dilated:
-    // input row oy·s + rel serves kernel row rel of the first and rel − s of the second output
-    // row, so its window is loaded and permuted once for both.
-    if (groups == 1 && kh <= 8 && dilationH == 1) {
-        __m512i wv[8];
-        for (int64_t ky = 0; ky < kh; ++ky) wv[ky] = _mm512_set1_epi32(wd[ky]);
-        for (; oy + 1 < oh; oy += 2)
-            for (int64_t ox = 0; ox < owRounded; ox += 16) {
-                __m512i acc0 = init, acc1 = init;
-                const uint8_t* src = p + oy * strideH * pw + ox * stride;
-                for (int64_t rel = 0; rel < strideH + kh; ++rel) {
-                    const __m512i pv =
-                        _mm512_permutexvar_epi8(perm, _mm512_loadu_si512(src + rel * pw));
-                    if (rel < kh) acc0 = _mm512_dpbusd_epi32(acc0, pv, wv[rel]);
-                    const int64_t k1 = rel - strideH;
-                    if (k1 >= 0 && k1 < kh) acc1 = _mm512_dpbusd_epi32(acc1, pv, wv[k1]);
-                }
-                QS_DW_STORE(acc0, oy, ox);
-                QS_DW_STORE(acc1, oy + 1, ox);
-            }
+    const __m512i zv = _mm512_set1_epi8(char(xZero));
+    const int32_t zOut = rq ? rq->zeroPoint : 0;
+    const bool isSigned = rq && rq->isSigned;
+    const __m512i z16 = _mm512_set1_epi16(int16_t(zOut)), z32 = _mm512_set1_epi32(zOut);
+    const __m512i lo8 = _mm512_set1_epi8(char(rq ? rq->lo : 0)),
+                  hi8 = _mm512_set1_epi8(char(rq ? rq->hi : 0));
+    const __m512 rlo = _mm512_set1_ps(float(rq ? rq->lo - zOut : 0)),
+                 rhi = _mm512_set1_ps(float(rq ? rq->hi - zOut : 0));
+    const bool share = dH == 1 && groups == 1;
+    // The padded plane's rows are copied in 64-byte steps: masked loads of the valid columns
+    // over a vector of z (a masked-off byte is never read). Step k covers input columns
+    // 64k − padLeft.. A step may run past the row's end into the next row, which is written
+    // after it, or into the slack (whose bytes only junk lanes read: set once, to z).
+    const int64_t steps = ceilDiv(pw, 64);
+    std::vector<__mmask64> stepMask(static_cast<size_t>(steps));
+    for (int64_t k = 0; k < steps; ++k) {
+        const int64_t col = 64 * k - s.padLeft;
+        const int64_t from = std::max<int64_t>(0, -col), to = std::min<int64_t>(64, w - col);
+        const uint64_t upper = to >= 64 ? ~uint64_t(0) : to <= 0 ? 0 : (uint64_t(1) << to) - 1;
+        stepMask[size_t(k)] = from >= 64 ? 0 : __mmask64(upper & ~((uint64_t(1) << from) - 1));
     }
-    for (; oy < oh; ++oy) {
-        for (int64_t ox = 0; ox < owRounded; ox += 16) {
-            __m512i acc = init;
-            for (int64_t ky = 0; ky < kh; ++ky) {
-                const uint8_t* src = p + (oy * strideH + ky * dilationH) * pw + ox * stride;
-                for (int64_t g = 0; g < groups; ++g) {
-                    const __m512i win = _mm512_loadu_si512(src + 4 * g * dilation);
-                    acc = _mm512_dpbusd_epi32(acc, _mm512_permutexvar_epi8(perm, win),
-                                              _mm512_set1_epi32(wd[ky * groups + g]));
+    std::memset(p + pw * ph, uint8_t(xZero), size_t(slack));
+    // The weight dwords by one vpermb when they fit in one vector: dword j = ky·groups + g holds
+    // taps 4g.. of kernel row ky; wsum by vpdpbusd with ones.
+    const bool vectorWeights = kh * kw <= 64 && kh * groups <= 16;
+    alignas(64) uint8_t widx[64] = {};
+    uint64_t wvalid = 0;
+    for (int64_t j = 0; j < kh * groups && vectorWeights; ++j)
+        for (int64_t t = 0; t < 4; ++t) {
+            const int64_t ky = j / groups, kx = 4 * (j % groups) + t;
+            if (kx >= kw) continue;
+            widx[j * 4 + t] = uint8_t(ky * kw + kx);
+            wvalid |= uint64_t(1) << (j * 4 + t);
+        }
+    const __m512i wperm = _mm512_load_si512(widx);
+    const __mmask64 wload =
+        kh * kw >= 64 ? ~__mmask64(0) : __mmask64((uint64_t(1) << (kh * kw)) - 1);
+
+    for (int64_t c = 0; c < s.outChannels; ++c) {
+        const uint8_t* xc = x + c * h * w;
+        const int8_t* wc = wt + c * kh * kw;
+        // The padded plane (stepMask).
+        for (int64_t r = 0; r < ph; ++r) {
+            uint8_t* dst = p + r * pw;
+            const int64_t iy = r - s.padTop;
+            if (iy < 0 || iy >= h) {
+                for (int64_t k = 0; k < steps; ++k) _mm512_storeu_si512(dst + 64 * k, zv);
+                continue;
+            }
+            // + col, possibly before the row: those bytes are masked off.
+            const uintptr_t src = reinterpret_cast<uintptr_t>(xc + iy * w);
+            for (int64_t k = 0; k < steps; ++k)
+                _mm512_storeu_si512(
+                    dst + 64 * k, _mm512_mask_loadu_epi8(zv, stepMask[size_t(k)],
+                                                         reinterpret_cast<const void*>(
+                                                             src + uintptr_t(64 * k - s.padLeft))));
+        }
+
+        int32_t wsum = 0;
+        if (vectorWeights) {
+            const __m512i wdv = _mm512_maskz_permutexvar_epi8(__mmask64(wvalid), wperm,
+                                                              _mm512_maskz_loadu_epi8(wload, wc));
+            _mm512_store_si512(wd, wdv);
+            wsum = _mm512_reduce_add_epi32(
+                _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8(1), wdv));
+        } else {
+            std::fill(wd, wd + kh * groups, 0);
+            for (int64_t ky = 0; ky < kh; ++ky)
+                for (int64_t kx = 0; kx < kw; ++kx) {
+                    const int8_t v = wc[ky * kw + kx];
+                    wsum += v;
+                    wd[ky * groups + kx / 4] |= int32_t(uint32_t(uint8_t(v)) << (8 * (kx % 4)));
+                }
+        }
+        // int32 arithmetic wraps alike in any order.
+        const int32_t initValue =
+            int32_t(uint32_t(bias ? bias[c] : 0) + uint32_t(rq ? rq->offsets[c] : 0) -
+                    uint32_t(xZero) * uint32_t(wsum));
+        const __m512i init = _mm512_set1_epi32(initValue);
+        const float mult = rq ? rq->multipliers[c] : 0.0f;
+        const bool packed = rq && mult >= 0.0f && mult < 1.0f;
+        const __m512 m = _mm512_set1_ps(mult);
+        uint8_t* codes = rq ? rq->out + c * rq->ldo : nullptr;
+        int32_t* acc32 = rq ? nullptr : out + c * plane;
+
+        for (int64_t b = 0; b < blocks; ++b) {
+            const int64_t cols = compact ? ow : std::min<int64_t>(16, ow - b * 16);
+            for (int64_t q = 0; q < quads; ++q) {
+                const int64_t v0 = q * 4, y0 = v0 * rows; // first vector, first output row
+                const int64_t nv = std::min<int64_t>(4, vectors - v0);
+                __m512i a0 = init, a1 = init, a2 = init, a3 = init;
+                const uint8_t* src = p + y0 * sH * pw + b * 16 * sW;
+                const DwQuad quad{src, pw, rows * sH, kh, dH, groups, dW, wd, perm, share};
+                switch (nv) {
+                case 4:
+                    dwQuad<4>(quad, a0, a1, a2, a3);
+                    break;
+                case 3:
+                    dwQuad<3>(quad, a0, a1, a2, a3);
+                    break;
+                case 2:
+                    dwQuad<2>(quad, a0, a1, a2, a3);
+                    break;
+                default:
+                    dwQuad<1>(quad, a0, a1, a2, a3);
+                    break;
+                }
+                if (packed) {
+                    const __m512i bytes = _mm512_permutexvar_epi8(
+                        compactIdx, packFour(a0, a1, a2, a3, m, z16, lo8, hi8, isSigned));
+                    if (compact) {
+                        const int64_t n = std::min<int64_t>(4 * rows, oh - y0) * ow;
+                        _mm512_mask_storeu_epi8(
+                            codes + y0 * ow,
+                            n == 64 ? ~__mmask64(0) : __mmask64((uint64_t(1) << n) - 1), bytes);
+                    } else {
+                        const __mmask16 mask = __mmask16((1u << cols) - 1);
+                        uint8_t* o = codes + y0 * ow + b * 16;
+                        _mm_mask_storeu_epi8(o, mask, _mm512_castsi512_si128(bytes));
+                        if (nv > 1)
+                            _mm_mask_storeu_epi8(o + ow, mask, _mm512_extracti32x4_epi32(bytes, 1));
+                        if (nv > 2)
+                            _mm_mask_storeu_epi8(o + 2 * ow, mask,
+                                                 _mm512_extracti32x4_epi32(bytes, 2));
+                        if (nv > 3)
+                            _mm_mask_storeu_epi8(o + 3 * ow, mask,
+                                                 _mm512_extracti32x4_epi32(bytes, 3));
+                    }
+                    continue;
+                }
+                // Lanes 0.. of a vector are its outputs in order (R whole rows, or 16 columns
+                // of one row).
+                const __m512i accs[4] = {a0, a1, a2, a3};
+                for (int64_t v = 0; v < nv; ++v) {
+                    const int64_t at = compact ? (y0 + v * rows) * ow : (y0 + v) * ow + b * 16;
+                    const int64_t n =
+                        compact ? std::min<int64_t>(rows, oh - (y0 + v * rows)) * ow : cols;
+                    const __mmask16 mask = __mmask16((1u << n) - 1);
+                    if (codes)
+                        storeRequantized(accs[v], _mm512_setzero_si512(), m, rlo, rhi, z32,
+                                         codes + at, mask);
+                    else
+                        _mm512_mask_storeu_epi32(acc32 + at, mask, accs[v]);
                 }
             }
-            QS_DW_STORE(acc, oy, ox);
         }
     }
-#undef QS_DW_STORE
 }
 
 } // namespace qs::int8::x86

@@ -165,6 +165,7 @@ private slots:
     void gemmVectorMatchesReference();
     void fusedRequantPathsAgree();
     void im2colMatchesDefinition();
+    void depthwiseMatchesReference();
     void outputStagePathsAgree();
     void diagnosticsCountCodes();
     void withinOneStepOfSimulator_data();
@@ -499,6 +500,130 @@ void Int8ExecutorTest::fusedRequantPathsAgree() {
 // im2colU8 (memcpy rows for stride 1, a vectorised even-byte gather for stride 2) against its
 // definition: cols[(c, ky, kx)][(oy, ox)] = x at (oy·s − pad + ky·d, ox·s − pad + kx·d), or the pad
 // value outside the plane; wide rows (many 16-column steps), odd widths, pads, dilations.
+// depthwiseConv2d on every path against referenceConv2d (+ requantizeFloat for the fused output
+// stage): odd channel counts, planes 1×1 to 20×20 (up to 16 wide: several rows per vector on the
+// VBMI path) and wider ones, kernels 1×1 to 7×7, strides, pads, dilations, batch 2, multipliers
+// below and above 1, u8 and i8 codes; the bytes between the channels' code rows must stay
+// untouched.
+void Int8ExecutorTest::depthwiseMatchesReference() {
+    std::mt19937 rng(2718);
+    auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    auto real = [&](float lo, float hi) {
+        return std::uniform_real_distribution<float>(lo, hi)(rng);
+    };
+    int checked = 0;
+    for (int r = 0; r < 400; ++r) {
+        Conv2dShape s;
+        s.batch = uni(1, 2);
+        s.inChannels = s.outChannels = s.group = r % 2 == 0 ? 2 * uni(0, 9) + 1 : uni(1, 20);
+        s.kernelH = r % 3 == 0 ? 3 : uni(1, 7);
+        s.kernelW = r % 3 == 0 ? 3 : uni(1, 7);
+        s.strideH = uni(1, 2);
+        s.strideW = uni(1, 2);
+        s.dilationH = r % 4 == 1 ? uni(1, 3) : 1;
+        s.dilationW = r % 4 == 1 ? uni(1, 3) : 1;
+        s.padTop = uni(0, 3);
+        s.padLeft = uni(0, 3);
+        int64_t padBottom = uni(0, 3), padRight = uni(0, 3);
+        int64_t wantH = uni(1, 20), wantW = r % 4 == 0 ? uni(17, 40) : uni(1, 16);
+        // Fixed geometries first: MobileNet's 7×7 and 14×14 planes, one-column planes (16 rows
+        // per vector), a single output, 16 and 17 columns.
+        const int64_t fixed[][6] = {{20, 1, 1, 1, 1, 1}, {19, 1, 1, 3, 1, 1}, {18, 2, 1, 1, 1, 1},
+                                    {7, 7, 3, 3, 1, 1},  {7, 7, 3, 3, 2, 2},  {14, 14, 3, 3, 1, 1},
+                                    {1, 1, 3, 3, 1, 1},  {3, 5, 5, 5, 1, 1},  {17, 4, 1, 1, 1, 1},
+                                    {9, 16, 3, 3, 1, 2}, {9, 17, 3, 3, 2, 1}, {2, 96, 5, 5, 1, 1}};
+        if (r < int(std::size(fixed))) {
+            wantH = fixed[r][0];
+            wantW = fixed[r][1];
+            s.kernelH = fixed[r][2];
+            s.kernelW = fixed[r][3];
+            s.strideH = fixed[r][4];
+            s.strideW = fixed[r][5];
+            s.dilationH = s.dilationW = 1;
+            s.padTop = padBottom = (s.kernelH - 1) / 2; // "same" padding
+            s.padLeft = padRight = (s.kernelW - 1) / 2;
+        }
+        const int64_t extH = (s.kernelH - 1) * s.dilationH + 1,
+                      extW = (s.kernelW - 1) * s.dilationW + 1;
+        s.inH = std::max<int64_t>(1, (wantH - 1) * s.strideH + extH - s.padTop - padBottom);
+        s.inW = std::max<int64_t>(1, (wantW - 1) * s.strideW + extW - s.padLeft - padRight);
+        padBottom = std::max(padBottom, extH - s.inH - s.padTop);
+        padRight = std::max(padRight, extW - s.inW - s.padLeft);
+        s.outH = (s.inH + s.padTop + padBottom - extH) / s.strideH + 1;
+        s.outW = (s.inW + s.padLeft + padRight - extW) / s.strideW + 1;
+        const int64_t c = s.outChannels, plane = s.outH * s.outW;
+        std::vector<uint8_t> x(size_t(s.batch * c * s.inH * s.inW));
+        for (auto& v : x) v = uint8_t(uni(0, 255));
+        std::vector<int8_t> w(size_t(c * s.kernelH * s.kernelW));
+        for (auto& v : w) v = int8_t(uni(-128, 127));
+        std::vector<int32_t> bias(static_cast<size_t>(c)), offsets(static_cast<size_t>(c));
+        for (auto& v : bias) v = uni(-5000, 5000);
+        for (auto& v : offsets) v = uni(-1000, 1000);
+        const int32_t zx = uni(0, 255);
+        std::vector<int32_t> ref(size_t(s.batch * c * plane));
+        referenceConv2d(s, x.data(), zx, w.data(), bias.data(), ref.data());
+        // The output stage: multipliers mostly < 1 (the VBMI path's packed stage), some ≥ 1.
+        std::vector<float> multipliers(static_cast<size_t>(c));
+        for (auto& v : multipliers) v = uni(0, 7) == 0 ? real(1.0f, 4.0f) : real(1e-4f, 0.05f);
+        const bool isSigned = r % 2 == 1;
+        const int32_t zy = isSigned ? uni(-30, 30) : uni(90, 160);
+        const int32_t lo = isSigned ? uni(-128, -90) : uni(0, 40);
+        const int32_t hi = isSigned ? uni(90, 127) : uni(200, 255);
+        const int64_t ldo = plane + uni(0, 3); // gaps between the channels' codes
+        for (SimdPath path : QGemm::supportedPaths()) {
+            std::vector<int32_t> acc(ref.size(), 0x5a5a5a5a);
+            depthwiseConv2d(path, s, x.data(), zx, w.data(), bias.data(), acc.data());
+            for (size_t i = 0; i < ref.size(); ++i)
+                if (acc[i] != ref[i])
+                    QFAIL(qPrintable(QString("case %1 path %2: acc[%3] %4, reference %5")
+                                         .arg(r)
+                                         .arg(simdPathName(path))
+                                         .arg(i)
+                                         .arg(acc[i])
+                                         .arg(ref[i])));
+            std::vector<uint8_t> codes(size_t(s.batch * c * ldo), 0xa5);
+            FusedRequant rq;
+            rq.offsets = offsets.data();
+            rq.multipliers = multipliers.data();
+            rq.zeroPoint = zy;
+            rq.lo = lo;
+            rq.hi = hi;
+            rq.isSigned = isSigned;
+            rq.out = codes.data();
+            rq.ldo = ldo;
+            depthwiseConv2d(path, s, x.data(), zx, w.data(), bias.data(), nullptr, &rq);
+            for (int64_t n = 0; n < s.batch; ++n)
+                for (int64_t m = 0; m < c; ++m)
+                    for (int64_t i = 0; i < ldo; ++i) {
+                        const uint8_t got = codes[size_t((n * c + m) * ldo + i)];
+                        const uint8_t want =
+                            i >= plane
+                                ? uint8_t(0xa5)
+                                : uint8_t(requantizeFloat(ref[size_t((n * c + m) * plane + i)] +
+                                                              offsets[size_t(m)],
+                                                          multipliers[size_t(m)], zy, lo, hi));
+                        if (got != want)
+                            QFAIL(qPrintable(
+                                QString("case %1 path %2: image %3 channel %4 code %5: %6, "
+                                        "expected %7 (plane %8×%9, kernel %10×%11)")
+                                    .arg(r)
+                                    .arg(simdPathName(path))
+                                    .arg(n)
+                                    .arg(m)
+                                    .arg(i)
+                                    .arg(got)
+                                    .arg(want)
+                                    .arg(s.outH)
+                                    .arg(s.outW)
+                                    .arg(s.kernelH)
+                                    .arg(s.kernelW)));
+                    }
+            ++checked;
+        }
+    }
+    QVERIFY(checked >= 400);
+}
+
 void Int8ExecutorTest::im2colMatchesDefinition() {
     std::mt19937 rng(31337);
     auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
