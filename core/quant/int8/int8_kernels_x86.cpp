@@ -594,12 +594,13 @@ packFour(__m512i a0, __m512i a1, __m512i a2, __m512i a3, __m512 m, __m512i z16, 
     return _mm512_min_epu8(_mm512_max_epu8(_mm512_packus_epi16(pa, pb), lo8), hi8);
 }
 
-// The windows of up to four vectors of one channel, vRows input rows apart, from src (the first
-// vector's first kernel row). Shared (rows not dilated, kernel at most 4 wide): each input row's
-// window is loaded and permuted once for every vector and kernel row it serves.
+// The windows of up to four vectors of one channel from src (the first vector's first kernel
+// row), vStep bytes apart. Shared (vectors vRows input rows apart, rows not dilated, kernel at
+// most 4 wide): each input row's window is loaded and permuted once for every vector and kernel
+// row it serves.
 struct DwQuad {
     const uint8_t* src;
-    int64_t pw, vRows, kh, dH, groups, dW;
+    int64_t pw, vRows, vStep, kh, dH, groups, dW;
     const int32_t* wd; // [kh][groups] weight dwords
     __m512i perm;
     bool share;
@@ -667,7 +668,7 @@ dwQuad(const DwQuad& q, __m512i& a0, __m512i& a1, __m512i& a2, __m512i& a3) {
 #define QS_DW_TAP(v, acc)                                                                          \
     if ((v) < NV)                                                                                  \
         acc = _mm512_dpbusd_epi32(                                                                 \
-            acc, _mm512_permutexvar_epi8(q.perm, _mm512_loadu_si512(s + (v)*q.vRows * q.pw)), wv);
+            acc, _mm512_permutexvar_epi8(q.perm, _mm512_loadu_si512(s + (v)*q.vStep)), wv);
             QS_DW_TAP(0, a0)
             QS_DW_TAP(1, a1)
             QS_DW_TAP(2, a2)
@@ -707,8 +708,13 @@ depthwiseVbmi(const Conv2dShape& s, const uint8_t* x, int32_t xZero, const int8_
         while ((rows + 1) * ow <= 16 && rows * sH * pw + (ow - 1) * sW + span < 64) ++rows;
     const int64_t blocks = compact ? 1 : ceilDiv(ow, 16);
     const int64_t vectors = ceilDiv(oh, rows), quads = ceilDiv(vectors, 4);
+    const bool share = dH == 1 && groups == 1;
+    // Wide planes go by four column blocks of a row when rows do not share windows (or are
+    // too few for four).
+    const bool horizontal = !compact && (!share || oh < 4);
+    const int64_t hquads = ceilDiv(blocks, 4);
     // Every row a quad's windows touch (the last quad's unused vectors included).
-    const int64_t ph = (quads * 4 * rows - 1) * sH + (kh - 1) * dH + 1;
+    const int64_t ph = ((horizontal ? oh : quads * 4 * rows) - 1) * sH + (kh - 1) * dH + 1;
     const int64_t slack = (blocks - 1) * 16 * sW + 4 * (groups - 1) * dW + 128;
     thread_local std::vector<uint8_t> scratch;
     scratch.resize(size_t(pw * ph + slack));
@@ -746,7 +752,6 @@ depthwiseVbmi(const Conv2dShape& s, const uint8_t* x, int32_t xZero, const int8_
                   hi8 = _mm512_set1_epi8(char(rq ? rq->hi : 0));
     const __m512 rlo = _mm512_set1_ps(float(rq ? rq->lo - zOut : 0)),
                  rhi = _mm512_set1_ps(float(rq ? rq->hi - zOut : 0));
-    const bool share = dH == 1 && groups == 1;
     // The padded plane's rows are copied in 64-byte steps: masked loads of the valid columns
     // over a vector of z (a masked-off byte is never read). Step k covers input columns
     // 64k − padLeft.. A step may run past the row's end into the next row, which is written
@@ -823,14 +828,28 @@ depthwiseVbmi(const Conv2dShape& s, const uint8_t* x, int32_t xZero, const int8_
         uint8_t* codes = rq ? rq->out + c * rq->ldo : nullptr;
         int32_t* acc32 = rq ? nullptr : out + c * plane;
 
-        for (int64_t b = 0; b < blocks; ++b) {
+        // Quads: four vectors down the rows (one column block), or, horizontal, four column
+        // blocks of one row (their codes contiguous).
+        const int64_t outer = horizontal ? oh : blocks, inner = horizontal ? hquads : quads;
+        for (int64_t b = 0; b < outer; ++b) {
             const int64_t cols = compact ? ow : std::min<int64_t>(16, ow - b * 16);
-            for (int64_t q = 0; q < quads; ++q) {
+            for (int64_t q = 0; q < inner; ++q) {
                 const int64_t v0 = q * 4, y0 = v0 * rows; // first vector, first output row
-                const int64_t nv = std::min<int64_t>(4, vectors - v0);
+                const int64_t nv = std::min<int64_t>(4, (horizontal ? blocks : vectors) - v0);
                 __m512i a0 = init, a1 = init, a2 = init, a3 = init;
-                const uint8_t* src = p + y0 * sH * pw + b * 16 * sW;
-                const DwQuad quad{src, pw, rows * sH, kh, dH, groups, dW, wd, perm, share};
+                const uint8_t* src =
+                    horizontal ? p + b * sH * pw + q * 64 * sW : p + y0 * sH * pw + b * 16 * sW;
+                const DwQuad quad{src,
+                                  pw,
+                                  rows * sH,
+                                  horizontal ? 16 * sW : rows * sH * pw,
+                                  kh,
+                                  dH,
+                                  groups,
+                                  dW,
+                                  wd,
+                                  perm,
+                                  share && !horizontal};
                 switch (nv) {
                 case 4:
                     dwQuad<4>(quad, a0, a1, a2, a3);
@@ -844,6 +863,15 @@ depthwiseVbmi(const Conv2dShape& s, const uint8_t* x, int32_t xZero, const int8_
                 default:
                     dwQuad<1>(quad, a0, a1, a2, a3);
                     break;
+                }
+                if (packed && horizontal) { // row b, columns 64q..: contiguous
+                    const __m512i bytes = _mm512_permutexvar_epi8(
+                        compactIdx, packFour(a0, a1, a2, a3, m, z16, lo8, hi8, isSigned));
+                    const int64_t n = std::min<int64_t>(64, ow - q * 64);
+                    _mm512_mask_storeu_epi8(
+                        codes + b * ow + q * 64,
+                        n == 64 ? ~__mmask64(0) : __mmask64((uint64_t(1) << n) - 1), bytes);
+                    continue;
                 }
                 if (packed) {
                     const __m512i bytes = _mm512_permutexvar_epi8(
@@ -872,9 +900,12 @@ depthwiseVbmi(const Conv2dShape& s, const uint8_t* x, int32_t xZero, const int8_
                 // of one row).
                 const __m512i accs[4] = {a0, a1, a2, a3};
                 for (int64_t v = 0; v < nv; ++v) {
-                    const int64_t at = compact ? (y0 + v * rows) * ow : (y0 + v) * ow + b * 16;
-                    const int64_t n =
-                        compact ? std::min<int64_t>(rows, oh - (y0 + v * rows)) * ow : cols;
+                    const int64_t at = horizontal ? b * ow + (v0 + v) * 16
+                                       : compact  ? (y0 + v * rows) * ow
+                                                  : (y0 + v) * ow + b * 16;
+                    const int64_t n = horizontal ? std::min<int64_t>(16, ow - (v0 + v) * 16)
+                                      : compact ? std::min<int64_t>(rows, oh - (y0 + v * rows)) * ow
+                                                : cols;
                     const __mmask16 mask = __mmask16((1u << n) - 1);
                     if (codes)
                         storeRequantized(accs[v], _mm512_setzero_si512(), m, rlo, rhi, z32,
