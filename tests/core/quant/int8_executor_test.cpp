@@ -264,6 +264,12 @@ void Int8ExecutorTest::convPathsMatchReference() {
         {1, 4, 13, 41, 4, 7, 7, 2, 3, 1, 4},
         {1, 3, 12, 40, 3, 3, 3, 1, 2, 2, 3},
         {1, 2, 40, 40, 2, 3, 3, 2, 17, 17, 2},
+        // At most 4 output positions (one dot product per column): 1×1 planes, 2×2, grouped,
+        // through im2col (3×3 on a 1×1 plane), batch 2.
+        {1, 88, 1, 1, 22, 1, 1, 1, 0, 1, 1},
+        {2, 7, 2, 2, 13, 1, 1, 1, 0, 1, 1},
+        {1, 5, 1, 1, 9, 3, 3, 1, 1, 1, 1},
+        {1, 6, 1, 3, 70, 1, 1, 1, 0, 1, 2},
         // The GEMM's parallel tiles: more than one 64-row tile and one 256-column tile.
         {1, 19, 17, 19, 130, 1, 1, 1, 0, 1, 1},
         {1, 6, 20, 15, 72, 3, 3, 1, 1, 1, 2},
@@ -443,9 +449,13 @@ void Int8ExecutorTest::fusedRequantPathsAgree() {
         return std::uniform_real_distribution<float>(lo, hi)(rng);
     };
     int checked = 0;
-    for (int r = 0; r < 24; ++r) {
+    for (int r = 0; r < 36; ++r) {
         const bool outSigned = r % 2 == 1;
-        const int64_t c = uni(1, 12), m = uni(1, 41), h = uni(1, 9), w = uni(1, 70);
+        const int64_t c = uni(1, 12), m = uni(1, 41);
+        int64_t h = uni(1, 9), w = uni(1, 70);
+        // Planes of at most 4 outputs (squeeze-excitation 1×1 planes: one dot product per
+        // output column on the Avx512 path), also through im2col (3×3, pad 1).
+        if (r >= 24) h = uni(1, 2), w = uni(1, 2);
         const int64_t kernel = r % 3 == 2 ? 3 : 1;
         Tensor x(DataType::U8, {1, c, h, w});
         for (int64_t i = 0; i < x.numel(); ++i) x.data<uint8_t>()[i] = uint8_t(uni(0, 255));
