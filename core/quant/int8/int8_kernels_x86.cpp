@@ -676,6 +676,34 @@ dwQuad(const DwQuad& q, __m512i& a0, __m512i& a1, __m512i& a2, __m512i& a3) {
 #undef QS_DW_TAP
         }
 }
+
+// The common wide-plane case in one tight loop: 3 kernel rows sharing windows, four rows
+// (vectors VR input rows apart) per quad, every quad full, the packed output stage; codes of
+// row y, block b at codes[y·ow + 16b], 16 or the block's columns wide.
+template <int VR>
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx512vbmi"))) void
+dwWideShared3(const uint8_t* p, int64_t pw, int64_t blockStep, int64_t blocks, int64_t quads,
+              int64_t ow, const int32_t* wd, __m512i perm, __m512i init, __m512 m, __m512i z16,
+              __m512i lo8, __m512i hi8, __m512i order, bool isSigned, uint8_t* codes) {
+    const DwQuad base{p, pw, VR, 0, 3, 1, 1, 1, wd, perm, true};
+    for (int64_t b = 0; b < blocks; ++b) {
+        const int64_t cols = std::min<int64_t>(16, ow - b * 16);
+        const __mmask16 mask = __mmask16((1u << cols) - 1);
+        for (int64_t q = 0; q < quads; ++q) {
+            DwQuad quad = base;
+            quad.src = p + q * 4 * VR * pw + b * blockStep;
+            __m512i a0 = init, a1 = init, a2 = init, a3 = init;
+            dwQuadShared<4, 3, VR>(quad, a0, a1, a2, a3);
+            const __m512i bytes = _mm512_permutexvar_epi8(
+                order, packFour(a0, a1, a2, a3, m, z16, lo8, hi8, isSigned));
+            uint8_t* o = codes + q * 4 * ow + b * 16;
+            _mm_mask_storeu_epi8(o, mask, _mm512_castsi512_si128(bytes));
+            _mm_mask_storeu_epi8(o + ow, mask, _mm512_extracti32x4_epi32(bytes, 1));
+            _mm_mask_storeu_epi8(o + 2 * ow, mask, _mm512_extracti32x4_epi32(bytes, 2));
+            _mm_mask_storeu_epi8(o + 3 * ow, mask, _mm512_extracti32x4_epi32(bytes, 3));
+        }
+    }
+}
 } // namespace
 
 // Depthwise 2-D convolution of the channels of s (batch 1, group = channels) with AVX-512
@@ -831,9 +859,20 @@ depthwiseVbmi(const Conv2dShape& s, const uint8_t* x, int32_t xZero, const int8_
         // Quads: four vectors down the rows (one column block), or, horizontal, four column
         // blocks of one row (their codes contiguous).
         const int64_t outer = horizontal ? oh : blocks, inner = horizontal ? hquads : quads;
+        int64_t firstQuad = 0; // the quads before it done by dwWideShared3
+        if (packed && !compact && !horizontal && share && kh == 3 && sH >= 1 && sH <= 2) {
+            const int64_t full = vectors / 4;
+            if (sH == 1)
+                dwWideShared3<1>(p, pw, 16 * sW, blocks, full, ow, wd, perm, init, m, z16, lo8, hi8,
+                                 compactIdx, isSigned, codes);
+            else
+                dwWideShared3<2>(p, pw, 16 * sW, blocks, full, ow, wd, perm, init, m, z16, lo8, hi8,
+                                 compactIdx, isSigned, codes);
+            firstQuad = full;
+        }
         for (int64_t b = 0; b < outer; ++b) {
             const int64_t cols = compact ? ow : std::min<int64_t>(16, ow - b * 16);
-            for (int64_t q = 0; q < inner; ++q) {
+            for (int64_t q = firstQuad; q < inner; ++q) {
                 const int64_t v0 = q * 4, y0 = v0 * rows; // first vector, first output row
                 const int64_t nv = std::min<int64_t>(4, (horizontal ? blocks : vectors) - v0);
                 __m512i a0 = init, a1 = init, a2 = init, a3 = init;
