@@ -50,10 +50,41 @@ Status checkKernelOutputs(const Node& node, const std::vector<TensorInfo>& infer
 
 namespace {
 
+// A node's inferred outputs for its last inputs' types and shapes, reused by the next run while
+// they stay the same, for ops whose inference reads nothing else (OpDef::inferFromShapes).
+struct InferMemo {
+    std::vector<std::pair<DataType, Shape>> inputs; // Undefined: an absent input
+    std::vector<TensorInfo> outputs;
+    bool valid = false;
+
+    bool matches(const std::vector<const Tensor*>& in) const {
+        if (!valid || in.size() != inputs.size()) return false;
+        for (size_t i = 0; i < in.size(); ++i) {
+            const DataType t = in[i] ? in[i]->dtype() : DataType::Undefined;
+            if (t != inputs[i].first || (in[i] && in[i]->shape() != inputs[i].second)) return false;
+        }
+        return true;
+    }
+    void store(const std::vector<const Tensor*>& in, const std::vector<TensorInfo>& out) {
+        inputs.clear();
+        for (const Tensor* t : in)
+            inputs.emplace_back(t ? t->dtype() : DataType::Undefined, t ? t->shape() : Shape{});
+        outputs = out;
+        valid = true;
+    }
+};
+
 Result<std::vector<Tensor>> runWith(const OpDef& op, OpKernel* kernel, const Node& node,
                                     int64_t opset, const std::vector<const Tensor*>& inputs,
-                                    ThreadPool& pool, int64_t maxOutputBytes = int64_t(4) << 30) {
-    QS_ASSIGN(std::vector<TensorInfo> infos, inferNodeOutputs(op, node, opset, inputs));
+                                    ThreadPool& pool, int64_t maxOutputBytes = int64_t(4) << 30,
+                                    InferMemo* memo = nullptr) {
+    if (!op.inferFromShapes) memo = nullptr;
+    std::vector<TensorInfo> inferred;
+    if (!memo || !memo->matches(inputs)) {
+        QS_ASSIGN(inferred, inferNodeOutputs(op, node, opset, inputs));
+        if (memo) memo->store(inputs, inferred);
+    }
+    const std::vector<TensorInfo>& infos = memo ? memo->outputs : inferred;
     for (size_t i = 0; i < infos.size(); ++i) {
         if (node.outputs[i] == kNoValue) continue;
         QS_ASSIGN(int64_t numel, checkedNumel(infos[i].shape));
@@ -134,6 +165,7 @@ struct Executor::Impl {
     int64_t profiledRuns = 0;
     std::vector<double> nodeSeconds;    // per node, wall time
     std::vector<double> nodeCpuSeconds; // per node, CPU time of the calling thread
+    std::vector<InferMemo> inferMemo;   // per node (ops with OpDef::inferFromShapes)
 };
 
 namespace {
@@ -213,6 +245,7 @@ Result<std::unique_ptr<Executor>> Executor::create(Graph graph, const ExecOption
     Impl& impl = *ex->m_impl;
     impl.ops.assign(size_t(g.nodeCount()), nullptr);
     impl.kernels.resize(size_t(g.nodeCount()));
+    impl.inferMemo.resize(size_t(g.nodeCount()));
     impl.nodeFolded.assign(size_t(g.nodeCount()), false);
     impl.constants.resize(size_t(g.valueCount()));
     for (ValueId v = 0; v < g.valueCount(); ++v)
@@ -340,7 +373,8 @@ Result<RunResult> Executor::run(const std::map<std::string, Tensor>& inputs, Exe
                                      : std::chrono::steady_clock::time_point();
         const double cpu0 = impl.profile ? threadCpuSeconds() : 0.0;
         auto outs = runWith(*impl.ops[size_t(n)], impl.kernels[size_t(n)].get(), node,
-                            g.opsetVersion(node.domain), inPtrs, impl.pool, impl.maxTensorBytes);
+                            g.opsetVersion(node.domain), inPtrs, impl.pool, impl.maxTensorBytes,
+                            &impl.inferMemo[size_t(n)]);
         if (impl.profile) {
             impl.nodeSeconds[size_t(n)] +=
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

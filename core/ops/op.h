@@ -154,6 +154,9 @@ struct OpDef {
     CreateKernelFn create = nullptr;
     // Cheap to run on constant inputs during static shape inference (shape arithmetic).
     bool foldable = false;
+    // The shape inference reads only the inputs' types and shapes and the attributes, never
+    // input values: the executor reuses its result while those stay the same.
+    bool inferFromShapes = false;
 };
 
 // Shape helpers shared by ops.

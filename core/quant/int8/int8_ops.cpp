@@ -174,7 +174,12 @@ public:
     Status run(KernelContext& ctx) override {
         const Tensor& x = ctx.input(0);
         Tensor& y = ctx.allocateOutput(0);
-        QS_ASSIGN(Conv2dShape s, shapeFor(x.shape(), m_weights.shape(), m_group, m_window));
+        // The geometry of the last input shape, kept (the same shape every run, as a rule).
+        if (x.shape() != m_shapeOf) {
+            QS_ASSIGN(m_shape, shapeFor(x.shape(), m_weights.shape(), m_group, m_window));
+            m_shapeOf = x.shape();
+        }
+        const Conv2dShape s = m_shape;
         int32_t zx = m_xZero;
         std::vector<uint8_t> shifted;
         const uint8_t* xu = asUnsigned(x, zx, shifted);
@@ -353,6 +358,8 @@ private:
     std::vector<float> m_dequant;
     std::vector<float> m_multipliers; // m_channels' float multipliers, contiguous (FusedRequant)
     bool m_depthwise = false;
+    Shape m_shapeOf; // the input shape m_shape was computed for
+    Conv2dShape m_shape;
     SimdPath m_path = SimdPath::Generic;
     std::vector<std::unique_ptr<QGemm>> m_gemms;
 };
@@ -743,8 +750,11 @@ extern const OpDef kOpInt8Dequantize{.type = "Dequantize",
                                      .domain = "qs.int8",
                                      .infer = inferDequantize,
                                      .compute = computeDequantize};
-extern const OpDef kOpInt8QConv{
-    .type = "QConv", .domain = "qs.int8", .infer = inferQConv, .create = QConvKernel::create};
+extern const OpDef kOpInt8QConv{.type = "QConv",
+                                .domain = "qs.int8",
+                                .infer = inferQConv,
+                                .create = QConvKernel::create,
+                                .inferFromShapes = true};
 extern const OpDef kOpInt8QGemm{
     .type = "QGemm", .domain = "qs.int8", .infer = inferQGemm, .create = QGemmKernel::create};
 extern const OpDef kOpInt8QAdd{

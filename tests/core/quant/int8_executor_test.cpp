@@ -8,6 +8,7 @@
 // - ONNX Runtime running our QDQ export (QLinearConv & co.): float requantization equal on
 //   ≥ 99.9% of the compared codes, never more than one step apart, same top-1 for every sample
 //   (digits_mbv2_bn, ppocr_cls). Skipped with the install command when ORT is not installed.
+#include "exec/executor.h"
 #include "exec/node_runner.h"
 #include "int8_test_ops.h"
 #include "io/npy.h"
@@ -166,6 +167,7 @@ private slots:
     void fusedRequantPathsAgree();
     void im2colMatchesDefinition();
     void depthwiseMatchesReference();
+    void executorReinfersChangedShapes();
     void outputStagePathsAgree();
     void diagnosticsCountCodes();
     void withinOneStepOfSimulator_data();
@@ -632,6 +634,60 @@ void Int8ExecutorTest::depthwiseMatchesReference() {
         }
     }
     QVERIFY(checked >= 400);
+}
+
+// The executor reuses a QConv node's inferred output shape while its input's shape stays the
+// same (OpDef::inferFromShapes) and infers again when it changes: runs with smaller batches and
+// planes, each equal to the node run on its own (largest first: with a stale, larger shape the
+// comparison fails instead of the kernel overrunning its output).
+void Int8ExecutorTest::executorReinfersChangedShapes() {
+    Graph g;
+    const ValueId x = g.addValue("x").value(), w = g.addValue("w").value(),
+                  y = g.addValue("y").value();
+    g.value(x).info = TensorInfo{DataType::U8, {-1, 3, -1, -1}, true};
+    g.value(x).dimNames = {"N", "", "H", "W"};
+    g.value(x).isGraphInput = true;
+    std::vector<int8_t> weights(4 * 3 * 3 * 3);
+    for (size_t i = 0; i < weights.size(); ++i) weights[i] = int8_t(int(i * 37 % 255) - 127);
+    g.value(w).initializer = Tensor::fromVector<int8_t>({4, 3, 3, 3}, weights);
+    g.value(w).info = TensorInfo{DataType::I8, {4, 3, 3, 3}, true};
+    g.value(y).isGraphOutput = true;
+    Node node = int8Node("QConv", 2,
+                         {{"x_scale", attrF(0.05f)},
+                          {"x_zero_point", attrI(120)},
+                          {"w_scale", attrFs({0.01f, 0.02f, 0.015f, 0.03f})},
+                          {"y_scale", attrF(0.2f)},
+                          {"y_zero_point", attrI(128)},
+                          {"y_type", attrS("u8")},
+                          {"pads", attrIs({1, 1, 1, 1})}});
+    node.inputs = {x, w};
+    node.outputs = {y};
+    const Node single = node;
+    g.addNode(std::move(node));
+    g.setInputs({x});
+    g.setOutputs({y});
+    g.opsets()["qs.int8"] = 1;
+    QVERIFY(g.finalize().isOk());
+    auto ex = Executor::create(g);
+    QVERIFY2(ex.isOk(), ex.message().c_str());
+    std::mt19937 rng(5);
+    Node alone = single;
+    alone.inputs = {0, 1};
+    alone.outputs = {2};
+    for (const Shape& shape :
+         std::vector<Shape>{{2, 3, 9, 6}, {2, 3, 5, 6}, {1, 3, 5, 6}, {1, 3, 5, 6}, {1, 3, 4, 4}}) {
+        Tensor in(DataType::U8, shape);
+        for (int64_t i = 0; i < in.numel(); ++i)
+            in.data<uint8_t>()[i] = uint8_t(std::uniform_int_distribution<int>(0, 255)(rng));
+        auto r = (*ex)->run({{"x", in}});
+        QVERIFY2(r.isOk(), r.message().c_str());
+        const Tensor wt = *g.value(w).initializer;
+        auto want = runInt8Op(alone, {&in, &wt});
+        QVERIFY2(want.isOk(), want.message().c_str());
+        const Tensor& got = r->outputs.at("y");
+        QCOMPARE(got.shape(), want->shape());
+        QVERIFY(std::memcmp(got.rawData(), want->rawData(), want->byteSize()) == 0);
+    }
 }
 
 void Int8ExecutorTest::im2colMatchesDefinition() {
