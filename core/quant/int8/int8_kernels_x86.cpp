@@ -604,6 +604,14 @@ struct DwQuad {
     const int32_t* wd; // [kh][groups] weight dwords
     __m512i perm;
     bool share;
+    // Direct (shared form only): the windows straight from the input plane instead of the
+    // padded copy: window rel = a masked load (columns cmask, z elsewhere) at xRow0 + rel·xPitch,
+    // input row firstRow + rel (all z outside [0, inH)).
+    bool direct = false;
+    uintptr_t xRow0 = 0;
+    int64_t xPitch = 0, firstRow = 0, inH = 0;
+    __mmask64 cmask = 0;
+    __m512i zv = _mm512_setzero_si512();
 };
 
 // The shared form for a kernel KH rows high, vectors VR input rows apart: every loop and
@@ -617,7 +625,16 @@ dwQuadShared(const DwQuad& q, __m512i& a0, __m512i& a1, __m512i& a2, __m512i& a3
     for (int ky = 0; ky < KH; ++ky) wv[ky] = _mm512_set1_epi32(q.wd[ky]);
 #pragma GCC unroll 32
     for (int rel = 0; rel < (NV - 1) * VR + KH; ++rel) {
-        const __m512i pv = _mm512_permutexvar_epi8(q.perm, _mm512_loadu_si512(q.src + rel * q.pw));
+        __m512i win;
+        if (q.direct) {
+            const bool inside = uint64_t(q.firstRow + rel) < uint64_t(q.inH);
+            win = _mm512_mask_loadu_epi8(
+                q.zv, inside ? q.cmask : 0,
+                reinterpret_cast<const void*>(q.xRow0 + uintptr_t(rel * q.xPitch)));
+        } else {
+            win = _mm512_loadu_si512(q.src + rel * q.pw);
+        }
+        const __m512i pv = _mm512_permutexvar_epi8(q.perm, win);
 #define QS_DW_TAP(v, acc)                                                                          \
     if ((v) < NV && rel - (v)*VR >= 0 && rel - (v)*VR < KH)                                        \
         acc = _mm512_dpbusd_epi32(acc, pv, wv[rel - (v)*VR]);
@@ -682,16 +699,18 @@ dwQuad(const DwQuad& q, __m512i& a0, __m512i& a1, __m512i& a2, __m512i& a3) {
 // row y, block b at codes[y·ow + 16b], 16 or the block's columns wide.
 template <int VR>
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx512vbmi"))) void
-dwWideShared3(const uint8_t* p, int64_t pw, int64_t blockStep, int64_t blocks, int64_t quads,
-              int64_t ow, const int32_t* wd, __m512i perm, __m512i init, __m512 m, __m512i z16,
-              __m512i lo8, __m512i hi8, __m512i order, bool isSigned, uint8_t* codes) {
-    const DwQuad base{p, pw, VR, 0, 3, 1, 1, 1, wd, perm, true};
+dwWideShared3(const DwQuad& base, const __mmask64* colMask, int64_t blockStep, int64_t blocks,
+              int64_t quads, int64_t ow, __m512i init, __m512 m, __m512i z16, __m512i lo8,
+              __m512i hi8, __m512i order, bool isSigned, uint8_t* codes) {
     for (int64_t b = 0; b < blocks; ++b) {
         const int64_t cols = std::min<int64_t>(16, ow - b * 16);
         const __mmask16 mask = __mmask16((1u << cols) - 1);
         for (int64_t q = 0; q < quads; ++q) {
             DwQuad quad = base;
-            quad.src = p + q * 4 * VR * pw + b * blockStep;
+            quad.src = base.src + q * 4 * VR * base.pw + b * blockStep;
+            quad.xRow0 = base.xRow0 + uintptr_t(q * 4 * VR * base.xPitch + b * blockStep);
+            quad.firstRow = base.firstRow + q * 4 * VR;
+            quad.cmask = colMask[b];
             __m512i a0 = init, a1 = init, a2 = init, a3 = init;
             dwQuadShared<4, 3, VR>(quad, a0, a1, a2, a3);
             const __m512i bytes = _mm512_permutexvar_epi8(
@@ -741,6 +760,17 @@ depthwiseVbmi(const Conv2dShape& s, const uint8_t* x, int32_t xZero, const int8_
     // too few for four).
     const bool horizontal = !compact && (!share || oh < 4);
     const int64_t hquads = ceilDiv(blocks, 4);
+    // Direct: the shared 3-row windows of one-row vectors straight from the input (masked
+    // loads), no padded copy. Block b's window starts at input column 16b·sW − padLeft.
+    const bool direct = share && rows == 1 && !horizontal && kh == 3 && sH <= 4;
+    std::vector<__mmask64> colMask(static_cast<size_t>(blocks));
+    for (int64_t b = 0; b < blocks; ++b) {
+        const int64_t col = b * 16 * sW - s.padLeft;
+        uint64_t bits = 0;
+        for (int64_t i = 0; i < 64; ++i)
+            if (col + i >= 0 && col + i < w) bits |= uint64_t(1) << i;
+        colMask[size_t(b)] = __mmask64(bits);
+    }
     // Every row a quad's windows touch (the last quad's unused vectors included).
     const int64_t ph = ((horizontal ? oh : quads * 4 * rows) - 1) * sH + (kh - 1) * dH + 1;
     const int64_t slack = (blocks - 1) * 16 * sW + 4 * (groups - 1) * dW + 128;
@@ -813,7 +843,7 @@ depthwiseVbmi(const Conv2dShape& s, const uint8_t* x, int32_t xZero, const int8_
         const uint8_t* xc = x + c * h * w;
         const int8_t* wc = wt + c * kh * kw;
         // The padded plane (stepMask).
-        for (int64_t r = 0; r < ph; ++r) {
+        for (int64_t r = 0; r < ph && !direct; ++r) {
             uint8_t* dst = p + r * pw;
             const int64_t iy = r - s.padTop;
             if (iy < 0 || iy >= h) {
@@ -859,15 +889,23 @@ depthwiseVbmi(const Conv2dShape& s, const uint8_t* x, int32_t xZero, const int8_
         // Quads: four vectors down the rows (one column block), or, horizontal, four column
         // blocks of one row (their codes contiguous).
         const int64_t outer = horizontal ? oh : blocks, inner = horizontal ? hquads : quads;
+        // The channel's quads start from this (vertical quads: row y0·sH, column 16b·sW).
+        DwQuad proto{p, pw, rows * sH, rows * sH * pw, kh, dH, groups, dW, wd, perm, share};
+        proto.direct = direct;
+        proto.xRow0 = reinterpret_cast<uintptr_t>(xc) - uintptr_t(s.padTop * w + s.padLeft);
+        proto.xPitch = w;
+        proto.firstRow = -s.padTop;
+        proto.inH = h;
+        proto.zv = zv;
         int64_t firstQuad = 0; // the quads before it done by dwWideShared3
         if (packed && !compact && !horizontal && share && kh == 3 && sH >= 1 && sH <= 2) {
             const int64_t full = vectors / 4;
             if (sH == 1)
-                dwWideShared3<1>(p, pw, 16 * sW, blocks, full, ow, wd, perm, init, m, z16, lo8, hi8,
-                                 compactIdx, isSigned, codes);
+                dwWideShared3<1>(proto, colMask.data(), 16 * sW, blocks, full, ow, init, m, z16,
+                                 lo8, hi8, compactIdx, isSigned, codes);
             else
-                dwWideShared3<2>(p, pw, 16 * sW, blocks, full, ow, wd, perm, init, m, z16, lo8, hi8,
-                                 compactIdx, isSigned, codes);
+                dwWideShared3<2>(proto, colMask.data(), 16 * sW, blocks, full, ow, init, m, z16,
+                                 lo8, hi8, compactIdx, isSigned, codes);
             firstQuad = full;
         }
         for (int64_t b = 0; b < outer; ++b) {
@@ -878,17 +916,13 @@ depthwiseVbmi(const Conv2dShape& s, const uint8_t* x, int32_t xZero, const int8_
                 __m512i a0 = init, a1 = init, a2 = init, a3 = init;
                 const uint8_t* src =
                     horizontal ? p + b * sH * pw + q * 64 * sW : p + y0 * sH * pw + b * 16 * sW;
-                const DwQuad quad{src,
-                                  pw,
-                                  rows * sH,
-                                  horizontal ? 16 * sW : rows * sH * pw,
-                                  kh,
-                                  dH,
-                                  groups,
-                                  dW,
-                                  wd,
-                                  perm,
-                                  share && !horizontal};
+                DwQuad quad = proto;
+                quad.src = src;
+                quad.vStep = horizontal ? 16 * sW : rows * sH * pw;
+                quad.share = share && !horizontal;
+                quad.xRow0 = proto.xRow0 + uintptr_t(y0 * sH * w + b * 16 * sW);
+                quad.firstRow = proto.firstRow + y0 * sH;
+                quad.cmask = direct ? colMask[size_t(b)] : 0;
                 switch (nv) {
                 case 4:
                     dwQuad<4>(quad, a0, a1, a2, a3);
