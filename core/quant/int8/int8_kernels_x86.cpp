@@ -598,6 +598,15 @@ packFour(__m512i a0, __m512i a1, __m512i a2, __m512i a3, __m512 m, __m512i z16, 
 // row), vStep bytes apart. Shared (vectors vRows input rows apart, rows not dilated, kernel at
 // most 4 wide): each input row's window is loaded and permuted once for every vector and kernel
 // row it serves.
+// Chunked taps (windows not shared, kernel at least 2 wide): the kernel's taps in row-major
+// order, four per chunk, so a chunk spans one kernel row or two (windows at offA and offB from
+// a vector's first kernel row, the two gathered by one vpermt2b); its weight dword is the four
+// weights as stored.
+struct DwChunk {
+    int64_t offA, offB;
+    bool two;
+};
+
 struct DwQuad {
     const uint8_t* src;
     int64_t pw, vRows, vStep, kh, dH, groups, dW;
@@ -612,6 +621,9 @@ struct DwQuad {
     int64_t xPitch = 0, firstRow = 0, inH = 0;
     __mmask64 cmask = 0;
     __m512i zv = _mm512_setzero_si512();
+    const DwChunk* chunks = nullptr; // non-null: chunked taps, wd the chunks' weight dwords
+    const __m512i* chunkIdx = nullptr;
+    int64_t nChunks = 0;
 };
 
 // The shared form for a kernel KH rows high, vectors VR input rows apart: every loop and
@@ -670,6 +682,28 @@ dwQuad(const DwQuad& q, __m512i& a0, __m512i& a1, __m512i& a2, __m512i& a3) {
 #define QS_DW_TAP(v, acc)                                                                          \
     if ((v) < NV && uint64_t(rel - (v)*q.vRows) < uint64_t(q.kh))                                  \
         acc = _mm512_dpbusd_epi32(acc, pv, _mm512_set1_epi32(q.wd[rel - (v)*q.vRows]));
+            QS_DW_TAP(0, a0)
+            QS_DW_TAP(1, a1)
+            QS_DW_TAP(2, a2)
+            QS_DW_TAP(3, a3)
+#undef QS_DW_TAP
+        }
+        return;
+    }
+    if (q.chunks) {
+        for (int64_t j = 0; j < q.nChunks; ++j) {
+            const DwChunk c = q.chunks[j];
+            const __m512i wv = _mm512_set1_epi32(q.wd[j]), idx = q.chunkIdx[j];
+            const uint8_t* s = q.src + c.offA;
+            const int64_t toB = c.offB - c.offA;
+#define QS_DW_TAP(v, acc)                                                                          \
+    if ((v) < NV) {                                                                                \
+        const __m512i winA = _mm512_loadu_si512(s + (v)*q.vStep);                                  \
+        const __m512i pv =                                                                         \
+            c.two ? _mm512_permutex2var_epi8(winA, idx, _mm512_loadu_si512(s + (v)*q.vStep + toB)) \
+                  : _mm512_permutexvar_epi8(idx, winA);                                            \
+        acc = _mm512_dpbusd_epi32(acc, pv, wv);                                                    \
+    }
             QS_DW_TAP(0, a0)
             QS_DW_TAP(1, a1)
             QS_DW_TAP(2, a2)
@@ -785,6 +819,32 @@ depthwiseVbmi(const Conv2dShape& s, const uint8_t* x, int32_t xZero, const int8_
         for (int64_t t = 0; t < 4; ++t) idx[l * 4 + t] = uint8_t(t < kw ? base + t * dW : base);
     }
     const __m512i perm = _mm512_load_si512(idx);
+    // Chunked taps (DwChunk) where windows are not shared; chunk j's index: lane l, slot t →
+    // tap 4j + t = (ky, kx) at byte base(l) + kx·dW − col of its row's window (+ 64 in the
+    // second row's).
+    const int64_t taps = kh * kw, nChunks = ceilDiv(taps, 4);
+    const bool chunked = !share && kw >= 2 && taps <= 64;
+    DwChunk chunks[16];
+    alignas(64) uint8_t chunkIdxBytes[16][64] = {};
+    for (int64_t j = 0; j < nChunks && chunked; ++j) {
+        const int64_t t0 = 4 * j, t1 = std::min(taps, t0 + 4) - 1; // first, last tap
+        const int64_t rowA = t0 / kw, rowB = t1 / kw;
+        const int64_t colA = (t0 % kw) * dW, colB = 0; // row B's taps start at kx 0
+        chunks[j] = DwChunk{rowA * dH * pw + colA, rowB * dH * pw + colB, rowB != rowA};
+        for (int64_t l = 0; l < 16; ++l) {
+            const int64_t base =
+                compact ? (l / ow < rows ? (l / ow) * sH * pw + (l % ow) * sW : 0) : l * sW;
+            for (int64_t t = 0; t < 4; ++t) {
+                const int64_t tap = std::min(t0 + t, t1); // past the last tap: weight 0
+                const int64_t ky = tap / kw, kx = tap % kw;
+                chunkIdxBytes[j][l * 4 + t] =
+                    uint8_t(ky == rowA ? base + kx * dW - colA : 64 + base + kx * dW - colB);
+            }
+        }
+    }
+    __m512i chunkIdx[16];
+    for (int64_t j = 0; j < nChunks && chunked; ++j)
+        chunkIdx[j] = _mm512_load_si512(chunkIdxBytes[j]);
     // Codes of a quad, compact: byte j of the 4·R rows is lane j mod (R·ow) of vector
     // j div (R·ow); otherwise vector v's 16 codes to bytes 16v.. (one dword permutation).
     alignas(64) uint8_t cidx[64];
@@ -860,7 +920,12 @@ depthwiseVbmi(const Conv2dShape& s, const uint8_t* x, int32_t xZero, const int8_
         }
 
         int32_t wsum = 0;
-        if (vectorWeights) {
+        if (chunked) { // the weights as stored are the chunks' dwords
+            const __m512i wdv = _mm512_maskz_loadu_epi8(wload, wc);
+            _mm512_store_si512(wd, wdv);
+            wsum = _mm512_reduce_add_epi32(
+                _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8(1), wdv));
+        } else if (vectorWeights) {
             const __m512i wdv = _mm512_maskz_permutexvar_epi8(__mmask64(wvalid), wperm,
                                                               _mm512_maskz_loadu_epi8(wload, wc));
             _mm512_store_si512(wd, wdv);
@@ -897,6 +962,11 @@ depthwiseVbmi(const Conv2dShape& s, const uint8_t* x, int32_t xZero, const int8_
         proto.firstRow = -s.padTop;
         proto.inH = h;
         proto.zv = zv;
+        if (chunked) {
+            proto.chunks = chunks;
+            proto.chunkIdx = chunkIdx;
+            proto.nChunks = nChunks;
+        }
         int64_t firstQuad = 0; // the quads before it done by dwWideShared3
         if (packed && !compact && !horizontal && share && kh == 3 && sH >= 1 && sH <= 2) {
             const int64_t full = vectors / 4;
