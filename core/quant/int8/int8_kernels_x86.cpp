@@ -145,7 +145,47 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void
 packBVnni(int64_t k, int64_t n, const uint8_t* b, int64_t strideK, int64_t strideN,
           uint8_t* packedB, int64_t jb0, int64_t jb1) {
     const int64_t k4 = ceilDiv(k, 4);
-    for (int64_t jb = jb0; jb < jb1; ++jb)
+    // 64-column pairs of blocks from 512-bit rows: per 128-bit lane L the byte, then the word
+    // unpacks give columns 16L..16L+3 (e), +4..7 (f), +8..11 (g), +12..15 (h), each column's
+    // four k bytes together; block jb is [e0 f0 g0 h0 e1 f1 g1 h1] (lanes), jb + 1 the same of
+    // lanes 2 and 3.
+    const __m512i lanes01 = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11),
+                  lanes23 = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
+    int64_t jbPairsEnd = jb0; // blocks [jb0, jbPairsEnd) go in pairs
+    if (strideN == 1)
+        while (jbPairsEnd + 1 < jb1 && (jbPairsEnd + 2) * kVnniCols <= n) jbPairsEnd += 2;
+    for (int64_t jb = jb0; jb < jbPairsEnd; jb += 2)
+        for (int64_t kq = 0; kq < k4; ++kq) {
+            const int64_t k0 = 4 * kq;
+            uint8_t* d0 = packedB + (jb * k4 + kq) * kVnniCols * 4;
+            uint8_t* d1 = packedB + ((jb + 1) * k4 + kq) * kVnniCols * 4;
+            if (k0 + 3 >= k) { // the last, partial quad
+                for (int64_t j = 0; j < 2 * kVnniCols; ++j)
+                    for (int64_t t = 0; t < 4; ++t)
+                        (j < kVnniCols ? d0 : d1)[(j % kVnniCols) * 4 + t] =
+                            bAt(b, k0 + t, jb * kVnniCols + j, k, n, strideK, strideN);
+                continue;
+            }
+            const uint8_t* s = b + k0 * strideK + jb * kVnniCols;
+            const __m512i r0 = _mm512_loadu_si512(s), r1 = _mm512_loadu_si512(s + strideK);
+            const __m512i r2 = _mm512_loadu_si512(s + 2 * strideK),
+                          r3 = _mm512_loadu_si512(s + 3 * strideK);
+            const __m512i lo01 = _mm512_unpacklo_epi8(r0, r1), hi01 = _mm512_unpackhi_epi8(r0, r1);
+            const __m512i lo23 = _mm512_unpacklo_epi8(r2, r3), hi23 = _mm512_unpackhi_epi8(r2, r3);
+            const __m512i e = _mm512_unpacklo_epi16(lo01, lo23),
+                          f = _mm512_unpackhi_epi16(lo01, lo23);
+            const __m512i g = _mm512_unpacklo_epi16(hi01, hi23),
+                          h = _mm512_unpackhi_epi16(hi01, hi23);
+            const __m512i ef01 = _mm512_permutex2var_epi64(e, lanes01, f),
+                          gh01 = _mm512_permutex2var_epi64(g, lanes01, h);
+            const __m512i ef23 = _mm512_permutex2var_epi64(e, lanes23, f),
+                          gh23 = _mm512_permutex2var_epi64(g, lanes23, h);
+            _mm512_storeu_si512(d0, _mm512_shuffle_i64x2(ef01, gh01, 0x44));
+            _mm512_storeu_si512(d0 + 64, _mm512_shuffle_i64x2(ef01, gh01, 0xEE));
+            _mm512_storeu_si512(d1, _mm512_shuffle_i64x2(ef23, gh23, 0x44));
+            _mm512_storeu_si512(d1 + 64, _mm512_shuffle_i64x2(ef23, gh23, 0xEE));
+        }
+    for (int64_t jb = jbPairsEnd; jb < jb1; ++jb)
         for (int64_t kq = 0; kq < k4; ++kq) {
             uint8_t* dst = packedB + (jb * k4 + kq) * kVnniCols * 4;
             const int64_t n0 = jb * kVnniCols, k0 = 4 * kq;
