@@ -287,13 +287,56 @@ vnniTile(int64_t k4, const int32_t* ap, const uint8_t* bp, int64_t rows, int32_t
         for (auto& v : acc[r])
             v = pairs && r < rows ? _mm512_set1_epi32(rq->offsets[row + r])
                                   : _mm512_setzero_si512();
-    for (int64_t kq = 0; kq < k4; ++kq) {
-        __m512i b[V];
-        for (int v = 0; v < V; ++v) b[v] = _mm512_loadu_si512(bp + kq * 128 + v * 64);
-        for (int64_t r = 0; r < kVnniRows; ++r) {
-            const __m512i av = _mm512_set1_epi32(ap[kq * kVnniRows + r]);
-            for (int v = 0; v < V; ++v) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], b[v], av);
+    if constexpr (V == 2) {
+        // The 16 accumulators as named variables: with the array, GCC 12 rotated them through
+        // other registers and the stack on every iteration (as many moves as vpdpbusd).
+        __m512i c00 = acc[0][0], c01 = acc[0][1], c10 = acc[1][0], c11 = acc[1][1];
+        __m512i c20 = acc[2][0], c21 = acc[2][1], c30 = acc[3][0], c31 = acc[3][1];
+        __m512i c40 = acc[4][0], c41 = acc[4][1], c50 = acc[5][0], c51 = acc[5][1];
+        __m512i c60 = acc[6][0], c61 = acc[6][1], c70 = acc[7][0], c71 = acc[7][1];
+        for (int64_t kq = 0; kq < k4; ++kq) {
+            const __m512i b0 = _mm512_loadu_si512(bp + kq * 128),
+                          b1 = _mm512_loadu_si512(bp + kq * 128 + 64);
+            const int32_t* a = ap + kq * kVnniRows;
+#define QS_VNNI_ROW(r, x0, x1)                                                                     \
+    {                                                                                              \
+        const __m512i av = _mm512_set1_epi32(a[r]);                                                \
+        x0 = _mm512_dpbusd_epi32(x0, b0, av);                                                      \
+        x1 = _mm512_dpbusd_epi32(x1, b1, av);                                                      \
+    }
+            QS_VNNI_ROW(0, c00, c01)
+            QS_VNNI_ROW(1, c10, c11)
+            QS_VNNI_ROW(2, c20, c21)
+            QS_VNNI_ROW(3, c30, c31)
+            QS_VNNI_ROW(4, c40, c41)
+            QS_VNNI_ROW(5, c50, c51)
+            QS_VNNI_ROW(6, c60, c61)
+            QS_VNNI_ROW(7, c70, c71)
+#undef QS_VNNI_ROW
         }
+        acc[0][0] = c00, acc[0][1] = c01, acc[1][0] = c10, acc[1][1] = c11;
+        acc[2][0] = c20, acc[2][1] = c21, acc[3][0] = c30, acc[3][1] = c31;
+        acc[4][0] = c40, acc[4][1] = c41, acc[5][0] = c50, acc[5][1] = c51;
+        acc[6][0] = c60, acc[6][1] = c61, acc[7][0] = c70, acc[7][1] = c71;
+    } else { // V == 1, the same with 8 accumulators
+        __m512i c0 = acc[0][0], c1 = acc[1][0], c2 = acc[2][0], c3 = acc[3][0];
+        __m512i c4 = acc[4][0], c5 = acc[5][0], c6 = acc[6][0], c7 = acc[7][0];
+        for (int64_t kq = 0; kq < k4; ++kq) {
+            const __m512i b0 = _mm512_loadu_si512(bp + kq * 128);
+            const int32_t* a = ap + kq * kVnniRows;
+#define QS_VNNI_ROW(r, x0) x0 = _mm512_dpbusd_epi32(x0, b0, _mm512_set1_epi32(a[r]));
+            QS_VNNI_ROW(0, c0)
+            QS_VNNI_ROW(1, c1)
+            QS_VNNI_ROW(2, c2)
+            QS_VNNI_ROW(3, c3)
+            QS_VNNI_ROW(4, c4)
+            QS_VNNI_ROW(5, c5)
+            QS_VNNI_ROW(6, c6)
+            QS_VNNI_ROW(7, c7)
+#undef QS_VNNI_ROW
+        }
+        acc[0][0] = c0, acc[1][0] = c1, acc[2][0] = c2, acc[3][0] = c3;
+        acc[4][0] = c4, acc[5][0] = c5, acc[6][0] = c6, acc[7][0] = c7;
     }
     if (rq) {
         const __m512i z = _mm512_set1_epi32(rq->zeroPoint);
