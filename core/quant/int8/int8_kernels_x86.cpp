@@ -706,8 +706,38 @@ struct DwQuad {
     __m512i zv = _mm512_setzero_si512();
     const DwChunk* chunks = nullptr; // non-null: chunked taps, wd the chunks' weight dwords
     const __m512i* chunkIdx = nullptr;
-    int64_t nChunks = 0;
+    int64_t nChunks = 0, kw = 0;
 };
+
+// Chunked taps of a KH × KW kernel with every loop and chunk shape (one or two kernel rows)
+// resolved at compile time.
+template <int NV, int KH, int KW>
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx512vbmi"),
+               always_inline)) inline void
+dwQuadChunked(const DwQuad& q, __m512i& a0, __m512i& a1, __m512i& a2, __m512i& a3) {
+    constexpr int taps = KH * KW, chunks = (taps + 3) / 4;
+#pragma GCC unroll 16
+    for (int j = 0; j < chunks; ++j) {
+        const int t0 = 4 * j, t1 = std::min(taps, t0 + 4) - 1;
+        const int rowA = t0 / KW, rowB = t1 / KW;
+        const int64_t offA = rowA * q.dH * q.pw + (t0 % KW) * q.dW, offB = rowB * q.dH * q.pw;
+        const __m512i wv = _mm512_set1_epi32(q.wd[j]), idx = q.chunkIdx[j];
+#define QS_DW_TAP(v, acc)                                                                          \
+    if ((v) < NV) {                                                                                \
+        const uint8_t* s = q.src + (v)*q.vStep;                                                    \
+        const __m512i winA = _mm512_loadu_si512(s + offA);                                         \
+        const __m512i pv = rowB != rowA                                                            \
+                               ? _mm512_permutex2var_epi8(winA, idx, _mm512_loadu_si512(s + offB)) \
+                               : _mm512_permutexvar_epi8(idx, winA);                               \
+        acc = _mm512_dpbusd_epi32(acc, pv, wv);                                                    \
+    }
+        QS_DW_TAP(0, a0)
+        QS_DW_TAP(1, a1)
+        QS_DW_TAP(2, a2)
+        QS_DW_TAP(3, a3)
+#undef QS_DW_TAP
+    }
+}
 
 // The shared form for a kernel KH rows high, vectors VR input rows apart: every loop and
 // condition resolved at compile time.
@@ -773,6 +803,8 @@ dwQuad(const DwQuad& q, __m512i& a0, __m512i& a1, __m512i& a2, __m512i& a3) {
         }
         return;
     }
+    if (q.chunks && q.kh == 5 && q.kw == 5) return dwQuadChunked<NV, 5, 5>(q, a0, a1, a2, a3);
+    if (q.chunks && q.kh == 3 && q.kw == 3) return dwQuadChunked<NV, 3, 3>(q, a0, a1, a2, a3);
     if (q.chunks) {
         for (int64_t j = 0; j < q.nChunks; ++j) {
             const DwChunk c = q.chunks[j];
@@ -1049,6 +1081,7 @@ depthwiseVbmi(const Conv2dShape& s, const uint8_t* x, int32_t xZero, const int8_
             proto.chunks = chunks;
             proto.chunkIdx = chunkIdx;
             proto.nChunks = nChunks;
+            proto.kw = kw;
         }
         int64_t firstQuad = 0; // the quads before it done by dwWideShared3
         if (packed && !compact && !horizontal && share && kh == 3 && sH >= 1 && sH <= 2) {
