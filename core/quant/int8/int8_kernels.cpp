@@ -33,12 +33,8 @@ void depthwisePlaneAvx2(const uint8_t* x, int64_t h, int64_t w, int32_t xZero, c
                         int64_t padTop, int64_t padLeft, int32_t bias, int32_t* out, int64_t oh,
                         int64_t ow, std::vector<uint8_t>& scratch);
 bool depthwiseVbmiFits(int64_t kw, int64_t stride, int64_t dilation);
-void depthwisePlaneVbmi(const uint8_t* x, int64_t h, int64_t w, int32_t xZero, const int8_t* wt,
-                        int64_t kh, int64_t kw, int64_t strideH, int64_t stride, int64_t dilationH,
-                        int64_t dilation, int64_t padTop, int64_t padLeft, int32_t bias,
-                        int32_t* out, int64_t oh, int64_t ow, std::vector<uint8_t>& scratch,
-                        const float* multiplier, int32_t zOut, int32_t lo, int32_t hi,
-                        uint8_t* codes);
+void depthwiseVbmi(const Conv2dShape& s, const uint8_t* x, int32_t xZero, const int8_t* wt,
+                   const int32_t* bias, int32_t* out, const FusedRequant* rq);
 int64_t requantizeFloatAvx512(const int32_t* acc, int32_t offset, int64_t n, float multiplier,
                               int32_t zeroPoint, int32_t lo, int32_t hi, void* out);
 int64_t requantizeFixedAvx512(const int32_t* acc, int32_t offset, int64_t n, int32_t m0, int shift,
@@ -126,6 +122,21 @@ void depthwiseConv2d(SimdPath path, const Conv2dShape& s, const uint8_t* x, int3
     thread_local std::vector<uint8_t> scratch; // the padded plane, reused
     const bool vbmi = path == SimdPath::Avx512 && cpuFeatures().avx512vbmi &&
                       x86::depthwiseVbmiFits(kw, s.strideW, s.dilationW);
+    if (vbmi) { // all channels of an image in one call
+        Conv2dShape image = s;
+        image.batch = 1;
+        for (int64_t n = 0; n < s.batch; ++n) {
+            FusedRequant imageRq;
+            if (rq) {
+                imageRq = *rq;
+                imageRq.out = rq->out + n * s.outChannels * rq->ldo;
+            }
+            x86::depthwiseVbmi(image, x + n * s.inChannels * s.inH * s.inW, xZero, w, bias,
+                               rq ? nullptr : acc + n * s.outChannels * s.outH * s.outW,
+                               rq ? &imageRq : nullptr);
+        }
+        return;
+    }
     for (int64_t n = 0; n < s.batch; ++n)
         for (int64_t c = 0; c < s.outChannels; ++c) {
             const uint8_t* xc = x + (n * s.inChannels + c) * s.inH * s.inW;
@@ -133,15 +144,6 @@ void depthwiseConv2d(SimdPath path, const Conv2dShape& s, const uint8_t* x, int3
             const int64_t plane = s.outH * s.outW;
             const int32_t b = bias ? bias[c] : 0;
             uint8_t* codes = rq ? rq->out + (n * s.outChannels + c) * rq->ldo : nullptr;
-            if (vbmi) {
-                x86::depthwisePlaneVbmi(xc, s.inH, s.inW, xZero, wc, kh, kw, s.strideH, s.strideW,
-                                        s.dilationH, s.dilationW, s.padTop, s.padLeft, b,
-                                        rq ? nullptr : acc + (n * s.outChannels + c) * plane,
-                                        s.outH, s.outW, scratch, rq ? rq->multipliers + c : nullptr,
-                                        rq ? rq->zeroPoint : 0, rq ? rq->lo : 0, rq ? rq->hi : 0,
-                                        codes);
-                continue;
-            }
             thread_local std::vector<int32_t> planeAcc; // the accumulators before rq
             if (rq) planeAcc.resize(size_t(plane));
             int32_t* out = rq ? planeAcc.data() : acc + (n * s.outChannels + c) * plane;

@@ -130,10 +130,11 @@ private:
 
 // Depthwise 2-D convolution (group == C == M, one filter per channel). Generic: direct loops;
 // Avx2 (column strides 1 and 2): each plane copied with its padding filled with the zero point,
-// then 16 output columns per AVX2 step; Avx512 with VBMI (15·stride + 3·dilation < 64): the
-// padded plane, then per kernel row a vpermb gather of four taps per output and vpdpbusd, 16
-// output columns per step. Exact on every path; equals referenceConv2d.
-// With rq, acc is unused and the channels (rows of rq) go through the float output stage instead.
+// then 16 output columns per AVX2 step; Avx512 with VBMI (15·stride + 3·dilation < 64): all
+// channels in one call, the padded plane, vectors of 16 outputs (16 columns of a row, or whole
+// rows of a plane at most 16 wide: two rows of a 7×7 plane per vector), a vpermb gather of four
+// taps per output and vpdpbusd, four vectors down the rows sharing each input row's window,
+// then requantized together to codes. Exact on every path; equals referenceConv2d.
 void depthwiseConv2d(SimdPath path, const Conv2dShape& s, const uint8_t* x, int32_t xZero,
                      const int8_t* w, const int32_t* bias, int32_t* acc,
                      const FusedRequant* rq = nullptr);

@@ -8,6 +8,8 @@
 //   Micro-tile 4 rows × 16 columns.
 // AVX-512 VNNI: vpdpbusd sums four u8·s8 products straight into int32 (exact). Micro-tile
 //   8 rows × 32 columns.
+#include "quant/int8/int8_kernels.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -143,7 +145,47 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void
 packBVnni(int64_t k, int64_t n, const uint8_t* b, int64_t strideK, int64_t strideN,
           uint8_t* packedB, int64_t jb0, int64_t jb1) {
     const int64_t k4 = ceilDiv(k, 4);
-    for (int64_t jb = jb0; jb < jb1; ++jb)
+    // 64-column pairs of blocks from 512-bit rows: per 128-bit lane L the byte, then the word
+    // unpacks give columns 16L..16L+3 (e), +4..7 (f), +8..11 (g), +12..15 (h), each column's
+    // four k bytes together; block jb is [e0 f0 g0 h0 e1 f1 g1 h1] (lanes), jb + 1 the same of
+    // lanes 2 and 3.
+    const __m512i lanes01 = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11),
+                  lanes23 = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
+    int64_t jbPairsEnd = jb0; // blocks [jb0, jbPairsEnd) go in pairs
+    if (strideN == 1)
+        while (jbPairsEnd + 1 < jb1 && (jbPairsEnd + 2) * kVnniCols <= n) jbPairsEnd += 2;
+    for (int64_t jb = jb0; jb < jbPairsEnd; jb += 2)
+        for (int64_t kq = 0; kq < k4; ++kq) {
+            const int64_t k0 = 4 * kq;
+            uint8_t* d0 = packedB + (jb * k4 + kq) * kVnniCols * 4;
+            uint8_t* d1 = packedB + ((jb + 1) * k4 + kq) * kVnniCols * 4;
+            if (k0 + 3 >= k) { // the last, partial quad
+                for (int64_t j = 0; j < 2 * kVnniCols; ++j)
+                    for (int64_t t = 0; t < 4; ++t)
+                        (j < kVnniCols ? d0 : d1)[(j % kVnniCols) * 4 + t] =
+                            bAt(b, k0 + t, jb * kVnniCols + j, k, n, strideK, strideN);
+                continue;
+            }
+            const uint8_t* s = b + k0 * strideK + jb * kVnniCols;
+            const __m512i r0 = _mm512_loadu_si512(s), r1 = _mm512_loadu_si512(s + strideK);
+            const __m512i r2 = _mm512_loadu_si512(s + 2 * strideK),
+                          r3 = _mm512_loadu_si512(s + 3 * strideK);
+            const __m512i lo01 = _mm512_unpacklo_epi8(r0, r1), hi01 = _mm512_unpackhi_epi8(r0, r1);
+            const __m512i lo23 = _mm512_unpacklo_epi8(r2, r3), hi23 = _mm512_unpackhi_epi8(r2, r3);
+            const __m512i e = _mm512_unpacklo_epi16(lo01, lo23),
+                          f = _mm512_unpackhi_epi16(lo01, lo23);
+            const __m512i g = _mm512_unpacklo_epi16(hi01, hi23),
+                          h = _mm512_unpackhi_epi16(hi01, hi23);
+            const __m512i ef01 = _mm512_permutex2var_epi64(e, lanes01, f),
+                          gh01 = _mm512_permutex2var_epi64(g, lanes01, h);
+            const __m512i ef23 = _mm512_permutex2var_epi64(e, lanes23, f),
+                          gh23 = _mm512_permutex2var_epi64(g, lanes23, h);
+            _mm512_storeu_si512(d0, _mm512_shuffle_i64x2(ef01, gh01, 0x44));
+            _mm512_storeu_si512(d0 + 64, _mm512_shuffle_i64x2(ef01, gh01, 0xEE));
+            _mm512_storeu_si512(d1, _mm512_shuffle_i64x2(ef23, gh23, 0x44));
+            _mm512_storeu_si512(d1 + 64, _mm512_shuffle_i64x2(ef23, gh23, 0xEE));
+        }
+    for (int64_t jb = jbPairsEnd; jb < jb1; ++jb)
         for (int64_t kq = 0; kq < k4; ++kq) {
             uint8_t* dst = packedB + (jb * k4 + kq) * kVnniCols * 4;
             const int64_t n0 = jb * kVnniCols, k0 = 4 * kq;
@@ -245,13 +287,56 @@ vnniTile(int64_t k4, const int32_t* ap, const uint8_t* bp, int64_t rows, int32_t
         for (auto& v : acc[r])
             v = pairs && r < rows ? _mm512_set1_epi32(rq->offsets[row + r])
                                   : _mm512_setzero_si512();
-    for (int64_t kq = 0; kq < k4; ++kq) {
-        __m512i b[V];
-        for (int v = 0; v < V; ++v) b[v] = _mm512_loadu_si512(bp + kq * 128 + v * 64);
-        for (int64_t r = 0; r < kVnniRows; ++r) {
-            const __m512i av = _mm512_set1_epi32(ap[kq * kVnniRows + r]);
-            for (int v = 0; v < V; ++v) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], b[v], av);
+    if constexpr (V == 2) {
+        // The 16 accumulators as named variables: with the array, GCC 12 rotated them through
+        // other registers and the stack on every iteration (as many moves as vpdpbusd).
+        __m512i c00 = acc[0][0], c01 = acc[0][1], c10 = acc[1][0], c11 = acc[1][1];
+        __m512i c20 = acc[2][0], c21 = acc[2][1], c30 = acc[3][0], c31 = acc[3][1];
+        __m512i c40 = acc[4][0], c41 = acc[4][1], c50 = acc[5][0], c51 = acc[5][1];
+        __m512i c60 = acc[6][0], c61 = acc[6][1], c70 = acc[7][0], c71 = acc[7][1];
+        for (int64_t kq = 0; kq < k4; ++kq) {
+            const __m512i b0 = _mm512_loadu_si512(bp + kq * 128),
+                          b1 = _mm512_loadu_si512(bp + kq * 128 + 64);
+            const int32_t* a = ap + kq * kVnniRows;
+#define QS_VNNI_ROW(r, x0, x1)                                                                     \
+    {                                                                                              \
+        const __m512i av = _mm512_set1_epi32(a[r]);                                                \
+        x0 = _mm512_dpbusd_epi32(x0, b0, av);                                                      \
+        x1 = _mm512_dpbusd_epi32(x1, b1, av);                                                      \
+    }
+            QS_VNNI_ROW(0, c00, c01)
+            QS_VNNI_ROW(1, c10, c11)
+            QS_VNNI_ROW(2, c20, c21)
+            QS_VNNI_ROW(3, c30, c31)
+            QS_VNNI_ROW(4, c40, c41)
+            QS_VNNI_ROW(5, c50, c51)
+            QS_VNNI_ROW(6, c60, c61)
+            QS_VNNI_ROW(7, c70, c71)
+#undef QS_VNNI_ROW
         }
+        acc[0][0] = c00, acc[0][1] = c01, acc[1][0] = c10, acc[1][1] = c11;
+        acc[2][0] = c20, acc[2][1] = c21, acc[3][0] = c30, acc[3][1] = c31;
+        acc[4][0] = c40, acc[4][1] = c41, acc[5][0] = c50, acc[5][1] = c51;
+        acc[6][0] = c60, acc[6][1] = c61, acc[7][0] = c70, acc[7][1] = c71;
+    } else { // V == 1, the same with 8 accumulators
+        __m512i c0 = acc[0][0], c1 = acc[1][0], c2 = acc[2][0], c3 = acc[3][0];
+        __m512i c4 = acc[4][0], c5 = acc[5][0], c6 = acc[6][0], c7 = acc[7][0];
+        for (int64_t kq = 0; kq < k4; ++kq) {
+            const __m512i b0 = _mm512_loadu_si512(bp + kq * 128);
+            const int32_t* a = ap + kq * kVnniRows;
+#define QS_VNNI_ROW(r, x0) x0 = _mm512_dpbusd_epi32(x0, b0, _mm512_set1_epi32(a[r]));
+            QS_VNNI_ROW(0, c0)
+            QS_VNNI_ROW(1, c1)
+            QS_VNNI_ROW(2, c2)
+            QS_VNNI_ROW(3, c3)
+            QS_VNNI_ROW(4, c4)
+            QS_VNNI_ROW(5, c5)
+            QS_VNNI_ROW(6, c6)
+            QS_VNNI_ROW(7, c7)
+#undef QS_VNNI_ROW
+        }
+        acc[0][0] = c0, acc[1][0] = c1, acc[2][0] = c2, acc[3][0] = c3;
+        acc[4][0] = c4, acc[5][0] = c5, acc[6][0] = c6, acc[7][0] = c7;
     }
     if (rq) {
         const __m512i z = _mm512_set1_epi32(rq->zeroPoint);
@@ -611,134 +696,531 @@ __attribute__((target("avx2"))) int64_t qmulFloatAvx2(const void* a, bool aSigne
 
 namespace qs::int8::x86 {
 
-// Whether depthwisePlaneVbmi handles the geometry: the dwords of 16 output columns come from
+// Whether depthwiseVbmi handles the geometry: the dwords of 16 output columns come from
 // one 64-byte window (15·stride + 3·dilation < 64 when the kernel is 4 or more wide).
 bool depthwiseVbmiFits(int64_t kw, int64_t stride, int64_t dilation) {
     return 15 * stride + std::min<int64_t>(3, kw - 1) * dilation < 64;
 }
 
-// Depthwise 2-D convolution of one channel plane with AVX-512 VBMI + VNNI. The plane is copied
-// into `scratch` with its padding filled with the zero point z, so every output sums all
-// kh·kw taps: Σ x·w over the padded plane minus z·Σw equals Σ (x − z)·w over the valid taps
-// (a padded tap adds z·w − z·w = 0). For 16 output columns, one kernel row and one group of four
-// taps g, vpermb gathers from a 64-byte window the dword (x[o·s + (4g+t)·d], t = 0..3) of each
-// output o (taps past kw meet a zero weight), and vpdpbusd multiplies it with the four taps'
-// weights (u8 · s8, four products summed straight into int32: exact). Equals referenceConv2d.
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx512vbmi"))) void
-depthwisePlaneVbmi(const uint8_t* x, int64_t h, int64_t w, int32_t xZero, const int8_t* wt,
-                   int64_t kh, int64_t kw, int64_t strideH, int64_t stride, int64_t dilationH,
-                   int64_t dilation, int64_t padTop, int64_t padLeft, int32_t bias, int32_t* out,
-                   int64_t oh, int64_t ow, std::vector<uint8_t>& scratch, const float* multiplier,
-                   int32_t zOut, int32_t lo, int32_t hi, uint8_t* codes) {
-    const int64_t groups = ceilDiv(kw, 4);
-    const int64_t owRounded = ceilDiv(ow, 16) * 16;
-    const int64_t pw = std::max<int64_t>((owRounded - 16) * stride + 64,
-                                         (ow - 1) * stride + (kw - 1) * dilation + 1);
-    const int64_t ph = (oh - 1) * strideH + (kh - 1) * dilationH + 1;
-    const int64_t slack = 64 + 4 * (groups - 1) * dilation; // the last row's last windows
-    scratch.resize(size_t(pw * ph + std::max<int64_t>(slack, 64)));
-    uint8_t* p = scratch.data();
-    // Rows in 64-byte steps: masked loads of the valid columns over a vector of z (a masked-off
-    // byte is never read). A step may run past the row's end into the next row, which is
-    // written after it, or into the slack.
-    const __m512i zv = _mm512_set1_epi8(char(xZero));
-    for (int64_t r = 0; r < ph; ++r) {
-        uint8_t* dst = p + r * pw;
-        const int64_t iy = r - padTop;
-        const bool inside = iy >= 0 && iy < h;
-        for (int64_t d = 0; d < pw; d += 64) {
-            __m512i v = zv;
-            const int64_t c = d - padLeft; // the input column of dst[d]
-            const int64_t from = std::max<int64_t>(0, -c), to = std::min<int64_t>(64, w - c);
-            if (inside && to > from) {
-                const uint64_t upper = to == 64 ? ~uint64_t(0) : (uint64_t(1) << to) - 1;
-                const __mmask64 mask = __mmask64(upper & ~((uint64_t(1) << from) - 1));
-                const uint8_t* src = x + iy * w; // + c, possibly before the row: masked off
-                v = _mm512_mask_loadu_epi8(
-                    zv, mask,
-                    reinterpret_cast<const void*>(reinterpret_cast<uintptr_t>(src) + uintptr_t(c)));
-            }
-            _mm512_storeu_si512(dst + d, v);
+namespace {
+// Byte position of lane i of vector v after packFour: the int32 → int16 and int16 → byte
+// packs interleave per 128-bit lane l = i / 4: [a, b, c, d] four lanes each.
+constexpr int packedPos(int v, int i) {
+    return (i / 4) * 16 + v * 4 + i % 4;
+}
+
+// Four vectors of 16 accumulators with one multiplier M < 1 to 64 code bytes (lane i of
+// vector v at packedPos(v, i)): storeRowPair's output stage (see there why it equals
+// requantizeFloat).
+__attribute__((target("avx512f,avx512bw,avx512vl"), always_inline)) inline __m512i
+packFour(__m512i a0, __m512i a1, __m512i a2, __m512i a3, __m512 m, __m512i z16, __m512i lo8,
+         __m512i hi8, bool isSigned) {
+    const __m512i pa =
+        _mm512_adds_epi16(_mm512_packs_epi32(roundScaled(a0, m), roundScaled(a1, m)), z16);
+    const __m512i pb =
+        _mm512_adds_epi16(_mm512_packs_epi32(roundScaled(a2, m), roundScaled(a3, m)), z16);
+    if (isSigned) return _mm512_min_epi8(_mm512_max_epi8(_mm512_packs_epi16(pa, pb), lo8), hi8);
+    return _mm512_min_epu8(_mm512_max_epu8(_mm512_packus_epi16(pa, pb), lo8), hi8);
+}
+
+// The windows of up to four vectors of one channel from src (the first vector's first kernel
+// row), vStep bytes apart. Shared (vectors vRows input rows apart, rows not dilated, kernel at
+// most 4 wide): each input row's window is loaded and permuted once for every vector and kernel
+// row it serves.
+// Chunked taps (windows not shared, kernel at least 2 wide): the kernel's taps in row-major
+// order, four per chunk, so a chunk spans one kernel row or two (windows at offA and offB from
+// a vector's first kernel row, the two gathered by one vpermt2b); its weight dword is the four
+// weights as stored.
+struct DwChunk {
+    int64_t offA, offB;
+    bool two;
+};
+
+struct DwQuad {
+    const uint8_t* src;
+    int64_t pw, vRows, vStep, kh, dH, groups, dW;
+    const int32_t* wd; // [kh][groups] weight dwords
+    __m512i perm;
+    bool share;
+    // Direct (shared form only): the windows straight from the input plane instead of the
+    // padded copy: window rel = a masked load (columns cmask, z elsewhere) at xRow0 + rel·xPitch,
+    // input row firstRow + rel (all z outside [0, inH)).
+    bool direct = false;
+    uintptr_t xRow0 = 0;
+    int64_t xPitch = 0, firstRow = 0, inH = 0;
+    __mmask64 cmask = 0;
+    __m512i zv = _mm512_setzero_si512();
+    const DwChunk* chunks = nullptr; // non-null: chunked taps, wd the chunks' weight dwords
+    const __m512i* chunkIdx = nullptr;
+    int64_t nChunks = 0, kw = 0;
+};
+
+// Chunked taps of a KH × KW kernel with every loop and chunk shape (one or two kernel rows)
+// resolved at compile time.
+template <int NV, int KH, int KW>
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx512vbmi"),
+               always_inline)) inline void
+dwQuadChunked(const DwQuad& q, __m512i& a0, __m512i& a1, __m512i& a2, __m512i& a3) {
+    constexpr int taps = KH * KW, chunks = (taps + 3) / 4;
+#pragma GCC unroll 16
+    for (int j = 0; j < chunks; ++j) {
+        const int t0 = 4 * j, t1 = std::min(taps, t0 + 4) - 1;
+        const int rowA = t0 / KW, rowB = t1 / KW;
+        const int64_t offA = rowA * q.dH * q.pw + (t0 % KW) * q.dW, offB = rowB * q.dH * q.pw;
+        const __m512i wv = _mm512_set1_epi32(q.wd[j]), idx = q.chunkIdx[j];
+#define QS_DW_TAP(v, acc)                                                                          \
+    if ((v) < NV) {                                                                                \
+        const uint8_t* s = q.src + (v)*q.vStep;                                                    \
+        const __m512i winA = _mm512_loadu_si512(s + offA);                                         \
+        const __m512i pv = rowB != rowA                                                            \
+                               ? _mm512_permutex2var_epi8(winA, idx, _mm512_loadu_si512(s + offB)) \
+                               : _mm512_permutexvar_epi8(idx, winA);                               \
+        acc = _mm512_dpbusd_epi32(acc, pv, wv);                                                    \
+    }
+        QS_DW_TAP(0, a0)
+        QS_DW_TAP(1, a1)
+        QS_DW_TAP(2, a2)
+        QS_DW_TAP(3, a3)
+#undef QS_DW_TAP
+    }
+}
+
+// The shared form for a kernel KH rows high, vectors VR input rows apart: every loop and
+// condition resolved at compile time.
+template <int NV, int KH, int VR>
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx512vbmi"),
+               always_inline)) inline void
+dwQuadShared(const DwQuad& q, __m512i& a0, __m512i& a1, __m512i& a2, __m512i& a3) {
+    __m512i wv[KH];
+#pragma GCC unroll 8
+    for (int ky = 0; ky < KH; ++ky) wv[ky] = _mm512_set1_epi32(q.wd[ky]);
+#pragma GCC unroll 32
+    for (int rel = 0; rel < (NV - 1) * VR + KH; ++rel) {
+        __m512i win;
+        if (q.direct) {
+            const bool inside = uint64_t(q.firstRow + rel) < uint64_t(q.inH);
+            win = _mm512_mask_loadu_epi8(
+                q.zv, inside ? q.cmask : 0,
+                reinterpret_cast<const void*>(q.xRow0 + uintptr_t(rel * q.xPitch)));
+        } else {
+            win = _mm512_loadu_si512(q.src + rel * q.pw);
+        }
+        const __m512i pv = _mm512_permutexvar_epi8(q.perm, win);
+#define QS_DW_TAP(v, acc)                                                                          \
+    if ((v) < NV && rel - (v)*VR >= 0 && rel - (v)*VR < KH)                                        \
+        acc = _mm512_dpbusd_epi32(acc, pv, wv[rel - (v)*VR]);
+        QS_DW_TAP(0, a0)
+        QS_DW_TAP(1, a1)
+        QS_DW_TAP(2, a2)
+        QS_DW_TAP(3, a3)
+#undef QS_DW_TAP
+    }
+}
+
+template <int NV>
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx512vbmi"),
+               always_inline)) inline void
+dwQuad(const DwQuad& q, __m512i& a0, __m512i& a1, __m512i& a2, __m512i& a3) {
+    if (q.share && q.kh == 3 && q.vRows >= 1 && q.vRows <= 4) {
+        switch (q.vRows) {
+        case 1:
+            return dwQuadShared<NV, 3, 1>(q, a0, a1, a2, a3);
+        case 2:
+            return dwQuadShared<NV, 3, 2>(q, a0, a1, a2, a3);
+        case 3:
+            return dwQuadShared<NV, 3, 3>(q, a0, a1, a2, a3);
+        default:
+            return dwQuadShared<NV, 3, 4>(q, a0, a1, a2, a3);
         }
     }
-    std::memset(p + pw * ph, uint8_t(xZero), size_t(slack));
-    // The gather pattern depends only on (kw, stride, dilation): built once per thread and
-    // geometry, not per plane (a plane of 7×7 outputs costs about as much as building it).
-    thread_local int64_t idxKey[3] = {-1, -1, -1};
-    alignas(64) thread_local uint8_t idx[64];
-    if (idxKey[0] != kw || idxKey[1] != stride || idxKey[2] != dilation) {
-        for (int64_t o = 0; o < 16; ++o)
-            for (int64_t t = 0; t < 4; ++t)
-                idx[o * 4 + t] = t < kw ? uint8_t(o * stride + t * dilation) : uint8_t(0);
-        idxKey[0] = kw;
-        idxKey[1] = stride;
-        idxKey[2] = dilation;
+    if (q.share) {
+        const int64_t rels = (NV - 1) * q.vRows + q.kh;
+        for (int64_t rel = 0; rel < rels; ++rel) {
+            const __m512i pv =
+                _mm512_permutexvar_epi8(q.perm, _mm512_loadu_si512(q.src + rel * q.pw));
+#define QS_DW_TAP(v, acc)                                                                          \
+    if ((v) < NV && uint64_t(rel - (v)*q.vRows) < uint64_t(q.kh))                                  \
+        acc = _mm512_dpbusd_epi32(acc, pv, _mm512_set1_epi32(q.wd[rel - (v)*q.vRows]));
+            QS_DW_TAP(0, a0)
+            QS_DW_TAP(1, a1)
+            QS_DW_TAP(2, a2)
+            QS_DW_TAP(3, a3)
+#undef QS_DW_TAP
+        }
+        return;
+    }
+    if (q.chunks && q.kh == 5 && q.kw == 5) return dwQuadChunked<NV, 5, 5>(q, a0, a1, a2, a3);
+    if (q.chunks && q.kh == 3 && q.kw == 3) return dwQuadChunked<NV, 3, 3>(q, a0, a1, a2, a3);
+    if (q.chunks) {
+        for (int64_t j = 0; j < q.nChunks; ++j) {
+            const DwChunk c = q.chunks[j];
+            const __m512i wv = _mm512_set1_epi32(q.wd[j]), idx = q.chunkIdx[j];
+            const uint8_t* s = q.src + c.offA;
+            const int64_t toB = c.offB - c.offA;
+#define QS_DW_TAP(v, acc)                                                                          \
+    if ((v) < NV) {                                                                                \
+        const __m512i winA = _mm512_loadu_si512(s + (v)*q.vStep);                                  \
+        const __m512i pv =                                                                         \
+            c.two ? _mm512_permutex2var_epi8(winA, idx, _mm512_loadu_si512(s + (v)*q.vStep + toB)) \
+                  : _mm512_permutexvar_epi8(idx, winA);                                            \
+        acc = _mm512_dpbusd_epi32(acc, pv, wv);                                                    \
+    }
+            QS_DW_TAP(0, a0)
+            QS_DW_TAP(1, a1)
+            QS_DW_TAP(2, a2)
+            QS_DW_TAP(3, a3)
+#undef QS_DW_TAP
+        }
+        return;
+    }
+    for (int64_t ky = 0; ky < q.kh; ++ky)
+        for (int64_t g = 0; g < q.groups; ++g) {
+            const __m512i wv = _mm512_set1_epi32(q.wd[ky * q.groups + g]);
+            const uint8_t* s = q.src + ky * q.dH * q.pw + 4 * g * q.dW;
+#define QS_DW_TAP(v, acc)                                                                          \
+    if ((v) < NV)                                                                                  \
+        acc = _mm512_dpbusd_epi32(                                                                 \
+            acc, _mm512_permutexvar_epi8(q.perm, _mm512_loadu_si512(s + (v)*q.vStep)), wv);
+            QS_DW_TAP(0, a0)
+            QS_DW_TAP(1, a1)
+            QS_DW_TAP(2, a2)
+            QS_DW_TAP(3, a3)
+#undef QS_DW_TAP
+        }
+}
+
+// The common wide-plane case in one tight loop: 3 kernel rows sharing windows, four rows
+// (vectors VR input rows apart) per quad, every quad full, the packed output stage; codes of
+// row y, block b at codes[y·ow + 16b], 16 or the block's columns wide.
+template <int VR>
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx512vbmi"))) void
+dwWideShared3(const DwQuad& base, const __mmask64* colMask, int64_t blockStep, int64_t blocks,
+              int64_t quads, int64_t ow, __m512i init, __m512 m, __m512i z16, __m512i lo8,
+              __m512i hi8, __m512i order, bool isSigned, uint8_t* codes) {
+    for (int64_t b = 0; b < blocks; ++b) {
+        const int64_t cols = std::min<int64_t>(16, ow - b * 16);
+        const __mmask16 mask = __mmask16((1u << cols) - 1);
+        for (int64_t q = 0; q < quads; ++q) {
+            DwQuad quad = base;
+            quad.src = base.src + q * 4 * VR * base.pw + b * blockStep;
+            quad.xRow0 = base.xRow0 + uintptr_t(q * 4 * VR * base.xPitch + b * blockStep);
+            quad.firstRow = base.firstRow + q * 4 * VR;
+            quad.cmask = colMask[b];
+            __m512i a0 = init, a1 = init, a2 = init, a3 = init;
+            dwQuadShared<4, 3, VR>(quad, a0, a1, a2, a3);
+            const __m512i bytes = _mm512_permutexvar_epi8(
+                order, packFour(a0, a1, a2, a3, m, z16, lo8, hi8, isSigned));
+            uint8_t* o = codes + q * 4 * ow + b * 16;
+            _mm_mask_storeu_epi8(o, mask, _mm512_castsi512_si128(bytes));
+            _mm_mask_storeu_epi8(o + ow, mask, _mm512_extracti32x4_epi32(bytes, 1));
+            _mm_mask_storeu_epi8(o + 2 * ow, mask, _mm512_extracti32x4_epi32(bytes, 2));
+            _mm_mask_storeu_epi8(o + 3 * ow, mask, _mm512_extracti32x4_epi32(bytes, 3));
+        }
+    }
+}
+} // namespace
+
+// Depthwise 2-D convolution of the channels of s (batch 1, group = channels) with AVX-512
+// VBMI + VNNI. Per channel the plane is copied into a scratch buffer with its padding filled
+// with the zero point z, so every output sums all kh·kw taps: Σ x·w over the padded plane
+// minus z·Σw equals Σ (x − z)·w over the valid taps (a padded tap adds z·w − z·w = 0). One
+// vector holds 16 outputs: 16 columns of one row, or, for planes at most 16 wide, R whole rows
+// (R·ow ≤ 16 lanes: a 7×7 plane puts two rows in one vector). For one vector, one kernel row
+// and one group of four taps g, vpermb gathers from a 64-byte window the dword (x[o·s +
+// (4g+t)·d], t = 0..3) of each output o (taps past kw meet a zero weight), and vpdpbusd
+// multiplies it with the four taps' weights (u8 · s8, four products summed straight into int32:
+// exact). Vectors go in fours down the rows: an input row window serves every vector and
+// kernel row it belongs to, loaded and permuted once. The four are then requantized together
+// (packFour) when the channel's multiplier is < 1; for planes at most 16 wide the 4·R rows are
+// contiguous codes, compacted with one vpermb and written with one store. Equals
+// referenceConv2d.
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx512vbmi"))) void
+depthwiseVbmi(const Conv2dShape& s, const uint8_t* x, int32_t xZero, const int8_t* wt,
+              const int32_t* bias, int32_t* out, const FusedRequant* rq) {
+    const int64_t kh = s.kernelH, kw = s.kernelW, sH = s.strideH, sW = s.strideW;
+    const int64_t dH = s.dilationH, dW = s.dilationW, h = s.inH, w = s.inW;
+    const int64_t oh = s.outH, ow = s.outW, plane = oh * ow;
+    const int64_t groups = ceilDiv(kw, 4);
+    const int64_t span = std::min<int64_t>(3, kw - 1) * dW; // a window's last tap, past o·sW
+    const int64_t pw = (ow - 1) * sW + (kw - 1) * dW + 1;   // the padded plane's row pitch
+    const bool compact = ow <= 16;
+    // Rows per vector: R·ow lanes, all R rows' taps inside one 64-byte window.
+    int64_t rows = 1;
+    if (compact)
+        while ((rows + 1) * ow <= 16 && rows * sH * pw + (ow - 1) * sW + span < 64) ++rows;
+    const int64_t blocks = compact ? 1 : ceilDiv(ow, 16);
+    const int64_t vectors = ceilDiv(oh, rows), quads = ceilDiv(vectors, 4);
+    const bool share = dH == 1 && groups == 1;
+    // Wide planes go by four column blocks of a row when rows do not share windows (or are
+    // too few for four).
+    const bool horizontal = !compact && (!share || oh < 4);
+    const int64_t hquads = ceilDiv(blocks, 4);
+    // Direct: the shared 3-row windows of one-row vectors straight from the input (masked
+    // loads), no padded copy. Block b's window starts at input column 16b·sW − padLeft.
+    const bool direct = share && rows == 1 && !horizontal && kh == 3 && sH <= 4;
+    std::vector<__mmask64> colMask(static_cast<size_t>(blocks));
+    for (int64_t b = 0; b < blocks; ++b) {
+        const int64_t col = b * 16 * sW - s.padLeft;
+        uint64_t bits = 0;
+        for (int64_t i = 0; i < 64; ++i)
+            if (col + i >= 0 && col + i < w) bits |= uint64_t(1) << i;
+        colMask[size_t(b)] = __mmask64(bits);
+    }
+    // Every row a quad's windows touch (the last quad's unused vectors included).
+    const int64_t ph = ((horizontal ? oh : quads * 4 * rows) - 1) * sH + (kh - 1) * dH + 1;
+    const int64_t slack = (blocks - 1) * 16 * sW + 4 * (groups - 1) * dW + 128;
+    thread_local std::vector<uint8_t> scratch;
+    scratch.resize(size_t(pw * ph + slack));
+    uint8_t* p = scratch.data();
+
+    alignas(64) uint8_t idx[64];
+    for (int64_t l = 0; l < 16; ++l) {
+        const int64_t base =
+            compact ? (l / ow < rows ? (l / ow) * sH * pw + (l % ow) * sW : 0) : l * sW;
+        for (int64_t t = 0; t < 4; ++t) idx[l * 4 + t] = uint8_t(t < kw ? base + t * dW : base);
     }
     const __m512i perm = _mm512_load_si512(idx);
-    int32_t wsum = 0;
-    int32_t wdLocal[64] = {};
+    // Chunked taps (DwChunk) where windows are not shared; chunk j's index: lane l, slot t →
+    // tap 4j + t = (ky, kx) at byte base(l) + kx·dW − col of its row's window (+ 64 in the
+    // second row's).
+    const int64_t taps = kh * kw, nChunks = ceilDiv(taps, 4);
+    const bool chunked = !share && kw >= 2 && taps <= 64;
+    DwChunk chunks[16];
+    alignas(64) uint8_t chunkIdxBytes[16][64] = {};
+    for (int64_t j = 0; j < nChunks && chunked; ++j) {
+        const int64_t t0 = 4 * j, t1 = std::min(taps, t0 + 4) - 1; // first, last tap
+        const int64_t rowA = t0 / kw, rowB = t1 / kw;
+        const int64_t colA = (t0 % kw) * dW, colB = 0; // row B's taps start at kx 0
+        chunks[j] = DwChunk{rowA * dH * pw + colA, rowB * dH * pw + colB, rowB != rowA};
+        for (int64_t l = 0; l < 16; ++l) {
+            const int64_t base =
+                compact ? (l / ow < rows ? (l / ow) * sH * pw + (l % ow) * sW : 0) : l * sW;
+            for (int64_t t = 0; t < 4; ++t) {
+                const int64_t tap = std::min(t0 + t, t1); // past the last tap: weight 0
+                const int64_t ky = tap / kw, kx = tap % kw;
+                chunkIdxBytes[j][l * 4 + t] =
+                    uint8_t(ky == rowA ? base + kx * dW - colA : 64 + base + kx * dW - colB);
+            }
+        }
+    }
+    __m512i chunkIdx[16];
+    for (int64_t j = 0; j < nChunks && chunked; ++j)
+        chunkIdx[j] = _mm512_load_si512(chunkIdxBytes[j]);
+    // Codes of a quad, compact: byte j of the 4·R rows is lane j mod (R·ow) of vector
+    // j div (R·ow); otherwise vector v's 16 codes to bytes 16v.. (one dword permutation).
+    alignas(64) uint8_t cidx[64];
+    for (int j = 0; j < 64; ++j) {
+        const int lanes = int(rows * ow);
+        cidx[j] = compact ? (j / lanes < 4 ? uint8_t(packedPos(j / lanes, j % lanes)) : 0)
+                          : uint8_t(packedPos(j / 16, j % 16));
+    }
+    const __m512i compactIdx = _mm512_load_si512(cidx);
+
     std::vector<int32_t> wdHeap;
+    alignas(64) int32_t wdLocal[64];
     int32_t* wd = wdLocal; // the weight dword of (ky, g)
     if (kh * groups > 64) {
-        wdHeap.assign(size_t(kh * groups), 0);
+        wdHeap.resize(size_t(kh * groups));
         wd = wdHeap.data();
     }
-    for (int64_t ky = 0; ky < kh; ++ky)
-        for (int64_t kx = 0; kx < kw; ++kx) {
-            const int8_t v = wt[ky * kw + kx];
-            wsum += v;
-            wd[ky * groups + kx / 4] |= int32_t(uint32_t(uint8_t(v)) << (8 * (kx % 4)));
-        }
-    const __m512i init = _mm512_set1_epi32(bias - xZero * wsum);
-    // The fused float output stage (codes non-null): offset 0, the bias is in the accumulator.
-    const __m512i zero = _mm512_setzero_si512(), rz = _mm512_set1_epi32(zOut);
-    const __m512 rm = _mm512_set1_ps(multiplier ? *multiplier : 0.0f),
-                 rlo = _mm512_set1_ps(float(lo - zOut)), rhi = _mm512_set1_ps(float(hi - zOut));
-#define QS_DW_STORE(acc, oy, ox)                                                                   \
-    do {                                                                                           \
-        const __mmask16 mask = __mmask16((1u << std::min<int64_t>(16, ow - (ox))) - 1);            \
-        if (codes)                                                                                 \
-            storeRequantized(acc, zero, rm, rlo, rhi, rz, codes + (oy)*ow + (ox), mask);           \
-        else                                                                                       \
-            _mm512_mask_storeu_epi32(out + (oy)*ow + (ox), mask, acc);                             \
-    } while (0)
-    int64_t oy = 0;
-    // Two output rows per step when the kernel is at most 4 wide and 8 high, rows not dilated:
-    // input row oy·s + rel serves kernel row rel of the first and rel − s of the second output
-    // row, so its window is loaded and permuted once for both.
-    if (groups == 1 && kh <= 8 && dilationH == 1) {
-        __m512i wv[8];
-        for (int64_t ky = 0; ky < kh; ++ky) wv[ky] = _mm512_set1_epi32(wd[ky]);
-        for (; oy + 1 < oh; oy += 2)
-            for (int64_t ox = 0; ox < owRounded; ox += 16) {
-                __m512i acc0 = init, acc1 = init;
-                const uint8_t* src = p + oy * strideH * pw + ox * stride;
-                for (int64_t rel = 0; rel < strideH + kh; ++rel) {
-                    const __m512i pv =
-                        _mm512_permutexvar_epi8(perm, _mm512_loadu_si512(src + rel * pw));
-                    if (rel < kh) acc0 = _mm512_dpbusd_epi32(acc0, pv, wv[rel]);
-                    const int64_t k1 = rel - strideH;
-                    if (k1 >= 0 && k1 < kh) acc1 = _mm512_dpbusd_epi32(acc1, pv, wv[k1]);
-                }
-                QS_DW_STORE(acc0, oy, ox);
-                QS_DW_STORE(acc1, oy + 1, ox);
-            }
+    const __m512i zv = _mm512_set1_epi8(char(xZero));
+    const int32_t zOut = rq ? rq->zeroPoint : 0;
+    const bool isSigned = rq && rq->isSigned;
+    const __m512i z16 = _mm512_set1_epi16(int16_t(zOut)), z32 = _mm512_set1_epi32(zOut);
+    const __m512i lo8 = _mm512_set1_epi8(char(rq ? rq->lo : 0)),
+                  hi8 = _mm512_set1_epi8(char(rq ? rq->hi : 0));
+    const __m512 rlo = _mm512_set1_ps(float(rq ? rq->lo - zOut : 0)),
+                 rhi = _mm512_set1_ps(float(rq ? rq->hi - zOut : 0));
+    // The padded plane's rows are copied in 64-byte steps: masked loads of the valid columns
+    // over a vector of z (a masked-off byte is never read). Step k covers input columns
+    // 64k − padLeft.. A step may run past the row's end into the next row, which is written
+    // after it, or into the slack (whose bytes only junk lanes read: set once, to z).
+    const int64_t steps = ceilDiv(pw, 64);
+    std::vector<__mmask64> stepMask(static_cast<size_t>(steps));
+    for (int64_t k = 0; k < steps; ++k) {
+        const int64_t col = 64 * k - s.padLeft;
+        const int64_t from = std::max<int64_t>(0, -col), to = std::min<int64_t>(64, w - col);
+        const uint64_t upper = to >= 64 ? ~uint64_t(0) : to <= 0 ? 0 : (uint64_t(1) << to) - 1;
+        stepMask[size_t(k)] = from >= 64 ? 0 : __mmask64(upper & ~((uint64_t(1) << from) - 1));
     }
-    for (; oy < oh; ++oy) {
-        for (int64_t ox = 0; ox < owRounded; ox += 16) {
-            __m512i acc = init;
-            for (int64_t ky = 0; ky < kh; ++ky) {
-                const uint8_t* src = p + (oy * strideH + ky * dilationH) * pw + ox * stride;
-                for (int64_t g = 0; g < groups; ++g) {
-                    const __m512i win = _mm512_loadu_si512(src + 4 * g * dilation);
-                    acc = _mm512_dpbusd_epi32(acc, _mm512_permutexvar_epi8(perm, win),
-                                              _mm512_set1_epi32(wd[ky * groups + g]));
+    std::memset(p + pw * ph, uint8_t(xZero), size_t(slack));
+    // The weight dwords by one vpermb when they fit in one vector: dword j = ky·groups + g holds
+    // taps 4g.. of kernel row ky; wsum by vpdpbusd with ones.
+    const bool vectorWeights = kh * kw <= 64 && kh * groups <= 16;
+    alignas(64) uint8_t widx[64] = {};
+    uint64_t wvalid = 0;
+    for (int64_t j = 0; j < kh * groups && vectorWeights; ++j)
+        for (int64_t t = 0; t < 4; ++t) {
+            const int64_t ky = j / groups, kx = 4 * (j % groups) + t;
+            if (kx >= kw) continue;
+            widx[j * 4 + t] = uint8_t(ky * kw + kx);
+            wvalid |= uint64_t(1) << (j * 4 + t);
+        }
+    const __m512i wperm = _mm512_load_si512(widx);
+    const __mmask64 wload =
+        kh * kw >= 64 ? ~__mmask64(0) : __mmask64((uint64_t(1) << (kh * kw)) - 1);
+
+    for (int64_t c = 0; c < s.outChannels; ++c) {
+        const uint8_t* xc = x + c * h * w;
+        const int8_t* wc = wt + c * kh * kw;
+        // The padded plane (stepMask).
+        for (int64_t r = 0; r < ph && !direct; ++r) {
+            uint8_t* dst = p + r * pw;
+            const int64_t iy = r - s.padTop;
+            if (iy < 0 || iy >= h) {
+                for (int64_t k = 0; k < steps; ++k) _mm512_storeu_si512(dst + 64 * k, zv);
+                continue;
+            }
+            // + col, possibly before the row: those bytes are masked off.
+            const uintptr_t src = reinterpret_cast<uintptr_t>(xc + iy * w);
+            for (int64_t k = 0; k < steps; ++k)
+                _mm512_storeu_si512(
+                    dst + 64 * k, _mm512_mask_loadu_epi8(zv, stepMask[size_t(k)],
+                                                         reinterpret_cast<const void*>(
+                                                             src + uintptr_t(64 * k - s.padLeft))));
+        }
+
+        int32_t wsum = 0;
+        if (chunked) { // the weights as stored are the chunks' dwords
+            const __m512i wdv = _mm512_maskz_loadu_epi8(wload, wc);
+            _mm512_store_si512(wd, wdv);
+            wsum = _mm512_reduce_add_epi32(
+                _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8(1), wdv));
+        } else if (vectorWeights) {
+            const __m512i wdv = _mm512_maskz_permutexvar_epi8(__mmask64(wvalid), wperm,
+                                                              _mm512_maskz_loadu_epi8(wload, wc));
+            _mm512_store_si512(wd, wdv);
+            wsum = _mm512_reduce_add_epi32(
+                _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8(1), wdv));
+        } else {
+            std::fill(wd, wd + kh * groups, 0);
+            for (int64_t ky = 0; ky < kh; ++ky)
+                for (int64_t kx = 0; kx < kw; ++kx) {
+                    const int8_t v = wc[ky * kw + kx];
+                    wsum += v;
+                    wd[ky * groups + kx / 4] |= int32_t(uint32_t(uint8_t(v)) << (8 * (kx % 4)));
+                }
+        }
+        // int32 arithmetic wraps alike in any order.
+        const int32_t initValue =
+            int32_t(uint32_t(bias ? bias[c] : 0) + uint32_t(rq ? rq->offsets[c] : 0) -
+                    uint32_t(xZero) * uint32_t(wsum));
+        const __m512i init = _mm512_set1_epi32(initValue);
+        const float mult = rq ? rq->multipliers[c] : 0.0f;
+        const bool packed = rq && mult >= 0.0f && mult < 1.0f;
+        const __m512 m = _mm512_set1_ps(mult);
+        uint8_t* codes = rq ? rq->out + c * rq->ldo : nullptr;
+        int32_t* acc32 = rq ? nullptr : out + c * plane;
+
+        // Quads: four vectors down the rows (one column block), or, horizontal, four column
+        // blocks of one row (their codes contiguous).
+        const int64_t outer = horizontal ? oh : blocks, inner = horizontal ? hquads : quads;
+        // The channel's quads start from this (vertical quads: row y0·sH, column 16b·sW).
+        DwQuad proto{p, pw, rows * sH, rows * sH * pw, kh, dH, groups, dW, wd, perm, share};
+        proto.direct = direct;
+        proto.xRow0 = reinterpret_cast<uintptr_t>(xc) - uintptr_t(s.padTop * w + s.padLeft);
+        proto.xPitch = w;
+        proto.firstRow = -s.padTop;
+        proto.inH = h;
+        proto.zv = zv;
+        if (chunked) {
+            proto.chunks = chunks;
+            proto.chunkIdx = chunkIdx;
+            proto.nChunks = nChunks;
+            proto.kw = kw;
+        }
+        int64_t firstQuad = 0; // the quads before it done by dwWideShared3
+        if (packed && !compact && !horizontal && share && kh == 3 && sH >= 1 && sH <= 2) {
+            const int64_t full = vectors / 4;
+            if (sH == 1)
+                dwWideShared3<1>(proto, colMask.data(), 16 * sW, blocks, full, ow, init, m, z16,
+                                 lo8, hi8, compactIdx, isSigned, codes);
+            else
+                dwWideShared3<2>(proto, colMask.data(), 16 * sW, blocks, full, ow, init, m, z16,
+                                 lo8, hi8, compactIdx, isSigned, codes);
+            firstQuad = full;
+        }
+        for (int64_t b = 0; b < outer; ++b) {
+            const int64_t cols = compact ? ow : std::min<int64_t>(16, ow - b * 16);
+            for (int64_t q = firstQuad; q < inner; ++q) {
+                const int64_t v0 = q * 4, y0 = v0 * rows; // first vector, first output row
+                const int64_t nv = std::min<int64_t>(4, (horizontal ? blocks : vectors) - v0);
+                __m512i a0 = init, a1 = init, a2 = init, a3 = init;
+                const uint8_t* src =
+                    horizontal ? p + b * sH * pw + q * 64 * sW : p + y0 * sH * pw + b * 16 * sW;
+                DwQuad quad = proto;
+                quad.src = src;
+                quad.vStep = horizontal ? 16 * sW : rows * sH * pw;
+                quad.share = share && !horizontal;
+                quad.xRow0 = proto.xRow0 + uintptr_t(y0 * sH * w + b * 16 * sW);
+                quad.firstRow = proto.firstRow + y0 * sH;
+                quad.cmask = direct ? colMask[size_t(b)] : 0;
+                switch (nv) {
+                case 4:
+                    dwQuad<4>(quad, a0, a1, a2, a3);
+                    break;
+                case 3:
+                    dwQuad<3>(quad, a0, a1, a2, a3);
+                    break;
+                case 2:
+                    dwQuad<2>(quad, a0, a1, a2, a3);
+                    break;
+                default:
+                    dwQuad<1>(quad, a0, a1, a2, a3);
+                    break;
+                }
+                if (packed && horizontal) { // row b, columns 64q..: contiguous
+                    const __m512i bytes = _mm512_permutexvar_epi8(
+                        compactIdx, packFour(a0, a1, a2, a3, m, z16, lo8, hi8, isSigned));
+                    const int64_t n = std::min<int64_t>(64, ow - q * 64);
+                    _mm512_mask_storeu_epi8(
+                        codes + b * ow + q * 64,
+                        n == 64 ? ~__mmask64(0) : __mmask64((uint64_t(1) << n) - 1), bytes);
+                    continue;
+                }
+                if (packed) {
+                    const __m512i bytes = _mm512_permutexvar_epi8(
+                        compactIdx, packFour(a0, a1, a2, a3, m, z16, lo8, hi8, isSigned));
+                    if (compact) {
+                        const int64_t n = std::min<int64_t>(4 * rows, oh - y0) * ow;
+                        _mm512_mask_storeu_epi8(
+                            codes + y0 * ow,
+                            n == 64 ? ~__mmask64(0) : __mmask64((uint64_t(1) << n) - 1), bytes);
+                    } else {
+                        const __mmask16 mask = __mmask16((1u << cols) - 1);
+                        uint8_t* o = codes + y0 * ow + b * 16;
+                        _mm_mask_storeu_epi8(o, mask, _mm512_castsi512_si128(bytes));
+                        if (nv > 1)
+                            _mm_mask_storeu_epi8(o + ow, mask, _mm512_extracti32x4_epi32(bytes, 1));
+                        if (nv > 2)
+                            _mm_mask_storeu_epi8(o + 2 * ow, mask,
+                                                 _mm512_extracti32x4_epi32(bytes, 2));
+                        if (nv > 3)
+                            _mm_mask_storeu_epi8(o + 3 * ow, mask,
+                                                 _mm512_extracti32x4_epi32(bytes, 3));
+                    }
+                    continue;
+                }
+                // Lanes 0.. of a vector are its outputs in order (R whole rows, or 16 columns
+                // of one row).
+                const __m512i accs[4] = {a0, a1, a2, a3};
+                for (int64_t v = 0; v < nv; ++v) {
+                    const int64_t at = horizontal ? b * ow + (v0 + v) * 16
+                                       : compact  ? (y0 + v * rows) * ow
+                                                  : (y0 + v) * ow + b * 16;
+                    const int64_t n = horizontal ? std::min<int64_t>(16, ow - (v0 + v) * 16)
+                                      : compact ? std::min<int64_t>(rows, oh - (y0 + v * rows)) * ow
+                                                : cols;
+                    const __mmask16 mask = __mmask16((1u << n) - 1);
+                    if (codes)
+                        storeRequantized(accs[v], _mm512_setzero_si512(), m, rlo, rhi, z32,
+                                         codes + at, mask);
+                    else
+                        _mm512_mask_storeu_epi32(acc32 + at, mask, accs[v]);
                 }
             }
-            QS_DW_STORE(acc, oy, ox);
         }
     }
-#undef QS_DW_STORE
 }
 
 } // namespace qs::int8::x86

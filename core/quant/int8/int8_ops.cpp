@@ -194,7 +194,12 @@ public:
     Status run(KernelContext& ctx) override {
         const Tensor& x = ctx.input(0);
         Tensor& y = ctx.allocateOutput(0);
-        QS_ASSIGN(Conv2dShape s, shapeFor(x.shape(), m_weights.shape(), m_group, m_window));
+        // The geometry of the last input shape, kept (the same shape every run, as a rule).
+        if (x.shape() != m_shapeOf) {
+            QS_ASSIGN(m_shape, shapeFor(x.shape(), m_weights.shape(), m_group, m_window));
+            m_shapeOf = x.shape();
+        }
+        const Conv2dShape s = m_shape;
         int32_t zx = m_xZero;
         std::vector<uint8_t> shifted;
         const uint8_t* xu = asUnsigned(x, zx, shifted);
@@ -202,14 +207,24 @@ public:
         // The float output stage runs inside the kernels (codes straight from the accumulator
         // registers on Avx512); otherwise int32 accumulators first, then writeChannel.
         const bool fused = m_out.type != DataType::F32 && m_out.requant.kind == RequantKind::Float;
-        // Not zero-filled: every accumulator is written by the kernels before it is read.
-        std::unique_ptr<int32_t[]> acc;
-        if (!fused) acc = std::make_unique_for_overwrite<int32_t[]>(size_t(s.outChannels * p));
-        std::unique_ptr<uint8_t[]> cols, packed;
-        std::vector<int32_t> offsets(size_t(s.outChannels),
-                                     0); // added to acc[m][·] in the output stage
+        // At most kVectorColumns output positions (1×1 planes: squeeze-excitation convs): the
+        // packed-B path would pad them to 32 columns; one dot product per column instead.
+        const bool columns =
+            !m_depthwise && m_path == SimdPath::Avx512 && p <= QGemm::kVectorColumns;
+        // Scratch reused between runs (per calling thread), not zero-filled: every element is
+        // written before it is read. The parallel jobs below reach it through these plain
+        // pointers (a thread_local named inside a job would be the worker's own).
+        thread_local std::vector<int32_t> accBuffer, offsetBuffer;
+        thread_local std::vector<uint8_t> colsBuffer, packedBuffer;
+        int32_t* acc = nullptr;
+        if (!fused || columns) {
+            accBuffer.resize(size_t(s.outChannels * p));
+            acc = accBuffer.data();
+        }
+        offsetBuffer.assign(size_t(s.outChannels), 0);
+        int32_t* const offsets = offsetBuffer.data(); // added to acc[m][·] in the output stage
         FusedRequant rq;
-        rq.offsets = offsets.data();
+        rq.offsets = offsets;
         rq.multipliers = m_multipliers.data();
         rq.zeroPoint = m_out.requant.zeroPoint;
         rq.lo = m_out.requant.lo;
@@ -230,12 +245,12 @@ public:
                     partRq.out = yn + b * p;
                     depthwiseConv2d(m_path, part, xn + b * s.inH * s.inW, zx,
                                     m_weights.data<int8_t>() + b * s.kernelH * s.kernelW,
-                                    m_bias.data() + b, fused ? nullptr : acc.get() + b * p,
+                                    m_bias.data() + b, fused ? nullptr : acc + b * p,
                                     fused ? &partRq : nullptr);
                     // The output stage while the planes are still in cache.
                     if (!fused)
                         for (int64_t m = b; m < e; ++m)
-                            writeChannel(y, n, acc.get(), 0, s.outChannels, m, p, 0, p);
+                            writeChannel(y, n, acc, 0, s.outChannels, m, p, 0, p);
                 });
             } else {
                 const bool direct = s.kernelH == 1 && s.kernelW == 1 && s.strideH == 1 &&
@@ -245,29 +260,41 @@ public:
                     const uint8_t* xg = xn + g * cg * s.inH * s.inW;
                     const uint8_t* b = xg;
                     if (!direct) {
-                        if (!cols)
-                            cols = std::make_unique_for_overwrite<uint8_t[]>(size_t(s.patch() * p));
+                        colsBuffer.resize(size_t(s.patch() * p));
+                        uint8_t* cols = colsBuffer.data();
                         ctx.pool().parallelFor(
                             s.patch(), std::max<int64_t>(1, 65536 / std::max<int64_t>(1, p)),
                             [&](int64_t k0, int64_t k1) {
-                                im2colU8(s, xg, uint8_t(zx), cols.get(), k0, k1);
+                                im2colU8(s, xg, uint8_t(zx), cols, k0, k1);
                             });
-                        b = cols.get();
+                        b = cols;
                     }
                     const QGemm& gemm = *m_gemms[size_t(g)];
                     // Zero-point correction Σ_k (x − z)·w = Σ x·w − z·Σ w, and the bias: one
                     // offset per channel, added in the output stage.
                     for (int64_t m = 0; m < mg; ++m)
-                        offsets[size_t(g * mg + m)] =
+                        offsets[g * mg + m] =
                             m_bias[size_t(g * mg + m)] - zx * gemm.rowSums()[size_t(m)];
+                    if (columns) {
+                        // Column j of B (K bytes), then all mg dot products of the group.
+                        thread_local std::vector<uint8_t> column;
+                        column.resize(size_t(s.patch()));
+                        for (int64_t j = 0; j < p; ++j) {
+                            for (int64_t k = 0; k < s.patch(); ++k)
+                                column[size_t(k)] = b[k * p + j];
+                            gemm.multiplyVector(column.data(), 0, mg, acc + g * mg * p + j, p);
+                        }
+                        for (int64_t m = g * mg; m < (g + 1) * mg; ++m)
+                            writeChannel(y, n, acc, offsets[m], s.outChannels, m, p, 0, p);
+                        continue;
+                    }
                     // B packed once (in parallel over column blocks), then tiles of C in
                     // parallel, each requantized while its accumulators are still in cache.
-                    if (!packed)
-                        packed =
-                            std::make_unique_for_overwrite<uint8_t[]>(size_t(gemm.packedBBytes(p)));
+                    packedBuffer.resize(size_t(gemm.packedBBytes(p)));
+                    uint8_t* packed = packedBuffer.data();
                     const int64_t colBlocks = (p + QGemm::kColBlock - 1) / QGemm::kColBlock;
                     ctx.pool().parallelFor(colBlocks, 8, [&](int64_t jb, int64_t je) {
-                        gemm.packB(p, b, p, 1, packed.get(), jb * QGemm::kColBlock,
+                        gemm.packB(p, b, p, 1, packed, jb * QGemm::kColBlock,
                                    je * QGemm::kColBlock);
                     });
                     constexpr int64_t kTileRows = 64, kTileCols = 256; // multiples of the blocks
@@ -284,14 +311,13 @@ public:
                                 groupRq.offsets += g * mg;
                                 groupRq.multipliers += g * mg;
                                 groupRq.out = yn + g * mg * p;
-                                gemm.multiplyRequant(packed.get(), p, r0, r1, c0, c1, groupRq);
+                                gemm.multiplyRequant(packed, p, r0, r1, c0, c1, groupRq);
                                 continue;
                             }
-                            gemm.multiplyPacked(packed.get(), p, r0, r1, c0, c1,
-                                                acc.get() + g * mg * p, p);
+                            gemm.multiplyPacked(packed, p, r0, r1, c0, c1, acc + g * mg * p, p);
                             for (int64_t m = g * mg + r0; m < g * mg + r1; ++m)
-                                writeChannel(y, n, acc.get(), offsets[size_t(m)], s.outChannels, m,
-                                             p, c0, c1 - c0);
+                                writeChannel(y, n, acc, offsets[m], s.outChannels, m, p, c0,
+                                             c1 - c0);
                         }
                     });
                 }
@@ -352,6 +378,8 @@ private:
     std::vector<float> m_dequant;
     std::vector<float> m_multipliers; // m_channels' float multipliers, contiguous (FusedRequant)
     bool m_depthwise = false;
+    Shape m_shapeOf; // the input shape m_shape was computed for
+    Conv2dShape m_shape;
     SimdPath m_path = SimdPath::Generic;
     std::vector<std::unique_ptr<QGemm>> m_gemms;
 };
@@ -932,8 +960,10 @@ extern const OpDef kOpInt8Dequantize{.type = "Dequantize",
                                      .domain = "qs.int8",
                                      .infer = inferDequantize,
                                      .compute = computeDequantize};
-extern const OpDef kOpInt8QConv{
-    .type = "QConv", .domain = "qs.int8", .infer = inferQConv, .create = QConvKernel::create};
+extern const OpDef kOpInt8QConv{.type = "QConv",
+                                .domain = "qs.int8",
+                                .infer = inferQConv,
+                                .create = QConvKernel::create};
 extern const OpDef kOpInt8QGemm{
     .type = "QGemm", .domain = "qs.int8", .infer = inferQGemm, .create = QGemmKernel::create};
 extern const OpDef kOpInt8QAdd{

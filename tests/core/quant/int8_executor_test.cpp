@@ -8,6 +8,7 @@
 // - ONNX Runtime running our QDQ export (QLinearConv & co.): float requantization equal on
 //   ≥ 99.9% of the compared codes, never more than one step apart, same top-1 for every sample
 //   (digits_mbv2_bn, ppocr_cls). Skipped with the install command when ORT is not installed.
+#include "exec/executor.h"
 #include "exec/node_runner.h"
 #include "int8_test_ops.h"
 #include "io/npy.h"
@@ -170,6 +171,8 @@ private slots:
     void gemmFourBitMatchesReference();
     void fusedRequantPathsAgree();
     void im2colMatchesDefinition();
+    void depthwiseMatchesReference();
+    void executorReinfersChangedShapes();
     void outputStagePathsAgree();
     void diagnosticsCountCodes();
     void weightsHeldOnce();
@@ -272,6 +275,12 @@ void Int8ExecutorTest::convPathsMatchReference() {
         {1, 4, 13, 41, 4, 7, 7, 2, 3, 1, 4},
         {1, 3, 12, 40, 3, 3, 3, 1, 2, 2, 3},
         {1, 2, 40, 40, 2, 3, 3, 2, 17, 17, 2},
+        // At most 4 output positions (one dot product per column): 1×1 planes, 2×2, grouped,
+        // through im2col (3×3 on a 1×1 plane), batch 2.
+        {1, 88, 1, 1, 22, 1, 1, 1, 0, 1, 1},
+        {2, 7, 2, 2, 13, 1, 1, 1, 0, 1, 1},
+        {1, 5, 1, 1, 9, 3, 3, 1, 1, 1, 1},
+        {1, 6, 1, 3, 70, 1, 1, 1, 0, 1, 2},
         // The GEMM's parallel tiles: more than one 64-row tile and one 256-column tile.
         {1, 19, 17, 19, 130, 1, 1, 1, 0, 1, 1},
         {1, 6, 20, 15, 72, 3, 3, 1, 1, 1, 2},
@@ -535,9 +544,13 @@ void Int8ExecutorTest::fusedRequantPathsAgree() {
         return std::uniform_real_distribution<float>(lo, hi)(rng);
     };
     int checked = 0;
-    for (int r = 0; r < 24; ++r) {
+    for (int r = 0; r < 36; ++r) {
         const bool outSigned = r % 2 == 1;
-        const int64_t c = uni(1, 12), m = uni(1, 41), h = uni(1, 9), w = uni(1, 70);
+        const int64_t c = uni(1, 12), m = uni(1, 41);
+        int64_t h = uni(1, 9), w = uni(1, 70);
+        // Planes of at most 4 outputs (squeeze-excitation 1×1 planes: one dot product per
+        // output column on the Avx512 path), also through im2col (3×3, pad 1).
+        if (r >= 24) h = uni(1, 2), w = uni(1, 2);
         const int64_t kernel = r % 3 == 2 ? 3 : 1;
         Tensor x(DataType::U8, {1, c, h, w});
         for (int64_t i = 0; i < x.numel(); ++i) x.data<uint8_t>()[i] = uint8_t(uni(0, 255));
@@ -592,6 +605,184 @@ void Int8ExecutorTest::fusedRequantPathsAgree() {
 // im2colU8 (memcpy rows for stride 1, a vectorised even-byte gather for stride 2) against its
 // definition: cols[(c, ky, kx)][(oy, ox)] = x at (oy·s − pad + ky·d, ox·s − pad + kx·d), or the pad
 // value outside the plane; wide rows (many 16-column steps), odd widths, pads, dilations.
+// depthwiseConv2d on every path against referenceConv2d (+ requantizeFloat for the fused output
+// stage): odd channel counts, planes 1×1 to 20×20 (up to 16 wide: several rows per vector on the
+// VBMI path) and wider ones, kernels 1×1 to 7×7, strides, pads, dilations, batch 2, multipliers
+// below and above 1, u8 and i8 codes; the bytes between the channels' code rows must stay
+// untouched.
+void Int8ExecutorTest::depthwiseMatchesReference() {
+    std::mt19937 rng(2718);
+    auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    auto real = [&](float lo, float hi) {
+        return std::uniform_real_distribution<float>(lo, hi)(rng);
+    };
+    int checked = 0;
+    for (int r = 0; r < 400; ++r) {
+        Conv2dShape s;
+        s.batch = uni(1, 2);
+        s.inChannels = s.outChannels = s.group = r % 2 == 0 ? 2 * uni(0, 9) + 1 : uni(1, 20);
+        s.kernelH = r % 3 == 0 ? 3 : uni(1, 7);
+        s.kernelW = r % 3 == 0 ? 3 : uni(1, 7);
+        s.strideH = uni(1, 2);
+        s.strideW = uni(1, 2);
+        s.dilationH = r % 4 == 1 ? uni(1, 3) : 1;
+        s.dilationW = r % 4 == 1 ? uni(1, 3) : 1;
+        s.padTop = uni(0, 3);
+        s.padLeft = uni(0, 3);
+        int64_t padBottom = uni(0, 3), padRight = uni(0, 3);
+        int64_t wantH = uni(1, 20), wantW = r % 4 == 0 ? uni(17, 40) : uni(1, 16);
+        // Fixed geometries first: MobileNet's 7×7 and 14×14 planes, one-column planes (16 rows
+        // per vector), a single output, 16 and 17 columns.
+        const int64_t fixed[][6] = {{20, 1, 1, 1, 1, 1}, {19, 1, 1, 3, 1, 1}, {18, 2, 1, 1, 1, 1},
+                                    {7, 7, 3, 3, 1, 1},  {7, 7, 3, 3, 2, 2},  {14, 14, 3, 3, 1, 1},
+                                    {1, 1, 3, 3, 1, 1},  {3, 5, 5, 5, 1, 1},  {17, 4, 1, 1, 1, 1},
+                                    {9, 16, 3, 3, 1, 2}, {9, 17, 3, 3, 2, 1}, {2, 96, 5, 5, 1, 1}};
+        if (r < int(std::size(fixed))) {
+            wantH = fixed[r][0];
+            wantW = fixed[r][1];
+            s.kernelH = fixed[r][2];
+            s.kernelW = fixed[r][3];
+            s.strideH = fixed[r][4];
+            s.strideW = fixed[r][5];
+            s.dilationH = s.dilationW = 1;
+            s.padTop = padBottom = (s.kernelH - 1) / 2; // "same" padding
+            s.padLeft = padRight = (s.kernelW - 1) / 2;
+        }
+        const int64_t extH = (s.kernelH - 1) * s.dilationH + 1,
+                      extW = (s.kernelW - 1) * s.dilationW + 1;
+        s.inH = std::max<int64_t>(1, (wantH - 1) * s.strideH + extH - s.padTop - padBottom);
+        s.inW = std::max<int64_t>(1, (wantW - 1) * s.strideW + extW - s.padLeft - padRight);
+        padBottom = std::max(padBottom, extH - s.inH - s.padTop);
+        padRight = std::max(padRight, extW - s.inW - s.padLeft);
+        s.outH = (s.inH + s.padTop + padBottom - extH) / s.strideH + 1;
+        s.outW = (s.inW + s.padLeft + padRight - extW) / s.strideW + 1;
+        const int64_t c = s.outChannels, plane = s.outH * s.outW;
+        std::vector<uint8_t> x(size_t(s.batch * c * s.inH * s.inW));
+        for (auto& v : x) v = uint8_t(uni(0, 255));
+        std::vector<int8_t> w(size_t(c * s.kernelH * s.kernelW));
+        for (auto& v : w) v = int8_t(uni(-128, 127));
+        std::vector<int32_t> bias(static_cast<size_t>(c)), offsets(static_cast<size_t>(c));
+        for (auto& v : bias) v = uni(-5000, 5000);
+        for (auto& v : offsets) v = uni(-1000, 1000);
+        const int32_t zx = uni(0, 255);
+        std::vector<int32_t> ref(size_t(s.batch * c * plane));
+        referenceConv2d(s, x.data(), zx, w.data(), bias.data(), ref.data());
+        // The output stage: multipliers mostly < 1 (the VBMI path's packed stage), some ≥ 1.
+        std::vector<float> multipliers(static_cast<size_t>(c));
+        for (auto& v : multipliers) v = uni(0, 7) == 0 ? real(1.0f, 4.0f) : real(1e-4f, 0.05f);
+        const bool isSigned = r % 2 == 1;
+        const int32_t zy = isSigned ? uni(-30, 30) : uni(90, 160);
+        const int32_t lo = isSigned ? uni(-128, -90) : uni(0, 40);
+        const int32_t hi = isSigned ? uni(90, 127) : uni(200, 255);
+        const int64_t ldo = plane + uni(0, 3); // gaps between the channels' codes
+        for (SimdPath path : QGemm::supportedPaths()) {
+            std::vector<int32_t> acc(ref.size(), 0x5a5a5a5a);
+            depthwiseConv2d(path, s, x.data(), zx, w.data(), bias.data(), acc.data());
+            for (size_t i = 0; i < ref.size(); ++i)
+                if (acc[i] != ref[i])
+                    QFAIL(qPrintable(QString("case %1 path %2: acc[%3] %4, reference %5")
+                                         .arg(r)
+                                         .arg(simdPathName(path))
+                                         .arg(i)
+                                         .arg(acc[i])
+                                         .arg(ref[i])));
+            std::vector<uint8_t> codes(size_t(s.batch * c * ldo), 0xa5);
+            FusedRequant rq;
+            rq.offsets = offsets.data();
+            rq.multipliers = multipliers.data();
+            rq.zeroPoint = zy;
+            rq.lo = lo;
+            rq.hi = hi;
+            rq.isSigned = isSigned;
+            rq.out = codes.data();
+            rq.ldo = ldo;
+            depthwiseConv2d(path, s, x.data(), zx, w.data(), bias.data(), nullptr, &rq);
+            for (int64_t n = 0; n < s.batch; ++n)
+                for (int64_t m = 0; m < c; ++m)
+                    for (int64_t i = 0; i < ldo; ++i) {
+                        const uint8_t got = codes[size_t((n * c + m) * ldo + i)];
+                        const uint8_t want =
+                            i >= plane
+                                ? uint8_t(0xa5)
+                                : uint8_t(requantizeFloat(ref[size_t((n * c + m) * plane + i)] +
+                                                              offsets[size_t(m)],
+                                                          multipliers[size_t(m)], zy, lo, hi));
+                        if (got != want)
+                            QFAIL(qPrintable(
+                                QString("case %1 path %2: image %3 channel %4 code %5: %6, "
+                                        "expected %7 (plane %8×%9, kernel %10×%11)")
+                                    .arg(r)
+                                    .arg(simdPathName(path))
+                                    .arg(n)
+                                    .arg(m)
+                                    .arg(i)
+                                    .arg(got)
+                                    .arg(want)
+                                    .arg(s.outH)
+                                    .arg(s.outW)
+                                    .arg(s.kernelH)
+                                    .arg(s.kernelW)));
+                    }
+            ++checked;
+        }
+    }
+    QVERIFY(checked >= 400);
+}
+
+// The executor reuses a QConv node's inferred output shape while its input's shape stays the
+// same (OpDef::inferFromShapes) and infers again when it changes: runs with smaller batches and
+// planes, each equal to the node run on its own (largest first: with a stale, larger shape the
+// comparison fails instead of the kernel overrunning its output).
+void Int8ExecutorTest::executorReinfersChangedShapes() {
+    Graph g;
+    const ValueId x = g.addValue("x").value(), w = g.addValue("w").value(),
+                  y = g.addValue("y").value();
+    g.value(x).info = TensorInfo{DataType::U8, {-1, 3, -1, -1}, true};
+    g.value(x).dimNames = {"N", "", "H", "W"};
+    g.value(x).isGraphInput = true;
+    std::vector<int8_t> weights(4 * 3 * 3 * 3);
+    for (size_t i = 0; i < weights.size(); ++i) weights[i] = int8_t(int(i * 37 % 255) - 127);
+    g.value(w).initializer = Tensor::fromVector<int8_t>({4, 3, 3, 3}, weights);
+    g.value(w).info = TensorInfo{DataType::I8, {4, 3, 3, 3}, true};
+    g.value(y).isGraphOutput = true;
+    Node node = int8Node("QConv", 2,
+                         {{"x_scale", attrF(0.05f)},
+                          {"x_zero_point", attrI(120)},
+                          {"w_scale", attrFs({0.01f, 0.02f, 0.015f, 0.03f})},
+                          {"y_scale", attrF(0.2f)},
+                          {"y_zero_point", attrI(128)},
+                          {"y_type", attrS("u8")},
+                          {"pads", attrIs({1, 1, 1, 1})}});
+    node.inputs = {x, w};
+    node.outputs = {y};
+    const Node single = node;
+    g.addNode(std::move(node));
+    g.setInputs({x});
+    g.setOutputs({y});
+    g.opsets()["qs.int8"] = 1;
+    QVERIFY(g.finalize().isOk());
+    auto ex = Executor::create(g);
+    QVERIFY2(ex.isOk(), ex.message().c_str());
+    std::mt19937 rng(5);
+    Node alone = single;
+    alone.inputs = {0, 1};
+    alone.outputs = {2};
+    for (const Shape& shape :
+         std::vector<Shape>{{2, 3, 9, 6}, {2, 3, 5, 6}, {1, 3, 5, 6}, {1, 3, 5, 6}, {1, 3, 4, 4}}) {
+        Tensor in(DataType::U8, shape);
+        for (int64_t i = 0; i < in.numel(); ++i)
+            in.data<uint8_t>()[i] = uint8_t(std::uniform_int_distribution<int>(0, 255)(rng));
+        auto r = (*ex)->run({{"x", in}});
+        QVERIFY2(r.isOk(), r.message().c_str());
+        const Tensor wt = *g.value(w).initializer;
+        auto want = runInt8Op(alone, {&in, &wt});
+        QVERIFY2(want.isOk(), want.message().c_str());
+        const Tensor& got = r->outputs.at("y");
+        QCOMPARE(got.shape(), want->shape());
+        QVERIFY(std::memcmp(got.rawData(), want->rawData(), want->byteSize()) == 0);
+    }
+}
+
 void Int8ExecutorTest::im2colMatchesDefinition() {
     std::mt19937 rng(31337);
     auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
