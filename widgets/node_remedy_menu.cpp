@@ -19,8 +19,8 @@ namespace {
 
 // AdaRound's cost model (see adaroundSeconds).
 constexpr double kAdaRoundFixedSeconds = 0.1;
-constexpr double kAdaRoundSecondsPerWeight = 1e-7;
-constexpr double kAdaRoundSecondsPerInput = 1e-9;
+constexpr double kAdaRoundSecondsPerWeight = 6.6e-8;
+constexpr double kAdaRoundSecondsPerInput = 1.2e-10;
 
 // The --tensor-calib value set for `tensor` ("kl", "percentile:99.9"), empty if none.
 QString tensorCalibration(const QuantSettingsWidget::Options& options, const QString& tensor) {
@@ -144,11 +144,12 @@ double NodeRemedyMenu::adaroundSeconds(const QString& node, const Context& conte
         return qQNaN();
     const Tensor& w = *graph.value(n.inputs[1]).initializer;
     if (w.rank() < 2) return qQNaN();
-    // Per iteration and weight: the Adam step's element-wise work (≈ 100 ns) and its share of
-    // the K×K product with the Gram matrix (≈ 1 ns per input K); spread over the threads. Plus
-    // the layer's inputs and Gram matrices once (≈ 0.1 s on small models). Fitted on
-    // digits_mbv1_imb, 64 calibration samples, 1000 iterations, 2 threads (0.13 s for 288
-    // weights with K = 9 to 2.3 s for 16384 weights with K = 128).
+    // Per iteration and weight: the Adam step's element-wise work (≈ 66 ns) and its share of
+    // the K×K product with the Gram matrix (≈ 0.12 ns per input K, since the solver multiplies
+    // 16 channels at once); spread over the threads. Plus the layer's inputs and Gram matrices
+    // once (≈ 0.1 s on small models). Fitted on mobilenet_v2_bn, 1000 iterations, 2 threads:
+    // 0.19 s for 5184 weights with K = 9, 1.98 s for 55296 with K = 96, 1.2 s for 24576 with
+    // K = 384, 26.5 s for 409600 with K = 320 (the model gives 0.27, 2.1, 1.4 and 21.5 s).
     const bool transB = n.attribute("transB") && n.attribute("transB")->i;
     const double weights = double(w.numel());
     const double k = n.opType == "Gemm" && transB ? double(w.dim(1))
