@@ -51,15 +51,6 @@ Result<Tensor> readCalibration(const QString& path) {
 }
 
 // The first `count` samples (N first) as a new tensor.
-Tensor firstSamples(const Tensor& samples, int64_t count) {
-    if (samples.rank() == 0 || samples.dim(0) <= count) return samples;
-    Shape shape = samples.shape();
-    shape[0] = count;
-    Tensor head(samples.dtype(), shape);
-    std::memcpy(head.rawData(), samples.rawData(), head.byteSize());
-    return head;
-}
-
 // Keeps a deep copy of every float node output of the fp32 run.
 class ReferenceHooks : public ExecHooks {
 public:
@@ -160,7 +151,7 @@ Status evaluate(const QuantizedModel& q, const Tensor& samples, const QuantRunRe
     const ValueId inputId = graph.inputs().at(0);
     QS_ASSIGN(auto fp32, Executor::create(graph, ExecOptions{q.config.threads}));
     QS_ASSIGN(auto sim, Simulator::create(graph, q.plan, ExecOptions{q.config.threads}));
-    const Tensor data = firstSamples(samples, request.maxEvalSamples);
+    const Tensor data = samples.firstRows(request.maxEvalSamples);
     QS_ASSIGN(std::vector<Tensor> batches,
               splitIntoBatches(data, graph.value(inputId), request.evalBatch));
     const std::string inputName = graph.value(inputId).name;
@@ -245,7 +236,7 @@ Status compareCalibratorsOf(const QuantizedModel& q, const std::vector<QuantLaye
         ao.batchSize = 4;
         ao.cancel = &progress;
         const std::string inputName = q.graph.value(q.graph.inputs().at(0)).name;
-        QS_ASSIGN(session, AnalysisSession::create(q, firstSamples(data, request.calibratorSamples),
+        QS_ASSIGN(session, AnalysisSession::create(q, data.firstRows(request.calibratorSamples),
                                                    inputName, ao));
         out.calibratorSamples = int(session->samples());
         out.calibratorBaseSqnrDb = session->outputSqnrDb();
@@ -281,7 +272,7 @@ Result<std::shared_ptr<const RunAnalyses>> analyze(const Graph& original, const 
                                                    const QuantRunRequest& request,
                                                    Progress& progress) {
     auto out = std::make_shared<RunAnalyses>();
-    const Tensor data = firstSamples(samples, request.maxEvalSamples);
+    const Tensor data = samples.firstRows(request.maxEvalSamples);
     const std::string inputName = q.graph.value(q.graph.inputs().at(0)).name;
     const std::vector<QuantLayerRef> layers = quantLayers(q);
     auto cancelled = [&progress]() -> Status {

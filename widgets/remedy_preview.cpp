@@ -24,15 +24,6 @@ constexpr double kSessionBytes = 256.0 * 1024 * 1024;
 // mobilenet_v2_bn (8 samples, 2 cores); the estimate errs on the long side.
 constexpr double kConeShareOfEvaluation = 0.4;
 
-Tensor firstRows(const Tensor& t, int64_t n) {
-    if (t.rank() == 0 || t.dim(0) <= n) return t;
-    Shape shape = t.shape();
-    shape[0] = n;
-    Tensor out(t.dtype(), shape);
-    std::memcpy(out.rawData(), t.rawData(), out.byteSize());
-    return out;
-}
-
 // The cancel a session keeps (AnalysisSessionOptions::cancel): the preview's own while the
 // session is created, nothing after it (that preview's flag is gone by then).
 class SwitchableCancel : public Progress {
@@ -178,7 +169,7 @@ RemedyPreviewResult RemedyPreviewer::run(const RemedyPreviewRequest& request, Pr
             options.cancel = cancel.get(); // later what-ifs pass their own
             const Graph& g = request.model->graph;
             auto created = AnalysisSession::create(
-                *request.model, firstRows(*request.data, request.samples),
+                *request.model, request.data->firstRows(request.samples),
                 g.inputs().empty() ? std::string() : g.value(g.inputs()[0]).name, options);
             cancel->setTarget(nullptr);
             if (!created) return fail(created.error());

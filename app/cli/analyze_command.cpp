@@ -50,15 +50,6 @@ json agreementJson(const OutputAgreement& a) {
                 {"top1", a.top1 ? json(*a.top1) : json(nullptr)}};
 }
 
-Tensor firstRows(const Tensor& t, int64_t n) {
-    if (n <= 0 || n >= t.dim(0)) return t;
-    Shape s = t.shape();
-    s[0] = n;
-    Tensor out(t.dtype(), s);
-    std::memcpy(out.rawData(), t.rawData(), out.byteSize());
-    return out;
-}
-
 // The first graph output over all of `data` from the simulator with the model's plan.
 Result<Tensor> simulateFirstOutput(const QuantizedModel& q, const Tensor& data,
                                    const std::string& inputName, int threads, int batchSize) {
@@ -228,9 +219,9 @@ int runAnalyze(const std::vector<std::string>& raw) {
         if (l->dtype() != DataType::I64 && l->dtype() != DataType::I32)
             return fail("analyze",
                         "file " + p.args.value("labels") + ": labels must be int64 or int32");
-        labels = firstRows(*l, evalSamples);
+        labels = l->firstRows(evalSamples);
     }
-    data = firstRows(data, evalSamples);
+    data = data.firstRows(evalSamples);
     if (data.rank() < 1 || data.dtype() != DataType::F32)
         return fail("analyze", "file " + p.args.value(p.args.has("data") ? "data" : "calib") +
                                    ": expected float32 data, N first");
@@ -303,7 +294,7 @@ int runAnalyze(const std::vector<std::string>& raw) {
         AnalysisSessionOptions ao;
         ao.threads = *threads;
         ao.batchSize = 4;
-        auto sess = AnalysisSession::create(qm, firstRows(data, calibratorSamples), inputName, ao);
+        auto sess = AnalysisSession::create(qm, data.firstRows(calibratorSamples), inputName, ao);
         if (!sess) return fail("analyze", sess.message());
         session = std::move(sess).value();
     }

@@ -238,6 +238,15 @@ Tensor Tensor::reshaped(Shape shape) const {
     return t;
 }
 
+Tensor Tensor::firstRows(int64_t n) const {
+    if (rank() == 0 || n <= 0 || n >= dim(0)) return *this;
+    Shape s = m_shape;
+    s[0] = n;
+    Tensor out(m_dtype, std::move(s));
+    std::memcpy(out.m_data, m_data, out.byteSize());
+    return out;
+}
+
 Tensor Tensor::clone() const {
     if (isNull()) return {};
     Tensor t(m_dtype, m_shape);

@@ -108,6 +108,9 @@ public:
 
     // Same buffer, new shape (numel must match).
     Tensor reshaped(Shape shape) const;
+    // The first n entries along axis 0 as a copy (a batch's first samples); the tensor itself
+    // when it has no more than n, when n <= 0 (all of it) or when it is a scalar.
+    Tensor firstRows(int64_t n) const;
     Tensor clone() const;
     // Converts to another dtype (numeric cast; f16 via halfToFloat, bool as 0/1).
     Tensor castTo(DataType dtype) const;

@@ -25,19 +25,6 @@ Status fillLayerAnalyses(RunAnalyses& out, const QuantizedModel& model,
     return {};
 }
 
-namespace {
-
-Tensor firstRows(const Tensor& t, int64_t n) {
-    if (t.rank() == 0 || t.dim(0) <= n) return t;
-    Shape shape = t.shape();
-    shape[0] = n;
-    Tensor out(t.dtype(), shape);
-    std::memcpy(out.rawData(), t.rawData(), out.byteSize());
-    return out;
-}
-
-} // namespace
-
 Status measureReportRemedies(RunAnalyses& out, const QuantizedModel& model, const Tensor& data,
                              const Tensor* labels, const std::string& inputName, int threads,
                              int topLayers, int64_t maxSamples, const Progress* cancel) {
@@ -49,9 +36,9 @@ Status measureReportRemedies(RunAnalyses& out, const QuantizedModel& model, cons
     options.batchSize = 4;   // every value of a batch is cached twice
     options.cancel = cancel; // with AdaRound, each remedy re-learns its layer: seconds
     QS_ASSIGN(auto session,
-              AnalysisSession::create(model, firstRows(data, maxSamples), inputName, options));
+              AnalysisSession::create(model, data.firstRows(maxSamples), inputName, options));
     std::optional<Tensor> someLabels;
-    if (labels) someLabels = firstRows(*labels, maxSamples);
+    if (labels) someLabels = labels->firstRows(maxSamples);
     QS_ASSIGN(out.remedies,
               measureLayerRemedies(*session, nodes, someLabels ? &*someLabels : nullptr, cancel));
     return {};
